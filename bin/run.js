@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `online` CLI entry: runs the compiled oclif commands.
+import { execute } from '@oclif/core';
+
+await execute({ dir: import.meta.url });

@@ -1,0 +1,35 @@
+// Contract: first prove the backfill is finished (cursors at their upper bound and no row left that
+// needs work), then validate and switch over.
+import { keysetQueries } from '../src/db/keyset-sql.js';
+import { displayName } from '../src/db/quote.js';
+import { BackfillIncompleteError } from '../src/errors/index.js';
+import type { OperationPlan } from '../src/operations/plan.js';
+import { listCursors } from '../src/state/backfill-cursors.js';
+import type { RunContext } from './run-context.js';
+import { runSteps } from './run-steps.js';
+
+/** Throws BackfillIncompleteError, changing nothing, while any row still needs backfill. */
+export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'store' | 'migration'>, plan: OperationPlan): Promise<void> {
+  const cursors = await listCursors(ctx.sql, ctx.store, ctx.migration);
+  for (const task of plan.backfill) {
+    const mine = cursors.filter((c) => c.task === task.id);
+    if (mine.length === 0 || mine.some((c) => !c.done)) {
+      const done = mine.reduce((sum, c) => sum + c.rowsDone, 0);
+      throw new BackfillIncompleteError(ctx.migration, `the backfill of ${task.id} has not finished (${done} rows done so far)`);
+    }
+    const remaining = await ctx.sql.unsafe<Record<string, unknown>[]>(keysetQueries(task).sampleRemaining);
+    if (remaining.length > 0) {
+      const keys = remaining.map((r) => `(${Object.values(r).join(', ')})`).join(', ');
+      throw new BackfillIncompleteError(
+        ctx.migration,
+        `${displayName(task.table)} still has rows that need backfill, e.g. keys ${keys}`,
+      );
+    }
+  }
+}
+
+export async function runContract(ctx: RunContext, plan: OperationPlan): Promise<void> {
+  ctx.emit({ type: 'phase', migration: ctx.migration, phase: 'contract' });
+  await verifyBackfillComplete(ctx, plan);
+  await runSteps(ctx, 'contract', plan.contract);
+}

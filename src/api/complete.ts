@@ -1,0 +1,34 @@
+// `complete`: runs contract, but only after proving that no row still needs backfill.
+import { verifyBackfillComplete } from '../../phases/contract.js';
+import { BackfillIncompleteError, MigrationStateError } from '../errors/index.js';
+import type { EventListener } from '../events.js';
+import { logEvent } from '../state/event-log.js';
+import { getMigration } from '../state/migration-records.js';
+import { resolveMigration } from './resolve-migration.js';
+import { runUnderLease, type MigrationResult } from './run-migration.js';
+import { withSession, type ConnectionInput } from './session.js';
+
+export interface CompleteInput extends ConnectionInput {
+  readonly migration?: string;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventListener;
+}
+
+export async function completeMigration(input: CompleteInput): Promise<MigrationResult> {
+  return withSession(input, async (session) => {
+    const { name, options } = await resolveMigration(session, input.migration);
+    return runUnderLease(session, name, { ...options, complete: true }, input.signal, async () => {
+      const current = await getMigration(session.sql, session.store, name);
+      if (current === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
+      if (current.status === 'completed') throw new MigrationStateError(`migration "${name}" is already completed`);
+      if (current.status === 'rolled_back') throw new MigrationStateError(`migration "${name}" was rolled back; start it again first`);
+      if (current.phase === 'rollback') throw new MigrationStateError(`migration "${name}" is being rolled back; run \`online rollback ${name}\` to finish that`);
+      if (current.phase === 'expand' || current.phase === 'backfill') {
+        throw new BackfillIncompleteError(name, `it is still in its ${current.phase} phase (status ${current.status})`);
+      }
+      await verifyBackfillComplete({ sql: session.sql, store: session.store, migration: name }, current.plan);
+      await logEvent(session.sql, session.store, name, 'complete-requested');
+      return { plan: current.plan, from: 'contract' };
+    });
+  }, 4);
+}

@@ -1,0 +1,48 @@
+// `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
+// cursor. Options given here override the stored ones, and the override is recorded.
+import { MigrationStateError } from '../errors/index.js';
+import type { EventListener } from '../events.js';
+import type { RunOptionsInput } from '../run-options.js';
+import { logEvent } from '../state/event-log.js';
+import { getMigration, updateMigration } from '../state/migration-records.js';
+import { resolveMigration } from './resolve-migration.js';
+import { runUnderLease, type MigrationResult } from './run-migration.js';
+import { withSession, type ConnectionInput } from './session.js';
+import { parseRunOptions } from './start.js';
+
+export interface ResumeInput extends ConnectionInput {
+  readonly migration?: string;
+  /** Only the options given are overridden. */
+  readonly overrides?: RunOptionsInput;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventListener;
+}
+
+export async function resumeMigration(input: ResumeInput): Promise<MigrationResult> {
+  return withSession(input, async (session) => {
+    const found = await resolveMigration(session, input.migration);
+    const name = found.name;
+    const options = parseRunOptions({ ...found.options, ...definedOnly(input.overrides ?? {}) });
+    return runUnderLease(session, name, options, input.signal, async () => {
+      const record = await getMigration(session.sql, session.store, name);
+      if (record === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
+      if (record.status === 'completed' || record.status === 'rolled_back') {
+        throw new MigrationStateError(`migration "${name}" is already ${record.status.replace('_', ' ')}; nothing to resume`);
+      }
+      if (record.status === 'awaiting_contract') {
+        throw new MigrationStateError(`migration "${name}" has finished its backfill; run \`online complete ${name}\``);
+      }
+      const changed = Object.keys(definedOnly(input.overrides ?? {}));
+      if (changed.length > 0) {
+        await updateMigration(session.sql, session.store, name, { options });
+        await logEvent(session.sql, session.store, name, 'options-overridden', { changed, options });
+      }
+      await logEvent(session.sql, session.store, name, 'resumed', { phase: record.phase, from: record.status });
+      return { plan: record.plan, from: record.phase };
+    });
+  }, 6);
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,29 @@
+// Runs a recorded migration under its lease: the common tail of start, resume, complete and rollback.
+import type { RunContext } from '../../phases/run-context.js';
+import type { OperationPlan } from '../operations/plan.js';
+import type { RunOptions } from '../run-options.js';
+import { acquireLease } from '../state/lease.js';
+import type { MigrationPhase } from '../state/migration-records.js';
+import { driveMigration, type DriveResult } from './drive-migration.js';
+import type { Session } from './session.js';
+
+export interface MigrationResult extends DriveResult {
+  readonly migration: string;
+}
+
+export async function runUnderLease(
+  session: Session,
+  migration: string,
+  options: RunOptions,
+  signal: AbortSignal | undefined,
+  prepare: () => Promise<{ plan: OperationPlan; from: MigrationPhase }>,
+): Promise<MigrationResult> {
+  const lease = await acquireLease(session.sql, session.store, migration);
+  try {
+    const { plan, from } = await prepare();
+    const ctx: RunContext = { sql: session.sql, store: session.store, migration, options, emit: session.emit, signal };
+    return { migration, ...(await driveMigration(ctx, plan, from)) };
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}

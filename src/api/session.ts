@@ -1,0 +1,47 @@
+// Opens what every library call needs: a connection pool and the state store, closed together.
+import { connect, type Sql } from '../db/connect.js';
+import type { EventListener } from '../events.js';
+import { InvalidOptionError } from '../errors/index.js';
+import { stateSchemaName } from '../spec/identifier.js';
+import { defaultStateSchema, type StateStore } from '../state/state-store.js';
+
+export interface ConnectionInput {
+  /** postgres:// URL. Its password never appears in messages. */
+  readonly databaseUrl: string;
+  /** Schema of the ledger; default `online_migrate`. */
+  readonly stateSchema?: string;
+  readonly onEvent?: EventListener;
+}
+
+export interface Session {
+  readonly sql: Sql;
+  readonly store: StateStore;
+  readonly emit: EventListener;
+  close(): Promise<void>;
+}
+
+export async function openSession(input: ConnectionInput, poolSize = 4): Promise<Session> {
+  const schema = stateSchemaName.safeParse(input.stateSchema ?? defaultStateSchema);
+  if (!schema.success) throw new InvalidOptionError(`--state-schema ${schema.error.issues[0]?.message ?? 'is invalid'}`);
+  const emit: EventListener = input.onEvent ?? (() => undefined);
+  const sql = await connect(input.databaseUrl, {
+    max: poolSize,
+    onNotice: (message) => emit({ type: 'notice', message }),
+  });
+  return {
+    sql,
+    store: { sql, schema: schema.data },
+    emit,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** Runs `use` with a session and always closes it. */
+export async function withSession<T>(input: ConnectionInput, use: (session: Session) => Promise<T>, poolSize?: number): Promise<T> {
+  const session = await openSession(input, poolSize);
+  try {
+    return await use(session);
+  } finally {
+    await session.close();
+  }
+}

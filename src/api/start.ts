@@ -1,0 +1,99 @@
+// `start`: pre-flight every operation against the catalog (changing nothing), then record the
+// migration and run expand and backfill (and contract with `complete`).
+import { serverVersionNum } from '../db/server-version.js';
+import { displayName } from '../db/quote.js';
+import { InvalidOptionError, LeaseHeldError, MigrationStateError, PreflightError } from '../errors/index.js';
+import type { EventListener } from '../events.js';
+import { prepareOperation, tablesOf } from '../operations/index.js';
+import { combinePlans, type OperationPlan } from '../operations/plan.js';
+import { runOptionsSchema, type RunOptions, type RunOptionsInput } from '../run-options.js';
+import { specHash } from '../spec/load-spec.js';
+import type { MigrationSpec } from '../spec/migration-spec.js';
+import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
+import { finishedStatuses, getMigration, insertMigration, listMigrations } from '../state/migration-records.js';
+import { logEvent } from '../state/event-log.js';
+import { ensureStateSchema, stateSchemaExists } from '../state/state-schema.js';
+import { runUnderLease, type MigrationResult } from './run-migration.js';
+import { withSession, type ConnectionInput, type Session } from './session.js';
+
+export const minimumServerVersion = 130000;
+
+export interface StartInput extends ConnectionInput {
+  readonly spec: MigrationSpec;
+  readonly options?: RunOptionsInput;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: EventListener;
+}
+
+export function parseRunOptions(input: RunOptionsInput | undefined): RunOptions {
+  const parsed = runOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidOptionError(`invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** Pre-flight only: checks the spec against the database and returns the plan. Changes nothing. */
+export async function planMigration(input: ConnectionInput & { readonly spec: MigrationSpec }): Promise<OperationPlan> {
+  return withSession(input, (session) => preflight(session, input.spec));
+}
+
+export async function startMigration(input: StartInput): Promise<MigrationResult> {
+  const options = parseRunOptions(input.options);
+  return withSession(input, async (session) => {
+    const { sql, store } = session;
+    await refuseExisting(session, input.spec.name);
+    await refuseBusyTables(session, input.spec);
+    const plan = await preflight(session, input.spec);
+    await ensureStateSchema(sql, store);
+    return runUnderLease(session, input.spec.name, options, input.signal, async () => {
+      await refuseExisting(session, input.spec.name);
+      await refuseBusyTables(session, input.spec);
+      await insertMigration(sql, store, {
+        name: input.spec.name,
+        spec: input.spec,
+        specHash: specHash(input.spec),
+        plan,
+        options,
+        tables: input.spec.operations.flatMap((op) => tablesOf(op).map(displayName)),
+      });
+      await logEvent(sql, store, input.spec.name, 'started', { options });
+      return { plan, from: 'expand' };
+    });
+  }, 6);
+}
+
+async function preflight(session: Session, spec: MigrationSpec): Promise<OperationPlan> {
+  const version = await serverVersionNum(session.sql);
+  if (version < minimumServerVersion) {
+    throw new PreflightError('SERVER_TOO_OLD', `PostgreSQL ${Math.floor(version / 10000)} is not supported; online needs 13 or later`);
+  }
+  const plans: OperationPlan[] = [];
+  for (const op of spec.operations) plans.push(await prepareOperation({ sql: session.sql, serverVersionNum: version }, op));
+  return combinePlans(plans);
+}
+
+/** A name can be started again only after a rollback. */
+async function refuseExisting(session: Session, name: string): Promise<void> {
+  if (!(await stateSchemaExists(session.sql, session.store))) return;
+  const existing = await getMigration(session.sql, session.store, name);
+  if (existing === undefined || existing.status === 'rolled_back') return;
+  if (await isLeaseHeld(session.sql, session.store, name)) {
+    throw new LeaseHeldError(name, await readLeaseHolder(session.sql, session.store, name));
+  }
+  const next = existing.status === 'completed' ? 'nothing to do' : existing.status === 'awaiting_contract' ? `run \`online complete ${name}\`` : `run \`online resume ${name}\``;
+  throw new MigrationStateError(`migration "${name}" already exists (status ${existing.status}); ${next}`);
+}
+
+async function refuseBusyTables(session: Session, spec: MigrationSpec): Promise<void> {
+  if (!(await stateSchemaExists(session.sql, session.store))) return;
+  const mine = new Set(spec.operations.flatMap((op) => tablesOf(op).map(displayName)));
+  const others = (await listMigrations(session.sql, session.store)).filter((m) => m.name !== spec.name && !finishedStatuses.includes(m.status));
+  for (const other of others) {
+    const shared = other.tables.find((t) => mine.has(t));
+    if (shared !== undefined) {
+      throw new PreflightError('TABLE_BUSY', `migration "${other.name}" (status ${other.status}) is still active on ${shared}; complete or roll it back first`);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// The postgres.js connection factory: no prepared statements, captured notices, masked errors.
+import postgres from 'postgres';
+import { OnlineError } from '../errors/index.js';
+import { maskSecrets, maskUrl, passwordOf } from './mask-secrets.js';
+
+export type Sql = postgres.Sql;
+export type TransactionSql = postgres.TransactionSql;
+
+export interface ConnectOptions {
+  /** Pool size. The migration needs one per backfill range plus one for state and one for the lease. */
+  readonly max?: number;
+  readonly applicationName?: string;
+  /** Server notices (e.g. "relation already exists, skipping"). Never printed raw by the library. */
+  readonly onNotice?: (message: string) => void;
+}
+
+export class ConnectionError extends OnlineError {
+  constructor(url: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('CONNECTION_FAILED', `cannot connect to ${maskUrl(url)}: ${maskSecrets(reason, [passwordOf(url)])}`, 2, { cause });
+  }
+}
+
+/**
+ * Opens a pool. `prepare: false` because DDL invalidates cached plans mid-migration; bigint stays a
+ * string (postgres.js default) so counters never lose precision.
+ */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<Sql> {
+  let sql: Sql;
+  try {
+    sql = postgres(url, {
+      prepare: false,
+      max: options.max ?? 4,
+      idle_timeout: 30,
+      connect_timeout: 10,
+      connection: { application_name: options.applicationName ?? 'online' },
+      debug: process.env.ONLINE_DEBUG_SQL === '1' ? (_c: number, q: string) => process.stderr.write(q.slice(0, 300) + '\n') : undefined,
+      onnotice: (notice) => options.onNotice?.(String(notice.message ?? '')),
+    });
+  } catch (error) {
+    throw new ConnectionError(url, error);
+  }
+  try {
+    await sql`select 1`;
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => undefined);
+    throw new ConnectionError(url, error);
+  }
+  return sql;
+}
+
+/** A Postgres error's SQLSTATE, when the value is one. */
+export function sqlState(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,41 @@
+// The one place identifiers are quoted and SQL text is spliced. Everything else uses tagged templates.
+
+/** A schema-qualified relation name, unquoted. */
+export interface QualifiedName {
+  readonly schema: string;
+  readonly name: string;
+}
+
+/** Quotes an identifier the way PostgreSQL's quote_ident does, always (so case and keywords are kept). */
+export function quoteIdent(identifier: string): string {
+  if (identifier.length === 0) throw new Error('empty identifier');
+  if (identifier.includes('\u0000')) throw new Error('identifier contains a NUL byte');
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+export function quoteQualified(name: QualifiedName): string {
+  return `${quoteIdent(name.schema)}.${quoteIdent(name.name)}`;
+}
+
+/** A string literal for the rare DDL that takes no bound parameters (comments, settings). */
+export function quoteLiteral(value: string): string {
+  if (value.includes('\u0000')) throw new Error('literal contains a NUL byte');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** `schema.name` for messages: quoted only where needed to read unambiguously. */
+export function displayName(name: QualifiedName): string {
+  const show = (part: string): string => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : quoteIdent(part));
+  return `${show(name.schema)}.${show(name.name)}`;
+}
+
+/** Builds a PostgreSQL identifier of at most 63 bytes, keeping it unique with a short hash when cut. */
+export function boundedIdentifier(base: string): string {
+  if (Buffer.byteLength(base) <= 63) return base;
+  let hash = 0;
+  for (const ch of base) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) >>> 0;
+  const suffix = `_${hash.toString(36)}`;
+  let cut = base;
+  while (Buffer.byteLength(cut) + suffix.length > 63) cut = cut.slice(0, -1);
+  return cut + suffix;
+}

@@ -1,0 +1,5 @@
+// Every typed error of the library, in one import.
+export * from './online-error.js';
+export * from './input-errors.js';
+export * from './state-errors.js';
+export * from './run-errors.js';

@@ -1,0 +1,55 @@
+// Errors for bad input and failed pre-flight checks: all exit 2 and guarantee nothing was changed.
+import { OnlineError } from './online-error.js';
+
+export class SpecError extends OnlineError {
+  readonly issues: readonly string[];
+  constructor(source: string, issues: readonly string[], options?: { cause?: unknown }) {
+    super('SPEC_INVALID', `invalid migration spec ${source}:\n  ${issues.join('\n  ')}`, 2, options);
+    this.issues = issues;
+  }
+}
+
+export class PreflightError extends OnlineError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, `pre-flight failed: ${message}`, 2, options);
+  }
+}
+
+export class TableNotFoundError extends PreflightError {
+  constructor(readonly table: string) {
+    super('TABLE_NOT_FOUND', `table ${table} does not exist`);
+  }
+}
+
+export class ColumnExistsError extends PreflightError {
+  constructor(readonly table: string, readonly column: string) {
+    super('COLUMN_EXISTS', `column ${column} already exists on ${table}`);
+  }
+}
+
+export class UnknownTypeError extends PreflightError {
+  constructor(readonly typeName: string, options?: { cause?: unknown }) {
+    super('UNKNOWN_TYPE', `type "${typeName}" does not exist`, options);
+  }
+}
+
+export class InvalidExpressionError extends PreflightError {
+  constructor(readonly field: string, readonly expression: string, reason: string, options?: { cause?: unknown }) {
+    super('INVALID_EXPRESSION', `${field} expression does not compile: ${reason}\n  expression: ${expression}`, options);
+  }
+}
+
+export class NoUsableKeyError extends PreflightError {
+  constructor(readonly table: string) {
+    super(
+      'NO_USABLE_KEY',
+      `table ${table} has no primary key and no unique index on NOT NULL columns, so it cannot be backfilled in keyset batches`,
+    );
+  }
+}
+
+export class InvalidOptionError extends OnlineError {
+  constructor(message: string) {
+    super('INVALID_OPTION', message, 2);
+  }
+}

@@ -1,0 +1,44 @@
+// Errors raised while a migration runs: lock timeouts, stops, and failures recorded for resume.
+import { OnlineError } from './online-error.js';
+
+export interface Blocker {
+  readonly pid: number;
+  readonly state: string | null;
+  readonly transactionAgeSeconds: number | null;
+  readonly query: string | null;
+}
+
+function describeBlocker(b: Blocker): string {
+  const age = b.transactionAgeSeconds === null ? 'no transaction' : `transaction open ${b.transactionAgeSeconds.toFixed(1)}s`;
+  return `pid ${b.pid} (${b.state ?? 'unknown state'}, ${age}): ${b.query ?? '<no query>'}`;
+}
+
+export class LockTimeoutError extends OnlineError {
+  constructor(
+    readonly statement: string,
+    readonly attempts: number,
+    readonly blockers: readonly Blocker[],
+    options?: { cause?: unknown },
+  ) {
+    const who = blockers.length === 0 ? 'no blocker could be identified' : `blocked by:\n  ${blockers.map(describeBlocker).join('\n  ')}`;
+    super('LOCK_TIMEOUT', `could not acquire a lock after ${attempts} attempts for: ${statement}\n${who}`, 1, options);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), statement: this.statement, attempts: this.attempts, blockers: this.blockers };
+  }
+}
+
+/** The run stopped early on request (signal); the state is recorded and `resume` continues. */
+export class StoppedError extends OnlineError {
+  constructor(readonly migration: string, reason: string) {
+    super('STOPPED', `migration "${migration}" stopped (${reason}); run \`online resume ${migration}\` to continue`, 3);
+  }
+}
+
+/** A step or batch failed; the failure is recorded and `resume` retries from there. */
+export class MigrationFailedError extends OnlineError {
+  constructor(readonly migration: string, readonly phase: string, message: string, options?: { cause?: unknown }) {
+    super('MIGRATION_FAILED', `migration "${migration}" failed during ${phase}: ${message}`, 1, options);
+  }
+}

@@ -1,0 +1,59 @@
+// Errors about the migration ledger: unknown or ambiguous names, a held lease, a refused transition.
+import { OnlineError } from './online-error.js';
+
+export class MigrationNotFoundError extends OnlineError {
+  constructor(readonly migration: string | undefined) {
+    super(
+      'MIGRATION_NOT_FOUND',
+      migration === undefined ? 'no active migration found' : `no migration named "${migration}"`,
+      2,
+    );
+  }
+}
+
+export class AmbiguousMigrationError extends OnlineError {
+  constructor(readonly candidates: readonly string[]) {
+    super(
+      'AMBIGUOUS_MIGRATION',
+      `several migrations are active; name one of: ${candidates.join(', ')}`,
+      2,
+    );
+  }
+}
+
+export interface LeaseHolder {
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly heartbeatAt: string;
+}
+
+export class LeaseHeldError extends OnlineError {
+  constructor(readonly migration: string, readonly holder: LeaseHolder | undefined) {
+    super(
+      'LEASE_HELD',
+      holder === undefined
+        ? `migration "${migration}" is being run by another worker`
+        : `migration "${migration}" is being run by another worker: pid ${holder.pid} on ${holder.host}, ` +
+            `started ${holder.startedAt}, last heartbeat ${holder.heartbeatAt}`,
+      2,
+    );
+  }
+}
+
+/** A command that does not fit the migration's current state (e.g. rollback after contract). */
+export class MigrationStateError extends OnlineError {
+  constructor(message: string) {
+    super('INVALID_STATE', message, 2);
+  }
+}
+
+export class BackfillIncompleteError extends OnlineError {
+  constructor(readonly migration: string, readonly detail: string) {
+    super(
+      'BACKFILL_INCOMPLETE',
+      `refusing to complete "${migration}": ${detail}. Run \`online resume ${migration}\` first.`,
+      2,
+    );
+  }
+}

@@ -1,0 +1,17 @@
+// The library API: what a program imports to plan, run and inspect online migrations.
+export { startMigration, planMigration, parseRunOptions, type StartInput } from './api/start.js';
+export { resumeMigration, type ResumeInput } from './api/resume.js';
+export { completeMigration, type CompleteInput } from './api/complete.js';
+export { rollbackMigration, type RollbackInput } from './api/rollback.js';
+export { migrationStatus, type MigrationReport, type BackfillProgress, type LiveState, type StatusInput } from './api/status.js';
+export type { MigrationResult } from './api/run-migration.js';
+export type { ConnectionInput } from './api/session.js';
+export { loadSpecFile, parseSpec, specHash } from './spec/load-spec.js';
+export { migrationJsonSchema } from './spec/json-schema.js';
+export type { MigrationSpec, OperationSpec } from './spec/migration-spec.js';
+export type { OperationPlan, PlannedStep, BackfillTask } from './operations/plan.js';
+export { planAddColumn, type AddColumnSpec, type AddColumnFacts } from './operations/add-column.js';
+export { runOptionsSchema, defaultRunOptions, type RunOptions, type RunOptionsInput } from './run-options.js';
+export type { OnlineEvent, EventListener } from './events.js';
+export * from './errors/index.js';
+export { maskUrl } from './db/mask-secrets.js';

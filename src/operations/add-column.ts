@@ -1,0 +1,173 @@
+// add-column: add a column without rewriting or blocking the table, fill existing rows in batches,
+// keep rows written by unaware code consistent with a trigger, then enforce NOT NULL cheaply.
+//
+// The trigger rule (installed only when `backfill` is given, removed in contract):
+//   - INSERT where the new column IS NULL: it is set to the backfill expression over the new row;
+//   - UPDATE where the new column IS NOT DISTINCT FROM its old value (the writer did not change it):
+//     it is recomputed from the new row, so a derived value never goes stale.
+//   A writer that sets the column explicitly (the new application) keeps its value.
+// With a `backfill` expression the `default` is only attached in contract, so that during the
+// migration an unaware insert is filled by the expression rather than by the default.
+import { z } from 'zod';
+import type { KeyColumn } from '../db/catalog.js';
+import { checkRowExpression, defaultRewritesTable, resolveType } from '../db/expression-probe.js';
+import { boundedIdentifier, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { identifier, sqlExpression } from '../spec/identifier.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan, PlannedStep } from './plan.js';
+import { requireKey, requireNoColumn, requireTable } from './preflight-checks.js';
+import { dollarQuote } from './dollar-quote.js';
+
+export const addColumnSpec = z
+  .object({
+    op: z.literal('add-column'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table to add the column to'),
+    column: identifier.describe('name of the new column'),
+    type: z.string().trim().min(1, 'must not be empty').describe('SQL type, e.g. text, bigint, varchar(20)'),
+    default: sqlExpression.optional().describe('SQL default expression; a volatile one is split safely'),
+    backfill: sqlExpression.optional().describe('SQL expression over the row that fills existing rows'),
+    nullable: z.boolean().default(true).describe('false adds NOT NULL through a validated CHECK'),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (!spec.nullable && spec.default === undefined && spec.backfill === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['nullable'], message: 'nullable: false needs a default or a backfill expression' });
+    }
+  });
+
+export type AddColumnSpec = z.infer<typeof addColumnSpec>;
+
+/** What pre-flight learned from the catalog, all that planning needs. */
+export interface AddColumnFacts {
+  /** The key to page over; required only when rows are backfilled. */
+  readonly key: readonly KeyColumn[] | undefined;
+  /** The default is volatile: attaching it in ADD COLUMN would rewrite the table. */
+  readonly defaultIsVolatile: boolean;
+}
+
+export function addColumnNames(spec: AddColumnSpec): { fn: string; insertTrigger: string; updateTrigger: string; notNullCheck: string } {
+  return {
+    fn: boundedIdentifier(`online_fill_${spec.table}_${spec.column}`),
+    insertTrigger: boundedIdentifier(`online_fill_${spec.column}_on_insert`),
+    updateTrigger: boundedIdentifier(`online_fill_${spec.column}_on_update`),
+    notNullCheck: boundedIdentifier(`online_nn_${spec.table}_${spec.column}`),
+  };
+}
+
+/** Pure planning: the exact SQL of every phase. */
+export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): OperationPlan {
+  const table: QualifiedName = { schema: spec.schema, name: spec.table };
+  const t = quoteQualified(table);
+  const c = quoteIdent(spec.column);
+  const names = addColumnNames(spec);
+  const fn = quoteQualified({ schema: spec.schema, name: names.fn });
+  const fill = spec.backfill ?? (facts.defaultIsVolatile ? spec.default : undefined);
+  const defaultInAdd = spec.default !== undefined && spec.backfill === undefined && !facts.defaultIsVolatile;
+  const defaultAfterAdd = spec.default !== undefined && spec.backfill === undefined && facts.defaultIsVolatile;
+  const defaultInContract = spec.default !== undefined && spec.backfill !== undefined;
+  const setDefault = `alter table ${t} alter column ${c} set default (${spec.default ?? 'null'})`;
+
+  const expand: PlannedStep[] = [
+    {
+      description: `add column ${spec.column} ${spec.type}${defaultInAdd ? ' with its default (metadata only)' : ' as nullable'}`,
+      statements: [`alter table ${t} add column if not exists ${c} ${spec.type}${defaultInAdd ? ` default (${spec.default})` : ''}`],
+    },
+  ];
+  if (defaultAfterAdd) expand.push({ description: `set the volatile default of ${spec.column} (no table rewrite)`, statements: [setDefault] });
+  if (spec.backfill !== undefined) {
+    const body = [
+      'begin',
+      `  NEW.${c} := (select (${spec.backfill}) from (select NEW.*) as online_row);`,
+      '  return NEW;',
+      'end',
+    ].join('\n');
+    expand.push({
+      description: `install triggers that fill ${spec.column} for writers unaware of it`,
+      statements: [
+        `create or replace function ${fn}() returns trigger language plpgsql as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
+        `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
+        `create trigger ${quoteIdent(names.insertTrigger)} before insert on ${t} for each row when (NEW.${c} is null) execute function ${fn}()`,
+        `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
+        `create trigger ${quoteIdent(names.updateTrigger)} before update on ${t} for each row when (NEW.${c} is not distinct from OLD.${c}) execute function ${fn}()`,
+      ],
+    });
+  }
+  const check = quoteIdent(names.notNullCheck);
+  if (!spec.nullable) {
+    expand.push({
+      description: `add check (${spec.column} is not null) not valid`,
+      statements: [`alter table ${t} drop constraint if exists ${check}, add constraint ${check} check (${c} is not null) not valid`],
+    });
+  }
+
+  const backfill =
+    fill === undefined
+      ? []
+      : [
+          {
+            id: `${spec.schema}.${spec.table}.${spec.column}`,
+            table,
+            key: requirePlannedKey(facts),
+            set: `${c} = (${fill})`,
+            needsWork: `${c} is null and (${fill}) is not null`,
+          },
+        ];
+
+  const contract: PlannedStep[] = [];
+  if (defaultInContract) contract.push({ description: `set the default of ${spec.column}`, statements: [setDefault] });
+  if (!spec.nullable) {
+    contract.push({ description: `validate check (${spec.column} is not null)`, statements: [`alter table ${t} validate constraint ${check}`] });
+    contract.push({
+      description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check`,
+      statements: [`alter table ${t} alter column ${c} set not null`, `alter table ${t} drop constraint if exists ${check}`],
+    });
+  }
+  if (spec.backfill !== undefined) contract.push(dropTriggers(t, fn, names));
+
+  const rollback: PlannedStep[] = [];
+  if (spec.backfill !== undefined) rollback.push(dropTriggers(t, fn, names));
+  rollback.push({
+    description: `drop column ${spec.column}`,
+    statements: [`alter table ${t} drop constraint if exists ${check}, drop column if exists ${c}`],
+  });
+
+  return { expand, backfill, contract, rollback };
+}
+
+function dropTriggers(t: string, fn: string, names: ReturnType<typeof addColumnNames>): PlannedStep {
+  return {
+    description: 'drop the fill triggers',
+    statements: [
+      `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
+      `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
+      `drop function if exists ${fn}()`,
+    ],
+  };
+}
+
+function requirePlannedKey(facts: AddColumnFacts): readonly KeyColumn[] {
+  if (facts.key === undefined) throw new Error('planning a backfill needs the table key');
+  return facts.key;
+}
+
+export const addColumn = {
+  op: 'add-column',
+  schema: addColumnSpec,
+  defaultName: (spec) => `add-column-${spec.table}-${spec.column}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    requireNoColumn(table, spec.column);
+    await resolveType(sql, spec.type);
+    let defaultIsVolatile = false;
+    if (spec.default !== undefined) {
+      await checkRowExpression(sql, 'default', spec.default, undefined, spec.type);
+      defaultIsVolatile = await defaultRewritesTable(sql, spec.default, spec.type);
+    }
+    if (spec.backfill !== undefined) await checkRowExpression(sql, 'backfill', spec.backfill, table, spec.type);
+    const needsBackfill = spec.backfill !== undefined || defaultIsVolatile;
+    const key = needsBackfill ? requireKey(table).columns : undefined;
+    return planAddColumn(spec, { key, defaultIsVolatile });
+  },
+} satisfies Operation<AddColumnSpec>;

@@ -1,0 +1,21 @@
+// What every operation provides: its spec schema, the tables it touches, and pre-flight + planning.
+import type { z } from 'zod';
+import type { Sql } from '../db/connect.js';
+import type { QualifiedName } from '../db/quote.js';
+import type { OperationPlan } from './plan.js';
+
+export interface PreflightContext {
+  readonly sql: Sql;
+  readonly serverVersionNum: number;
+}
+
+export interface Operation<S extends { readonly op: string }> {
+  readonly op: S['op'];
+  readonly schema: z.ZodType<S>;
+  /** A readable migration name, e.g. `add-column-tickets-priority`. */
+  defaultName(spec: S): string;
+  /** The tables the operation changes (for the one-active-migration-per-table check). */
+  tables(spec: S): readonly QualifiedName[];
+  /** Checks the spec against the live catalog (changing nothing) and returns the plan. */
+  prepare(ctx: PreflightContext, spec: S): Promise<OperationPlan>;
+}

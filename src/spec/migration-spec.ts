@@ -1,0 +1,28 @@
+// The migration spec: a name and a list of operations, each validated by its operation's own schema.
+import { z } from 'zod';
+import { addColumnSpec } from '../operations/add-column.js';
+
+export const operationSpec = z.discriminatedUnion('op', [addColumnSpec]);
+export type OperationSpec = z.infer<typeof operationSpec>;
+
+export const migrationName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and use only letters, digits, ".", "_" and "-"');
+
+export const migrationSpec = z
+  .object({
+    $schema: z.string().optional().describe('JSON Schema reference for editors; ignored'),
+    name: migrationName.optional().describe('unique migration id; defaults to the file name'),
+    operations: z.array(operationSpec).min(1, 'must list at least one operation'),
+  })
+  .strict();
+
+export type MigrationSpecInput = z.input<typeof migrationSpec>;
+
+/** A validated spec whose name is always known. */
+export interface MigrationSpec {
+  readonly name: string;
+  readonly operations: readonly OperationSpec[];
+}

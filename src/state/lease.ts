@@ -1,0 +1,64 @@
+// One worker per migration: a session advisory lock held on a reserved connection, plus a heartbeat
+// row naming the holder. The lock dies with the worker's connection (even on kill -9), so `status`
+// tells a running migration (lock held) from an interrupted one (lock free).
+import { hostname } from 'node:os';
+import type { Sql } from '../db/connect.js';
+import { LeaseHeldError, type LeaseHolder } from '../errors/index.js';
+import { stateTable, type Db, type StateStore } from './state-store.js';
+
+export interface Lease {
+  release(): Promise<void>;
+}
+
+const heartbeatMs = 2_000;
+
+export async function acquireLease(sql: Sql, store: StateStore, migration: string): Promise<Lease> {
+  const conn = await sql.reserve();
+  try {
+    const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtext(${store.schema}), hashtext(${migration})) as ok`;
+    if (row?.ok !== true) throw new LeaseHeldError(migration, await readLeaseHolder(sql, store, migration));
+    await conn`
+      insert into ${stateTable(conn, store, 'leases')} (migration, host, pid) values (${migration}, ${hostname()}, ${process.pid})
+      on conflict (migration) do update set host = excluded.host, pid = excluded.pid, started_at = now(), heartbeat_at = now()`;
+  } catch (error) {
+    conn.release();
+    throw error;
+  }
+  let beating: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    beating = conn`update ${stateTable(conn, store, 'leases')} set heartbeat_at = now() where migration = ${migration}`.catch(() => undefined);
+  }, heartbeatMs);
+  timer.unref();
+  return {
+    async release() {
+      clearInterval(timer);
+      await beating;
+      try {
+        await conn`delete from ${stateTable(conn, store, 'leases')} where migration = ${migration}`;
+        await conn`select pg_advisory_unlock(hashtext(${store.schema}), hashtext(${migration}))`;
+      } finally {
+        conn.release();
+      }
+    },
+  };
+}
+
+export async function readLeaseHolder(db: Db, store: StateStore, migration: string): Promise<LeaseHolder | undefined> {
+  const [row] = await db<{ host: string; pid: number; startedAt: Date; heartbeatAt: Date }[]>`
+    select host, pid, started_at as "startedAt", heartbeat_at as "heartbeatAt"
+    from ${stateTable(db, store, 'leases')} where migration = ${migration}`;
+  if (row === undefined) return undefined;
+  return { host: row.host, pid: row.pid, startedAt: row.startedAt.toISOString(), heartbeatAt: row.heartbeatAt.toISOString() };
+}
+
+/** Whether some session holds the migration's advisory lock right now. */
+export async function isLeaseHeld(db: Db, store: StateStore, migration: string): Promise<boolean> {
+  const [row] = await db<{ held: boolean }[]>`
+    select exists (
+      select 1 from pg_locks
+      where locktype = 'advisory' and granted and objsubid = 2
+        and database = (select oid from pg_database where datname = current_database())
+        and classid = hashtext(${store.schema})::oid and objid = hashtext(${migration})::oid
+    ) as held`;
+  return row?.held === true;
+}

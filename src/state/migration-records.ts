@@ -1,0 +1,88 @@
+// The migrations table: one row per migration with its spec, plan, options, status and phase.
+import type { OperationPlan } from '../operations/plan.js';
+import type { MigrationSpec } from '../spec/migration-spec.js';
+import type { RunOptions } from '../run-options.js';
+import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
+
+export type MigrationStatus = 'running' | 'stopped' | 'failed' | 'awaiting_contract' | 'completed' | 'rolled_back';
+/** The phase in progress, or to run next. */
+export type MigrationPhase = 'expand' | 'backfill' | 'contract' | 'rollback' | 'done';
+
+export const finishedStatuses: readonly MigrationStatus[] = ['completed', 'rolled_back'];
+
+export interface RecordedError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface MigrationRecord {
+  readonly name: string;
+  readonly spec: MigrationSpec;
+  readonly specHash: string;
+  readonly plan: OperationPlan;
+  readonly options: RunOptions;
+  readonly tables: readonly string[];
+  readonly status: MigrationStatus;
+  readonly phase: MigrationPhase;
+  readonly paused: boolean;
+  readonly error: RecordedError | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly completedAt: Date | null;
+}
+
+export interface NewMigration {
+  readonly name: string;
+  readonly spec: MigrationSpec;
+  readonly specHash: string;
+  readonly plan: OperationPlan;
+  readonly options: RunOptions;
+  readonly tables: readonly string[];
+}
+
+const columns = (db: Db) =>
+  db`name, spec, spec_hash as "specHash", plan, options, tables, status, phase, paused, error,
+     created_at as "createdAt", updated_at as "updatedAt", completed_at as "completedAt"`;
+
+/** Inserts a new migration, or restarts a rolled-back one of the same name from scratch. */
+export async function insertMigration(db: Db, store: StateStore, m: NewMigration): Promise<void> {
+  const table = stateTable(db, store, 'migrations');
+  await db`delete from ${stateTable(db, store, 'steps')} where migration = ${m.name}`;
+  await db`delete from ${stateTable(db, store, 'backfill_cursors')} where migration = ${m.name}`;
+  await db`
+    insert into ${table} (name, spec, spec_hash, plan, options, tables, status, phase, error)
+    values (${m.name}, ${jsonParam(db, m.spec)}, ${m.specHash}, ${jsonParam(db, m.plan)},
+            ${jsonParam(db, m.options)}, ${m.tables as string[]}, 'running', 'expand', null)
+    on conflict (name) do update set spec = excluded.spec, spec_hash = excluded.spec_hash, plan = excluded.plan,
+      options = excluded.options, tables = excluded.tables, status = 'running', phase = 'expand', paused = false,
+      error = null, created_at = now(), updated_at = now(), completed_at = null`;
+}
+
+export async function getMigration(db: Db, store: StateStore, name: string): Promise<MigrationRecord | undefined> {
+  const [row] = await db<MigrationRecord[]>`select ${columns(db)} from ${stateTable(db, store, 'migrations')} where name = ${name}`;
+  return row;
+}
+
+export async function listMigrations(db: Db, store: StateStore): Promise<MigrationRecord[]> {
+  return db<MigrationRecord[]>`select ${columns(db)} from ${stateTable(db, store, 'migrations')} order by created_at, name`;
+}
+
+export interface MigrationUpdate {
+  readonly status?: MigrationStatus;
+  readonly phase?: MigrationPhase;
+  readonly error?: RecordedError | null;
+  readonly options?: RunOptions;
+}
+
+export async function updateMigration(db: Db, store: StateStore, name: string, update: MigrationUpdate): Promise<void> {
+  const completed = update.status === 'completed' || update.status === 'rolled_back';
+  await db`
+    update ${stateTable(db, store, 'migrations')} set
+      status = coalesce(${update.status ?? null}, status),
+      phase = coalesce(${update.phase ?? null}, phase),
+      error = case when ${update.error !== undefined} then ${update.error === undefined || update.error === null ? null : jsonParam(db, update.error)}::jsonb else error end,
+      options = coalesce(${update.options === undefined ? null : jsonParam(db, update.options)}::jsonb, options),
+      completed_at = case when ${completed} then now() else completed_at end,
+      updated_at = now()
+    where name = ${name}`;
+}
