@@ -1,0 +1,29 @@
+// The tickets table of the customer-support system from the seeds, filled server-side.
+import type postgres from 'postgres';
+
+export const ticketStatuses = ['open', 'in_progress', 'pending', 'resolved', 'closed'] as const;
+
+export async function createTickets(sql: postgres.Sql, rows: number, table = 'tickets'): Promise<void> {
+  await sql.unsafe(`
+    create table "${table}" (
+      id bigint generated always as identity primary key,
+      title text not null,
+      description text,
+      status text not null default 'open',
+      escalated boolean not null default false,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      resolved_at timestamptz
+    )`);
+  if (rows > 0) {
+    await sql.unsafe(`
+      insert into "${table}" (title, status, escalated, created_at, resolved_at)
+      select 'ticket ' || g, (array['open','in_progress','pending','resolved','closed'])[1 + g % 5], g % 7 = 0,
+             now() - (g || ' minutes')::interval,
+             case when g % 5 >= 3 then now() - (g || ' minutes')::interval + interval '2 hours' end
+      from generate_series(1, ${Math.floor(rows)}) g`);
+  }
+}
+
+/** The demo/test migration's derived value, as SQL over the row. */
+export const priorityExpression = "CASE WHEN escalated THEN 'high' WHEN status IN ('resolved', 'closed') THEN 'low' ELSE 'normal' END";
