@@ -1,0 +1,32 @@
+import { Args } from '@oclif/core';
+import { resumeMigration } from '../api/resume.js';
+import { OnlineCommand } from '../cli/base-command.js';
+import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
+import { runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
+
+export default class Resume extends OnlineCommand<typeof Resume> {
+  static override summary = 'Continue an interrupted, stopped or failed migration from its last committed step and batch.';
+  static override description =
+    'Stored options are kept; flags given here override them and the override is recorded. With no NAME, acts on the only active migration (exit 2 listing the candidates if there are several).';
+  static override examples = ['<%= config.bin %> resume', '<%= config.bin %> resume add-column-tickets-priority --batch-size 2000'];
+  static override args = { name: Args.string({ description: 'migration name (default: the only active one)' }) };
+  static override flags = { ...runFlags };
+
+  public async run(): Promise<unknown> {
+    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
+    try {
+      const result = await resumeMigration({
+        ...this.connection(),
+        migration: this.args.name,
+        overrides: runOptionsFromFlags(this.flags),
+        signal: this.stopSignal(),
+        onEvent: progress.listener,
+      });
+      progress.stop();
+      this.log(result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} is ${result.status.replace('_', ' ')}`);
+      return result;
+    } finally {
+      progress.stop();
+    }
+  }
+}

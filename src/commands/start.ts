@@ -1,0 +1,88 @@
+import { Args, Flags } from '@oclif/core';
+import { OnlineCommand } from '../cli/base-command.js';
+import { renderPlan } from '../cli/plan-printer.js';
+import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
+import { runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
+import { planMigration, startMigration } from '../api/start.js';
+import { loadSpecFile, parseSpec } from '../spec/load-spec.js';
+import type { MigrationSpec } from '../spec/migration-spec.js';
+import { operations } from '../operations/index.js';
+import { SpecError } from '../errors/index.js';
+
+/** `operations[0].table: required` reads as `--table: required` when the spec came from flags. */
+function flagPath(issue: string): string {
+  return issue
+    .replace(/^operations\[0\]\.nullable/, '--not-null')
+    .replace(/^operations\[0\]\.(\w+)/, (_, field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+    .replace(/^name:/, '--migration-name:');
+}
+
+const opNames: readonly string[] = operations.map((o) => o.op);
+
+export default class Start extends OnlineCommand<typeof Start> {
+  static override summary = 'Pre-flight, expand and backfill a migration (and contract with --complete).';
+  static override description =
+    'TARGET is a spec file (YAML or JSON) or an operation name with its fields as flags. Nothing is changed when a pre-flight check fails (exit 2). Exit codes: 0 done, 1 failed (resumable), 2 invalid input, 3 stopped (resumable).';
+  static override examples = [
+    '<%= config.bin %> start examples/add-priority.yaml',
+    `<%= config.bin %> start add-column --table tickets --column priority --type text --default "'normal'" --backfill "CASE WHEN escalated THEN 'high' ELSE 'normal' END" --not-null`,
+    '<%= config.bin %> start examples/add-priority.yaml --dry-run',
+    '<%= config.bin %> start examples/add-priority.yaml --complete --batch-size 5000 --json',
+  ];
+  static override args = {
+    target: Args.string({ required: true, description: `spec file, or an operation: ${opNames.join(', ')}` }),
+  };
+  static override flags = {
+    'dry-run': Flags.boolean({ summary: 'Print the SQL of every phase and change nothing.' }),
+    complete: Flags.boolean({ summary: 'Run contract right after the backfill.' }),
+    ...runFlags,
+    'migration-name': Flags.string({ summary: 'Name of the migration (default: derived, e.g. add-column-tickets-priority).', helpGroup: 'OPERATION' }),
+    schema: Flags.string({ summary: 'Schema of the table.', default: 'public', helpGroup: 'OPERATION' }),
+    table: Flags.string({ summary: 'Table to change.', helpGroup: 'OPERATION' }),
+    column: Flags.string({ summary: 'Column to add.', helpGroup: 'OPERATION' }),
+    type: Flags.string({ summary: 'SQL type of the column.', helpGroup: 'OPERATION' }),
+    default: Flags.string({ summary: 'SQL default expression.', helpGroup: 'OPERATION' }),
+    backfill: Flags.string({ summary: 'SQL expression over the row that fills existing rows.', helpGroup: 'OPERATION' }),
+    'not-null': Flags.boolean({ summary: 'Make the column NOT NULL (through a validated CHECK).', helpGroup: 'OPERATION' }),
+  };
+
+  public async run(): Promise<unknown> {
+    const spec = await this.spec();
+    const connection = this.connection();
+    if (this.flags['dry-run']) {
+      const plan = await planMigration({ ...connection, spec });
+      if (!this.jsonEnabled()) this.log(renderPlan(spec.name, plan));
+      return { migration: spec.name, dryRun: true, plan };
+    }
+    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
+    try {
+      const result = await startMigration({
+        ...connection,
+        spec,
+        options: { ...runOptionsFromFlags(this.flags), complete: this.flags.complete },
+        signal: this.stopSignal(),
+        onEvent: progress.listener,
+      });
+      progress.stop();
+      if (!this.jsonEnabled()) {
+        this.log(result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} expanded and backfilled; run \`online complete ${result.migration}\` to contract`);
+      }
+      return result;
+    } finally {
+      progress.stop();
+    }
+  }
+
+  private async spec(): Promise<MigrationSpec> {
+    const { target } = this.args;
+    if (!opNames.includes(target)) return loadSpecFile(target);
+    const f = this.flags;
+    const op = { op: target, schema: f.schema, table: f.table, column: f.column, type: f.type, default: f.default, backfill: f.backfill, nullable: !f['not-null'] };
+    try {
+      return parseSpec({ name: f['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);
+    } catch (error) {
+      if (!(error instanceof SpecError)) throw error;
+      throw new SpecError(`(flags of \`start ${target}\`)`, error.issues.map(flagPath));
+    }
+  }
+}
