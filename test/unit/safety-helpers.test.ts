@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { durationMs } from '../../src/cli/duration.js';
+import { backoffDelay } from '../../src/db/backoff.js';
+import { assertSelfContained } from '../../src/db/expression-guard.js';
+import { maskSecrets, maskUrl } from '../../src/db/mask-secrets.js';
+import { boundedIdentifier, quoteIdent, quoteQualified } from '../../src/db/quote.js';
+
+describe('identifier quoting', () => {
+  it('always quotes and doubles embedded quotes', () => {
+    expect(quoteIdent('tickets')).toBe('"tickets"');
+    expect(quoteIdent('we"ird')).toBe('"we""ird"');
+    expect(quoteQualified({ schema: 'Support', name: 'my table' })).toBe('"Support"."my table"');
+    expect(() => quoteIdent('')).toThrow();
+  });
+
+  it('keeps generated names within 63 bytes and distinct', () => {
+    const a = boundedIdentifier(`online_fill_${'x'.repeat(60)}_a`);
+    const b = boundedIdentifier(`online_fill_${'x'.repeat(60)}_b`);
+    expect(Buffer.byteLength(a)).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('expression guard', () => {
+  it.each([
+    "CASE WHEN escalated THEN 'high' ELSE 'normal' END",
+    "coalesce(title, ')(;--')",
+    'extract(epoch from (resolved_at - created_at))::int',
+    '$$;)$$ || "odd "")" || E\'\\\')\'',
+  ])('accepts %s', (expression) => {
+    expect(() => assertSelfContained(expression)).not.toThrow();
+  });
+
+  it.each([
+    ['1), other = (2', /unbalanced "\)"/],
+    ['1; drop table tickets', /";"/],
+    ['1 -- comment', /comments/],
+    ['(1', /unbalanced "\("/],
+    ["'open", /unterminated string/],
+    ['  ', /empty/],
+  ])('rejects %s', (expression, reason) => {
+    expect(() => assertSelfContained(expression)).toThrow(reason);
+  });
+});
+
+describe('secrets', () => {
+  it('masks passwords in URLs and messages', () => {
+    expect(maskUrl('postgres://app:s3cr3t@db:5432/prod')).toBe('postgres://app:***@db:5432/prod');
+    expect(maskSecrets('failed for postgresql://app:s3cr3t@db/prod with s3cr3t', ['s3cr3t'])).toBe('failed for postgresql://app:***@db/prod with ***');
+  });
+});
+
+describe('lock retry backoff', () => {
+  it('grows exponentially with jitter, up to the cap', () => {
+    expect(backoffDelay(1, { baseMs: 100, capMs: 5000 }, () => 0)).toBe(50);
+    expect(backoffDelay(1, { baseMs: 100, capMs: 5000 }, () => 1)).toBe(100);
+    expect(backoffDelay(4, { baseMs: 100, capMs: 5000 }, () => 1)).toBe(800);
+    expect(backoffDelay(20, { baseMs: 100, capMs: 5000 }, () => 1)).toBe(5000);
+  });
+});
+
+describe('durations', () => {
+  it('parses ms, s, m and bare numbers', () => {
+    expect(durationMs.parse('1s')).toBe(1000);
+    expect(durationMs.parse('250ms')).toBe(250);
+    expect(durationMs.parse('2m')).toBe(120_000);
+    expect(durationMs.parse('300')).toBe(300);
+    expect(durationMs.safeParse('soon').success).toBe(false);
+  });
+});
