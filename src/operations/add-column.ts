@@ -125,12 +125,16 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   }
   if (spec.backfill !== undefined) contract.push(dropTriggers(t, fn, names));
 
-  const rollback: PlannedStep[] = [];
-  if (spec.backfill !== undefined) rollback.push(dropTriggers(t, fn, names));
-  rollback.push({
-    description: `drop column ${spec.column}`,
-    statements: [`alter table ${t} drop constraint if exists ${check}, drop column if exists ${c}`],
-  });
+  // One step, so no writer ever sees the CHECK without the triggers that satisfy it.
+  const rollback: PlannedStep[] = [
+    {
+      description: `drop ${spec.backfill !== undefined ? 'the fill triggers, ' : ''}column ${spec.column} and its check`,
+      statements: [
+        ...(spec.backfill !== undefined ? dropTriggers(t, fn, names).statements : []),
+        `alter table ${t} drop constraint if exists ${check}, drop column if exists ${c}`,
+      ],
+    },
+  ];
 
   return { expand, backfill, contract, rollback };
 }
