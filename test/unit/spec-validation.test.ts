@@ -65,3 +65,11 @@ describe('migration spec', () => {
     expect(schema).toContain('"operations"');
   });
 });
+
+describe('online.schema.json', () => {
+  it('is the committed output of `online schema` (regenerate with: node bin/run.js schema > online.schema.json)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const committed = JSON.parse(await readFile(new URL('../../online.schema.json', import.meta.url), 'utf8')) as unknown;
+    expect(committed).toEqual(migrationJsonSchema());
+  });
+});
