@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { migrationStatus } from '../../src/index.js';
 
 const rows = 40_000;
 
@@ -25,13 +26,13 @@ describe('kill -9 mid-backfill, then resume', () => {
       child.stdout?.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         batches = jsonLines(buffered).filter((e) => e.type === 'batch').length;
-        if (batches >= 8 && child.exitCode === null && !child.killed) {
-          child.kill('SIGKILL');
-          resolve();
-        }
+        if (batches >= 8) resolve();
       });
     });
     await killed;
+    const [running] = await migrationStatus({ databaseUrl: db.url });
+    expect(running).toMatchObject({ state: 'running', phase: 'backfill', worker: { pid: child.pid, alive: true } });
+    child.kill('SIGKILL');
     await new Promise((resolve) => child.on('close', resolve));
     expect(child.signalCode).toBe('SIGKILL');
 
