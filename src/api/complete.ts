@@ -1,18 +1,13 @@
 // `complete`: runs contract, but only after proving that no row still needs backfill.
 import { verifyBackfillComplete } from '../../phases/contract.js';
 import { BackfillIncompleteError, MigrationStateError } from '../errors/index.js';
-import type { EventListener } from '../events.js';
 import { logEvent } from '../state/event-log.js';
 import { getMigration } from '../state/migration-records.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
-import { withSession, type ConnectionInput } from './session.js';
+import { withSession, type MigrationCallInput } from './session.js';
 
-export interface CompleteInput extends ConnectionInput {
-  readonly migration?: string;
-  readonly signal?: AbortSignal;
-  readonly onEvent?: EventListener;
-}
+export type CompleteInput = MigrationCallInput;
 
 export async function completeMigration(input: CompleteInput): Promise<MigrationResult> {
   return withSession(input, async (session) => {

@@ -1,21 +1,17 @@
 // `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
 // cursor. Options given here override the stored ones, and the override is recorded.
 import { MigrationStateError } from '../errors/index.js';
-import type { EventListener } from '../events.js';
 import type { RunOptionsInput } from '../run-options.js';
 import { logEvent } from '../state/event-log.js';
 import { getMigration, updateMigration } from '../state/migration-records.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
-import { withSession, type ConnectionInput } from './session.js';
+import { withSession, type MigrationCallInput } from './session.js';
 import { parseRunOptions } from './start.js';
 
-export interface ResumeInput extends ConnectionInput {
-  readonly migration?: string;
+export interface ResumeInput extends MigrationCallInput {
   /** Only the options given are overridden. */
   readonly overrides?: RunOptionsInput;
-  readonly signal?: AbortSignal;
-  readonly onEvent?: EventListener;
 }
 
 export async function resumeMigration(input: ResumeInput): Promise<MigrationResult> {

@@ -1,19 +1,14 @@
 // `rollback`: undoes expand (triggers, constraints, the new column). Refused once contract has
 // completed; running it again after it finished is a no-op.
 import { MigrationStateError } from '../errors/index.js';
-import type { EventListener } from '../events.js';
 import { logEvent } from '../state/event-log.js';
 import { clearSteps } from '../state/step-records.js';
 import { getMigration, updateMigration } from '../state/migration-records.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
-import { withSession, type ConnectionInput } from './session.js';
+import { withSession, type MigrationCallInput } from './session.js';
 
-export interface RollbackInput extends ConnectionInput {
-  readonly migration?: string;
-  readonly signal?: AbortSignal;
-  readonly onEvent?: EventListener;
-}
+export type RollbackInput = MigrationCallInput;
 
 export async function rollbackMigration(input: RollbackInput): Promise<MigrationResult> {
   return withSession(input, async (session) => {

@@ -13,6 +13,14 @@ export interface ConnectionInput {
   readonly onEvent?: EventListener;
 }
 
+/** The input of calls that act on one recorded migration (resume, complete, rollback). */
+export interface MigrationCallInput extends ConnectionInput {
+  /** Default: the only active migration. */
+  readonly migration?: string;
+  /** Aborted on SIGINT/SIGTERM: the current batch or step finishes, then the run stops (exit 3). */
+  readonly signal?: AbortSignal;
+}
+
 export interface Session {
   readonly sql: Sql;
   readonly store: StateStore;

@@ -15,22 +15,6 @@ export interface RecordedError {
   readonly message: string;
 }
 
-export interface MigrationRecord {
-  readonly name: string;
-  readonly spec: MigrationSpec;
-  readonly specHash: string;
-  readonly plan: OperationPlan;
-  readonly options: RunOptions;
-  readonly tables: readonly string[];
-  readonly status: MigrationStatus;
-  readonly phase: MigrationPhase;
-  readonly paused: boolean;
-  readonly error: RecordedError | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-  readonly completedAt: Date | null;
-}
-
 export interface NewMigration {
   readonly name: string;
   readonly spec: MigrationSpec;
@@ -38,6 +22,16 @@ export interface NewMigration {
   readonly plan: OperationPlan;
   readonly options: RunOptions;
   readonly tables: readonly string[];
+}
+
+export interface MigrationRecord extends NewMigration {
+  readonly status: MigrationStatus;
+  readonly phase: MigrationPhase;
+  readonly paused: boolean;
+  readonly error: RecordedError | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly completedAt: Date | null;
 }
 
 const columns = (db: Db) =>
