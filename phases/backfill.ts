@@ -1,12 +1,12 @@
 // Backfill: keyset batches over each task's table, from its persisted cursor to the upper bound
-// captured at start. Each batch's UPDATE and its cursor advance commit in one transaction.
+// captured at start. Each batch's UPDATE and its cursor advance are one statement, so they commit together.
 import { backoffDelay, sleep } from '../src/db/backoff.js';
-import { sqlState, type TransactionSql } from '../src/db/connect.js';
+import { sqlState, type Sql } from '../src/db/connect.js';
 import { keysetQueries, keyValues, type KeysetQueries } from '../src/db/keyset-sql.js';
 import { estimateRows } from '../src/db/row-estimate.js';
 import { StoppedError } from '../src/errors/index.js';
 import type { BackfillTask } from '../src/operations/plan.js';
-import { advanceCursor, createCursor, listCursors, type BackfillCursor } from '../src/state/backfill-cursors.js';
+import { batchWithCursorAdvance, createCursor, listCursors, type BackfillCursor } from '../src/state/backfill-cursors.js';
 import type { RunContext } from './run-context.js';
 
 const RETRYABLE = new Set(['55P03', '40P01', '40001', '57014']);
@@ -35,42 +35,37 @@ async function backfillTask(ctx: RunContext, task: BackfillTask): Promise<void> 
   let rowsThisRun = 0;
   const upper = cursor.upperBound ?? [];
   const batchSize = ctx.options.batchSize;
-  while (!done) {
-    if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
-    const batchStarted = performance.now();
-    const batch = await withRetries(ctx, () =>
-      ctx.sql.begin(async (tx) => {
-        await tx.unsafe(`set local lock_timeout = ${ctx.options.lockTimeoutMs}`);
-        const result = await runBatch(tx, queries, position, upper, batchSize, task.key.length);
-        await advanceCursor(tx, ctx.store, {
-          migration: ctx.migration,
-          task: task.id,
-          rangeIndex: 0,
-          position: result.to,
-          rowsAdded: result.rows,
-          done: result.last,
-          batchSize,
-        });
-        return result;
-      }),
-    );
-    position = batch.to;
-    done = batch.last;
-    rowsDone += batch.rows;
-    rowsThisRun += batch.rows;
-    const elapsed = (performance.now() - started) / 1000;
-    ctx.emit({
-      type: 'batch',
-      migration: ctx.migration,
-      task: task.id,
-      rowsDone,
-      rowsEstimated: cursor.rowsEstimated,
-      batchRows: batch.rows,
-      batchSize,
-      batchMs: Math.round(performance.now() - batchStarted),
-      rowsPerSecond: elapsed > 0 ? Math.round(rowsThisRun / elapsed) : 0,
-    });
-    if (!done && ctx.options.pauseMs > 0) await sleep(ctx.options.pauseMs, ctx.signal);
+  const statements = batchStatements(ctx, queries, task.key.length);
+  // One reserved connection per range, with lock_timeout set once: a batch is then two round trips.
+  const conn = await ctx.sql.reserve();
+  try {
+    await conn.unsafe(`set lock_timeout = ${ctx.options.lockTimeoutMs}`);
+    while (!done) {
+      if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
+      const batchStarted = performance.now();
+      const from = position;
+      const batch = await withRetries(ctx, () => runBatch(conn, statements, from, upper, batchSize, [ctx.migration, task.id, 0]));
+      position = batch.to;
+      done = batch.last;
+      rowsDone += batch.rows;
+      rowsThisRun += batch.rows;
+      const elapsed = (performance.now() - started) / 1000;
+      ctx.emit({
+        type: 'batch',
+        migration: ctx.migration,
+        task: task.id,
+        rowsDone,
+        rowsEstimated: cursor.rowsEstimated,
+        batchRows: batch.rows,
+        batchSize,
+        batchMs: Math.round(performance.now() - batchStarted),
+        rowsPerSecond: elapsed > 0 ? Math.round(rowsThisRun / elapsed) : 0,
+      });
+      if (!done && ctx.options.pauseMs > 0) await sleep(ctx.options.pauseMs, ctx.signal);
+    }
+  } finally {
+    await conn.unsafe('reset lock_timeout').catch(() => undefined);
+    conn.release();
   }
   ctx.emit({ type: 'backfill-done', migration: ctx.migration, task: task.id, rowsDone, seconds: (performance.now() - started) / 1000 });
 }
@@ -101,24 +96,49 @@ interface BatchResult {
   readonly last: boolean;
 }
 
+interface BatchStatements {
+  readonly firstBoundary: string;
+  readonly nextBoundary: string;
+  /** The update and the cursor advance as one statement (see batchWithCursorAdvance). */
+  readonly firstUpdate: string;
+  readonly nextUpdate: string;
+}
+
+function batchStatements(ctx: RunContext, q: KeysetQueries, width: number): BatchStatements {
+  return {
+    firstBoundary: q.firstBoundary,
+    nextBoundary: q.nextBoundary,
+    firstUpdate: batchWithCursorAdvance(ctx.store, q.firstUpdate, width + 1),
+    nextUpdate: batchWithCursorAdvance(ctx.store, q.nextUpdate, 2 * width + 1),
+  };
+}
+
+/**
+ * One batch: find the key `batchSize` rows on (a read; no transaction needed), then update up to it
+ * and advance the cursor in a single atomic statement.
+ */
 async function runBatch(
-  tx: TransactionSql,
-  q: KeysetQueries,
+  conn: Sql,
+  s: BatchStatements,
   position: readonly string[] | null,
   upper: readonly string[],
   batchSize: number,
-  width: number,
+  cursorKey: readonly [string, string, number],
 ): Promise<BatchResult> {
   const offset = Math.max(0, batchSize - 1);
+  const width = upper.length;
   const [boundary] =
     position === null
-      ? await tx.unsafe<Record<string, unknown>[]>(q.firstBoundary, [...upper, offset])
-      : await tx.unsafe<Record<string, unknown>[]>(q.nextBoundary, [...position, ...upper, offset]);
+      ? await conn.unsafe<Record<string, unknown>[]>(s.firstBoundary, [...upper, offset])
+      : await conn.unsafe<Record<string, unknown>[]>(s.nextBoundary, [...position, ...upper, offset]);
   const to = boundary === undefined ? [...upper] : keyValues(boundary, width);
-  const updated =
-    position === null ? await tx.unsafe(q.firstUpdate, [...to]) : await tx.unsafe(q.nextUpdate, [...position, ...to]);
   const last = boundary === undefined || to.every((v, i) => v === upper[i]);
-  return { to, rows: updated.count, last };
+  const cursorParams = [JSON.stringify(to), last, batchSize, ...cursorKey];
+  const [result] =
+    position === null
+      ? await conn.unsafe<{ rows: number }[]>(s.firstUpdate, [...to, ...cursorParams])
+      : await conn.unsafe<{ rows: number }[]>(s.nextUpdate, [...position, ...to, ...cursorParams]);
+  return { to, rows: result?.rows ?? 0, last };
 }
 
 /** Retries a batch that lost a lock wait, a deadlock or a timeout; the batch's transaction rolled back. */

@@ -1,5 +1,6 @@
 // The backfill_cursors table: per task and key range, the last committed key and the rows done.
 // A batch advances its cursor in the same transaction as its UPDATE (nothing lost, nothing twice).
+import { quoteIdent } from '../db/quote.js';
 import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
 
 export interface BackfillCursor {
@@ -44,15 +45,18 @@ export async function createCursor(
     on conflict do nothing`;
 }
 
-/** Called inside the batch's transaction. */
-export async function advanceCursor(
-  db: Db,
-  store: StateStore,
-  c: { migration: string; task: string; rangeIndex: number; position: readonly string[]; rowsAdded: number; done: boolean; batchSize: number },
-): Promise<void> {
-  await db`
-    update ${stateTable(db, store, 'backfill_cursors')} set
-      position = ${jsonParam(db, c.position)}, rows_done = rows_done + ${c.rowsAdded}, batches = batches + 1,
-      batch_size = ${c.batchSize}, done = ${c.done}, updated_at = now()
-    where migration = ${c.migration} and task = ${c.task} and range_index = ${c.rangeIndex}`;
+/**
+ * Wraps a batch's `update … ` so that the same statement also advances the cursor: one statement,
+ * one implicit transaction, so the rows and the cursor commit together or not at all. The update's
+ * own parameters come first; the cursor's are `$first`…`$first+5`: position (JSON text), done,
+ * batch size, migration, task, range index. Returns one row `{ rows }`.
+ */
+export function batchWithCursorAdvance(store: StateStore, update: string, first: number): string {
+  const p = (i: number): string => `$${first + i}`;
+  return `with updated as (${update} returning 1)
+update ${quoteIdent(store.schema)}.backfill_cursors set position = ${p(0)}::text::jsonb,
+  rows_done = rows_done + (select count(*) from updated), batches = batches + 1, done = ${p(1)}::boolean,
+  batch_size = ${p(2)}::int, updated_at = now()
+where migration = ${p(3)}::text and task = ${p(4)}::text and range_index = ${p(5)}::int
+returning (select count(*) from updated)::int as rows`;
 }
