@@ -6,11 +6,12 @@ import { parseRunOptions, startMigration } from '../api/start.js';
 import { startEmbeddedServer } from '../embedded/embedded-server.js';
 import { InvalidOptionError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
+import type { MigrationSpec } from '../spec/migration-spec.js';
 import { DemoCheckFailedError, DemoInterruptedError } from './demo-errors.js';
 import { demoPassed, type DemoSummary } from './demo-summary.js';
 import { priorityMigration } from './priority-migration.js';
 import { seedTickets } from './seed-tickets.js';
-import { startTraffic } from './traffic.js';
+import { startTraffic, type Traffic } from './traffic.js';
 import { verifyDemo } from './verify-demo.js';
 
 export interface DemoOptions {
@@ -66,46 +67,30 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     enter('measuring baseline traffic', `baseline: ${writers} writers for ${(baselineMs / 1000).toFixed(0)}s…`);
     const traffic = startTraffic({ databaseUrl, table, writers, maxId: rows });
     cleanups.push(() => traffic.stop());
+    // Stop the writers at once on a stop request: the migration only finishes its current batch.
+    options.signal?.addEventListener('abort', () => void traffic.stop(), { once: true });
     const before = traffic.measure();
     await sleep(baselineMs, undefined, { signal: options.signal }).catch(() => undefined);
 
     enter('migrating', `migrating under traffic: add column priority text NOT NULL, backfilled (batch ${batchSize.toLocaleString('en-US')})…`);
     const during = traffic.measure();
-    let backfill = { rows: 0, seconds: 0 };
-    const migrationStarted = performance.now();
     const spec = priorityMigration(table);
-    const result = await startMigration({
-      databaseUrl,
-      spec,
-      options: { complete: true, batchSize },
-      signal: options.signal,
-      onEvent: (event) => {
-        if (event.type === 'backfill-done') backfill = { rows: backfill.rows + event.rowsDone, seconds: backfill.seconds + event.seconds };
-        options.onEvent?.(event);
-      },
-    });
-    const migrationSeconds = (performance.now() - migrationStarted) / 1000;
+    const migration = await migrateUnderTraffic({ databaseUrl, spec, batchSize, traffic, signal: options.signal, onEvent: options.onEvent, stage });
     await traffic.stop();
 
     enter('verifying', 'verifying every row…');
     const checks = await verifyDemo(sql, table);
-    const trafficSummary = { before: before.summarize(), during: during.summarize() };
-    const trafficTotals = { ...trafficSummary, errors: trafficSummary.before.errors + trafficSummary.during.errors };
+    const [latencyBefore, latencyDuring] = [before.summarize(), during.summarize()];
+    const trafficFigures = { before: latencyBefore, during: latencyDuring, errors: latencyBefore.errors + latencyDuring.errors };
     const summary: DemoSummary = {
       rows,
       writers,
       batchSize,
       seedSeconds: round(seedSeconds, 2),
-      migration: {
-        name: spec.name,
-        status: result.status,
-        seconds: round(migrationSeconds, 2),
-        backfillRows: backfill.rows,
-        backfillRowsPerSecond: backfill.seconds > 0 ? Math.round(backfill.rows / backfill.seconds) : 0,
-      },
-      traffic: trafficTotals,
+      migration: { name: spec.name, ...migration },
+      traffic: trafficFigures,
       checks,
-      ok: demoPassed(trafficTotals, checks),
+      ok: demoPassed(trafficFigures, checks),
     };
     if (!summary.ok) throw new DemoCheckFailedError(summary);
     return summary;
@@ -115,6 +100,44 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
+}
+
+interface MigrationRun {
+  readonly databaseUrl: string;
+  readonly spec: MigrationSpec;
+  readonly batchSize: number;
+  readonly traffic: Traffic;
+  readonly signal: AbortSignal | undefined;
+  readonly onEvent: EventListener | undefined;
+  readonly stage: (message: string) => void;
+}
+
+/** Runs the migration to completion (contract included) and measures it. */
+async function migrateUnderTraffic(run: MigrationRun): Promise<Omit<DemoSummary['migration'], 'name'>> {
+  let backfill = { rows: 0, seconds: 0 };
+  const started = performance.now();
+  const result = await startMigration({
+    databaseUrl: run.databaseUrl,
+    spec: run.spec,
+    options: { complete: true, batchSize: run.batchSize },
+    signal: run.signal,
+    onEvent: (event) => {
+      if (event.type === 'backfill-done') backfill = { rows: backfill.rows + event.rowsDone, seconds: backfill.seconds + event.seconds };
+      run.onEvent?.(event);
+      // Contract drops the fill trigger, so the release that writes priority itself must be live
+      // first: unaware writes after that would leave stale priorities behind.
+      if (event.type === 'phase' && event.phase === 'contract') {
+        run.traffic.deploy('aware');
+        run.stage('  (the application release that sets priority itself is now live)');
+      }
+    },
+  });
+  return {
+    status: result.status,
+    seconds: round((performance.now() - started) / 1000, 2),
+    backfillRows: backfill.rows,
+    backfillRowsPerSecond: backfill.seconds > 0 ? Math.round(backfill.rows / backfill.seconds) : 0,
+  };
 }
 
 function requirePositiveInt(name: string, value: number): number {

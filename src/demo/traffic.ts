@@ -1,9 +1,9 @@
-// Simulated application traffic: writers that know nothing of the column being added keep inserting
-// and updating tickets, each operation timed into the current measurement window.
+// Simulated application traffic: writers keep inserting and updating tickets throughout the
+// migration, each operation timed into the current measurement window.
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { LatencyWindow } from './latency-stats.js';
-import { ticketStatuses } from './seed-tickets.js';
+import { randomTicketWrite, type AppRelease } from './ticket-writes.js';
 
 export interface TrafficOptions {
   readonly databaseUrl: string;
@@ -17,6 +17,8 @@ export interface TrafficOptions {
 export interface Traffic {
   /** Starts a new window: operations finishing from now on are recorded in it. */
   measure(): LatencyWindow;
+  /** Switches the writers to the application release that sets the new column itself. */
+  deploy(release: AppRelease): void;
   /** Stops the writers, waits for their last operation and closes their pool. */
   stop(): Promise<void>;
 }
@@ -32,12 +34,13 @@ export function startTraffic(options: TrafficOptions): Traffic {
   });
   let window = new LatencyWindow();
   let running = true;
+  let release: AppRelease = 'unaware';
   const loops = Array.from({ length: options.writers }, async () => {
     while (running) {
       const started = performance.now();
       const recordInto = window;
       try {
-        await randomOperation(sql, options);
+        await randomTicketWrite(sql, options.table, options.maxId, release);
         recordInto.record(performance.now() - started);
       } catch (error) {
         recordInto.recordError(error);
@@ -51,28 +54,13 @@ export function startTraffic(options: TrafficOptions): Traffic {
       window = new LatencyWindow();
       return window;
     },
+    deploy(next) {
+      release = next;
+    },
     stop() {
       running = false;
       stopped ??= Promise.allSettled(loops).then(() => sql.end({ timeout: 5 }));
       return stopped;
     },
   };
-}
-
-/** What a support application does all day: open tickets, move them along, escalate some. */
-async function randomOperation(sql: postgres.Sql, { table, maxId }: TrafficOptions): Promise<void> {
-  const roll = Math.random();
-  const id = 1 + Math.floor(Math.random() * maxId);
-  if (roll < 0.25) {
-    const n = Math.floor(Math.random() * 1e9);
-    await sql`
-      insert into ${sql(table)} (title, description, status, customer_email)
-      values (${`New ticket ${n}`}, ${'Submitted through the help widget'}, 'open', ${`customer${n % 50000}@example.com`})`;
-  } else if (roll < 0.8) {
-    const status = ticketStatuses[Math.floor(Math.random() * ticketStatuses.length)] ?? 'open';
-    const resolvedAt = status === 'resolved' || status === 'closed' ? new Date() : null;
-    await sql`update ${sql(table)} set status = ${status}, resolved_at = ${resolvedAt}, updated_at = now() where id = ${id}`;
-  } else {
-    await sql`update ${sql(table)} set escalated = ${Math.random() < 0.5}, updated_at = now() where id = ${id}`;
-  }
 }

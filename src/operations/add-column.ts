@@ -115,7 +115,6 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
         ];
 
   const contract: PlannedStep[] = [];
-  if (defaultInContract) contract.push({ description: `set the default of ${spec.column}`, statements: [setDefault] });
   if (!spec.nullable) {
     contract.push({ description: `validate check (${spec.column} is not null)`, statements: [`alter table ${t} validate constraint ${check}`] });
     contract.push({
@@ -123,7 +122,14 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
       statements: [`alter table ${t} alter column ${c} set not null`, `alter table ${t} drop constraint if exists ${check}`],
     });
   }
-  if (spec.backfill !== undefined) contract.push(dropTriggers(t, fn, names));
+  // The default takes over from the triggers in one transaction: no insert falls between them.
+  if (spec.backfill !== undefined) {
+    const drop = dropTriggers(t, fn, names);
+    contract.push({
+      description: defaultInContract ? `set the default of ${spec.column} and drop the fill triggers` : drop.description,
+      statements: [...(defaultInContract ? [setDefault] : []), ...drop.statements],
+    });
+  }
 
   // One step, so no writer ever sees the CHECK without the triggers that satisfy it.
   const rollback: PlannedStep[] = [

@@ -25,5 +25,5 @@ export async function createTickets(sql: postgres.Sql, rows: number, table = 'ti
   }
 }
 
-/** The demo/test migration's derived value, as SQL over the row. */
-export const priorityExpression = "CASE WHEN escalated THEN 'high' WHEN status IN ('resolved', 'closed') THEN 'low' ELSE 'normal' END";
+/** The demo's and the tests' derived value, as SQL over the row. */
+export { priorityExpression } from '../../src/demo/priority-migration.js';

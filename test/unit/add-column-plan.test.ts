@@ -66,11 +66,16 @@ describe('add-column planning (exact SQL)', () => {
     ]);
     expect(plan.backfill[0]?.set).toBe(`"priority" = (${fill})`);
     expect(plan.backfill[0]?.needsWork).toBe(`"priority" is null and (${fill}) is not null`);
+    expect(plan.contract.map((s) => s.description)).toEqual([
+      'validate check (priority is not null)',
+      'set priority not null (no scan: the validated check proves it) and drop the check',
+      'set the default of priority and drop the fill triggers',
+    ]);
     expect(plan.contract.flatMap((s) => s.statements)).toEqual([
-      `alter table "support"."tickets" alter column "priority" set default ('normal')`,
       `alter table "support"."tickets" validate constraint "online_nn_tickets_priority"`,
       `alter table "support"."tickets" alter column "priority" set not null`,
       `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority"`,
+      `alter table "support"."tickets" alter column "priority" set default ('normal')`,
       `drop trigger if exists "online_fill_priority_on_insert" on "support"."tickets"`,
       `drop trigger if exists "online_fill_priority_on_update" on "support"."tickets"`,
       `drop function if exists "support"."online_fill_tickets_priority"()`,
