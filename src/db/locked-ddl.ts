@@ -11,8 +11,6 @@ export interface LockPolicy {
   readonly lockRetries: number;
 }
 
-export const defaultLockPolicy: LockPolicy = { lockTimeoutMs: 1_000, lockRetries: 30 };
-
 export interface LockRetry {
   readonly attempt: number;
   readonly attempts: number;

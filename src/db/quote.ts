@@ -17,12 +17,6 @@ export function quoteQualified(name: QualifiedName): string {
   return `${quoteIdent(name.schema)}.${quoteIdent(name.name)}`;
 }
 
-/** A string literal for the rare DDL that takes no bound parameters (comments, settings). */
-export function quoteLiteral(value: string): string {
-  if (value.includes('\u0000')) throw new Error('literal contains a NUL byte');
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
 /** `schema.name` for messages: quoted only where needed to read unambiguously. */
 export function displayName(name: QualifiedName): string {
   const show = (part: string): string => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : quoteIdent(part));

@@ -2,7 +2,7 @@
 import { describeTable, findColumn, type TableInfo, type TableKey } from '../db/catalog.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, type QualifiedName } from '../db/quote.js';
-import { ColumnExistsError, NoUsableKeyError, PreflightError, TableNotFoundError } from '../errors/index.js';
+import { ColumnExistsError, NoUsableKeyError, TableNotFoundError } from '../errors/index.js';
 
 export async function requireTable(sql: Sql, table: QualifiedName): Promise<TableInfo> {
   const info = await describeTable(sql, table);
@@ -12,12 +12,6 @@ export async function requireTable(sql: Sql, table: QualifiedName): Promise<Tabl
 
 export function requireNoColumn(table: TableInfo, column: string): void {
   if (findColumn(table, column) !== undefined) throw new ColumnExistsError(displayName(table), column);
-}
-
-export function requireColumn(table: TableInfo, column: string): void {
-  if (findColumn(table, column) === undefined) {
-    throw new PreflightError('COLUMN_NOT_FOUND', `column ${column} does not exist on ${displayName(table)}`);
-  }
 }
 
 export function requireKey(table: TableInfo): TableKey {

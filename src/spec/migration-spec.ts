@@ -19,8 +19,6 @@ export const migrationSpec = z
   })
   .strict();
 
-export type MigrationSpecInput = z.input<typeof migrationSpec>;
-
 /** A validated spec whose name is always known. */
 export interface MigrationSpec {
   readonly name: string;

@@ -65,8 +65,6 @@ const migrations: readonly ((s: string) => string[])[] = [
   ],
 ];
 
-export const stateSchemaVersion = migrations.length;
-
 /** Creates or upgrades the state schema. Concurrent callers serialize on a transaction advisory lock. */
 export async function ensureStateSchema(sql: Sql, store: StateStore): Promise<void> {
   const s = quoteIdent(store.schema);
