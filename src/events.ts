@@ -1,5 +1,6 @@
 // Typed progress events the library emits; the CLI draws them (bars, plain lines or NDJSON).
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
+import type { ActivityState } from './state/worker-activity.js';
 
 export type OnlineEvent =
   | { readonly type: 'phase'; readonly migration: string; readonly phase: MigrationPhase }
@@ -28,17 +29,36 @@ export type OnlineEvent =
       readonly rowsEstimated: number;
       readonly rowsDone: number;
       readonly resumed: boolean;
+      /** Key ranges (or page ranges) the task is split into, each with its own cursor. */
+      readonly ranges: number;
+      /** `key`: keyset over the table's key; `ctid`: page ranges of a table without one. */
+      readonly mode: 'key' | 'ctid';
     }
   | {
       readonly type: 'batch';
       readonly migration: string;
       readonly task: string;
+      readonly range: number;
+      /** The task's rows done so far, over all ranges. */
       readonly rowsDone: number;
       readonly rowsEstimated: number;
       readonly batchRows: number;
+      /** The size this batch ran with (adaptive sizing moves it). */
       readonly batchSize: number;
+      /** The UPDATE's execution time measured on the server (what adaptive sizing steers). */
+      readonly serverMs: number;
+      /** Wall time of the batch's round trips, without throttle sleeps. */
       readonly batchMs: number;
+      /** The task's rows per second in this run, throttle waits included. */
       readonly rowsPerSecond: number;
+    }
+  | {
+      readonly type: 'activity';
+      readonly migration: string;
+      readonly state: ActivityState;
+      readonly reason: string | null;
+      /** When the awaited window opens. */
+      readonly until: string | null;
     }
   | { readonly type: 'backfill-done'; readonly migration: string; readonly task: string; readonly rowsDone: number; readonly seconds: number }
   | { readonly type: 'notice'; readonly message: string }

@@ -3,7 +3,8 @@ export { startMigration, planMigration, parseRunOptions, type StartInput } from 
 export { resumeMigration, type ResumeInput } from './api/resume.js';
 export { completeMigration, type CompleteInput } from './api/complete.js';
 export { rollbackMigration, type RollbackInput } from './api/rollback.js';
-export { migrationStatus, type MigrationReport, type BackfillProgress, type LiveState, type StatusInput } from './api/status.js';
+export { setMigrationPaused, type PauseInput, type PauseResult } from './api/pause.js';
+export { migrationStatus, type MigrationReport, type BackfillProgress, type TaskSummary, type LiveState, type StatusInput } from './api/status.js';
 export type { MigrationResult } from './api/run-migration.js';
 export type { ConnectionInput } from './api/session.js';
 export { loadSpecFile, parseSpec, specHash } from './spec/load-spec.js';

@@ -7,7 +7,7 @@ import { getMigration, updateMigration } from '../state/migration-records.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type MigrationCallInput } from './session.js';
-import { parseRunOptions } from './start.js';
+import { parseRunOptions, preflightOptions, runPoolSize } from './start.js';
 
 export interface ResumeInput extends MigrationCallInput {
   /** Only the options given are overridden. */
@@ -19,6 +19,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
     const found = await resolveMigration(session, input.migration);
     const name = found.name;
     const options = parseRunOptions({ ...found.options, ...definedOnly(input.overrides ?? {}) });
+    await preflightOptions(session, options);
     return runUnderLease(session, name, options, input.signal, async () => {
       const record = await getMigration(session.sql, session.store, name);
       if (record === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
@@ -36,7 +37,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
       await logEvent(session.sql, session.store, name, 'resumed', { phase: record.phase, from: record.status });
       return { plan: record.plan, from: record.phase };
     });
-  }, 6);
+  }, runPoolSize);
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -1,5 +1,6 @@
 // `start`: pre-flight every operation against the catalog (changing nothing), then record the
 // migration and run expand and backfill (and contract with `complete`).
+import { checkThrottleQuery } from '../db/expression-probe.js';
 import { serverVersionNum } from '../db/server-version.js';
 import { displayName } from '../db/quote.js';
 import { InvalidOptionError, LeaseHeldError, MigrationStateError, PreflightError } from '../errors/index.js';
@@ -17,6 +18,12 @@ import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 
 export const minimumServerVersion = 130000;
+
+/**
+ * Connections a run may open: one per parallel range, the lease, the governor and the ledger.
+ * postgres.js opens them lazily, so a run with --concurrency 1 uses a handful.
+ */
+export const runPoolSize = 64 + 4;
 
 export interface StartInput extends ConnectionInput {
   readonly spec: MigrationSpec;
@@ -46,6 +53,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
     await refuseExisting(session, input.spec.name);
     await refuseBusyTables(session, input.spec);
     const plan = await preflight(session, input.spec);
+    await preflightOptions(session, options);
     await ensureStateSchema(sql, store);
     return runUnderLease(session, input.spec.name, options, input.signal, async () => {
       await refuseExisting(session, input.spec.name);
@@ -61,7 +69,12 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
       await logEvent(sql, store, input.spec.name, 'started', { options });
       return { plan, from: 'expand' };
     });
-  }, 6);
+  }, runPoolSize);
+}
+
+/** Checks the options that need the database: the throttle query must compile and return a boolean. */
+export async function preflightOptions(session: Session, options: RunOptions): Promise<void> {
+  if (options.throttleQuery !== null) await checkThrottleQuery(session.sql, options.throttleQuery);
 }
 
 async function preflight(session: Session, spec: MigrationSpec): Promise<OperationPlan> {

@@ -21,6 +21,8 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
   if (mode === 'json') return { listener: (event) => write(JSON.stringify(event)), stop: () => undefined };
   let bar: SingleBar | undefined;
   let lastPlain = 0;
+  /** Whether the last activity was a hold (throttled, paused, waiting), so "running again" is worth a line. */
+  let held = false;
   const stopBar = (): void => {
     bar?.stop();
     bar = undefined;
@@ -41,29 +43,41 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
         say(`  … lock not available, retry ${event.attempt}/${event.attempts} in ${event.waitMs} ms`);
         return;
       case 'backfill-start':
-        say(`  backfill ${event.task}: ~${event.rowsEstimated.toLocaleString('en-US')} rows${event.resumed ? `, resuming after ${event.rowsDone.toLocaleString('en-US')} done` : ''}`);
+        say(
+          `  backfill ${event.task}: ~${event.rowsEstimated.toLocaleString('en-US')} rows${event.ranges > 1 ? ` in ${event.ranges} ranges` : ''}` +
+            `${event.mode === 'ctid' ? ' (no key: ctid page ranges)' : ''}${event.resumed ? `, resuming after ${event.rowsDone.toLocaleString('en-US')} done` : ''}`,
+        );
         if (mode === 'tty') {
           bar = new SingleBar(
-            { format: '  [{bar}] {percentage}% | {value}/{total} rows | {rps} rows/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
+            { format: '  [{bar}] {percentage}% | {value}/{total} rows | {rps} rows/s | batch {size} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
             Presets.shades_classic,
           );
-          bar.start(Math.max(event.rowsEstimated, event.rowsDone, 1), event.rowsDone, { rps: 0 });
+          bar.start(Math.max(event.rowsEstimated, event.rowsDone, 1), event.rowsDone, { rps: 0, size: '-' });
         }
         return;
       case 'batch':
         if (bar !== undefined) {
           if (event.rowsDone > bar.getTotal()) bar.setTotal(event.rowsDone);
-          bar.update(event.rowsDone, { rps: event.rowsPerSecond.toLocaleString('en-US') });
+          bar.update(event.rowsDone, { rps: event.rowsPerSecond.toLocaleString('en-US'), size: event.batchSize.toLocaleString('en-US') });
         } else if (mode === 'plain' && Date.now() - lastPlain >= plainIntervalMs) {
           lastPlain = Date.now();
           const pct = event.rowsEstimated > 0 ? ` (${Math.min(99.9, (100 * event.rowsDone) / event.rowsEstimated).toFixed(1)}%)` : '';
           const left = Math.max(0, event.rowsEstimated - event.rowsDone);
           const eta = event.rowsPerSecond > 0 ? `, ETA ${Math.ceil(left / event.rowsPerSecond)}s` : '';
-          write(`  ${event.task}: ${event.rowsDone.toLocaleString('en-US')} rows${pct}, ${event.rowsPerSecond.toLocaleString('en-US')} rows/s, batch ${event.batchSize}${eta}`);
+          write(`  ${event.task}: ${event.rowsDone.toLocaleString('en-US')} rows${pct}, ${event.rowsPerSecond.toLocaleString('en-US')} rows/s, batch ${event.batchSize} (${event.serverMs} ms)${eta}`);
         }
         return;
       case 'backfill-done':
         say(`  ✓ backfilled ${event.rowsDone.toLocaleString('en-US')} rows of ${event.task} in ${event.seconds.toFixed(1)}s`);
+        return;
+      case 'activity':
+        if (event.state === 'running') {
+          if (held) say('  running again');
+          held = false;
+          return;
+        }
+        held = true;
+        say(`  ${event.state}: ${event.reason ?? ''}${event.until === null ? '' : `; next window opens ${event.until}`}`);
         return;
       case 'warning':
         say(`  warning: ${event.message}`);

@@ -1,26 +1,85 @@
-// Flags of commands that run a migration (start, resume): backfill pacing and lock behaviour.
+// Flags of commands that run a migration (start, resume): batch sizing, throttling, health limits,
+// windows and lock behaviour. Only the flags given are returned, so on resume absent flags keep the
+// stored options. Values are validated again by the run options' zod schema.
 import { Flags } from '@oclif/core';
 import type { RunOptionsInput } from '../run-options.js';
+import { parseByteSize } from '../throttle/byte-size.js';
 import { parseDuration } from './duration.js';
 
+const sizing = 'BATCH SIZING';
+const throttle = 'THROTTLE';
+const schedule = 'SCHEDULE';
+const locks = 'LOCKS';
+
 export const runFlags = {
-  'batch-size': Flags.integer({ summary: 'Rows per backfill batch.', helpGroup: 'BACKFILL', min: 1 }),
-  'pause-ms': Flags.integer({ summary: 'Milliseconds to sleep between batches.', helpGroup: 'BACKFILL', min: 0 }),
-  'lock-timeout': Flags.string({ summary: 'Longest wait for a lock per DDL attempt, e.g. 1s or 500ms. [default: 1s]', helpGroup: 'LOCKS' }),
-  'lock-retries': Flags.integer({ summary: 'DDL attempts before failing with the blocking sessions named. [default: 30]', helpGroup: 'LOCKS', min: 1 }),
+  'batch-size': Flags.integer({ summary: 'Rows in the first batch; adaptive sizing moves it. [default: 1000]', helpGroup: sizing, min: 1 }),
+  'target-batch-ms': Flags.string({ summary: 'Server-side time each batch aims for (bounds row-lock waits), e.g. 100ms. [default: 100ms]', helpGroup: sizing }),
+  'min-batch-size': Flags.integer({ summary: 'Smallest batch. Set min = max for a fixed size. [default: 10]', helpGroup: sizing, min: 1 }),
+  'max-batch-size': Flags.integer({ summary: 'Largest batch. [default: 50000]', helpGroup: sizing, min: 1 }),
+  'statement-timeout': Flags.string({ summary: 'Per batch; a batch that hits it is retried at half size. [default: 30s]', helpGroup: sizing }),
+  concurrency: Flags.integer({ summary: 'Key ranges backfilled in parallel, each with its own cursor. [default: 1]', helpGroup: sizing, min: 1, max: 64 }),
+  'max-rows-per-second': Flags.integer({ summary: 'Rate cap over all ranges (token bucket). [default: unlimited]', helpGroup: throttle, min: 1 }),
+  'pause-ms': Flags.integer({ summary: 'Milliseconds to sleep between batches. [default: 0]', helpGroup: throttle, min: 0 }),
+  'max-replication-lag': Flags.string({ summary: 'Hold batches while a standby lags more, e.g. 10s. [default: 10s]', helpGroup: throttle }),
+  'max-retained-wal': Flags.string({ summary: 'Hold batches while a replication slot retains more WAL, e.g. 5GB. [default: unlimited]', helpGroup: throttle }),
+  'max-active-sessions': Flags.integer({ summary: 'Hold batches while more sessions are active. [default: unlimited]', helpGroup: throttle, min: 1 }),
+  'throttle-query': Flags.string({ summary: 'SQL returning one boolean; batches hold while it returns true. Runs read-only.', helpGroup: throttle }),
+  'probe-interval': Flags.string({ summary: 'How often the health probes and the throttle query run. [default: 2s]', helpGroup: throttle }),
+  'exit-on-pause': Flags.boolean({ summary: 'Exit 3 when paused (`online pause`) instead of idling.', helpGroup: throttle, allowNo: true }),
+  window: Flags.string({ summary: 'Run batches only in HH:MM-HH:MM (repeatable; may cross midnight).', helpGroup: schedule, multiple: true }),
+  timezone: Flags.string({ summary: 'IANA time zone of --window. [default: this machine\'s zone]', helpGroup: schedule }),
+  'window-exit': Flags.boolean({ summary: 'Exit 3 outside the windows instead of waiting for the next one.', helpGroup: schedule, allowNo: true }),
+  'max-duration': Flags.string({ summary: 'Stop (exit 3, resumable) after this long, e.g. 2h.', helpGroup: schedule }),
+  'lock-timeout': Flags.string({ summary: 'Longest wait for a lock per DDL attempt or batch, e.g. 1s or 500ms. [default: 1s]', helpGroup: locks }),
+  'lock-retries': Flags.integer({ summary: 'Attempts before failing with the blocking sessions named. [default: 30]', helpGroup: locks, min: 1 }),
 };
 
-/** Only the flags given: on resume, absent flags keep the stored options. */
-export function runOptionsFromFlags(flags: {
-  'batch-size'?: number;
-  'pause-ms'?: number;
-  'lock-timeout'?: string;
-  'lock-retries'?: number;
-}): RunOptionsInput {
+export interface RunFlagValues {
+  readonly 'batch-size'?: number;
+  readonly 'target-batch-ms'?: string;
+  readonly 'min-batch-size'?: number;
+  readonly 'max-batch-size'?: number;
+  readonly 'statement-timeout'?: string;
+  readonly concurrency?: number;
+  readonly 'max-rows-per-second'?: number;
+  readonly 'pause-ms'?: number;
+  readonly 'max-replication-lag'?: string;
+  readonly 'max-retained-wal'?: string;
+  readonly 'max-active-sessions'?: number;
+  readonly 'throttle-query'?: string;
+  readonly 'probe-interval'?: string;
+  readonly 'exit-on-pause'?: boolean;
+  readonly window?: string[];
+  readonly timezone?: string;
+  readonly 'window-exit'?: boolean;
+  readonly 'max-duration'?: string;
+  readonly 'lock-timeout'?: string;
+  readonly 'lock-retries'?: number;
+}
+
+const duration = (flag: string, text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(flag, text));
+
+export function runOptionsFromFlags(f: RunFlagValues): RunOptionsInput {
   return {
-    batchSize: flags['batch-size'],
-    pauseMs: flags['pause-ms'],
-    lockTimeoutMs: flags['lock-timeout'] === undefined ? undefined : parseDuration('lock-timeout', flags['lock-timeout']),
-    lockRetries: flags['lock-retries'],
+    batchSize: f['batch-size'],
+    targetBatchMs: duration('target-batch-ms', f['target-batch-ms']),
+    minBatchSize: f['min-batch-size'],
+    maxBatchSize: f['max-batch-size'],
+    statementTimeoutMs: duration('statement-timeout', f['statement-timeout']),
+    concurrency: f.concurrency,
+    maxRowsPerSecond: f['max-rows-per-second'],
+    pauseMs: f['pause-ms'],
+    maxReplicationLagMs: duration('max-replication-lag', f['max-replication-lag']),
+    maxRetainedWalBytes: f['max-retained-wal'] === undefined ? undefined : parseByteSize(f['max-retained-wal'], 'max-retained-wal'),
+    maxActiveSessions: f['max-active-sessions'],
+    throttleQuery: f['throttle-query'],
+    probeIntervalMs: duration('probe-interval', f['probe-interval']),
+    exitOnPause: f['exit-on-pause'],
+    windows: f.window,
+    timezone: f.timezone,
+    windowExit: f['window-exit'],
+    maxDurationMs: duration('max-duration', f['max-duration']),
+    lockTimeoutMs: duration('lock-timeout', f['lock-timeout']),
+    lockRetries: f['lock-retries'],
   };
 }

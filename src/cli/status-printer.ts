@@ -1,9 +1,33 @@
 // Renders status reports for people; `status --json` returns the same reports as data.
-import type { MigrationReport } from '../api/status.js';
+import type { BackfillProgress, MigrationReport, TaskSummary } from '../api/status.js';
 
 function ago(iso: string): string {
   const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
   return seconds < 120 ? `${seconds.toFixed(0)}s ago` : `${(seconds / 60).toFixed(0)}m ago`;
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function eta(seconds: number | null): string {
+  if (seconds === null) return '';
+  if (seconds < 120) return `, ETA ${seconds}s`;
+  if (seconds < 7_200) return `, ETA ${Math.round(seconds / 60)}m`;
+  return `, ETA ${(seconds / 3_600).toFixed(1)}h`;
+}
+
+function taskLine(t: TaskSummary): string {
+  const state = t.done ? 'done, ' : '';
+  const rate = t.done ? '' : `, ${count(t.rowsPerSecond)} rows/s${eta(t.etaSeconds)}`;
+  return `  backfill ${t.task}: ${state}${count(t.rowsDone)}/~${count(t.rowsEstimated)} rows (${t.percent}%)${rate}${t.ranges > 1 ? `, ${t.ranges} ranges` : ''}`;
+}
+
+function rangeLine(b: BackfillProgress, indent: string): string {
+  const where = b.cursor === null ? 'start' : b.mode === 'ctid' ? `page ${b.cursor[0] ?? '?'}` : `(${b.cursor.join(', ')})`;
+  const rate = b.done ? '' : `, ${count(b.rowsPerSecond)} rows/s${eta(b.etaSeconds)}`;
+  return (
+    `${indent}${b.done ? 'done, ' : ''}${count(b.rowsDone)}/~${count(b.rowsEstimated)} rows (${b.percent}%)${rate}, ` +
+    `batch ${count(b.batchSize)} (${b.batchMs.last} ms last, ${b.batchMs.avg} avg, ${b.batchMs.max} max), cursor ${where}`
+  );
 }
 
 export function renderStatus(reports: readonly MigrationReport[]): string {
@@ -11,17 +35,21 @@ export function renderStatus(reports: readonly MigrationReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
     lines.push(`${r.name}: ${r.state.replace('_', ' ')} (phase ${r.phase}${r.paused ? ', paused' : ''})`);
+    if (r.activity !== null && r.activity.state !== 'running') {
+      const until = r.activity.until === null ? '' : `; next window opens ${r.activity.until}`;
+      lines.push(`  ${r.activity.state}: ${r.activity.reason ?? ''}${until} (since ${ago(r.activity.since)})`);
+    }
     if (r.worker !== null) {
       lines.push(`  worker: pid ${r.worker.pid} on ${r.worker.host}, heartbeat ${ago(r.worker.heartbeatAt)}${r.worker.alive ? '' : ' (lease not held)'}`);
     }
     if (r.error !== null) lines.push(`  error: ${r.error.message}`);
-    for (const b of r.backfill) {
-      const eta = b.etaSeconds === null ? '' : b.done ? '' : `, ETA ${b.etaSeconds}s`;
-      lines.push(
-        `  backfill ${b.task}${b.range > 0 ? ` range ${b.range}` : ''}: ${b.done ? 'done, ' : ''}${b.rowsDone.toLocaleString('en-US')}/~${b.rowsEstimated.toLocaleString('en-US')} rows (${b.percent}%), ` +
-          `${b.rowsPerSecond.toLocaleString('en-US')} rows/s, batch ${b.batchSize}${eta}, cursor ${b.cursor === null ? 'start' : `(${b.cursor.join(', ')})`}`,
-      );
+    for (const t of r.tasks) {
+      lines.push(taskLine(t));
+      const ranges = r.backfill.filter((b) => b.task === t.task);
+      if (ranges.length === 1 && ranges[0] !== undefined) lines.push(rangeLine(ranges[0], '    '));
+      else for (const b of ranges) lines.push(rangeLine(b, `    range ${b.range}: `));
     }
+    if (r.paused && r.state !== 'running') lines.push(`  paused: \`online unpause ${r.name}\` lets a worker continue`);
     if (r.state === 'interrupted') lines.push(`  the worker is gone; run \`online resume ${r.name}\` to continue`);
     if (r.state === 'awaiting_contract') lines.push(`  backfill finished; run \`online complete ${r.name}\``);
   }

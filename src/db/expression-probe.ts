@@ -1,7 +1,7 @@
 // Pre-flight probes that ask PostgreSQL itself: does a type resolve, does an expression compile
 // against a table, would a default rewrite the table. Nothing is executed or changed: statements are
 // only parsed and described, inside a read-only transaction that is rolled back.
-import { InvalidExpressionError, UnknownTypeError } from '../errors/index.js';
+import { InvalidExpressionError, InvalidOptionError, UnknownTypeError } from '../errors/index.js';
 import { errorMessage, type Sql, type TransactionSql } from './connect.js';
 import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
@@ -83,4 +83,26 @@ export async function defaultRewritesTable(sql: Sql, defaultExpression: string, 
       where attrelid = 'online_default_probe'::regclass and attname = 'probed'`;
     return row?.missing !== true;
   });
+}
+
+const booleanOid = 16;
+
+/**
+ * Checks a `--throttle-query`: one statement returning one boolean column. It is only parsed and
+ * described here; at run time it runs in a read-only transaction.
+ */
+export async function checkThrottleQuery(sql: Sql, query: string): Promise<void> {
+  let described: Awaited<ReturnType<ReturnType<TransactionSql['unsafe']>['describe']>>;
+  try {
+    described = await inRolledBackTransaction(sql, async (tx) => {
+      await tx.unsafe('set transaction read only');
+      return tx.unsafe(query, [], { prepare: false }).describe();
+    });
+  } catch (error) {
+    throw new InvalidOptionError(`--throttle-query does not compile: ${errorMessage(error)}`);
+  }
+  const [first, ...rest] = described.columns;
+  if (first === undefined || rest.length > 0 || first.type !== booleanOid) {
+    throw new InvalidOptionError('--throttle-query must return exactly one boolean column (true = hold the backfill)');
+  }
 }

@@ -43,7 +43,7 @@ export class NoUsableKeyError extends PreflightError {
   constructor(readonly table: string) {
     super(
       'NO_USABLE_KEY',
-      `table ${table} has no primary key and no unique index on NOT NULL columns, so it cannot be backfilled in keyset batches`,
+      `table ${table} has no primary key and no unique index on NOT NULL columns, so it cannot be backfilled in keyset batches; add one, or use PostgreSQL 14+ where online falls back to ctid page ranges`,
     );
   }
 }

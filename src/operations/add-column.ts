@@ -15,7 +15,7 @@ import { boundedIdentifier, quoteIdent, quoteQualified, type QualifiedName } fro
 import { identifier, sqlExpression } from '../spec/identifier.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
-import { requireKey, requireNoColumn, requireTable } from './preflight-checks.js';
+import { backfillKey, requireNoColumn, requireTable } from './preflight-checks.js';
 import { dollarQuote } from './dollar-quote.js';
 
 export const addColumnSpec = z
@@ -166,7 +166,7 @@ export const addColumn = {
   schema: addColumnSpec,
   defaultName: (spec) => `add-column-${spec.table}-${spec.column}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
-  async prepare({ sql }, spec) {
+  async prepare({ sql, serverVersionNum }, spec) {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
     requireNoColumn(table, spec.column);
     await resolveType(sql, spec.type);
@@ -177,7 +177,7 @@ export const addColumn = {
     }
     if (spec.backfill !== undefined) await checkRowExpression(sql, 'backfill', spec.backfill, table, spec.type);
     const needsBackfill = spec.backfill !== undefined || defaultIsVolatile;
-    const key = needsBackfill ? requireKey(table).columns : undefined;
+    const key = needsBackfill ? backfillKey(table, serverVersionNum) : undefined;
     return planAddColumn(spec, { key, defaultIsVolatile });
   },
 } satisfies Operation<AddColumnSpec>;

@@ -9,7 +9,7 @@ export interface PlannedStep {
   readonly statements: readonly string[];
 }
 
-/** A keyset-paginated UPDATE over one table. */
+/** A batched UPDATE over one table: keyset over `key`, or ctid page ranges when `key` is empty. */
 export interface BackfillTask {
   /** Unique within the plan, e.g. `public.tickets.priority`. */
   readonly id: string;

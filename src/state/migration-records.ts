@@ -3,6 +3,7 @@ import type { OperationPlan } from '../operations/plan.js';
 import type { MigrationSpec } from '../spec/migration-spec.js';
 import type { RunOptions } from '../run-options.js';
 import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
+import type { WorkerActivity } from './worker-activity.js';
 
 export type MigrationStatus = 'running' | 'stopped' | 'failed' | 'awaiting_contract' | 'completed' | 'rolled_back';
 /** The phase in progress, or to run next. */
@@ -28,6 +29,8 @@ export interface MigrationRecord extends NewMigration {
   readonly status: MigrationStatus;
   readonly phase: MigrationPhase;
   readonly paused: boolean;
+  /** What the worker last recorded doing; stale when its lease is gone. */
+  readonly activity: WorkerActivity | null;
   readonly error: RecordedError | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -35,7 +38,7 @@ export interface MigrationRecord extends NewMigration {
 }
 
 const columns = (db: Db) =>
-  db`name, spec, spec_hash as "specHash", plan, options, tables, status, phase, paused, error,
+  db`name, spec, spec_hash as "specHash", plan, options, tables, status, phase, paused, activity, error,
      created_at as "createdAt", updated_at as "updatedAt", completed_at as "completedAt"`;
 
 /** Inserts a new migration, or restarts a rolled-back one of the same name from scratch. */
@@ -49,7 +52,7 @@ export async function insertMigration(db: Db, store: StateStore, m: NewMigration
             ${jsonParam(db, m.options)}, ${m.tables as string[]}, 'running', 'expand', null)
     on conflict (name) do update set spec = excluded.spec, spec_hash = excluded.spec_hash, plan = excluded.plan,
       options = excluded.options, tables = excluded.tables, status = 'running', phase = 'expand', paused = false,
-      error = null, created_at = now(), updated_at = now(), completed_at = null`;
+      activity = null, error = null, created_at = now(), updated_at = now(), completed_at = null`;
 }
 
 export async function getMigration(db: Db, store: StateStore, name: string): Promise<MigrationRecord | undefined> {

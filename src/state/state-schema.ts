@@ -63,6 +63,18 @@ const migrations: readonly ((s: string) => string[])[] = [
       heartbeat_at timestamptz not null default now()
     )`,
   ],
+  // 2: the backfill engine: what the worker is doing (throttled, paused, waiting for a window), each
+  // range's lower bound and key kind, and rolling batch aggregates instead of a row per batch.
+  (s) => [
+    `alter table ${s}.migrations add column activity jsonb`,
+    `alter table ${s}.backfill_cursors
+      add column key_kind text not null default 'key',
+      add column lower_bound jsonb,
+      add column batch_ms_last float8 not null default 0,
+      add column batch_ms_avg float8 not null default 0,
+      add column batch_ms_max float8 not null default 0,
+      add column rows_per_second float8 not null default 0`,
+  ],
 ];
 
 /** Creates or upgrades the state schema. Concurrent callers serialize on a transaction advisory lock. */

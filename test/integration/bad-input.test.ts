@@ -36,10 +36,19 @@ describe('bad input exits 2 and changes nothing', () => {
     ['an unknown type', addColumn().map((a) => (a === 'text' ? 'textt' : a)), /type "textt" does not exist/],
     ['an expression that does not compile', addColumn('--backfill', 'CASE WHEN nonexistent THEN 1 END'), /backfill expression does not compile: column "nonexistent" does not exist/],
     ['an expression that tries to escape', addColumn('--backfill', "'x'), status = ('y'"), /unbalanced "\)"/],
-    ['a table with no usable key', ['start', 'add-column', '--table', 'audit_log', '--column', 'level', '--type', 'text', '--backfill', "'info'"], /no primary key and no unique index/],
     ['a missing required flag', ['start', 'add-column', '--table', 'tickets', '--column', 'priority'], /--type: required/],
     ['NOT NULL with nothing to fill it', addColumn('--not-null'), /--not-null: nullable: false needs a default or a backfill expression/],
     ['an invalid --lock-timeout', addColumn('--lock-timeout', 'soon'), /--lock-timeout must be a duration/],
+    ['a negative batch size', addColumn('--backfill', "'x'", '--batch-size=-5'), /greater than or equal to 1/],
+    ['a zero concurrency', addColumn('--backfill', "'x'", '--concurrency', '0'), /greater than or equal to 1/],
+    ['min batch size above max', addColumn('--backfill', "'x'", '--min-batch-size', '500', '--max-batch-size', '100'), /min batch size 500 is greater than max batch size 100/],
+    ['a batch size outside min and max', addColumn('--backfill', "'x'", '--batch-size', '5'), /batch size 5 is outside \[min 10, max 50000\]/],
+    ['a malformed window', addColumn('--backfill', "'x'", '--window', '25:00-03:00'), /--window "25:00-03:00"/],
+    ['a window that is not a range', addColumn('--backfill', "'x'", '--window', 'nightly'), /--window "nightly"/],
+    ['an unknown time zone', addColumn('--backfill', "'x'", '--window', '22:00-06:00', '--timezone', 'Mars/Olympus_Mons'), /timezone: is not a known IANA time zone/],
+    ['a throttle query that is not boolean', addColumn('--backfill', "'x'", '--throttle-query', 'select 1'), /--throttle-query must return exactly one boolean column/],
+    ['a throttle query that does not compile', addColumn('--backfill', "'x'", '--throttle-query', 'select nope from nowhere'), /--throttle-query does not compile/],
+    ['a malformed --max-retained-wal', addColumn('--backfill', "'x'", '--max-retained-wal', 'lots'), /--max-retained-wal/],
   ])('%s', async (_case, args, message) => {
     const result = await runCli(args, db.url);
     expect(result.stderr).toMatch(message);

@@ -77,7 +77,7 @@ describe('kill -9 mid-backfill, then resume', () => {
   it('stops gracefully on SIGTERM with exit 3, records the stop, and resumes', async () => {
     await createTickets(db.sql, 20_000, 'tickets_sigterm');
     const child = spawnCli(
-      ['start', 'add-column', '--table', 'tickets_sigterm', '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--batch-size', '200', '--pause-ms', '20', '--json'],
+      ['start', 'add-column', '--table', 'tickets_sigterm', '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'],
       db.url,
     );
     let buffered = '';
@@ -95,6 +95,7 @@ describe('kill -9 mid-backfill, then resume', () => {
     expect(report?.state).toBe('stopped');
     const doneAtStop = report?.backfill[0]?.rowsDone ?? 0;
     expect(doneAtStop).toBeGreaterThan(0);
+    // A fixed size (min = max), so a stop between batches leaves a whole number of batches.
     expect(doneAtStop % 200).toBe(0);
 
     const resumed = await runCli(['resume', 'add-column-tickets_sigterm-flag'], db.url);
