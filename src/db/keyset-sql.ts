@@ -1,6 +1,8 @@
 // The SQL of a keyset-paginated backfill over one table, built once per task. Keys are compared as
 // a row, `(a, b) > ($1, $2)`, so composite keys page through their index; key values travel as text
-// parameters cast back to the column types.
+// parameters cast back to the column types. The cast goes through `::text` so the parameter itself is
+// text: typed as, say, timestamptz, postgres.js would re-serialize the string through a JS Date and
+// drop its microseconds (and mangle booleans, jsonb and bytea).
 import type { KeyColumn } from './catalog.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
 
@@ -33,7 +35,7 @@ export function keysetQueries(source: KeysetSource): KeysetQueries {
   const tuple = names.length === 1 ? list : `(${list})`;
   const asText = names.map((n, i) => `${n}::text as k${i}`).join(', ');
   const params = (from: number): string => {
-    const ps = source.key.map((k, i) => `$${from + i}::${k.type}`);
+    const ps = source.key.map((k, i) => `$${from + i}::text::${k.type}`);
     return ps.length === 1 ? (ps[0] as string) : `(${ps.join(', ')})`;
   };
   const k = source.key.length;

@@ -54,6 +54,17 @@ describe('add-column on the tables users have', () => {
     expect(cursors).toHaveLength(0);
   });
 
+  it('pages a timestamptz key with microseconds without losing the last row', async () => {
+    await db.sql`create table readings (taken_at timestamptz primary key, value int not null)`;
+    await db.sql`insert into readings select timestamptz '2026-01-01' + g * interval '1.000001 second', g from generate_series(1, 3000) g`;
+    const spec = parseSpec({ name: 'readings-double', operations: [{ op: 'add-column', table: 'readings', column: 'doubled', type: 'int', backfill: 'value * 2', nullable: false }] }, 't');
+    await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 101, complete: true } });
+    const [row] = await db.sql<{ wrong: number }[]>`select count(*) filter (where doubled is distinct from value * 2)::int as wrong from readings`;
+    expect(row?.wrong).toBe(0);
+    const [cursor] = await db.sql<{ rows: number }[]>`select sum(rows_done)::int as rows from online_migrate.backfill_cursors where migration = ${spec.name}`;
+    expect(cursor?.rows).toBe(3000);
+  });
+
   it('works on an empty table', async () => {
     await db.sql`create table empty_queue (id bigint primary key, payload text)`;
     const spec = parseSpec({ operations: [{ op: 'add-column', table: 'empty_queue', column: 'size', type: 'int', backfill: 'length(payload)' }] }, 't');

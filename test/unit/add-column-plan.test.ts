@@ -106,11 +106,11 @@ describe('add-column planning (exact SQL)', () => {
     });
     expect(q.upperBound).toBe(`select "tenant_id"::text as k0, "event id"::text as k1 from "public"."events" order by "tenant_id" desc, "event id" desc limit 1`);
     expect(q.nextBoundary).toBe(
-      `select "tenant_id"::text as k0, "event id"::text as k1 from "public"."events" where ("tenant_id", "event id") > ($1::integer, $2::uuid) and ("tenant_id", "event id") <= ($3::integer, $4::uuid) order by "tenant_id", "event id" offset $5::bigint limit 1`,
+      `select "tenant_id"::text as k0, "event id"::text as k1 from "public"."events" where ("tenant_id", "event id") > ($1::text::integer, $2::text::uuid) and ("tenant_id", "event id") <= ($3::text::integer, $4::text::uuid) order by "tenant_id", "event id" offset $5::bigint limit 1`,
     );
     expect(q.nextUpdate).toBe(
-      `update "public"."events" set "c" = (1) where ("tenant_id", "event id") > ($1::integer, $2::uuid) and ("tenant_id", "event id") <= ($3::integer, $4::uuid) and ("c" is null)`,
+      `update "public"."events" set "c" = (1) where ("tenant_id", "event id") > ($1::text::integer, $2::text::uuid) and ("tenant_id", "event id") <= ($3::text::integer, $4::text::uuid) and ("c" is null)`,
     );
-    expect(q.firstUpdate).toBe(`update "public"."events" set "c" = (1) where ("tenant_id", "event id") <= ($1::integer, $2::uuid) and ("c" is null)`);
+    expect(q.firstUpdate).toBe(`update "public"."events" set "c" = (1) where ("tenant_id", "event id") <= ($1::text::integer, $2::text::uuid) and ("c" is null)`);
   });
 });
