@@ -31,7 +31,7 @@ export interface DemoOptions {
   readonly onStage?: (message: string) => void;
 }
 
-export const demoDefaults = { table: 'tickets', rows: 1_000_000, writers: 4, batchSize: 5_000, baselineMs: 3_000 } as const;
+export const demoDefaults = { table: 'tickets', rows: 1_000_000, writers: 4, batchSize: 1_000, baselineMs: 3_000 } as const;
 
 /** Resolves with the summary; rejects with `DemoCheckFailedError` (carrying it) when a check fails. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
@@ -72,7 +72,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const before = traffic.measure();
     await sleep(baselineMs, undefined, { signal: options.signal }).catch(() => undefined);
 
-    enter('migrating', `migrating under traffic: add column priority text NOT NULL, backfilled (batch ${batchSize.toLocaleString('en-US')})…`);
+    enter('migrating', `migrating under traffic: add column priority text NOT NULL, backfilled in adaptive batches…`);
     const during = traffic.measure();
     const spec = priorityMigration(table);
     const migration = await migrateUnderTraffic({ databaseUrl, spec, batchSize, traffic, signal: options.signal, onEvent: options.onEvent, stage });
@@ -115,6 +115,7 @@ interface MigrationRun {
 /** Runs the migration to completion (contract included) and measures it. */
 async function migrateUnderTraffic(run: MigrationRun): Promise<Omit<DemoSummary['migration'], 'name'>> {
   let backfill = { rows: 0, seconds: 0 };
+  const sizes: number[] = [];
   const started = performance.now();
   const result = await startMigration({
     databaseUrl: run.databaseUrl,
@@ -122,6 +123,7 @@ async function migrateUnderTraffic(run: MigrationRun): Promise<Omit<DemoSummary[
     options: { complete: true, batchSize: run.batchSize },
     signal: run.signal,
     onEvent: (event) => {
+      if (event.type === 'batch') sizes.push(event.batchSize);
       if (event.type === 'backfill-done') backfill = { rows: backfill.rows + event.rowsDone, seconds: backfill.seconds + event.seconds };
       run.onEvent?.(event);
       // Contract drops the fill trigger, so the release that writes priority itself must be live
@@ -137,6 +139,7 @@ async function migrateUnderTraffic(run: MigrationRun): Promise<Omit<DemoSummary[
     seconds: round((performance.now() - started) / 1000, 2),
     backfillRows: backfill.rows,
     backfillRowsPerSecond: backfill.seconds > 0 ? Math.round(backfill.rows / backfill.seconds) : 0,
+    settledBatchSize: [...sizes.slice(-9)].sort((a, b) => a - b)[Math.floor(Math.min(9, sizes.length) / 2)] ?? run.batchSize,
   };
 }
 
