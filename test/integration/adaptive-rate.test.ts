@@ -22,6 +22,8 @@ describe('adaptive batch sizing and the rate cap', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('adaptive');
+    // A row trigger that makes every updated row cost about 1 ms on the server (pg_sleep's floor).
+    await db.sql.unsafe(`create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.0002); return new; end $$`);
   });
   afterAll(async () => {
     await db.drop();
@@ -34,7 +36,6 @@ describe('adaptive batch sizing and the rate cap', () => {
     await createTickets(db.sql, 3_000, 'slow_tickets');
     // pg_sleep costs at least about 1 ms per updated row, whatever it is asked for: 100 ms is ~100 rows,
     // and the first batch of 1,000 is far more than 5× over.
-    await db.sql.unsafe(`create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.0002); return new; end $$`);
     await db.sql.unsafe('create trigger slow_row before update on slow_tickets for each row execute function slow_row()');
     const r = recorder();
     await startMigration({ databaseUrl: db.url, spec: addPriority('slow_tickets'), options: { batchSize: 1_000, targetBatchMs: 100, complete: true }, onEvent: r.onEvent });
@@ -80,5 +81,32 @@ describe('adaptive batch sizing and the rate cap', () => {
     expect(end.at - start.at).toBeGreaterThan(2_500);
     expect(measured).toBeGreaterThan(rate * 0.8);
     expect(measured).toBeLessThan(rate * 1.2);
+  });
+
+  it('halves the batch when sessions wait on locks the backfill holds', async () => {
+    await createTickets(db.sql, 4_000, 'contended_tickets');
+    await db.sql.unsafe('create trigger slow_row before update on contended_tickets for each row execute function slow_row()');
+    // Batches hold their row locks for about a second; each writer update lands on a locked row about as
+    // often as a batch covers its share of the table.
+    const writers = startWriters(db.url, { table: 'contended_tickets', writers: 3 });
+    const r = recorder();
+    const warnings: string[] = [];
+    await startMigration({
+      databaseUrl: db.url,
+      spec: addPriority('contended_tickets'),
+      // A target far above any batch's time, and max = initial: only contention can make a batch smaller.
+      options: { batchSize: 800, maxBatchSize: 800, targetBatchMs: 60_000, probeIntervalMs: 200, lockTimeoutMs: 5_000 },
+      onEvent: (e) => {
+        r.onEvent(e);
+        if (e.type === 'warning') warnings.push(e.message);
+      },
+    });
+    const report = await writers.stop();
+    expect(report.errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    const sizes = r.batches.map((b) => b.batchSize);
+    console.log(`contended: sizes ${sizes.join(' ')}`);
+    expect(sizes[0]).toBe(800);
+    expect(sizes.some((size, i) => i > 0 && size < (sizes[i - 1] ?? 0))).toBe(true);
   });
 });
