@@ -36,7 +36,8 @@ export function parseRunOptions(input: RunOptionsInput | undefined): RunOptions 
   const parsed = runOptionsSchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidOptionError(`invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const option = issue?.path[0];
+    throw new InvalidOptionError(`invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, typeof option === 'string' ? option : undefined);
   }
   return parsed.data;
 }

@@ -83,7 +83,9 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   const state: LiveState = m.status === 'running' ? (held ? 'running' : 'interrupted') : m.status;
   const cursors = await listCursors(sql, store, m.name);
   const live = held && m.status === 'running';
-  const backfill = cursors.map((c) => progressOf(c, live));
+  // A paused, throttled or waiting worker moves no rows: no rate, no ETA.
+  const moving = live && (m.activity === null || m.activity.state === 'running');
+  const backfill = cursors.map((c) => progressOf(c, moving));
   return {
     name: m.name,
     state,
@@ -100,9 +102,9 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   };
 }
 
-function progressOf(c: BackfillCursor, live: boolean): BackfillProgress {
-  // The worker records each range's rate with every batch; it means nothing once the worker is gone.
-  const rowsPerSecond = live && !c.done ? Math.round(c.rowsPerSecond) : 0;
+function progressOf(c: BackfillCursor, moving: boolean): BackfillProgress {
+  // The worker records each range's rate with every batch; it means nothing once the worker is gone or holds.
+  const rowsPerSecond = moving && !c.done ? Math.round(c.rowsPerSecond) : 0;
   return {
     task: c.task,
     range: c.rangeIndex,

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { resumeMigration } from '../api/resume.js';
 import { OnlineCommand } from '../cli/base-command.js';
 import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
-import { runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
+import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 
 export default class Resume extends OnlineCommand<typeof Resume> {
   static override summary = 'Continue an interrupted, stopped or failed migration from its last committed step and batch.';
@@ -21,6 +21,8 @@ export default class Resume extends OnlineCommand<typeof Resume> {
         overrides: runOptionsFromFlags(this.flags),
         signal: this.stopSignal(),
         onEvent: progress.listener,
+      }).catch((error: unknown) => {
+        throw inFlagTerms(error);
       });
       progress.stop();
       this.log(result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} is ${result.status.replace('_', ' ')}`);

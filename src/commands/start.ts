@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderPlan } from '../cli/plan-printer.js';
 import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
-import { runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
+import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { planMigration, startMigration } from '../api/start.js';
 import { loadSpecFile, parseSpec } from '../spec/load-spec.js';
 import type { MigrationSpec } from '../spec/migration-spec.js';
@@ -62,6 +62,8 @@ export default class Start extends OnlineCommand<typeof Start> {
         options: { ...runOptionsFromFlags(this.flags), complete: this.flags.complete },
         signal: this.stopSignal(),
         onEvent: progress.listener,
+      }).catch((error: unknown) => {
+        throw inFlagTerms(error);
       });
       progress.stop();
       if (!this.jsonEnabled()) {

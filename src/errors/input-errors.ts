@@ -49,7 +49,8 @@ export class NoUsableKeyError extends PreflightError {
 }
 
 export class InvalidOptionError extends OnlineError {
-  constructor(message: string) {
+  /** The run option at fault (e.g. `maxDurationMs`), when the error came from validating run options. */
+  constructor(message: string, readonly option?: string) {
     super('INVALID_OPTION', message, 2);
   }
 }
