@@ -18,7 +18,7 @@ export const runFlags = {
   'min-batch-size': Flags.integer({ summary: 'Smallest batch. Set min = max for a fixed size. [default: 10]', helpGroup: sizing, min: 1 }),
   'max-batch-size': Flags.integer({ summary: 'Largest batch. [default: 50000]', helpGroup: sizing, min: 1 }),
   'statement-timeout': Flags.string({ summary: 'Per batch; a batch that hits it is retried at half size. [default: 30s]', helpGroup: sizing }),
-  concurrency: Flags.integer({ summary: 'Key ranges backfilled in parallel, each with its own cursor. [default: 1]', helpGroup: sizing, min: 1, max: 64 }),
+  concurrency: Flags.integer({ summary: 'Key ranges backfilled in parallel, each with its own cursor; the split is made at backfill start. [default: 1]', helpGroup: sizing, min: 1, max: 64 }),
   'max-rows-per-second': Flags.integer({ summary: 'Rate cap over all ranges (token bucket); 0 = none. [default: unlimited]', helpGroup: throttle, min: 0 }),
   'pause-ms': Flags.integer({ summary: 'Milliseconds to sleep between batches. [default: 0]', helpGroup: throttle, min: 0 }),
   'max-replication-lag': Flags.string({ summary: 'Hold batches while a standby lags more, e.g. 10s; 0 = never. [default: 10s]', helpGroup: throttle }),

@@ -8,7 +8,11 @@ export default class Resume extends OnlineCommand<typeof Resume> {
   static override summary = 'Continue an interrupted, stopped or failed migration from its last committed step and batch.';
   static override description =
     'Stored options are kept; flags given here override them and the override is recorded. With no NAME, acts on the only active migration (exit 2 listing the candidates if there are several).';
-  static override examples = ['<%= config.bin %> resume', '<%= config.bin %> resume add-column-tickets-priority --batch-size 2000'];
+  static override examples = [
+    '<%= config.bin %> resume',
+    '<%= config.bin %> resume add-column-tickets-priority --max-rows-per-second 5000 --target-batch-ms 50ms',
+    '<%= config.bin %> resume --window 00:00-24:00 --max-duration 0   # lift the stored window and time limit',
+  ];
   static override args = { name: Args.string({ description: 'migration name (default: the only active one)' }) };
   static override flags = { ...runFlags };
 

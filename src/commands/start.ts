@@ -27,7 +27,10 @@ export default class Start extends OnlineCommand<typeof Start> {
     '<%= config.bin %> start examples/add-priority.yaml',
     `<%= config.bin %> start add-column --table tickets --column priority --type text --default "'normal'" --backfill "CASE WHEN escalated THEN 'high' ELSE 'normal' END" --not-null`,
     '<%= config.bin %> start examples/add-priority.yaml --dry-run',
-    '<%= config.bin %> start examples/add-priority.yaml --complete --batch-size 5000 --json',
+    '<%= config.bin %> start examples/add-priority.yaml --complete --json',
+    '<%= config.bin %> start examples/add-priority.yaml --concurrency 2 --max-rows-per-second 20000 --max-replication-lag 5s',
+    '<%= config.bin %> start examples/add-priority.yaml --window 22:00-06:00 --timezone Europe/Berlin --window-exit',
+    `<%= config.bin %> start examples/add-priority.yaml --throttle-query "select count(*) > 50 from pg_stat_activity where state = 'active'"`,
   ];
   static override args = {
     target: Args.string({ required: true, description: `spec file, or an operation: ${opNames.join(', ')}` }),
