@@ -1,0 +1,116 @@
+// One measured run: a fresh table, then (under load) the OLTP traffic, its no-migration baseline and
+// the lock-wait sampler, then the approach's fill, then the exact checks of what it wrote.
+import type postgres from 'postgres';
+import type { Approach, BatchRateTrend, FillInput, FillResult } from './approaches/approach.js';
+import { epochMs, sleep, type TimeWindow } from './bench-clock.js';
+import { assertFilled, assertRowCount, benchSchema, benchTable, seedFreshTickets } from './bench-table.js';
+import { latencyStats, type LatencyStats } from './latency-stats.js';
+import { longestWaitIn, startLockWaitSampler, waitsIn } from './lock-wait-sampler.js';
+import { startOltpLoad } from './oltp-load.js';
+
+export type BenchMode = 'idle' | 'load';
+
+export interface RunSettings {
+  readonly databaseUrl: string;
+  readonly offsetBudgetSeconds: number;
+  readonly baselineSeconds: number;
+  readonly oltpConnections: number;
+  readonly thinkMs: number;
+}
+
+export interface OltpDuringRun {
+  /** The same load on the same fresh table with no migration, just before the fill. */
+  readonly baseline: LatencyStats;
+  readonly fill: LatencyStats;
+  readonly p99VsBaseline: number;
+  readonly baselineLockWaitMaxMs: number;
+  /** The longest lock wait of a writer that overlapped the fill. */
+  readonly fillLockWaitMaxMs: number;
+  readonly fillLockWaits: number;
+  /** Over the approach's whole run, its untimed DDL included. */
+  readonly runLockWaitMaxMs: number;
+}
+
+export interface RunRecord {
+  readonly approach: string;
+  readonly mode: BenchMode;
+  readonly round: number;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  readonly rowsFilled: number;
+  readonly complete: boolean;
+  readonly settledBatchSize: number | null;
+  readonly trend: BatchRateTrend | null;
+  readonly oltp: OltpDuringRun | null;
+}
+
+export const oltpApplicationName = 'bench-oltp';
+const warmUpMs = 1_000;
+
+export async function runOnce(sql: postgres.Sql, approach: Approach, mode: BenchMode, rows: number, round: number, s: RunSettings): Promise<RunRecord> {
+  await seedFreshTickets(sql, rows);
+  const input: FillInput = { sql, databaseUrl: s.databaseUrl, rows, budgetMs: s.offsetBudgetSeconds * 1000 };
+  const { fill, oltp } = mode === 'idle' ? { fill: await approach.fill(input), oltp: null } : await fillUnderLoad(approach, input, s);
+  // Idle, nothing but the fill writes, so its own count must be exact; under load a trigger may fill some rows first.
+  const exactCount = mode === 'idle' || !approach.triggerFills;
+  if (fill.complete && exactCount && fill.rowsFilled !== rows) throw new Error(`${approach.label} counted ${fill.rowsFilled} rows, expected ${rows}`);
+  await assertRowCount(sql, rows);
+  await assertFilled(sql, fill.complete ? rows : fill.rowsFilled);
+  const seconds = (fill.window.to - fill.window.from) / 1000;
+  return {
+    approach: approach.id,
+    mode,
+    round,
+    rows,
+    seconds,
+    rowsPerSecond: (fill.complete ? rows : fill.rowsFilled) / seconds,
+    rowsFilled: fill.rowsFilled,
+    complete: fill.complete,
+    settledBatchSize: fill.settledBatchSize,
+    trend: fill.trend,
+    oltp,
+  };
+}
+
+async function fillUnderLoad(approach: Approach, input: FillInput, s: RunSettings): Promise<{ fill: FillResult; oltp: OltpDuringRun }> {
+  const load = await startOltpLoad({
+    databaseUrl: s.databaseUrl,
+    schema: benchSchema,
+    table: benchTable,
+    rows: input.rows,
+    connections: s.oltpConnections,
+    thinkMs: s.thinkMs,
+    writeShare: 0.5,
+    applicationName: oltpApplicationName,
+  });
+  const sampler = startLockWaitSampler(s.databaseUrl, oltpApplicationName);
+  const baselineFrom = epochMs() + warmUpMs;
+  const baseline: TimeWindow = { from: baselineFrom, to: baselineFrom + s.baselineSeconds * 1000 };
+  let fill: FillResult;
+  let run: TimeWindow;
+  try {
+    await sleep(baseline.to - epochMs());
+    const from = epochMs();
+    fill = await approach.fill(input);
+    run = { from, to: epochMs() };
+  } catch (error) {
+    await Promise.allSettled([load.stop(), sampler.stop()]);
+    throw error;
+  }
+  const [samples, waits] = await Promise.all([load.stop(), sampler.stop()]);
+  const fillStats = latencyStats(samples, fill.window);
+  const baselineStats = latencyStats(samples, baseline);
+  return {
+    fill,
+    oltp: {
+      baseline: baselineStats,
+      fill: fillStats,
+      p99VsBaseline: baselineStats.p99Ms > 0 ? fillStats.p99Ms / baselineStats.p99Ms : 0,
+      baselineLockWaitMaxMs: longestWaitIn(waits, baseline),
+      fillLockWaitMaxMs: longestWaitIn(waits, fill.window),
+      fillLockWaits: waitsIn(waits, fill.window),
+      runLockWaitMaxMs: longestWaitIn(waits, run),
+    },
+  };
+}
