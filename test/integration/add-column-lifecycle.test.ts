@@ -28,7 +28,8 @@ describe('add-column lifecycle: start → rollback → start → complete, under
     const before = await catalogSnapshot(db.sql);
     const writers = startWriters(db.url, { writers: 3 });
     const events: OnlineEvent[] = [];
-    const options = { batchSize: 700, pauseMs: 5 };
+    // A fixed size (min = max), so the writers overlap many batches.
+    const options = { batchSize: 700, minBatchSize: 700, maxBatchSize: 700, pauseMs: 5 };
 
     const first = await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) });
     expect(first).toMatchObject({ migration: 'add-column-tickets-priority', status: 'awaiting_contract', phase: 'contract' });
