@@ -1,4 +1,5 @@
 // Typed progress events the library emits; the CLI draws them (bars, plain lines or NDJSON).
+import type { IndexBuildProgress } from './db/index-build-progress.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
 import type { ActivityState } from './state/worker-activity.js';
 
@@ -61,6 +62,7 @@ export type OnlineEvent =
       readonly until: string | null;
     }
   | { readonly type: 'backfill-done'; readonly migration: string; readonly task: string; readonly rowsDone: number; readonly seconds: number }
+  | ({ readonly type: 'index-progress'; readonly migration: string; readonly index: string } & IndexBuildProgress)
   | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'finished'; readonly migration: string; readonly status: MigrationStatus };

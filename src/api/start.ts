@@ -55,6 +55,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
     await refuseBusyTables(session, input.spec);
     const plan = await preflight(session, input.spec);
     await preflightOptions(session, options);
+    for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
     await ensureStateSchema(sql, store);
     return runUnderLease(session, input.spec.name, options, input.signal, async () => {
       await refuseExisting(session, input.spec.name);

@@ -1,6 +1,7 @@
 // Draws library events: a cli-progress bar on a TTY, a plain line every few seconds otherwise, and
 // NDJSON (one event per line) under --json.
 import { SingleBar, Presets } from 'cli-progress';
+import { describeProgress } from '../db/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
@@ -23,6 +24,7 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
   let lastPlain = 0;
   /** Whether the last activity was a hold (throttled, paused, waiting), so "running again" is worth a line. */
   let held = false;
+  let lastIndexLine = '';
   const stopBar = (): void => {
     bar?.stop();
     bar = undefined;
@@ -79,6 +81,15 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
         held = true;
         say(`  ${event.state}: ${event.reason ?? ''}${event.until === null ? '' : `; next window opens ${event.until}`}`);
         return;
+      case 'index-progress': {
+        const line = `  ${describeProgress(event.index, event)}`;
+        if (mode === 'tty' || Date.now() - lastPlain >= plainIntervalMs || line.includes('waiting for pid')) {
+          if (line !== lastIndexLine) say(line);
+          lastIndexLine = line;
+          lastPlain = Date.now();
+        }
+        return;
+      }
       case 'warning':
         say(`  warning: ${event.message}`);
         return;

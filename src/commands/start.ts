@@ -2,20 +2,13 @@ import { Args, Flags } from '@oclif/core';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderPlan } from '../cli/plan-printer.js';
 import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
+import { flagPath, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { planMigration, startMigration } from '../api/start.js';
 import { loadSpecFile, parseSpec } from '../spec/load-spec.js';
 import type { MigrationSpec } from '../spec/migration-spec.js';
 import { operations } from '../operations/index.js';
 import { SpecError } from '../errors/index.js';
-
-/** `operations[0].table: required` reads as `--table: required` when the spec came from flags. */
-function flagPath(issue: string): string {
-  return issue
-    .replace(/^operations\[0\]\.nullable/, '--not-null')
-    .replace(/^operations\[0\]\.(\w+)/, (_, field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
-    .replace(/^name:/, '--migration-name:');
-}
 
 const opNames: readonly string[] = operations.map((o) => o.op);
 
@@ -26,6 +19,9 @@ export default class Start extends OnlineCommand<typeof Start> {
   static override examples = [
     '<%= config.bin %> start examples/add-priority.yaml',
     `<%= config.bin %> start add-column --table tickets --column priority --type text --default "'normal'" --backfill "CASE WHEN escalated THEN 'high' ELSE 'normal' END" --not-null`,
+    '<%= config.bin %> start create-index --table tickets --columns status,created_at --where "status <> \'closed\'"',
+    '<%= config.bin %> start add-foreign-key --table tickets --columns assigned_user_id --references-table users --references-columns id --on-delete "set null" --complete',
+    '<%= config.bin %> start set-not-null --table tickets --column priority --backfill "\'normal\'" --complete',
     '<%= config.bin %> start examples/add-priority.yaml --dry-run',
     '<%= config.bin %> start examples/add-priority.yaml --complete --json',
     '<%= config.bin %> start examples/add-priority.yaml --concurrency 2 --max-rows-per-second 20000 --max-replication-lag 5s',
@@ -39,14 +35,7 @@ export default class Start extends OnlineCommand<typeof Start> {
     'dry-run': Flags.boolean({ summary: 'Print the SQL of every phase and change nothing.' }),
     complete: Flags.boolean({ summary: 'Run contract right after the backfill.' }),
     ...runFlags,
-    'migration-name': Flags.string({ summary: 'Name of the migration (default: derived, e.g. add-column-tickets-priority).', helpGroup: 'OPERATION' }),
-    schema: Flags.string({ summary: 'Schema of the table.', default: 'public', helpGroup: 'OPERATION' }),
-    table: Flags.string({ summary: 'Table to change.', helpGroup: 'OPERATION' }),
-    column: Flags.string({ summary: 'Column to add.', helpGroup: 'OPERATION' }),
-    type: Flags.string({ summary: 'SQL type of the column.', helpGroup: 'OPERATION' }),
-    default: Flags.string({ summary: 'SQL default expression.', helpGroup: 'OPERATION' }),
-    backfill: Flags.string({ summary: 'SQL expression over the row that fills existing rows.', helpGroup: 'OPERATION' }),
-    'not-null': Flags.boolean({ summary: 'Make the column NOT NULL (through a validated CHECK).', helpGroup: 'OPERATION' }),
+    ...operationFlags,
   };
 
   public async run(): Promise<unknown> {
@@ -81,10 +70,9 @@ export default class Start extends OnlineCommand<typeof Start> {
   private async spec(): Promise<MigrationSpec> {
     const { target } = this.args;
     if (!opNames.includes(target)) return loadSpecFile(target);
-    const f = this.flags;
-    const op = { op: target, schema: f.schema, table: f.table, column: f.column, type: f.type, default: f.default, backfill: f.backfill, nullable: !f['not-null'] };
+    const op = operationFromFlags(target, this.flags);
     try {
-      return parseSpec({ name: f['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);
+      return parseSpec({ name: this.flags['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
       throw new SpecError(`(flags of \`start ${target}\`)`, error.issues.map(flagPath));

@@ -49,6 +49,8 @@ export interface TriggerInfo {
 
 export interface TableInfo extends QualifiedName {
   readonly oid: number;
+  /** A partitioned table (relkind p): no storage of its own, no concurrent index builds on it. */
+  readonly partitioned: boolean;
   readonly columns: readonly ColumnInfo[];
   readonly key: TableKey | undefined;
   readonly indexes: readonly IndexInfo[];
@@ -70,8 +72,8 @@ interface IndexRow {
 
 /** Reads a table's shape; `undefined` when no such ordinary or partitioned table exists. */
 export async function describeTable(sql: Sql, table: QualifiedName): Promise<TableInfo | undefined> {
-  const [rel] = await sql<{ oid: number; reltuples: number }[]>`
-    select c.oid::int as oid, c.reltuples::float8 as reltuples
+  const [rel] = await sql<{ oid: number; reltuples: number; partitioned: boolean }[]>`
+    select c.oid::int as oid, c.reltuples::float8 as reltuples, c.relkind = 'p' as partitioned
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = ${table.schema} and c.relname = ${table.name} and c.relkind in ('r', 'p')`;
   if (rel === undefined) return undefined;
@@ -104,6 +106,7 @@ export async function describeTable(sql: Sql, table: QualifiedName): Promise<Tab
     schema: table.schema,
     name: table.name,
     oid: rel.oid,
+    partitioned: rel.partitioned,
     columns,
     key: chooseKey(indexRows, columns),
     indexes: indexRows.map(({ name, valid, unique, primary, definition }) => ({ name, valid, unique, primary, definition })),

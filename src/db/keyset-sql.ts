@@ -46,7 +46,8 @@ export function keysetQueries(source: KeysetSource): KeysetQueries {
     nextBoundary: `select ${asText} from ${t} where ${tuple} > ${params(1)} and ${tuple} <= ${params(k + 1)} order by ${list} offset $${2 * k + 1}::bigint limit 1`,
     firstUpdate: `update ${t} set ${source.set} where ${tuple} <= ${params(1)} and (${source.needsWork})`,
     nextUpdate: `update ${t} set ${source.set} where ${tuple} > ${params(1)} and ${tuple} <= ${params(k + 1)} and (${source.needsWork})`,
-    sampleRemaining: `select ${asText} from ${t} where ${source.needsWork} limit 5`,
+    // A keyless table (ctid page ranges) shows row positions instead.
+    sampleRemaining: `select ${names.length === 0 ? 'ctid::text as k0' : asText} from ${t} where ${source.needsWork} limit 5`,
   };
 }
 

@@ -54,3 +54,17 @@ export class InvalidOptionError extends OnlineError {
     super('INVALID_OPTION', message, 2);
   }
 }
+
+/** An index spec PostgreSQL rejects (unknown column or method, an expression that does not compile…). */
+export class InvalidIndexError extends PreflightError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('INVALID_INDEX', `the index does not build: ${reason}`, options);
+  }
+}
+
+/** A name already taken by something other than what this migration would create. */
+export class NameTakenError extends PreflightError {
+  constructor(message: string) {
+    super('NAME_TAKEN', message);
+  }
+}

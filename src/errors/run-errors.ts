@@ -42,3 +42,27 @@ export class MigrationFailedError extends OnlineError {
     super('MIGRATION_FAILED', `migration "${migration}" failed during ${phase}: ${message}`, 1, options);
   }
 }
+
+/** A step failed on the table's data: duplicates for a unique index, rows violating a check, orphans of a foreign key. */
+export class DataViolationError extends OnlineError {
+  constructor(
+    readonly migration: string,
+    readonly kind: 'duplicates' | 'violations' | 'orphans',
+    readonly what: string,
+    readonly samples: readonly Readonly<Record<string, unknown>>[],
+    options?: { cause?: unknown },
+  ) {
+    const shown = samples.map((row) => `(${Object.values(row).map(String).join(', ')})`).join(', ');
+    super(
+      'DATA_VIOLATION',
+      `migration "${migration}" failed: the table has ${what}${samples.length > 0 ? `, e.g. ${shown}` : ''}; ` +
+        `fix the data and run \`online resume ${migration}\`, or undo with \`online rollback ${migration}\``,
+      1,
+      options,
+    );
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), kind: this.kind, samples: this.samples };
+  }
+}

@@ -1,17 +1,35 @@
 // The one registry of operations. Adding an operation: one file, one entry here.
+import { addCheck } from './add-check.js';
 import { addColumn } from './add-column.js';
+import { addForeignKey } from './add-foreign-key.js';
+import { addUnique } from './add-unique.js';
+import { createIndex } from './create-index.js';
+import { dropIndex } from './drop-index.js';
 import type { Operation, PreflightContext } from './operation.js';
 import type { OperationPlan } from './plan.js';
+import { setNotNull } from './set-not-null.js';
 import type { OperationSpec } from '../spec/migration-spec.js';
 import type { QualifiedName } from '../db/quote.js';
 
-export const operations = [addColumn] as const;
+export const operations = [addColumn, createIndex, dropIndex, addUnique, addCheck, addForeignKey, setNotNull] as const;
 
 /** Dispatches on `op`, keeping each operation's own spec type. */
 function withOperation<R>(spec: OperationSpec, use: <S extends OperationSpec>(operation: Operation<S>, spec: S) => R): R {
   switch (spec.op) {
     case 'add-column':
       return use(addColumn, spec);
+    case 'create-index':
+      return use(createIndex, spec);
+    case 'drop-index':
+      return use(dropIndex, spec);
+    case 'add-unique':
+      return use(addUnique, spec);
+    case 'add-check':
+      return use(addCheck, spec);
+    case 'add-foreign-key':
+      return use(addForeignKey, spec);
+    case 'set-not-null':
+      return use(setNotNull, spec);
   }
 }
 

@@ -5,8 +5,39 @@ import type { QualifiedName } from '../db/quote.js';
 
 export interface PlannedStep {
   readonly description: string;
-  /** Run in one transaction under lock_timeout; the step's record commits with them. */
   readonly statements: readonly string[];
+  /**
+   * How the step runs. `locked` (the default): all statements in one transaction under lock_timeout,
+   * retried, with the step's record in the same transaction. `concurrent`: each statement on its own,
+   * outside a transaction, with no lock or statement timeout (CREATE/DROP INDEX CONCURRENTLY, which
+   * take no lock that blocks reads or writes but must wait for older transactions); recorded after.
+   */
+  readonly kind?: 'locked' | 'concurrent';
+  /** A concurrent index build: an invalid leftover of that name is dropped first; a valid matching one is kept. */
+  readonly buildsIndex?: IndexBuild;
+  /** When the step fails on the data (duplicates, violations, orphans): how to show samples. */
+  readonly explain?: ViolationProbe;
+  /** Lock notes for reviewers: which lock the step takes and for how long. */
+  readonly locks?: string;
+}
+
+export interface IndexBuild {
+  readonly schema: string;
+  readonly name: string;
+  /** The table the index is on: an index of the same name on another table is never "ours". */
+  readonly table: QualifiedName;
+  /** pg_get_indexdef from `USING` on, with `UNIQUE ` in front for a unique index: what "matches" means. */
+  readonly definition: string;
+}
+
+/** A query returning up to a few sample rows that explain a failed step, as text columns. */
+export interface ViolationProbe {
+  readonly kind: 'duplicates' | 'violations' | 'orphans';
+  /** The SQLSTATE the step fails with (23505, 23514, 23503). */
+  readonly sqlState: string;
+  /** What the rows are, e.g. `duplicate (email) values and their counts`. */
+  readonly what: string;
+  readonly query: string;
 }
 
 /** A batched UPDATE over one table: keyset over `key`, or ctid page ranges when `key` is empty. */
@@ -27,6 +58,8 @@ export interface OperationPlan {
   readonly contract: readonly PlannedStep[];
   /** Undoes expand; every statement is safe to run twice. */
   readonly rollback: readonly PlannedStep[];
+  /** Things pre-flight noticed that do not stop the migration, e.g. a foreign key without an index. */
+  readonly warnings?: readonly string[];
 }
 
 /** Concatenates operation plans; rollback runs in reverse operation order. */
@@ -36,5 +69,6 @@ export function combinePlans(plans: readonly OperationPlan[]): OperationPlan {
     backfill: plans.flatMap((p) => p.backfill),
     contract: plans.flatMap((p) => p.contract),
     rollback: [...plans].reverse().flatMap((p) => p.rollback),
+    warnings: plans.flatMap((p) => p.warnings ?? []),
   };
 }

@@ -1,8 +1,11 @@
 // The migration spec: a name and a list of operations, each validated by its operation's own schema.
 import { z } from 'zod';
 import { addColumnSpec } from '../operations/add-column.js';
+import { addCheckSpec, addForeignKeySpec, addUniqueSpec, setNotNullSpec } from '../operations/constraint-specs.js';
+import { createIndexSpec } from '../operations/create-index.js';
+import { dropIndexSpec } from '../operations/drop-index.js';
 
-export const operationSpec = z.discriminatedUnion('op', [addColumnSpec]);
+export const operationSpec = z.discriminatedUnion('op', [addColumnSpec, createIndexSpec, dropIndexSpec, addUniqueSpec, addCheckSpec, addForeignKeySpec, setNotNullSpec]);
 export type OperationSpec = z.infer<typeof operationSpec>;
 
 export const migrationName = z

@@ -1,8 +1,9 @@
 // What the worker is doing right now, recorded on the migration for `status` on any host: running,
-// throttled (and why), paused, or waiting for a window (and until when). Cleared when the run ends.
+// throttled (and why), paused, waiting for a window (and until when), or building an index (its phase
+// and the sessions it waits for). Cleared when the run ends.
 import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
 
-export type ActivityState = 'running' | 'throttled' | 'paused' | 'waiting-window';
+export type ActivityState = 'running' | 'throttled' | 'paused' | 'waiting-window' | 'building-index';
 
 export interface WorkerActivity {
   readonly state: ActivityState;

@@ -1,0 +1,99 @@
+// Runs a `concurrent` step: each statement alone on a reserved connection, outside a transaction, with
+// no lock or statement timeout (CREATE/DROP INDEX CONCURRENTLY wait for older transactions by design
+// and take no lock that blocks reads or writes). An index build first looks at what already has its
+// name: an invalid leftover of an interrupted build is dropped and rebuilt, a valid index with the
+// same definition is kept, anything else is an error. While it builds, progress is reported from
+// pg_stat_progress_create_index, with the sessions it waits for.
+import { errorMessage } from '../src/db/connect.js';
+import { describeProgress, readIndexBuildProgress } from '../src/db/index-build-progress.js';
+import { readIndex } from '../src/db/index-catalog.js';
+import { displayName, quoteIdent } from '../src/db/quote.js';
+import { NameTakenError } from '../src/errors/index.js';
+import type { IndexBuild, PlannedStep } from '../src/operations/plan.js';
+import { recordActivity } from '../src/state/worker-activity.js';
+import { explainFailure } from './explain-failure.js';
+import type { RunContext } from './run-context.js';
+
+const progressEveryMs = 1_000;
+
+/** Returns false when the step had nothing to do (a valid matching index already exists). */
+export async function runConcurrentStep(ctx: RunContext, step: PlannedStep): Promise<boolean> {
+  if (step.buildsIndex !== undefined && !(await prepareIndexName(ctx, step.buildsIndex))) return false;
+  const conn = await ctx.sql.reserve();
+  let watcher: { stop(): Promise<void> } | undefined;
+  try {
+    const [row] = await conn.unsafe<{ pid: number }[]>(`select pg_backend_pid() as pid, set_config('lock_timeout', '0', false), set_config('statement_timeout', '0', false)`);
+    if (step.buildsIndex !== undefined && row !== undefined) watcher = watchBuild(ctx, step.buildsIndex, row.pid);
+    for (const statement of step.statements) await conn.unsafe(statement);
+  } catch (error) {
+    await watcher?.stop();
+    watcher = undefined;
+    // A failed concurrent build leaves an invalid index behind; never keep it.
+    if (step.buildsIndex !== undefined) await dropIndex(ctx, step.buildsIndex).catch(() => undefined);
+    throw await explainFailure(ctx.sql, ctx.migration, step, error);
+  } finally {
+    await watcher?.stop();
+    await conn.unsafe('reset lock_timeout; reset statement_timeout').catch(() => undefined);
+    conn.release();
+  }
+  return true;
+}
+
+/** Clears the way for a build; false when a valid index with the planned definition is already there. */
+async function prepareIndexName(ctx: RunContext, build: IndexBuild): Promise<boolean> {
+  const existing = await readIndex(ctx.sql, build.schema, build.name);
+  if (existing === undefined) return true;
+  if (displayName(existing.table) !== displayName(build.table)) {
+    throw new NameTakenError(`index ${build.schema}.${build.name} already exists on ${displayName(existing.table)}, not ${displayName(build.table)}; choose another name`);
+  }
+  if (!existing.valid) {
+    ctx.emit({ type: 'warning', message: `index ${build.name} is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again` });
+    await dropIndex(ctx, build);
+    return true;
+  }
+  if (existing.definition === build.definition) return false;
+  throw new NameTakenError(`index ${build.schema}.${build.name} already exists with a different definition (${existing.definition}); choose another name`);
+}
+
+async function dropIndex(ctx: RunContext, build: IndexBuild): Promise<void> {
+  const conn = await ctx.sql.reserve();
+  try {
+    await conn.unsafe(`set lock_timeout = 0; set statement_timeout = 0`);
+    await conn.unsafe(`drop index concurrently if exists ${quoteIdent(build.schema)}.${quoteIdent(build.name)}`);
+  } finally {
+    await conn.unsafe('reset lock_timeout; reset statement_timeout').catch(() => undefined);
+    conn.release();
+  }
+}
+
+/** Polls the build's progress every second: an event for the renderer, and the worker activity for `status`. */
+function watchBuild(ctx: RunContext, build: IndexBuild, pid: number): { stop(): Promise<void> } {
+  let stopped = false;
+  let last = '';
+  const poll = async (): Promise<void> => {
+    while (!stopped) {
+      await new Promise((resolve) => setTimeout(resolve, progressEveryMs));
+      if (stopped) return;
+      try {
+        const progress = await readIndexBuildProgress(ctx.sql, pid);
+        if (progress === undefined || stopped) continue;
+        ctx.emit({ type: 'index-progress', migration: ctx.migration, index: build.name, ...progress });
+        const reason = describeProgress(build.name, progress);
+        if (reason !== last) {
+          last = reason;
+          await recordActivity(ctx.sql, ctx.store, ctx.migration, { state: 'building-index', reason, since: new Date().toISOString(), until: null });
+        }
+      } catch (error) {
+        ctx.emit({ type: 'warning', message: `could not read index build progress: ${errorMessage(error)}` });
+      }
+    }
+  };
+  const running = poll();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      await recordActivity(ctx.sql, ctx.store, ctx.migration, null).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// `online start <op> --…`: the operation's spec fields as flags, one to one in kebab-case
+// (`columns: [a, b]` is `--columns a,b`; `references.table` is `--references-table`; `nullable: false`
+// is `--not-null`). Only the flags given become fields, so each operation's own zod schema says
+// which fields it takes and reports the rest.
+import { Flags } from '@oclif/core';
+
+const group = 'OPERATION';
+const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+export const operationFlags = {
+  'migration-name': Flags.string({ summary: 'Name of the migration (default: derived, e.g. add-column-tickets-priority).', helpGroup: group }),
+  schema: Flags.string({ summary: 'Schema of the table. [default: public]', helpGroup: group }),
+  table: Flags.string({ summary: 'Table to change.', helpGroup: group }),
+  column: Flags.string({ summary: 'Column to add (add-column) or make NOT NULL (set-not-null).', helpGroup: group }),
+  type: Flags.string({ summary: 'SQL type of the new column (add-column).', helpGroup: group }),
+  default: Flags.string({ summary: 'SQL default expression (add-column).', helpGroup: group }),
+  backfill: Flags.string({ summary: 'SQL expression over the row that fills existing rows (add-column, set-not-null).', helpGroup: group }),
+  'not-null': Flags.boolean({ summary: 'Make the new column NOT NULL through a validated CHECK (add-column).', helpGroup: group }),
+  name: Flags.string({ summary: 'Name of the index or constraint (default: derived); the index to drop (drop-index).', helpGroup: group }),
+  columns: Flags.string({ summary: 'Comma-separated columns (create-index, add-unique, add-foreign-key).', helpGroup: group }),
+  expression: Flags.string({ summary: 'An index key expression, e.g. "lower(email)"; repeatable (create-index).', helpGroup: group, multiple: true }),
+  unique: Flags.boolean({ summary: 'A unique index (create-index).', helpGroup: group }),
+  using: Flags.string({ summary: 'Index method: btree, hash, gin, gist, brin or spgist (create-index). [default: btree]', helpGroup: group }),
+  include: Flags.string({ summary: 'Comma-separated INCLUDE columns (create-index).', helpGroup: group }),
+  where: Flags.string({ summary: 'Predicate of a partial index (create-index).', helpGroup: group }),
+  check: Flags.string({ summary: 'Boolean SQL expression over the row, e.g. "amount >= 0" (add-check).', helpGroup: group }),
+  'references-schema': Flags.string({ summary: 'Schema of the referenced table (add-foreign-key). [default: public]', helpGroup: group }),
+  'references-table': Flags.string({ summary: 'Referenced table (add-foreign-key).', helpGroup: group }),
+  'references-columns': Flags.string({ summary: 'Comma-separated referenced columns (add-foreign-key).', helpGroup: group }),
+  'on-delete': Flags.string({ summary: 'no action, restrict, cascade, set null or set default (add-foreign-key).', helpGroup: group }),
+  'on-update': Flags.string({ summary: 'no action, restrict, cascade, set null or set default (add-foreign-key).', helpGroup: group }),
+};
+
+export interface OperationFlagValues {
+  readonly schema?: string;
+  readonly table?: string;
+  readonly column?: string;
+  readonly type?: string;
+  readonly default?: string;
+  readonly backfill?: string;
+  readonly 'not-null'?: boolean;
+  readonly name?: string;
+  readonly columns?: string;
+  readonly expression?: string[];
+  readonly unique?: boolean;
+  readonly using?: string;
+  readonly include?: string;
+  readonly where?: string;
+  readonly check?: string;
+  readonly 'references-schema'?: string;
+  readonly 'references-table'?: string;
+  readonly 'references-columns'?: string;
+  readonly 'on-delete'?: string;
+  readonly 'on-update'?: string;
+}
+
+/** The operation object the flags describe; unknown combinations are left to the spec's validation. */
+export function operationFromFlags(op: string, f: OperationFlagValues): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    op,
+    schema: f.schema,
+    table: f.table,
+    column: f.column,
+    type: f.type,
+    default: f.default,
+    backfill: f.backfill,
+    nullable: f['not-null'] === true ? false : undefined,
+    name: f.name,
+    columns: f.columns === undefined ? undefined : list(f.columns),
+    expressions: f.expression,
+    unique: f.unique === true ? true : undefined,
+    using: f.using,
+    include: f.include === undefined ? undefined : list(f.include),
+    where: f.where,
+    check: f.check,
+    references:
+      f['references-table'] === undefined && f['references-columns'] === undefined && f['references-schema'] === undefined
+        ? undefined
+        : { schema: f['references-schema'], table: f['references-table'], columns: f['references-columns'] === undefined ? undefined : list(f['references-columns']) },
+    onDelete: f['on-delete'],
+    onUpdate: f['on-update'],
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+/** `operations[0].references.table: required` reads as `--references-table: required`. */
+export function flagPath(issue: string): string {
+  return issue
+    .replace(/^operations\[0\]\.nullable/, '--not-null')
+    .replace(/^operations\[0\]\.expressions/, '--expression')
+    .replace(/^operations\[0\]\.(\w+)(?:\.(\w+))?(?:\[\d+\])?/, (_, field: string, sub: string | undefined) => `--${kebab(field)}${sub === undefined ? '' : `-${kebab(sub)}`}`)
+    .replace(/^operations\[0\]: Unrecognized keys?: (.*)$/, (_, keys: string) => `not flags of this operation: ${keys.replace(/"(\w+)"/g, (__, k: string) => `--${kebab(k)}`)}`)
+    .replace(/^name:/, '--migration-name:');
+}
+
+const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

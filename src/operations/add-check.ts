@@ -1,0 +1,82 @@
+// add-check: a CHECK constraint without a long lock. Expand adds it NOT VALID (ACCESS EXCLUSIVE for
+// milliseconds, no scan): from then on every inserted or updated row is checked. Contract validates
+// the existing rows (SHARE UPDATE EXCLUSIVE: the scan blocks neither reads nor writes); when some fail,
+// up to five of their keys are shown. Rollback drops the constraint.
+import { createHash } from 'node:crypto';
+import { checkRowExpression } from '../db/expression-probe.js';
+import { boundedIdentifier, quoteIdent, quoteQualified } from '../db/quote.js';
+import { InvalidExpressionError } from '../errors/index.js';
+import { refusalOnEmptyCopies } from '../db/constraint-probe.js';
+import { requireFreeConstraintName } from './constraint-checks.js';
+import { addCheckSpec, type AddCheckSpec } from './constraint-specs.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan } from './plan.js';
+import { requireTable } from './preflight-checks.js';
+
+/** `<table>_<first 8 hex digits of sha256(check)>_check`: the same expression always gets the same name. */
+export function checkName(spec: AddCheckSpec): string {
+  const hash = createHash('sha256').update(spec.check).digest('hex').slice(0, 8);
+  return spec.name ?? boundedIdentifier(`${spec.table}_${hash}_check`);
+}
+
+export interface AddCheckFacts {
+  /** The columns that identify a row in samples: the table's key, or none to show ctid. */
+  readonly key: readonly string[];
+}
+
+/** Pure planning: the exact SQL of every phase. */
+export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): OperationPlan {
+  const t = quoteQualified({ schema: spec.schema, name: spec.table });
+  const name = checkName(spec);
+  const c = quoteIdent(name);
+  const shown = facts.key.length > 0 ? facts.key.map((k) => `${quoteIdent(k)}::text as ${quoteIdent(k)}`).join(', ') : 'ctid::text as ctid';
+  return {
+    expand: [
+      {
+        description: `add check ${name} not valid (new and updated rows are checked from now on)`,
+        statements: [`alter table ${t} add constraint ${c} check (${spec.check}) not valid`],
+        locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds (no scan)`,
+      },
+    ],
+    backfill: [],
+    contract: [
+      {
+        description: `validate check ${name} on the existing rows`,
+        statements: [`alter table ${t} validate constraint ${c}`],
+        locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} during the scan: reads and writes continue`,
+        explain: {
+          kind: 'violations',
+          sqlState: '23514',
+          what: `rows that fail check ${name} (${spec.check}), shown by their ${facts.key.length > 0 ? `(${facts.key.join(', ')})` : 'ctid'}`,
+          query: `select ${shown} from ${t} where not (${spec.check}) limit 5`,
+        },
+      },
+    ],
+    rollback: [
+      {
+        description: `drop check ${name}`,
+        statements: [`alter table ${t} drop constraint if exists ${c}`],
+        locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds`,
+      },
+    ],
+  };
+}
+
+export const addCheck = {
+  op: 'add-check',
+  schema: addCheckSpec,
+  defaultName: (spec) => `add-check-${spec.table}-${checkName(spec)}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    await checkRowExpression(sql, 'check', spec.check, table, 'boolean');
+    requireFreeConstraintName(table, checkName(spec));
+    // What a SELECT accepts but a CHECK does not: subqueries, aggregates, a non-boolean type…
+    const refusal = await refusalOnEmptyCopies(sql, [
+      `create temporary table online_check_probe (like ${quoteQualified(table)}) on commit drop`,
+      `alter table online_check_probe add constraint ${quoteIdent(checkName(spec))} check (${spec.check})`,
+    ]);
+    if (refusal !== undefined) throw new InvalidExpressionError('check', spec.check, refusal);
+    return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [] });
+  },
+} satisfies Operation<AddCheckSpec>;

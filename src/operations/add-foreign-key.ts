@@ -1,0 +1,137 @@
+// add-foreign-key: a foreign key without a long lock. Expand adds it NOT VALID (SHARE ROW EXCLUSIVE on
+// both tables for milliseconds, no scan: it blocks writes, not reads): from then on every inserted or
+// updated row is checked. Contract validates the existing rows (SHARE UPDATE EXCLUSIVE on the
+// referencing table, ROW SHARE on the referenced one: the scan blocks neither reads nor writes); when
+// some rows have no match, up to five of their values are shown. Rollback drops the constraint.
+// Pre-flight requires the referenced columns to be exactly a primary key or unique key, asks
+// PostgreSQL whether the column types can be compared (on empty copies), and warns when no index on
+// the referencing table serves the lookups every delete or key update on the referenced table makes.
+import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { PreflightError } from '../errors/index.js';
+import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constraint-probe.js';
+import { requireColumns, requireFreeConstraintName } from './constraint-checks.js';
+import { addForeignKeySpec, type AddForeignKeySpec } from './constraint-specs.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan } from './plan.js';
+import { requireTable } from './preflight-checks.js';
+
+export function foreignKeyName(spec: AddForeignKeySpec): string {
+  return spec.name ?? boundedIdentifier(`${spec.table}_${spec.columns.join('_')}_fkey`);
+}
+
+export interface AddForeignKeyFacts {
+  /** Whether an index on the referencing table starts with the referencing columns. */
+  readonly referencingIndexed: boolean;
+}
+
+const list = (columns: readonly string[]): string => columns.map(quoteIdent).join(', ');
+
+/** ` on delete … on update …`, only for the actions the spec gives. */
+const actionClauses = (spec: AddForeignKeySpec): string =>
+  `${spec.onDelete === undefined ? '' : ` on delete ${spec.onDelete}`}${spec.onUpdate === undefined ? '' : ` on update ${spec.onUpdate}`}`;
+
+/** Pure planning: the exact SQL of every phase, and the missing-index warning. */
+export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyFacts): OperationPlan {
+  const referencing: QualifiedName = { schema: spec.schema, name: spec.table };
+  const referenced: QualifiedName = { schema: spec.references.schema, name: spec.references.table };
+  const t = quoteQualified(referencing);
+  const rt = quoteQualified(referenced);
+  const name = foreignKeyName(spec);
+  const c = quoteIdent(name);
+  const pairs = spec.columns.map((col, i) => ({ col: quoteIdent(col), ref: quoteIdent(spec.references.columns[i] ?? col) }));
+  // MATCH SIMPLE: a row with any NULL referencing column is not checked, so it is never an orphan.
+  const orphans =
+    `select ${pairs.map((p) => `a.${p.col}::text as ${p.col}`).join(', ')} from ${t} a ` +
+    `left join ${rt} r on ${pairs.map((p) => `r.${p.ref} = a.${p.col}`).join(' and ')} ` +
+    `where r.${pairs[0]?.ref ?? ''} is null and ${pairs.map((p) => `a.${p.col} is not null`).join(' and ')} limit 5`;
+  const target = `${displayName(referenced)} (${spec.references.columns.join(', ')})`;
+  return {
+    expand: [
+      {
+        description: `add foreign key ${name} not valid (new and updated rows are checked from now on)`,
+        statements: [`alter table ${t} add constraint ${c} foreign key (${list(spec.columns)}) references ${rt} (${list(spec.references.columns)})${actionClauses(spec)} not valid`],
+        locks: `SHARE ROW EXCLUSIVE on ${spec.table} and ${spec.references.table} for milliseconds (no scan): writes wait, reads continue`,
+      },
+    ],
+    backfill: [],
+    contract: [
+      {
+        description: `validate foreign key ${name} on the existing rows`,
+        statements: [`alter table ${t} validate constraint ${c}`],
+        locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
+        explain: { kind: 'orphans', sqlState: '23503', what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`, query: orphans },
+      },
+    ],
+    rollback: [
+      {
+        description: `drop foreign key ${name}`,
+        statements: [`alter table ${t} drop constraint if exists ${c}`],
+        locks: `ACCESS EXCLUSIVE on ${spec.table} and ${spec.references.table} for milliseconds`,
+      },
+    ],
+    warnings: facts.referencingIndexed
+      ? []
+      : [
+          `no index on ${displayName(referencing)} starts with (${spec.columns.join(', ')}): every delete or key update on ${displayName(referenced)} ` +
+            `will scan ${displayName(referencing)} for matching rows; consider a create-index on (${spec.columns.join(', ')}) first`,
+        ],
+  };
+}
+
+/** PostgreSQL accepts a unique index whose key columns are exactly the referenced ones, in any order. */
+export function findReferencedKey(indexes: readonly IndexKey[], columns: readonly string[]): IndexKey | undefined {
+  const wanted = new Set(columns);
+  return indexes.find(
+    (i) => i.unique && i.usable && i.columns.length === wanted.size && wanted.size === columns.length && i.columns.every((c) => c !== null && wanted.has(c)),
+  );
+}
+
+/** An index serves the referencing lookups (`a = $1 and b = $2`) when its leading keys are those columns. */
+export function servesLookups(indexes: readonly IndexKey[], columns: readonly string[]): boolean {
+  const wanted = new Set(columns);
+  return indexes.some((i) => i.usable && i.columns.length >= wanted.size && i.columns.slice(0, wanted.size).every((c) => c !== null && wanted.has(c)));
+}
+
+function describeKeys(indexes: readonly IndexKey[]): string {
+  const keys = indexes.filter((i) => i.unique && i.usable && i.columns.every((c) => c !== null));
+  if (keys.length === 0) return 'it has no primary key or unique constraint';
+  return `its keys: ${keys.map((k) => `${k.primary ? 'primary key' : 'unique'} (${k.columns.join(', ')})`).join(', ')}`;
+}
+
+export const addForeignKey = {
+  op: 'add-foreign-key',
+  schema: addForeignKeySpec,
+  defaultName: (spec) => `add-foreign-key-${spec.table}-${foreignKeyName(spec)}`,
+  tables: (spec) => {
+    const referencing = { schema: spec.schema, name: spec.table };
+    const same = spec.references.schema === spec.schema && spec.references.table === spec.table;
+    return same ? [referencing] : [referencing, { schema: spec.references.schema, name: spec.references.table }];
+  },
+  async prepare({ sql, serverVersionNum }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    const referenced = await requireTable(sql, { schema: spec.references.schema, name: spec.references.table });
+    requireColumns(table, spec.columns);
+    requireColumns(referenced, spec.references.columns);
+    if (serverVersionNum < 180000 && table.partitioned) {
+      throw new PreflightError('UNSUPPORTED', `${displayName(table)} is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key to a partitioned table`);
+    }
+    const referencedIndexes = await readIndexKeys(sql, referenced);
+    if (findReferencedKey(referencedIndexes, spec.references.columns) === undefined) {
+      throw new PreflightError(
+        'NO_MATCHING_KEY',
+        `(${spec.references.columns.join(', ')}) is not the primary key or a unique constraint of ${displayName(referenced)} (${describeKeys(referencedIndexes)}); a foreign key must reference exactly those columns`,
+      );
+    }
+    requireFreeConstraintName(table, foreignKeyName(spec));
+    // PostgreSQL's own verdict on the column types, from the same DDL on empty copies.
+    const refusal = await refusalOnEmptyCopies(sql, [
+      `create temporary table online_fk_referenced (like ${quoteQualified(referenced)}) on commit drop`,
+      `alter table online_fk_referenced add unique (${list(spec.references.columns)})`,
+      `create temporary table online_fk_referencing (like ${quoteQualified(table)}) on commit drop`,
+      `alter table online_fk_referencing add constraint ${quoteIdent(foreignKeyName(spec))} foreign key (${list(spec.columns)}) references online_fk_referenced (${list(spec.references.columns)})${actionClauses(spec)}`,
+    ]);
+    if (refusal !== undefined) throw new PreflightError('FOREIGN_KEY_REFUSED', `the foreign key cannot be created: ${refusal}`);
+    const referencingIndexed = servesLookups(await readIndexKeys(sql, table), spec.columns);
+    return planAddForeignKey(spec, { referencingIndexed });
+  },
+} satisfies Operation<AddForeignKeySpec>;

@@ -1,0 +1,125 @@
+// add-unique: a UNIQUE constraint without a long lock. Expand builds the unique index CONCURRENTLY
+// (SHARE UPDATE EXCLUSIVE: reads and writes continue; duplicates fail the build with samples, and the
+// invalid index it leaves is dropped). Contract attaches it with ADD CONSTRAINT … USING INDEX, which
+// holds ACCESS EXCLUSIVE only for a catalog update: no scan, since the index already proves uniqueness.
+// The contract step needs no guard: its record commits in the same transaction as the DDL, so it only
+// runs again when that transaction did not commit, i.e. when the constraint does not exist.
+// A valid index of the same name and definition found in pre-flight was made by someone else (a
+// rollback drops ours, and pre-flight runs only on a fresh start): it is used, and rollback keeps it.
+import type { TableInfo } from '../db/catalog.js';
+import type { Sql } from '../db/connect.js';
+import { normalizeIndexDefinition, readIndex, relationExists } from '../db/index-catalog.js';
+import { probeIndexDefinition } from '../db/index-probe.js';
+import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { NameTakenError } from '../errors/index.js';
+import { addUniqueSpec, type AddUniqueSpec } from './constraint-specs.js';
+import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from './index-checks.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan, PlannedStep } from './plan.js';
+import { requireColumns } from './constraint-checks.js';
+import { requireTable } from './preflight-checks.js';
+
+/** What pre-flight learned from the catalog, all that planning needs. */
+export interface AddUniqueFacts {
+  /** PostgreSQL's normalized definition of the planned index (see probeIndexDefinition). */
+  readonly definition: string;
+  /** A valid index with that name and definition already exists and is not ours: rollback keeps it. */
+  readonly existingIndex: boolean;
+}
+
+/** The constraint's name, which is also its index's name: default `<table>_<columns>_key`. */
+export function uniqueName(spec: AddUniqueSpec): string {
+  return spec.name ?? boundedIdentifier(`${spec.table}_${spec.columns.join('_')}_key`);
+}
+
+export function uniqueIndexBody(spec: AddUniqueSpec): string {
+  return `using btree (${spec.columns.map(quoteIdent).join(', ')})`;
+}
+
+/** Pure planning: the exact SQL of every phase. */
+export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): OperationPlan {
+  const t = quoteQualified({ schema: spec.schema, name: spec.table });
+  const name = uniqueName(spec);
+  const keys = spec.columns.map(quoteIdent);
+  // A column may not be called `count`; the sample rows are keyed by column name.
+  const countAlias = quoteIdent(spec.columns.includes('count') ? 'duplicates' : 'count');
+  const build: PlannedStep = {
+    kind: 'concurrent',
+    description: `build unique index ${name} concurrently`,
+    statements: [`create unique index concurrently ${quoteIdent(name)} on ${t} ${uniqueIndexBody(spec)}`],
+    buildsIndex: { schema: spec.schema, name, table: { schema: spec.schema, name: spec.table }, definition: facts.definition },
+    // Rows with a NULL in any key column never conflict, so they are not duplicates.
+    explain: {
+      kind: 'duplicates',
+      sqlState: '23505',
+      what: `duplicate (${spec.columns.join(', ')}) values (with their counts)`,
+      query:
+        `select ${keys.map((k) => `${k}::text as ${k}`).join(', ')}, count(*) as ${countAlias} from ${t} ` +
+        `where ${keys.map((k) => `${k} is not null`).join(' and ')} group by ${keys.join(', ')} ` +
+        `having count(*) > 1 order by count(*) desc, ${keys.join(', ')} limit 5`,
+    },
+    locks: 'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
+  };
+  const attach: PlannedStep = {
+    description: `add constraint ${name} unique using index ${name}`,
+    statements: [`alter table ${t} add constraint ${quoteIdent(name)} unique using index ${quoteIdent(name)}`],
+    locks: 'ACCESS EXCLUSIVE on the table for a catalog update only (no scan), under lock_timeout with retries',
+  };
+  const drop: PlannedStep = {
+    kind: 'concurrent',
+    description: `drop index ${name} concurrently`,
+    statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
+    locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
+  };
+  return { expand: [build], backfill: [], contract: [attach], rollback: facts.existingIndex ? [] : [drop] };
+}
+
+/** The name must be free, or be a valid index of this table with the planned definition (returns true), or an invalid leftover. */
+async function checkName(sql: Sql, table: TableInfo, name: string, definition: string): Promise<boolean> {
+  const taken = (what: string) => new NameTakenError(`${what}; choose another --name`);
+  const constraint = table.constraints.find((c) => c.name === name);
+  if (constraint !== undefined) throw taken(`${displayName(table)} already has a constraint named ${name} (${constraint.definition})`);
+  const existing = await readIndex(sql, table.schema, name);
+  if (existing === undefined) {
+    if (await relationExists(sql, table.schema, name)) throw taken(`${table.schema}.${name} already exists and is not an index`);
+    return false;
+  }
+  if (existing.table.schema !== table.schema || existing.table.name !== table.name) {
+    throw taken(`index ${table.schema}.${name} already exists on another table, ${displayName(existing.table)}`);
+  }
+  if (existing.constraint !== null) throw taken(`index ${table.schema}.${name} already backs constraint ${existing.constraint}`);
+  if (existing.valid && existing.definition !== definition) {
+    throw taken(`index ${table.schema}.${name} already exists with a different definition (${existing.definition})`);
+  }
+  return existing.valid;
+}
+
+/** Other unique indexes (a primary key, a constraint) that already enforce exactly this. */
+function equivalentIndexes(table: TableInfo, name: string, definition: string): string[] {
+  return table.indexes
+    .filter((i) => i.valid && i.name !== name && normalizeIndexDefinition(i.definition, i.unique) === definition)
+    .map((i) => i.name);
+}
+
+export const addUnique = {
+  op: 'add-unique',
+  schema: addUniqueSpec,
+  defaultName: (spec) => `add-unique-${spec.table}-${spec.columns.join('-')}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql, serverVersionNum }, spec) {
+    requireSafeConcurrentBuilds(serverVersionNum);
+    const target: QualifiedName = { schema: spec.schema, name: spec.table };
+    const table = await requireTable(sql, target);
+    requireConcurrentlyIndexable(table);
+    requireColumns(table, spec.columns);
+    const definition = await probeIndexDefinition(sql, table, true, uniqueIndexBody(spec));
+    const name = uniqueName(spec);
+    const existingIndex = await checkName(sql, table, name, definition);
+    const plan = planAddUnique(spec, { definition, existingIndex });
+    const warnings = [
+      ...equivalentIndexes(table, name, definition).map((other) => `${displayName(table)} is already unique on (${spec.columns.join(', ')}) through index ${other}`),
+      ...(existingIndex ? [`index ${name} already exists with this definition: it is used as is, and rollback keeps it`] : []),
+    ];
+    return warnings.length > 0 ? { ...plan, warnings } : plan;
+  },
+} satisfies Operation<AddUniqueSpec>;

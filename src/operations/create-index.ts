@@ -1,0 +1,116 @@
+// create-index: CREATE INDEX CONCURRENTLY, outside a transaction and without timeouts, so reads and
+// writes continue during the build. Pre-flight builds the index on an empty copy of the table's
+// columns, which proves every column, expression, method and clause and yields the definition that
+// an existing index of the same name must match. An invalid leftover of an interrupted build is
+// dropped and rebuilt (on start and on resume); a valid matching index is kept.
+import { z } from 'zod';
+import { readIndex, relationExists } from '../db/index-catalog.js';
+import { probeIndexDefinition } from '../db/index-probe.js';
+import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { NameTakenError } from '../errors/index.js';
+import { identifier, sqlExpression } from '../spec/identifier.js';
+import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds, requireSelfContained } from './index-checks.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan, PlannedStep } from './plan.js';
+import { requireTable } from './preflight-checks.js';
+
+export const indexMethods = ['btree', 'hash', 'gin', 'gist', 'brin', 'spgist'] as const;
+
+export const createIndexSpec = z
+  .object({
+    op: z.literal('create-index'),
+    schema: identifier.default('public').describe('schema of the table (and the index)'),
+    table: identifier.describe('table to index'),
+    name: identifier.optional().describe('index name; default <table>_<columns>_idx'),
+    columns: z.array(identifier).default([]).describe('key columns, in order'),
+    expressions: z.array(sqlExpression).default([]).describe('key expressions after the columns, e.g. lower(email)'),
+    unique: z.boolean().default(false),
+    using: z.enum(indexMethods).default('btree').describe('index method'),
+    include: z.array(identifier).default([]).describe('non-key columns stored in the index (INCLUDE)'),
+    where: sqlExpression.optional().describe('predicate of a partial index'),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.columns.length + spec.expressions.length === 0) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'an index needs columns or expressions' });
+  });
+
+export type CreateIndexSpec = z.infer<typeof createIndexSpec>;
+
+export function indexName(spec: CreateIndexSpec): string {
+  return spec.name ?? boundedIdentifier(`${spec.table}_${[...spec.columns, ...(spec.expressions.length > 0 ? ['expr'] : [])].join('_')}_idx`);
+}
+
+/** `USING btree (a, (lower(b))) INCLUDE (c) WHERE (…)`: what follows `ON <table>`. */
+export function indexBody(spec: CreateIndexSpec): string {
+  const keys = [...spec.columns.map(quoteIdent), ...spec.expressions.map((e) => `(${e})`)].join(', ');
+  const include = spec.include.length > 0 ? ` include (${spec.include.map(quoteIdent).join(', ')})` : '';
+  const where = spec.where === undefined ? '' : ` where (${spec.where})`;
+  return `using ${spec.using} (${keys})${include}${where}`;
+}
+
+/** Pure planning: `definition` is PostgreSQL's normalized definition from pre-flight. */
+export function planCreateIndex(spec: CreateIndexSpec, definition: string): OperationPlan {
+  const table: QualifiedName = { schema: spec.schema, name: spec.table };
+  const name = indexName(spec);
+  const keyList = [...spec.columns.map(quoteIdent), ...spec.expressions.map((e) => `(${e})`)];
+  const notNull = keyList.map((k) => `${k} is not null`).join(' and ');
+  const build: PlannedStep = {
+    kind: 'concurrent',
+    description: `build ${spec.unique ? 'unique ' : ''}index ${name} concurrently`,
+    statements: [`create ${spec.unique ? 'unique ' : ''}index concurrently ${quoteIdent(name)} on ${quoteQualified(table)} ${indexBody(spec)}`],
+    buildsIndex: { schema: spec.schema, name, table, definition },
+    locks: 'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
+    ...(spec.unique
+      ? {
+          explain: {
+            kind: 'duplicates' as const,
+            sqlState: '23505',
+            what: `duplicate (${keyList.join(', ')}) values (with their counts)`,
+            query:
+              `select ${keyList.map((k, i) => `${k}::text as k${i}`).join(', ')}, count(*) as count from ${quoteQualified(table)} ` +
+              `where ${notNull}${spec.where === undefined ? '' : ` and (${spec.where})`} group by ${keyList.join(', ')} having count(*) > 1 order by count(*) desc limit 5`,
+          },
+        }
+      : {}),
+  };
+  return {
+    expand: [build],
+    backfill: [],
+    contract: [],
+    rollback: [
+      {
+        kind: 'concurrent',
+        description: `drop index ${name} concurrently`,
+        statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
+        locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
+      },
+    ],
+  };
+}
+
+export const createIndex = {
+  op: 'create-index',
+  schema: createIndexSpec,
+  defaultName: (spec) => `create-index-${spec.table}-${indexName(spec)}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql, serverVersionNum }, spec) {
+    requireSafeConcurrentBuilds(serverVersionNum);
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    requireConcurrentlyIndexable(table);
+    for (const expression of spec.expressions) requireSelfContained('expressions', expression);
+    if (spec.where !== undefined) requireSelfContained('where', spec.where);
+    const definition = await probeIndexDefinition(sql, table, spec.unique, indexBody(spec));
+    const name = indexName(spec);
+    const existing = await readIndex(sql, spec.schema, name);
+    if (existing === undefined && (await relationExists(sql, spec.schema, name))) {
+      throw new NameTakenError(`${spec.schema}.${name} already exists and is not an index; choose another --name`);
+    }
+    if (existing !== undefined && displayName(existing.table) !== displayName(table)) {
+      throw new NameTakenError(`index ${spec.schema}.${name} already exists on ${displayName(existing.table)}; choose another --name`);
+    }
+    if (existing !== undefined && existing.valid && existing.definition !== definition) {
+      throw new NameTakenError(`index ${spec.schema}.${name} already exists with a different definition (${existing.definition}); choose another --name`);
+    }
+    return planCreateIndex(spec, definition);
+  },
+} satisfies Operation<CreateIndexSpec>;

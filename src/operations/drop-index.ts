@@ -1,0 +1,56 @@
+// drop-index: contract only, DROP INDEX CONCURRENTLY (outside a transaction; reads and writes
+// continue). Refused in pre-flight when the index backs a constraint: drop the constraint instead.
+import { z } from 'zod';
+import { readIndex } from '../db/index-catalog.js';
+import { displayName, quoteQualified } from '../db/quote.js';
+import { PreflightError } from '../errors/index.js';
+import { identifier } from '../spec/identifier.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan } from './plan.js';
+import { requireTable } from './preflight-checks.js';
+
+export const dropIndexSpec = z
+  .object({
+    op: z.literal('drop-index'),
+    schema: identifier.default('public').describe('schema of the table and the index'),
+    table: identifier.describe('table the index belongs to'),
+    name: identifier.describe('index to drop'),
+  })
+  .strict();
+
+export type DropIndexSpec = z.infer<typeof dropIndexSpec>;
+
+export function planDropIndex(spec: DropIndexSpec): OperationPlan {
+  return {
+    expand: [],
+    backfill: [],
+    contract: [
+      {
+        kind: 'concurrent',
+        description: `drop index ${spec.name} concurrently`,
+        statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name: spec.name })}`],
+        locks: 'SHARE UPDATE EXCLUSIVE on the table, then waits for transactions using the index: reads and writes continue',
+      },
+    ],
+    rollback: [],
+  };
+}
+
+export const dropIndex = {
+  op: 'drop-index',
+  schema: dropIndexSpec,
+  defaultName: (spec) => `drop-index-${spec.name}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    const index = await readIndex(sql, spec.schema, spec.name);
+    if (index === undefined) throw new PreflightError('INDEX_NOT_FOUND', `index ${spec.schema}.${spec.name} does not exist`);
+    if (displayName(index.table) !== displayName(table)) {
+      throw new PreflightError('INDEX_NOT_FOUND', `index ${spec.schema}.${spec.name} belongs to ${displayName(index.table)}, not ${displayName(table)}`);
+    }
+    if (index.constraint !== null) {
+      throw new PreflightError('INDEX_BACKS_CONSTRAINT', `index ${spec.name} backs constraint ${index.constraint}; drop the constraint instead`);
+    }
+    return planDropIndex(spec);
+  },
+} satisfies Operation<DropIndexSpec>;

@@ -1,0 +1,135 @@
+// set-not-null: make an existing column NOT NULL without a long ACCESS EXCLUSIVE lock.
+//
+// A plain `SET NOT NULL` scans the whole table under ACCESS EXCLUSIVE. Instead:
+//   add CHECK (col is not null) NOT VALID: a brief ACCESS EXCLUSIVE, no scan; from then on every written
+//             row must satisfy it (NOT VALID exempts only rows left untouched). With `backfill` this is
+//             in expand (the fill trigger keeps written rows non-NULL); without, it is the first step of
+//             contract, so an update of a row still NULL is never refused for longer than contract runs;
+//   contract  VALIDATE the check: the scan runs under SHARE UPDATE EXCLUSIVE, so reads and writes go on;
+//             then, in one brief ACCESS EXCLUSIVE step, SET NOT NULL (PostgreSQL 12+ skips the scan
+//             because the validated check proves it) and drop the check.
+// With `backfill` (SQL over the row), existing NULLs are filled in batches first, and a trigger
+// installed in expand fills NULLs written by unaware code (inserts, and updates of rows still NULL)
+// with the same expression. It is dropped in the step that sets NOT NULL, so no NULL slips in between.
+// Without `backfill`, the column must already be free of NULLs: pre-flight does not scan for them;
+// VALIDATE fails with sample keys instead (and the migration can be rolled back).
+// A column that is already NOT NULL fails pre-flight (exit 2): there is nothing to do, and a plan
+// whose rollback could undo someone else's NOT NULL is not one we want to record.
+import { findColumn, type KeyColumn } from '../db/catalog.js';
+import { checkRowExpression } from '../db/expression-probe.js';
+import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { PreflightError } from '../errors/index.js';
+import { setNotNullSpec, type SetNotNullSpec } from './constraint-specs.js';
+import { dollarQuote } from './dollar-quote.js';
+import type { Operation } from './operation.js';
+import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
+import { backfillKey, requireTable } from './preflight-checks.js';
+
+/** What pre-flight learned from the catalog, all that planning needs. */
+export interface SetNotNullFacts {
+  /** The key the backfill pages over and violation samples show; empty: ctid. */
+  readonly key: readonly KeyColumn[];
+}
+
+export function setNotNullNames(spec: SetNotNullSpec): { fn: string; trigger: string; check: string } {
+  return {
+    fn: boundedIdentifier(`online_snn_fill_${spec.table}_${spec.column}`),
+    trigger: boundedIdentifier(`online_snn_fill_${spec.column}`),
+    check: boundedIdentifier(`online_snn_${spec.table}_${spec.column}`),
+  };
+}
+
+/** Pure planning: the exact SQL of every phase. */
+export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): OperationPlan {
+  const table: QualifiedName = { schema: spec.schema, name: spec.table };
+  const t = quoteQualified(table);
+  const c = quoteIdent(spec.column);
+  const names = setNotNullNames(spec);
+  const fn = quoteQualified({ schema: spec.schema, name: names.fn });
+  const trigger = quoteIdent(names.trigger);
+  const check = quoteIdent(names.check);
+  const fill = spec.backfill;
+  const dropFill = fill === undefined ? [] : [`drop trigger if exists ${trigger} on ${t}`, `drop function if exists ${fn}()`];
+
+  const expand: PlannedStep[] = [];
+  if (fill !== undefined) {
+    const body = ['begin', `  NEW.${c} := (select (${fill}) from (select NEW.*) as online_row);`, '  return NEW;', 'end'].join('\n');
+    expand.push({
+      description: `install a trigger that fills ${spec.column} when a writer leaves it NULL`,
+      statements: [
+        `create or replace function ${fn}() returns trigger language plpgsql as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
+        `drop trigger if exists ${trigger} on ${t}`,
+        `create trigger ${trigger} before insert or update on ${t} for each row when (NEW.${c} is null) execute function ${fn}()`,
+      ],
+      locks: 'ACCESS EXCLUSIVE on the table (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only',
+    });
+  }
+  const addCheck: PlannedStep = {
+    description: `add check (${spec.column} is not null) not valid`,
+    statements: [`alter table ${t} drop constraint if exists ${check}, add constraint ${check} check (${c} is not null) not valid`],
+    locks: 'ACCESS EXCLUSIVE on the table, brief: no scan (existing rows are not checked)',
+  };
+  // With a fill trigger, no written row can be NULL, so the check can guard from expand on. Without one,
+  // it is added in contract, right before VALIDATE: a NOT VALID check in force for days would make every
+  // update of a row that is still NULL fail.
+  if (fill !== undefined) expand.push(addCheck);
+
+  const backfill: BackfillTask[] =
+    fill === undefined
+      ? []
+      : [{ id: `${spec.schema}.${spec.table}.${spec.column}`, table, key: facts.key, set: `${c} = (${fill})`, needsWork: `${c} is null and (${fill}) is not null` }];
+
+  const sampleKey = facts.key.length === 0 ? ['ctid::text as ctid'] : facts.key.map((k) => `${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`);
+  const contract: PlannedStep[] = [
+    ...(fill === undefined ? [addCheck] : []),
+    {
+      description: `validate check (${spec.column} is not null)`,
+      statements: [`alter table ${t} validate constraint ${check}`],
+      locks: 'SHARE UPDATE EXCLUSIVE on the table for the scan: reads and writes continue',
+      explain: {
+        kind: 'violations',
+        sqlState: '23514',
+        what: `rows where ${spec.column} is NULL (keys shown)`,
+        query: `select ${sampleKey.join(', ')} from ${t} where ${c} is null limit 5`,
+      },
+    },
+    {
+      description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check${fill === undefined ? '' : ' and the fill trigger'}`,
+      statements: [`alter table ${t} alter column ${c} set not null`, `alter table ${t} drop constraint if exists ${check}`, ...dropFill],
+      locks: 'ACCESS EXCLUSIVE on the table, brief: catalog only',
+    },
+  ];
+
+  // One step, so no writer ever sees the trigger gone while the check still rejects NULLs. DROP NOT NULL
+  // is a no-op on the column pre-flight found nullable; it undoes a contract whose last step committed
+  // but whose migration record did not.
+  const rollback: PlannedStep[] = [
+    {
+      description: `drop ${fill === undefined ? '' : 'the fill trigger and '}the check (${spec.column} is not null); ${spec.column} stays nullable`,
+      statements: [...dropFill, `alter table ${t} drop constraint if exists ${check}, alter column ${c} drop not null`],
+      locks: 'ACCESS EXCLUSIVE on the table, brief: catalog only',
+    },
+  ];
+
+  return { expand, backfill, contract, rollback };
+}
+
+export const setNotNull = {
+  op: 'set-not-null',
+  schema: setNotNullSpec,
+  defaultName: (spec) => `set-not-null-${spec.table}-${spec.column}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql, serverVersionNum }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    const column = findColumn(table, spec.column);
+    const where = `${spec.column} of ${displayName(table)}`;
+    if (column === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
+    if (column.notNull) throw new PreflightError('ALREADY_NOT_NULL', `column ${where} is already NOT NULL; there is nothing to do`);
+    if (spec.backfill === undefined) return planSetNotNull(spec, { key: table.key?.columns ?? [] });
+    if (column.generated !== '') {
+      throw new PreflightError('GENERATED_COLUMN', `column ${where} is generated; it cannot be backfilled (drop the backfill expression)`);
+    }
+    await checkRowExpression(sql, 'backfill', spec.backfill, table, column.type);
+    return planSetNotNull(spec, { key: backfillKey(table, serverVersionNum) });
+  },
+} satisfies Operation<SetNotNullSpec>;

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  completeMigration,
+  DataViolationError,
+  migrationStatus,
+  OnlineError,
+  parseSpec,
+  resumeMigration,
+  rollbackMigration,
+  SpecError,
+  startMigration,
+  type MigrationSpec,
+} from '../../src/index.js';
+import { checkName } from '../../src/operations/add-check.js';
+import { addCheckSpec } from '../../src/operations/constraint-specs.js';
+import { catalogSnapshot } from '../support/catalog-snapshot.js';
+import { startWriters } from '../support/concurrent-writers.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTickets } from '../support/tickets-fixture.js';
+
+const lockTimeoutMs = 1_000;
+/** lock_timeout plus scheduling noise on a shared machine. */
+const latencyBudgetMs = lockTimeoutMs + 1_000;
+
+interface ConstraintRow {
+  type: string;
+  validated: boolean;
+  definition: string;
+}
+
+describe('add-check', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('add_check');
+    await createTickets(db.sql, 20_000);
+    // Statuses outside ('open', 'closed'): in_progress, pending and resolved.
+    await createTickets(db.sql, 300, 'legacy_tickets');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  async function constraint(table: string, name: string): Promise<ConstraintRow | undefined> {
+    const [row] = await db.sql<ConstraintRow[]>`
+      select contype::text as type, convalidated as validated, pg_get_constraintdef(oid) as definition
+      from pg_constraint where conrelid = ${table}::regclass and conname = ${name}`;
+    return row;
+  }
+
+  describe('bad input exits 2 and changes nothing', () => {
+    const checkSpec = (fields: Record<string, unknown>): MigrationSpec => parseSpec({ operations: [{ op: 'add-check', table: 'tickets', ...fields }] }, 'test');
+
+    it.each([
+      ['an unknown table', { table: 'nope', check: 'true' }, /table public\.nope does not exist/],
+      ['an unknown column', { check: 'nonexistent > 0' }, /check expression does not compile: column "nonexistent" does not exist/],
+      ['an expression that does not parse', { check: 'status >' }, /check expression does not compile: syntax error/],
+      ['an expression that tries to escape', { check: 'true) not valid, drop column status, add check (true' }, /unbalanced "\)"/],
+      ['a subquery, which a CHECK cannot hold', { check: 'id in (select id from tickets)' }, /cannot use subquery in check constraint/],
+      ['an expression that is not boolean', { check: 'status' }, /argument of CHECK must be type boolean/],
+      ['a name another constraint has', { check: 'true', name: 'tickets_pkey' }, /already has a constraint named tickets_pkey \(PRIMARY KEY \(id\)\)/],
+    ])('%s', async (_case, fields, message) => {
+      const before = await catalogSnapshot(db.sql);
+      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: checkSpec(fields) }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(OnlineError);
+      expect((failure as OnlineError).exitCode).toBe(2);
+      expect((failure as OnlineError).message).toMatch(message);
+      expect(await catalogSnapshot(db.sql)).toEqual(before);
+      const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
+      expect(state?.exists).toBe(false);
+    });
+
+    it('a constraint name over 63 bytes is refused by spec validation', () => {
+      const failure: unknown = (() => {
+        try {
+          return checkSpec({ check: 'true', name: 'c'.repeat(64) });
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(failure).toBeInstanceOf(SpecError);
+      expect((failure as SpecError).exitCode).toBe(2);
+      expect((failure as SpecError).message).toMatch(/name: must be at most 63 bytes/);
+    });
+  });
+
+  it('start → rollback → start → complete under concurrent writers: NOT VALID, then validated', async () => {
+    const operation = { op: 'add-check', table: 'tickets', check: 'resolved_at is null or resolved_at >= created_at' };
+    const spec = parseSpec({ operations: [operation] }, 'test');
+    const name = checkName(addCheckSpec.parse(operation));
+    expect(name).toMatch(/^tickets_[0-9a-f]{8}_check$/);
+    const options = { lockTimeoutMs };
+    const before = await catalogSnapshot(db.sql);
+    expect(before.constraints[name]).toBeUndefined();
+    const writers = startWriters(db.url, { writers: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
+    expect(await constraint('tickets', name)).toEqual({ type: 'c', validated: false, definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at))) NOT VALID' });
+    // New rows are checked as soon as expand is done.
+    const rejected: unknown = await db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`.catch((e: unknown) => e);
+    expect(rejected).toMatchObject({ code: '23514' });
+
+    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    expect(await catalogSnapshot(db.sql)).toEqual(before);
+    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+
+    await startMigration({ databaseUrl: db.url, spec, options });
+    expect((await constraint('tickets', name))?.validated).toBe(false);
+    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const traffic = await writers.stop();
+
+    console.log(`add-check lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    expect(traffic.errors).toEqual([]);
+    expect(traffic.operations).toBeGreaterThan(50);
+    expect(traffic.maxLatencyMs).toBeLessThan(latencyBudgetMs);
+    expect(await constraint('tickets', name)).toEqual({ type: 'c', validated: true, definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at)))' });
+    const after = await catalogSnapshot(db.sql);
+    expect(after.columns).toEqual(before.columns);
+    expect(after.triggers).toEqual(before.triggers);
+    expect(after.constraints).toEqual({ ...before.constraints, [name]: { type: 'c', validated: true } });
+    const [leases] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.leases`;
+    expect(leases?.n).toBe(0);
+  });
+
+  describe('rows that violate the check', () => {
+    const spec = parseSpec(
+      { name: 'legacy-status-known', operations: [{ op: 'add-check', table: 'legacy_tickets', check: "status in ('open', 'closed')", name: 'legacy_status_known' }] },
+      'test',
+    );
+    let violating: string[];
+    beforeAll(async () => {
+      const rows = await db.sql<{ id: string }[]>`select id::text as id from legacy_tickets where status not in ('open', 'closed')`;
+      violating = rows.map((r) => r.id);
+      expect(violating.length).toBeGreaterThan(100);
+    });
+
+    it('fail contract with sample keys, mark the migration failed, and roll back to the catalog before', async () => {
+      const before = await catalogSnapshot(db.sql, 'legacy_tickets');
+      // Writers that only insert rows the check accepts ('open').
+      const writers = startWriters(db.url, { table: 'legacy_tickets', writers: 2, updates: false });
+      await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
+      expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ validated: false });
+
+      const failure: unknown = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(DataViolationError);
+      const error = failure as DataViolationError;
+      expect(error.exitCode).toBe(1);
+      expect(error.kind).toBe('violations');
+      expect(error.samples.length).toBe(5);
+      for (const sample of error.samples) expect(violating).toContain(sample.id);
+      expect(error.message).toContain(`rows that fail check legacy_status_known (status in ('open', 'closed')), shown by their (id), e.g. (${String(error.samples[0]?.id)})`);
+      const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
+      expect(status).toMatchObject({ state: 'failed', phase: 'contract' });
+      expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ validated: false });
+
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+      const traffic = await writers.stop();
+      console.log(`add-check violations: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms`);
+      expect(traffic.errors).toEqual([]);
+      expect(traffic.maxLatencyMs).toBeLessThan(latencyBudgetMs);
+      expect(await catalogSnapshot(db.sql, 'legacy_tickets')).toEqual(before);
+    });
+
+    it('complete on resume once the data is fixed', async () => {
+      await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
+      await expect(completeMigration({ databaseUrl: db.url, migration: spec.name })).rejects.toBeInstanceOf(DataViolationError);
+      await db.sql`update legacy_tickets set status = 'closed' where status not in ('open', 'closed')`;
+      expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
+      expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ type: 'c', validated: true });
+    });
+  });
+});
