@@ -23,6 +23,9 @@ export async function runConcurrentStep(ctx: RunContext, step: PlannedStep): Pro
   let watcher: { stop(): Promise<void> } | undefined;
   try {
     const [row] = await conn.unsafe<{ pid: number }[]>(`select pg_backend_pid() as pid, set_config('lock_timeout', '0', false), set_config('statement_timeout', '0', false)`);
+    // PostgreSQL 14+: notice a vanished client (kill -9) and end the build, instead of building on
+    // with no one to record it while holding SHARE UPDATE EXCLUSIVE.
+    await conn.unsafe(`select set_config('client_connection_check_interval', '1000', false) where current_setting('server_version_num')::int >= 140000`);
     if (step.buildsIndex !== undefined && row !== undefined) watcher = watchBuild(ctx, step.buildsIndex, row.pid);
     for (const statement of step.statements) await conn.unsafe(statement);
   } catch (error) {

@@ -93,7 +93,7 @@ export function flagPath(issue: string): string {
     .replace(/^operations\[0\]\.nullable/, '--not-null')
     .replace(/^operations\[0\]\.expressions/, '--expression')
     .replace(/^operations\[0\]\.(\w+)(?:\.(\w+))?(?:\[\d+\])?/, (_, field: string, sub: string | undefined) => `--${kebab(field)}${sub === undefined ? '' : `-${kebab(sub)}`}`)
-    .replace(/^operations\[0\]: Unrecognized keys?: (.*)$/, (_, keys: string) => `not flags of this operation: ${keys.replace(/"(\w+)"/g, (__, k: string) => `--${kebab(k)}`)}`)
+    .replace(/^operations\[0\]: unknown fields? (.*)$/, (_, keys: string) => `not a flag of this operation: ${keys.replace(/"(\w+)"/g, (__, k: string) => `--${k === 'nullable' ? 'not-null' : kebab(k)}`)}`)
     .replace(/^name:/, '--migration-name:');
 }
 

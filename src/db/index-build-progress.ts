@@ -17,7 +17,7 @@ export async function readIndexBuildProgress(sql: Sql, pid: number): Promise<Ind
   const [row] = await sql<(Omit<IndexBuildProgress, 'waitingFor'> & { blockers: number[] | null; locker: number | null })[]>`
     select phase, blocks_done::float8 as "blocksDone", blocks_total::float8 as "blocksTotal",
            tuples_done::float8 as "tuplesDone", tuples_total::float8 as "tuplesTotal",
-           nullif(current_locker_pid, 0) as locker, pg_blocking_pids(pid) as blockers
+           nullif(current_locker_pid, 0)::int as locker, pg_blocking_pids(pid) as blockers
     from pg_stat_progress_create_index where pid = ${pid}`;
   if (row === undefined) return undefined;
   const waitingFor = [...new Set([...(row.blockers ?? []), ...(row.locker === null ? [] : [row.locker])])];

@@ -29,7 +29,8 @@ export function boundedIdentifier(base: string): string {
   let hash = 0;
   for (const ch of base) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) >>> 0;
   const suffix = `_${hash.toString(36)}`;
-  let cut = base;
-  while (Buffer.byteLength(cut) + suffix.length > 63) cut = cut.slice(0, -1);
-  return cut + suffix;
+  // Cut whole code points, never half of a surrogate pair.
+  const chars = Array.from(base);
+  while (Buffer.byteLength(chars.join('')) + suffix.length > 63) chars.pop();
+  return chars.join('') + suffix;
 }

@@ -49,7 +49,7 @@ export function indexBody(spec: CreateIndexSpec): string {
 }
 
 /** Pure planning: `definition` is PostgreSQL's normalized definition from pre-flight. */
-export function planCreateIndex(spec: CreateIndexSpec, definition: string): OperationPlan {
+export function planCreateIndex(spec: CreateIndexSpec, definition: string, existingIndex = false): OperationPlan {
   const table: QualifiedName = { schema: spec.schema, name: spec.table };
   const name = indexName(spec);
   const keyList = [...spec.columns.map(quoteIdent), ...spec.expressions.map((e) => `(${e})`)];
@@ -65,7 +65,7 @@ export function planCreateIndex(spec: CreateIndexSpec, definition: string): Oper
           explain: {
             kind: 'duplicates' as const,
             sqlState: '23505',
-            what: `duplicate (${keyList.join(', ')}) values (with their counts)`,
+            what: `duplicate (${[...spec.columns, ...spec.expressions].join(', ')}) values (with their counts)`,
             query:
               `select ${keyList.map((k, i) => `${k}::text as k${i}`).join(', ')}, count(*) as count from ${quoteQualified(table)} ` +
               `where ${notNull}${spec.where === undefined ? '' : ` and (${spec.where})`} group by ${keyList.join(', ')} having count(*) > 1 order by count(*) desc limit 5`,
@@ -77,14 +77,17 @@ export function planCreateIndex(spec: CreateIndexSpec, definition: string): Oper
     expand: [build],
     backfill: [],
     contract: [],
-    rollback: [
-      {
-        kind: 'concurrent',
-        description: `drop index ${name} concurrently`,
-        statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
-        locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
-      },
-    ],
+    // An index that was already there (valid, same definition) is used, and not ours to drop.
+    rollback: existingIndex
+      ? []
+      : [
+          {
+            kind: 'concurrent',
+            description: `drop index ${name} concurrently`,
+            statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
+            locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
+          },
+        ],
   };
 }
 
@@ -97,7 +100,7 @@ export const createIndex = {
     requireSafeConcurrentBuilds(serverVersionNum);
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
     requireConcurrentlyIndexable(table);
-    for (const expression of spec.expressions) requireSelfContained('expressions', expression);
+    for (const expression of spec.expressions) requireSelfContained('index key', expression);
     if (spec.where !== undefined) requireSelfContained('where', spec.where);
     const definition = await probeIndexDefinition(sql, table, spec.unique, indexBody(spec));
     const name = indexName(spec);
@@ -111,6 +114,6 @@ export const createIndex = {
     if (existing !== undefined && existing.valid && existing.definition !== definition) {
       throw new NameTakenError(`index ${spec.schema}.${name} already exists with a different definition (${existing.definition}); choose another --name`);
     }
-    return planCreateIndex(spec, definition);
+    return planCreateIndex(spec, definition, existing !== undefined && existing.valid);
   },
 } satisfies Operation<CreateIndexSpec>;

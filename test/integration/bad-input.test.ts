@@ -39,6 +39,8 @@ describe('bad input exits 2 and changes nothing', () => {
     ['a missing required flag', ['start', 'add-column', '--table', 'tickets', '--column', 'priority'], /--type: required/],
     ['NOT NULL with nothing to fill it', addColumn('--not-null'), /--not-null: nullable: false needs a default or a backfill expression/],
     ['an invalid --lock-timeout', addColumn('--lock-timeout', 'soon'), /--lock-timeout must be a duration/],
+    ['a flag of another operation', addColumn('--unique', '--where', 'true'), /not a flag of this operation: --unique, --where/],
+    ['a foreign key without its referenced columns', ['start', 'add-foreign-key', '--table', 'tickets', '--columns', 'id', '--references-table', 'tickets'], /--references-columns: required/],
     ['a negative batch size', addColumn('--backfill', "'x'", '--batch-size=-5'), /greater than or equal to 1/],
     ['a zero concurrency', addColumn('--backfill', "'x'", '--concurrency', '0'), /greater than or equal to 1/],
     ['min batch size above max', addColumn('--backfill', "'x'", '--min-batch-size', '500', '--max-batch-size', '100'), /min batch size 500 is greater than max batch size 100/],
