@@ -4,10 +4,10 @@
 // name: an invalid leftover of an interrupted build is dropped and rebuilt, a valid index with the
 // same definition is kept, anything else is an error. While it builds, progress is reported from
 // pg_stat_progress_create_index, with the sessions it waits for.
-import { errorMessage } from '../src/db/connect.js';
+import { errorMessage, type Sql } from '../src/db/connect.js';
 import { describeProgress, readIndexBuildProgress } from '../src/db/index-build-progress.js';
 import { readIndex } from '../src/db/index-catalog.js';
-import { displayName, quoteIdent } from '../src/db/quote.js';
+import { displayName, quoteQualified } from '../src/db/quote.js';
 import { NameTakenError } from '../src/errors/index.js';
 import type { IndexBuild, PlannedStep } from '../src/operations/plan.js';
 import { recordActivity } from '../src/state/worker-activity.js';
@@ -18,28 +18,42 @@ const progressEveryMs = 1_000;
 
 /** Returns false when the step had nothing to do (a valid matching index already exists). */
 export async function runConcurrentStep(ctx: RunContext, step: PlannedStep): Promise<boolean> {
-  if (step.buildsIndex !== undefined && !(await prepareIndexName(ctx, step.buildsIndex))) return false;
-  const conn = await ctx.sql.reserve();
-  let watcher: { stop(): Promise<void> } | undefined;
+  const build = step.buildsIndex;
+  if (build !== undefined && !(await prepareIndexName(ctx, build))) return false;
   try {
-    const [row] = await conn.unsafe<{ pid: number }[]>(`select pg_backend_pid() as pid, set_config('lock_timeout', '0', false), set_config('statement_timeout', '0', false)`);
-    // PostgreSQL 14+: notice a vanished client (kill -9) and end the build, instead of building on
-    // with no one to record it while holding SHARE UPDATE EXCLUSIVE.
-    await conn.unsafe(`select set_config('client_connection_check_interval', '1000', false) where current_setting('server_version_num')::int >= 140000`);
-    if (step.buildsIndex !== undefined && row !== undefined) watcher = watchBuild(ctx, step.buildsIndex, row.pid);
-    for (const statement of step.statements) await conn.unsafe(statement);
+    await withUntimedConnection(ctx, async (conn, pid) => {
+      const watcher = build === undefined ? undefined : watchBuild(ctx, build, pid);
+      try {
+        for (const statement of step.statements) await conn.unsafe(statement);
+      } finally {
+        await watcher?.stop();
+      }
+    });
   } catch (error) {
-    await watcher?.stop();
-    watcher = undefined;
     // A failed concurrent build leaves an invalid index behind; never keep it.
-    if (step.buildsIndex !== undefined) await dropIndex(ctx, step.buildsIndex).catch(() => undefined);
+    if (build !== undefined) await dropIndex(ctx, build).catch(() => undefined);
     throw await explainFailure(ctx.sql, ctx.migration, step, error);
+  }
+  return true;
+}
+
+/**
+ * A reserved connection with no lock or statement timeout: concurrent index DDL waits for older
+ * transactions by design. On PostgreSQL 14+ it also notices a vanished client (kill -9) and ends the
+ * statement, instead of building on with no one to record it while holding SHARE UPDATE EXCLUSIVE.
+ */
+async function withUntimedConnection<T>(ctx: RunContext, use: (conn: Sql, pid: number) => Promise<T>): Promise<T> {
+  const conn = await ctx.sql.reserve();
+  try {
+    const [row] = await conn.unsafe<{ pid: number }[]>(
+      `select pg_backend_pid() as pid, set_config('lock_timeout', '0', false), set_config('statement_timeout', '0', false),
+              case when current_setting('server_version_num')::int >= 140000 then set_config('client_connection_check_interval', '1000', false) end`,
+    );
+    return await use(conn, row?.pid ?? 0);
   } finally {
-    await watcher?.stop();
     await conn.unsafe('reset lock_timeout; reset statement_timeout').catch(() => undefined);
     conn.release();
   }
-  return true;
 }
 
 /** Clears the way for a build; false when a valid index with the planned definition is already there. */
@@ -59,14 +73,7 @@ async function prepareIndexName(ctx: RunContext, build: IndexBuild): Promise<boo
 }
 
 async function dropIndex(ctx: RunContext, build: IndexBuild): Promise<void> {
-  const conn = await ctx.sql.reserve();
-  try {
-    await conn.unsafe(`set lock_timeout = 0; set statement_timeout = 0`);
-    await conn.unsafe(`drop index concurrently if exists ${quoteIdent(build.schema)}.${quoteIdent(build.name)}`);
-  } finally {
-    await conn.unsafe('reset lock_timeout; reset statement_timeout').catch(() => undefined);
-    conn.release();
-  }
+  await withUntimedConnection(ctx, (conn) => conn.unsafe(`drop index concurrently if exists ${quoteQualified(build)}`));
 }
 
 /** Polls the build's progress every second: an event for the renderer, and the worker activity for `status`. */

@@ -3,6 +3,7 @@
 // transaction that is always rolled back (no lock beyond ACCESS SHARE, no scan).
 import type { TableInfo } from './catalog.js';
 import { errorMessage, type Sql } from './connect.js';
+import { inRolledBackTransaction } from './rolled-back-transaction.js';
 
 /** An index as a foreign key sees it: its key columns in order (`null` where a key is an expression). */
 export interface IndexKey {
@@ -25,22 +26,18 @@ export async function readIndexKeys(sql: Sql, table: TableInfo): Promise<IndexKe
     where i.indrelid = ${table.oid} order by i.indisprimary desc, ic.relname`;
 }
 
-class Rollback extends Error {}
-
 /**
  * Runs `statements` (DDL on temporary tables created `like` the real ones) in a transaction that is
  * always rolled back, and returns PostgreSQL's reason if it refuses one; undefined when all pass.
  */
 export async function refusalOnEmptyCopies(sql: Sql, statements: readonly string[]): Promise<string | undefined> {
   try {
-    await sql.begin(async (tx) => {
+    await inRolledBackTransaction(sql, async (tx) => {
       for (const statement of statements) await tx.unsafe(statement);
-      throw new Rollback();
     });
+    return undefined;
   } catch (error) {
-    if (error instanceof Rollback) return undefined;
     const detail = typeof error === 'object' && error !== null && 'detail' in error ? (error as { detail: unknown }).detail : undefined;
     return typeof detail === 'string' && detail !== '' ? `${errorMessage(error)} (${detail})` : errorMessage(error);
   }
-  return undefined;
 }

@@ -5,22 +5,7 @@ import { InvalidExpressionError, InvalidOptionError, UnknownTypeError } from '..
 import { errorMessage, type Sql, type TransactionSql } from './connect.js';
 import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
-
-class Rollback extends Error {}
-
-/** Runs `probe` in a transaction that is always rolled back. */
-async function inRolledBackTransaction<T>(sql: Sql, probe: (tx: TransactionSql) => Promise<T>): Promise<T> {
-  let result: T | undefined;
-  try {
-    await sql.begin(async (tx) => {
-      result = await probe(tx);
-      throw new Rollback();
-    });
-  } catch (error) {
-    if (!(error instanceof Rollback)) throw error;
-  }
-  return result as T;
-}
+import { inRolledBackTransaction } from './rolled-back-transaction.js';
 
 /** Resolves a type name as written in a spec; returns PostgreSQL's canonical spelling. */
 export async function resolveType(sql: Sql, typeName: string): Promise<string> {

@@ -6,8 +6,7 @@ import { InvalidIndexError } from '../errors/index.js';
 import { errorMessage, type Sql } from './connect.js';
 import { normalizeIndexDefinition } from './index-catalog.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
-
-class Rollback extends Error {}
+import { inRolledBackTransaction } from './rolled-back-transaction.js';
 
 const probeTable = 'online_index_probe';
 const probeIndex = 'online_index_probe_idx';
@@ -19,15 +18,14 @@ const probeIndex = 'online_index_probe_idx';
 export async function probeIndexDefinition(sql: Sql, table: QualifiedName, unique: boolean, body: string): Promise<string> {
   let definition: string | undefined;
   try {
-    await sql.begin(async (tx) => {
+    definition = await inRolledBackTransaction(sql, async (tx) => {
       await tx.unsafe(`create temporary table ${quoteIdent(probeTable)} (like ${quoteQualified(table)}) on commit drop`);
       await tx.unsafe(`create ${unique ? 'unique ' : ''}index ${quoteIdent(probeIndex)} on ${quoteIdent(probeTable)} ${body}`);
       const [row] = await tx<{ def: string }[]>`select pg_get_indexdef(${probeIndex}::regclass) as def`;
-      definition = row?.def;
-      throw new Rollback();
+      return row?.def;
     });
   } catch (error) {
-    if (!(error instanceof Rollback)) throw new InvalidIndexError(errorMessage(error), { cause: error });
+    throw new InvalidIndexError(errorMessage(error), { cause: error });
   }
   if (definition === undefined) throw new InvalidIndexError('PostgreSQL returned no definition for the probe index');
   return normalizeIndexDefinition(definition, unique);

@@ -2,12 +2,8 @@
 // batch boundaries.
 import { stateTable, type Db, type StateStore } from './state-store.js';
 
-/** Sets the flag; returns whether the migration exists. */
-export async function setPaused(db: Db, store: StateStore, migration: string, paused: boolean): Promise<boolean> {
-  const rows = await db`
-    update ${stateTable(db, store, 'migrations')} set paused = ${paused}, updated_at = now()
-    where name = ${migration} returning 1`;
-  return rows.length > 0;
+export async function setPaused(db: Db, store: StateStore, migration: string, paused: boolean): Promise<void> {
+  await db`update ${stateTable(db, store, 'migrations')} set paused = ${paused}, updated_at = now() where name = ${migration}`;
 }
 
 export async function isPaused(db: Db, store: StateStore, migration: string): Promise<boolean> {
