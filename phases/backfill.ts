@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import type { BackfillTask } from '../src/operations/plan.js';
 import { BackfillGovernor } from './backfill-governor.js';
+import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-ranges.js';
 import { ctidBatches, keysetBatches, type RangeBatches } from './range-batches.js';
 import { runRange, type TaskProgress } from './range-worker.js';
@@ -57,7 +58,7 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
       }),
     ),
   );
-  if (firstError !== undefined) throw firstError.error;
+  if (firstError !== undefined) throw await explainFailure(ctx.sql, ctx.migration, task, firstError.error);
   ctx.emit({ type: 'backfill-done', migration: ctx.migration, task: task.id, rowsDone: progress.rowsDone, seconds: (performance.now() - progress.startedAt) / 1000 });
 }
 

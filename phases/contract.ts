@@ -6,6 +6,7 @@ import { BackfillIncompleteError } from '../src/errors/index.js';
 import type { OperationPlan } from '../src/operations/plan.js';
 import { listCursors } from '../src/state/backfill-cursors.js';
 import type { RunContext } from './run-context.js';
+import { explainFailure } from './explain-failure.js';
 import { runSteps } from './run-steps.js';
 
 /** Throws BackfillIncompleteError, changing nothing, while any row still needs backfill. */
@@ -17,7 +18,9 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
       const done = mine.reduce((sum, c) => sum + c.rowsDone, 0);
       throw new BackfillIncompleteError(ctx.migration, `the backfill of ${task.id} has not finished (${done} rows done so far)`);
     }
-    const remaining = await ctx.sql.unsafe<Record<string, unknown>[]>(keysetQueries(task).sampleRemaining);
+    const remaining = await ctx.sql.unsafe<Record<string, unknown>[]>(keysetQueries(task).sampleRemaining).catch(async (error: unknown) => {
+      throw await explainFailure(ctx.sql, ctx.migration, task, error);
+    });
     if (remaining.length > 0) {
       const keys = remaining.map((r) => `(${Object.values(r).join(', ')})`).join(', ');
       throw new BackfillIncompleteError(

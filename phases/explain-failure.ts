@@ -7,9 +7,11 @@ import type { PlannedStep } from '../src/operations/plan.js';
 const sampleTimeoutMs = 30_000;
 
 /** Returns the error to throw for `error`: a DataViolationError with samples when the step explains it. */
-export async function explainFailure(sql: Sql, migration: string, step: PlannedStep, error: unknown): Promise<unknown> {
+export async function explainFailure(sql: Sql, migration: string, step: Pick<PlannedStep, 'explain'>, error: unknown): Promise<unknown> {
   const probe = step.explain;
-  if (probe === undefined || sqlState(error) !== probe.sqlState) return error;
+  const state = sqlState(error);
+  // A two-character probe state is an SQLSTATE class: `22` matches every data exception (22P02, 22003…).
+  if (probe === undefined || state === undefined || !(probe.sqlState.length === 2 ? state.startsWith(probe.sqlState) : state === probe.sqlState)) return error;
   try {
     const samples = await sql.begin('read only', async (tx) => {
       await tx.unsafe(`set local statement_timeout = ${sampleTimeoutMs}`);

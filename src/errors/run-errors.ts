@@ -1,6 +1,9 @@
 // Errors raised while a migration runs: lock timeouts, stops, and failures recorded for resume.
 import { OnlineError } from './online-error.js';
 
+/** What a failed step or batch found: duplicates, CHECK violations, orphans, rows a `verify` query returned, rows a conversion fails on. */
+export type ViolationKind = 'duplicates' | 'violations' | 'orphans' | 'unverified' | 'unconvertible';
+
 export interface Blocker {
   readonly pid: number;
   readonly state: string | null;
@@ -47,7 +50,7 @@ export class MigrationFailedError extends OnlineError {
 export class DataViolationError extends OnlineError {
   constructor(
     readonly migration: string,
-    readonly kind: 'duplicates' | 'violations' | 'orphans',
+    readonly kind: ViolationKind,
     readonly what: string,
     readonly samples: readonly Readonly<Record<string, unknown>>[],
     options?: { cause?: unknown },

@@ -3,15 +3,37 @@ import { addCheck } from './add-check.js';
 import { addColumn } from './add-column.js';
 import { addForeignKey } from './add-foreign-key.js';
 import { addUnique } from './add-unique.js';
+import { backfill } from './backfill.js';
+import { changeType } from './change-type.js';
+import { createTable } from './create-table.js';
 import { createIndex } from './create-index.js';
+import { dropColumn } from './drop-column.js';
 import { dropIndex } from './drop-index.js';
+import { dropTable } from './drop-table.js';
 import type { Operation, PreflightContext } from './operation.js';
 import type { OperationPlan } from './plan.js';
+import { rawSql } from './raw-sql.js';
+import { renameColumn } from './rename-column.js';
 import { setNotNull } from './set-not-null.js';
 import type { OperationSpec } from '../spec/migration-spec.js';
 import type { QualifiedName } from '../db/quote.js';
 
-export const operations = [addColumn, createIndex, dropIndex, addUnique, addCheck, addForeignKey, setNotNull] as const;
+export const operations = [
+  addColumn,
+  createIndex,
+  dropIndex,
+  addUnique,
+  addCheck,
+  addForeignKey,
+  setNotNull,
+  changeType,
+  renameColumn,
+  dropColumn,
+  createTable,
+  dropTable,
+  backfill,
+  rawSql,
+] as const;
 
 /** Dispatches on `op`, keeping each operation's own spec type. */
 function withOperation<R>(spec: OperationSpec, use: <S extends OperationSpec>(operation: Operation<S>, spec: S) => R): R {
@@ -30,6 +52,20 @@ function withOperation<R>(spec: OperationSpec, use: <S extends OperationSpec>(op
       return use(addForeignKey, spec);
     case 'set-not-null':
       return use(setNotNull, spec);
+    case 'change-type':
+      return use(changeType, spec);
+    case 'rename-column':
+      return use(renameColumn, spec);
+    case 'drop-column':
+      return use(dropColumn, spec);
+    case 'create-table':
+      return use(createTable, spec);
+    case 'drop-table':
+      return use(dropTable, spec);
+    case 'backfill':
+      return use(backfill, spec);
+    case 'sql':
+      return use(rawSql, spec);
   }
 }
 

@@ -2,6 +2,7 @@
 // with the migration so `resume` executes exactly what `start` planned.
 import type { KeyColumn } from '../db/catalog.js';
 import type { QualifiedName } from '../db/quote.js';
+import type { ViolationKind } from '../errors/index.js';
 
 export interface PlannedStep {
   readonly description: string;
@@ -32,8 +33,8 @@ export interface IndexBuild {
 
 /** A query returning up to a few sample rows that explain a failed step, as text columns. */
 export interface ViolationProbe {
-  readonly kind: 'duplicates' | 'violations' | 'orphans';
-  /** The SQLSTATE the step fails with (23505, 23514, 23503). */
+  readonly kind: ViolationKind;
+  /** The SQLSTATE the step fails with (23505, 23514, 23503), or its class (`22`, any data exception). */
   readonly sqlState: string;
   /** What the rows are, e.g. `duplicate (email) values and their counts`. */
   readonly what: string;
@@ -50,6 +51,8 @@ export interface BackfillTask {
   readonly set: string;
   /** A predicate over the row: true while the row still needs this backfill. */
   readonly needsWork: string;
+  /** When a batch (or the completeness check) fails on the data, e.g. a cast that fails: how to show samples. */
+  readonly explain?: ViolationProbe;
 }
 
 export interface OperationPlan {

@@ -4,8 +4,26 @@ import { addColumnSpec } from '../operations/add-column.js';
 import { addCheckSpec, addForeignKeySpec, addUniqueSpec, setNotNullSpec } from '../operations/constraint-specs.js';
 import { createIndexSpec } from '../operations/create-index.js';
 import { dropIndexSpec } from '../operations/drop-index.js';
+import { changeTypeSpec, dropColumnSpec, renameColumnSpec } from '../operations/column-specs.js';
+import { backfillSpec, sqlSpec } from '../operations/data-specs.js';
+import { createTableSpec, dropTableSpec } from '../operations/table-specs.js';
 
-export const operationSpec = z.discriminatedUnion('op', [addColumnSpec, createIndexSpec, dropIndexSpec, addUniqueSpec, addCheckSpec, addForeignKeySpec, setNotNullSpec]);
+export const operationSpec = z.discriminatedUnion('op', [
+  addColumnSpec,
+  createIndexSpec,
+  dropIndexSpec,
+  addUniqueSpec,
+  addCheckSpec,
+  addForeignKeySpec,
+  setNotNullSpec,
+  changeTypeSpec,
+  renameColumnSpec,
+  dropColumnSpec,
+  createTableSpec,
+  dropTableSpec,
+  backfillSpec,
+  sqlSpec,
+]);
 export type OperationSpec = z.infer<typeof operationSpec>;
 
 export const migrationName = z

@@ -1,4 +1,6 @@
 // The tickets table of the customer-support system from the seeds, filled server-side.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type postgres from 'postgres';
 
 export const ticketStatuses = ['open', 'in_progress', 'pending', 'resolved', 'closed'] as const;
@@ -27,3 +29,11 @@ export async function createTickets(sql: postgres.Sql, rows: number, table = 'ti
 
 /** The demo's and the tests' derived value, as SQL over the row. */
 export { priorityExpression } from '../../src/demo/priority-migration.js';
+
+/** The path of a file in examples/. */
+export const examplePath = (file: string): string => fileURLToPath(new URL(`../../examples/${file}`, import.meta.url));
+
+/** Loads examples/tickets.sql (the tickets table with 100,000 rows), as a user of the examples would. */
+export async function loadExampleTickets(sql: postgres.Sql): Promise<void> {
+  await sql.unsafe(await readFile(examplePath('tickets.sql'), 'utf8')).simple();
+}

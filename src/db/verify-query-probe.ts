@@ -1,0 +1,67 @@
+// Pre-flight probes for the queries of a data migration (backfill): its `verify` SELECT and its `where`
+// predicate. Like the probes in expression-probe.ts they ask PostgreSQL itself and execute nothing: the
+// statement is only parsed and described, inside a read-only transaction that is rolled back.
+import { InvalidExpressionError, PreflightError } from '../errors/index.js';
+import { errorMessage, type Sql } from './connect.js';
+import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
+import { checkRowExpression } from './expression-probe.js';
+import { quoteQualified, type QualifiedName } from './quote.js';
+import { inRolledBackTransaction } from './rolled-back-transaction.js';
+
+export interface DescribedStatement {
+  /** The type OID of each result column. */
+  readonly columnTypes: readonly number[];
+  /** The type OID of each `$n` parameter. */
+  readonly parameterTypes: readonly number[];
+}
+
+/** Parses and describes `query` (never runs it) in a read-only transaction that is rolled back. */
+export async function describeReadOnly(sql: Sql, query: string): Promise<DescribedStatement> {
+  const described = await inRolledBackTransaction(sql, async (tx) => {
+    await tx.unsafe('set transaction read only');
+    return tx.unsafe(query, [], { prepare: false }).describe();
+  });
+  return { columnTypes: described.columns.map((c) => c.type), parameterTypes: described.types };
+}
+
+/** Where the verify query reads from when it is embedded: `exists (…)`, `select * from (…) as …`. */
+export const verifyAlias = 'online_verify';
+
+function invalidVerify(query: string, reason: string, cause?: unknown): PreflightError {
+  return new PreflightError('INVALID_VERIFY_QUERY', `verify must be one read-only SELECT: ${reason}\n  query: ${query}`, { cause });
+}
+
+/**
+ * Checks a `verify` query: one SELECT (or WITH … SELECT, VALUES, TABLE) without parameters, that
+ * compiles. It is described as a subquery in FROM, where PostgreSQL refuses INSERT/UPDATE/DELETE and a
+ * WITH holding one, so nothing that writes rows gets through; the lexical guard keeps it inside the
+ * parentheses it is embedded in (no `;`, no comments).
+ */
+export async function checkVerifyQuery(sql: Sql, query: string): Promise<void> {
+  try {
+    assertSelfContained(query);
+  } catch (error) {
+    if (error instanceof UnsafeExpressionError) throw invalidVerify(query, error.message, error);
+    throw error;
+  }
+  if (!/^[\s(]*(select|with|values|table)\b/i.test(query)) throw invalidVerify(query, 'it does not start with SELECT, WITH, VALUES or TABLE');
+  let described: DescribedStatement;
+  try {
+    described = await describeReadOnly(sql, `select * from (${query}) as ${verifyAlias}`);
+  } catch (error) {
+    throw invalidVerify(query, errorMessage(error), error);
+  }
+  if (described.parameterTypes.length > 0) throw invalidVerify(query, 'it must not take parameters ($1 …)');
+}
+
+const booleanOid = 16;
+
+/** Checks that `predicate` compiles over the table's rows and is boolean itself (no cast to boolean). */
+export async function checkRowPredicate(sql: Sql, field: string, predicate: string, table: QualifiedName): Promise<void> {
+  await checkRowExpression(sql, field, predicate, table, 'boolean');
+  const described = await describeReadOnly(sql, `select (${predicate}) as value from ${quoteQualified(table)}`);
+  const type = described.columnTypes[0];
+  if (type === booleanOid) return;
+  const [row] = await sql<{ name: string | null }[]>`select format_type(${type ?? 0}::oid, null) as name`;
+  throw new InvalidExpressionError(field, predicate, `it is of type ${row?.name ?? 'unknown'}, not boolean`);
+}

@@ -1,0 +1,73 @@
+// change-type: change a column's type online, e.g. the integer primary key that is about to overflow to
+// bigint on a billion-row table, without the full-table rewrite under ACCESS EXCLUSIVE that ALTER
+// COLUMN TYPE does. The column is rebuilt as a shadow copy of the new type (see column-rebuild.ts for
+// every step and lock), filled with `using` (default: the column itself, converted by assignment; pre-
+// flight asks PostgreSQL whether ALTER COLUMN TYPE would accept that without USING, and refuses like it
+// when not). `default` replaces an old default that does not suit the new type.
+//
+// Foreign keys come along: when the column is referenced by foreign keys, the referencing columns are
+// changed to the same type in the same migration, through the same mechanism (transitively), unless
+// they already have it; every such foreign key is re-created on the copies and validated before the
+// swap. The swap of all tables is one transaction, so no writer ever sees a half-changed schema.
+import { findColumn } from '../db/catalog.js';
+import { resolveType } from '../db/expression-probe.js';
+import { displayName, quoteIdent, type QualifiedName } from '../db/quote.js';
+import { canonicalTypeOnShadowCopy, refusalOnShadowCopy, shadowCopy } from '../db/shadow-copy-probe.js';
+import { PreflightError } from '../errors/index.js';
+import { changeTypeSpec, type ChangeTypeSpec } from './column-specs.js';
+import { planColumnRebuild, shadowName } from './column-rebuild.js';
+import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
+import { requireSelfContained } from './index-checks.js';
+import type { Operation } from './operation.js';
+import { requireTable } from './preflight-checks.js';
+
+const sameTable = (a: QualifiedName, b: QualifiedName): boolean => a.schema === b.schema && a.name === b.name;
+
+export const changeType = {
+  op: 'change-type',
+  schema: changeTypeSpec,
+  defaultName: (spec) => `change-type-${spec.table}-${spec.column}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare(ctx, spec) {
+    const { sql } = ctx;
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    const column = findColumn(table, spec.column);
+    if (column === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
+    await resolveType(sql, spec.type);
+    const type = await canonicalTypeOnShadowCopy(sql, table, spec.type);
+    const c = quoteIdent(spec.column);
+    if (spec.default !== undefined) requireSelfContained('default', spec.default);
+    if (spec.using === undefined) {
+      if (type === column.type) throw new PreflightError('NOTHING_TO_DO', `column ${spec.column} of ${displayName(table)} is already ${type}`);
+      const refusal = await refusalOnShadowCopy(sql, table, [], [`alter table ${shadowCopy} alter column ${c} type ${type}`]);
+      if (refusal !== undefined) {
+        throw new PreflightError(
+          'INCOMPATIBLE_TYPE',
+          `column ${spec.column} (${column.type}) of ${displayName(table)} cannot be converted to ${type} automatically: ${refusal}; give the conversion as using (--using), e.g. --using "nullif(${spec.column}, '')::${type}"`,
+        );
+      }
+    } else {
+      requireSelfContained('using', spec.using);
+    }
+    const targets = [
+      await readTarget(sql, { table, column: spec.column, shadow: shadowName(spec.column), type, using: spec.using ?? c, ...(spec.default === undefined ? {} : { default: spec.default }) }),
+    ];
+    // Referencing columns follow the referenced one to the new type, transitively.
+    const cascaded: string[] = [];
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      if (target === undefined) break;
+      for (const fk of target.shape.foreignKeys) {
+        const position = sameTable(fk.references, target.table) ? fk.referencedColumns.indexOf(target.column) : -1;
+        const referencing = fk.columns[position];
+        if (referencing === undefined || targets.some((t) => sameTable(t.table, fk.table) && t.column === referencing)) continue;
+        const referencingTable = await requireTable(sql, fk.table);
+        if (findColumn(referencingTable, referencing)?.type === type) continue;
+        targets.push(await readTarget(sql, { table: referencingTable, column: referencing, shadow: shadowName(referencing), type, using: quoteIdent(referencing) }));
+        cascaded.push(`${displayName(fk.table)}.${referencing} also changes to ${type}: foreign key ${fk.name} references ${displayName(target.table)}.${target.column}`);
+      }
+    }
+    const { rebuild, warnings } = await prepareColumnRebuild(ctx, targets, { sync: 'one-way', renameShadow: true });
+    return { ...planColumnRebuild(rebuild), warnings: [...cascaded, ...warnings] };
+  },
+} satisfies Operation<ChangeTypeSpec>;

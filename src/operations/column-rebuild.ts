@@ -1,0 +1,377 @@
+// Rebuilding a column online: the shared plan of change-type and rename-column. Each rebuilt column
+// gets a copy (its "shadow": `<column>_online_new` for a type change, the new name for a rename) that
+// triggers keep in sync while old code still writes the old column; the backfill fills it, a second
+// pass proves every row agrees, and contract swaps the copy in inside one short transaction.
+//
+//   expand    add the shadow column (nullable, no default: catalog only)
+//             install the sync trigger(s): one-way (shadow := using(row)) for a type change, two-way
+//             (whichever name the writer changed wins) for a rename
+//             build every index that uses the column again on the shadow, CONCURRENTLY
+//             add every CHECK on the column again on the shadow NOT VALID, and CHECK (shadow IS NOT
+//             NULL) NOT VALID for a NOT NULL column (the trigger already keeps written rows valid)
+//   backfill  fill: shadow = using(row) where they differ; then verify: the same comparison over
+//             every row again with a fresh upper bound (rows written since the fill started included).
+//             A row whose conversion fails stops the run with sample keys and PostgreSQL's reason
+//   contract  add the foreign keys again NOT VALID on the shadows (they can only be added now: a key
+//             is only found in a referenced shadow once that table is filled), validate them and the
+//             CHECKs (SHARE UPDATE EXCLUSIVE: reads and writes go on), then the swap, in ONE
+//             transaction under lock_timeout with retries, catalog-only statements:
+//               lock every table involved (ACCESS EXCLUSIVE), drop the triggers, drop the old foreign
+//               keys and the primary key / unique constraints on the old column, SET NOT NULL on the
+//               shadow (no scan: the validated CHECK proves it), move sequence ownership (and widen a
+//               serial's sequence to the new integer type), the default or the identity, drop the old
+//               column, rename the shadow into place (type change), re-attach the primary key / unique
+//               constraints to the new indexes (ADD CONSTRAINT … USING INDEX), and give the new
+//               indexes, CHECKs and foreign keys the old names
+//   rollback  drop the new foreign keys, the triggers and the shadow columns (their indexes and CHECKs
+//             go with them); the original column was never touched
+//
+// The old column is dropped rather than kept as `<column>_old`: once the triggers are gone it would
+// silently go stale, and keeping it would also keep its NOT NULL, unique and foreign keys enforcing
+// stale rules. Contract is the point of no return, as for every operation.
+import type { KeyColumn } from '../db/catalog.js';
+import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../db/column-shape.js';
+import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { dollarQuote } from './dollar-quote.js';
+import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
+
+export interface RebuiltIndex {
+  readonly name: string;
+  readonly newName: string;
+  readonly unique: boolean;
+  /** What follows `ON <table>`, on the shadow column. */
+  readonly body: string;
+  /** PostgreSQL's normalized definition of the new index (from the pre-flight probe). */
+  readonly definition: string;
+  readonly constraint: { readonly name: string; readonly type: 'p' | 'u'; readonly deferrable: boolean; readonly deferred: boolean } | null;
+}
+
+export interface RebuiltCheck extends ColumnCheck {
+  readonly newName: string;
+}
+
+export interface RebuiltColumn {
+  readonly table: QualifiedName;
+  readonly column: string;
+  readonly shadow: string;
+  /** The shadow's type. */
+  readonly type: string;
+  /** SQL over the row giving the shadow's value. */
+  readonly using: string;
+  readonly notNull: boolean;
+  /** The default expression to move to the shadow. */
+  readonly default: string | null;
+  /** A serial's owned sequence; `grow` is the integer type to widen it to, if any. */
+  readonly ownedSequence: (ColumnSequence & { readonly grow: string | null }) | null;
+  /** An identity column: its kind and current sequence (re-created on the shadow, continuing it). */
+  readonly identity: { readonly kind: 'always' | 'by default'; readonly sequence: ColumnSequence } | null;
+  readonly indexes: readonly RebuiltIndex[];
+  readonly checks: readonly RebuiltCheck[];
+  /** The table's backfill key (empty: ctid pages). */
+  readonly key: readonly KeyColumn[];
+}
+
+export interface RebuiltForeignKey extends ForeignKeyShape {
+  readonly newName: string;
+  /** Columns of the new constraint (shadows where rebuilt). */
+  readonly newColumns: readonly string[];
+  readonly newReferencedColumns: readonly string[];
+}
+
+export interface ColumnRebuild {
+  /** `one-way`: the shadow follows the column (type change). `two-way`: both names are writable (rename). */
+  readonly sync: 'one-way' | 'two-way';
+  /** After contract the shadow takes the old column's name (type change); otherwise it keeps its own. */
+  readonly renameShadow: boolean;
+  readonly columns: readonly RebuiltColumn[];
+  readonly foreignKeys: readonly RebuiltForeignKey[];
+}
+
+export function rebuildNames(column: Pick<RebuiltColumn, 'table' | 'column'>): { fn: string; check: string; insertTrigger: string; updateTrigger: string; notNull: string } {
+  const base = `${column.table.name}_${column.column}`;
+  return {
+    fn: boundedIdentifier(`online_sync_${base}`),
+    check: boundedIdentifier(`online_convert_${base}`),
+    insertTrigger: boundedIdentifier(`online_sync_${column.column}_on_insert`),
+    updateTrigger: boundedIdentifier(`online_sync_${column.column}_on_update`),
+    notNull: boundedIdentifier(`online_nn_${base}`),
+  };
+}
+
+/** A name for the new copy of an index or constraint while the old one still exists. */
+export const shadowName = (name: string): string => boundedIdentifier(`${name}_online_new`);
+
+const fnOf = (c: RebuiltColumn, name: string): string => quoteQualified({ schema: c.table.schema, name });
+
+/** The expression `using` evaluated over `row` (a record: NEW, or a row-typed parameter). */
+const usingOver = (c: RebuiltColumn, row: string): string => `(select (${c.using}) from (select ${row}.*) as online_row)`;
+
+function syncFunction(rebuild: ColumnRebuild, c: RebuiltColumn): string {
+  const col = quoteIdent(c.column);
+  const shadow = quoteIdent(c.shadow);
+  const body =
+    rebuild.sync === 'two-way'
+      ? [
+          'begin',
+          "  if TG_OP = 'INSERT' then",
+          `    if NEW.${shadow} is null then NEW.${shadow} := NEW.${col}; else NEW.${col} := NEW.${shadow}; end if;`,
+          `  elsif NEW.${shadow} is distinct from OLD.${shadow} then`,
+          `    NEW.${col} := NEW.${shadow};`,
+          '  else',
+          `    NEW.${shadow} := NEW.${col};`,
+          '  end if;',
+          '  return NEW;',
+          'end',
+        ]
+      : [
+          'begin',
+          '  begin',
+          `    NEW.${shadow} := ${usingOver(c, 'NEW')};`,
+          // A value the new type cannot hold must not fail the writer: the shadow stays NULL, and the
+          // verify pass (or contract) then refuses with that row's key.
+          '  exception when data_exception then',
+          `    NEW.${shadow} := null;`,
+          '  end;',
+          '  return NEW;',
+          'end',
+        ];
+  return `create or replace function ${fnOf(c, rebuildNames(c).fn)}() returns trigger language plpgsql as ${dollarQuote(`\n#variable_conflict use_column\n${body.join('\n')}\n`)}`;
+}
+
+/** For a type change: PostgreSQL's reason why using(row) cannot be stored in the new type, or NULL when it can. */
+function conversionErrorFunction(c: RebuiltColumn): string {
+  const t = quoteQualified(c.table);
+  const body = [
+    `declare converted ${c.type};`,
+    'begin',
+    // An assignment, as in the backfill's SET and the trigger: the same coercion, the same errors.
+    `  converted := ${usingOver(c, 'r')};`,
+    '  return null;',
+    'exception when others then',
+    '  return sqlerrm;',
+    'end',
+  ].join('\n');
+  return `create or replace function ${fnOf(c, rebuildNames(c).check)}(r ${t}) returns text language plpgsql stable as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`;
+}
+
+function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
+  const t = quoteQualified(c.table);
+  const names = rebuildNames(c);
+  const fn = fnOf(c, names.fn);
+  const on = rebuild.sync === 'one-way' ? `when (NEW.${quoteIdent(c.shadow)} is not distinct from OLD.${quoteIdent(c.shadow)}) ` : '';
+  const steps: PlannedStep[] = [
+    {
+      description: `add column ${c.shadow} ${c.type} to ${c.table.name} (nullable, no default)`,
+      statements: [`alter table ${t} add column if not exists ${quoteIdent(c.shadow)} ${c.type}`],
+      locks: `ACCESS EXCLUSIVE on ${c.table.name}, brief: catalog only`,
+    },
+    {
+      description:
+        rebuild.sync === 'two-way'
+          ? `install triggers that keep ${c.column} and ${c.shadow} equal, whichever one a writer changes`
+          : `install triggers that keep ${c.shadow} = using(row) on every insert and update`,
+      statements: [
+        syncFunction(rebuild, c),
+        ...(rebuild.sync === 'one-way' ? [conversionErrorFunction(c)] : []),
+        `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
+        `create trigger ${quoteIdent(names.insertTrigger)} before insert on ${t} for each row execute function ${fn}()`,
+        `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
+        `create trigger ${quoteIdent(names.updateTrigger)} before update on ${t} for each row ${on}execute function ${fn}()`,
+      ],
+      locks: `ACCESS EXCLUSIVE on ${c.table.name} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
+    },
+  ];
+  for (const index of c.indexes) {
+    steps.push({
+      kind: 'concurrent',
+      description: `build ${index.unique ? 'unique ' : ''}index ${index.newName} on ${c.shadow} concurrently (copy of ${index.name})`,
+      statements: [`create ${index.unique ? 'unique ' : ''}index concurrently ${quoteIdent(index.newName)} on ${t} ${index.body}`],
+      buildsIndex: { schema: c.table.schema, name: index.newName, table: c.table, definition: index.definition },
+      locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the whole build: reads and writes continue`,
+    });
+  }
+  const checks = [
+    ...c.checks.map((check) => `add constraint ${quoteIdent(check.newName)} ${check.definition} not valid`),
+    ...(c.notNull ? [`add constraint ${quoteIdent(names.notNull)} check (${quoteIdent(c.shadow)} is not null) not valid`] : []),
+  ];
+  if (checks.length > 0) {
+    steps.push({
+      description: `add the CHECKs of ${c.column}${c.notNull ? ' and its NOT NULL' : ''} on ${c.shadow}, not valid`,
+      statements: [`alter table ${t} ${[...c.checks.map((check) => `drop constraint if exists ${quoteIdent(check.newName)}`), ...(c.notNull ? [`drop constraint if exists ${quoteIdent(names.notNull)}`] : []), ...checks].join(', ')}`],
+      locks: `ACCESS EXCLUSIVE on ${c.table.name}, brief: no scan`,
+    });
+  }
+  return steps;
+}
+
+function keySamples(c: RebuiltColumn, alias: string): string {
+  return c.key.length === 0 ? `${alias}.ctid::text as ctid` : c.key.map((k) => `${alias}.${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`).join(', ');
+}
+
+function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: BackfillTask; verify: BackfillTask } {
+  const shadow = quoteIdent(c.shadow);
+  const id = `${c.table.schema}.${c.table.name}.${c.shadow}`;
+  const explain =
+    rebuild.sync === 'one-way'
+      ? {
+          explain: {
+            kind: 'unconvertible' as const,
+            sqlState: '22',
+            what: `rows of ${displayName(c.table)} whose ${c.column} cannot be converted to ${c.type} (key, reason)`,
+            query: `select ${keySamples(c, 'r')}, ${fnOf(c, rebuildNames(c).check)}(r) as reason from ${quoteQualified(c.table)} r where ${fnOf(c, rebuildNames(c).check)}(r) is not null limit 5`,
+          },
+        }
+      : {};
+  // The SET converts by assignment (as ALTER COLUMN TYPE does); the comparison casts to the new type,
+  // so a lossy conversion (numeric → integer rounds) compares converted values, not the originals.
+  const common = { table: c.table, key: c.key, set: `${shadow} = (${c.using})`, needsWork: `${shadow} is distinct from (${c.using})::${c.type}`, ...explain };
+  return { fill: { id, ...common }, verify: { id: `${id}:verify`, ...common } };
+}
+
+function foreignKeySql(fk: RebuiltForeignKey): string {
+  const cols = (list: readonly string[]): string => list.map(quoteIdent).join(', ');
+  return `alter table ${quoteQualified(fk.table)} add constraint ${quoteIdent(fk.newName)} foreign key (${cols(fk.newColumns)}) references ${quoteQualified(fk.references)} (${cols(fk.newReferencedColumns)})${fk.clauses === '' ? '' : ` ${fk.clauses}`} not valid`;
+}
+
+function swapStatements(rebuild: ColumnRebuild): string[] {
+  const tables = uniqueTables([...rebuild.columns.map((c) => c.table), ...rebuild.foreignKeys.flatMap((fk) => [fk.table, fk.references])]);
+  const out = [`lock table ${tables.map(quoteQualified).join(', ')} in access exclusive mode`];
+  for (const c of rebuild.columns) {
+    const t = quoteQualified(c.table);
+    const names = rebuildNames(c);
+    out.push(`drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`, `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`);
+    out.push(`drop function if exists ${fnOf(c, names.fn)}()`);
+    if (rebuild.sync === 'one-way') out.push(`drop function if exists ${fnOf(c, names.check)}(${t})`);
+  }
+  for (const fk of rebuild.foreignKeys) out.push(`alter table ${quoteQualified(fk.table)} drop constraint ${quoteIdent(fk.name)}`);
+  for (const c of rebuild.columns) {
+    for (const index of c.indexes) {
+      if (index.constraint !== null) out.push(`alter table ${quoteQualified(c.table)} drop constraint ${quoteIdent(index.constraint.name)}`);
+    }
+  }
+  for (const c of rebuild.columns) out.push(...columnSwap(rebuild, c));
+  for (const fk of rebuild.foreignKeys) out.push(`alter table ${quoteQualified(fk.table)} rename constraint ${quoteIdent(fk.newName)} to ${quoteIdent(fk.name)}`);
+  return out;
+}
+
+function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
+  const t = quoteQualified(c.table);
+  const shadow = quoteIdent(c.shadow);
+  const out: string[] = [];
+  if (c.notNull) out.push(`alter table ${t} alter column ${shadow} set not null`, `alter table ${t} drop constraint ${quoteIdent(rebuildNames(c).notNull)}`);
+  if (c.ownedSequence !== null) {
+    const seq = quoteQualified(c.ownedSequence.name);
+    out.push(`alter sequence ${seq} owned by ${t}.${shadow}`);
+    if (c.ownedSequence.grow !== null) out.push(`alter sequence ${seq} as ${c.ownedSequence.grow}`);
+  }
+  if (c.default !== null) out.push(`alter table ${t} alter column ${shadow} set default ${c.default}`);
+  const identitySequence = c.identity === null ? null : { schema: c.identity.sequence.name.schema, name: shadowName(c.identity.sequence.name.name) };
+  if (c.identity !== null && identitySequence !== null) {
+    // The identity is re-created on the shadow, continuing from the old sequence's next value (read
+    // under the lock, so no insert can take a value in between).
+    const old = quoteQualified(c.identity.sequence.name);
+    const increment = c.identity.sequence.increment;
+    const ddl = `alter table ${t} alter column ${shadow} add generated ${c.identity.kind} as identity (sequence name ${quoteQualified(identitySequence)} increment by ${increment} start with `;
+    const body = `\ndeclare next bigint;\nbegin\n  select case when is_called then last_value + ${increment} else last_value end into next from ${old};\n  execute ${dollarQuote(ddl)} || next || ')';\nend\n`;
+    out.push(`do ${dollarQuote(body)}`);
+  }
+  out.push(`alter table ${t} drop column ${quoteIdent(c.column)}`);
+  if (rebuild.renameShadow) out.push(`alter table ${t} rename column ${shadow} to ${quoteIdent(c.column)}`);
+  if (c.identity !== null && identitySequence !== null) {
+    out.push(`alter sequence ${quoteQualified(identitySequence)} rename to ${quoteIdent(c.identity.sequence.name.name)}`);
+  }
+  for (const index of c.indexes) {
+    const constraint = index.constraint;
+    if (constraint === null) {
+      out.push(`alter index ${quoteQualified({ schema: c.table.schema, name: index.newName })} rename to ${quoteIdent(index.name)}`);
+      continue;
+    }
+    const deferral = constraint.deferrable ? ` deferrable initially ${constraint.deferred ? 'deferred' : 'immediate'}` : '';
+    out.push(
+      `alter table ${t} add constraint ${quoteIdent(constraint.name)} ${constraint.type === 'p' ? 'primary key' : 'unique'} using index ${quoteIdent(index.newName)}${deferral}`,
+    );
+    if (constraint.name !== index.name) out.push(`alter index ${quoteQualified({ schema: c.table.schema, name: constraint.name })} rename to ${quoteIdent(index.name)}`);
+  }
+  for (const check of c.checks) out.push(`alter table ${t} rename constraint ${quoteIdent(check.newName)} to ${quoteIdent(check.name)}`);
+  return out;
+}
+
+function uniqueTables(tables: readonly QualifiedName[]): QualifiedName[] {
+  const seen = new Map<string, QualifiedName>();
+  for (const table of tables) seen.set(quoteQualified(table), table);
+  return [...seen.values()].sort((a, b) => quoteQualified(a).localeCompare(quoteQualified(b)));
+}
+
+/** Pure planning: the exact SQL of every phase. */
+export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
+  const tasks = rebuild.columns.map((c) => backfillTasks(rebuild, c));
+  const validations: PlannedStep[] = [];
+  for (const c of rebuild.columns) {
+    const t = quoteQualified(c.table);
+    for (const check of c.checks.filter((k) => k.validated)) {
+      validations.push({
+        description: `validate check ${check.newName} on ${c.table.name}`,
+        statements: [`alter table ${t} validate constraint ${quoteIdent(check.newName)}`],
+        locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
+      });
+    }
+    if (c.notNull) {
+      validations.push({
+        description: `validate check (${c.shadow} is not null) on ${c.table.name}`,
+        statements: [`alter table ${t} validate constraint ${quoteIdent(rebuildNames(c).notNull)}`],
+        locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
+      });
+    }
+  }
+  const foreignKeys = rebuild.foreignKeys;
+  const contract: PlannedStep[] = [
+    ...(foreignKeys.length === 0
+      ? []
+      : [
+          {
+            description: `add foreign keys ${foreignKeys.map((fk) => fk.newName).join(', ')} on the new columns, not valid`,
+            statements: foreignKeys.flatMap((fk) => [`alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`, foreignKeySql(fk)]),
+            locks: 'SHARE ROW EXCLUSIVE on the referencing and referenced tables, for milliseconds (no scan): writes wait, reads continue',
+          },
+        ]),
+    ...foreignKeys
+      .filter((fk) => fk.validated)
+      .map((fk) => ({
+        description: `validate foreign key ${fk.newName} on ${fk.table.name}`,
+        statements: [`alter table ${quoteQualified(fk.table)} validate constraint ${quoteIdent(fk.newName)}`],
+        locks: `SHARE UPDATE EXCLUSIVE on ${fk.table.name} and ROW SHARE on ${fk.references.name} during the scan: reads and writes continue`,
+      })),
+    ...validations,
+    {
+      description: `swap in ${rebuild.columns.map((c) => `${c.table.name}.${c.shadow}`).join(', ')} and drop the sync triggers`,
+      statements: swapStatements(rebuild),
+      locks: `ACCESS EXCLUSIVE on ${uniqueTables(rebuild.columns.map((c) => c.table)).map((t) => t.name).join(', ')}${foreignKeys.length > 0 ? ' and the tables of their foreign keys' : ''}, brief: catalog only (NOT NULL is proven by the validated check, constraints attach to built indexes)`,
+    },
+  ];
+  const rollback: PlannedStep[] = [
+    {
+      description: `drop ${rebuild.columns.map((c) => `${c.table.name}.${c.shadow}`).join(', ')}, their triggers${foreignKeys.length > 0 ? ' and new foreign keys' : ''}`,
+      statements: [
+        ...foreignKeys.map((fk) => `alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`),
+        ...rebuild.columns.flatMap((c) => {
+          const t = quoteQualified(c.table);
+          const names = rebuildNames(c);
+          return [
+            `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
+            `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
+            `drop function if exists ${fnOf(c, names.fn)}()`,
+            ...(rebuild.sync === 'one-way' ? [`drop function if exists ${fnOf(c, names.check)}(${t})`] : []),
+            `alter table ${t} drop column if exists ${quoteIdent(c.shadow)}`,
+          ];
+        }),
+      ],
+      locks: 'ACCESS EXCLUSIVE on each table, brief: catalog only (the shadow indexes go with their column)',
+    },
+  ];
+  return {
+    expand: rebuild.columns.flatMap((c) => expandSteps(rebuild, c)),
+    backfill: [...tasks.map((t) => t.fill), ...tasks.map((t) => t.verify)],
+    contract,
+    rollback,
+  };
+}

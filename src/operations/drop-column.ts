@@ -1,0 +1,78 @@
+// drop-column: contract only. The application must stop reading and writing the column BEFORE the
+// contract runs (deploy the code that no longer uses it first): `online start` only checks and records
+// the migration, changing nothing, and `online complete` drops the column. Expand, backfill and
+// rollback are empty; a drop cannot be undone, so there is nothing to roll back to once it ran.
+//
+// The drop is one locked step: ALTER TABLE … DROP COLUMN takes ACCESS EXCLUSIVE on the table, but only
+// for a catalog change (no rewrite, no scan: the space is reclaimed as rows are rewritten later), run
+// under lock_timeout with retries so writers queue behind it for at most about that long.
+//
+// Pre-flight refuses (exit 2) while anything else depends on the column, naming each dependant:
+// views and materialized views, the primary key, unique and exclusion constraints, foreign keys (this
+// table's, and other tables' referencing the column), CHECKs over other columns too, policies,
+// triggers (UPDATE OF, WHEN), statistics, generated columns, functions… PostgreSQL would silently drop
+// some of these (a key, a constraint); a migration should not lose them unasked. `cascade: true` drops
+// them with the column (`drop column … cascade`), and start warns which ones. What is part of the
+// column only goes with it and is named in the plan: its default, NOT NULL, owned sequence, plain
+// indexes on it and CHECKs on it alone. Dependants created between start and complete make the
+// contract fail (without cascade) or are dropped too (with it).
+import { findColumn } from '../db/catalog.js';
+import { columnDependants, describeObjects, isInheritedColumn, requireNoDependants, type DropReach } from '../db/dependants.js';
+import { displayName, quoteIdent, quoteQualified } from '../db/quote.js';
+import { PreflightError } from '../errors/index.js';
+import { dropColumnSpec, type DropColumnSpec } from './column-specs.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan } from './plan.js';
+import { requireTable } from './preflight-checks.js';
+
+/**
+ * The one contract step of a drop, shared with drop-table: `statement` with CASCADE when asked, the
+ * parts that go with it named in the description, and with cascade the dependants named in the
+ * description and in a warning. `facts` is what pre-flight read; dependants only with cascade.
+ */
+export function planCascadingDrop(subject: string, statement: string, locks: string, cascade: boolean, facts: DropReach): OperationPlan {
+  const cascading = cascade && facts.dependants.length > 0;
+  const also = [...(cascading ? facts.dependants : []), ...facts.goesWith];
+  return {
+    expand: [],
+    backfill: [],
+    contract: [
+      {
+        description: `drop ${subject}${cascade ? ' cascade' : ''}${also.length === 0 ? '' : ` (also drops ${describeObjects(also)})`}`,
+        statements: [`${statement}${cascade ? ' cascade' : ''}`],
+        locks: `${locks}${cascading ? '; also ACCESS EXCLUSIVE on each dropped view and on the tables of dropped foreign keys (both ends)' : ''}`,
+      },
+    ],
+    rollback: [],
+    warnings: cascading ? [`dropping ${subject} with cascade also drops ${describeObjects(facts.dependants)}`] : [],
+  };
+}
+
+/** Pure planning: the exact SQL of every phase. */
+export function planDropColumn(spec: DropColumnSpec, facts: DropReach): OperationPlan {
+  const table = { schema: spec.schema, name: spec.table };
+  return planCascadingDrop(
+    `column ${spec.column} of ${displayName(table)}`,
+    `alter table ${quoteQualified(table)} drop column if exists ${quoteIdent(spec.column)}`,
+    `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only (no rewrite, no scan)`,
+    spec.cascade,
+    facts,
+  );
+}
+
+export const dropColumn = {
+  op: 'drop-column',
+  schema: dropColumnSpec,
+  defaultName: (spec) => `drop-column-${spec.table}-${spec.column}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    if (findColumn(table, spec.column) === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
+    if (await isInheritedColumn(sql, table, spec.column)) {
+      throw new PreflightError('INHERITED_COLUMN', `column ${spec.column} of ${displayName(table)} is inherited from a parent table; drop it from the parent`);
+    }
+    const reach = await columnDependants(sql, table, spec.column);
+    if (!spec.cascade) requireNoDependants(`column ${spec.column} of ${displayName(table)}`, reach.dependants);
+    return planDropColumn(spec, reach);
+  },
+} satisfies Operation<DropColumnSpec>;

@@ -1,0 +1,50 @@
+// drop-table: contract only. Nothing may use the table any more when the contract runs (retire the
+// feature and deploy first): `online start` only checks and records the migration, changing nothing,
+// and `online complete` drops the table. Expand, backfill and rollback are empty.
+//
+// The drop is one locked step under lock_timeout with retries: DROP TABLE takes ACCESS EXCLUSIVE on
+// the table (and on the tables its foreign keys reference, whose triggers go, and on the parent of a
+// partition), for a catalog change only: the files are unlinked at commit, nothing is scanned.
+//
+// Pre-flight refuses (exit 2) while other objects depend on the table, naming each: views, foreign
+// keys from other tables, inheritance children, functions and other tables' columns using its row
+// type… `cascade: true` drops them with it (`drop table … cascade`), and start warns which ones. Its
+// own indexes, constraints, triggers, policies, owned sequences and partitions go with it and are
+// named in the plan. A table of online's own state schema (recognized by its ledger tables, since
+// pre-flight is not told the schema's name) is always refused.
+import { holdsOnlineLedger, requireNoDependants, tableDependants, type DropReach } from '../db/dependants.js';
+import { displayName, quoteQualified } from '../db/quote.js';
+import { PreflightError } from '../errors/index.js';
+import { dropTableSpec, type DropTableSpec } from './table-specs.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan } from './plan.js';
+import { planCascadingDrop } from './drop-column.js';
+import { requireTable } from './preflight-checks.js';
+
+/** Pure planning: the exact SQL of every phase. */
+export function planDropTable(spec: DropTableSpec, facts: DropReach): OperationPlan {
+  const table = { schema: spec.schema, name: spec.table };
+  return planCascadingDrop(
+    `table ${displayName(table)}`,
+    `drop table if exists ${quoteQualified(table)}`,
+    `ACCESS EXCLUSIVE on ${spec.table} (and on the tables its foreign keys reference, and on its parent if it is a partition), brief: catalog only`,
+    spec.cascade,
+    facts,
+  );
+}
+
+export const dropTable = {
+  op: 'drop-table',
+  schema: dropTableSpec,
+  defaultName: (spec) => `drop-table-${spec.table}`,
+  tables: (spec) => [{ schema: spec.schema, name: spec.table }],
+  async prepare({ sql }, spec) {
+    const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
+    if (await holdsOnlineLedger(sql, table.schema)) {
+      throw new PreflightError('STATE_TABLE', `${displayName(table)} belongs to online's state schema (the migration ledger); a migration cannot drop it`);
+    }
+    const reach = await tableDependants(sql, table);
+    if (!spec.cascade) requireNoDependants(`table ${displayName(table)}`, reach.dependants);
+    return planDropTable(spec, reach);
+  },
+} satisfies Operation<DropTableSpec>;

@@ -1,0 +1,150 @@
+// sql: raw SQL, placed explicitly in a phase, for what no operation covers (a comment, a lookup row,
+// a grant, a small table of reference data…).
+//
+// `phase: expand` runs the statements at `start`, `phase: contract` at `complete`; either way as ONE
+// locked step: every statement, in order, in one transaction under lock_timeout with retries, the
+// step's record committed with them. So the SQL never leaves traffic queued behind a long transaction
+// for longer than lock_timeout, and it is all or nothing. An expand-phase `sql` may carry `rollback`
+// SQL, run as one locked step by `online rollback` (the spec refuses it on contract, which cannot be
+// rolled back). Rollback steps also run after an expand that failed or never reached this step, so
+// rollback SQL must succeed whether or not the expand SQL ran: write it with IF EXISTS.
+//
+// online cannot know what arbitrary SQL locks or how long it runs: every plan says so in a warning
+// (a statement that scans or rewrites a large table holds its lock for the whole scan), and says that
+// an expand without rollback SQL cannot be undone.
+//
+// Pre-flight, per statement (changing nothing):
+//   - exactly one statement: no `;` outside quotes, dollar quotes and identifiers (the lexical guard of
+//     expression-guard.ts; one trailing `;` is dropped), and no comments, which the guard refuses;
+//   - nothing that cannot run inside a transaction block (CREATE/DROP INDEX CONCURRENTLY: use
+//     create-index/drop-index; REINDEX CONCURRENTLY, VACUUM, CREATE DATABASE, ALTER SYSTEM…), no
+//     transaction control (BEGIN, COMMIT, SAVEPOINT, SET TRANSACTION…: the step is the transaction),
+//     no session-level SET/RESET (it would outlive the step on a pooled connection) and no
+//     lock_timeout of its own (--lock-timeout is the one that keeps traffic moving);
+//   - PostgreSQL parses it, and only parses it: the extended protocol's Parse/Describe in a read-only
+//     transaction that is rolled back, never waiting for a lock. Only a syntax error refuses: a missing
+//     table or column may be created by an earlier statement, or by this migration's expand before a
+//     contract statement.
+// Decision: pre-flight never EXECUTES user SQL, not even in a rolled-back transaction. A data-changing
+// statement would run in full first (scanning, rewriting, locking rows and tables, firing triggers,
+// advancing sequences, which no rollback undoes), so a "check" could cost as much as the migration
+// and block the same traffic. Parsing gives the syntax check without any of that.
+import { errorMessage, sqlState, type Sql } from '../db/connect.js';
+import { assertSelfContained, UnsafeExpressionError } from '../db/expression-guard.js';
+import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
+import { PreflightError } from '../errors/index.js';
+import { sqlSpec, type SqlSpec } from './data-specs.js';
+import type { Operation } from './operation.js';
+import type { OperationPlan, PlannedStep } from './plan.js';
+
+/** The statements as a list, trimmed, each without one trailing `;`. */
+export function statementsOf(sql: string | readonly string[]): string[] {
+  return (typeof sql === 'string' ? [sql] : sql).map((s) => s.trim().replace(/\s*;$/, ''));
+}
+
+interface Refusal {
+  readonly pattern: RegExp;
+  readonly reason: string;
+}
+
+const outsideTransaction = 'cannot run inside a transaction block, and every sql step is one transaction';
+const refusals: readonly Refusal[] = [
+  { pattern: /^create\s+(unique\s+)?index\s+concurrently\b/, reason: `CREATE INDEX CONCURRENTLY ${outsideTransaction}: use the create-index operation (it builds concurrently and survives interruptions)` },
+  { pattern: /^drop\s+index\s+concurrently\b/, reason: `DROP INDEX CONCURRENTLY ${outsideTransaction}: use the drop-index operation` },
+  { pattern: /^reindex\b.*\bconcurrently\b|^reindex\s+(\(.*\)\s*)?(schema|database|system)\b/s, reason: `this REINDEX ${outsideTransaction}: run it outside online, or rebuild the index with create-index and drop-index` },
+  { pattern: /^alter\s+table\b.*\bdetach\s+partition\b.*\bconcurrently\b/s, reason: `DETACH PARTITION CONCURRENTLY ${outsideTransaction}` },
+  { pattern: /^vacuum\b|^cluster\s*(verbose\s*)?$/, reason: `VACUUM (and CLUSTER of every table) ${outsideTransaction}: run it outside online` },
+  { pattern: /^(create|drop)\s+(database|tablespace|subscription)\b|^alter\s+system\b|^alter\s+database\b.*\bset\s+tablespace\b/s, reason: `this statement ${outsideTransaction}` },
+  { pattern: /^discard\b/, reason: 'DISCARD would reset the session online runs the step in' },
+  {
+    pattern: /^(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|set\s+transaction|set\s+session\s+characteristics)\b/,
+    reason: 'transaction control is not allowed: the statements already run in one transaction that online begins and commits',
+  },
+  { pattern: /^set\s+local\s+lock_timeout\b/, reason: 'lock_timeout is set by online (--lock-timeout): it is what keeps traffic from queueing behind the step' },
+  { pattern: /^(set\s+(?!local\b|constraints\b)|reset\b)/, reason: 'a session-level SET or RESET would outlive the step on a pooled connection: use SET LOCAL' },
+];
+
+/** Why the statement cannot be a step, or undefined. Keywords only: literals cannot start a statement. */
+export function refusalOf(statement: string): string | undefined {
+  const text = statement.toLowerCase();
+  return refusals.find((r) => r.pattern.test(text))?.reason;
+}
+
+function step(description: string, statements: readonly string[]): PlannedStep {
+  return {
+    description,
+    statements,
+    locks: 'whatever the statements take, held until the step commits; each wait for a lock is bounded by lock_timeout and retried',
+  };
+}
+
+/** `run sql: comment on table "tickets" is '…' (+2 more)`. */
+function describeStatements(what: string, statements: readonly string[]): string {
+  const first = (statements[0] ?? '').replace(/\s+/g, ' ');
+  const shown = first.length > 60 ? `${first.slice(0, 57)}…` : first;
+  return `${what}: ${shown}${statements.length > 1 ? ` (+${statements.length - 1} more)` : ''}`;
+}
+
+/** Pure planning: one locked step in the chosen phase, the rollback step, and the warnings. */
+export function planRawSql(spec: SqlSpec): OperationPlan {
+  const statements = statementsOf(spec.sql);
+  const run = step(describeStatements(`run sql (${spec.phase})`, statements), statements);
+  const rollback = spec.rollback === undefined ? [] : [step(describeStatements('run the rollback sql', statementsOf(spec.rollback)), statementsOf(spec.rollback))];
+  const warnings = [
+    `raw SQL (${spec.phase}): online cannot check what it locks or how long it runs. It runs in one transaction under lock_timeout with retries, ` +
+      'so it never leaves traffic queued behind a long transaction; but every lock it takes is held until it commits, so a statement that scans ' +
+      'or rewrites a large table blocks that table for the whole scan. Prefer an operation (create-index, add-check, add-column…) where one fits',
+    ...(spec.phase === 'expand' && spec.rollback === undefined ? ['raw SQL (expand) has no rollback SQL: `online rollback` cannot undo it; add `rollback:` to make it undoable'] : []),
+    ...(statements.some((s) => /^create\s+(unique\s+)?index\s+(?!concurrently\b)/i.test(s))
+      ? ['raw SQL: CREATE INDEX without CONCURRENTLY blocks every write to its table for the whole build; the create-index operation builds it concurrently']
+      : []),
+  ];
+  return {
+    expand: spec.phase === 'expand' ? [run] : [],
+    backfill: [],
+    contract: spec.phase === 'contract' ? [run] : [],
+    rollback,
+    warnings,
+  };
+}
+
+const syntaxError = '42601';
+/** Syntax is checked before any lock is taken, so waiting for one (during analysis) would teach nothing. */
+const parseLockTimeoutMs = 10;
+
+/** One statement that may be a step: lexically single, allowed in a transaction, and syntactically valid. */
+async function checkStatement(sql: Sql, field: string, statement: string): Promise<void> {
+  try {
+    assertSelfContained(statement);
+  } catch (error) {
+    if (!(error instanceof UnsafeExpressionError)) throw error;
+    const reason = error.message.includes('";"')
+      ? 'it holds more than one statement; give each statement its own list entry'
+      : error.message.startsWith('comments') ? 'comments are not allowed (write them in the spec file, outside the SQL)' : error.message;
+    throw new PreflightError('INVALID_SQL', `${field} must be exactly one statement: ${reason}\n  sql: ${statement}`);
+  }
+  const refusal = refusalOf(statement);
+  if (refusal !== undefined) throw new PreflightError('SQL_NOT_ALLOWED', `${field}: ${refusal}\n  sql: ${statement}`);
+  // Analysis of a query locks the tables it names (after the syntax check): never wait for them.
+  const parsed = await inRolledBackTransaction(sql, async (tx) => {
+    await tx.unsafe('set transaction read only');
+    await tx.unsafe(`set local lock_timeout = ${parseLockTimeoutMs}`);
+    return tx.unsafe(statement, [], { prepare: false }).describe();
+  }).catch((error: unknown) => error);
+  if (sqlState(parsed) === syntaxError) throw new PreflightError('INVALID_SQL', `${field} does not parse: ${errorMessage(parsed)}\n  sql: ${statement}`);
+}
+
+export const rawSql = {
+  op: 'sql',
+  schema: sqlSpec,
+  defaultName: (spec) => `sql-${spec.phase}`,
+  tables: (spec) => spec.tables.map((t) => ({ schema: t.schema, name: t.table })),
+  async prepare({ sql }, spec) {
+    const fields = [
+      ...statementsOf(spec.sql).map((s, i) => ({ field: typeof spec.sql === 'string' ? 'sql' : `sql[${i}]`, s })),
+      ...(spec.rollback === undefined ? [] : statementsOf(spec.rollback).map((s, i) => ({ field: typeof spec.rollback === 'string' ? 'rollback' : `rollback[${i}]`, s }))),
+    ];
+    for (const { field, s } of fields) await checkStatement(sql, field, s);
+    return planRawSql(spec);
+  },
+} satisfies Operation<SqlSpec>;

@@ -1,0 +1,199 @@
+// The status remap as a data migration, killed with SIGKILL mid-run and resumed, under an application
+// that already writes the new statuses. A non-idempotent second assignment (remap_count + 1) proves
+// that every row was mapped exactly once across the kill. Then the example spec on examples/tickets.sql.
+import { readFile } from 'node:fs/promises';
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { completeMigration, loadSpecFile, migrationStatus, planMigration, startMigration, type MigrationReport } from '../../src/index.js';
+import { runCli } from '../support/run-cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTickets, ticketStatuses } from '../support/tickets-fixture.js';
+import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+
+const newStatuses = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'] as const;
+const remap = `CASE status ${ticketStatuses.map((s, i) => `WHEN '${s}' THEN '${newStatuses[i]}'`).join(' ')} END`;
+const oldStatus = `status IN (${ticketStatuses.map((s) => `'${s}'`).join(', ')})`;
+const seeded = 30_000;
+
+interface AppTraffic {
+  readonly operations: number;
+  readonly errors: readonly string[];
+  /** Tickets whose status the application changed (always from one new status to another). */
+  readonly restatused: ReadonlySet<number>;
+}
+
+/**
+ * The deployed application: inserts tickets with new statuses, moves tickets that already show a new
+ * status on to another one, and toggles `escalated` on any ticket (so its row locks meet the batches).
+ * It never writes an old status and never touches remap_count.
+ */
+function startApplication(url: string, table: string): { stop(): Promise<AppTraffic> } {
+  const sql = postgres(url, { max: 2, onnotice: () => undefined });
+  const errors: string[] = [];
+  const restatused = new Set<number>();
+  let operations = 0;
+  let running = true;
+  const randomId = (): postgres.PendingQuery<postgres.Row[]> => sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
+  const loop = async (n: number): Promise<void> => {
+    for (let i = 0; running; i++) {
+      const status = newStatuses[(i + n) % newStatuses.length] ?? 'OPEN';
+      try {
+        if (i % 3 === 0) {
+          await sql`insert into ${sql(table)} (title, status, escalated) values (${`app ${n} ticket ${i}`}, ${status}, ${i % 2 === 0})`;
+        } else if (i % 3 === 1) {
+          const rows = await sql<{ id: string }[]>`
+            update ${sql(table)} set status = ${status}, updated_at = now()
+            where id = ${randomId()} and status = any(${newStatuses as unknown as string[]}) returning id`;
+          for (const row of rows) restatused.add(Number(row.id));
+        } else {
+          await sql`update ${sql(table)} set escalated = not escalated, updated_at = now() where id = ${randomId()}`;
+        }
+        operations++;
+      } catch (error) {
+        errors.push(error instanceof Error ? error.message : String(error));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  };
+  const loops = [loop(0), loop(1)];
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      await sql.end({ timeout: 5 });
+      return { operations, errors, restatused };
+    },
+  };
+}
+
+/** Seeded ticket g holds ticketStatuses[g % 5] (tickets-fixture and examples/tickets.sql alike). */
+async function wrongSeededRows(sql: postgres.Sql, table: string, rows: number, restatused: ReadonlySet<number>): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from ${sql(table)}
+    where id <= ${rows} and not (id = any(${[...restatused]}::bigint[]))
+      and status is distinct from (${newStatuses as unknown as string[]}::text[])[1 + id % 5]`;
+  return row?.n ?? -1;
+}
+
+const batches = (events: Event[]): Event[] => events.filter((e) => e.type === 'batch');
+
+describe('status remap: kill -9 mid-run, then resume', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('status_remap_kill');
+  });
+  afterEach(() => {
+    killWatchedRuns();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it.each([
+    ['one range', 'tickets_serial', 1],
+    ['--concurrency 2', 'tickets_parallel', 2],
+  ])('%s: every row mapped exactly once, counted once', async (_label, table, concurrency) => {
+    await createTickets(db.sql, seeded, table);
+    await db.sql.unsafe(`alter table "${table}" add column remap_count integer not null default 0`);
+    const name = `remap-${table}`;
+    const verify = `select id, status from ${table} where status not in (${newStatuses.map((s) => `'${s}'`).join(', ')})`;
+    const app = startApplication(db.url, table);
+    let traffic: AppTraffic | undefined;
+    try {
+      const run = watchCli(
+        ['start', 'backfill', '--table', table, '--migration-name', name, '--set', `status=${remap}`, '--set', 'remap_count=remap_count + 1',
+          '--where', oldStatus, '--verify', verify, '--concurrency', String(concurrency),
+          '--batch-size', '500', '--min-batch-size', '500', '--max-batch-size', '500', '--pause-ms', '20', '--json'],
+        db.url,
+      );
+      // Kill once every range has committed (and reported) a few batches.
+      await run.until((events) => {
+        const perRange = new Map<number, number>();
+        for (const e of batches(events)) perRange.set(Number(e.range), (perRange.get(Number(e.range)) ?? 0) + 1);
+        return perRange.size === concurrency && [...perRange.values()].every((n) => n >= 4);
+      }, 30_000);
+      run.child.kill('SIGKILL');
+      await run.exited;
+      expect(run.child.signalCode).toBe('SIGKILL');
+
+      const [report] = await migrationStatus({ databaseUrl: db.url, migration: name });
+      expect(report).toMatchObject({ state: 'interrupted', phase: 'backfill' });
+      const doneAtKill = (report as MigrationReport).backfill.reduce((n, r) => n + r.rowsDone, 0);
+      expect(doneAtKill).toBeGreaterThanOrEqual(4 * 500 * concurrency);
+      expect(doneAtKill).toBeLessThan(seeded);
+      // What the killed run committed is exactly what the cursors say it did.
+      const [mapped] = await db.sql<{ n: number }[]>`select coalesce(sum(remap_count), 0)::int as n from ${db.sql(table)}`;
+      expect(mapped?.n).toBe(doneAtKill);
+
+      const resumed = await runCli(['resume', name, '--batch-size', '2000', '--max-batch-size', '2000'], db.url);
+      expect(resumed.stderr).toBe('');
+      expect(resumed.code).toBe(0);
+      const completed = await runCli(['complete', name], db.url);
+      expect(completed.stderr).toBe('');
+      expect(completed.code).toBe(0);
+    } finally {
+      traffic = await app.stop();
+    }
+    console.log(`remap kill (${concurrency} range(s)): ${traffic.operations} application writes, ${traffic.restatused.size} tickets moved between new statuses`);
+    expect(traffic.errors).toEqual([]);
+    expect(traffic.operations).toBeGreaterThan(50);
+    expect(traffic.restatused.size).toBeGreaterThan(0);
+
+    const [counts] = await db.sql<{ seededOnce: number; seededOther: number; appRows: number; appMapped: number; total: number; old: number }[]>`
+      select count(*) filter (where id <= ${seeded} and remap_count = 1)::int as "seededOnce",
+             count(*) filter (where id <= ${seeded} and remap_count <> 1)::int as "seededOther",
+             count(*) filter (where id > ${seeded})::int as "appRows",
+             count(*) filter (where id > ${seeded} and remap_count <> 0)::int as "appMapped",
+             coalesce(sum(remap_count), 0)::int as total,
+             count(*) filter (where ${db.sql.unsafe(oldStatus)})::int as old
+      from ${db.sql(table)}`;
+    expect(counts).toMatchObject({ seededOnce: seeded, seededOther: 0, appMapped: 0, total: seeded, old: 0 });
+    expect(counts?.appRows).toBeGreaterThan(0);
+    expect(await wrongSeededRows(db.sql, table, seeded, traffic.restatused)).toBe(0);
+    const [cursors] = await db.sql<{ rowsDone: number; ranges: number; done: boolean }[]>`
+      select sum(rows_done)::int as "rowsDone", count(*)::int as ranges, bool_and(done) as done
+      from online_migrate.backfill_cursors where migration = ${name}`;
+    expect(cursors).toEqual({ rowsDone: seeded, ranges: concurrency, done: true });
+  });
+});
+
+describe('examples/backfill-status-remap.yaml on examples/tickets.sql', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('status_remap_example');
+    await db.sql.unsafe(await readFile(new URL('../../examples/tickets.sql', import.meta.url), 'utf8')).simple();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('maps every seeded ticket under the application, and verify passes', async () => {
+    const [{ rows } = { rows: 0 }] = await db.sql<{ rows: number }[]>`select count(*)::int as rows from tickets`;
+    expect(rows).toBe(100_000);
+    const spec = await loadSpecFile(new URL('../../examples/backfill-status-remap.yaml', import.meta.url).pathname);
+    expect(spec.name).toBe('0011-ticket-status-remap');
+    const plan = await planMigration({ databaseUrl: db.url, spec });
+    expect(plan.backfill[0]?.needsWork).toMatch(/^\(status IN \('open', 'in_progress', 'pending', 'resolved', 'closed'\)\) and case when .* then "status" is distinct from \(CASE status .* END\)::text else false end$/);
+    expect(plan.contract.map((s) => s.description)).toEqual(['verify: the verify query returns no rows']);
+
+    // The deploy that comes first: the new application, and the column's default with it.
+    await db.sql`alter table tickets alter column status set default 'OPEN'`;
+    const app = startApplication(db.url, 'tickets');
+    let traffic: AppTraffic | undefined;
+    try {
+      expect(await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 2000 } })).toMatchObject({ status: 'awaiting_contract' });
+      expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
+    } finally {
+      traffic = await app.stop();
+    }
+    expect(traffic.errors).toEqual([]);
+    expect(traffic.operations).toBeGreaterThan(20);
+
+    const [left] = await db.sql<{ old: number }[]>`select count(*) filter (where status <> all(${newStatuses as unknown as string[]}))::int as old from tickets`;
+    expect(left?.old).toBe(0);
+    expect(await wrongSeededRows(db.sql, 'tickets', 100_000, traffic.restatused)).toBe(0);
+    // Every seeded ticket was rewritten once by the batches; the application's writes never needed work.
+    const [cursor] = await db.sql<{ rowsDone: number }[]>`select sum(rows_done)::int as "rowsDone" from online_migrate.backfill_cursors`;
+    expect(cursor?.rowsDone).toBe(100_000);
+  });
+});
