@@ -1,7 +1,9 @@
 // Everything attached to one column that a rebuild (change-type, rename-column) must carry to a copy of
 // it: its default and sequence, the indexes and CHECKs that use it, the foreign keys on either side,
 // and whatever else depends on it (views, policies, …), which a rebuild cannot carry and so refuses.
+import type { TableInfo } from './catalog.js';
 import type { Sql } from './connect.js';
+import { columnDependants } from './dependants.js';
 import type { QualifiedName } from './quote.js';
 
 export interface ColumnSequence {
@@ -68,7 +70,11 @@ interface ColumnRow {
   sequence: string | null;
 }
 
-export async function readColumnShape(sql: Sql, tableOid: number, column: string): Promise<ColumnShape | undefined> {
+/** Dependants a rebuild carries to the copy (exclusion constraints are refused separately). */
+const carriedKinds: ReadonlySet<string> = new Set(['primary key', 'unique constraint', 'exclusion constraint', 'foreign key', 'check constraint', 'index']);
+
+export async function readColumnShape(sql: Sql, table: TableInfo, column: string): Promise<ColumnShape | undefined> {
+  const tableOid = table.oid;
   const [col] = await sql<ColumnRow[]>`
     select a.attnum::int as attnum, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as "notNull",
            a.attidentity::text as identity, a.attgenerated::text as generated,
@@ -116,18 +122,11 @@ export async function readColumnShape(sql: Sql, tableOid: number, column: string
                             or (c.confrelid = ${tableOid} and ${col.attnum}::int2 = any(c.confkey)))
     order by c.conname`;
 
-  // Whatever else depends on the column: indexes, constraints, the default and owned sequences are
-  // carried over above; views, policies, triggers, statistics and generated columns are not.
-  const others = await sql<{ description: string }[]>`
-    select distinct coalesce(
-             (select 'view ' || r.ev_class::regclass::text from pg_rewrite r where d.classid = 'pg_rewrite'::regclass and r.oid = d.objid),
-             pg_describe_object(d.classid, d.objid, d.objsubid)) as description
-    from pg_depend d
-    where d.refclassid = 'pg_class'::regclass and d.refobjid = ${tableOid} and d.refobjsubid = ${col.attnum}
-      and d.classid not in ('pg_constraint'::regclass, 'pg_attrdef'::regclass)
-      and not (d.classid = 'pg_class'::regclass and exists (select 1 from pg_index i where i.indexrelid = d.objid))
-      and not (d.classid = 'pg_class'::regclass and exists (select 1 from pg_class s where s.oid = d.objid and s.relkind = 'S'))
-    order by 1`;
+  // Whatever else depends on the column, as a drop of it would see it: keys, foreign keys, CHECKs and
+  // plain indexes are carried to the copy above; views, policies, triggers, statistics, generated
+  // columns and functions are not.
+  const reach = await columnDependants(sql, table, column);
+  const others = reach.dependants.filter((d) => !carriedKinds.has(d.kind));
 
   return {
     attnum: col.attnum,

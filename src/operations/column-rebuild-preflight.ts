@@ -36,7 +36,7 @@ const sameTable = (a: QualifiedName, b: QualifiedName): boolean => a.schema === 
 /** Reads a target column's shape, refusing a column that is missing, generated or has dependants a rebuild cannot carry. */
 export async function readTarget(sql: Sql, target: RebuildTarget): Promise<ReadTarget> {
   const where = `${target.column} of ${displayName(target.table)}`;
-  const shape = await readColumnShape(sql, target.table.oid, target.column);
+  const shape = await readColumnShape(sql, target.table, target.column);
   if (shape === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${target.column} does not exist on ${displayName(target.table)}`);
   if (shape.generated !== '') throw new PreflightError('GENERATED_COLUMN', `column ${where} is a generated column; it cannot be rebuilt online`);
   if (target.table.partitioned) throw new PreflightError('UNSUPPORTED', `${displayName(target.table)} is partitioned: indexes cannot be built concurrently on it`);

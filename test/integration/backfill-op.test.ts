@@ -3,7 +3,6 @@
 // The writers of test/support set resolved_at together with status = 'resolved', so the data fix used
 // here (closed tickets missing resolved_at) is one they already write correctly, as a deployed
 // application must.
-import { readFile } from 'node:fs/promises';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,7 +20,7 @@ import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters, type WriterReport } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createTickets } from '../support/tickets-fixture.js';
+import { createTickets, examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
 
 const options = { lockTimeoutMs: 1_000, batchSize: 500, minBatchSize: 500, maxBatchSize: 500, pauseMs: 5 };
 
@@ -158,15 +157,14 @@ describe('examples/backfill-resolution-time.yaml after examples/add-resolution-t
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('backfill_resolution_time');
-    await db.sql.unsafe(await readFile(new URL('../../examples/tickets.sql', import.meta.url), 'utf8')).simple();
+    await loadExampleTickets(db.sql);
   });
   afterAll(async () => {
     await db.drop();
   });
 
   it('rewrites only the missing and stale values, under writers', async () => {
-    const example = (file: string): string => new URL(`../../examples/${file}`, import.meta.url).pathname;
-    const addColumn = await loadSpecFile(example('add-resolution-time.yaml'));
+    const addColumn = await loadSpecFile(examplePath('add-resolution-time.yaml'));
     await startMigration({ databaseUrl: db.url, spec: addColumn, options: { batchSize: 5_000, complete: true } });
     const expression = 'extract(epoch from (resolved_at - created_at))::integer';
 
@@ -182,7 +180,7 @@ describe('examples/backfill-resolution-time.yaml after examples/add-resolution-t
       begin new.resolution_time_seconds := extract(epoch from (new.resolved_at - new.created_at))::integer; return new; end $$`);
     await db.sql`create trigger app_resolution_time before insert or update on tickets for each row execute function app_resolution_time()`;
 
-    const spec = await loadSpecFile(example('backfill-resolution-time.yaml'));
+    const spec = await loadSpecFile(examplePath('backfill-resolution-time.yaml'));
     expect(spec.name).toBe('0012-resolution-time-refresh');
     const plan = await planMigration({ databaseUrl: db.url, spec });
     expect(plan.backfill[0]?.needsWork).toBe(

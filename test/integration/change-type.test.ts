@@ -1,66 +1,39 @@
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, DataViolationError, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
+import { startWriterLoops, type ConcurrentWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const lockTimeoutMs = 500;
 
-/** Application traffic on users and orders: inserts, updates and deletes, every error and the worst wait recorded. */
-function startShopTraffic(url: string, seededUsers: number): { stop(): Promise<{ operations: number; errors: string[]; maxLatencyMs: number }> } {
-  const sql = postgres(url, { max: 4, onnotice: () => undefined });
-  let running = true;
-  let operations = 0;
-  let maxLatencyMs = 0;
-  const errors: string[] = [];
-  const loop = async (n: number): Promise<void> => {
-    // Each writer deletes only users it created itself, so no writer inserts an order for a user
-    // another writer just deleted (a race of the application's own, not of the migration).
-    const mine: number[] = [];
-    for (let i = 0; running; i++) {
-      const started = performance.now();
-      const user = 1 + Math.floor(Math.random() * seededUsers);
-      try {
-        switch (i % 5) {
-          case 0: {
-            const [created] = await sql<{ id: number }[]>`insert into users (email) values (${`w${n}-${i}-${Math.random()}@example.com`}) returning id`;
-            await sql`insert into orders (user_id, amount) values (${created?.id ?? user}, ${i})`;
-            if (created !== undefined) mine.push(created.id);
-            break;
-          }
-          case 1:
-            await sql`insert into orders (user_id, amount, note) values (${user}, ${i}, 'writer')`;
-            break;
-          case 2:
-            await sql`update orders set amount = amount + 1 where id = (select max(id) - ${i % 50} from orders)`;
-            break;
-          case 3:
-            await sql`update users set email = email where id = ${user}`;
-            break;
-          default: {
-            // Only rows the writers created go away, so the seeded rows can be compared at the end.
-            const own = mine.shift();
-            if (own !== undefined) await sql`delete from users where id = ${own}`;
-          }
-        }
-        operations++;
-      } catch (error) {
-        errors.push(error instanceof Error ? error.message : String(error));
+/** Application traffic on users and orders: inserts, updates and deletes. */
+function startShopTraffic(url: string, seededUsers: number): ConcurrentWriters {
+  // Each writer deletes only users it created itself, so no writer inserts an order for a user
+  // another writer just deleted (a race of the application's own, not of the migration).
+  const mine: number[][] = [[], [], [], []];
+  return startWriterLoops(url, 4, async (sql, n, i) => {
+    const user = 1 + Math.floor(Math.random() * seededUsers);
+    switch (i % 5) {
+      case 0: {
+        const [created] = await sql<{ id: number }[]>`insert into users (email) values (${`w${n}-${i}-${Math.random()}@example.com`}) returning id`;
+        await sql`insert into orders (user_id, amount) values (${created?.id ?? user}, ${i})`;
+        if (created !== undefined) mine[n]?.push(created.id);
+        return;
       }
-      maxLatencyMs = Math.max(maxLatencyMs, performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      case 1:
+        return sql`insert into orders (user_id, amount, note) values (${user}, ${i}, 'writer')`;
+      case 2:
+        return sql`update orders set amount = amount + 1 where id = (select max(id) - ${i % 50} from orders)`;
+      case 3:
+        return sql`update users set email = email where id = ${user}`;
+      default: {
+        // Only rows the writers created go away, so the seeded rows can be compared at the end.
+        const own = mine[n]?.shift();
+        if (own !== undefined) await sql`delete from users where id = ${own}`;
+      }
     }
-  };
-  const loops = Array.from({ length: 4 }, (_, n) => loop(n));
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      await sql.end({ timeout: 5 });
-      return { operations, errors, maxLatencyMs };
-    },
-  };
+  });
 }
 
 describe('change-type', () => {
@@ -187,23 +160,12 @@ describe('change-type', () => {
     expect(partial?.filled).toBeGreaterThanOrEqual(3_000);
     expect(partial?.filled).toBeLessThan(30_000);
 
-    const writers = postgres(db.url, { max: 2, onnotice: () => undefined });
-    let running = true;
-    const errors: string[] = [];
-    const write = async (n: number): Promise<void> => {
-      for (let i = 0; running; i++) {
-        await (i % 2 === 0
-          ? writers`insert into readings values (${100_000 + n * 100_000 + i}, ${i})`
-          : writers`update readings set value = value + 1 where id = ${1 + ((i * 7919) % 30_000)}`
-        ).catch((error: unknown) => errors.push(String(error)));
-      }
-    };
-    const loops = [write(0), write(1)];
+    const writers = startWriterLoops(db.url, 2, (sql, n, i) =>
+      i % 2 === 0 ? sql`insert into readings values (${100_000 + n * 100_000 + i}, ${i})` : sql`update readings set value = value + 1 where id = ${1 + ((i * 7919) % 30_000)}`,
+    );
     const resumed = await runCli(['resume', '--pause-ms', '0'], db.url);
     const completed = await runCli(['complete'], db.url);
-    running = false;
-    await Promise.all(loops);
-    await writers.end();
+    const { errors } = await writers.stop();
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     expect(completed.stderr).toBe('');

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/cli/plan-printer.js';
@@ -17,9 +16,9 @@ import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createTickets } from '../support/tickets-fixture.js';
+import { createTickets, examplePath } from '../support/tickets-fixture.js';
 
-const example = fileURLToPath(new URL('../../examples/sql-ticket-channels.yaml', import.meta.url));
+const example = examplePath('sql-ticket-channels.yaml');
 const lockTimeoutMs = 1_000;
 
 describe('sql', () => {

@@ -1,40 +1,18 @@
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startWriters } from '../support/concurrent-writers.js';
+import { startWriterLoops, startWriters, type ConcurrentWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 /** The new application version: writes tickets through the new column name only. */
-function startNewNameWriters(url: string): { stop(): Promise<{ operations: number; errors: string[] }> } {
-  const sql = postgres(url, { max: 2, onnotice: () => undefined });
-  let running = true;
-  let operations = 0;
-  const errors: string[] = [];
-  const loop = async (n: number): Promise<void> => {
-    for (let i = 0; running; i++) {
-      try {
-        if (i % 2 === 0) await sql`insert into tickets (title, state) values (${`new app ${n} ${i}`}, 'pending')`;
-        else await sql`update tickets set state = 'closed' where id = (select floor(random() * 20000)::bigint + 1)`;
-        operations++;
-      } catch (error) {
-        errors.push(error instanceof Error ? error.message : String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-  };
-  const loops = [loop(0), loop(1)];
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      await sql.end({ timeout: 5 });
-      return { operations, errors };
-    },
-  };
-}
+const startNewNameWriters = (url: string): ConcurrentWriters =>
+  startWriterLoops(url, 2, (sql, n, i) =>
+    i % 2 === 0
+      ? sql`insert into tickets (title, state) values (${`new app ${n} ${i}`}, 'pending')`
+      : sql`update tickets set state = 'closed' where id = (select floor(random() * 20000)::bigint + 1)`,
+  );
 
 describe('rename-column', () => {
   let db: TestDatabase;

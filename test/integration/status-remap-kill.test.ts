@@ -1,13 +1,13 @@
 // The status remap as a data migration, killed with SIGKILL mid-run and resumed, under an application
 // that already writes the new statuses. A non-idempotent second assignment (remap_count + 1) proves
 // that every row was mapped exactly once across the kill. Then the example spec on examples/tickets.sql.
-import { readFile } from 'node:fs/promises';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, loadSpecFile, migrationStatus, planMigration, startMigration, type MigrationReport } from '../../src/index.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createTickets, ticketStatuses } from '../support/tickets-fixture.js';
+import { startWriterLoops } from '../support/concurrent-writers.js';
+import { createTickets, examplePath, loadExampleTickets, ticketStatuses } from '../support/tickets-fixture.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
 const newStatuses = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'] as const;
@@ -28,39 +28,24 @@ interface AppTraffic {
  * It never writes an old status and never touches remap_count.
  */
 function startApplication(url: string, table: string): { stop(): Promise<AppTraffic> } {
-  const sql = postgres(url, { max: 2, onnotice: () => undefined });
-  const errors: string[] = [];
   const restatused = new Set<number>();
-  let operations = 0;
-  let running = true;
-  const randomId = (): postgres.PendingQuery<postgres.Row[]> => sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
-  const loop = async (n: number): Promise<void> => {
-    for (let i = 0; running; i++) {
-      const status = newStatuses[(i + n) % newStatuses.length] ?? 'OPEN';
-      try {
-        if (i % 3 === 0) {
-          await sql`insert into ${sql(table)} (title, status, escalated) values (${`app ${n} ticket ${i}`}, ${status}, ${i % 2 === 0})`;
-        } else if (i % 3 === 1) {
-          const rows = await sql<{ id: string }[]>`
-            update ${sql(table)} set status = ${status}, updated_at = now()
-            where id = ${randomId()} and status = any(${newStatuses as unknown as string[]}) returning id`;
-          for (const row of rows) restatused.add(Number(row.id));
-        } else {
-          await sql`update ${sql(table)} set escalated = not escalated, updated_at = now() where id = ${randomId()}`;
-        }
-        operations++;
-      } catch (error) {
-        errors.push(error instanceof Error ? error.message : String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 2));
+  const randomId = (sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> => sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
+  const writers = startWriterLoops(url, 2, async (sql, n, i) => {
+    const status = newStatuses[(i + n) % newStatuses.length] ?? 'OPEN';
+    if (i % 3 === 0) {
+      await sql`insert into ${sql(table)} (title, status, escalated) values (${`app ${n} ticket ${i}`}, ${status}, ${i % 2 === 0})`;
+    } else if (i % 3 === 1) {
+      const rows = await sql<{ id: string }[]>`
+        update ${sql(table)} set status = ${status}, updated_at = now()
+        where id = ${randomId(sql)} and status = any(${newStatuses as unknown as string[]}) returning id`;
+      for (const row of rows) restatused.add(Number(row.id));
+    } else {
+      await sql`update ${sql(table)} set escalated = not escalated, updated_at = now() where id = ${randomId(sql)}`;
     }
-  };
-  const loops = [loop(0), loop(1)];
+  });
   return {
     async stop() {
-      running = false;
-      await Promise.all(loops);
-      await sql.end({ timeout: 5 });
+      const { operations, errors } = await writers.stop();
       return { operations, errors, restatused };
     },
   };
@@ -161,7 +146,7 @@ describe('examples/backfill-status-remap.yaml on examples/tickets.sql', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('status_remap_example');
-    await db.sql.unsafe(await readFile(new URL('../../examples/tickets.sql', import.meta.url), 'utf8')).simple();
+    await loadExampleTickets(db.sql);
   });
   afterAll(async () => {
     await db.drop();
@@ -170,7 +155,7 @@ describe('examples/backfill-status-remap.yaml on examples/tickets.sql', () => {
   it('maps every seeded ticket under the application, and verify passes', async () => {
     const [{ rows } = { rows: 0 }] = await db.sql<{ rows: number }[]>`select count(*)::int as rows from tickets`;
     expect(rows).toBe(100_000);
-    const spec = await loadSpecFile(new URL('../../examples/backfill-status-remap.yaml', import.meta.url).pathname);
+    const spec = await loadSpecFile(examplePath('backfill-status-remap.yaml'));
     expect(spec.name).toBe('0011-ticket-status-remap');
     const plan = await planMigration({ databaseUrl: db.url, spec });
     expect(plan.backfill[0]?.needsWork).toMatch(/^\(status IN \('open', 'in_progress', 'pending', 'resolved', 'closed'\)\) and case when .* then "status" is distinct from \(CASE status .* END\)::text else false end$/);

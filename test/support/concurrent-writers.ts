@@ -20,9 +20,14 @@ export interface WriterOptions {
   readonly updates?: boolean;
 }
 
-export function startWriters(url: string, options: WriterOptions = {}): ConcurrentWriters {
-  const writers = options.writers ?? 2;
-  const table = options.table ?? 'tickets';
+/** One step of a simulated writer: writer `n`'s `i`-th operation, on the loops' shared pool. */
+export type WriterStep = (sql: postgres.Sql, n: number, i: number) => Promise<unknown>;
+
+/**
+ * Runs `writers` loops of `step` on their own pool until stopped, each operation timed and every error
+ * recorded (the application must never see one because of a migration).
+ */
+export function startWriterLoops(url: string, writers: number, step: WriterStep, pauseMs = 2): ConcurrentWriters {
   const sql = postgres(url, { max: writers, onnotice: () => undefined });
   let running = true;
   let operations = 0;
@@ -32,21 +37,13 @@ export function startWriters(url: string, options: WriterOptions = {}): Concurre
     for (let i = 0; running; i++) {
       const started = performance.now();
       try {
-        if (i % 3 === 0 || options.updates === false) {
-          await sql`insert into ${sql(table)} (title, status, escalated) values (${`writer ${n} ticket ${i}`}, 'open', ${i % 2 === 0})`;
-        } else if (i % 3 === 1) {
-          await sql`update ${sql(table)} set status = 'resolved', resolved_at = now(), updated_at = now()
-                    where id = (select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
-        } else {
-          await sql`update ${sql(table)} set escalated = not escalated, updated_at = now()
-                    where id = (select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
-        }
+        await step(sql, n, i);
         operations++;
       } catch (error) {
         errors.push(error instanceof Error ? error.message : String(error));
       }
       maxLatencyMs = Math.max(maxLatencyMs, performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 2));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };
   const loops = Array.from({ length: writers }, (_, n) => loop(n));
@@ -58,4 +55,24 @@ export function startWriters(url: string, options: WriterOptions = {}): Concurre
       return { operations, errors, maxLatencyMs };
     },
   };
+}
+
+/** The application before the migration: inserts tickets and updates their status and escalation. */
+export function startWriters(url: string, options: WriterOptions = {}): ConcurrentWriters {
+  const table = options.table ?? 'tickets';
+  const randomId = (sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> => sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
+  return startWriterLoops(
+    url,
+    options.writers ?? 2,
+    async (sql, n, i) => {
+      if (i % 3 === 0 || options.updates === false) {
+        await sql`insert into ${sql(table)} (title, status, escalated) values (${`writer ${n} ticket ${i}`}, 'open', ${i % 2 === 0})`;
+      } else if (i % 3 === 1) {
+        await sql`update ${sql(table)} set status = 'resolved', resolved_at = now(), updated_at = now() where id = ${randomId(sql)}`;
+      } else {
+        await sql`update ${sql(table)} set escalated = not escalated, updated_at = now() where id = ${randomId(sql)}`;
+      }
+    },
+    options.pauseMs,
+  );
 }
