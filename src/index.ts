@@ -5,6 +5,10 @@ export { completeMigration, type CompleteInput } from './api/complete.js';
 export { rollbackMigration, type RollbackInput } from './api/rollback.js';
 export { setMigrationPaused, type PauseInput, type PauseResult } from './api/pause.js';
 export { migrationStatus, type MigrationReport, type BackfillProgress, type TaskSummary, type LiveState, type StatusInput } from './api/status.js';
+export { statusSummary, type StatusSummary, type StatusSummaryInput, type PendingSpec } from './api/status-summary.js';
+export { migrationHistory, type HistoryEntry, type PhaseSteps, type BackfillHistory } from './api/history.js';
+export { planDirectory, RehearsalError, type SpecPlan, type PlanDirectoryInput } from './api/plan-directory.js';
+export { checkDirectory, type DirectoryCheck, type FileCheck, type CheckDirectoryInput } from './api/check-directory.js';
 export type { MigrationResult } from './api/run-migration.js';
 export type { ConnectionInput } from './api/session.js';
 export { loadSpecFile, parseSpec, specHash } from './spec/load-spec.js';
@@ -16,3 +20,4 @@ export { runOptionsSchema, defaultRunOptions, type RunOptions, type RunOptionsIn
 export type { OnlineEvent, EventListener } from './events.js';
 export * from './errors/index.js';
 export { maskUrl } from './db/mask-secrets.js';
+export { migrateDirectory, SpecDriftError, MigrateLockHeldError, MigrateStoppedError, type MigrateDirectoryInput, type MigrateDirectoryResult, type MigrateEvent, type MigrateMode, type SpecOutcome, type SpecAction, type DriftedFile, type MigrateLockHolder } from './api/migrate-directory.js';

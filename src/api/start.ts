@@ -11,7 +11,7 @@ import { runOptionsSchema, type RunOptions, type RunOptionsInput } from '../run-
 import { specHash } from '../spec/load-spec.js';
 import type { MigrationSpec } from '../spec/migration-spec.js';
 import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
-import { finishedStatuses, getMigration, insertMigration, listMigrations } from '../state/migration-records.js';
+import { finishedStatuses, getMigration, insertMigration, listMigrations, type MigrationRecord } from '../state/migration-records.js';
 import { logEvent } from '../state/event-log.js';
 import { ensureStateSchema, stateSchemaExists } from '../state/state-schema.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
@@ -30,6 +30,12 @@ export interface StartInput extends ConnectionInput {
   readonly options?: RunOptionsInput;
   readonly signal?: AbortSignal;
   readonly onEvent?: EventListener;
+  /**
+   * Let the migration start on a table whose earlier migrations are expanded and await contract
+   * (`migrate --expand-only` expands a release's specs one after another; their contracts then run in
+   * file order). A migration running, stopped or failed on the table still refuses it.
+   */
+  readonly stackOnAwaitingContract?: boolean;
 }
 
 export function parseRunOptions(input: RunOptionsInput | undefined): RunOptions {
@@ -52,14 +58,14 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
   return withSession(input, async (session) => {
     const { sql, store } = session;
     await refuseExisting(session, input.spec.name);
-    await refuseBusyTables(session, input.spec);
+    await refuseBusyTables(session, input.spec, input.stackOnAwaitingContract === true);
     const plan = await preflight(session, input.spec);
     await preflightOptions(session, options);
     for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
     await ensureStateSchema(sql, store);
     return runUnderLease(session, input.spec.name, options, input.signal, async () => {
       await refuseExisting(session, input.spec.name);
-      await refuseBusyTables(session, input.spec);
+      await refuseBusyTables(session, input.spec, input.stackOnAwaitingContract === true);
       await insertMigration(sql, store, {
         name: input.spec.name,
         spec: input.spec,
@@ -101,10 +107,11 @@ async function refuseExisting(session: Session, name: string): Promise<void> {
   throw new MigrationStateError(`migration "${name}" already exists (status ${existing.status}); ${next}`);
 }
 
-async function refuseBusyTables(session: Session, spec: MigrationSpec): Promise<void> {
+async function refuseBusyTables(session: Session, spec: MigrationSpec, stackOnAwaitingContract: boolean): Promise<void> {
   if (!(await stateSchemaExists(session.sql, session.store))) return;
   const mine = new Set(spec.operations.flatMap((op) => tablesOf(op).map(displayName)));
-  const others = (await listMigrations(session.sql, session.store)).filter((m) => m.name !== spec.name && !finishedStatuses.includes(m.status));
+  const active = (m: MigrationRecord): boolean => !finishedStatuses.includes(m.status) && !(stackOnAwaitingContract && m.status === 'awaiting_contract');
+  const others = (await listMigrations(session.sql, session.store)).filter((m) => m.name !== spec.name && active(m));
   for (const other of others) {
     const shared = other.tables.find((t) => mine.has(t));
     if (shared !== undefined) {

@@ -76,11 +76,17 @@ export async function migrationStatus(input: StatusInput): Promise<MigrationRepo
   }, 2);
 }
 
+/** A recorded `running` is only running while its worker holds the lease; otherwise the worker is gone. */
+export function liveStateOf(status: MigrationStatus, leaseHeld: boolean): LiveState {
+  if (status !== 'running') return status;
+  return leaseHeld ? 'running' : 'interrupted';
+}
+
 async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigration>>): Promise<MigrationReport> {
   const { sql, store } = session;
   const held = await isLeaseHeld(sql, store, m.name);
   const holder = await readLeaseHolder(sql, store, m.name);
-  const state: LiveState = m.status === 'running' ? (held ? 'running' : 'interrupted') : m.status;
+  const state = liveStateOf(m.status, held);
   const cursors = await listCursors(sql, store, m.name);
   const live = held && m.status === 'running';
   // A paused, throttled or waiting worker moves no rows: no rate, no ETA.

@@ -1,8 +1,13 @@
-// The base of every command: shared connection flags, compact JSON output, errors mapped to the
-// exit codes of the CLI contract, and graceful stop on SIGINT/SIGTERM.
+// The base of every command: shared connection flags, the project config, compact JSON output, errors
+// mapped to the exit codes of the CLI contract, and graceful stop on SIGINT/SIGTERM.
+// Connection precedence: --database-url > the environment variable named by the config's
+// `databaseUrlEnv` (default DATABASE_URL); --state-schema > the config's `stateSchema` > online_migrate.
+// The config is read once, before `run`; a broken config fails only the commands that use it.
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { loadProjectConfig, type ProjectConfig } from '../config/project-config.js';
 import { maskSecrets, passwordOf } from '../db/mask-secrets.js';
 import { InvalidOptionError, OnlineError } from '../errors/index.js';
+import { defaultStateSchema } from '../state/state-store.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof OnlineCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -12,13 +17,15 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     'database-url': Flags.string({
-      summary: 'PostgreSQL connection URL. Defaults to the DATABASE_URL environment variable.',
-      env: 'DATABASE_URL',
+      summary: "PostgreSQL connection URL. [default: the environment variable named by the config's databaseUrlEnv, else DATABASE_URL]",
       helpGroup: 'CONNECTION',
     }),
     'state-schema': Flags.string({
-      summary: 'Schema that holds the migration ledger.',
-      default: 'online_migrate',
+      summary: "Schema that holds the migration ledger. [default: the config's stateSchema, else online_migrate]",
+      helpGroup: 'CONNECTION',
+    }),
+    config: Flags.string({
+      summary: 'Project config file. [default: online.config.json, .yaml or .yml in the working directory, if any]',
       helpGroup: 'CONNECTION',
     }),
   };
@@ -26,6 +33,8 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;
   #stop = new AbortController();
+  #config: { readonly config?: ProjectConfig; readonly error?: unknown } = {};
+  #databaseUrl: string | undefined;
 
   public override async init(): Promise<void> {
     await super.init();
@@ -38,15 +47,37 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as CommandFlags<T>;
     this.args = args as CommandArgs<T>;
+    this.#config = await loadProjectConfig(process.cwd(), this.flags.config).then(
+      (config) => ({ config }),
+      (error: unknown) => ({ error }),
+    );
   }
 
-  /** The connection flags every library call takes. */
+  /** The connection flags every library call takes, with the config's defaults. */
   protected connection(): { databaseUrl: string; stateSchema: string } {
-    const databaseUrl = this.flags['database-url'];
+    const config = this.loadedConfig();
+    const envName = config?.databaseUrlEnv ?? 'DATABASE_URL';
+    const databaseUrl = this.flags['database-url'] ?? process.env[envName];
     if (databaseUrl === undefined || databaseUrl === '') {
-      throw new InvalidOptionError('no database: pass --database-url or set DATABASE_URL');
+      throw new InvalidOptionError(`no database: pass --database-url or set ${envName}`);
     }
-    return { databaseUrl, stateSchema: this.flags['state-schema'] };
+    this.#databaseUrl = databaseUrl;
+    return { databaseUrl, stateSchema: this.flags['state-schema'] ?? config?.stateSchema ?? defaultStateSchema };
+  }
+
+  /** The project config (--config, else online.config.{json,yaml,yml} in the working directory), if there is one. */
+  protected async projectConfig(): Promise<ProjectConfig | undefined> {
+    return this.loadedConfig();
+  }
+
+  private loadedConfig(): ProjectConfig | undefined {
+    if (this.#config.error !== undefined) throw this.#config.error;
+    return this.#config.config;
+  }
+
+  /** The migrations directory: the argument, else the config's `migrations`, else `migrations`. */
+  protected async migrationsDir(arg: string | undefined): Promise<string> {
+    return arg ?? (await this.projectConfig())?.migrations ?? 'migrations';
   }
 
   /** Aborted by the first SIGINT/SIGTERM (the current batch finishes); a second one exits at once. */
@@ -70,7 +101,7 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err.oclif?.exit !== undefined) return super.catch(err);
-    const url = this.flags?.['database-url'];
+    const url = this.#databaseUrl ?? this.flags?.['database-url'];
     const secrets = url === undefined ? [] : [passwordOf(url)];
     const known = err instanceof OnlineError;
     const exitCode = known ? err.exitCode : 1;

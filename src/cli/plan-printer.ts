@@ -1,8 +1,14 @@
 // Renders a plan as reviewable SQL, phase by phase (`plan` and `start --dry-run`), with how each step
-// runs and the locks it takes as comments.
+// runs and the locks it takes as comments. A directory's plans are printed one spec after another, in
+// the order they apply, and nothing in the output depends on the machine or the moment (no timestamps,
+// ports or random names), so it can be committed and diffed in a pull request.
+import type { SpecPlan } from '../api/plan-directory.js';
 import { ctidUpdate } from '../db/ctid-sql.js';
 import { keysetQueries } from '../db/keyset-sql.js';
-import type { OperationPlan, PlannedStep } from '../operations/plan.js';
+import type { BackfillTask, OperationPlan, PlannedStep } from '../operations/plan.js';
+
+export const planPhases = ['expand', 'backfill', 'contract', 'rollback'] as const;
+export type PlanPhase = (typeof planPhases)[number];
 
 function how(step: PlannedStep): string {
   return step.kind === 'concurrent' ? 'outside a transaction, no timeouts' : 'one transaction, lock_timeout, retried';
@@ -21,25 +27,47 @@ function steps(title: string, list: readonly PlannedStep[]): string[] {
   return out;
 }
 
-export function renderPlan(name: string, plan: OperationPlan): string {
-  const lines = [`-- migration: ${name}`, ''];
-  for (const warning of plan.warnings ?? []) lines.push(`-- WARNING: ${warning}`);
-  if ((plan.warnings ?? []).length > 0) lines.push('');
-  lines.push(...steps('expand', plan.expand));
-  if (plan.backfill.length === 0) lines.push('-- backfill: nothing to do', '');
-  for (const task of plan.backfill) {
+function backfill(tasks: readonly BackfillTask[]): string[] {
+  if (tasks.length === 0) return ['-- backfill: nothing to do', ''];
+  const out: string[] = [];
+  for (const task of tasks) {
     if (task.key.length === 0) {
-      lines.push(`-- backfill ${task.id}: no key, so ctid page ranges (TID range scans) up to the table's size at start`);
-      lines.push(`-- each batch, in one statement with its cursor update:`, `${ctidUpdate(task)};`, '');
+      out.push(`-- backfill ${task.id}: no key, so ctid page ranges (TID range scans) up to the table's size at start`);
+      out.push(`-- each batch, in one statement with its cursor update:`, `${ctidUpdate(task)};`, '');
       continue;
     }
     const q = keysetQueries(task);
-    lines.push(`-- backfill ${task.id}: keyset batches on (${task.key.map((k) => k.name).join(', ')}), upper bound captured at start`);
-    lines.push(`-- upper bound: ${q.upperBound};`);
-    lines.push(`-- each batch, in one statement with its cursor update:`);
-    lines.push(`${q.nextBoundary};`, `${q.nextUpdate};`, '');
+    out.push(`-- backfill ${task.id}: keyset batches on (${task.key.map((k) => k.name).join(', ')}), upper bound captured at start`);
+    out.push(`-- upper bound: ${q.upperBound};`);
+    out.push(`-- each batch, in one statement with its cursor update:`);
+    out.push(`${q.nextBoundary};`, `${q.nextUpdate};`, '');
   }
-  lines.push(...steps('contract (online complete)', plan.contract));
-  lines.push(...steps('rollback (online rollback)', plan.rollback));
+  return out;
+}
+
+/** The SQL of one plan; `phases` limits it to some phases (default: all four). */
+export function renderPlan(name: string, plan: OperationPlan, phases: readonly PlanPhase[] = planPhases): string {
+  const lines = [`-- migration: ${name}`, ''];
+  for (const warning of plan.warnings ?? []) lines.push(`-- WARNING: ${warning}`);
+  if ((plan.warnings ?? []).length > 0) lines.push('');
+  if (phases.includes('expand')) lines.push(...steps('expand', plan.expand));
+  if (phases.includes('backfill')) lines.push(...backfill(plan.backfill));
+  if (phases.includes('contract')) lines.push(...steps('contract (online complete)', plan.contract));
+  if (phases.includes('rollback')) lines.push(...steps('rollback (online rollback)', plan.rollback));
   return lines.join('\n').trimEnd();
+}
+
+/** Every spec of a directory, in order, each under a banner naming its file. */
+export function renderDirectoryPlan(plans: readonly SpecPlan[], phases: readonly PlanPhase[] = planPhases): string {
+  if (plans.length === 0) return '-- no migration specs in the directory';
+  const shown = phases.length === planPhases.length ? 'all phases' : `phases: ${phases.join(', ')}`;
+  const lines = [
+    `-- ${plans.length} migration${plans.length === 1 ? '' : 's'}, in the order they apply (${shown}).`,
+    '-- Planned by rehearsal: each spec was planned, then applied, on a throwaway database built from empty',
+    '-- by the specs before it. Against a live database, run `online plan <file>` for one spec.',
+  ];
+  for (const [i, p] of plans.entries()) {
+    lines.push('', `-- ==== ${i + 1}/${plans.length} ${p.file} ====`, renderPlan(p.migration, p.plan, phases));
+  }
+  return lines.join('\n');
 }

@@ -1,5 +1,8 @@
-// Renders status reports for people; `status --json` returns the same reports as data.
+// Renders status reports for people; `status --json` returns the same reports as data. With no name,
+// `status` puts a summary of the whole project first (renderSummary), then the active migrations.
 import type { BackfillProgress, MigrationReport, TaskSummary } from '../api/status.js';
+import type { StatusSummary } from '../api/status-summary.js';
+import { displayPath } from '../config/project-files.js';
 
 function ago(iso: string): string {
   const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -54,4 +57,33 @@ export function renderStatus(reports: readonly MigrationReport[]): string {
     if (r.state === 'awaiting_contract') lines.push(`  backfill finished; run \`online complete ${r.name}\``);
   }
   return lines.join('\n');
+}
+
+function named(label: string, names: readonly string[], hint: string): string[] {
+  return names.length === 0 ? [] : [`  ${label}: ${names.join(', ')}${hint === '' ? '' : ` (${hint})`}`];
+}
+
+/** Counts of every state, then the names in each state that needs something done. */
+export function renderSummary(s: StatusSummary): string {
+  const counts = [
+    `${s.running.length} running`,
+    `${s.interrupted.length} interrupted`,
+    ...(s.stopped.length > 0 ? [`${s.stopped.length} stopped`] : []),
+    `${s.failed.length} failed`,
+    `${s.awaitingContract.length} waiting for contract`,
+    `${s.completed.length} completed`,
+    ...(s.rolledBack.length > 0 ? [`${s.rolledBack.length} rolled back`] : []),
+    ...(s.directory === null ? [] : [`${s.pending.length} pending`]),
+  ];
+  const where = s.directory === null ? '' : ` in ${displayPath(s.directory)}`;
+  return [
+    `summary: ${counts.join(', ')}`,
+    ...named('running', s.running, ''),
+    ...named('interrupted', s.interrupted, 'the worker is gone; `online resume <name>` continues'),
+    ...named('stopped', s.stopped, '`online resume <name>` continues'),
+    ...named('failed', s.failed, 'error below; `online resume <name>` retries, `online rollback <name>` undoes'),
+    ...named('waiting for contract', s.awaitingContract, 'deploy the new application, then `online migrate --contract` or `online complete <name>`'),
+    ...named(`pending${where}`, s.pending.map((p) => p.file), '`online migrate` applies them in order'),
+    ...named(`invalid${where}`, s.invalid, '`online check` explains'),
+  ].join('\n');
 }

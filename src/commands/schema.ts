@@ -1,12 +1,17 @@
-import { Command } from '@oclif/core';
+import { Command, Flags } from '@oclif/core';
+import { projectConfigJsonSchema } from '../config/config-schema.js';
 import { migrationJsonSchema } from '../spec/json-schema.js';
 
 export default class Schema extends Command {
-  static override summary = 'Print the JSON Schema of migration spec files, for editor validation.';
-  static override examples = ['<%= config.bin %> schema > online.schema.json'];
+  static override summary = 'Print the JSON Schema of migration spec files (or, with --config, of the config file), for editor validation.';
+  static override examples = ['<%= config.bin %> schema > online.schema.json', '<%= config.bin %> schema --config > online.config.schema.json'];
+  static override flags = {
+    config: Flags.boolean({ summary: 'The schema of online.config.json / online.config.yaml instead of spec files.' }),
+  };
 
   public async run(): Promise<void> {
-    await this.parse(Schema);
-    process.stdout.write(`${JSON.stringify(migrationJsonSchema(), null, 2)}\n`);
+    const { flags } = await this.parse(Schema);
+    const schema = flags.config ? projectConfigJsonSchema() : migrationJsonSchema();
+    process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
   }
 }

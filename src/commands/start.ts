@@ -4,6 +4,7 @@ import { renderPlan } from '../cli/plan-printer.js';
 import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
 import { flagPath, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
+import { withConfigDefaults } from '../config/config-defaults.js';
 import { planMigration, startMigration } from '../api/start.js';
 import { loadSpecFile, parseSpec } from '../spec/load-spec.js';
 import type { MigrationSpec } from '../spec/migration-spec.js';
@@ -15,7 +16,8 @@ const opNames: readonly string[] = operations.map((o) => o.op);
 export default class Start extends OnlineCommand<typeof Start> {
   static override summary = 'Pre-flight, expand and backfill a migration (and contract with --complete).';
   static override description =
-    'TARGET is a spec file (YAML or JSON) or an operation name with its fields as flags. Nothing is changed when a pre-flight check fails (exit 2). Exit codes: 0 done, 1 failed (resumable), 2 invalid input, 3 stopped (resumable).';
+    'TARGET is a spec file (YAML or JSON) or an operation name with its fields as flags. Nothing is changed when a pre-flight check fails (exit 2). Exit codes: 0 done, 1 failed (resumable), 2 invalid input, 3 stopped (resumable).\n\n' +
+    'Run settings: a flag given here wins over the project config (online.config.json/.yaml: groups backfill, throttle, schedule, locks, keyed by these flag names), which wins over the built-in defaults. The options the migration starts with are stored with it: `online resume` keeps them (a config edited later does not apply) unless flags are given to resume.';
   static override examples = [
     '<%= config.bin %> start examples/add-priority.yaml',
     `<%= config.bin %> start add-column --table tickets --column priority --type text --default "'normal'" --backfill "CASE WHEN escalated THEN 'high' ELSE 'normal' END" --not-null`,
@@ -58,7 +60,7 @@ export default class Start extends OnlineCommand<typeof Start> {
       const result = await startMigration({
         ...connection,
         spec,
-        options: { ...runOptionsFromFlags(this.flags), complete: this.flags.complete },
+        options: { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete },
         signal: this.stopSignal(),
         onEvent: progress.listener,
       }).catch((error: unknown) => {

@@ -1,0 +1,98 @@
+// `history`: every migration in the ledger, oldest first, with its status, phase and timestamps, what
+// each phase's steps took (from the steps table), and the rows and time of each backfill (from the
+// backfill cursors: rows summed over the ranges, time from the first range's start to the last batch;
+// a backfill interrupted and resumed counts the time in between too). Read-only: a database without a
+// ledger has no history, and asking for it never creates the state schema.
+import type { OperationPlan } from '../operations/plan.js';
+import { listCursors, type BackfillCursor } from '../state/backfill-cursors.js';
+import { listMigrations, type MigrationPhase, type MigrationRecord, type MigrationStatus, type RecordedError } from '../state/migration-records.js';
+import { stateSchemaExists } from '../state/state-schema.js';
+import { listSteps, type StepRecord } from '../state/step-records.js';
+import { withSession, type ConnectionInput } from './session.js';
+
+/** The phases made of DDL steps (backfill is reported per task instead). */
+export const stepPhases = ['expand', 'contract', 'rollback'] as const;
+export type StepPhase = (typeof stepPhases)[number];
+
+export interface PhaseSteps {
+  readonly phase: StepPhase;
+  /** Steps recorded as done. */
+  readonly done: number;
+  /** Steps the stored plan has for the phase. */
+  readonly planned: number;
+  /** Sum of the recorded steps' durations. */
+  readonly durationMs: number;
+}
+
+export interface BackfillHistory {
+  readonly task: string;
+  readonly ranges: number;
+  readonly rowsDone: number;
+  readonly batches: number;
+  readonly done: boolean;
+  readonly startedAt: string;
+  /** The last batch's commit (the end, when `done`). */
+  readonly updatedAt: string;
+  readonly elapsedMs: number;
+}
+
+export interface HistoryEntry {
+  readonly name: string;
+  readonly status: MigrationStatus;
+  readonly phase: MigrationPhase;
+  readonly error: RecordedError | null;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly completedAt: string | null;
+  /** Only the phases the plan has steps for, or that ran steps. */
+  readonly phases: readonly PhaseSteps[];
+  readonly backfills: readonly BackfillHistory[];
+}
+
+export async function migrationHistory(input: ConnectionInput): Promise<HistoryEntry[]> {
+  return withSession(input, async ({ sql, store }) => {
+    if (!(await stateSchemaExists(sql, store))) return [];
+    const migrations = await listMigrations(sql, store);
+    const entries: HistoryEntry[] = [];
+    for (const m of migrations) entries.push(entryOf(m, await listSteps(sql, store, m.name), await listCursors(sql, store, m.name)));
+    return entries;
+  });
+}
+
+function entryOf(m: MigrationRecord, steps: readonly StepRecord[], cursors: readonly BackfillCursor[]): HistoryEntry {
+  return {
+    name: m.name,
+    status: m.status,
+    phase: m.phase,
+    error: m.error,
+    startedAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+    completedAt: m.completedAt?.toISOString() ?? null,
+    phases: stepPhases.map((phase) => phaseSteps(phase, m.plan, steps)).filter((p) => p.planned > 0 || p.done > 0),
+    backfills: backfillsOf(cursors),
+  };
+}
+
+function phaseSteps(phase: StepPhase, plan: OperationPlan, steps: readonly StepRecord[]): PhaseSteps {
+  const mine = steps.filter((s) => s.phase === phase);
+  return { phase, done: mine.length, planned: plan[phase].length, durationMs: mine.reduce((ms, s) => ms + s.durationMs, 0) };
+}
+
+function backfillsOf(cursors: readonly BackfillCursor[]): BackfillHistory[] {
+  const tasks = [...new Set(cursors.map((c) => c.task))];
+  return tasks.map((task) => {
+    const ranges = cursors.filter((c) => c.task === task);
+    const started = Math.min(...ranges.map((c) => c.startedAt.getTime()));
+    const updated = Math.max(...ranges.map((c) => c.updatedAt.getTime()));
+    return {
+      task,
+      ranges: ranges.length,
+      rowsDone: ranges.reduce((n, c) => n + c.rowsDone, 0),
+      batches: ranges.reduce((n, c) => n + c.batches, 0),
+      done: ranges.every((c) => c.done),
+      startedAt: new Date(started).toISOString(),
+      updatedAt: new Date(updated).toISOString(),
+      elapsedMs: updated - started,
+    };
+  });
+}

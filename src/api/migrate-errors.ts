@@ -1,0 +1,75 @@
+// Errors of `online migrate` (a directory of specs): an applied spec edited afterwards, another
+// migrate holding the directory lock, and a stop between specs. All leave the ledger consistent.
+import { OnlineError } from '../errors/index.js';
+
+/** A spec file whose validated content no longer matches the hash the ledger recorded when it started. */
+export interface DriftedFile {
+  readonly file: string;
+  readonly migration: string;
+  /** specHash recorded in the ledger when the migration started. */
+  readonly recordedHash: string;
+  /** specHash of the file as it is now. */
+  readonly fileHash: string;
+}
+
+/** How many hex digits of a hash messages show: enough to tell two versions apart at a glance. */
+export const hashPrefixLength = 12;
+
+export function describeDrift(d: DriftedFile): string {
+  return `${d.file} (migration ${d.migration}): recorded ${d.recordedHash.slice(0, hashPrefixLength)}, file now ${d.fileHash.slice(0, hashPrefixLength)}`;
+}
+
+export class SpecDriftError extends OnlineError {
+  constructor(readonly dir: string, readonly drifted: readonly DriftedFile[]) {
+    super(
+      'SPEC_DRIFT',
+      `${drifted.length === 1 ? 'an applied spec was' : `${drifted.length} applied specs were`} edited after ${drifted.length === 1 ? 'it' : 'they'} started (${dir}):\n  ` +
+        `${drifted.map(describeDrift).join('\n  ')}\n` +
+        'restore the applied version and put the change in a new spec, or pass --allow-drift to go on (the ledger keeps the recorded plans; the edits are not applied)',
+      2,
+    );
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), drifted: this.drifted };
+  }
+}
+
+/** Who holds the migrate lock: read from the holder's session (pg_locks and pg_stat_activity). */
+export interface MigrateLockHolder {
+  /** The PostgreSQL backend pid of the holder's lock connection. */
+  readonly backendPid: number;
+  /** The holder's process id and host, when its session announces them (application_name). */
+  readonly pid: number | null;
+  readonly host: string | null;
+}
+
+export function describeHolder(holder: MigrateLockHolder | undefined): string {
+  if (holder === undefined) return 'another online migrate';
+  if (holder.pid === null) return `another online migrate (PostgreSQL backend pid ${holder.backendPid})`;
+  return `another online migrate (pid ${holder.pid}, host ${holder.host ?? 'unknown'})`;
+}
+
+/** `--no-wait` and another migrate runs on the same state schema: nothing was changed. */
+export class MigrateLockHeldError extends OnlineError {
+  constructor(readonly holder: MigrateLockHolder | undefined) {
+    super('MIGRATE_LOCK_HELD', `${describeHolder(holder)} is running on this database; nothing was changed. Run again once it has finished, or without --no-wait to wait for it`, 2);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), holder: this.holder ?? null };
+  }
+}
+
+/** A stop request (SIGINT/SIGTERM) honoured while waiting for the lock or between two specs. */
+export class MigrateStoppedError extends OnlineError {
+  constructor(readonly next: string | undefined) {
+    super(
+      'STOPPED',
+      next === undefined
+        ? 'online migrate stopped while waiting for another online migrate; nothing was changed'
+        : `online migrate stopped before ${next}; run \`online migrate\` again to continue from there`,
+      3,
+    );
+  }
+}

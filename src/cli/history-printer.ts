@@ -1,0 +1,43 @@
+// Renders `history` for people: a few lines per migration, oldest first. `history --json` returns the
+// same entries as data.
+import type { BackfillHistory, HistoryEntry, PhaseSteps } from '../api/history.js';
+
+/** `2025-06-01 10:00:01Z`: UTC, to the second. */
+function when(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function took(ms: number): string {
+  if (ms < 1_000) return `${ms} ms`;
+  if (ms < 120_000) return `${(ms / 1_000).toFixed(1)}s`;
+  if (ms < 7_200_000) return `${(ms / 60_000).toFixed(1)}m`;
+  return `${(ms / 3_600_000).toFixed(1)}h`;
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function phaseText(p: PhaseSteps): string {
+  return `${p.phase} ${p.done}/${p.planned} step${p.planned === 1 ? '' : 's'}${p.done > 0 ? ` in ${took(p.durationMs)}` : ''}`;
+}
+
+function backfillLine(b: BackfillHistory): string {
+  const ranges = b.ranges > 1 ? `, ${b.ranges} ranges` : '';
+  const state = b.done ? '' : ' so far (not finished)';
+  return `  backfill ${b.task}: ${count(b.rowsDone)} rows in ${count(b.batches)} batch${b.batches === 1 ? '' : 'es'}, ${took(b.elapsedMs)}${ranges}${state}`;
+}
+
+export function renderHistory(entries: readonly HistoryEntry[]): string {
+  if (entries.length === 0) return 'no migrations yet';
+  const lines: string[] = [];
+  for (const e of entries) {
+    const finished = e.completedAt === null ? `updated ${when(e.updatedAt)}` : `finished ${when(e.completedAt)}`;
+    const phase = e.phase === 'done' ? '' : `, phase ${e.phase}`;
+    lines.push(`${e.name}: ${e.status.replace('_', ' ')}${phase} (started ${when(e.startedAt)}, ${finished})`);
+    // A rollback that never ran is only noise next to a finished migration.
+    const shown = e.phases.filter((p) => p.phase !== 'rollback' || p.done > 0 || e.phase === 'rollback' || e.status === 'rolled_back');
+    if (shown.length > 0) lines.push(`  ${shown.map(phaseText).join('; ')}`);
+    for (const b of e.backfills) lines.push(backfillLine(b));
+    if (e.error !== null) lines.push(`  error: ${e.error.message}`);
+  }
+  return lines.join('\n');
+}
