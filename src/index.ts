@@ -7,7 +7,7 @@ export { setMigrationPaused, type PauseInput, type PauseResult } from './api/pau
 export { migrationStatus, type MigrationReport, type BackfillProgress, type TaskSummary, type LiveState, type StatusInput } from './api/status.js';
 export { statusSummary, type StatusSummary, type StatusSummaryInput, type PendingSpec } from './api/status-summary.js';
 export { migrationHistory, type HistoryEntry, type PhaseSteps, type BackfillHistory } from './api/history.js';
-export { planDirectory, RehearsalError, type SpecPlan, type PlanDirectoryInput } from './api/plan-directory.js';
+export { planDirectory, type SpecPlan, type PlanDirectoryInput } from './api/plan-directory.js';
 export { checkDirectory, type DirectoryCheck, type FileCheck, type CheckDirectoryInput } from './api/check-directory.js';
 export type { MigrationResult } from './api/run-migration.js';
 export type { ConnectionInput } from './api/session.js';

@@ -10,11 +10,12 @@
 // the earlier spec adds. Checking it anyway would report a false failure, so its pre-flight is
 // deferred, naming the spec it runs after; `online plan <dir>` rehearses the whole chain instead.
 import { displayName } from '../db/quote.js';
-import { OnlineError } from '../errors/index.js';
+import { describeDrift, OnlineError } from '../errors/index.js';
 import { tablesOf } from '../operations/index.js';
 import { readSpecDirectory, type SpecFile } from '../spec/spec-directory.js';
 import { finishedStatuses, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
+import { findDrift } from './migrate-steps.js';
 import { matchLedger } from './pending-specs.js';
 import { withSession, type ConnectionInput } from './session.js';
 import { planMigration } from './start.js';
@@ -94,15 +95,13 @@ async function againstDatabase(connection: ConnectionInput, files: readonly Spec
 
 function ledgerCheck(file: SpecFile, record: MigrationRecord): FileCheck {
   const base = { file: file.file, migration: file.spec.name, status: record.status };
-  if (record.specHash === file.hash) return { ...base, outcome: 'applied', ok: true };
+  const [drifted] = findDrift([file], new Map([[file.spec.name, record]]));
+  if (drifted === undefined) return { ...base, outcome: 'applied', ok: true };
   return {
     ...base,
     outcome: 'drift',
     ok: false,
-    messages: [
-      `drift: ${file.file} was edited after it was applied (ledger status ${record.status}); the ledger has spec hash ${record.specHash.slice(0, 12)}, the file ${file.hash.slice(0, 12)}. ` +
-        'Restore the applied version and put the change in a new spec.',
-    ],
+    messages: [`drift: ${describeDrift(drifted)}, edited after it was applied (ledger status ${record.status}). Restore the applied version and put the change in a new spec.`],
   };
 }
 

@@ -15,7 +15,7 @@ import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../spec
 import { getMigration, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
 import { completeMigration } from './complete.js';
-import { MigrateStoppedError, SpecDriftError, type DriftedFile, type MigrateLockHolder } from './migrate-errors.js';
+import { MigrateStoppedError, SpecDriftError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
 import { acquireMigrateLock } from './migrate-lock.js';
 import { findDrift, runsContract, stepFor, type MigrateMode, type SpecStep } from './migrate-steps.js';
 import { resumeMigration } from './resume.js';
@@ -23,7 +23,7 @@ import type { MigrationResult } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 import { parseRunOptions, startMigration, type StartInput } from './start.js';
 
-export { SpecDriftError, MigrateLockHeldError, MigrateStoppedError, type DriftedFile, type MigrateLockHolder } from './migrate-errors.js';
+export { SpecDriftError, MigrateLockHeldError, MigrateStoppedError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
 export type { MigrateMode } from './migrate-steps.js';
 
 /** What the run did with a spec: the first call it made, or `skipped` (nothing to do) / `pending` (left for later). */

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from '../db/connect.js';
 import type { StateStore } from '../state/state-store.js';
-import { MigrateLockHeldError, MigrateStoppedError, type MigrateLockHolder } from './migrate-errors.js';
+import { MigrateLockHeldError, MigrateStoppedError, type MigrateLockHolder } from '../errors/index.js';
 
 /** The lock's object name, in the key space of the migration leases; no migration can have this name. */
 export const migrateLockName = '(migrate)';

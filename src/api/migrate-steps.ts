@@ -17,7 +17,7 @@
 // (new tables, new indexes, nullable columns) instead of leaving them waiting for contract.
 import type { MigrationStatus, MigrationRecord } from '../state/migration-records.js';
 import type { SpecFile } from '../spec/spec-directory.js';
-import type { DriftedFile } from './migrate-errors.js';
+import type { DriftedFile } from '../errors/index.js';
 
 export type MigrateMode = 'all' | 'expand-only' | 'contract';
 

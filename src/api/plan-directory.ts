@@ -10,7 +10,7 @@
 // offline mode makes too: the directory builds its schema from empty. The rehearsal runs the real
 // pre-flight, so a spec that does not fit what the earlier ones built fails here, naming its file.
 import { startEmbeddedServer } from '../embedded/embedded-server.js';
-import { OnlineError, type ExitCode } from '../errors/index.js';
+import { RehearsalError } from '../errors/index.js';
 import type { OperationPlan } from '../operations/plan.js';
 import { readSpecDirectory, requireValidDirectory, type SpecDirectory } from '../spec/spec-directory.js';
 import { planMigration, startMigration } from './start.js';
@@ -27,16 +27,6 @@ export interface PlanDirectoryInput {
   readonly directory: string | SpecDirectory;
   /** Told before each spec is rehearsed (for progress output). */
   readonly onSpec?: (file: string, index: number, total: number) => void;
-}
-
-/** A spec that could not be planned or applied during the rehearsal; keeps its cause's exit code. */
-export class RehearsalError extends OnlineError {
-  constructor(readonly file: string, cause: unknown) {
-    const known = cause instanceof OnlineError;
-    const message = cause instanceof Error ? cause.message : String(cause);
-    const exitCode: ExitCode = known ? cause.exitCode : 1;
-    super(known ? cause.code : 'REHEARSAL_FAILED', `${file} (rehearsed on an empty database after the files before it): ${message}`, exitCode, { cause });
-  }
 }
 
 /** Plans every spec of the directory in order by rehearsing them on a throwaway PostgreSQL. */

@@ -84,7 +84,7 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
   protected stopSignal(): AbortSignal {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.#stop.signal.aborted) {
-        process.stderr.write(`\n${signal} again: exiting now; \`online resume\` continues from the last committed batch\n`);
+        process.stderr.write(`\n${signal} again: exiting now; \`online resume\` (or \`online migrate\`, for a directory) continues from the last committed batch\n`);
         process.exit(3);
       }
       process.stderr.write(`\n${signal}: finishing the current batch, then stopping (press again to exit now)\n`);

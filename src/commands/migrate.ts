@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { migrateDirectory, type MigrateDirectoryResult, type MigrateEvent, type SpecOutcome } from '../api/migrate-directory.js';
-import { describeDrift, describeHolder } from '../api/migrate-errors.js';
+import { describeDrift, describeHolder } from '../errors/index.js';
 import type { MigrateMode } from '../api/migrate-steps.js';
 import { OnlineCommand } from '../cli/base-command.js';
 import { createProgressRenderer, progressMode, type ProgressRenderer } from '../cli/progress-renderer.js';

@@ -19,6 +19,6 @@ export class ConfigExistsError extends OnlineError {
 
 export class MigrationsDirMissingError extends OnlineError {
   constructor(readonly dir: string) {
-    super('NO_MIGRATIONS_DIR', `the migrations directory ${dir} does not exist: run \`online init\` first (or pass --dir)`, 2);
+    super('NO_MIGRATIONS_DIR', `the migrations directory ${dir} does not exist: run \`online init\` first, or name the directory`, 2);
   }
 }

@@ -1,6 +1,7 @@
-// Errors of `online migrate` (a directory of specs): an applied spec edited afterwards, another
-// migrate holding the directory lock, and a stop between specs. All leave the ledger consistent.
-import { OnlineError } from '../errors/index.js';
+// Errors of migration directories: an applied spec edited afterwards, another `online migrate`
+// holding the directory lock, a stop between specs (all leave the ledger consistent), and a spec that
+// failed when `plan <dir>` rehearsed the directory.
+import { OnlineError, type ExitCode } from './online-error.js';
 
 /** A spec file whose validated content no longer matches the hash the ledger recorded when it started. */
 export interface DriftedFile {
@@ -71,5 +72,15 @@ export class MigrateStoppedError extends OnlineError {
         : `online migrate stopped before ${next}; run \`online migrate\` again to continue from there`,
       3,
     );
+  }
+}
+
+/** A spec that could not be planned or applied during the rehearsal; keeps its cause's exit code. */
+export class RehearsalError extends OnlineError {
+  constructor(readonly file: string, cause: unknown) {
+    const known = cause instanceof OnlineError;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const exitCode: ExitCode = known ? cause.exitCode : 1;
+    super(known ? cause.code : 'REHEARSAL_FAILED', `${file} (rehearsed on an empty database after the files before it): ${message}`, exitCode, { cause });
   }
 }

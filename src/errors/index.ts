@@ -3,3 +3,4 @@ export * from './online-error.js';
 export * from './input-errors.js';
 export * from './state-errors.js';
 export * from './run-errors.js';
+export * from './directory-errors.js';

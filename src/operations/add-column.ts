@@ -72,9 +72,12 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     {
       description: `add column ${spec.column} ${spec.type}${defaultInAdd ? ' with its default (metadata only)' : ' as nullable'}`,
       statements: [`alter table ${t} add column if not exists ${c} ${spec.type}${defaultInAdd ? ` default (${spec.default})` : ''}`],
+      locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only (no rewrite${defaultInAdd ? ': a non-volatile default is stored once' : ''})`,
     },
   ];
-  if (defaultAfterAdd) expand.push({ description: `set the volatile default of ${spec.column} (no table rewrite)`, statements: [setDefault] });
+  if (defaultAfterAdd) {
+    expand.push({ description: `set the volatile default of ${spec.column} (no table rewrite)`, statements: [setDefault], locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only` });
+  }
   if (spec.backfill !== undefined) {
     const body = [
       'begin',
@@ -91,6 +94,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
         `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
         `create trigger ${quoteIdent(names.updateTrigger)} before update on ${t} for each row when (NEW.${c} is not distinct from OLD.${c}) execute function ${fn}()`,
       ],
+      locks: `ACCESS EXCLUSIVE on ${spec.table} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
     });
   }
   const check = quoteIdent(names.notNullCheck);
@@ -98,6 +102,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     expand.push({
       description: `add check (${spec.column} is not null) not valid`,
       statements: [`alter table ${t} drop constraint if exists ${check}, add constraint ${check} check (${c} is not null) not valid`],
+      locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: no scan (existing rows are not checked)`,
     });
   }
 
@@ -116,10 +121,15 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
 
   const contract: PlannedStep[] = [];
   if (!spec.nullable) {
-    contract.push({ description: `validate check (${spec.column} is not null)`, statements: [`alter table ${t} validate constraint ${check}`] });
+    contract.push({
+      description: `validate check (${spec.column} is not null)`,
+      statements: [`alter table ${t} validate constraint ${check}`],
+      locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} for the scan: reads and writes continue`,
+    });
     contract.push({
       description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check`,
       statements: [`alter table ${t} alter column ${c} set not null`, `alter table ${t} drop constraint if exists ${check}`],
+      locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
   // The default takes over from the triggers in one transaction: no insert falls between them.
@@ -128,6 +138,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     contract.push({
       description: defaultInContract ? `set the default of ${spec.column} and drop the fill triggers` : drop.description,
       statements: [...(defaultInContract ? [setDefault] : []), ...drop.statements],
+      locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
 
@@ -139,6 +150,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
         ...(spec.backfill !== undefined ? dropTriggers(t, fn, names).statements : []),
         `alter table ${t} drop constraint if exists ${check}, drop column if exists ${c}`,
       ],
+      locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     },
   ];
 

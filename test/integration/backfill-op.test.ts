@@ -121,7 +121,9 @@ describe('backfill', () => {
     expect(steps?.n).toBe(0);
     expect(await catalogSnapshot(db.sql, 'tickets_verify')).toEqual(before);
 
-    await db.sql`update tickets_verify set created_at = resolved_at - interval '1 hour' where id in (8, 43, 4999)`;
+    // Created an hour before both their resolution and now, so a writer that resolves one again (at now())
+    // cannot make it look resolved before it was created.
+    await db.sql`update tickets_verify set created_at = least(resolved_at, now()) - interval '1 hour' where id in (8, 43, 4999)`;
     const completed = await runCli(['complete', spec.name], db.url);
     expect(completed.stderr).toBe('');
     expect(completed.code).toBe(0);

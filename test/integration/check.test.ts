@@ -111,7 +111,7 @@ describe('check', () => {
     const drift = await runCli(['check', '--config', project.config], db.url);
     expect(drift.code).toBe(2);
     expect(drift.stdout).toMatch(
-      /^error {2}0002-ticket-priority\.yaml +drift: 0002-ticket-priority\.yaml was edited after it was applied \(ledger status completed\); the ledger has spec hash [0-9a-f]{12}, the file [0-9a-f]{12}\. Restore the applied version and put the change in a new spec\.$/m,
+      /^error {2}0002-ticket-priority\.yaml +drift: 0002-ticket-priority\.yaml \(migration 0002-ticket-priority\): recorded [0-9a-f]{12}, file now [0-9a-f]{12}, edited after it was applied \(ledger status completed\)\. Restore the applied version and put the change in a new spec\.$/m,
     );
     expect(drift.stdout.trim().split('\n').at(-1)).toBe('9 files: 8 ok, 1 error (specs, drift and pre-flight checked)');
     expect(await catalogSnapshot(db.sql)).toEqual(before);

@@ -6,7 +6,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
-import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } from './migrate-fixtures.js';
+import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
 
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20'];
 const notesSpecs: Readonly<Record<string, string>> = {

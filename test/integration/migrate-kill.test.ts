@@ -4,7 +4,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli } from '../support/watched-cli.js';
-import { addTicketsSpecs, copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, seedExampleTickets } from './migrate-fixtures.js';
+import { addTicketsSpecs, copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
 
 const seeded = 20_000;
 const remap = '0004-ticket-status-remap';

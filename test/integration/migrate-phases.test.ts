@@ -8,7 +8,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { sleep } from '../support/watched-cli.js';
-import { addTicketsSpecs, copyTicketsExample, ledgerStatuses, removeDir, seedExampleTickets, ticketsMigrations } from './migrate-fixtures.js';
+import { addTicketsSpecs, copyTicketsExample, ledgerStatuses, removeDir, seedExampleTickets, ticketsMigrations } from '../support/migrate-fixtures.js';
 
 const seeded = 5_000;
 const newStatuses = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];

@@ -8,7 +8,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/watched-cli.js';
-import { copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, ticketsDir, ticketsMigrations } from './migrate-fixtures.js';
+import { copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, ticketsDir, ticketsMigrations } from '../support/migrate-fixtures.js';
 
 describe('online migrate on examples/tickets', () => {
   let db: TestDatabase;

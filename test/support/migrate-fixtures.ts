@@ -4,7 +4,7 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type postgres from 'postgres';
-import { examplePath } from '../support/tickets-fixture.js';
+import { examplePath } from './tickets-fixture.js';
 
 export const ticketsDir = examplePath('tickets');
 

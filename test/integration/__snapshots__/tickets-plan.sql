@@ -48,8 +48,10 @@ drop table if exists "public"."users";
 
 -- expand
 -- 1. add column priority text as nullable (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only (no rewrite)
 alter table "public"."tickets" add column if not exists "priority" text;
 -- 2. install triggers that fill priority for writers unaware of it (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only
 create or replace function "public"."online_fill_tickets_priority"() returns trigger language plpgsql as $online$
 #variable_conflict use_column
 begin
@@ -62,6 +64,7 @@ create trigger "online_fill_priority_on_insert" before insert on "public"."ticke
 drop trigger if exists "online_fill_priority_on_update" on "public"."tickets";
 create trigger "online_fill_priority_on_update" before update on "public"."tickets" for each row when (NEW."priority" is not distinct from OLD."priority") execute function "public"."online_fill_tickets_priority"();
 -- 3. add check (priority is not null) not valid (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: no scan (existing rows are not checked)
 alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority", add constraint "online_nn_tickets_priority" check ("priority" is not null) not valid;
 
 -- backfill public.tickets.priority: keyset batches on (id), upper bound captured at start
@@ -72,11 +75,14 @@ update "public"."tickets" set "priority" = (CASE WHEN escalated THEN 'high' WHEN
 
 -- contract (online complete)
 -- 1. validate check (priority is not null) (one transaction, lock_timeout, retried)
+--    locks: SHARE UPDATE EXCLUSIVE on tickets for the scan: reads and writes continue
 alter table "public"."tickets" validate constraint "online_nn_tickets_priority";
 -- 2. set priority not null (no scan: the validated check proves it) and drop the check (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 alter table "public"."tickets" alter column "priority" set not null;
 alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority";
 -- 3. set the default of priority and drop the fill triggers (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 alter table "public"."tickets" alter column "priority" set default ('normal');
 drop trigger if exists "online_fill_priority_on_insert" on "public"."tickets";
 drop trigger if exists "online_fill_priority_on_update" on "public"."tickets";
@@ -84,6 +90,7 @@ drop function if exists "public"."online_fill_tickets_priority"();
 
 -- rollback (online rollback)
 -- 1. drop the fill triggers, column priority and its check (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 drop trigger if exists "online_fill_priority_on_insert" on "public"."tickets";
 drop trigger if exists "online_fill_priority_on_update" on "public"."tickets";
 drop function if exists "public"."online_fill_tickets_priority"();
@@ -188,8 +195,10 @@ alter table "public"."tickets" drop column if exists "status_online_new";
 
 -- expand
 -- 1. add column resolution_time_seconds integer as nullable (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only (no rewrite)
 alter table "public"."tickets" add column if not exists "resolution_time_seconds" integer;
 -- 2. install triggers that fill resolution_time_seconds for writers unaware of it (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only
 create or replace function "public"."online_fill_tickets_resolution_time_seconds"() returns trigger language plpgsql as $online$
 #variable_conflict use_column
 begin
@@ -210,12 +219,14 @@ update "public"."tickets" set "resolution_time_seconds" = (extract(epoch from (r
 
 -- contract (online complete)
 -- 1. drop the fill triggers (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 drop trigger if exists "online_fill_resolution_time_seconds_on_insert" on "public"."tickets";
 drop trigger if exists "online_fill_resolution_time_seconds_on_update" on "public"."tickets";
 drop function if exists "public"."online_fill_tickets_resolution_time_seconds"();
 
 -- rollback (online rollback)
 -- 1. drop the fill triggers, column resolution_time_seconds and its check (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 drop trigger if exists "online_fill_resolution_time_seconds_on_insert" on "public"."tickets";
 drop trigger if exists "online_fill_resolution_time_seconds_on_update" on "public"."tickets";
 drop function if exists "public"."online_fill_tickets_resolution_time_seconds"();
@@ -253,6 +264,7 @@ drop table if exists "public"."customer_satisfaction";
 
 -- expand
 -- 1. add column assigned_user_id bigint as nullable (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only (no rewrite)
 alter table "public"."tickets" add column if not exists "assigned_user_id" bigint;
 
 -- backfill: nothing to do
@@ -261,6 +273,7 @@ alter table "public"."tickets" add column if not exists "assigned_user_id" bigin
 
 -- rollback (online rollback)
 -- 1. drop column assigned_user_id and its check (one transaction, lock_timeout, retried)
+--    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 alter table "public"."tickets" drop constraint if exists "online_nn_tickets_assigned_user_id", drop column if exists "assigned_user_id";
 
 -- ==== 8/9 0008-ticket-assignee-index.yaml ====
