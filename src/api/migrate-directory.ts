@@ -174,12 +174,6 @@ async function applySpec(
 
 const actionOf = (kind: 'start' | 'resume' | 'complete'): SpecAction => (kind === 'start' ? 'started' : kind === 'resume' ? 'resumed' : 'completed');
 
-/**
- * `stackOnAwaitingContract`: under `--expand-only` a release's specs are expanded one after another, so
- * a spec may start on a table whose earlier spec is expanded and awaits contract (the contracts then
- * run in file order). Migrations running, stopped or failed on the table still refuse it.
- */
-
 async function runStep(input: MigrateDirectoryInput, mode: MigrateMode, file: SpecFile, record: MigrationRecord | undefined, step: Extract<SpecStep, { kind: 'start' | 'resume' | 'complete' }>): Promise<MigrationResult> {
   const call = { databaseUrl: input.databaseUrl, stateSchema: input.stateSchema, signal: input.signal, onEvent: input.onEvent };
   const complete = runsContract(mode);

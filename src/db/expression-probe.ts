@@ -2,10 +2,26 @@
 // against a table, would a default rewrite the table. Nothing is executed or changed: statements are
 // only parsed and described, inside a read-only transaction that is rolled back.
 import { InvalidExpressionError, InvalidOptionError, UnknownTypeError } from '../errors/index.js';
-import { errorMessage, type Sql, type TransactionSql } from './connect.js';
+import { errorMessage, type Sql } from './connect.js';
 import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
 import { inRolledBackTransaction } from './rolled-back-transaction.js';
+
+export interface DescribedStatement {
+  /** The type OID of each result column. */
+  readonly columnTypes: readonly number[];
+  /** The type OID of each `$n` parameter. */
+  readonly parameterTypes: readonly number[];
+}
+
+/** Parses and describes `query` (never runs it) in a read-only transaction that is rolled back. */
+export async function describeReadOnly(sql: Sql, query: string): Promise<DescribedStatement> {
+  const described = await inRolledBackTransaction(sql, async (tx) => {
+    await tx.unsafe('set transaction read only');
+    return tx.unsafe(query, [], { prepare: false }).describe();
+  });
+  return { columnTypes: described.columns.map((c) => c.type), parameterTypes: described.types };
+}
 
 /** Resolves a type name as written in a spec; returns PostgreSQL's canonical spelling. */
 export async function resolveType(sql: Sql, typeName: string): Promise<string> {
@@ -40,11 +56,8 @@ export async function checkRowExpression(
   const from = table === undefined ? '' : ` from ${quoteQualified(table)}`;
   const probe = `select (${expression})::${type} as ${quoteIdent('value')}${from}`;
   try {
-    const described = await inRolledBackTransaction(sql, async (tx) => {
-      await tx.unsafe('set transaction read only');
-      return tx.unsafe(probe, [], { prepare: false }).describe();
-    });
-    if (described.columns.length !== 1) {
+    const described = await describeReadOnly(sql, probe);
+    if (described.columnTypes.length !== 1) {
       throw new InvalidExpressionError(field, expression, 'it must be exactly one expression');
     }
   } catch (error) {
@@ -70,24 +83,22 @@ export async function defaultRewritesTable(sql: Sql, defaultExpression: string, 
   });
 }
 
-const booleanOid = 16;
+/** The type OID of boolean, what a throttle query or a predicate must return. */
+export const booleanOid = 16;
 
 /**
  * Checks a `--throttle-query`: one statement returning one boolean column. It is only parsed and
  * described here; at run time it runs in a read-only transaction.
  */
 export async function checkThrottleQuery(sql: Sql, query: string): Promise<void> {
-  let described: Awaited<ReturnType<ReturnType<TransactionSql['unsafe']>['describe']>>;
+  let described: DescribedStatement;
   try {
-    described = await inRolledBackTransaction(sql, async (tx) => {
-      await tx.unsafe('set transaction read only');
-      return tx.unsafe(query, [], { prepare: false }).describe();
-    });
+    described = await describeReadOnly(sql, query);
   } catch (error) {
     throw new InvalidOptionError(`--throttle-query does not compile: ${errorMessage(error)}`);
   }
-  const [first, ...rest] = described.columns;
-  if (first === undefined || rest.length > 0 || first.type !== booleanOid) {
+  const [first, ...rest] = described.columnTypes;
+  if (first === undefined || rest.length > 0 || first !== booleanOid) {
     throw new InvalidOptionError('--throttle-query must return exactly one boolean column (true = hold the backfill)');
   }
 }

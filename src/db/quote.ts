@@ -13,6 +13,11 @@ export function quoteIdent(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
+/** Whether two names are the same relation. */
+export function sameName(a: QualifiedName, b: QualifiedName): boolean {
+  return a.schema === b.schema && a.name === b.name;
+}
+
 export function quoteQualified(name: QualifiedName): string {
   return `${quoteIdent(name.schema)}.${quoteIdent(name.name)}`;
 }

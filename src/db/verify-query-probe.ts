@@ -4,25 +4,8 @@
 import { InvalidExpressionError, PreflightError } from '../errors/index.js';
 import { errorMessage, type Sql } from './connect.js';
 import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
-import { checkRowExpression } from './expression-probe.js';
+import { booleanOid, checkRowExpression, describeReadOnly, type DescribedStatement } from './expression-probe.js';
 import { quoteQualified, type QualifiedName } from './quote.js';
-import { inRolledBackTransaction } from './rolled-back-transaction.js';
-
-export interface DescribedStatement {
-  /** The type OID of each result column. */
-  readonly columnTypes: readonly number[];
-  /** The type OID of each `$n` parameter. */
-  readonly parameterTypes: readonly number[];
-}
-
-/** Parses and describes `query` (never runs it) in a read-only transaction that is rolled back. */
-export async function describeReadOnly(sql: Sql, query: string): Promise<DescribedStatement> {
-  const described = await inRolledBackTransaction(sql, async (tx) => {
-    await tx.unsafe('set transaction read only');
-    return tx.unsafe(query, [], { prepare: false }).describe();
-  });
-  return { columnTypes: described.columns.map((c) => c.type), parameterTypes: described.types };
-}
 
 /** Where the verify query reads from when it is embedded: `exists (…)`, `select * from (…) as …`. */
 export const verifyAlias = 'online_verify';
@@ -53,8 +36,6 @@ export async function checkVerifyQuery(sql: Sql, query: string): Promise<void> {
   }
   if (described.parameterTypes.length > 0) throw invalidVerify(query, 'it must not take parameters ($1 …)');
 }
-
-const booleanOid = 16;
 
 /** Checks that `predicate` compiles over the table's rows and is boolean itself (no cast to boolean). */
 export async function checkRowPredicate(sql: Sql, field: string, predicate: string, table: QualifiedName): Promise<void> {

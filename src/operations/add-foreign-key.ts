@@ -6,7 +6,7 @@
 // Pre-flight requires the referenced columns to be exactly a primary key or unique key, asks
 // PostgreSQL whether the column types can be compared (on empty copies), and warns when no index on
 // the referencing table serves the lookups every delete or key update on the referenced table makes.
-import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { boundedIdentifier, displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
 import { PreflightError } from '../errors/index.js';
 import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constraint-probe.js';
 import { requireColumns, requireFreeConstraintName } from './constraint-checks.js';
@@ -104,8 +104,8 @@ export const addForeignKey = {
   defaultName: (spec) => `add-foreign-key-${spec.table}-${foreignKeyName(spec)}`,
   tables: (spec) => {
     const referencing = { schema: spec.schema, name: spec.table };
-    const same = spec.references.schema === spec.schema && spec.references.table === spec.table;
-    return same ? [referencing] : [referencing, { schema: spec.references.schema, name: spec.references.table }];
+    const referenced = { schema: spec.references.schema, name: spec.references.table };
+    return sameName(referenced, referencing) ? [referencing] : [referencing, referenced];
   },
   async prepare({ sql, serverVersionNum }, spec) {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });

@@ -11,7 +11,7 @@
 // swap. The swap of all tables is one transaction, so no writer ever sees a half-changed schema.
 import { findColumn } from '../db/catalog.js';
 import { resolveType } from '../db/expression-probe.js';
-import { displayName, quoteIdent, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, sameName } from '../db/quote.js';
 import { canonicalTypeOnShadowCopy, refusalOnShadowCopy, shadowCopy } from '../db/shadow-copy-probe.js';
 import { PreflightError } from '../errors/index.js';
 import { changeTypeSpec, type ChangeTypeSpec } from './column-specs.js';
@@ -20,8 +20,6 @@ import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js'
 import { requireSelfContained } from './index-checks.js';
 import type { Operation } from './operation.js';
 import { requireTable } from './preflight-checks.js';
-
-const sameTable = (a: QualifiedName, b: QualifiedName): boolean => a.schema === b.schema && a.name === b.name;
 
 export const changeType = {
   op: 'change-type',
@@ -58,9 +56,9 @@ export const changeType = {
       const target = targets[i];
       if (target === undefined) break;
       for (const fk of target.shape.foreignKeys) {
-        const position = sameTable(fk.references, target.table) ? fk.referencedColumns.indexOf(target.column) : -1;
+        const position = sameName(fk.references, target.table) ? fk.referencedColumns.indexOf(target.column) : -1;
         const referencing = fk.columns[position];
-        if (referencing === undefined || targets.some((t) => sameTable(t.table, fk.table) && t.column === referencing)) continue;
+        if (referencing === undefined || targets.some((t) => sameName(t.table, fk.table) && t.column === referencing)) continue;
         const referencingTable = await requireTable(sql, fk.table);
         if (findColumn(referencingTable, referencing)?.type === type) continue;
         targets.push(await readTarget(sql, { table: referencingTable, column: referencing, shadow: shadowName(referencing), type, using: quoteIdent(referencing) }));

@@ -5,7 +5,7 @@
 import { findColumn, type TableInfo } from '../db/catalog.js';
 import { readColumnShape, type ColumnShape } from '../db/column-shape.js';
 import type { Sql } from '../db/connect.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
 import { indexOnShadowCopy, refusalOnShadowCopy, shadowCopy, type ShadowColumn } from '../db/shadow-copy-probe.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnReferences } from './column-reference-rewrite.js';
@@ -30,8 +30,6 @@ interface ReadTarget extends RebuildTarget {
 }
 
 const integerWidth: Readonly<Record<string, number>> = { smallint: 2, integer: 4, bigint: 8 };
-
-const sameTable = (a: QualifiedName, b: QualifiedName): boolean => a.schema === b.schema && a.name === b.name;
 
 /** Reads a target column's shape, refusing a column that is missing, generated or has dependants a rebuild cannot carry. */
 export async function readTarget(sql: Sql, target: RebuildTarget): Promise<ReadTarget> {
@@ -118,7 +116,7 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
 /** The foreign keys touching any rebuilt column, re-pointed at the copies. */
 function rebuiltForeignKeys(targets: readonly ReadTarget[]): RebuiltForeignKey[] {
   const shadowOf = (table: QualifiedName, column: string): string =>
-    targets.find((t) => sameTable(t.table, table) && t.column === column)?.shadow ?? column;
+    targets.find((t) => sameName(t.table, table) && t.column === column)?.shadow ?? column;
   const byName = new Map<string, RebuiltForeignKey>();
   for (const fk of targets.flatMap((t) => t.shape.foreignKeys)) {
     byName.set(`${displayName(fk.table)}.${fk.name}`, {
@@ -141,7 +139,7 @@ export async function prepareColumnRebuild(
   const claimed = new Set<string>();
   const columns: RebuiltColumn[] = [];
   const tables = [...new Map(targets.map((t) => [quoteQualified(t.table), t.table])).values()];
-  for (const table of tables) columns.push(...(await rebuildTable(ctx, targets.filter((t) => sameTable(t.table, table)), claimed)));
+  for (const table of tables) columns.push(...(await rebuildTable(ctx, targets.filter((t) => sameName(t.table, table)), claimed)));
   const warnings = targets.flatMap((t) =>
     t.shape.invalidIndexes.map((name) => `index ${name} on ${displayName(t.table)} is INVALID (an interrupted build); it is not copied and goes with the old column`),
   );

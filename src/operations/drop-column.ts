@@ -17,36 +17,14 @@
 // indexes on it and CHECKs on it alone. Dependants created between start and complete make the
 // contract fail (without cascade) or are dropped too (with it).
 import { findColumn } from '../db/catalog.js';
-import { columnDependants, describeObjects, isInheritedColumn, requireNoDependants, type DropReach } from '../db/dependants.js';
+import { columnDependants, isInheritedColumn, requireNoDependants, type DropReach } from '../db/dependants.js';
+import { planCascadingDrop } from './drop-plan.js';
 import { displayName, quoteIdent, quoteQualified } from '../db/quote.js';
 import { PreflightError } from '../errors/index.js';
 import { dropColumnSpec, type DropColumnSpec } from './column-specs.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
 import { requireTable } from './preflight-checks.js';
-
-/**
- * The one contract step of a drop, shared with drop-table: `statement` with CASCADE when asked, the
- * parts that go with it named in the description, and with cascade the dependants named in the
- * description and in a warning. `facts` is what pre-flight read; dependants only with cascade.
- */
-export function planCascadingDrop(subject: string, statement: string, locks: string, cascade: boolean, facts: DropReach): OperationPlan {
-  const cascading = cascade && facts.dependants.length > 0;
-  const also = [...(cascading ? facts.dependants : []), ...facts.goesWith];
-  return {
-    expand: [],
-    backfill: [],
-    contract: [
-      {
-        description: `drop ${subject}${cascade ? ' cascade' : ''}${also.length === 0 ? '' : ` (also drops ${describeObjects(also)})`}`,
-        statements: [`${statement}${cascade ? ' cascade' : ''}`],
-        locks: `${locks}${cascading ? '; also ACCESS EXCLUSIVE on each dropped view and on the tables of dropped foreign keys (both ends)' : ''}`,
-      },
-    ],
-    rollback: [],
-    warnings: cascading ? [`dropping ${subject} with cascade also drops ${describeObjects(facts.dependants)}`] : [],
-  };
-}
 
 /** Pure planning: the exact SQL of every phase. */
 export function planDropColumn(spec: DropColumnSpec, facts: DropReach): OperationPlan {

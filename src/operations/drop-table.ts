@@ -18,7 +18,7 @@ import { PreflightError } from '../errors/index.js';
 import { dropTableSpec, type DropTableSpec } from './table-specs.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
-import { planCascadingDrop } from './drop-column.js';
+import { planCascadingDrop } from './drop-plan.js';
 import { requireTable } from './preflight-checks.js';
 
 /** Pure planning: the exact SQL of every phase. */

@@ -3,13 +3,14 @@ import {
   completeMigration,
   parseSpec,
   planMigration,
-  PreflightError,
   rollbackMigration,
   startMigration,
   type OnlineEvent,
+  type PreflightError,
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
@@ -24,13 +25,7 @@ async function relations(db: TestDatabase): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-async function refusal(db: TestDatabase, operation: Record<string, unknown>): Promise<PreflightError> {
-  const spec = parseSpec({ operations: [operation] }, 'test');
-  const error = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(PreflightError);
-  expect((error as PreflightError).exitCode).toBe(2);
-  return error as PreflightError;
-}
+const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<PreflightError> => preflightRefusal(db.url, operation, options);
 
 describe('drop-column', () => {
   let db: TestDatabase;
