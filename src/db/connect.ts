@@ -2,6 +2,7 @@
 import postgres from 'postgres';
 import { OnlineError } from '../errors/index.js';
 import { maskSecrets, maskUrl, passwordOf } from './mask-secrets.js';
+import { statementHookFromEnvironment } from './statement-debug.js';
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
@@ -34,7 +35,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       idle_timeout: 30,
       connect_timeout: 10,
       connection: { application_name: options.applicationName ?? 'online' },
-      debug: process.env.ONLINE_DEBUG_SQL === '1' ? (_c: number, q: string) => process.stderr.write(q.slice(0, 300) + '\n') : undefined,
+      debug: statementHookFromEnvironment(),
       onnotice: (notice) => options.onNotice?.(String(notice.message ?? '')),
     });
   } catch (error) {
