@@ -7,9 +7,10 @@
 import { errorMessage, type Sql } from '../src/db/connect.js';
 import { describeProgress, readIndexBuildProgress } from '../src/db/index-build-progress.js';
 import { readIndex } from '../src/db/index-catalog.js';
-import { displayName, quoteQualified } from '../src/db/quote.js';
+import { quoteQualified } from '../src/db/quote.js';
 import { NameTakenError } from '../src/errors/index.js';
 import type { IndexBuild, PlannedStep } from '../src/operations/plan.js';
+import { classifyIndexName } from '../src/operations/planned-index-names.js';
 import { recordActivity } from '../src/state/worker-activity.js';
 import { explainFailure } from './explain-failure.js';
 import type { RunContext } from './run-context.js';
@@ -58,18 +59,19 @@ async function withUntimedConnection<T>(ctx: RunContext, use: (conn: Sql, pid: n
 
 /** Clears the way for a build; false when a valid index with the planned definition is already there. */
 async function prepareIndexName(ctx: RunContext, build: IndexBuild): Promise<boolean> {
-  const existing = await readIndex(ctx.sql, build.schema, build.name);
-  if (existing === undefined) return true;
-  if (displayName(existing.table) !== displayName(build.table)) {
-    throw new NameTakenError(`index ${build.schema}.${build.name} already exists on ${displayName(existing.table)}, not ${displayName(build.table)}; choose another name`);
+  const state = classifyIndexName(await readIndex(ctx.sql, build.schema, build.name), build);
+  switch (state.kind) {
+    case 'free':
+      return true;
+    case 'built':
+      return false;
+    case 'invalid-leftover':
+      ctx.emit({ type: 'warning', message: `index ${build.name} is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again` });
+      await dropIndex(ctx, build);
+      return true;
+    case 'taken':
+      throw new NameTakenError(state.reason);
   }
-  if (!existing.valid) {
-    ctx.emit({ type: 'warning', message: `index ${build.name} is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again` });
-    await dropIndex(ctx, build);
-    return true;
-  }
-  if (existing.definition === build.definition) return false;
-  throw new NameTakenError(`index ${build.schema}.${build.name} already exists with a different definition (${existing.definition}); choose another name`);
 }
 
 async function dropIndex(ctx: RunContext, build: IndexBuild): Promise<void> {

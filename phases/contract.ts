@@ -3,11 +3,12 @@
 import { keysetQueries } from '../src/db/keyset-sql.js';
 import { displayName } from '../src/db/quote.js';
 import { BackfillIncompleteError } from '../src/errors/index.js';
-import type { OperationPlan } from '../src/operations/plan.js';
+import { pointOfNoReturn, type OperationPlan } from '../src/operations/plan.js';
 import { listCursors } from '../src/state/backfill-cursors.js';
+import { listSteps } from '../src/state/step-records.js';
 import type { RunContext } from './run-context.js';
 import { explainFailure } from './explain-failure.js';
-import { runSteps } from './run-steps.js';
+import { runSteps, type PhaseFinish } from './run-steps.js';
 
 /** Throws BackfillIncompleteError, changing nothing, while any row still needs backfill. */
 export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'store' | 'migration'>, plan: OperationPlan): Promise<void> {
@@ -31,8 +32,14 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
   }
 }
 
-export async function runContract(ctx: RunContext, plan: OperationPlan): Promise<void> {
+/**
+ * Proves the backfill complete, then runs the contract steps not yet recorded. Once a step past the
+ * point of no return has committed (e.g. the swap that drops the old column), the proof already held
+ * when that step ran and its queries may name columns that are gone: it is not asked again.
+ */
+export async function runContract(ctx: RunContext, plan: OperationPlan, finish?: PhaseFinish): Promise<boolean> {
   ctx.emit({ type: 'phase', migration: ctx.migration, phase: 'contract' });
-  await verifyBackfillComplete(ctx, plan);
-  await runSteps(ctx, 'contract', plan.contract);
+  const recorded = (await listSteps(ctx.sql, ctx.store, ctx.migration)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex);
+  if (pointOfNoReturn(plan, new Set(recorded)) === undefined) await verifyBackfillComplete(ctx, plan);
+  return runSteps(ctx, 'contract', plan.contract, finish);
 }

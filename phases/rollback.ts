@@ -1,9 +1,9 @@
 // Rollback: undoes expand. Every statement is `if exists`, so running it twice is safe.
 import type { OperationPlan } from '../src/operations/plan.js';
 import type { RunContext } from './run-context.js';
-import { runSteps } from './run-steps.js';
+import { runSteps, type PhaseFinish } from './run-steps.js';
 
-export async function runRollback(ctx: RunContext, plan: OperationPlan): Promise<void> {
+export async function runRollback(ctx: RunContext, plan: OperationPlan, finish?: PhaseFinish): Promise<boolean> {
   ctx.emit({ type: 'phase', migration: ctx.migration, phase: 'rollback' });
-  await runSteps(ctx, 'rollback', plan.rollback);
+  return runSteps(ctx, 'rollback', plan.rollback, finish);
 }

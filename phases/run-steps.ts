@@ -1,8 +1,12 @@
 // Executes a phase's planned DDL steps in order, skipping the ones already recorded. A locked step runs
 // under the lock-safe runner and its record commits in the same transaction as its DDL, so a crash can
 // never leave it done but unrecorded. A concurrent step (CREATE/DROP INDEX CONCURRENTLY) cannot run in
-// a transaction; it is recorded after, and is idempotent, so a crash in between only repeats a check.
+// a transaction; it is recorded after, and is idempotent, so a crash in between only repeats a check
+// (and a `doneWhen` query tells resume and rollback that such a step took effect).
+// The phase's closing transition (e.g. status `completed`) commits with the last step's record, so no
+// crash can leave a finished phase recorded as unfinished.
 import { runLockedDdl } from '../src/db/locked-ddl.js';
+import type { TransactionSql } from '../src/db/connect.js';
 import { StoppedError } from '../src/errors/index.js';
 import type { PlannedStep } from '../src/operations/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
@@ -11,9 +15,17 @@ import { runConcurrentStep } from './concurrent-step.js';
 import { explainFailure } from './explain-failure.js';
 import type { RunContext } from './run-context.js';
 
-export async function runSteps(ctx: RunContext, phase: MigrationPhase, steps: readonly PlannedStep[]): Promise<void> {
+/** Commits the phase's closing transition inside the transaction that records its last step. */
+export type PhaseFinish = (tx: TransactionSql) => Promise<void>;
+
+/**
+ * Runs the steps not yet recorded. Returns true when `finish` committed with the last step's record;
+ * false when it did not run (no steps, or the last step was already recorded): the caller commits it.
+ */
+export async function runSteps(ctx: RunContext, phase: MigrationPhase, steps: readonly PlannedStep[], finish?: PhaseFinish): Promise<boolean> {
   const recorded = await listSteps(ctx.sql, ctx.store, ctx.migration);
   const done = new Set(recorded.filter((s) => s.phase === phase).map((s) => s.stepIndex));
+  let finished = false;
   for (const [index, step] of steps.entries()) {
     if (done.has(index)) {
       ctx.emit({ type: 'step', migration: ctx.migration, phase, index, description: step.description, skipped: true, durationMs: 0 });
@@ -21,8 +33,9 @@ export async function runSteps(ctx: RunContext, phase: MigrationPhase, steps: re
     }
     if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
     const started = performance.now();
-    const record = (db: Parameters<typeof recordStep>[0]) =>
-      recordStep(db, ctx.store, {
+    const last = index === steps.length - 1;
+    const record = async (tx: TransactionSql): Promise<void> => {
+      await recordStep(tx, ctx.store, {
         migration: ctx.migration,
         phase,
         stepIndex: index,
@@ -30,10 +43,12 @@ export async function runSteps(ctx: RunContext, phase: MigrationPhase, steps: re
         statements: step.statements,
         durationMs: Math.round(performance.now() - started),
       });
+      if (last) await finish?.(tx);
+    };
     let ran = true;
     if (step.kind === 'concurrent') {
       ran = await runConcurrentStep(ctx, step);
-      await record(ctx.sql);
+      await ctx.sql.begin(record);
     } else {
       await runLockedDdl(ctx.sql, step.statements, {
         lockTimeoutMs: ctx.options.lockTimeoutMs,
@@ -45,7 +60,9 @@ export async function runSteps(ctx: RunContext, phase: MigrationPhase, steps: re
         throw await explainFailure(ctx.sql, ctx.migration, step, error);
       });
     }
+    finished = last && finish !== undefined;
     const durationMs = Math.round(performance.now() - started);
     ctx.emit({ type: 'step', migration: ctx.migration, phase, index, description: step.description, skipped: !ran, durationMs });
   }
+  return finished;
 }

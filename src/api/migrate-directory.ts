@@ -15,7 +15,7 @@ import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../spec
 import { getMigration, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
 import { completeMigration } from './complete.js';
-import { MigrateStoppedError, SpecDriftError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
+import { MigrateHaltedError, MigrateStoppedError, SpecDriftError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
 import { acquireMigrateLock } from './migrate-lock.js';
 import { findDrift, runsContract, stepFor, type MigrateMode, type SpecStep } from './migrate-steps.js';
 import { resumeMigration } from './resume.js';
@@ -121,7 +121,11 @@ async function applyDirectory(session: Session, input: MigrateDirectoryInput, fi
   let reachedPending = false;
   for (const file of files) {
     const record = ledger.get(file.spec.name);
-    const outcome: SpecOutcome = reachedPending ? pendingOutcome(file, record) : await applySpec(session, input, mode, file, record, emit);
+    const outcome: SpecOutcome = reachedPending ? pendingOutcome(file, record) : await applySpec(session, input, mode, file, record, emit).catch((error: unknown) => {
+      // Exit 2 promises nothing changed: not so once an earlier spec of this run was applied.
+      const applied = specs.filter((s) => s.action === 'started' || s.action === 'resumed' || s.action === 'completed').map((s) => s.file);
+      throw error instanceof OnlineError && error.exitCode === 2 && applied.length > 0 ? new MigrateHaltedError(file.file, applied, error) : error;
+    });
     reachedPending ||= outcome.action === 'pending';
     specs.push(outcome);
     emit({ type: 'migrate-spec-done', ...outcome });

@@ -3,7 +3,8 @@
 import { MigrationStateError } from '../errors/index.js';
 import type { RunOptionsInput } from '../run-options.js';
 import { logEvent } from '../state/event-log.js';
-import { getMigration, updateMigration } from '../state/migration-records.js';
+import { updateMigration } from '../state/migration-records.js';
+import { reconcileMigration } from './reconcile-migration.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type MigrationCallInput } from './session.js';
@@ -21,8 +22,8 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
     const options = parseRunOptions({ ...found.options, ...definedOnly(input.overrides ?? {}) });
     await preflightOptions(session, options);
     return runUnderLease(session, name, options, input.signal, async () => {
-      const record = await getMigration(session.sql, session.store, name);
-      if (record === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
+      const { record, derivedCompletion } = await reconcileMigration(session, name);
+      if (derivedCompletion) return { result: { status: record.status, phase: record.phase } };
       if (record.status === 'completed' || record.status === 'rolled_back') {
         throw new MigrationStateError(`migration "${name}" is already ${record.status.replace('_', ' ')}; nothing to resume`);
       }

@@ -14,6 +14,7 @@ import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
 import { finishedStatuses, getMigration, insertMigration, listMigrations, type MigrationRecord } from '../state/migration-records.js';
 import { logEvent } from '../state/event-log.js';
 import { ensureStateSchema, stateSchemaExists } from '../state/state-schema.js';
+import { requirePlannedIndexNamesFree } from '../operations/planned-index-names.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 
@@ -58,24 +59,19 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
   return withSession(input, async (session) => {
     const { sql, store } = session;
     await refuseExisting(session, input.spec.name);
-    await refuseBusyTables(session, input.spec, input.stackOnAwaitingContract === true);
+    await refuseBusyTables(session, input.spec, undefined, input.stackOnAwaitingContract === true);
     const plan = await preflight(session, input.spec);
     await preflightOptions(session, options);
     for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
     await ensureStateSchema(sql, store);
     return runUnderLease(session, input.spec.name, options, input.signal, async () => {
       await refuseExisting(session, input.spec.name);
-      await refuseBusyTables(session, input.spec, input.stackOnAwaitingContract === true);
-      await insertMigration(sql, store, {
-        name: input.spec.name,
-        spec: input.spec,
-        specHash: specHash(input.spec),
-        plan,
-        options,
-        tables: input.spec.operations.flatMap((op) => tablesOf(op).map(displayName)),
+      await refuseBusyTables(session, input.spec, plan, input.stackOnAwaitingContract === true);
+      await sql.begin(async (tx) => {
+        await insertMigration(tx, store, { name: input.spec.name, spec: input.spec, specHash: specHash(input.spec), plan, options, tables: tablesTouched(input.spec, plan) });
+        await logEvent(tx, store, input.spec.name, 'started', { options });
       });
-      await logEvent(sql, store, input.spec.name, 'started', { options });
-      return { plan, from: 'expand' };
+      return { plan, from: 'expand', changedBefore: true };
     });
   }, runPoolSize);
 }
@@ -92,7 +88,9 @@ async function preflight(session: Session, spec: MigrationSpec): Promise<Operati
   }
   const plans: OperationPlan[] = [];
   for (const op of spec.operations) plans.push(await prepareOperation({ sql: session.sql, serverVersionNum: version }, op));
-  return combinePlans(plans);
+  const plan = combinePlans(plans);
+  await requirePlannedIndexNamesFree(session.sql, plan);
+  return plan;
 }
 
 /** A name can be started again only after a rollback. */
@@ -107,9 +105,15 @@ async function refuseExisting(session: Session, name: string): Promise<void> {
   throw new MigrationStateError(`migration "${name}" already exists (status ${existing.status}); ${next}`);
 }
 
-async function refuseBusyTables(session: Session, spec: MigrationSpec, stackOnAwaitingContract: boolean): Promise<void> {
+/** Every table the migration changes: the spec's own, and those its plan reaches (cascaded referencing tables). */
+function tablesTouched(spec: MigrationSpec, plan: OperationPlan | undefined): string[] {
+  const names = [...spec.operations.flatMap((op) => tablesOf(op)), ...(plan?.tables ?? [])].map(displayName);
+  return [...new Set(names)];
+}
+
+async function refuseBusyTables(session: Session, spec: MigrationSpec, plan: OperationPlan | undefined, stackOnAwaitingContract: boolean): Promise<void> {
   if (!(await stateSchemaExists(session.sql, session.store))) return;
-  const mine = new Set(spec.operations.flatMap((op) => tablesOf(op).map(displayName)));
+  const mine = new Set(tablesTouched(spec, plan));
   const active = (m: MigrationRecord): boolean => !finishedStatuses.includes(m.status) && !(stackOnAwaitingContract && m.status === 'awaiting_contract');
   const others = (await listMigrations(session.sql, session.store)).filter((m) => m.name !== spec.name && active(m));
   for (const other of others) {

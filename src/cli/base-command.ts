@@ -1,5 +1,5 @@
 // The base of every command: shared connection flags, the project config, compact JSON output, errors
-// mapped to the exit codes of the CLI contract, and graceful stop on SIGINT/SIGTERM.
+// mapped to the exit codes of the CLI contract, and graceful stop on SIGINT/SIGTERM/SIGHUP.
 // Connection precedence: --database-url > the environment variable named by the config's
 // `databaseUrlEnv` (default DATABASE_URL); --state-schema > the config's `stateSchema` > online_migrate.
 // The config is read once, before `run`; a broken config fails only the commands that use it.
@@ -80,7 +80,10 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
     return arg ?? (await this.projectConfig())?.migrations ?? 'migrations';
   }
 
-  /** Aborted by the first SIGINT/SIGTERM (the current batch finishes); a second one exits at once. */
+  /**
+   * Aborted by the first SIGINT, SIGTERM or SIGHUP (the current batch finishes); a second one exits at
+   * once. SIGHUP (a closed terminal or SSH session) would otherwise end the process mid-batch.
+   */
   protected stopSignal(): AbortSignal {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.#stop.signal.aborted) {
@@ -90,7 +93,7 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
       process.stderr.write(`\n${signal}: finishing the current batch, then stopping (press again to exit now)\n`);
       this.#stop.abort();
     };
-    process.on('SIGINT', () => onSignal('SIGINT')).on('SIGTERM', () => onSignal('SIGTERM'));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
     return this.#stop.signal;
   }
 

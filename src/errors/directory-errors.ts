@@ -84,3 +84,18 @@ export class RehearsalError extends OnlineError {
     super(known ? cause.code : 'REHEARSAL_FAILED', `${file} (rehearsed on an empty database after the files before it): ${message}`, exitCode, { cause });
   }
 }
+
+/**
+ * A spec refused (exit 2) after earlier specs of the same run were applied: the run did change the
+ * database, so it is a recorded, resumable failure (exit 1). The cause keeps the refusal's code.
+ */
+export class MigrateHaltedError extends OnlineError {
+  constructor(readonly file: string, readonly applied: readonly string[], cause: OnlineError) {
+    super(
+      cause.code,
+      `${cause.message}\n(online migrate stopped at ${file} after applying ${applied.join(', ')}; those stay applied: fix ${file} and run \`online migrate\` again to continue from it)`,
+      1,
+      { cause },
+    );
+  }
+}

@@ -44,6 +44,7 @@ export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): Operatio
         description: `validate check ${name} on the existing rows`,
         statements: [`alter table ${t} validate constraint ${c}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} during the scan: reads and writes continue`,
+        reversible: true,
         explain: {
           kind: 'violations',
           sqlState: '23514',

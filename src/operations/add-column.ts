@@ -125,6 +125,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
       description: `validate check (${spec.column} is not null)`,
       statements: [`alter table ${t} validate constraint ${check}`],
       locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} for the scan: reads and writes continue`,
+      reversible: true,
     });
     contract.push({
       description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check`,

@@ -59,6 +59,7 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
         description: `validate foreign key ${name} on the existing rows`,
         statements: [`alter table ${t} validate constraint ${c}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
+        reversible: true,
         explain: { kind: 'orphans', sqlState: '23503', what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`, query: orphans },
       },
     ],

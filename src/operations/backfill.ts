@@ -102,6 +102,7 @@ function verifyStep(verify: string): PlannedStep {
     description: 'verify: the verify query returns no rows',
     statements: [`do ${dollarQuote(`\n${body}\n`)}`],
     locks: 'ACCESS SHARE on the tables the query reads, while it runs: reads and writes continue',
+    reversible: true,
     explain: {
       kind: 'unverified',
       sqlState: verifySqlState,

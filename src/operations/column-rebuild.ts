@@ -313,6 +313,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
         description: `validate check ${check.newName} on ${c.table.name}`,
         statements: [`alter table ${t} validate constraint ${quoteIdent(check.newName)}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
+        reversible: true,
       });
     }
     if (c.notNull) {
@@ -320,6 +321,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
         description: `validate check (${c.shadow} is not null) on ${c.table.name}`,
         statements: [`alter table ${t} validate constraint ${quoteIdent(rebuildNames(c).notNull)}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
+        reversible: true,
       });
     }
   }
@@ -332,6 +334,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
             description: `add foreign keys ${foreignKeys.map((fk) => fk.newName).join(', ')} on the new columns, not valid`,
             statements: foreignKeys.flatMap((fk) => [`alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`, foreignKeySql(fk)]),
             locks: 'SHARE ROW EXCLUSIVE on the referencing and referenced tables, for milliseconds (no scan): writes wait, reads continue',
+            reversible: true,
           },
         ]),
     ...foreignKeys
@@ -340,6 +343,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
         description: `validate foreign key ${fk.newName} on ${fk.table.name}`,
         statements: [`alter table ${quoteQualified(fk.table)} validate constraint ${quoteIdent(fk.newName)}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${fk.table.name} and ROW SHARE on ${fk.references.name} during the scan: reads and writes continue`,
+        reversible: true,
       })),
     ...validations,
     {
@@ -369,6 +373,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
     },
   ];
   return {
+    tables: uniqueTables([...rebuild.columns.map((c) => c.table), ...foreignKeys.flatMap((fk) => [fk.table, fk.references])]),
     expand: rebuild.columns.flatMap((c) => expandSteps(rebuild, c)),
     backfill: [...tasks.map((t) => t.fill), ...tasks.map((t) => t.verify)],
     contract,

@@ -6,6 +6,7 @@ import { displayName, quoteQualified } from '../db/quote.js';
 import { PreflightError } from '../errors/index.js';
 import { identifier } from '../spec/identifier.js';
 import type { Operation } from './operation.js';
+import { dollarQuote } from './dollar-quote.js';
 import type { OperationPlan } from './plan.js';
 import { requireTable } from './preflight-checks.js';
 
@@ -20,7 +21,14 @@ export const dropIndexSpec = z
 
 export type DropIndexSpec = z.infer<typeof dropIndexSpec>;
 
-export function planDropIndex(spec: DropIndexSpec): OperationPlan {
+/** What pre-flight learned from the catalog. */
+export interface DropIndexFacts {
+  /** The index was valid when the migration was planned (an invalid one is only done once it is gone). */
+  readonly valid: boolean;
+}
+
+export function planDropIndex(spec: DropIndexSpec, facts: DropIndexFacts): OperationPlan {
+  const index = dollarQuote(quoteQualified({ schema: spec.schema, name: spec.name }));
   return {
     expand: [],
     backfill: [],
@@ -30,6 +38,11 @@ export function planDropIndex(spec: DropIndexSpec): OperationPlan {
         description: `drop index ${spec.name} concurrently`,
         statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name: spec.name })}`],
         locks: 'SHARE UPDATE EXCLUSIVE on the table, then waits for transactions using the index: reads and writes continue',
+        // Done once the index is gone or, when it was valid, half-dropped by a killed DROP INDEX
+        // CONCURRENTLY (no longer valid: queries stopped using it), which only finishing the drop tidies.
+        doneWhen: facts.valid
+          ? `select coalesce((select not i.indisvalid from pg_index i where i.indexrelid = to_regclass(${index})), true) as done`
+          : `select to_regclass(${index}) is null as done`,
       },
     ],
     rollback: [],
@@ -51,6 +64,6 @@ export const dropIndex = {
     if (index.constraint !== null) {
       throw new PreflightError('INDEX_BACKS_CONSTRAINT', `index ${spec.name} backs constraint ${index.constraint}; drop the constraint instead`);
     }
-    return planDropIndex(spec);
+    return planDropIndex(spec, { valid: index.valid });
   },
 } satisfies Operation<DropIndexSpec>;

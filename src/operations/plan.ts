@@ -20,6 +20,18 @@ export interface PlannedStep {
   readonly explain?: ViolationProbe;
   /** Lock notes for reviewers: which lock the step takes and for how long. */
   readonly locks?: string;
+  /**
+   * A contract step after which `rollback` can still restore the original exactly: it only adds or
+   * validates something rollback drops. Every other contract step is a point of no return: once it has
+   * committed, the migration can only be completed (rollback refuses, complete and resume go on).
+   */
+  readonly reversible?: boolean;
+  /**
+   * For a concurrent step, whose record cannot commit with its DDL: a query returning one row with a
+   * boolean column `done`, true once the step has taken effect. A killed run may leave such a step done
+   * but unrecorded; resume, complete and rollback ask this before they act.
+   */
+  readonly doneWhen?: string;
 }
 
 export interface IndexBuild {
@@ -63,6 +75,11 @@ export interface OperationPlan {
   readonly rollback: readonly PlannedStep[];
   /** Things pre-flight noticed that do not stop the migration, e.g. a foreign key without an index. */
   readonly warnings?: readonly string[];
+  /**
+   * Tables the plan changes beyond the spec's own (e.g. the referencing tables a change-type rebuilds):
+   * the ledger records them, so no other migration starts on them meanwhile.
+   */
+  readonly tables?: readonly QualifiedName[];
 }
 
 /** Concatenates operation plans; rollback runs in reverse operation order. */
@@ -73,5 +90,13 @@ export function combinePlans(plans: readonly OperationPlan[]): OperationPlan {
     contract: plans.flatMap((p) => p.contract),
     rollback: [...plans].reverse().flatMap((p) => p.rollback),
     warnings: plans.flatMap((p) => p.warnings ?? []),
+    tables: plans.flatMap((p) => p.tables ?? []),
   };
+}
+
+/** The first recorded contract step that rollback cannot undo, if any: past it, the migration only goes forward. */
+export function pointOfNoReturn(plan: OperationPlan, recordedContractSteps: ReadonlySet<number>): { readonly index: number; readonly description: string } | undefined {
+  const index = plan.contract.findIndex((step, i) => recordedContractSteps.has(i) && step.reversible !== true);
+  const step = plan.contract[index];
+  return step === undefined ? undefined : { index, description: step.description };
 }

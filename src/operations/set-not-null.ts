@@ -68,6 +68,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
     description: `add check (${spec.column} is not null) not valid`,
     statements: [`alter table ${t} drop constraint if exists ${check}, add constraint ${check} check (${c} is not null) not valid`],
     locks: 'ACCESS EXCLUSIVE on the table, brief: no scan (existing rows are not checked)',
+    reversible: true,
   };
   // With a fill trigger, no written row can be NULL, so the check can guard from expand on. Without one,
   // it is added in contract, right before VALIDATE: a NOT VALID check in force for days would make every
@@ -86,6 +87,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
       description: `validate check (${spec.column} is not null)`,
       statements: [`alter table ${t} validate constraint ${check}`],
       locks: 'SHARE UPDATE EXCLUSIVE on the table for the scan: reads and writes continue',
+      reversible: true,
       explain: {
         kind: 'violations',
         sqlState: '23514',

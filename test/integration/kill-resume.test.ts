@@ -74,23 +74,26 @@ describe('kill -9 mid-backfill, then resume', () => {
     expect(column?.notNull).toBe(true);
   });
 
-  it('stops gracefully on SIGTERM with exit 3, records the stop, and resumes', async () => {
-    await createTickets(db.sql, 20_000, 'tickets_sigterm');
+  // SIGHUP is what a closed terminal or SSH session sends: it must stop as gracefully as SIGTERM.
+  it.each(['SIGTERM', 'SIGHUP'] as const)('stops gracefully on %s with exit 3, records the stop, and resumes', async (signal) => {
+    const table = `tickets_${signal.toLowerCase()}`;
+    const migration = `add-column-${table}-flag`;
+    await createTickets(db.sql, 20_000, table);
     const child = spawnCli(
-      ['start', 'add-column', '--table', 'tickets_sigterm', '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'],
+      ['start', 'add-column', '--table', table, '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'],
       db.url,
     );
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
-      if (jsonLines(buffered).filter((e) => e.type === 'batch').length >= 5 && !child.killed) child.kill('SIGTERM');
+      if (jsonLines(buffered).filter((e) => e.type === 'batch').length >= 5 && !child.killed) child.kill(signal);
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(3);
     const lines = jsonLines(buffered);
     expect(lines.at(-1)).toMatchObject({ error: { code: 'STOPPED', exitCode: 3 } });
 
-    const status = await runCli(['status', 'add-column-tickets_sigterm-flag', '--json'], db.url);
+    const status = await runCli(['status', migration, '--json'], db.url);
     const report = (JSON.parse(status.stdout.trim()) as { migrations: { state: string; backfill: { rowsDone: number }[] }[] }).migrations[0];
     expect(report?.state).toBe('stopped');
     const doneAtStop = report?.backfill[0]?.rowsDone ?? 0;
@@ -98,9 +101,9 @@ describe('kill -9 mid-backfill, then resume', () => {
     // A fixed size (min = max), so a stop between batches leaves a whole number of batches.
     expect(doneAtStop % 200).toBe(0);
 
-    const resumed = await runCli(['resume', 'add-column-tickets_sigterm-flag'], db.url);
+    const resumed = await runCli(['resume', migration], db.url);
     expect(resumed.code).toBe(0);
-    const [wrong] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_sigterm where flag is distinct from escalated`;
+    const [wrong] = await db.sql<{ n: number }[]>`select count(*)::int as n from ${db.sql(table)} where flag is distinct from escalated`;
     expect(wrong?.n).toBe(0);
   });
 });

@@ -30,6 +30,7 @@ describe('backfill planning (exact SQL)', () => {
           `do $online$\nbegin\n  if exists (${verify}) then\n    raise exception 'the verify query returned rows' using errcode = 'OLV01';\n  end if;\nend\n$online$`,
         ],
         locks: 'ACCESS SHARE on the tables the query reads, while it runs: reads and writes continue',
+        reversible: true,
         explain: { kind: 'unverified', sqlState: 'OLV01', what: 'rows the verify query returned', query: `select * from (${verify}) as online_verify limit 5` },
       },
     ]);
