@@ -63,6 +63,10 @@ export type OnlineEvent =
     }
   | { readonly type: 'backfill-done'; readonly migration: string; readonly task: string; readonly rowsDone: number; readonly seconds: number }
   | ({ readonly type: 'index-progress'; readonly migration: string; readonly index: string } & IndexBuildProgress)
+  /** The server went away mid-run: the worker waits for it (up to reconnectTimeoutMs), then resumes. */
+  | { readonly type: 'connection-lost'; readonly migration: string; readonly reason: string; readonly reconnectTimeoutMs: number }
+  /** The server answers again and the lease is retaken: the run goes on from the last committed batch or step. */
+  | { readonly type: 'reconnected'; readonly migration: string; readonly downMs: number }
   | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'finished'; readonly migration: string; readonly status: MigrationStatus };

@@ -46,6 +46,11 @@ export const runOptionsSchema = z
     maxDurationMs: optionalLimit.default(null),
     lockTimeoutMs: z.number().int().min(1).max(600_000).default(1_000),
     lockRetries: z.number().int().min(1).max(10_000).default(30),
+    /**
+     * How long a run waits for a server that went away (restart, failover, our backend terminated)
+     * before it gives up with exit 1; it then reconnects, retakes its lease and resumes. 0: give up at once.
+     */
+    reconnectTimeoutMs: z.number().int().min(0).max(86_400_000).default(300_000),
     /** Run contract right after backfill (`start --complete`). */
     complete: z.boolean().default(false),
   })

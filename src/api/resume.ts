@@ -4,6 +4,7 @@ import { MigrationStateError } from '../errors/index.js';
 import type { RunOptionsInput } from '../run-options.js';
 import { logEvent } from '../state/event-log.js';
 import { updateMigration } from '../state/migration-records.js';
+import { continueRecorded } from './continue-migration.js';
 import { reconcileMigration } from './reconcile-migration.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
@@ -21,22 +22,28 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
     const name = found.name;
     const options = parseRunOptions({ ...found.options, ...definedOnly(input.overrides ?? {}) });
     await preflightOptions(session, options);
-    return runUnderLease(session, name, options, input.signal, async () => {
-      const { record, derivedCompletion } = await reconcileMigration(session, name);
-      if (derivedCompletion) return { result: { status: record.status, phase: record.phase } };
-      if (record.status === 'completed' || record.status === 'rolled_back') {
-        throw new MigrationStateError(`migration "${name}" is already ${record.status.replace('_', ' ')}; nothing to resume`);
-      }
-      if (record.status === 'awaiting_contract') {
-        throw new MigrationStateError(`migration "${name}" has finished its backfill; run \`online complete ${name}\``);
-      }
-      const changed = Object.keys(definedOnly(input.overrides ?? {}));
-      if (changed.length > 0) {
-        await updateMigration(session.sql, session.store, name, { options });
-        await logEvent(session.sql, session.store, name, 'options-overridden', { changed, options });
-      }
-      await logEvent(session.sql, session.store, name, 'resumed', { phase: record.phase, from: record.status });
-      return { plan: record.plan, from: record.phase };
+    return runUnderLease(session, {
+      migration: name,
+      options,
+      signal: input.signal,
+      prepare: async (s) => {
+        const { record, derivedCompletion } = await reconcileMigration(s, name);
+        if (derivedCompletion) return { result: { status: record.status, phase: record.phase } };
+        if (record.status === 'completed' || record.status === 'rolled_back') {
+          throw new MigrationStateError(`migration "${name}" is already ${record.status.replace('_', ' ')}; nothing to resume`);
+        }
+        if (record.status === 'awaiting_contract') {
+          throw new MigrationStateError(`migration "${name}" has finished its backfill; run \`online complete ${name}\``);
+        }
+        const changed = Object.keys(definedOnly(input.overrides ?? {}));
+        if (changed.length > 0) {
+          await updateMigration(s.sql, s.store, name, { options });
+          await logEvent(s.sql, s.store, name, 'options-overridden', { changed, options });
+        }
+        await logEvent(s.sql, s.store, name, 'resumed', { phase: record.phase, from: record.status });
+        return { plan: record.plan, from: record.phase };
+      },
+      prepareAgain: async (s) => (await continueRecorded(s, name, options)) ?? Promise.reject(new MigrationStateError(`migration "${name}" disappeared`)),
     });
   }, runPoolSize);
 }

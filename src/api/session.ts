@@ -1,5 +1,6 @@
 // Opens what every library call needs: a connection pool and the state store, closed together.
 import { connect, type Sql } from '../db/connect.js';
+import { driverIsPatched, unpatchedDriverWarning } from '../db/driver-patch.js';
 import type { EventListener } from '../events.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { stateSchemaName } from '../spec/identifier.js';
@@ -25,8 +26,15 @@ export interface Session {
   readonly sql: Sql;
   readonly store: StateStore;
   readonly emit: EventListener;
+  /** A new session with the same connection settings and a fresh pool (after a lost connection). */
+  reopen(): Promise<Session>;
   close(): Promise<void>;
+  /** Closes at once, destroying connections that may be dead instead of waiting for them. */
+  abandon(): Promise<void>;
 }
+
+/** The unpatched-driver warning is said once per process, not once per session. */
+let warnedUnpatched = false;
 
 export async function openSession(input: ConnectionInput, poolSize = 4): Promise<Session> {
   const schema = stateSchemaName.safeParse(input.stateSchema ?? defaultStateSchema);
@@ -36,11 +44,17 @@ export async function openSession(input: ConnectionInput, poolSize = 4): Promise
     max: poolSize,
     onNotice: (message) => emit({ type: 'notice', message }),
   });
+  if (!driverIsPatched() && !warnedUnpatched) {
+    warnedUnpatched = true;
+    emit({ type: 'warning', message: unpatchedDriverWarning });
+  }
   return {
     sql,
     store: { sql, schema: schema.data },
     emit,
+    reopen: () => openSession(input, poolSize),
     close: () => sql.end({ timeout: 5 }),
+    abandon: () => sql.end({ timeout: 0 }),
   };
 }
 

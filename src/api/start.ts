@@ -15,7 +15,8 @@ import { finishedStatuses, getMigration, insertMigration, listMigrations, type M
 import { logEvent } from '../state/event-log.js';
 import { ensureStateSchema, stateSchemaExists } from '../state/state-schema.js';
 import { requirePlannedIndexNamesFree } from '../operations/planned-index-names.js';
-import { runUnderLease, type MigrationResult } from './run-migration.js';
+import { continueRecorded } from './continue-migration.js';
+import { runUnderLease, type MigrationResult, type PrepareRun } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 
 export const minimumServerVersion = 130000;
@@ -57,21 +58,29 @@ export async function planMigration(input: ConnectionInput & { readonly spec: Mi
 export async function startMigration(input: StartInput): Promise<MigrationResult> {
   const options = parseRunOptions(input.options);
   return withSession(input, async (session) => {
-    const { sql, store } = session;
-    await refuseExisting(session, input.spec.name);
+    const name = input.spec.name;
+    await refuseExisting(session, name);
     await refuseBusyTables(session, input.spec, undefined, input.stackOnAwaitingContract === true);
     const plan = await preflight(session, input.spec);
     await preflightOptions(session, options);
     for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
-    await ensureStateSchema(sql, store);
-    return runUnderLease(session, input.spec.name, options, input.signal, async () => {
-      await refuseExisting(session, input.spec.name);
-      await refuseBusyTables(session, input.spec, plan, input.stackOnAwaitingContract === true);
-      await sql.begin(async (tx) => {
-        await insertMigration(tx, store, { name: input.spec.name, spec: input.spec, specHash: specHash(input.spec), plan, options, tables: tablesTouched(input.spec, plan) });
-        await logEvent(tx, store, input.spec.name, 'started', { options });
+    await ensureStateSchema(session.sql, session.store);
+    const record: PrepareRun = async (s) => {
+      await refuseExisting(s, name);
+      await refuseBusyTables(s, input.spec, plan, input.stackOnAwaitingContract === true);
+      await s.sql.begin(async (tx) => {
+        await insertMigration(tx, s.store, { name, spec: input.spec, specHash: specHash(input.spec), plan, options, tables: tablesTouched(input.spec, plan) });
+        await logEvent(tx, s.store, name, 'started', { options });
       });
       return { plan, from: 'expand', changedBefore: true };
+    };
+    return runUnderLease(session, {
+      migration: name,
+      options,
+      signal: input.signal,
+      prepare: record,
+      // After a reconnect: go on from what was recorded, or record it now if the lost attempt had not.
+      prepareAgain: async (s) => (await continueRecorded(s, name, options)) ?? record(s),
     });
   }, runPoolSize);
 }

@@ -93,6 +93,12 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
       case 'warning':
         say(`  warning: ${event.message}`);
         return;
+      case 'connection-lost':
+        say(`  connection lost (${event.reason}); waiting up to ${Math.round(event.reconnectTimeoutMs / 1000)}s for the server to come back`);
+        return;
+      case 'reconnected':
+        say(`  reconnected after ${(event.downMs / 1000).toFixed(1)}s; resuming from the last committed batch or step`);
+        return;
       case 'notice':
       case 'finished':
         return;

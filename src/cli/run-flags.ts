@@ -33,6 +33,7 @@ export const runFlags = {
   'max-duration': Flags.string({ summary: 'Stop (exit 3, resumable) after this long in one run, e.g. 2h; 0 = no limit.', helpGroup: schedule }),
   'lock-timeout': Flags.string({ summary: 'Longest wait for a lock per DDL attempt or batch, e.g. 1s or 500ms. [default: 1s]', helpGroup: locks }),
   'lock-retries': Flags.integer({ summary: 'Attempts before failing with the blocking sessions named. [default: 30]', helpGroup: locks, min: 1 }),
+  'reconnect-timeout': Flags.string({ summary: 'How long to wait for a server that went away mid-run (restart, failover) before exit 1, e.g. 10m; 0 = do not wait. [default: 5m]', helpGroup: locks }),
 };
 
 export interface RunFlagValues {
@@ -56,6 +57,7 @@ export interface RunFlagValues {
   readonly 'max-duration'?: string;
   readonly 'lock-timeout'?: string;
   readonly 'lock-retries'?: number;
+  readonly 'reconnect-timeout'?: string;
 }
 
 const duration = (flag: string, text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(flag, text));
@@ -85,6 +87,7 @@ export function runOptionsFromFlags(f: RunFlagValues): RunOptionsInput {
     maxDurationMs: limit(duration('max-duration', f['max-duration'])),
     lockTimeoutMs: duration('lock-timeout', f['lock-timeout']),
     lockRetries: f['lock-retries'],
+    reconnectTimeoutMs: duration('reconnect-timeout', f['reconnect-timeout']),
   };
 }
 
@@ -110,6 +113,7 @@ const flagOfOption: Readonly<Record<string, string>> = {
   maxDurationMs: 'max-duration',
   lockTimeoutMs: 'lock-timeout',
   lockRetries: 'lock-retries',
+  reconnectTimeoutMs: 'reconnect-timeout',
 };
 
 /** Rewrites a run-option error (`invalid option maxDurationMs: …`) in the flag's terms (`--max-duration: …`). */

@@ -52,6 +52,7 @@ export const settingGroups = {
     .object({
       'lock-timeout': setting('lock-timeout', flagText),
       'lock-retries': setting('lock-retries', integer),
+      'reconnect-timeout': setting('reconnect-timeout', flagText),
     })
     .strict()
     .describe('Lock behaviour of DDL and batches: the flags of the LOCKS group'),

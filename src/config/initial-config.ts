@@ -29,7 +29,7 @@ export const initialSettings = {
     'exit-on-pause': false,
   },
   schedule: { window: [], 'window-exit': false, 'max-duration': 0 },
-  locks: { 'lock-timeout': '1s', 'lock-retries': 30 },
+  locks: { 'lock-timeout': '1s', 'lock-retries': 30, 'reconnect-timeout': '5m' },
 } satisfies Required<Pick<ProjectConfigInput, SettingGroup>>;
 
 /** Settings without a fixed default, shown commented out in YAML with an example value. */

@@ -12,6 +12,11 @@ export interface EmbeddedServer {
   /** Superuser URL of the `postgres` database. */
   readonly url: string;
   readonly port: number;
+  /** Stops the server process (a fast shutdown, as `pg_ctl stop -m fast`), keeping its data: for tests of a server that goes away. */
+  shutDown(): Promise<void>;
+  /** Starts it again on the same data and port after shutDown. */
+  startUp(): Promise<void>;
+  /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -46,7 +51,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // The data directory is ours to delete (stop), so the server can be shut down and started again.
+    persistent: true,
     createPostgresUser: isRoot,
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
     onLog: log,
@@ -63,6 +69,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     port,
+    shutDown: () => pg.stop(),
+    startUp: () => pg.start(),
     async stop() {
       await pg.stop();
       await rm(parent, { recursive: true, force: true });

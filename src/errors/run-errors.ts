@@ -69,3 +69,29 @@ export class DataViolationError extends OnlineError {
     return { ...super.toJSON(), kind: this.kind, samples: this.samples };
   }
 }
+
+/** The server went away mid-run and did not come back within --reconnect-timeout. */
+export class ConnectionLostError extends OnlineError {
+  constructor(readonly migration: string, waitedMs: number, options?: { cause?: unknown }) {
+    super(
+      'CONNECTION_LOST',
+      `migration "${migration}" lost its connection to the database, which did not come back within ${Math.round(waitedMs / 1000)}s; ` +
+        `everything up to the last committed batch or step is recorded: run \`online resume ${migration}\` once the server is back`,
+      1,
+      options,
+    );
+  }
+}
+
+/** While the connection was down, another worker took the migration's lease: this one stops. */
+export class LeaseTakenError extends OnlineError {
+  constructor(readonly migration: string, holder: string, options?: { cause?: unknown }) {
+    super(
+      'LEASE_TAKEN',
+      `migration "${migration}" lost its connection, and another worker took it over meanwhile (${holder}); this run stops. ` +
+        `\`online status ${migration}\` shows who runs it; if that worker is gone, \`online resume ${migration}\` continues`,
+      1,
+      options,
+    );
+  }
+}
