@@ -1,7 +1,7 @@
 // PostgreSQL's own parser and scanner (libpg-query: the server's grammar compiled to WebAssembly),
-// loaded once. Positions are turned from the parser's UTF-8 byte offsets into string indices here, so
-// no caller ever mixes the two.
-import libpgQuery from 'libpg-query';
+// loaded once, on first use: the package compiles its WebAssembly as soon as it is imported, which
+// commands that never check SQL (status, pause…) should not pay for. Positions are turned from the
+// parser's UTF-8 byte offsets into string indices here, so no caller ever mixes the two.
 import type { Node, RawStmt } from 'libpg-query';
 import { byteToIndex } from './byte-offsets.js';
 
@@ -24,17 +24,22 @@ export type ParseOutcome =
   | { readonly ok: true; readonly statements: readonly ParsedStatement[]; readonly index: (byteOffset: number) => number }
   | { readonly ok: false; readonly message: string; readonly position: number | undefined };
 
-let loading: Promise<void> | undefined;
+type LibpgQuery = typeof import('libpg-query');
+
+let loading: Promise<LibpgQuery> | undefined;
 
 /** Loads the WebAssembly parser (once; later calls share the first load). */
-export async function loadPostgresParser(): Promise<void> {
-  loading ??= libpgQuery.loadModule();
-  await loading;
+async function loadPostgresParser(): Promise<LibpgQuery> {
+  loading ??= import('libpg-query').then(async (library) => {
+    await library.loadModule();
+    return library;
+  });
+  return loading;
 }
 
 /** Parses `text` as PostgreSQL would (standard_conforming_strings on); a syntax error is an outcome, not a throw. */
 export async function parseSql(text: string): Promise<ParseOutcome> {
-  await loadPostgresParser();
+  const libpgQuery = await loadPostgresParser();
   try {
     const result = libpgQuery.parseSync(text);
     const statements = (result.stmts ?? []).map((raw: RawStmt) => {
@@ -51,7 +56,7 @@ export async function parseSql(text: string): Promise<ParseOutcome> {
 
 /** The lexer's tokens of `text`, comments included; a lexical error (an unterminated string…) is returned as its message. */
 export async function scanSql(text: string): Promise<readonly ScannedToken[] | { readonly error: string }> {
-  await loadPostgresParser();
+  const libpgQuery = await loadPostgresParser();
   let tokens;
   try {
     tokens = libpgQuery.scanSync(text).tokens;
