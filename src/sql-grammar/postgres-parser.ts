@@ -2,6 +2,7 @@
 // loaded once, on first use: the package compiles its WebAssembly as soon as it is imported, which
 // commands that never check SQL (status, pause…) should not pay for. Positions are turned from the
 // parser's UTF-8 byte offsets into string indices here, so no caller ever mixes the two.
+import type * as LibpgQueryModule from 'libpg-query';
 import type { Node, RawStmt } from 'libpg-query';
 import { byteToIndex } from './byte-offsets.js';
 
@@ -24,7 +25,7 @@ export type ParseOutcome =
   | { readonly ok: true; readonly statements: readonly ParsedStatement[]; readonly index: (byteOffset: number) => number }
   | { readonly ok: false; readonly message: string; readonly position: number | undefined };
 
-type LibpgQuery = typeof import('libpg-query');
+type LibpgQuery = typeof LibpgQueryModule;
 
 let loading: Promise<LibpgQuery> | undefined;
 
