@@ -39,11 +39,13 @@ function structureHint(tokens: readonly ScannedToken[]): string {
 }
 
 /**
- * Refuses empty text, text the server's lexer cannot tokenize, and any comment in it; returns the
- * hint for a parse error, from the text's top-level structure.
+ * Refuses empty text, a NUL byte, text the server's lexer cannot tokenize, and any comment in it;
+ * returns the hint for a parse error, from the text's top-level structure.
  */
 export async function refuseCommentsAndLexicalErrors(spliced: SplicedText): Promise<string> {
   if (spliced.text.trim() === '') throw shapeError(spliced, 'it is empty');
+  // The parser and the server both read a query as a C string: a NUL would cut them off where we cannot see.
+  if (spliced.text.includes('\u0000')) throw shapeError(spliced, 'it contains a NUL byte');
   const tokens = await scanSql(spliced.text);
   if ('error' in tokens) throw shapeError(spliced, `it does not parse: ${tokens.error}`);
   if (tokens.some((t) => t.comment)) {

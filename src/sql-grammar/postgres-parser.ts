@@ -12,18 +12,16 @@ export interface ScannedToken {
   readonly end: number;
   readonly text: string;
   readonly comment: boolean;
-  /** Keywords of every kind (reserved or not), e.g. `select`, `include`. */
-  readonly keyword: boolean;
 }
 
-/** One parsed statement, with `index(byteOffset)` to turn the tree's `location`s into string indices. */
+/** One parsed statement; the outcome's `index(byteOffset)` turns the tree's `location`s into string indices. */
 export interface ParsedStatement {
   readonly stmt: Node;
 }
 
 export type ParseOutcome =
   | { readonly ok: true; readonly statements: readonly ParsedStatement[]; readonly index: (byteOffset: number) => number }
-  | { readonly ok: false; readonly message: string; readonly position: number | undefined };
+  | { readonly ok: false; readonly message: string };
 
 type LibpgQuery = typeof LibpgQueryModule;
 
@@ -50,8 +48,7 @@ export async function parseSql(text: string): Promise<ParseOutcome> {
     return { ok: true, statements, index: byteToIndex(text) };
   } catch (error) {
     if (!libpgQuery.hasSqlDetails(error)) throw error;
-    const position = error.sqlDetails?.cursorPosition;
-    return { ok: false, message: error.sqlDetails?.message ?? error.message, position: position === undefined || position < 0 ? undefined : byteToIndex(text)(position) };
+    return { ok: false, message: error.sqlDetails?.message ?? error.message };
   }
 }
 
@@ -70,6 +67,5 @@ export async function scanSql(text: string): Promise<readonly ScannedToken[] | {
     end: index(t.end),
     text: text.slice(index(t.start), index(t.end)),
     comment: t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT',
-    keyword: t.keywordKind !== 0,
   }));
 }

@@ -49,6 +49,7 @@ describe('exactly one expression (PostgreSQL grammar)', () => {
     ["'open", /does not parse/],
     ['', /it is empty/],
     ['   ', /it is empty/],
+    ['1\u0000) ; drop table x; --', /NUL byte/],
     ['(select 1) union (select 2)', /UNION\/INTERSECT\/EXCEPT of queries; to use it as a scalar subquery, wrap it in parentheses/],
     ['1 from tickets', /found a FROM clause/],
     ['1 where true', /found a WHERE clause/],
