@@ -63,7 +63,8 @@ async function doBlockRefusal(stmt: Node): Promise<string | undefined> {
   });
   const tokens = await scanSql(body);
   if ('error' in tokens) return `its body does not parse: ${tokens.error}`;
-  const words = tokens.filter((t) => !t.comment).map((t) => t.text.toLowerCase());
+  // Identifiers as PostgreSQL reads them: "set_config" quoted is set_config too.
+  const words = tokens.filter((t) => !t.comment).map((t) => (t.text.startsWith('"') ? t.text.slice(1, -1).replaceAll('""', '"') : t.text.toLowerCase()));
   if (words.includes('set_config')) return `${sessionConfig}; a DO block may not call set_config at all`;
   const setStatement = words.findIndex((w, i) => (w === 'set' || w === 'reset') && statementStarts.has(words[i - 1] ?? ';') && words[i + 1] !== 'local' && words[i + 1] !== 'constraints');
   return setStatement < 0 ? undefined : sessionSet;

@@ -115,6 +115,8 @@ describe('sql statements that cannot be a step', () => {
     ["update t set a = (select set_config('role', 'x', false))", /set_config/],
     ["with s as (select set_config('search_path', 'evil', false)) insert into t select 1 from s", /set_config/],
     ["do $$ begin perform set_config('search_path', 'evil', true); end $$", /DO block may not call set_config/],
+    ['do $$ begin perform pg_catalog."set_config"(\'search_path\', \'evil\', false); end $$', /DO block may not call set_config/],
+    ["select \"set_config\"('search_path', 'evil', false)", /set_config\(…, false\)/],
     ["do $$ begin set search_path = evil; end $$", /session-level SET/],
     ["do $$ begin if true then reset role; end if; end $$", /session-level SET/],
     ['reindex schema public', /REINDEX cannot run inside a transaction block/],
