@@ -1,11 +1,16 @@
 // Pre-flight probes that ask PostgreSQL itself: does a type resolve, does an expression compile
-// against a table, would a default rewrite the table. Nothing is executed or changed: statements are
-// only parsed and described, inside a read-only transaction that is rolled back.
+// against a table. The text is first held to PostgreSQL's own grammar (src/sql-grammar: exactly one
+// type name, expression or query), then only parsed and described by the server, inside a read-only
+// transaction that is rolled back: never executed.
+import type { Node } from 'libpg-query';
 import { InvalidExpressionError, InvalidOptionError, UnknownTypeError } from '../errors/index.js';
+import { parseOneExpression } from '../sql-grammar/one-expression.js';
+import { requireOneReadOnlyQuery } from '../sql-grammar/one-query.js';
+import { requireOneTypeName } from '../sql-grammar/one-type-name.js';
 import { errorMessage, type Sql } from './connect.js';
-import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
 import { inRolledBackTransaction } from './rolled-back-transaction.js';
+import { requireStandardConformingStrings } from './standard-strings.js';
 
 export interface DescribedStatement {
   /** The type OID of each result column. */
@@ -23,9 +28,9 @@ export async function describeReadOnly(sql: Sql, query: string): Promise<Describ
   return { columnTypes: described.columns.map((c) => c.type), parameterTypes: described.types };
 }
 
-/** Resolves a type name as written in a spec; returns PostgreSQL's canonical spelling. */
-export async function resolveType(sql: Sql, typeName: string): Promise<string> {
-  if (!/^[\w\s."(),[\]]+$/.test(typeName)) throw new UnknownTypeError(typeName);
+/** Resolves a type name as written in a spec (exactly one type name, by the grammar); returns PostgreSQL's canonical spelling. */
+export async function resolveType(sql: Sql, typeName: string, field = 'type'): Promise<string> {
+  await requireOneTypeName(field, typeName);
   try {
     const [row] = await sql<{ t: string | null }[]>`select to_regtype(${typeName})::text as t`;
     if (row?.t == null) throw new UnknownTypeError(typeName);
@@ -37,60 +42,45 @@ export async function resolveType(sql: Sql, typeName: string): Promise<string> {
 }
 
 /**
- * Checks that `expression` is one self-contained expression that compiles over the table's rows
- * and is assignable to `type`. Only Parse/Describe run: the query is never executed.
+ * Checks that `expression` is exactly one expression by the grammar, on a server that reads strings as
+ * the grammar does; returns its parse tree. For expressions PostgreSQL then judges where they go (an
+ * index built on an empty copy of the table, a CHECK in a rolled-back CREATE TABLE).
  */
-export async function checkRowExpression(
-  sql: Sql,
-  field: string,
-  expression: string,
-  table: QualifiedName | undefined,
-  type: string,
-): Promise<void> {
-  try {
-    assertSelfContained(expression);
-  } catch (error) {
-    if (error instanceof UnsafeExpressionError) throw new InvalidExpressionError(field, expression, error.message);
-    throw error;
-  }
-  const from = table === undefined ? '' : ` from ${quoteQualified(table)}`;
-  const probe = `select (${expression})::${type} as ${quoteIdent('value')}${from}`;
-  try {
-    const described = await describeReadOnly(sql, probe);
-    if (described.columnTypes.length !== 1) {
-      throw new InvalidExpressionError(field, expression, 'it must be exactly one expression');
-    }
-  } catch (error) {
-    if (error instanceof InvalidExpressionError) throw error;
-    throw new InvalidExpressionError(field, expression, errorMessage(error), { cause: error });
-  }
+export async function checkExpressionShape(sql: Sql, field: string, expression: string): Promise<Node> {
+  const tree = await parseOneExpression(field, expression);
+  await requireStandardConformingStrings(sql);
+  return tree;
 }
 
 /**
- * True when adding a column with this default would rewrite the table (a volatile default such as
- * `clock_timestamp()` or `gen_random_uuid()`). Asked of PostgreSQL itself: on a temporary table, a
- * default it can store as a "missing value" sets `atthasmissing`; a volatile one does not.
+ * Checks that `expression` is exactly one expression (by the grammar) that compiles over the table's
+ * rows and is assignable to `type` (a type already checked, or one the catalog printed); returns its
+ * parse tree. Only Parse/Describe run: the query is never executed.
  */
-export async function defaultRewritesTable(sql: Sql, defaultExpression: string, type: string): Promise<boolean> {
-  return inRolledBackTransaction(sql, async (tx) => {
-    await tx.unsafe('create temporary table online_default_probe (id int) on commit drop');
-    await tx.unsafe('insert into online_default_probe values (1)');
-    await tx.unsafe(`alter table online_default_probe add column probed ${type} default (${defaultExpression})`);
-    const [row] = await tx<{ missing: boolean }[]>`
-      select atthasmissing as missing from pg_attribute
-      where attrelid = 'online_default_probe'::regclass and attname = 'probed'`;
-    return row?.missing !== true;
-  });
+export async function checkRowExpression(sql: Sql, field: string, expression: string, table: QualifiedName | undefined, type: string): Promise<Node> {
+  const tree = await checkExpressionShape(sql, field, expression);
+  const from = table === undefined ? '' : ` from ${quoteQualified(table)}`;
+  const probe = `select (${expression})::${type} as ${quoteIdent('value')}${from}`;
+  let described: DescribedStatement;
+  try {
+    described = await describeReadOnly(sql, probe);
+  } catch (error) {
+    throw new InvalidExpressionError(field, expression, errorMessage(error), { cause: error });
+  }
+  if (described.parameterTypes.length > 0) throw new InvalidExpressionError(field, expression, 'it must not take parameters ($1 …)');
+  return tree;
 }
 
 /** The type OID of boolean, what a throttle query or a predicate must return. */
 export const booleanOid = 16;
 
 /**
- * Checks a `--throttle-query`: one statement returning one boolean column. It is only parsed and
- * described here; at run time it runs in a read-only transaction.
+ * Checks a `--throttle-query`: exactly one read-only SELECT (by the grammar) returning one boolean
+ * column. It is only parsed and described here; at run time it runs in a read-only transaction.
  */
 export async function checkThrottleQuery(sql: Sql, query: string): Promise<void> {
+  await requireOneReadOnlyQuery('--throttle-query', query);
+  await requireStandardConformingStrings(sql);
   let described: DescribedStatement;
   try {
     described = await describeReadOnly(sql, query);
@@ -101,4 +91,5 @@ export async function checkThrottleQuery(sql: Sql, query: string): Promise<void>
   if (first === undefined || rest.length > 0 || first !== booleanOid) {
     throw new InvalidOptionError('--throttle-query must return exactly one boolean column (true = hold the backfill)');
   }
+  if (described.parameterTypes.length > 0) throw new InvalidOptionError('--throttle-query must not take parameters ($1 …)');
 }

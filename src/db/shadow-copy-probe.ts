@@ -34,6 +34,20 @@ export async function refusalOnShadowCopy(sql: Sql, table: QualifiedName, shadow
   }
 }
 
+/**
+ * PostgreSQL's reason for refusing `statement` on the copy, asked by Parse/Describe only: for a
+ * statement holding a user expression (an UPDATE with `using`), which is then analysed against the
+ * copy's columns and types but never planned or run.
+ */
+export async function describeRefusalOnShadowCopy(sql: Sql, table: QualifiedName, shadows: readonly ShadowColumn[], statement: string): Promise<string | undefined> {
+  try {
+    await onShadowCopy(sql, table, shadows, async (tx) => tx.unsafe(statement, [], { prepare: false }).describe());
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
 /** Builds the index `body` (what follows `ON <table>`) on the copy; returns its normalized definition, or PostgreSQL's refusal. */
 export async function indexOnShadowCopy(
   sql: Sql,

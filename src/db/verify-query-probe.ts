@@ -1,11 +1,13 @@
 // Pre-flight probes for the queries of a data migration (backfill): its `verify` SELECT and its `where`
-// predicate. Like the probes in expression-probe.ts they ask PostgreSQL itself and execute nothing: the
-// statement is only parsed and described, inside a read-only transaction that is rolled back.
+// predicate. Like the probes in expression-probe.ts they hold the text to PostgreSQL's own grammar
+// first, then ask the server, which only parses and describes it inside a read-only transaction that
+// is rolled back: nothing is executed.
 import { InvalidExpressionError, PreflightError } from '../errors/index.js';
+import { requireOneReadOnlyQuery } from '../sql-grammar/one-query.js';
 import { errorMessage, type Sql } from './connect.js';
-import { assertSelfContained, UnsafeExpressionError } from './expression-guard.js';
 import { booleanOid, checkRowExpression, describeReadOnly, type DescribedStatement } from './expression-probe.js';
 import { quoteQualified, type QualifiedName } from './quote.js';
+import { requireStandardConformingStrings } from './standard-strings.js';
 
 /** Where the verify query reads from when it is embedded: `exists (…)`, `select * from (…) as …`. */
 export const verifyAlias = 'online_verify';
@@ -15,19 +17,13 @@ function invalidVerify(query: string, reason: string, cause?: unknown): Prefligh
 }
 
 /**
- * Checks a `verify` query: one SELECT (or WITH … SELECT, VALUES, TABLE) without parameters, that
- * compiles. It is described as a subquery in FROM, where PostgreSQL refuses INSERT/UPDATE/DELETE and a
- * WITH holding one, so nothing that writes rows gets through; the lexical guard keeps it inside the
- * parentheses it is embedded in (no `;`, no comments).
+ * Checks a `verify` query: exactly one read-only SELECT (or WITH … SELECT, VALUES, TABLE) by the
+ * grammar, that stays one query inside the parentheses it is embedded in (see one-query.ts), takes no
+ * parameters and compiles, described as the subquery in FROM it becomes.
  */
 export async function checkVerifyQuery(sql: Sql, query: string): Promise<void> {
-  try {
-    assertSelfContained(query);
-  } catch (error) {
-    if (error instanceof UnsafeExpressionError) throw invalidVerify(query, error.message, error);
-    throw error;
-  }
-  if (!/^[\s(]*(select|with|values|table)\b/i.test(query)) throw invalidVerify(query, 'it does not start with SELECT, WITH, VALUES or TABLE');
+  await requireOneReadOnlyQuery('verify', query);
+  await requireStandardConformingStrings(sql);
   let described: DescribedStatement;
   try {
     described = await describeReadOnly(sql, `select * from (${query}) as ${verifyAlias}`);

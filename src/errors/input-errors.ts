@@ -39,6 +39,16 @@ export class InvalidExpressionError extends PreflightError {
   }
 }
 
+/**
+ * Spec-provided SQL that is not exactly one expression (or query, statement, type name) of the kind its
+ * field takes, as PostgreSQL's own grammar reads it: spliced, it could reach beyond its parentheses.
+ */
+export class SqlShapeError extends PreflightError {
+  constructor(readonly field: string, readonly text: string, expected: string, reason: string, noun = 'expression') {
+    super('INVALID_EXPRESSION', `${field} must be ${expected}: ${reason}\n  ${noun}: ${text}`);
+  }
+}
+
 export class NoUsableKeyError extends PreflightError {
   constructor(readonly table: string) {
     super(

@@ -72,10 +72,11 @@ export const addCheck = {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
     await checkRowExpression(sql, 'check', spec.check, table, 'boolean');
     requireFreeConstraintName(table, checkName(spec));
-    // What a SELECT accepts but a CHECK does not: subqueries, aggregates, a non-boolean type…
+    // What a SELECT accepts but a CHECK does not: subqueries, aggregates, a non-boolean type… NOT VALID:
+    // no validation pass, so the expression is not even prepared for evaluation.
     const refusal = await refusalOnEmptyCopies(sql, [
       `create temporary table online_check_probe (like ${quoteQualified(table)}) on commit drop`,
-      `alter table online_check_probe add constraint ${quoteIdent(checkName(spec))} check (${spec.check})`,
+      `alter table online_check_probe add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
     ]);
     if (refusal !== undefined) throw new InvalidExpressionError('check', spec.check, refusal);
     return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [] });

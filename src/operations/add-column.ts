@@ -10,7 +10,8 @@
 // migration an unaware insert is filled by the expression rather than by the default.
 import { z } from 'zod';
 import type { KeyColumn } from '../db/catalog.js';
-import { checkRowExpression, defaultRewritesTable, resolveType } from '../db/expression-probe.js';
+import { isDefaultVolatile } from '../db/default-volatility.js';
+import { checkRowExpression, resolveType } from '../db/expression-probe.js';
 import { boundedIdentifier, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
 import { identifier, sqlExpression } from '../spec/identifier.js';
 import type { Operation } from './operation.js';
@@ -185,8 +186,8 @@ export const addColumn = {
     await resolveType(sql, spec.type);
     let defaultIsVolatile = false;
     if (spec.default !== undefined) {
-      await checkRowExpression(sql, 'default', spec.default, undefined, spec.type);
-      defaultIsVolatile = await defaultRewritesTable(sql, spec.default, spec.type);
+      const tree = await checkRowExpression(sql, 'default', spec.default, undefined, spec.type);
+      defaultIsVolatile = await isDefaultVolatile(sql, 'default', spec.default, tree, spec.type);
     }
     if (spec.backfill !== undefined) await checkRowExpression(sql, 'backfill', spec.backfill, table, spec.type);
     const needsBackfill = spec.backfill !== undefined || defaultIsVolatile;

@@ -10,14 +10,13 @@
 // they already have it; every such foreign key is re-created on the copies and validated before the
 // swap. The swap of all tables is one transaction, so no writer ever sees a half-changed schema.
 import { findColumn } from '../db/catalog.js';
-import { resolveType } from '../db/expression-probe.js';
+import { checkExpressionShape, resolveType } from '../db/expression-probe.js';
 import { displayName, quoteIdent, sameName } from '../db/quote.js';
 import { canonicalTypeOnShadowCopy, refusalOnShadowCopy, shadowCopy } from '../db/shadow-copy-probe.js';
 import { PreflightError } from '../errors/index.js';
 import { changeTypeSpec, type ChangeTypeSpec } from './column-specs.js';
 import { planColumnRebuild, shadowName } from './column-rebuild.js';
 import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
-import { requireSelfContained } from './index-checks.js';
 import type { Operation } from './operation.js';
 import { requireTable } from './preflight-checks.js';
 
@@ -34,7 +33,7 @@ export const changeType = {
     await resolveType(sql, spec.type);
     const type = await canonicalTypeOnShadowCopy(sql, table, spec.type);
     const c = quoteIdent(spec.column);
-    if (spec.default !== undefined) requireSelfContained('default', spec.default);
+    if (spec.default !== undefined) await checkExpressionShape(sql, 'default', spec.default);
     if (spec.using === undefined) {
       if (type === column.type) throw new PreflightError('NOTHING_TO_DO', `column ${spec.column} of ${displayName(table)} is already ${type}`);
       const refusal = await refusalOnShadowCopy(sql, table, [], [`alter table ${shadowCopy} alter column ${c} type ${type}`]);
@@ -45,7 +44,7 @@ export const changeType = {
         );
       }
     } else {
-      requireSelfContained('using', spec.using);
+      await checkExpressionShape(sql, 'using', spec.using);
     }
     const targets = [
       await readTarget(sql, { table, column: spec.column, shadow: shadowName(spec.column), type, using: spec.using ?? c, ...(spec.default === undefined ? {} : { default: spec.default }) }),

@@ -6,9 +6,9 @@ import { findColumn, type TableInfo } from '../db/catalog.js';
 import { readColumnShape, type ColumnShape } from '../db/column-shape.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
-import { indexOnShadowCopy, refusalOnShadowCopy, shadowCopy, type ShadowColumn } from '../db/shadow-copy-probe.js';
+import { describeRefusalOnShadowCopy, indexOnShadowCopy, refusalOnShadowCopy, shadowCopy, type ShadowColumn } from '../db/shadow-copy-probe.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
-import { renameColumnReferences } from './column-reference-rewrite.js';
+import { renameColumnInCheck, renameColumnInIndexBody, UnparsableDefinitionError } from '../sql-grammar/column-rename.js';
 import { shadowName, type ColumnRebuild, type RebuiltColumn, type RebuiltForeignKey, type RebuiltIndex } from './column-rebuild.js';
 import { requireSafeConcurrentBuilds } from './index-checks.js';
 import type { PreflightContext } from './operation.js';
@@ -58,18 +58,28 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
   if (first === undefined) return [];
   const table = first.table;
   const shadows: ShadowColumn[] = targets.map((t) => ({ name: t.shadow, type: t.type }));
-  const rewrite = (text: string): string => targets.reduce((out, t) => renameColumnReferences(out, t.column, t.shadow), text);
   const refuse = (what: string, reason: string): never => {
     throw new PreflightError('CANNOT_REBUILD', `${what} of ${displayName(table)} cannot be carried to the new column: ${reason}; drop it first and re-create it after the migration`);
+  };
+  // Each target column renamed in turn: the next rename parses the previous one's output.
+  const rewrite = async (what: string, text: string, renameIn: (text: string, from: string, to: string) => Promise<string>): Promise<string> => {
+    let out = text;
+    try {
+      for (const t of targets) out = await renameIn(out, t.column, t.shadow);
+    } catch (error) {
+      if (error instanceof UnparsableDefinitionError) refuse(what, `its definition could not be rewritten (${error.message})`);
+      throw error;
+    }
+    return out;
   };
   const columns: RebuiltColumn[] = [];
   for (const target of targets) {
     const { shape } = target;
-    const conversion = await refusalOnShadowCopy(ctx.sql, table, shadows, [`update ${shadowCopy} set ${quoteIdent(target.shadow)} = (${target.using})`]);
+    const conversion = await describeRefusalOnShadowCopy(ctx.sql, table, shadows, `update ${shadowCopy} set ${quoteIdent(target.shadow)} = (${target.using})`);
     if (conversion !== undefined) refuse(`the conversion of ${target.column} to ${target.type}`, conversion);
     const defaultValue = target.default ?? shape.default;
     if (defaultValue !== null) {
-      const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [`alter table ${shadowCopy} alter column ${quoteIdent(target.shadow)} set default ${defaultValue}`]);
+      const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [`alter table ${shadowCopy} alter column ${quoteIdent(target.shadow)} set default (${defaultValue})`]);
       if (refusal !== undefined) {
         throw new PreflightError('CANNOT_REBUILD', `the default ${defaultValue} of ${target.column} does not suit ${target.type}: ${refusal}; give the new default (--default)`);
       }
@@ -78,7 +88,7 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
     for (const index of shape.indexes) {
       if (claimed.has(`${displayName(table)}.${index.name}`)) continue;
       claimed.add(`${displayName(table)}.${index.name}`);
-      const body = rewrite(index.body);
+      const body = await rewrite(`index ${index.name}`, index.body, renameColumnInIndexBody);
       const built = await indexOnShadowCopy(ctx.sql, table, shadows, index.unique, body);
       if ('refusal' in built) return refuse(`index ${index.name}`, built.refusal);
       const constraint = index.constraint === null ? null : { ...index.constraint, type: index.constraint.type === 'p' ? ('p' as const) : ('u' as const) };
@@ -88,7 +98,7 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
     for (const check of shape.checks) {
       if (claimed.has(`${displayName(table)}.${check.name}`)) continue;
       claimed.add(`${displayName(table)}.${check.name}`);
-      const definition = rewrite(check.definition);
+      const definition = await rewrite(`check ${check.name}`, check.definition, renameColumnInCheck);
       const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [`alter table ${shadowCopy} add constraint online_probe_check ${definition} not valid`]);
       if (refusal !== undefined) refuse(`check ${check.name}`, refusal);
       checks.push({ ...check, definition, newName: shadowName(check.name) });

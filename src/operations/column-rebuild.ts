@@ -264,7 +264,7 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
     out.push(`alter sequence ${seq} owned by ${t}.${shadow}`);
     if (c.ownedSequence.grow !== null) out.push(`alter sequence ${seq} as ${c.ownedSequence.grow}`);
   }
-  if (c.default !== null) out.push(`alter table ${t} alter column ${shadow} set default ${c.default}`);
+  if (c.default !== null) out.push(`alter table ${t} alter column ${shadow} set default (${c.default})`);
   const identitySequence = c.identity === null ? null : { schema: c.identity.sequence.name.schema, name: shadowName(c.identity.sequence.name.name) };
   if (c.identity !== null && identitySequence !== null) {
     // The identity is re-created on the shadow, continuing from the old sequence's next value (read

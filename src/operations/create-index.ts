@@ -4,12 +4,13 @@
 // an existing index of the same name must match. An invalid leftover of an interrupted build is
 // dropped and rebuilt (on start and on resume); a valid matching index is kept.
 import { z } from 'zod';
+import { checkExpressionShape } from '../db/expression-probe.js';
 import { readIndex, relationExists } from '../db/index-catalog.js';
 import { probeIndexDefinition } from '../db/index-probe.js';
 import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
 import { NameTakenError } from '../errors/index.js';
 import { identifier, sqlExpression } from '../spec/identifier.js';
-import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds, requireSelfContained } from './index-checks.js';
+import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from './index-checks.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
 import { requireTable } from './preflight-checks.js';
@@ -100,8 +101,8 @@ export const createIndex = {
     requireSafeConcurrentBuilds(serverVersionNum);
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
     requireConcurrentlyIndexable(table);
-    for (const expression of spec.expressions) requireSelfContained('index key', expression);
-    if (spec.where !== undefined) requireSelfContained('where', spec.where);
+    for (const [i, expression] of spec.expressions.entries()) await checkExpressionShape(sql, `expressions[${i}]`, expression);
+    if (spec.where !== undefined) await checkExpressionShape(sql, 'where', spec.where);
     const definition = await probeIndexDefinition(sql, table, spec.unique, indexBody(spec));
     const name = indexName(spec);
     const existing = await readIndex(sql, spec.schema, name);

@@ -19,9 +19,9 @@
 // migration (as in add-foreign-key), so no other migration changes their keys meanwhile.
 //
 // Pre-flight (changing nothing): the name is free; column names are unique; key, unique and foreign
-// key columns are among the columns; every type resolves; defaults compile and checks stay inside
-// their parentheses (expression-guard); each referenced table exists and the referenced columns are
-// exactly its primary key or a unique constraint. Last, PostgreSQL's own verdict, in a transaction
+// key columns are among the columns; every type is one type name and resolves, defaults and checks
+// are each exactly one expression (src/sql-grammar) and defaults compile; each referenced table exists
+// and the referenced columns are exactly its primary key or a unique constraint. Last, PostgreSQL's own verdict, in a transaction
 // that is always rolled back: the exact CREATE TABLE without its foreign keys (types, defaults,
 // checks, identity, schema and privileges), then the foreign keys added to an empty temporary copy of
 // it that references empty temporary copies of the referenced tables. The copies keep pre-flight
@@ -32,11 +32,10 @@
 import { describeTable } from '../db/catalog.js';
 import type { Sql } from '../db/connect.js';
 import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constraint-probe.js';
-import { assertSelfContained, UnsafeExpressionError } from '../db/expression-guard.js';
-import { checkRowExpression, resolveType } from '../db/expression-probe.js';
+import { checkExpressionShape, checkRowExpression, resolveType } from '../db/expression-probe.js';
 import { relationExists } from '../db/index-catalog.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
-import { InvalidExpressionError, PreflightError } from '../errors/index.js';
+import { PreflightError } from '../errors/index.js';
 import { findReferencedKey, servesLookups } from './add-foreign-key.js';
 import { requireColumns } from './constraint-checks.js';
 import type { Operation } from './operation.js';
@@ -224,17 +223,10 @@ export const createTable = {
     requireSpecConsistent(spec);
     await requireNameFree(sql, spec);
     for (const column of spec.columns) {
-      await resolveType(sql, column.type);
+      await resolveType(sql, column.type, `${column.name} type`);
       if (column.default !== undefined) await checkRowExpression(sql, `${column.name} default`, column.default, undefined, column.type);
     }
-    for (const check of spec.checks ?? []) {
-      try {
-        assertSelfContained(check.check);
-      } catch (error) {
-        if (error instanceof UnsafeExpressionError) throw new InvalidExpressionError('check', check.check, error.message);
-        throw error;
-      }
-    }
+    for (const [i, check] of (spec.checks ?? []).entries()) await checkExpressionShape(sql, `checks[${i}]`, check.check);
     await requireReferencedKeys(sql, spec);
     const refusal = await refusalOnEmptyCopies(sql, verdictStatements(spec));
     if (refusal !== undefined) throw new PreflightError('TABLE_REFUSED', `PostgreSQL refuses the table: ${withRealNames(spec, refusal)}`);

@@ -1,9 +1,8 @@
 // Pre-flight shared by the operations that build an index concurrently: the server must not be one of
-// the releases whose concurrent builds can corrupt indexes, and spliced SQL must be self-contained.
-import { assertSelfContained, UnsafeExpressionError } from '../db/expression-guard.js';
+// the releases whose concurrent builds can corrupt indexes, and the table must be indexable concurrently.
 import { displayName } from '../db/quote.js';
 import type { TableInfo } from '../db/catalog.js';
-import { InvalidExpressionError, PreflightError } from '../errors/index.js';
+import { PreflightError } from '../errors/index.js';
 
 /** PostgreSQL 14.0–14.3 can silently corrupt indexes built or rebuilt CONCURRENTLY (fixed in 14.4). */
 export function requireSafeConcurrentBuilds(serverVersionNum: number): void {
@@ -12,16 +11,6 @@ export function requireSafeConcurrentBuilds(serverVersionNum: number): void {
       'UNSAFE_SERVER_VERSION',
       `PostgreSQL ${Math.floor(serverVersionNum / 10000)}.${serverVersionNum % 100} can corrupt indexes built CONCURRENTLY (a bug fixed in 14.4); upgrade to 14.4 or later first`,
     );
-  }
-}
-
-/** The lexical guard for a spliced expression, reported as a pre-flight error on `field`. */
-export function requireSelfContained(field: string, expression: string): void {
-  try {
-    assertSelfContained(expression);
-  } catch (error) {
-    if (error instanceof UnsafeExpressionError) throw new InvalidExpressionError(field, expression, error.message);
-    throw error;
   }
 }
 

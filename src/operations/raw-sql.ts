@@ -14,13 +14,13 @@
 // an expand without rollback SQL cannot be undone.
 //
 // Pre-flight, per statement (changing nothing):
-//   - exactly one statement: no `;` outside quotes, dollar quotes and identifiers (the lexical guard of
-//     expression-guard.ts; one trailing `;` is dropped), and no comments, which the guard refuses;
-//   - nothing that cannot run inside a transaction block (CREATE/DROP INDEX CONCURRENTLY: use
-//     create-index/drop-index; REINDEX CONCURRENTLY, VACUUM, CREATE DATABASE, ALTER SYSTEM…), no
-//     transaction control (BEGIN, COMMIT, SAVEPOINT, SET TRANSACTION…: the step is the transaction),
-//     no session-level SET/RESET (it would outlive the step on a pooled connection) and no
-//     lock_timeout of its own (--lock-timeout is the one that keeps traffic moving);
+//   - exactly one statement by PostgreSQL's own grammar (src/sql-grammar; one trailing `;` is dropped),
+//     and no comments;
+//   - the rules of raw-sql-refusals.ts, checked on its parse tree: nothing that cannot run inside a
+//     transaction block (CREATE/DROP INDEX CONCURRENTLY: use create-index/drop-index; REINDEX
+//     CONCURRENTLY, VACUUM, CREATE DATABASE, ALTER SYSTEM…), no transaction control, nothing that
+//     changes the session beyond the step (session-level SET/RESET, set_config(…, false), DISCARD) and
+//     no lock_timeout of its own;
 //   - PostgreSQL parses it, and only parses it: the extended protocol's Parse/Describe in a read-only
 //     transaction that is rolled back, never waiting for a lock. Only a syntax error refuses: a missing
 //     table or column may be created by an earlier statement, or by this migration's expand before a
@@ -30,44 +30,18 @@
 // advancing sequences, which no rollback undoes), so a "check" could cost as much as the migration
 // and block the same traffic. Parsing gives the syntax check without any of that.
 import { errorMessage, sqlState, type Sql } from '../db/connect.js';
-import { assertSelfContained, UnsafeExpressionError } from '../db/expression-guard.js';
 import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
+import { requireStandardConformingStrings } from '../db/standard-strings.js';
+import { parseOneStatement } from '../sql-grammar/one-statement.js';
 import { PreflightError } from '../errors/index.js';
 import { sqlSpec, type SqlSpec } from './data-specs.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
+import { stepRefusal } from './raw-sql-refusals.js';
 
 /** The statements as a list, trimmed, each without one trailing `;`. */
 export function statementsOf(sql: string | readonly string[]): string[] {
   return (typeof sql === 'string' ? [sql] : sql).map((s) => s.trim().replace(/\s*;$/, ''));
-}
-
-interface Refusal {
-  readonly pattern: RegExp;
-  readonly reason: string;
-}
-
-const outsideTransaction = 'cannot run inside a transaction block, and every sql step is one transaction';
-const refusals: readonly Refusal[] = [
-  { pattern: /^create\s+(unique\s+)?index\s+concurrently\b/, reason: `CREATE INDEX CONCURRENTLY ${outsideTransaction}: use the create-index operation (it builds concurrently and survives interruptions)` },
-  { pattern: /^drop\s+index\s+concurrently\b/, reason: `DROP INDEX CONCURRENTLY ${outsideTransaction}: use the drop-index operation` },
-  { pattern: /^reindex\b.*\bconcurrently\b|^reindex\s+(\(.*\)\s*)?(schema|database|system)\b/s, reason: `this REINDEX ${outsideTransaction}: run it outside online, or rebuild the index with create-index and drop-index` },
-  { pattern: /^alter\s+table\b.*\bdetach\s+partition\b.*\bconcurrently\b/s, reason: `DETACH PARTITION CONCURRENTLY ${outsideTransaction}` },
-  { pattern: /^vacuum\b|^cluster\s*(verbose\s*)?$/, reason: `VACUUM (and CLUSTER of every table) ${outsideTransaction}: run it outside online` },
-  { pattern: /^(create|drop)\s+(database|tablespace|subscription)\b|^alter\s+system\b|^alter\s+database\b.*\bset\s+tablespace\b/s, reason: `this statement ${outsideTransaction}` },
-  { pattern: /^discard\b/, reason: 'DISCARD would reset the session online runs the step in' },
-  {
-    pattern: /^(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|set\s+transaction|set\s+session\s+characteristics)\b/,
-    reason: 'transaction control is not allowed: the statements already run in one transaction that online begins and commits',
-  },
-  { pattern: /^set\s+local\s+lock_timeout\b/, reason: 'lock_timeout is set by online (--lock-timeout): it is what keeps traffic from queueing behind the step' },
-  { pattern: /^(set\s+(?!local\b|constraints\b)|reset\b)/, reason: 'a session-level SET or RESET would outlive the step on a pooled connection: use SET LOCAL' },
-];
-
-/** Why the statement cannot be a step, or undefined. Keywords only: literals cannot start a statement. */
-export function refusalOf(statement: string): string | undefined {
-  const text = statement.toLowerCase();
-  return refusals.find((r) => r.pattern.test(text))?.reason;
 }
 
 function step(description: string, statements: readonly string[]): PlannedStep {
@@ -112,19 +86,11 @@ const syntaxError = '42601';
 /** Syntax is checked before any lock is taken, so waiting for one (during analysis) would teach nothing. */
 const parseLockTimeoutMs = 10;
 
-/** One statement that may be a step: lexically single, allowed in a transaction, and syntactically valid. */
+/** One statement that may be a step: one statement by the grammar, allowed in a step, and syntactically valid to the server. */
 async function checkStatement(sql: Sql, field: string, statement: string): Promise<void> {
-  try {
-    assertSelfContained(statement);
-  } catch (error) {
-    if (!(error instanceof UnsafeExpressionError)) throw error;
-    const reason = error.message.includes('";"')
-      ? 'it holds more than one statement; give each statement its own list entry'
-      : error.message.startsWith('comments') ? 'comments are not allowed (write them in the spec file, outside the SQL)' : error.message;
-    throw new PreflightError('INVALID_SQL', `${field} must be exactly one statement: ${reason}\n  sql: ${statement}`);
-  }
-  const refusal = refusalOf(statement);
+  const refusal = await stepRefusal(await parseOneStatement(field, statement));
   if (refusal !== undefined) throw new PreflightError('SQL_NOT_ALLOWED', `${field}: ${refusal}\n  sql: ${statement}`);
+  await requireStandardConformingStrings(sql);
   // Analysis of a query locks the tables it names (after the syntax check): never wait for them.
   const parsed = await inRolledBackTransaction(sql, async (tx) => {
     await tx.unsafe('set transaction read only');

@@ -53,7 +53,7 @@ describe('add-check', () => {
     it.each([
       ['an unknown table', { table: 'nope', check: 'true' }, /table public\.nope does not exist/],
       ['an unknown column', { check: 'nonexistent > 0' }, /check expression does not compile: column "nonexistent" does not exist/],
-      ['an expression that does not parse', { check: 'status >' }, /check expression does not compile: syntax error/],
+      ['an expression that does not parse', { check: 'status >' }, /check must be exactly one expression: it does not parse: syntax error/],
       ['an expression that tries to escape', { check: 'true) not valid, drop column status, add check (true' }, /unbalanced "\)"/],
       ['a subquery, which a CHECK cannot hold', { check: 'id in (select id from tickets)' }, /cannot use subquery in check constraint/],
       ['an expression that is not boolean', { check: 'status' }, /argument of CHECK must be type boolean/],

@@ -237,8 +237,8 @@ describe('create-index bad input through the CLI exits 2 and changes nothing', (
     ['a name over 63 bytes', createIndexArgs('--columns', 'status', '--name', 'i'.repeat(64)), /--name: must be at most 63 bytes/],
     ['an expression that does not compile', createIndexArgs('--expression', 'lower(nope)'), /the index does not build: column "nope" does not exist/],
     ['an expression with the wrong type', createIndexArgs('--expression', 'lower(escalated)'), /function lower\(boolean\) does not exist/],
-    ['an expression that tries to escape', createIndexArgs('--expression', 'lower(x)); drop table tickets; --'), /pre-flight failed: index key expression does not compile: unbalanced "\)"/],
-    ['a WHERE that tries to escape', createIndexArgs('--columns', 'status', '--where', "true) include (title"), /pre-flight failed: where expression does not compile: unbalanced "\)"/],
+    ['an expression that tries to escape', createIndexArgs('--expression', 'lower(x)); drop table tickets; --'), /pre-flight failed: expressions\[0\] must be exactly one expression: comments are not allowed in it/],
+    ['a WHERE that tries to escape', createIndexArgs('--columns', 'status', '--where', "true) include (title"), /pre-flight failed: where must be exactly one expression: it does not parse: syntax error at or near "\)" \(an unbalanced "\)"\)/],
     ['an unknown INCLUDE column', createIndexArgs('--columns', 'status', '--include', 'nope'), /column "nope" does not exist/],
   ])('%s', async (_case, args, message) => {
     const result = await runCli(args, db.url);

@@ -147,13 +147,16 @@ describe('sql', () => {
   describe('refusals exit 2 and change nothing', () => {
     it.each([
       ['a CONCURRENTLY index build', { sql: 'create index concurrently tickets_title_idx on tickets (title)' }, /sql: CREATE INDEX CONCURRENTLY cannot run inside a transaction block.*use the create-index operation/],
-      ['two statements in one string', { sql: "insert into sla_policies values ('a', 1); insert into sla_policies values ('b', 2)" }, /sql must be exactly one statement: it holds more than one statement/],
+      ['two statements in one string', { sql: "insert into sla_policies values ('a', 1); insert into sla_policies values ('b', 2)" }, /sql must be exactly one statement: found 2; give each statement its own list entry/],
       ['two statements in a rollback entry', { sql: ['select 1'], rollback: ['delete from sla_policies; drop table sla_policies'] }, /rollback\[0\] must be exactly one statement/],
       ['transaction control', { sql: ['begin', "insert into sla_policies values ('a', 1)"] }, /sql\[0\]: transaction control is not allowed/],
       ['VACUUM', { phase: 'contract', sql: 'vacuum tickets' }, /VACUUM \(and CLUSTER of every table\) cannot run inside a transaction block/],
       ['a session-level SET', { sql: ['set statement_timeout = 0', 'select 1'] }, /a session-level SET or RESET would outlive the step/],
-      ['a syntax error in a contract statement', { phase: 'contract', sql: ['select 1', "updat tickets set status = 'open'"] }, /sql\[1\] does not parse: syntax error at or near "updat"/],
-      ['a comment, which the guard refuses', { sql: "insert into sla_policies values ('a', 1) -- gold" }, /sql must be exactly one statement: comments are not allowed \(write them in the spec file, outside the SQL\)/],
+      ['a syntax error in a contract statement', { phase: 'contract', sql: ['select 1', "updat tickets set status = 'open'"] }, /sql\[1\] must be exactly one statement: it does not parse: syntax error at or near "updat"/],
+      ['a session-level set_config', { sql: ["select set_config('search_path', 'evil', false)"] }, /sql\[0\]: set_config\(…, false\) changes the session beyond the step/],
+      ['a session-level set_config inside an UPDATE', { sql: ["update sla_policies set name = name where set_config('role', 'nobody', 'false') is null"] }, /set_config\(…, false\)/],
+      ['set_config in a DO block', { sql: ["do $$ begin perform set_config('search_path', 'evil', false); end $$"] }, /a DO block may not call set_config/],
+      ['a comment, which the parser sees', { sql: "insert into sla_policies values ('a', 1) -- gold" }, /sql must be exactly one statement: comments are not allowed in it \(write them in the spec file, outside the SQL\)/],
     ])('%s', async (_case, fields, message) => {
       const spec = parseSpec({ operations: [{ op: 'sql', phase: 'expand', ...fields }] }, 'test');
       const before = await everything();

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planRawSql, rawSql, refusalOf, statementsOf } from '../../src/operations/raw-sql.js';
+import { planRawSql, rawSql, statementsOf } from '../../src/operations/raw-sql.js';
+import { stepRefusal } from '../../src/operations/raw-sql-refusals.js';
+import { parseOneStatement } from '../../src/sql-grammar/one-statement.js';
+
+const refusalOf = async (statement: string): Promise<string | undefined> => stepRefusal(await parseOneStatement('sql', statement));
 import { sqlSpec } from '../../src/operations/data-specs.js';
 
 const lockWarning = (phase: string): string =>
@@ -98,8 +102,27 @@ describe('sql statements that cannot be a step', () => {
     ['set lock_timeout = 0', /session-level SET/],
     ['set search_path = app', /session-level SET/],
     ['reset all', /session-level SET/],
-  ])('%s', (statement, reason) => {
-    expect(refusalOf(statement)).toMatch(reason);
+    ['RESET search_path', /session-level SET/],
+    ['SET  SESSION  search_path TO evil', /session-level SET/],
+    ['set role postgres', /session-level SET/],
+    ['set session authorization postgres', /session-level SET/],
+    ['set session characteristics as transaction read only', /transaction control/],
+    ['load \'auto_explain\'', /LOAD/],
+    ["select set_config('search_path', 'evil', false)", /set_config\(…, false\)/],
+    ["select pg_catalog.set_config('search_path', 'evil', 'false')", /set_config/],
+    ["select set_config('search_path', 'evil', 'off')", /set_config/],
+    ["select set_config('search_path', 'evil', x) from t", /set_config/],
+    ["update t set a = (select set_config('role', 'x', false))", /set_config/],
+    ["with s as (select set_config('search_path', 'evil', false)) insert into t select 1 from s", /set_config/],
+    ["do $$ begin perform set_config('search_path', 'evil', true); end $$", /DO block may not call set_config/],
+    ['do $$ begin perform pg_catalog."set_config"(\'search_path\', \'evil\', false); end $$', /DO block may not call set_config/],
+    ["select \"set_config\"('search_path', 'evil', false)", /set_config\(…, false\)/],
+    ["do $$ begin set search_path = evil; end $$", /session-level SET/],
+    ["do $$ begin if true then reset role; end if; end $$", /session-level SET/],
+    ['reindex schema public', /REINDEX cannot run inside a transaction block/],
+    ['create database "x"', /cannot run inside a transaction block/],
+  ])('%s', async (statement, reason) => {
+    expect(await refusalOf(statement)).toMatch(reason);
   });
 
   it.each([
@@ -114,7 +137,13 @@ describe('sql statements that cannot be a step', () => {
     'insert into t (begin_at) values (now())',
     "do $$ begin perform 1; end $$",
     'alter table t add column vacuumed_at timestamptz',
-  ])('allows %s', (statement) => {
-    expect(refusalOf(statement)).toBeUndefined();
+    "select set_config('app.tenant', 'x', true)",
+    "select set_config('app.tenant', 'x', 'on')",
+    "do $$ begin update t set a = 1; end $$",
+    "do $$ begin set local search_path = app; end $$",
+    "comment on table t is 'set_config(search_path, evil, false)'",
+    'analyze t',
+  ])('allows %s', async (statement) => {
+    expect(await refusalOf(statement)).toBeUndefined();
   });
 });

@@ -177,7 +177,7 @@ drop function if exists "public"."online_sync_tickets_status"();
 drop function if exists "public"."online_convert_tickets_status"("public"."tickets");
 alter table "public"."tickets" alter column "status_online_new" set not null;
 alter table "public"."tickets" drop constraint "online_nn_tickets_status";
-alter table "public"."tickets" alter column "status_online_new" set default 'OPEN';
+alter table "public"."tickets" alter column "status_online_new" set default ('OPEN');
 alter table "public"."tickets" drop column "status";
 alter table "public"."tickets" rename column "status_online_new" to "status";
 
