@@ -6,10 +6,12 @@ import { findColumn, type TableInfo } from '../db/catalog.js';
 import { readColumnShape, type ColumnShape } from '../db/column-shape.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
+import { resolutionSchemas } from '../db/search-path.js';
 import { indexOnShadowCopy, refusalOnShadowCopy, shadowCopy, type ShadowColumn } from '../db/shadow-copy-probe.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnReferences } from './column-reference-rewrite.js';
-import { shadowName, type ColumnRebuild, type RebuiltColumn, type RebuiltForeignKey, type RebuiltIndex } from './column-rebuild.js';
+import type { ColumnRebuild, RebuiltColumn, RebuiltForeignKey, RebuiltIndex } from './column-rebuild.js';
+import { shadowName } from './object-names.js';
 import { requireSafeConcurrentBuilds } from './index-checks.js';
 import type { PreflightContext } from './operation.js';
 import { backfillKey } from './preflight-checks.js';
@@ -143,5 +145,5 @@ export async function prepareColumnRebuild(
   const warnings = targets.flatMap((t) =>
     t.shape.invalidIndexes.map((name) => `index ${name} on ${displayName(t.table)} is INVALID (an interrupted build); it is not copied and goes with the old column`),
   );
-  return { rebuild: { ...mode, columns, foreignKeys: rebuiltForeignKeys(targets) }, warnings };
+  return { rebuild: { ...mode, columns, foreignKeys: rebuiltForeignKeys(targets), searchPath: await resolutionSchemas(ctx.sql) }, warnings };
 }
