@@ -16,7 +16,7 @@ import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
 import { identifier, sqlExpression } from '../spec/identifier.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
-import { backfillKey, requireNoColumn, requireTable } from './preflight-checks.js';
+import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from './preflight-checks.js';
 import { dollarQuote } from './dollar-quote.js';
 import { addColumnNames } from './object-names.js';
 
@@ -177,6 +177,7 @@ export const addColumn = {
   async prepare({ sql, serverVersionNum }, spec) {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
     requireNoColumn(table, spec.column);
+    requireNotPartition(table, 'add a column to');
     await resolveType(sql, spec.type);
     let defaultIsVolatile = false;
     if (spec.default !== undefined) {
