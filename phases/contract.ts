@@ -1,9 +1,11 @@
 // Contract: first prove the backfill is finished (cursors at their upper bound and no row left that
 // needs work), then validate and switch over.
+import type { Sql } from '../src/db/connect.js';
 import { keysetQueries } from '../src/db/keyset-sql.js';
+import { searchPathSetting } from '../src/db/search-path.js';
 import { displayName } from '../src/db/quote.js';
 import { BackfillIncompleteError } from '../src/errors/index.js';
-import { pointOfNoReturn, type OperationPlan } from '../src/operations/plan.js';
+import { pointOfNoReturn, type BackfillTask, type OperationPlan } from '../src/operations/plan.js';
 import { listCursors } from '../src/state/backfill-cursors.js';
 import { listSteps } from '../src/state/step-records.js';
 import type { RunContext } from './run-context.js';
@@ -19,7 +21,7 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
       const done = mine.reduce((sum, c) => sum + c.rowsDone, 0);
       throw new BackfillIncompleteError(ctx.migration, `the backfill of ${task.id} has not finished (${done} rows done so far)`);
     }
-    const remaining = await ctx.sql.unsafe<Record<string, unknown>[]>(keysetQueries(task).sampleRemaining).catch(async (error: unknown) => {
+    const remaining = await sampleRemaining(ctx.sql, task).catch(async (error: unknown) => {
       throw await explainFailure(ctx.sql, ctx.migration, task, error);
     });
     if (remaining.length > 0) {
@@ -30,6 +32,17 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
       );
     }
   }
+}
+
+/** Up to 5 keys of rows that still need work, under the search path the task was planned with. */
+async function sampleRemaining(sql: Sql, task: BackfillTask): Promise<Record<string, unknown>[]> {
+  const query = keysetQueries(task).sampleRemaining;
+  const searchPath = task.searchPath;
+  if (searchPath === undefined) return sql.unsafe<Record<string, unknown>[]>(query);
+  return sql.begin(async (tx) => {
+    await tx`select set_config('search_path', ${searchPathSetting(searchPath)}, true)`;
+    return tx.unsafe<Record<string, unknown>[]>(query);
+  });
 }
 
 /**

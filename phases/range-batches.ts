@@ -19,6 +19,8 @@ export interface BatchOutcome {
 }
 
 export interface RangeBatches {
+  /** The search_path the task's expressions need on the batches' connection (the task's, from pre-flight). */
+  readonly searchPath: readonly string[] | undefined;
   /** Runs the batch after `position` (null: the range start) of about `size` rows. */
   run(conn: Sql, position: readonly string[] | null, size: number, rowsPerSecond: number): Promise<BatchOutcome>;
 }
@@ -38,6 +40,7 @@ export function keysetBatches(r: RangeIdentity): RangeBatches {
   const firstUpdate = batchWithCursorAdvance(r.store, q.firstUpdate, width + 1);
   const nextUpdate = batchWithCursorAdvance(r.store, q.nextUpdate, 2 * width + 1);
   return {
+    searchPath: r.task.searchPath,
     async run(conn, position, size, rowsPerSecond) {
       const offset = Math.max(0, size - 1);
       const [boundary] =
@@ -61,6 +64,7 @@ export function ctidBatches(r: RangeIdentity, rowsPerPage: number): RangeBatches
   const update = batchWithCursorAdvance(r.store, ctidUpdate(r.task), 3);
   const upperPage = Number(r.upper[0]);
   return {
+    searchPath: r.task.searchPath,
     async run(conn, position, size, rowsPerSecond) {
       const from = Number(position?.[0] ?? 0);
       const pages = Math.max(1, Math.round(size / rowsPerPage));

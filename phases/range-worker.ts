@@ -3,6 +3,7 @@
 // statement_timeout rolled back as a whole; it is retried at half the size.
 import { backoffDelay, sleep } from '../src/db/backoff.js';
 import { sqlState } from '../src/db/connect.js';
+import { searchPathSetting } from '../src/db/search-path.js';
 import { StoppedError } from '../src/errors/index.js';
 import type { BackfillCursor } from '../src/state/backfill-cursors.js';
 import { BatchSizer } from '../src/throttle/batch-sizer.js';
@@ -32,6 +33,8 @@ export async function runRange(ctx: RunContext, governor: BackfillGovernor, curs
   let pid: number | undefined;
   try {
     const [row] = await conn.unsafe<{ pid: number }[]>(`select pg_backend_pid() as pid, set_config('lock_timeout', '${o.lockTimeoutMs}', false), set_config('statement_timeout', '${o.statementTimeoutMs}', false)`);
+    // The search path pre-flight resolved the task's expressions with, so the batches resolve them alike.
+    if (batches.searchPath !== undefined) await conn`select set_config('search_path', ${searchPathSetting(batches.searchPath)}, false)`;
     pid = row?.pid;
     if (pid !== undefined) governor.addWorker(pid);
     let position = cursor.position;
@@ -77,7 +80,7 @@ export async function runRange(ctx: RunContext, governor: BackfillGovernor, curs
     }
   } finally {
     if (pid !== undefined) governor.removeWorker(pid);
-    await conn.unsafe('reset lock_timeout; reset statement_timeout').catch(() => undefined);
+    await conn.unsafe('reset lock_timeout; reset statement_timeout; reset search_path').catch(() => undefined);
     conn.release();
   }
 }

@@ -7,6 +7,7 @@ import { InvalidOptionError, LeaseHeldError, MigrationStateError, PreflightError
 import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../operations/plan.js';
+import { requireMigratableSchema } from '../operations/preflight-checks.js';
 import { runOptionsSchema, type RunOptions, type RunOptionsInput } from '../run-options.js';
 import { specHash } from '../spec/load-spec.js';
 import type { MigrationSpec } from '../spec/migration-spec.js';
@@ -95,6 +96,7 @@ async function preflight(session: Session, spec: MigrationSpec): Promise<Operati
   if (version < minimumServerVersion) {
     throw new PreflightError('SERVER_TOO_OLD', `PostgreSQL ${Math.floor(version / 10000)} is not supported; online needs 13 or later`);
   }
+  for (const op of spec.operations) for (const table of tablesOf(op)) requireMigratableSchema(table, session.store.schema);
   const plans: OperationPlan[] = [];
   for (const op of spec.operations) plans.push(await prepareOperation({ sql: session.sql, serverVersionNum: version }, op));
   const plan = combinePlans(plans);

@@ -5,7 +5,7 @@
 // The config is read once, before `run`; a broken config fails only the commands that use it.
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadProjectConfig, type ProjectConfig } from '../config/project-config.js';
-import { maskSecrets, passwordOf } from '../db/mask-secrets.js';
+import { maskSecrets, secretsOf } from '../db/mask-secrets.js';
 import { InvalidOptionError, OnlineError } from '../errors/index.js';
 import { defaultStateSchema } from '../state/state-store.js';
 
@@ -105,7 +105,7 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err.oclif?.exit !== undefined) return super.catch(err);
     const url = this.#databaseUrl ?? this.flags?.['database-url'];
-    const secrets = url === undefined ? [] : [passwordOf(url)];
+    const secrets = url === undefined ? [] : secretsOf(url);
     const known = err instanceof OnlineError;
     const exitCode = known ? err.exitCode : 1;
     const message = maskSecrets(known ? err.message : `unexpected error: ${err.message}`, secrets);

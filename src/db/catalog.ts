@@ -51,6 +51,8 @@ export interface TableInfo extends QualifiedName {
   readonly oid: number;
   /** A partitioned table (relkind p): no storage of its own, no concurrent index builds on it. */
   readonly partitioned: boolean;
+  /** The partitioned table this one is a partition of: its columns are its parent's. */
+  readonly partitionOf: QualifiedName | undefined;
   readonly columns: readonly ColumnInfo[];
   readonly key: TableKey | undefined;
   readonly indexes: readonly IndexInfo[];
@@ -72,9 +74,13 @@ interface IndexRow {
 
 /** Reads a table's shape; `undefined` when no such ordinary or partitioned table exists. */
 export async function describeTable(sql: Sql, table: QualifiedName): Promise<TableInfo | undefined> {
-  const [rel] = await sql<{ oid: number; reltuples: number; partitioned: boolean }[]>`
-    select c.oid::int as oid, c.reltuples::float8 as reltuples, c.relkind = 'p' as partitioned
+  const [rel] = await sql<{ oid: number; reltuples: number; partitioned: boolean; parentSchema: string | null; parent: string | null }[]>`
+    select c.oid::int as oid, c.reltuples::float8 as reltuples, c.relkind = 'p' as partitioned,
+           pn.nspname as "parentSchema", p.relname as parent
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    left join pg_inherits i on c.relispartition and i.inhrelid = c.oid
+    left join pg_class p on p.oid = i.inhparent
+    left join pg_namespace pn on pn.oid = p.relnamespace
     where n.nspname = ${table.schema} and c.relname = ${table.name} and c.relkind in ('r', 'p')`;
   if (rel === undefined) return undefined;
 
@@ -107,6 +113,7 @@ export async function describeTable(sql: Sql, table: QualifiedName): Promise<Tab
     name: table.name,
     oid: rel.oid,
     partitioned: rel.partitioned,
+    partitionOf: rel.parent === null || rel.parentSchema === null ? undefined : { schema: rel.parentSchema, name: rel.parent },
     columns,
     key: chooseKey(indexRows, columns),
     indexes: indexRows.map(({ name, valid, unique, primary, definition }) => ({ name, valid, unique, primary, definition })),
@@ -131,6 +138,28 @@ function chooseKey(indexes: readonly IndexRow[], columns: readonly ColumnInfo[])
     columns: chosen.columns.map((name) => ({ name, type: byName.get(name)?.type ?? 'text' })),
   };
 }
+
+/** What a relation that is not a table is, e.g. `a view`; undefined when nothing has that name. */
+export async function describeNonTable(sql: Sql, relation: QualifiedName): Promise<string | undefined> {
+  const [row] = await sql<{ kind: string }[]>`
+    select c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${relation.schema} and c.relname = ${relation.name}`;
+  if (row === undefined) return undefined;
+  return relationKinds[row.kind] ?? `a relation of kind ${row.kind}`;
+}
+
+const relationKinds: Readonly<Record<string, string>> = {
+  r: 'a table',
+  p: 'a partitioned table',
+  v: 'a view',
+  m: 'a materialized view',
+  f: 'a foreign table',
+  S: 'a sequence',
+  i: 'an index',
+  I: 'a partitioned index',
+  c: 'a composite type',
+  t: 'a TOAST table',
+};
 
 export function findColumn(table: TableInfo, name: string): ColumnInfo | undefined {
   return table.columns.find((c) => c.name === name);

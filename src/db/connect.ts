@@ -1,7 +1,7 @@
 // The postgres.js connection factory: no prepared statements, captured notices, masked errors.
 import postgres from 'postgres';
 import { OnlineError } from '../errors/index.js';
-import { maskSecrets, maskUrl, passwordOf } from './mask-secrets.js';
+import { maskSecrets, maskUrl, secretsOf } from './mask-secrets.js';
 import { statementHookFromEnvironment } from './statement-debug.js';
 
 export type Sql = postgres.Sql;
@@ -17,8 +17,13 @@ export interface ConnectOptions {
 
 export class ConnectionError extends OnlineError {
   constructor(url: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super('CONNECTION_FAILED', `cannot connect to ${maskUrl(url)}: ${maskSecrets(reason, [passwordOf(url)])}`, 2, { cause });
+    // postgres.js reads URLs only; a libpq keyword/value string fails as "Invalid URL", so say what to give instead.
+    const reason = !url.includes('://')
+      ? 'not a connection URL: give one like postgres://user@host:5432/database, with the password after the user (user:password@host) or in PGPASSWORD; keyword/value strings ("host=… dbname=…") are not supported'
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+    super('CONNECTION_FAILED', `cannot connect to ${maskUrl(url)}: ${maskSecrets(reason, secretsOf(url))}`, 2, { cause });
   }
 }
 

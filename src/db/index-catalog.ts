@@ -12,6 +12,8 @@ export interface IndexState {
   readonly unique: boolean;
   /** The constraint (primary key, unique, exclusion) the index backs, if any. */
   readonly constraint: string | null;
+  /** A partition's index attached to its parent's partitioned index: that index, `schema.name`. */
+  readonly parent: string | null;
   /** See normalizeIndexDefinition. */
   readonly definition: string;
 }
@@ -23,9 +25,10 @@ export function normalizeIndexDefinition(definition: string, unique: boolean): s
 }
 
 export async function readIndex(sql: Sql, schema: string, name: string): Promise<IndexState | undefined> {
-  const [row] = await sql<{ table: string; tableSchema: string; valid: boolean; unique: boolean; constraint: string | null; definition: string }[]>`
+  const [row] = await sql<{ table: string; tableSchema: string; valid: boolean; unique: boolean; constraint: string | null; parent: string | null; definition: string }[]>`
     select t.relname as table, tn.nspname as "tableSchema", x.indisvalid as valid, x.indisunique as unique,
            (select conname from pg_constraint where conindid = i.oid and contype in ('p', 'u', 'x') limit 1) as constraint,
+           (select h.inhparent::regclass::text from pg_inherits h where h.inhrelid = i.oid) as parent,
            pg_get_indexdef(i.oid) as definition
     from pg_class i
     join pg_namespace n on n.oid = i.relnamespace
@@ -41,6 +44,7 @@ export async function readIndex(sql: Sql, schema: string, name: string): Promise
     valid: row.valid,
     unique: row.unique,
     constraint: row.constraint,
+    parent: row.parent,
     definition: normalizeIndexDefinition(row.definition, row.unique),
   };
 }

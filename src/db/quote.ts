@@ -27,15 +27,3 @@ export function displayName(name: QualifiedName): string {
   const show = (part: string): string => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : quoteIdent(part));
   return `${show(name.schema)}.${show(name.name)}`;
 }
-
-/** Builds a PostgreSQL identifier of at most 63 bytes, keeping it unique with a short hash when cut. */
-export function boundedIdentifier(base: string): string {
-  if (Buffer.byteLength(base) <= 63) return base;
-  let hash = 0;
-  for (const ch of base) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) >>> 0;
-  const suffix = `_${hash.toString(36)}`;
-  // Cut whole code points, never half of a surrogate pair.
-  const chars = Array.from(base);
-  while (Buffer.byteLength(chars.join('')) + suffix.length > 63) chars.pop();
-  return chars.join('') + suffix;
-}

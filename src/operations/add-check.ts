@@ -4,11 +4,12 @@
 // up to five of their keys are shown. Rollback drops the constraint.
 import { createHash } from 'node:crypto';
 import { checkRowExpression } from '../db/expression-probe.js';
-import { boundedIdentifier, quoteIdent, quoteQualified } from '../db/quote.js';
+import { quoteIdent, quoteQualified } from '../db/quote.js';
 import { InvalidExpressionError } from '../errors/index.js';
 import { refusalOnEmptyCopies } from '../db/constraint-probe.js';
 import { requireFreeConstraintName } from './constraint-checks.js';
 import { addCheckSpec, type AddCheckSpec } from './constraint-specs.js';
+import { defaultObjectName } from './object-names.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
 import { requireTable } from './preflight-checks.js';
@@ -16,7 +17,7 @@ import { requireTable } from './preflight-checks.js';
 /** `<table>_<first 8 hex digits of sha256(check)>_check`: the same expression always gets the same name. */
 export function checkName(spec: AddCheckSpec): string {
   const hash = createHash('sha256').update(spec.check).digest('hex').slice(0, 8);
-  return spec.name ?? boundedIdentifier(`${spec.table}_${hash}_check`);
+  return spec.name ?? defaultObjectName(spec.table, [hash], 'check');
 }
 
 export interface AddCheckFacts {

@@ -12,12 +12,14 @@ import { z } from 'zod';
 import type { KeyColumn } from '../db/catalog.js';
 import { isDefaultVolatile } from '../db/default-volatility.js';
 import { checkRowExpression, resolveType } from '../db/expression-probe.js';
-import { boundedIdentifier, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
 import { identifier, sqlExpression } from '../spec/identifier.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
-import { backfillKey, requireNoColumn, requireTable } from './preflight-checks.js';
+import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from './preflight-checks.js';
 import { dollarQuote } from './dollar-quote.js';
+import { addColumnNames } from './object-names.js';
 
 export const addColumnSpec = z
   .object({
@@ -45,15 +47,8 @@ export interface AddColumnFacts {
   readonly key: readonly KeyColumn[] | undefined;
   /** The default is volatile: attaching it in ADD COLUMN would rewrite the table. */
   readonly defaultIsVolatile: boolean;
-}
-
-export function addColumnNames(spec: AddColumnSpec): { fn: string; insertTrigger: string; updateTrigger: string; notNullCheck: string } {
-  return {
-    fn: boundedIdentifier(`online_fill_${spec.table}_${spec.column}`),
-    insertTrigger: boundedIdentifier(`online_fill_${spec.column}_on_insert`),
-    updateTrigger: boundedIdentifier(`online_fill_${spec.column}_on_update`),
-    notNullCheck: boundedIdentifier(`online_nn_${spec.table}_${spec.column}`),
-  };
+  /** The schemas pre-flight resolved the expressions with: pinned in the fill function and the backfill. */
+  readonly searchPath: readonly string[];
 }
 
 /** Pure planning: the exact SQL of every phase. */
@@ -89,7 +84,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     expand.push({
       description: `install triggers that fill ${spec.column} for writers unaware of it`,
       statements: [
-        `create or replace function ${fn}() returns trigger language plpgsql as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
+        `create or replace function ${fn}() returns trigger language plpgsql ${pinnedSearchPath(facts.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
         `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
         `create trigger ${quoteIdent(names.insertTrigger)} before insert on ${t} for each row when (NEW.${c} is null) execute function ${fn}()`,
         `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
@@ -117,6 +112,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
             key: requirePlannedKey(facts),
             set: `${c} = (${fill})`,
             needsWork: `${c} is null and (${fill}) is not null`,
+            searchPath: facts.searchPath,
           },
         ];
 
@@ -183,6 +179,7 @@ export const addColumn = {
   async prepare({ sql, serverVersionNum }, spec) {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
     requireNoColumn(table, spec.column);
+    requireNotPartition(table, 'add a column to');
     await resolveType(sql, spec.type);
     let defaultIsVolatile = false;
     if (spec.default !== undefined) {
@@ -192,6 +189,6 @@ export const addColumn = {
     if (spec.backfill !== undefined) await checkRowExpression(sql, 'backfill', spec.backfill, table, spec.type);
     const needsBackfill = spec.backfill !== undefined || defaultIsVolatile;
     const key = needsBackfill ? backfillKey(table, serverVersionNum) : undefined;
-    return planAddColumn(spec, { key, defaultIsVolatile });
+    return planAddColumn(spec, { key, defaultIsVolatile, searchPath: await resolutionSchemas(sql) });
   },
 } satisfies Operation<AddColumnSpec>;

@@ -10,10 +10,11 @@ import type { TableInfo } from '../db/catalog.js';
 import type { Sql } from '../db/connect.js';
 import { normalizeIndexDefinition, readIndex, relationExists } from '../db/index-catalog.js';
 import { probeIndexDefinition } from '../db/index-probe.js';
-import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
 import { NameTakenError } from '../errors/index.js';
 import { addUniqueSpec, type AddUniqueSpec } from './constraint-specs.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from './index-checks.js';
+import { defaultObjectName } from './object-names.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
 import { requireColumns } from './constraint-checks.js';
@@ -29,7 +30,7 @@ export interface AddUniqueFacts {
 
 /** The constraint's name, which is also its index's name: default `<table>_<columns>_key`. */
 export function uniqueName(spec: AddUniqueSpec): string {
-  return spec.name ?? boundedIdentifier(`${spec.table}_${spec.columns.join('_')}_key`);
+  return spec.name ?? defaultObjectName(spec.table, spec.columns, 'key');
 }
 
 export function uniqueIndexBody(spec: AddUniqueSpec): string {

@@ -40,6 +40,7 @@ import type { Sql } from '../db/connect.js';
 import { refusalOnEmptyCopies } from '../db/constraint-probe.js';
 import { checkRowExpression } from '../db/expression-probe.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { resolutionSchemas } from '../db/search-path.js';
 import { checkRowPredicate, checkVerifyQuery, verifyAlias } from '../db/verify-query-probe.js';
 import { PreflightError } from '../errors/index.js';
 import { backfillSpec, type BackfillSpec } from './data-specs.js';
@@ -59,6 +60,8 @@ export interface BackfillFacts {
   readonly types: Readonly<Record<string, string>>;
   /** Every set expression is IMMUTABLE: "the row differs from it" is a stable question. */
   readonly immutable: boolean;
+  /** The schemas pre-flight resolved the expressions with: the batches and complete's check run with them. */
+  readonly searchPath: readonly string[];
 }
 
 function whereRequired(table: string): PreflightError {
@@ -121,7 +124,7 @@ export function planBackfill(spec: BackfillSpec, facts: BackfillFacts): Operatio
   const shown = displayName(table);
   return {
     expand: [],
-    backfill: [{ id: `${spec.schema}.${spec.table}.set(${columnList(spec)})`, table, key: facts.key, set, needsWork: backfillNeedsWork(spec, facts) }],
+    backfill: [{ id: `${spec.schema}.${spec.table}.set(${columnList(spec)})`, table, key: facts.key, set, needsWork: backfillNeedsWork(spec, facts), searchPath: facts.searchPath }],
     contract: spec.verify === undefined ? [] : [verifyStep(spec.verify)],
     rollback: [],
     warnings: [
@@ -174,6 +177,6 @@ export const backfill = {
     if (spec.where !== undefined) await checkRowPredicate(ctx.sql, 'where', spec.where, table);
     if (spec.verify !== undefined) await checkVerifyQuery(ctx.sql, spec.verify);
     const immutable = await expressionsImmutable(ctx.sql, table, spec);
-    return planBackfill(spec, { key, types, immutable });
+    return planBackfill(spec, { key, types, immutable, searchPath: await resolutionSchemas(ctx.sql) });
   },
 } satisfies Operation<BackfillSpec>;

@@ -2,17 +2,19 @@
 // refuses what cannot be carried to its copy (exit 2, naming it), rewrites the indexes, CHECKs, default
 // and foreign keys onto the copies, and has PostgreSQL build each of them on an empty copy of the table
 // first. Nothing is changed.
-import { findColumn, type TableInfo } from '../db/catalog.js';
+import { describeTable, findColumn, type TableInfo } from '../db/catalog.js';
 import { readColumnShape, type ColumnShape } from '../db/column-shape.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
+import { resolutionSchemas } from '../db/search-path.js';
 import { describeRefusalOnShadowCopy, indexOnShadowCopy, refusalOnShadowCopy, shadowCopy, type ShadowColumn } from '../db/shadow-copy-probe.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnInCheck, renameColumnInIndexBody, UnparsableDefinitionError } from '../sql-grammar/column-rename.js';
-import { shadowName, type ColumnRebuild, type RebuiltColumn, type RebuiltForeignKey, type RebuiltIndex } from './column-rebuild.js';
+import type { ColumnRebuild, RebuiltColumn, RebuiltForeignKey, RebuiltIndex } from './column-rebuild.js';
+import { shadowName } from './object-names.js';
 import { requireSafeConcurrentBuilds } from './index-checks.js';
 import type { PreflightContext } from './operation.js';
-import { backfillKey } from './preflight-checks.js';
+import { backfillKey, requireNotPartition } from './preflight-checks.js';
 
 /** One column to rebuild: its copy's name and type, and the expression over the row that fills it. */
 export interface RebuildTarget {
@@ -37,7 +39,11 @@ export async function readTarget(sql: Sql, target: RebuildTarget): Promise<ReadT
   const shape = await readColumnShape(sql, target.table, target.column);
   if (shape === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${target.column} does not exist on ${displayName(target.table)}`);
   if (shape.generated !== '') throw new PreflightError('GENERATED_COLUMN', `column ${where} is a generated column; it cannot be rebuilt online`);
-  if (target.table.partitioned) throw new PreflightError('UNSUPPORTED', `${displayName(target.table)} is partitioned: indexes cannot be built concurrently on it`);
+  requireNotPartition(target.table, 'add a column to');
+  const index = shape.indexes[0];
+  if (target.table.partitioned && index !== undefined) {
+    throw new PreflightError('UNSUPPORTED', `${displayName(target.table)} is partitioned: index ${index.name} on ${target.column} would have to be built again, and PostgreSQL cannot build an index on a partitioned table concurrently`);
+  }
   if (findColumn(target.table, target.shadow) !== undefined) throw new ColumnExistsError(displayName(target.table), target.shadow);
   if (shape.otherDependants.length > 0) {
     throw new PreflightError(
@@ -139,6 +145,21 @@ function rebuiltForeignKeys(targets: readonly ReadTarget[]): RebuiltForeignKey[]
   return [...byName.values()];
 }
 
+/**
+ * Each foreign key is added again NOT VALID, which PostgreSQL before 18 refuses on a partitioned table;
+ * and a partitioned table's key has a copy on every partition that only goes with it.
+ */
+async function requireNoPartitionedReferencing(sql: Sql, foreignKeys: readonly RebuiltForeignKey[]): Promise<void> {
+  for (const fk of foreignKeys) {
+    const table = await describeTable(sql, fk.table);
+    if (table?.partitioned !== true && table?.partitionOf === undefined) continue;
+    throw new PreflightError(
+      'UNSUPPORTED',
+      `foreign key ${fk.name} of ${displayName(fk.table)} would have to be added again on the new column, and online cannot re-create the foreign keys of a partitioned table (PostgreSQL before 18 cannot add them NOT VALID, and each partition holds a copy)`,
+    );
+  }
+}
+
 /** Reads, checks and rewrites everything the targets carry; changes nothing. */
 export async function prepareColumnRebuild(
   ctx: PreflightContext,
@@ -153,5 +174,7 @@ export async function prepareColumnRebuild(
   const warnings = targets.flatMap((t) =>
     t.shape.invalidIndexes.map((name) => `index ${name} on ${displayName(t.table)} is INVALID (an interrupted build); it is not copied and goes with the old column`),
   );
-  return { rebuild: { ...mode, columns, foreignKeys: rebuiltForeignKeys(targets) }, warnings };
+  const foreignKeys = rebuiltForeignKeys(targets);
+  await requireNoPartitionedReferencing(ctx.sql, foreignKeys);
+  return { rebuild: { ...mode, columns, foreignKeys, searchPath: await resolutionSchemas(ctx.sql) }, warnings };
 }

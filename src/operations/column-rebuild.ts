@@ -31,8 +31,10 @@
 // stale rules. Contract is the point of no return, as for every operation.
 import type { KeyColumn } from '../db/catalog.js';
 import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../db/column-shape.js';
-import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { pinnedSearchPath } from '../db/search-path.js';
 import { dollarQuote } from './dollar-quote.js';
+import { rebuildNames, shadowName } from './object-names.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
 
 export interface RebuiltIndex {
@@ -85,21 +87,13 @@ export interface ColumnRebuild {
   readonly renameShadow: boolean;
   readonly columns: readonly RebuiltColumn[];
   readonly foreignKeys: readonly RebuiltForeignKey[];
+  /** The schemas pre-flight resolved `using` with: pinned in the sync and conversion functions and the backfill. */
+  readonly searchPath: readonly string[];
 }
 
-export function rebuildNames(column: Pick<RebuiltColumn, 'table' | 'column'>): { fn: string; check: string; insertTrigger: string; updateTrigger: string; notNull: string } {
-  const base = `${column.table.name}_${column.column}`;
-  return {
-    fn: boundedIdentifier(`online_sync_${base}`),
-    check: boundedIdentifier(`online_convert_${base}`),
-    insertTrigger: boundedIdentifier(`online_sync_${column.column}_on_insert`),
-    updateTrigger: boundedIdentifier(`online_sync_${column.column}_on_update`),
-    notNull: boundedIdentifier(`online_nn_${base}`),
-  };
-}
-
-/** A name for the new copy of an index or constraint while the old one still exists. */
-export const shadowName = (name: string): string => boundedIdentifier(`${name}_online_new`);
+/** The names of a rebuilt column's helper objects: unique to its (schema, table, column). */
+const namesOf = (c: Pick<RebuiltColumn, 'table' | 'column'>): ReturnType<typeof rebuildNames> =>
+  rebuildNames({ schema: c.table.schema, table: c.table.name, column: c.column });
 
 const fnOf = (c: RebuiltColumn, name: string): string => quoteQualified({ schema: c.table.schema, name });
 
@@ -135,11 +129,11 @@ function syncFunction(rebuild: ColumnRebuild, c: RebuiltColumn): string {
           '  return NEW;',
           'end',
         ];
-  return `create or replace function ${fnOf(c, rebuildNames(c).fn)}() returns trigger language plpgsql as ${dollarQuote(`\n#variable_conflict use_column\n${body.join('\n')}\n`)}`;
+  return `create or replace function ${fnOf(c, namesOf(c).fn)}() returns trigger language plpgsql ${pinnedSearchPath(rebuild.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body.join('\n')}\n`)}`;
 }
 
 /** For a type change: PostgreSQL's reason why using(row) cannot be stored in the new type, or NULL when it can. */
-function conversionErrorFunction(c: RebuiltColumn): string {
+function conversionErrorFunction(rebuild: ColumnRebuild, c: RebuiltColumn): string {
   const t = quoteQualified(c.table);
   const body = [
     `declare converted ${c.type};`,
@@ -151,12 +145,12 @@ function conversionErrorFunction(c: RebuiltColumn): string {
     '  return sqlerrm;',
     'end',
   ].join('\n');
-  return `create or replace function ${fnOf(c, rebuildNames(c).check)}(r ${t}) returns text language plpgsql stable as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`;
+  return `create or replace function ${fnOf(c, namesOf(c).check)}(r ${t}) returns text language plpgsql stable ${pinnedSearchPath(rebuild.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`;
 }
 
 function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
   const t = quoteQualified(c.table);
-  const names = rebuildNames(c);
+  const names = namesOf(c);
   const fn = fnOf(c, names.fn);
   const on = rebuild.sync === 'one-way' ? `when (NEW.${quoteIdent(c.shadow)} is not distinct from OLD.${quoteIdent(c.shadow)}) ` : '';
   const steps: PlannedStep[] = [
@@ -172,7 +166,7 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
           : `install triggers that keep ${c.shadow} = using(row) on every insert and update`,
       statements: [
         syncFunction(rebuild, c),
-        ...(rebuild.sync === 'one-way' ? [conversionErrorFunction(c)] : []),
+        ...(rebuild.sync === 'one-way' ? [conversionErrorFunction(rebuild, c)] : []),
         `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
         `create trigger ${quoteIdent(names.insertTrigger)} before insert on ${t} for each row execute function ${fn}()`,
         `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
@@ -218,13 +212,13 @@ function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: Backfi
             kind: 'unconvertible' as const,
             sqlState: '22',
             what: `rows of ${displayName(c.table)} whose ${c.column} cannot be converted to ${c.type} (key, reason)`,
-            query: `select ${keySamples(c, 'r')}, ${fnOf(c, rebuildNames(c).check)}(r) as reason from ${quoteQualified(c.table)} r where ${fnOf(c, rebuildNames(c).check)}(r) is not null limit 5`,
+            query: `select ${keySamples(c, 'r')}, ${fnOf(c, namesOf(c).check)}(r) as reason from ${quoteQualified(c.table)} r where ${fnOf(c, namesOf(c).check)}(r) is not null limit 5`,
           },
         }
       : {};
   // The SET converts by assignment (as ALTER COLUMN TYPE does); the comparison casts to the new type,
   // so a lossy conversion (numeric → integer rounds) compares converted values, not the originals.
-  const common = { table: c.table, key: c.key, set: `${shadow} = (${c.using})`, needsWork: `${shadow} is distinct from (${c.using})::${c.type}`, ...explain };
+  const common = { table: c.table, key: c.key, set: `${shadow} = (${c.using})`, needsWork: `${shadow} is distinct from (${c.using})::${c.type}`, ...explain, searchPath: rebuild.searchPath };
   return { fill: { id, ...common }, verify: { id: `${id}:verify`, ...common } };
 }
 
@@ -238,7 +232,7 @@ function swapStatements(rebuild: ColumnRebuild): string[] {
   const out = [`lock table ${tables.map(quoteQualified).join(', ')} in access exclusive mode`];
   for (const c of rebuild.columns) {
     const t = quoteQualified(c.table);
-    const names = rebuildNames(c);
+    const names = namesOf(c);
     out.push(`drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`, `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`);
     out.push(`drop function if exists ${fnOf(c, names.fn)}()`);
     if (rebuild.sync === 'one-way') out.push(`drop function if exists ${fnOf(c, names.check)}(${t})`);
@@ -258,7 +252,7 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
   const t = quoteQualified(c.table);
   const shadow = quoteIdent(c.shadow);
   const out: string[] = [];
-  if (c.notNull) out.push(`alter table ${t} alter column ${shadow} set not null`, `alter table ${t} drop constraint ${quoteIdent(rebuildNames(c).notNull)}`);
+  if (c.notNull) out.push(`alter table ${t} alter column ${shadow} set not null`, `alter table ${t} drop constraint ${quoteIdent(namesOf(c).notNull)}`);
   if (c.ownedSequence !== null) {
     const seq = quoteQualified(c.ownedSequence.name);
     out.push(`alter sequence ${seq} owned by ${t}.${shadow}`);
@@ -319,7 +313,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
     if (c.notNull) {
       validations.push({
         description: `validate check (${c.shadow} is not null) on ${c.table.name}`,
-        statements: [`alter table ${t} validate constraint ${quoteIdent(rebuildNames(c).notNull)}`],
+        statements: [`alter table ${t} validate constraint ${quoteIdent(namesOf(c).notNull)}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
         reversible: true,
       });
@@ -359,7 +353,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
         ...foreignKeys.map((fk) => `alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`),
         ...rebuild.columns.flatMap((c) => {
           const t = quoteQualified(c.table);
-          const names = rebuildNames(c);
+          const names = namesOf(c);
           return [
             `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
             `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,

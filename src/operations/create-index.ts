@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { checkExpressionShape } from '../db/expression-probe.js';
 import { readIndex, relationExists } from '../db/index-catalog.js';
 import { probeIndexDefinition } from '../db/index-probe.js';
-import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
 import { NameTakenError } from '../errors/index.js';
 import { identifier, sqlExpression } from '../spec/identifier.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from './index-checks.js';
+import { defaultObjectName } from './object-names.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from './plan.js';
 import { requireTable } from './preflight-checks.js';
@@ -38,7 +39,7 @@ export const createIndexSpec = z
 export type CreateIndexSpec = z.infer<typeof createIndexSpec>;
 
 export function indexName(spec: CreateIndexSpec): string {
-  return spec.name ?? boundedIdentifier(`${spec.table}_${[...spec.columns, ...(spec.expressions.length > 0 ? ['expr'] : [])].join('_')}_idx`);
+  return spec.name ?? defaultObjectName(spec.table, [...spec.columns, ...(spec.expressions.length > 0 ? ['expr'] : [])], 'idx');
 }
 
 /** `USING btree (a, (lower(b))) INCLUDE (c) WHERE (…)`: what follows `ON <table>`. */

@@ -10,11 +10,9 @@
 // keys from other tables, inheritance children, functions and other tables' columns using its row
 // type… `cascade: true` drops them with it (`drop table … cascade`), and start warns which ones. Its
 // own indexes, constraints, triggers, policies, owned sequences and partitions go with it and are
-// named in the plan. A table of online's own state schema (recognized by its ledger tables, since
-// pre-flight is not told the schema's name) is always refused.
-import { holdsOnlineLedger, requireNoDependants, tableDependants, type DropReach } from '../db/dependants.js';
+// named in the plan. A table of online's own state schema is refused (requireTable).
+import { requireNoDependants, tableDependants, type DropReach } from '../db/dependants.js';
 import { displayName, quoteQualified } from '../db/quote.js';
-import { PreflightError } from '../errors/index.js';
 import { dropTableSpec, type DropTableSpec } from './table-specs.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
@@ -40,9 +38,6 @@ export const dropTable = {
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql }, spec) {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
-    if (await holdsOnlineLedger(sql, table.schema)) {
-      throw new PreflightError('STATE_TABLE', `${displayName(table)} belongs to online's state schema (the migration ledger); a migration cannot drop it`);
-    }
     const reach = await tableDependants(sql, table);
     if (!spec.cascade) requireNoDependants(`table ${displayName(table)}`, reach.dependants);
     return planDropTable(spec, reach);

@@ -65,6 +65,11 @@ export interface BackfillTask {
   readonly needsWork: string;
   /** When a batch (or the completeness check) fails on the data, e.g. a cast that fails: how to show samples. */
   readonly explain?: ViolationProbe;
+  /**
+   * The schemas pre-flight resolved `set` and `needsWork` with (see src/db/search-path.ts): batches and
+   * complete's check run with exactly this search_path. Absent in plans recorded before it existed.
+   */
+  readonly searchPath?: readonly string[];
 }
 
 export interface OperationPlan {

@@ -14,7 +14,7 @@ import { planColumnRebuild } from './column-rebuild.js';
 import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import { requireNotPartition, requireTable } from './preflight-checks.js';
 
 export function planInstantRename(spec: RenameColumnSpec): OperationPlan {
   const t = quoteQualified({ schema: spec.schema, name: spec.table });
@@ -42,6 +42,7 @@ export const renameColumn = {
     const column = findColumn(table, spec.column);
     if (column === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
     if (findColumn(table, spec.to) !== undefined) throw new ColumnExistsError(displayName(table), spec.to);
+    requireNotPartition(table, 'rename a column of');
     if (spec.instant) return planInstantRename(spec);
     const target = await readTarget(ctx.sql, { table, column: spec.column, shadow: spec.to, type: column.type, using: quoteIdent(spec.column) });
     const { rebuild, warnings } = await prepareColumnRebuild(ctx, [target], { sync: 'two-way', renameShadow: false });

@@ -17,10 +17,12 @@
 // whose rollback could undo someone else's NOT NULL is not one we want to record.
 import { findColumn, type KeyColumn } from '../db/catalog.js';
 import { checkRowExpression } from '../db/expression-probe.js';
-import { boundedIdentifier, displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
 import { PreflightError } from '../errors/index.js';
 import { setNotNullSpec, type SetNotNullSpec } from './constraint-specs.js';
 import { dollarQuote } from './dollar-quote.js';
+import { setNotNullNames } from './object-names.js';
 import type { Operation } from './operation.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
 import { backfillKey, requireTable } from './preflight-checks.js';
@@ -29,14 +31,8 @@ import { backfillKey, requireTable } from './preflight-checks.js';
 export interface SetNotNullFacts {
   /** The key the backfill pages over and violation samples show; empty: ctid. */
   readonly key: readonly KeyColumn[];
-}
-
-export function setNotNullNames(spec: SetNotNullSpec): { fn: string; trigger: string; check: string } {
-  return {
-    fn: boundedIdentifier(`online_snn_fill_${spec.table}_${spec.column}`),
-    trigger: boundedIdentifier(`online_snn_fill_${spec.column}`),
-    check: boundedIdentifier(`online_snn_${spec.table}_${spec.column}`),
-  };
+  /** The schemas pre-flight resolved `backfill` with: pinned in the fill function and the backfill. */
+  readonly searchPath: readonly string[];
 }
 
 /** Pure planning: the exact SQL of every phase. */
@@ -57,7 +53,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
     expand.push({
       description: `install a trigger that fills ${spec.column} when a writer leaves it NULL`,
       statements: [
-        `create or replace function ${fn}() returns trigger language plpgsql as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
+        `create or replace function ${fn}() returns trigger language plpgsql ${pinnedSearchPath(facts.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
         `drop trigger if exists ${trigger} on ${t}`,
         `create trigger ${trigger} before insert or update on ${t} for each row when (NEW.${c} is null) execute function ${fn}()`,
       ],
@@ -78,7 +74,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
   const backfill: BackfillTask[] =
     fill === undefined
       ? []
-      : [{ id: `${spec.schema}.${spec.table}.${spec.column}`, table, key: facts.key, set: `${c} = (${fill})`, needsWork: `${c} is null and (${fill}) is not null` }];
+      : [{ id: `${spec.schema}.${spec.table}.${spec.column}`, table, key: facts.key, set: `${c} = (${fill})`, needsWork: `${c} is null and (${fill}) is not null`, searchPath: facts.searchPath }];
 
   const sampleKey = facts.key.length === 0 ? ['ctid::text as ctid'] : facts.key.map((k) => `${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`);
   const contract: PlannedStep[] = [
@@ -127,11 +123,11 @@ export const setNotNull = {
     const where = `${spec.column} of ${displayName(table)}`;
     if (column === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
     if (column.notNull) throw new PreflightError('ALREADY_NOT_NULL', `column ${where} is already NOT NULL; there is nothing to do`);
-    if (spec.backfill === undefined) return planSetNotNull(spec, { key: table.key?.columns ?? [] });
+    if (spec.backfill === undefined) return planSetNotNull(spec, { key: table.key?.columns ?? [], searchPath: await resolutionSchemas(sql) });
     if (column.generated !== '') {
       throw new PreflightError('GENERATED_COLUMN', `column ${where} is generated; it cannot be backfilled (drop the backfill expression)`);
     }
     await checkRowExpression(sql, 'backfill', spec.backfill, table, column.type);
-    return planSetNotNull(spec, { key: backfillKey(table, serverVersionNum) });
+    return planSetNotNull(spec, { key: backfillKey(table, serverVersionNum), searchPath: await resolutionSchemas(sql) });
   },
 } satisfies Operation<SetNotNullSpec>;

@@ -7,6 +7,7 @@ import { dropIndexSpec } from '../operations/drop-index.js';
 import { changeTypeSpec, dropColumnSpec, renameColumnSpec } from '../operations/column-specs.js';
 import { backfillSpec, sqlSpec } from '../operations/data-specs.js';
 import { createTableSpec, dropTableSpec } from '../operations/table-specs.js';
+import { operationConflicts } from './operation-conflicts.js';
 
 export const operationSpec = z.discriminatedUnion('op', [
   addColumnSpec,
@@ -38,7 +39,12 @@ export const migrationSpec = z
     name: migrationName.optional().describe('unique migration id; defaults to the file name'),
     operations: z.array(operationSpec).min(1, 'must list at least one operation'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    for (const c of operationConflicts(spec.operations)) {
+      ctx.addIssue({ code: 'custom', path: ['operations', c.later], message: `conflicts with operations[${c.earlier}]: ${c.reason}` });
+    }
+  });
 
 /** A validated spec whose name is always known. */
 export interface MigrationSpec {

@@ -36,8 +36,8 @@ describe('add-column lifecycle: start → rollback → start → complete, under
     expect(events.filter((e) => e.type === 'batch').length).toBeGreaterThan(10);
     const expanded = await catalogSnapshot(db.sql);
     expect(expanded.columns.priority).toEqual({ type: 'text', notNull: false, default: null });
-    expect(expanded.triggers).toEqual(['online_fill_priority_on_insert', 'online_fill_priority_on_update']);
-    expect(expanded.constraints.online_nn_tickets_priority).toEqual({ type: 'c', validated: false });
+    expect(expanded.triggers).toEqual(['online_fill_insert_tickets_priority_531db6e43e', 'online_fill_update_tickets_priority_531db6e43e']);
+    expect(expanded.constraints.online_nn_tickets_priority_531db6e43e).toEqual({ type: 'c', validated: false });
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
     expect(await catalogSnapshot(db.sql)).toEqual(before);

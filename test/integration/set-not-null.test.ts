@@ -99,9 +99,9 @@ describe('set-not-null', () => {
     expect(events.filter((e) => e.type === 'batch').length).toBeGreaterThan(5);
     const started = await catalogSnapshot(db.sql, 'tickets_channel');
     expect(started.columns.channel?.notNull).toBe(false);
-    expect(started.triggers).toEqual(['online_snn_fill_channel']);
-    expect(started.constraints.online_snn_tickets_channel_channel).toEqual({ type: 'c', validated: false });
-    expect(started.onlineFunctions).toContain('online_snn_fill_tickets_channel_channel');
+    expect(started.triggers).toEqual(['online_snn_fill_tickets_channel_channel_fa5dac9566']);
+    expect(started.constraints.online_snn_tickets_channel_channel_fa5dac9566).toEqual({ type: 'c', validated: false });
+    expect(started.onlineFunctions).toContain('online_snn_fill_tickets_channel_channel_fa5dac9566');
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
     expect(await catalogSnapshot(db.sql, 'tickets_channel')).toEqual(before);

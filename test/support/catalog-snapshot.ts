@@ -27,3 +27,34 @@ export async function catalogSnapshot(sql: postgres.Sql, table = 'tickets'): Pro
     onlineFunctions: functions.map((f) => f.name),
   };
 }
+
+/**
+ * Everything user-visible in the database, outside PostgreSQL's own schemas: relations and their
+ * columns, constraints, triggers and functions, and the ledger's rows. Equal before and after a
+ * refused command means nothing was changed.
+ */
+export async function databaseSnapshot(sql: postgres.Sql): Promise<readonly string[]> {
+  const rows = await sql<{ item: string }[]>`
+    select format('%s.%s %s', n.nspname, c.relname, c.relkind) as item
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%' and n.nspname not like 'pg_temp%'
+    union all
+    select format('%s.%s.%s %s %s', n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull)
+      from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+     where a.attnum > 0 and not a.attisdropped and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'
+    union all
+    select format('constraint %s on %s %s %s', conname, conrelid::regclass, contype, convalidated) from pg_constraint where connamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+    union all
+    select format('trigger %s on %s', tgname, tgrelid::regclass) from pg_trigger where not tgisinternal
+    union all
+    select format('function %s.%s', pronamespace::regnamespace, proname) from pg_proc where pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+
+    order by 1`;
+  const ledgers = await sql<{ schema: string }[]>`select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = 'migrations' and c.relkind = 'r'`;
+  const recorded: string[] = [];
+  for (const { schema } of ledgers) {
+    const names = await sql.unsafe<{ name: string }[]>(`select name from "${schema.replaceAll('"', '""')}".migrations order by name`).catch(() => []);
+    recorded.push(...names.map((r) => `recorded ${schema}: ${r.name}`));
+  }
+  return [...rows.map((r) => r.item), ...recorded];
+}

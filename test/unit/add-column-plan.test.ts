@@ -7,24 +7,24 @@ const idKey = [{ name: 'id', type: 'bigint' }];
 describe('add-column planning (exact SQL)', () => {
   it('adds a non-volatile default as metadata only, with nothing to backfill', () => {
     const spec = addColumnSpec.parse({ op: 'add-column', table: 'tickets', column: 'source', type: 'text', default: "'web'" });
-    const plan = planAddColumn(spec, { key: undefined, defaultIsVolatile: false });
+    const plan = planAddColumn(spec, { key: undefined, defaultIsVolatile: false, searchPath: ['public'] });
     expect(plan.expand.flatMap((s) => s.statements)).toEqual([
       `alter table "public"."tickets" add column if not exists "source" text default ('web')`,
     ]);
     expect(plan.backfill).toEqual([]);
     expect(plan.contract).toEqual([]);
     expect(plan.rollback.flatMap((s) => s.statements)).toEqual([
-      `alter table "public"."tickets" drop constraint if exists "online_nn_tickets_source", drop column if exists "source"`,
+      `alter table "public"."tickets" drop constraint if exists "online_nn_tickets_source_5baa462a7d", drop column if exists "source"`,
     ]);
   });
 
   it('splits a volatile default: add without it, SET DEFAULT, then backfill rows still NULL', () => {
     const spec = addColumnSpec.parse({ op: 'add-column', table: 'tickets', column: 'token', type: 'uuid', default: 'gen_random_uuid()', nullable: false });
-    const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: true });
+    const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: true, searchPath: ['public'] });
     expect(plan.expand.flatMap((s) => s.statements)).toEqual([
       `alter table "public"."tickets" add column if not exists "token" uuid`,
       `alter table "public"."tickets" alter column "token" set default (gen_random_uuid())`,
-      `alter table "public"."tickets" drop constraint if exists "online_nn_tickets_token", add constraint "online_nn_tickets_token" check ("token" is not null) not valid`,
+      `alter table "public"."tickets" drop constraint if exists "online_nn_tickets_token_81493bc235", add constraint "online_nn_tickets_token_81493bc235" check ("token" is not null) not valid`,
     ]);
     expect(plan.backfill).toEqual([
       {
@@ -33,12 +33,13 @@ describe('add-column planning (exact SQL)', () => {
         key: idKey,
         set: `"token" = (gen_random_uuid())`,
         needsWork: `"token" is null and (gen_random_uuid()) is not null`,
+        searchPath: ['public'],
       },
     ]);
     expect(plan.contract.flatMap((s) => s.statements)).toEqual([
-      `alter table "public"."tickets" validate constraint "online_nn_tickets_token"`,
+      `alter table "public"."tickets" validate constraint "online_nn_tickets_token_81493bc235"`,
       `alter table "public"."tickets" alter column "token" set not null`,
-      `alter table "public"."tickets" drop constraint if exists "online_nn_tickets_token"`,
+      `alter table "public"."tickets" drop constraint if exists "online_nn_tickets_token_81493bc235"`,
     ]);
   });
 
@@ -53,16 +54,16 @@ describe('add-column planning (exact SQL)', () => {
       backfill: "CASE WHEN escalated THEN 'high' ELSE 'normal' END",
       nullable: false,
     });
-    const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: false });
+    const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: false, searchPath: ['public'] });
     const fill = "CASE WHEN escalated THEN 'high' ELSE 'normal' END";
     expect(plan.expand.flatMap((s) => s.statements)).toEqual([
       `alter table "support"."tickets" add column if not exists "priority" text`,
-      `create or replace function "support"."online_fill_tickets_priority"() returns trigger language plpgsql as $online$\n#variable_conflict use_column\nbegin\n  NEW."priority" := (select (${fill}) from (select NEW.*) as online_row);\n  return NEW;\nend\n$online$`,
-      `drop trigger if exists "online_fill_priority_on_insert" on "support"."tickets"`,
-      `create trigger "online_fill_priority_on_insert" before insert on "support"."tickets" for each row when (NEW."priority" is null) execute function "support"."online_fill_tickets_priority"()`,
-      `drop trigger if exists "online_fill_priority_on_update" on "support"."tickets"`,
-      `create trigger "online_fill_priority_on_update" before update on "support"."tickets" for each row when (NEW."priority" is not distinct from OLD."priority") execute function "support"."online_fill_tickets_priority"()`,
-      `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority", add constraint "online_nn_tickets_priority" check ("priority" is not null) not valid`,
+      `create or replace function "support"."online_fill_tickets_priority_2c8c856982"() returns trigger language plpgsql set search_path = "public", pg_temp as $online$\n#variable_conflict use_column\nbegin\n  NEW."priority" := (select (${fill}) from (select NEW.*) as online_row);\n  return NEW;\nend\n$online$`,
+      `drop trigger if exists "online_fill_insert_tickets_priority_2c8c856982" on "support"."tickets"`,
+      `create trigger "online_fill_insert_tickets_priority_2c8c856982" before insert on "support"."tickets" for each row when (NEW."priority" is null) execute function "support"."online_fill_tickets_priority_2c8c856982"()`,
+      `drop trigger if exists "online_fill_update_tickets_priority_2c8c856982" on "support"."tickets"`,
+      `create trigger "online_fill_update_tickets_priority_2c8c856982" before update on "support"."tickets" for each row when (NEW."priority" is not distinct from OLD."priority") execute function "support"."online_fill_tickets_priority_2c8c856982"()`,
+      `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority_2c8c856982", add constraint "online_nn_tickets_priority_2c8c856982" check ("priority" is not null) not valid`,
     ]);
     expect(plan.backfill[0]?.set).toBe(`"priority" = (${fill})`);
     expect(plan.backfill[0]?.needsWork).toBe(`"priority" is null and (${fill}) is not null`);
@@ -72,25 +73,25 @@ describe('add-column planning (exact SQL)', () => {
       'set the default of priority and drop the fill triggers',
     ]);
     expect(plan.contract.flatMap((s) => s.statements)).toEqual([
-      `alter table "support"."tickets" validate constraint "online_nn_tickets_priority"`,
+      `alter table "support"."tickets" validate constraint "online_nn_tickets_priority_2c8c856982"`,
       `alter table "support"."tickets" alter column "priority" set not null`,
-      `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority"`,
+      `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority_2c8c856982"`,
       `alter table "support"."tickets" alter column "priority" set default ('normal')`,
-      `drop trigger if exists "online_fill_priority_on_insert" on "support"."tickets"`,
-      `drop trigger if exists "online_fill_priority_on_update" on "support"."tickets"`,
-      `drop function if exists "support"."online_fill_tickets_priority"()`,
+      `drop trigger if exists "online_fill_insert_tickets_priority_2c8c856982" on "support"."tickets"`,
+      `drop trigger if exists "online_fill_update_tickets_priority_2c8c856982" on "support"."tickets"`,
+      `drop function if exists "support"."online_fill_tickets_priority_2c8c856982"()`,
     ]);
     expect(plan.rollback.flatMap((s) => s.statements)).toEqual([
-      `drop trigger if exists "online_fill_priority_on_insert" on "support"."tickets"`,
-      `drop trigger if exists "online_fill_priority_on_update" on "support"."tickets"`,
-      `drop function if exists "support"."online_fill_tickets_priority"()`,
-      `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority", drop column if exists "priority"`,
+      `drop trigger if exists "online_fill_insert_tickets_priority_2c8c856982" on "support"."tickets"`,
+      `drop trigger if exists "online_fill_update_tickets_priority_2c8c856982" on "support"."tickets"`,
+      `drop function if exists "support"."online_fill_tickets_priority_2c8c856982"()`,
+      `alter table "support"."tickets" drop constraint if exists "online_nn_tickets_priority_2c8c856982", drop column if exists "priority"`,
     ]);
   });
 
   it('picks a dollar-quote tag that the expression does not contain', () => {
     const spec = addColumnSpec.parse({ op: 'add-column', table: 't', column: 'c', type: 'text', backfill: "$online$x$online$ || ''" });
-    const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: false });
+    const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: false, searchPath: ['public'] });
     expect(plan.expand[1]?.statements[0]).toMatch(/as \$online1\$\n[\s\S]*\$online1\$$/);
   });
 

@@ -12,7 +12,7 @@ describe('backfill planning (exact SQL)', () => {
   it('with where and verify: one task, where ANDed with the guarded distinct test, a verify step in contract, nothing to roll back', () => {
     const verify = 'select id, status from tickets where status <> upper(status)';
     const spec = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { status: remap, remap_count: 'remap_count + 1' }, where: oldStatuses, verify });
-    const plan = planBackfill(spec, { key: idKey, types: { status: 'text', remap_count: 'integer' }, immutable: true });
+    const plan = planBackfill(spec, { key: idKey, types: { status: 'text', remap_count: 'integer' }, immutable: true, searchPath: ['public'] });
     expect(plan.expand).toEqual([]);
     expect(plan.backfill).toEqual([
       {
@@ -21,6 +21,7 @@ describe('backfill planning (exact SQL)', () => {
         key: idKey,
         set: `"status" = (${remap}), "remap_count" = (remap_count + 1)`,
         needsWork: `(${oldStatuses}) and case when (${oldStatuses}) then "status" is distinct from (${remap})::text or "remap_count" is distinct from (remap_count + 1)::integer else false end`,
+        searchPath: ['public'],
       },
     ]);
     expect(plan.contract).toEqual([
@@ -47,7 +48,7 @@ describe('backfill planning (exact SQL)', () => {
 
   it('without where: the distinct test alone, cast to each column type; no verify, empty contract', () => {
     const spec = backfillSpec.parse({ op: 'backfill', schema: 'Support', table: 'Tickets', set: { 'Code"x': 'left(title, 20)' } });
-    const plan = planBackfill(spec, { key: [], types: { 'Code"x': 'character varying(20)' }, immutable: true });
+    const plan = planBackfill(spec, { key: [], types: { 'Code"x': 'character varying(20)' }, immutable: true, searchPath: ['Support', 'public'] });
     expect(plan.backfill).toEqual([
       {
         id: 'Support.Tickets.set(Code"x)',
@@ -55,6 +56,7 @@ describe('backfill planning (exact SQL)', () => {
         key: [],
         set: `"Code""x" = (left(title, 20))`,
         needsWork: `"Code""x" is distinct from (left(title, 20))::character varying(20)`,
+        searchPath: ['Support', 'public'],
       },
     ]);
     expect(plan.contract).toEqual([]);
@@ -64,14 +66,14 @@ describe('backfill planning (exact SQL)', () => {
 
   it('a non-immutable expression: the where alone, never evaluated once more per row; without where it is refused', () => {
     const spec = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { ref: "nextval('ticket_ref')" }, where: 'ref is null' });
-    const plan = planBackfill(spec, { key: idKey, types: { ref: 'bigint' }, immutable: false });
+    const plan = planBackfill(spec, { key: idKey, types: { ref: 'bigint' }, immutable: false, searchPath: ['public'] });
     expect(plan.backfill[0]?.needsWork).toBe('(ref is null)');
     expect(plan.backfill[0]?.set).toBe(`"ref" = (nextval('ticket_ref'))`);
 
     const unbounded = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { touched_at: 'now()' } });
     const refused = (() => {
       try {
-        return planBackfill(unbounded, { key: idKey, types: { touched_at: 'timestamp with time zone' }, immutable: false });
+        return planBackfill(unbounded, { key: idKey, types: { touched_at: 'timestamp with time zone' }, immutable: false, searchPath: ['public'] });
       } catch (error) {
         return error;
       }
@@ -84,7 +86,7 @@ describe('backfill planning (exact SQL)', () => {
   it('a verify query holding the dollar-quote tag gets another tag', () => {
     const verify = "select id from tickets where title = $online$x$online$";
     const spec = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { title: 'trim(title)' }, verify });
-    const [step] = planBackfill(spec, { key: idKey, types: { title: 'text' }, immutable: true }).contract;
+    const [step] = planBackfill(spec, { key: idKey, types: { title: 'text' }, immutable: true, searchPath: ['public'] }).contract;
     expect(step?.statements[0]).toBe(
       `do $online1$\nbegin\n  if exists (${verify}) then\n    raise exception 'the verify query returned rows' using errcode = 'OLV01';\n  end if;\nend\n$online1$`,
     );

@@ -57,6 +57,7 @@ const ordersUserId: RebuiltColumn = {
 const primaryKeyWithReference: ColumnRebuild = {
   sync: 'one-way',
   renameShadow: true,
+  searchPath: ['public'],
   columns: [usersId, ordersUserId],
   foreignKeys: [
     {
@@ -93,18 +94,21 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
     expect(sync[0]).toContain('NEW."id_online_new" := (select ("id") from (select NEW.*) as online_row);');
     expect(sync[1]).toContain('declare converted bigint;\nbegin\n  converted := (select ("id") from (select r.*) as online_row);');
     expect(sync[0]).toContain('exception when data_exception then\n    NEW."id_online_new" := null;');
+    // Both functions resolve `using` with the search path pre-flight resolved it with.
+    expect(sync[0]).toMatch(/^create or replace function "public"\."online_sync_users_id_cc619dc0e4"\(\) returns trigger language plpgsql set search_path = "public", pg_temp as /);
+    expect(sync[1]).toMatch(/^create or replace function "public"\."online_convert_users_id_cc619dc0e4"\(r "public"\."users"\) returns text language plpgsql stable set search_path = "public", pg_temp as /);
     expect(sync.slice(2)).toEqual([
-      'drop trigger if exists "online_sync_id_on_insert" on "public"."users"',
-      'create trigger "online_sync_id_on_insert" before insert on "public"."users" for each row execute function "public"."online_sync_users_id"()',
-      'drop trigger if exists "online_sync_id_on_update" on "public"."users"',
-      'create trigger "online_sync_id_on_update" before update on "public"."users" for each row when (NEW."id_online_new" is not distinct from OLD."id_online_new") execute function "public"."online_sync_users_id"()',
+      'drop trigger if exists "online_sync_insert_users_id_cc619dc0e4" on "public"."users"',
+      'create trigger "online_sync_insert_users_id_cc619dc0e4" before insert on "public"."users" for each row execute function "public"."online_sync_users_id_cc619dc0e4"()',
+      'drop trigger if exists "online_sync_update_users_id_cc619dc0e4" on "public"."users"',
+      'create trigger "online_sync_update_users_id_cc619dc0e4" before update on "public"."users" for each row when (NEW."id_online_new" is not distinct from OLD."id_online_new") execute function "public"."online_sync_users_id_cc619dc0e4"()',
     ]);
     expect(plan.expand[2]).toMatchObject({
       statements: ['create unique index concurrently "users_pkey_online_new" on "public"."users" USING btree ("id_online_new")'],
       buildsIndex: { schema: 'public', name: 'users_pkey_online_new', table: users, definition: 'UNIQUE USING btree (id_online_new)' },
     });
     expect(plan.expand[3]?.statements).toEqual([
-      'alter table "public"."users" drop constraint if exists "online_nn_users_id", add constraint "online_nn_users_id" check ("id_online_new" is not null) not valid',
+      'alter table "public"."users" drop constraint if exists "online_sync_nn_users_id_cc619dc0e4", add constraint "online_sync_nn_users_id_cc619dc0e4" check ("id_online_new" is not null) not valid',
     ]);
     expect(plan.expand[7]?.statements).toEqual([
       'alter table "public"."orders" drop constraint if exists "orders_user_id_check_online_new", add constraint "orders_user_id_check_online_new" CHECK (("user_id_online_new" > 0)) not valid',
@@ -118,13 +122,13 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
       'public.users.id_online_new:verify',
       'public.orders.user_id_online_new:verify',
     ]);
-    expect(plan.backfill[0]).toMatchObject({ set: '"id_online_new" = ("id")', needsWork: '"id_online_new" is distinct from ("id")::bigint' });
+    expect(plan.backfill[0]).toMatchObject({ set: '"id_online_new" = ("id")', needsWork: '"id_online_new" is distinct from ("id")::bigint', searchPath: ['public'] });
     expect(plan.backfill[0]?.explain).toEqual({
       kind: 'unconvertible',
       sqlState: '22',
       what: 'rows of public.users whose id cannot be converted to bigint (key, reason)',
       query:
-        'select r."id"::text as "id", "public"."online_convert_users_id"(r) as reason from "public"."users" r where "public"."online_convert_users_id"(r) is not null limit 5',
+        'select r."id"::text as "id", "public"."online_convert_users_id_cc619dc0e4"(r) as reason from "public"."users" r where "public"."online_convert_users_id_cc619dc0e4"(r) is not null limit 5',
     });
   });
 
@@ -135,22 +139,22 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
         'alter table "public"."orders" add constraint "orders_user_id_fkey_online_new" foreign key ("user_id_online_new") references "public"."users" ("id_online_new") ON DELETE CASCADE not valid',
       ],
       ['alter table "public"."orders" validate constraint "orders_user_id_fkey_online_new"'],
-      ['alter table "public"."users" validate constraint "online_nn_users_id"'],
+      ['alter table "public"."users" validate constraint "online_sync_nn_users_id_cc619dc0e4"'],
       ['alter table "public"."orders" validate constraint "orders_user_id_check_online_new"'],
       [
         'lock table "public"."orders", "public"."users" in access exclusive mode',
-        'drop trigger if exists "online_sync_id_on_insert" on "public"."users"',
-        'drop trigger if exists "online_sync_id_on_update" on "public"."users"',
-        'drop function if exists "public"."online_sync_users_id"()',
-        'drop function if exists "public"."online_convert_users_id"("public"."users")',
-        'drop trigger if exists "online_sync_user_id_on_insert" on "public"."orders"',
-        'drop trigger if exists "online_sync_user_id_on_update" on "public"."orders"',
-        'drop function if exists "public"."online_sync_orders_user_id"()',
-        'drop function if exists "public"."online_convert_orders_user_id"("public"."orders")',
+        'drop trigger if exists "online_sync_insert_users_id_cc619dc0e4" on "public"."users"',
+        'drop trigger if exists "online_sync_update_users_id_cc619dc0e4" on "public"."users"',
+        'drop function if exists "public"."online_sync_users_id_cc619dc0e4"()',
+        'drop function if exists "public"."online_convert_users_id_cc619dc0e4"("public"."users")',
+        'drop trigger if exists "online_sync_insert_orders_user_id_48eb33c221" on "public"."orders"',
+        'drop trigger if exists "online_sync_update_orders_user_id_48eb33c221" on "public"."orders"',
+        'drop function if exists "public"."online_sync_orders_user_id_48eb33c221"()',
+        'drop function if exists "public"."online_convert_orders_user_id_48eb33c221"("public"."orders")',
         'alter table "public"."orders" drop constraint "orders_user_id_fkey"',
         'alter table "public"."users" drop constraint "users_pkey"',
         'alter table "public"."users" alter column "id_online_new" set not null',
-        'alter table "public"."users" drop constraint "online_nn_users_id"',
+        'alter table "public"."users" drop constraint "online_sync_nn_users_id_cc619dc0e4"',
         'alter sequence "public"."users_id_seq" owned by "public"."users"."id_online_new"',
         'alter sequence "public"."users_id_seq" as bigint',
         'alter table "public"."users" alter column "id_online_new" set default (nextval(\'users_id_seq\'::regclass))',
@@ -171,15 +175,15 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
     expect(plan.rollback.map((s) => s.statements)).toEqual([
       [
         'alter table "public"."orders" drop constraint if exists "orders_user_id_fkey_online_new"',
-        'drop trigger if exists "online_sync_id_on_insert" on "public"."users"',
-        'drop trigger if exists "online_sync_id_on_update" on "public"."users"',
-        'drop function if exists "public"."online_sync_users_id"()',
-        'drop function if exists "public"."online_convert_users_id"("public"."users")',
+        'drop trigger if exists "online_sync_insert_users_id_cc619dc0e4" on "public"."users"',
+        'drop trigger if exists "online_sync_update_users_id_cc619dc0e4" on "public"."users"',
+        'drop function if exists "public"."online_sync_users_id_cc619dc0e4"()',
+        'drop function if exists "public"."online_convert_users_id_cc619dc0e4"("public"."users")',
         'alter table "public"."users" drop column if exists "id_online_new"',
-        'drop trigger if exists "online_sync_user_id_on_insert" on "public"."orders"',
-        'drop trigger if exists "online_sync_user_id_on_update" on "public"."orders"',
-        'drop function if exists "public"."online_sync_orders_user_id"()',
-        'drop function if exists "public"."online_convert_orders_user_id"("public"."orders")',
+        'drop trigger if exists "online_sync_insert_orders_user_id_48eb33c221" on "public"."orders"',
+        'drop trigger if exists "online_sync_update_orders_user_id_48eb33c221" on "public"."orders"',
+        'drop function if exists "public"."online_sync_orders_user_id_48eb33c221"()',
+        'drop function if exists "public"."online_convert_orders_user_id_48eb33c221"("public"."orders")',
         'alter table "public"."orders" drop column if exists "user_id_online_new"',
       ],
     ]);
@@ -195,7 +199,7 @@ describe('planColumnRebuild: an identity column and a two-way rename', () => {
       identity: { kind: 'always', sequence: { name: { schema: 'public', name: 'users_id_seq' }, dataType: 'integer', increment: 1 } },
       indexes: [],
     };
-    const swap = planColumnRebuild({ sync: 'one-way', renameShadow: true, columns: [column], foreignKeys: [] }).contract.at(-1)?.statements ?? [];
+    const swap = planColumnRebuild({ sync: 'one-way', renameShadow: true, columns: [column], foreignKeys: [], searchPath: ['public'] }).contract.at(-1)?.statements ?? [];
     const identity = swap.find((s) => s.startsWith('do '));
     expect(identity).toContain('select case when is_called then last_value + 1 else last_value end into next from "public"."users_id_seq";');
     expect(identity).toContain(
@@ -207,7 +211,7 @@ describe('planColumnRebuild: an identity column and a two-way rename', () => {
 
   it('a rename keeps both names in step, whichever one a writer changes, and keeps the new name after contract', () => {
     const column: RebuiltColumn = { ...ordersUserId, shadow: 'customer_id', type: 'integer', using: '"user_id"', indexes: [], checks: [] };
-    const plan = planColumnRebuild({ sync: 'two-way', renameShadow: false, columns: [column], foreignKeys: [] });
+    const plan = planColumnRebuild({ sync: 'two-way', renameShadow: false, columns: [column], foreignKeys: [], searchPath: ['public'] });
     const fn = plan.expand[1]?.statements[0] ?? '';
     expect(fn).toContain(
       [

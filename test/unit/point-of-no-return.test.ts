@@ -7,6 +7,7 @@ const addColumn = (): OperationPlan =>
   planAddColumn(addColumnSpec.parse({ op: 'add-column', table: 'tickets', column: 'priority', type: 'text', backfill: "'normal'", nullable: false }), {
     key: [{ name: 'id', type: 'bigint' }],
     defaultIsVolatile: false,
+    searchPath: ['public'],
   });
 
 describe('the point of no return of a contract', () => {

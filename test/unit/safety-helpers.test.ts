@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { durationMs } from '../../src/cli/duration.js';
 import { backoffDelay } from '../../src/db/backoff.js';
 import { maskSecrets, maskUrl } from '../../src/db/mask-secrets.js';
-import { boundedIdentifier, quoteIdent, quoteQualified } from '../../src/db/quote.js';
+import { quoteIdent, quoteQualified } from '../../src/db/quote.js';
 
 describe('identifier quoting', () => {
   it('always quotes and doubles embedded quotes', () => {
@@ -10,13 +10,6 @@ describe('identifier quoting', () => {
     expect(quoteIdent('we"ird')).toBe('"we""ird"');
     expect(quoteQualified({ schema: 'Support', name: 'my table' })).toBe('"Support"."my table"');
     expect(() => quoteIdent('')).toThrow();
-  });
-
-  it('keeps generated names within 63 bytes and distinct', () => {
-    const a = boundedIdentifier(`online_fill_${'x'.repeat(60)}_a`);
-    const b = boundedIdentifier(`online_fill_${'x'.repeat(60)}_b`);
-    expect(Buffer.byteLength(a)).toBeLessThanOrEqual(63);
-    expect(a).not.toBe(b);
   });
 });
 

@@ -52,20 +52,20 @@ drop table if exists "public"."users";
 alter table "public"."tickets" add column if not exists "priority" text;
 -- 2. install triggers that fill priority for writers unaware of it (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only
-create or replace function "public"."online_fill_tickets_priority"() returns trigger language plpgsql as $online$
+create or replace function "public"."online_fill_tickets_priority_531db6e43e"() returns trigger language plpgsql set search_path = "public", pg_temp as $online$
 #variable_conflict use_column
 begin
   NEW."priority" := (select (CASE WHEN escalated THEN 'high' WHEN status IN ('resolved', 'closed', 'RESOLVED', 'CLOSED') THEN 'low' ELSE 'normal' END) from (select NEW.*) as online_row);
   return NEW;
 end
 $online$;
-drop trigger if exists "online_fill_priority_on_insert" on "public"."tickets";
-create trigger "online_fill_priority_on_insert" before insert on "public"."tickets" for each row when (NEW."priority" is null) execute function "public"."online_fill_tickets_priority"();
-drop trigger if exists "online_fill_priority_on_update" on "public"."tickets";
-create trigger "online_fill_priority_on_update" before update on "public"."tickets" for each row when (NEW."priority" is not distinct from OLD."priority") execute function "public"."online_fill_tickets_priority"();
+drop trigger if exists "online_fill_insert_tickets_priority_531db6e43e" on "public"."tickets";
+create trigger "online_fill_insert_tickets_priority_531db6e43e" before insert on "public"."tickets" for each row when (NEW."priority" is null) execute function "public"."online_fill_tickets_priority_531db6e43e"();
+drop trigger if exists "online_fill_update_tickets_priority_531db6e43e" on "public"."tickets";
+create trigger "online_fill_update_tickets_priority_531db6e43e" before update on "public"."tickets" for each row when (NEW."priority" is not distinct from OLD."priority") execute function "public"."online_fill_tickets_priority_531db6e43e"();
 -- 3. add check (priority is not null) not valid (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: no scan (existing rows are not checked)
-alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority", add constraint "online_nn_tickets_priority" check ("priority" is not null) not valid;
+alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority_531db6e43e", add constraint "online_nn_tickets_priority_531db6e43e" check ("priority" is not null) not valid;
 
 -- backfill public.tickets.priority: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
@@ -76,25 +76,25 @@ update "public"."tickets" set "priority" = (CASE WHEN escalated THEN 'high' WHEN
 -- contract (online complete)
 -- 1. validate check (priority is not null) (one transaction, lock_timeout, retried)
 --    locks: SHARE UPDATE EXCLUSIVE on tickets for the scan: reads and writes continue
-alter table "public"."tickets" validate constraint "online_nn_tickets_priority";
+alter table "public"."tickets" validate constraint "online_nn_tickets_priority_531db6e43e";
 -- 2. set priority not null (no scan: the validated check proves it) and drop the check (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 alter table "public"."tickets" alter column "priority" set not null;
-alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority";
+alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority_531db6e43e";
 -- 3. set the default of priority and drop the fill triggers (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 alter table "public"."tickets" alter column "priority" set default ('normal');
-drop trigger if exists "online_fill_priority_on_insert" on "public"."tickets";
-drop trigger if exists "online_fill_priority_on_update" on "public"."tickets";
-drop function if exists "public"."online_fill_tickets_priority"();
+drop trigger if exists "online_fill_insert_tickets_priority_531db6e43e" on "public"."tickets";
+drop trigger if exists "online_fill_update_tickets_priority_531db6e43e" on "public"."tickets";
+drop function if exists "public"."online_fill_tickets_priority_531db6e43e"();
 
 -- rollback (online rollback)
 -- 1. drop the fill triggers, column priority and its check (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
-drop trigger if exists "online_fill_priority_on_insert" on "public"."tickets";
-drop trigger if exists "online_fill_priority_on_update" on "public"."tickets";
-drop function if exists "public"."online_fill_tickets_priority"();
-alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority", drop column if exists "priority";
+drop trigger if exists "online_fill_insert_tickets_priority_531db6e43e" on "public"."tickets";
+drop trigger if exists "online_fill_update_tickets_priority_531db6e43e" on "public"."tickets";
+drop function if exists "public"."online_fill_tickets_priority_531db6e43e"();
+alter table "public"."tickets" drop constraint if exists "online_nn_tickets_priority_531db6e43e", drop column if exists "priority";
 
 -- ==== 3/9 0003-ticket-priority-index.yaml ====
 -- migration: 0003-ticket-priority-index
@@ -123,7 +123,7 @@ drop index concurrently if exists "public"."tickets_priority_idx";
 alter table "public"."tickets" add column if not exists "status_online_new" text;
 -- 2. install triggers that keep status_online_new = using(row) on every insert and update (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only
-create or replace function "public"."online_sync_tickets_status"() returns trigger language plpgsql as $online$
+create or replace function "public"."online_sync_tickets_status_7a8379868a"() returns trigger language plpgsql set search_path = "public", pg_temp as $online$
 #variable_conflict use_column
 begin
   begin
@@ -134,7 +134,7 @@ begin
   return NEW;
 end
 $online$;
-create or replace function "public"."online_convert_tickets_status"(r "public"."tickets") returns text language plpgsql stable as $online$
+create or replace function "public"."online_convert_tickets_status_7a8379868a"(r "public"."tickets") returns text language plpgsql stable set search_path = "public", pg_temp as $online$
 #variable_conflict use_column
 declare converted text;
 begin
@@ -144,13 +144,13 @@ exception when others then
   return sqlerrm;
 end
 $online$;
-drop trigger if exists "online_sync_status_on_insert" on "public"."tickets";
-create trigger "online_sync_status_on_insert" before insert on "public"."tickets" for each row execute function "public"."online_sync_tickets_status"();
-drop trigger if exists "online_sync_status_on_update" on "public"."tickets";
-create trigger "online_sync_status_on_update" before update on "public"."tickets" for each row when (NEW."status_online_new" is not distinct from OLD."status_online_new") execute function "public"."online_sync_tickets_status"();
+drop trigger if exists "online_sync_insert_tickets_status_7a8379868a" on "public"."tickets";
+create trigger "online_sync_insert_tickets_status_7a8379868a" before insert on "public"."tickets" for each row execute function "public"."online_sync_tickets_status_7a8379868a"();
+drop trigger if exists "online_sync_update_tickets_status_7a8379868a" on "public"."tickets";
+create trigger "online_sync_update_tickets_status_7a8379868a" before update on "public"."tickets" for each row when (NEW."status_online_new" is not distinct from OLD."status_online_new") execute function "public"."online_sync_tickets_status_7a8379868a"();
 -- 3. add the CHECKs of status and its NOT NULL on status_online_new, not valid (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: no scan
-alter table "public"."tickets" drop constraint if exists "online_nn_tickets_status", add constraint "online_nn_tickets_status" check ("status_online_new" is not null) not valid;
+alter table "public"."tickets" drop constraint if exists "online_sync_nn_tickets_status_7a8379868a", add constraint "online_sync_nn_tickets_status_7a8379868a" check ("status_online_new" is not null) not valid;
 
 -- backfill public.tickets.status_online_new: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
@@ -167,16 +167,16 @@ update "public"."tickets" set "status_online_new" = (CASE status WHEN 'open' THE
 -- contract (online complete)
 -- 1. validate check (status_online_new is not null) on tickets (one transaction, lock_timeout, retried)
 --    locks: SHARE UPDATE EXCLUSIVE on tickets for the scan: reads and writes continue
-alter table "public"."tickets" validate constraint "online_nn_tickets_status";
+alter table "public"."tickets" validate constraint "online_sync_nn_tickets_status_7a8379868a";
 -- 2. swap in tickets.status_online_new and drop the sync triggers (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only (NOT NULL is proven by the validated check, constraints attach to built indexes)
 lock table "public"."tickets" in access exclusive mode;
-drop trigger if exists "online_sync_status_on_insert" on "public"."tickets";
-drop trigger if exists "online_sync_status_on_update" on "public"."tickets";
-drop function if exists "public"."online_sync_tickets_status"();
-drop function if exists "public"."online_convert_tickets_status"("public"."tickets");
+drop trigger if exists "online_sync_insert_tickets_status_7a8379868a" on "public"."tickets";
+drop trigger if exists "online_sync_update_tickets_status_7a8379868a" on "public"."tickets";
+drop function if exists "public"."online_sync_tickets_status_7a8379868a"();
+drop function if exists "public"."online_convert_tickets_status_7a8379868a"("public"."tickets");
 alter table "public"."tickets" alter column "status_online_new" set not null;
-alter table "public"."tickets" drop constraint "online_nn_tickets_status";
+alter table "public"."tickets" drop constraint "online_sync_nn_tickets_status_7a8379868a";
 alter table "public"."tickets" alter column "status_online_new" set default ('OPEN');
 alter table "public"."tickets" drop column "status";
 alter table "public"."tickets" rename column "status_online_new" to "status";
@@ -184,10 +184,10 @@ alter table "public"."tickets" rename column "status_online_new" to "status";
 -- rollback (online rollback)
 -- 1. drop tickets.status_online_new, their triggers (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on each table, brief: catalog only (the shadow indexes go with their column)
-drop trigger if exists "online_sync_status_on_insert" on "public"."tickets";
-drop trigger if exists "online_sync_status_on_update" on "public"."tickets";
-drop function if exists "public"."online_sync_tickets_status"();
-drop function if exists "public"."online_convert_tickets_status"("public"."tickets");
+drop trigger if exists "online_sync_insert_tickets_status_7a8379868a" on "public"."tickets";
+drop trigger if exists "online_sync_update_tickets_status_7a8379868a" on "public"."tickets";
+drop function if exists "public"."online_sync_tickets_status_7a8379868a"();
+drop function if exists "public"."online_convert_tickets_status_7a8379868a"("public"."tickets");
 alter table "public"."tickets" drop column if exists "status_online_new";
 
 -- ==== 5/9 0005-resolution-time.yaml ====
@@ -199,17 +199,17 @@ alter table "public"."tickets" drop column if exists "status_online_new";
 alter table "public"."tickets" add column if not exists "resolution_time_seconds" integer;
 -- 2. install triggers that fill resolution_time_seconds for writers unaware of it (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only
-create or replace function "public"."online_fill_tickets_resolution_time_seconds"() returns trigger language plpgsql as $online$
+create or replace function "public"."online_fill_tickets_resolution_time_seconds_85b9d74a5d"() returns trigger language plpgsql set search_path = "public", pg_temp as $online$
 #variable_conflict use_column
 begin
   NEW."resolution_time_seconds" := (select (extract(epoch from (resolved_at - created_at))::integer) from (select NEW.*) as online_row);
   return NEW;
 end
 $online$;
-drop trigger if exists "online_fill_resolution_time_seconds_on_insert" on "public"."tickets";
-create trigger "online_fill_resolution_time_seconds_on_insert" before insert on "public"."tickets" for each row when (NEW."resolution_time_seconds" is null) execute function "public"."online_fill_tickets_resolution_time_seconds"();
-drop trigger if exists "online_fill_resolution_time_seconds_on_update" on "public"."tickets";
-create trigger "online_fill_resolution_time_seconds_on_update" before update on "public"."tickets" for each row when (NEW."resolution_time_seconds" is not distinct from OLD."resolution_time_seconds") execute function "public"."online_fill_tickets_resolution_time_seconds"();
+drop trigger if exists "online_fill_insert_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
+create trigger "online_fill_insert_tickets_resolution_time_seconds_85b9d74a5d" before insert on "public"."tickets" for each row when (NEW."resolution_time_seconds" is null) execute function "public"."online_fill_tickets_resolution_time_seconds_85b9d74a5d"();
+drop trigger if exists "online_fill_update_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
+create trigger "online_fill_update_tickets_resolution_time_seconds_85b9d74a5d" before update on "public"."tickets" for each row when (NEW."resolution_time_seconds" is not distinct from OLD."resolution_time_seconds") execute function "public"."online_fill_tickets_resolution_time_seconds_85b9d74a5d"();
 
 -- backfill public.tickets.resolution_time_seconds: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
@@ -220,17 +220,17 @@ update "public"."tickets" set "resolution_time_seconds" = (extract(epoch from (r
 -- contract (online complete)
 -- 1. drop the fill triggers (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
-drop trigger if exists "online_fill_resolution_time_seconds_on_insert" on "public"."tickets";
-drop trigger if exists "online_fill_resolution_time_seconds_on_update" on "public"."tickets";
-drop function if exists "public"."online_fill_tickets_resolution_time_seconds"();
+drop trigger if exists "online_fill_insert_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
+drop trigger if exists "online_fill_update_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
+drop function if exists "public"."online_fill_tickets_resolution_time_seconds_85b9d74a5d"();
 
 -- rollback (online rollback)
 -- 1. drop the fill triggers, column resolution_time_seconds and its check (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
-drop trigger if exists "online_fill_resolution_time_seconds_on_insert" on "public"."tickets";
-drop trigger if exists "online_fill_resolution_time_seconds_on_update" on "public"."tickets";
-drop function if exists "public"."online_fill_tickets_resolution_time_seconds"();
-alter table "public"."tickets" drop constraint if exists "online_nn_tickets_resolution_time_seconds", drop column if exists "resolution_time_seconds";
+drop trigger if exists "online_fill_insert_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
+drop trigger if exists "online_fill_update_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
+drop function if exists "public"."online_fill_tickets_resolution_time_seconds_85b9d74a5d"();
+alter table "public"."tickets" drop constraint if exists "online_nn_tickets_resolution_time_seconds_85b9d74a5d", drop column if exists "resolution_time_seconds";
 
 -- ==== 6/9 0006-customer-satisfaction.yaml ====
 -- migration: 0006-customer-satisfaction
@@ -274,7 +274,7 @@ alter table "public"."tickets" add column if not exists "assigned_user_id" bigin
 -- rollback (online rollback)
 -- 1. drop column assigned_user_id and its check (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
-alter table "public"."tickets" drop constraint if exists "online_nn_tickets_assigned_user_id", drop column if exists "assigned_user_id";
+alter table "public"."tickets" drop constraint if exists "online_nn_tickets_assigned_user_id_1910ba5c0d", drop column if exists "assigned_user_id";
 
 -- ==== 8/9 0008-ticket-assignee-index.yaml ====
 -- migration: 0008-ticket-assignee-index
