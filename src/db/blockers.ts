@@ -14,37 +14,52 @@ interface BlockerRow {
 const toBlocker = (r: BlockerRow): Blocker => ({ pid: r.pid, state: r.state, transactionAgeSeconds: r.age, query: r.query });
 
 export async function findBlockers(sql: Sql, pid: number): Promise<Blocker[]> {
-  const rows = await sql<BlockerRow[]>`
-    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query
+  return (await sampleBlockers(sql, pid)).map(asBlocker);
+}
+
+/** A blocker seen during our wait, and whether it was itself waiting for a lock we held. */
+export interface SampledBlocker extends Blocker {
+  /** It holds what we wait for and waits for what we hold: only our rolling back frees it. */
+  readonly waitingForUs: boolean;
+}
+
+export const asBlocker = ({ waitingForUs: _, ...blocker }: SampledBlocker): Blocker => blocker;
+
+async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> {
+  const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
+    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
+           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
     from pg_stat_activity a where a.pid = any(pg_blocking_pids(${pid})) order by a.xact_start`;
-  return rows.map(toBlocker);
+  return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
 }
 
 /**
- * The sessions other than `pid` holding a lock on `relation` that conflicts with `mode`: who stood in
- * the way of a LOCK TABLE that gave up too fast to be sampled while it waited.
+ * The sessions other than `pid` holding a lock on `relation` that conflicts with `mode`: who is in the
+ * way of a LOCK TABLE, asked alongside it (a wait of a few milliseconds is over before a sample can
+ * see it, and once it fails, the holders it waited for may be gone too).
  */
-export async function findHolders(sql: Sql, relation: string, mode: LockMode, pid: number): Promise<Blocker[]> {
+export async function findHolders(sql: Sql, relation: string, mode: LockMode, pid: number): Promise<SampledBlocker[]> {
   const modes = conflictsWith(mode).map(pgLocksMode);
-  const rows = await sql<BlockerRow[]>`
-    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query
+  const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
+    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
+           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
     from pg_stat_activity a
     where a.pid in (select l.pid from pg_locks l where l.locktype = 'relation' and l.granted and l.pid <> ${pid}
                       and l.relation = to_regclass(${relation}::text) and l.mode = any(${modes}::text[]))
     order by a.xact_start`;
-  return rows.map(toBlocker);
+  return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
 }
 
 export interface BlockerWatch {
   /** A statement that may wait up to `timeoutMs` for a lock starts now: sample its blockers shortly before it gives up. */
   expect(timeoutMs: number): void;
   /** Stops sampling; returns the blockers of the last statement, if it was seen waiting. */
-  stop(): Promise<Blocker[]>;
+  stop(): Promise<SampledBlocker[]>;
 }
 
 /** Samples the blockers of `pid` during each lock wait: once the wait has failed, pg_blocking_pids no longer knows. */
 export function watchBlockers(sql: Sql, pid: number): BlockerWatch {
-  let seen: Blocker[] = [];
+  let seen: SampledBlocker[] = [];
   let pending: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let statement = 0;
@@ -54,7 +69,7 @@ export function watchBlockers(sql: Sql, pid: number): BlockerWatch {
       seen = [];
       const current = ++statement;
       timer = setTimeout(() => {
-        pending = findBlockers(sql, pid)
+        pending = sampleBlockers(sql, pid)
           .then((found) => {
             if (current === statement) seen = found;
           })

@@ -3,7 +3,7 @@
 // lock timeout or a deadlock rolls the attempt back and retries it with backoff, naming the blockers.
 import { LockTimeoutError, type Blocker } from '../errors/index.js';
 import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from './backoff.js';
-import { findHolders, watchBlockers, type BlockerWatch } from './blockers.js';
+import { asBlocker, findHolders, watchBlockers, type BlockerWatch, type SampledBlocker } from './blockers.js';
 import { sqlState, type Sql, type TransactionSql } from './connect.js';
 import { leadWith, splitLeadingLocks, type LockedStatements } from './leading-locks.js';
 import { LockWaitBudget } from './lock-wait-budget.js';
@@ -41,10 +41,9 @@ const retryCauses: Readonly<Record<string, LockRetryCause>> = { '55P03': 'lock-t
 
 interface AttemptFailure {
   readonly error: unknown;
-  readonly pid: number;
   /** Index of the statement that failed (in the attempt's order); undefined when the record failed. */
   readonly index: number | undefined;
-  readonly blockers: readonly Blocker[];
+  readonly blockers: readonly SampledBlocker[];
 }
 
 /**
@@ -64,15 +63,19 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
     if (cause === undefined) throw failure.error;
     const ordered = orderedStatements(step);
     const statement = failure.index === undefined ? statements.join('; ') : (ordered[failure.index] ?? '');
-    const blockers = await blockersOf(sql, step, failure);
+    const blockers = failure.blockers.map(asBlocker);
+    const failedLead = failure.index !== undefined && failure.index < step.leading.length ? failure.index : undefined;
     if (attempt >= attempts || options.signal?.aborted === true) {
       throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error });
     }
     const waitMs = backoffDelay(attempt, options.backoff ?? defaultBackoff);
     options.onRetry?.({ attempt, attempts, waitMs, statement, cause, blockers });
-    // The lock that failed is asked for first next time, while nothing is held: it may then wait the
-    // full lock_timeout (and its deadlock check may cancel an autovacuum in the way, as for any DDL).
-    if (failure.index !== undefined && failure.index < step.leading.length) step = leadWith(step, failure.index);
+    // A leading lock that something independent held (a long transaction, an autovacuum) is asked
+    // for first next time, while nothing is held: it may then wait the full lock_timeout (and its
+    // deadlock check may cancel the autovacuum, as for any DDL). Not when every holder was waiting
+    // for a lock we held (a writer taking the tables in the other order): it only needed us gone,
+    // and the planned order is the one most writers take.
+    if (failedLead !== undefined && failure.blockers.some((b) => !b.waitingForUs)) step = leadWith(step, failedLead);
     await sleep(waitMs, options.signal);
   }
 }
@@ -81,34 +84,47 @@ const orderedStatements = (step: LockedStatements): string[] => [...step.leading
 
 async function runAttempt(sql: Sql, step: LockedStatements, lockTimeoutMs: number, record: LockedDdlOptions['record']): Promise<AttemptFailure | undefined> {
   let watch: BlockerWatch | undefined;
-  let pid = 0;
   let index: number | undefined;
+  let holdersOfFailedLock: Promise<SampledBlocker[]> | undefined;
   try {
     await sql.begin(async (tx) => {
       const [session] = await tx<{ pid: number; deadlock_timeout_ms: number }[]>`
         select pg_backend_pid() as pid, set_config('lock_timeout', ${String(lockTimeoutMs)}, true), set_config('statement_timeout', '0', true),
                (extract(epoch from current_setting('deadlock_timeout')::interval) * 1000)::float8 as deadlock_timeout_ms`;
-      pid = session?.pid ?? 0;
+      const pid = session?.pid ?? 0;
       const budget = new LockWaitBudget(lockTimeoutMs, session?.deadlock_timeout_ms ?? 1_000);
       const activeWatch = watchBlockers(sql, pid);
       watch = activeWatch;
       let current = lockTimeoutMs;
-      for (const [i, statement] of orderedStatements(step).entries()) {
+      const ordered = orderedStatements(step);
+      for (const [i, statement] of ordered.entries()) {
         index = i;
         const askedAt = performance.now();
         const timeout = budget.timeoutAt(askedAt);
         activeWatch.expect(timeout);
+        // Who holds the table a leading lock asks for, asked alongside it: a wait too brief to be
+        // sampled still names them (once it fails, our locks are gone and so may be theirs).
+        const lock = step.leading[i];
+        const holdersNow = lock === undefined ? undefined : findHolders(sql, lock.relation, lock.mode, pid).catch(() => []);
         // One round trip: the statement's own lock_timeout goes with it (simple protocol, no parameters).
-        await tx.unsafe(timeout === current ? statement : `set local lock_timeout = ${timeout}; ${statement}`);
+        await tx.unsafe(timeout === current ? statement : `set local lock_timeout = ${timeout}; ${statement}`).catch((error: unknown) => {
+          holdersOfFailedLock = holdersNow;
+          throw error;
+        });
         current = timeout;
-        if (!budget.holding && (i < step.leading.length || (await holdsTableLock(tx)))) budget.held(askedAt, performance.now());
+        // Whether it left us holding a table lock; after the last statement nobody asks.
+        const more = i < ordered.length - 1;
+        if (!budget.holding && more && (i < step.leading.length || (await holdsTableLock(tx)))) budget.held(askedAt, performance.now());
       }
       index = undefined;
-      // The record writes to online's own tables, under the last statement's (short) timeout.
+      // The record writes to online's own tables, under the last statement's lock_timeout.
       await record?.(tx);
     });
   } catch (error) {
-    return { error, pid, index, blockers: (await watch?.stop()) ?? [] };
+    // Awaited only now, the transaction's connection back in the pool, whatever the pool's size.
+    const sampled = (await watch?.stop()) ?? [];
+    const holders = (await holdersOfFailedLock) ?? [];
+    return { error, index, blockers: sampled.length > 0 ? sampled : holders };
   }
   await watch?.stop();
   return undefined;
@@ -120,11 +136,4 @@ async function holdsTableLock(tx: TransactionSql): Promise<boolean> {
     select exists (select from pg_locks where pid = pg_backend_pid() and locktype = 'relation' and granted and relation >= 16384
                      and database = (select oid from pg_database where datname = current_database())) as holding`;
   return row?.holding === true;
-}
-
-/** The blockers seen while the failed statement waited; for a leading lock too brief to sample, who holds its table now. */
-async function blockersOf(sql: Sql, step: LockedStatements, failure: AttemptFailure): Promise<readonly Blocker[]> {
-  const lock = failure.index === undefined ? undefined : step.leading[failure.index];
-  if (failure.blockers.length > 0 || lock === undefined) return failure.blockers;
-  return findHolders(sql, lock.relation, lock.mode, failure.pid).catch(() => []);
 }
