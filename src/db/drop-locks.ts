@@ -1,5 +1,6 @@
 // The other tables a DROP TABLE or DROP COLUMN takes ACCESS EXCLUSIVE on: the far end of every foreign
-// key it drops (the key's triggers live there), and a partition's parent. The drop step locks them
+// key it drops (the key's triggers live there; a partition's copy of its parent's key has none there),
+// and a partition's parent. The drop step locks them
 // up front (src/operations/lock-tables-first.ts). Views and other dependants a CASCADE drops are
 // locked by the statement itself, with the short wait of a lock taken while holding another.
 import type { TableInfo } from './catalog.js';
@@ -19,7 +20,7 @@ export async function tablesLockedByTableDrop(sql: Sql, table: TableInfo): Promi
   const rows = await sql.unsafe<QualifiedName[]>(
     `with recursive gone(relid) as (select $1::oid union select i.inhrelid from pg_inherits i join gone g on i.inhparent = g.relid)` +
       namesOf(`
-  select confrelid as relid from pg_constraint where contype = 'f' and conrelid in (select relid from gone)
+  select confrelid as relid from pg_constraint where contype = 'f' and conrelid in (select relid from gone) and conparentid = 0
   union select conrelid from pg_constraint where contype = 'f' and confrelid in (select relid from gone)
   union select inhparent from pg_inherits where inhrelid = $1::oid`),
     [table.oid],

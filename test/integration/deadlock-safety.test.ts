@@ -3,9 +3,12 @@
 // victim (deadlock_timeout and lock_timeout both left at 1 s, the defaults of the report); when
 // PostgreSQL does pick our statement as the victim, the step is retried like a lock timeout; and a
 // writer never queues behind our DDL for much longer than lock_timeout while a long transaction holds
-// one of its tables, every retry naming that transaction.
+// one of its tables, every retry naming that transaction; and the lock that transaction holds is
+// asked for first on the next attempt.
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/connect.js';
+import { runLockedDdl, type LockRetry } from '../../src/db/locked-ddl.js';
 import { parseSpec, rollbackMigration, startMigration, type OnlineEvent } from '../../src/index.js';
 import { createAccountTables, ledgerProblems, startAccountWorkload } from '../support/account-workload.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -195,5 +198,43 @@ describe('a long transaction holding one of the tables of a multi-table step', (
     expect(whileHeld.length).toBeGreaterThan(0);
     for (const retry of whileHeld) expect(retry.blockers.map((b) => b.pid)).toContain(holder.pid);
     expect(report.worstWaitMs).toBeLessThan(heldMs / 2);
+  });
+});
+
+describe('the lock an independent transaction holds', () => {
+  const database = eachWithAccounts('deadlock_order');
+
+  it('is asked for first on the next attempt, while nothing else is held', { timeout: 60_000 }, async () => {
+    const db = database();
+    const holder = await appSession(db.url);
+    await holder.sql`begin`;
+    await holder.sql`lock table history in row exclusive mode`;
+    const sql = await connect(db.url, { applicationName: 'online-order-test' });
+    const retries: LockRetry[] = [];
+    let settled = false;
+    const step = outcome(
+      runLockedDdl(sql, ['lock table "public"."accounts" in share row exclusive mode', 'lock table "public"."history" in share row exclusive mode', 'select 1'], {
+        lockTimeoutMs: 20_000,
+        lockRetries: 5,
+        onRetry: (retry) => retries.push(retry),
+      }),
+    ).finally(() => (settled = true));
+    // The second attempt waits for history with the full lock_timeout, holding nothing (not accounts).
+    const waitingHoldingNothing = async (): Promise<boolean> => {
+      const [row] = await db.sql<{ waits: boolean; holds: boolean }[]>`
+        select exists (select from pg_locks l join pg_stat_activity a using (pid) where a.application_name = 'online-order-test' and not l.granted
+                       and l.relation = 'history'::regclass) as waits,
+               exists (select from pg_locks l join pg_stat_activity a using (pid) where a.application_name = 'online-order-test' and l.granted
+                       and l.relation = 'accounts'::regclass) as holds`;
+      return retries.length > 0 && row?.waits === true && row.holds === false;
+    };
+    let rotated = false;
+    await until(async () => settled || (rotated = await waitingHoldingNothing()));
+    await holder.sql`rollback`;
+    expect(await step).toBe('ok');
+    expect(rotated).toBe(true);
+    expect(retries[0]).toMatchObject({ attempt: 1, cause: 'lock-timeout', statement: 'lock table "public"."history" in share row exclusive mode' });
+    expect(retries[0]?.blockers.map((b) => b.pid)).toEqual([holder.pid]);
+    await Promise.all([holder.end(), sql.end()]);
   });
 });
