@@ -7,7 +7,7 @@ import { splitLeadingLocks } from '../../src/db/leading-locks.js';
 import { conflictsWith, lockModes, type LockMode } from '../../src/db/lock-modes.js';
 import { parseSpec, planMigration, startMigration, type MigrationSpec } from '../../src/index.js';
 import type { PlannedStep } from '../../src/operations/plan.js';
-import { createAccountTables } from '../support/account-workload.js';
+import { createAccountTables, disputesTable } from '../support/account-workload.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 let db: TestDatabase | undefined;
@@ -101,23 +101,7 @@ describe('the leading locks of a multi-table step cover every table lock it take
 
   it('create-table referencing two tables: expand and rollback', async () => {
     const { url, sql } = await accounts();
-    const plan = await planMigration({
-      databaseUrl: url,
-      spec: spec({
-        op: 'create-table',
-        table: 'disputes',
-        columns: [
-          { name: 'id', type: 'bigint', nullable: false },
-          { name: 'account_id', type: 'int' },
-          { name: 'history_id', type: 'bigint' },
-        ],
-        primaryKey: ['id'],
-        foreignKeys: [
-          { columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } },
-          { columns: ['history_id'], references: { table: 'history', columns: ['id'] } },
-        ],
-      }),
-    });
+    const plan = await planMigration({ databaseUrl: url, spec: spec(disputesTable) });
     expect(await runSteps(sql, [...plan.expand, ...plan.rollback])).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
 // fail in any way (a deadlock included), and the ledger must balance to the last transaction.
 import { afterEach, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, rollbackMigration, startMigration, type MigrationSpec, type OnlineEvent } from '../../src/index.js';
-import { createAccountTables, ledgerProblems, startAccountWorkload, type AccountTablesOptions } from '../support/account-workload.js';
+import { createAccountTables, disputesTable, ledgerProblems, startAccountWorkload, type AccountTablesOptions } from '../support/account-workload.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The defaults users get: deadlock_timeout is the server's (1 s), as is lock_timeout. */
@@ -104,27 +104,7 @@ describe('multi-table steps under transactions that take the tables in both orde
 
   it('create-table with foreign keys to both hot tables: start → rollback → start → complete', { timeout: 240_000 }, async () => {
     const { url, sql } = await accountsDatabase({ historyForeignKey: true, historyKey: true });
-    const spec = parseSpec(
-      {
-        operations: [
-          {
-            op: 'create-table',
-            table: 'disputes',
-            columns: [
-              { name: 'id', type: 'bigint', identity: 'always' },
-              { name: 'account_id', type: 'int', nullable: false },
-              { name: 'history_id', type: 'bigint', nullable: false },
-            ],
-            primaryKey: ['id'],
-            foreignKeys: [
-              { columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } },
-              { columns: ['history_id'], references: { table: 'history', columns: ['id'] } },
-            ],
-          },
-        ],
-      },
-      'test',
-    );
+    const spec = parseSpec({ operations: [disputesTable] }, 'test');
     await underWorkload('create-table', url, sql, roundTrip(url, spec));
     expect(await foreignKeysOf(sql, 'disputes')).toEqual(['FOREIGN KEY (account_id) REFERENCES accounts(id)', 'FOREIGN KEY (history_id) REFERENCES history(id)']);
   });

@@ -35,6 +35,22 @@ export async function createAccountTables(sql: postgres.Sql, options: AccountTab
   await sql`create index on history (account_id)`;
 }
 
+/** A create-table operation for a new table with foreign keys to both account tables (history needs historyKey). */
+export const disputesTable = {
+  op: 'create-table',
+  table: 'disputes',
+  columns: [
+    { name: 'id', type: 'bigint', identity: 'always' },
+    { name: 'account_id', type: 'int', nullable: false },
+    { name: 'history_id', type: 'bigint', nullable: false },
+  ],
+  primaryKey: ['id'],
+  foreignKeys: [
+    { columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } },
+    { columns: ['history_id'], references: { table: 'history', columns: ['id'] } },
+  ],
+} as const;
+
 export interface AccountWorkloadOptions {
   /** Sessions per lock order (account first, history first). */
   readonly sessionsPerOrder?: number;
