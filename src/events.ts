@@ -1,5 +1,7 @@
 // Typed progress events the library emits; the CLI draws them (bars, plain lines or NDJSON).
 import type { IndexBuildProgress } from './db/index-build-progress.js';
+import type { LockRetryCause } from './db/locked-ddl.js';
+import type { Blocker } from './errors/index.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
 import type { ActivityState } from './state/worker-activity.js';
 
@@ -20,8 +22,14 @@ export type OnlineEvent =
       readonly migration: string;
       readonly attempt: number;
       readonly attempts: number;
+      /** The backoff before the next attempt. */
       readonly waitMs: number;
+      /** The statement that could not get its lock. */
       readonly statement: string;
+      /** `lock-timeout`: a lock wait ran out; `deadlock`: PostgreSQL chose our statement as a deadlock victim. */
+      readonly cause: LockRetryCause;
+      /** The sessions that held the lock, when they could be seen. */
+      readonly blockers: readonly Blocker[];
     }
   | {
       readonly type: 'backfill-start';

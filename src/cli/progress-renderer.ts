@@ -3,6 +3,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { describeProgress } from '../db/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
+import { lockRetryLine } from './lock-retry-line.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
 
@@ -42,7 +43,7 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
         say(`  ${event.skipped ? '= already done:' : '✓'} ${event.description}${event.skipped ? '' : ` (${event.durationMs} ms)`}`);
         return;
       case 'lock-retry':
-        say(`  … lock not available, retry ${event.attempt}/${event.attempts} in ${event.waitMs} ms`);
+        say(lockRetryLine(event));
         return;
       case 'backfill-start':
         say(

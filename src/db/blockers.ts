@@ -1,30 +1,82 @@
-// Who blocks a backend: pg_blocking_pids joined with pg_stat_activity, for lock-timeout errors and status.
+// Who blocks a backend: pg_blocking_pids joined with pg_stat_activity, for lock-retry events, lock-timeout
+// errors and status.
 import type { Blocker } from '../errors/index.js';
 import type { Sql } from './connect.js';
+import { conflictsWith, pgLocksMode, type LockMode } from './lock-modes.js';
+
+interface BlockerRow {
+  pid: number;
+  state: string | null;
+  age: number | null;
+  query: string | null;
+}
+
+const toBlocker = (r: BlockerRow): Blocker => ({ pid: r.pid, state: r.state, transactionAgeSeconds: r.age, query: r.query });
 
 export async function findBlockers(sql: Sql, pid: number): Promise<Blocker[]> {
-  const rows = await sql<{ pid: number; state: string | null; age: number | null; query: string | null }[]>`
-    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query
+  return (await sampleBlockers(sql, pid)).map(asBlocker);
+}
+
+/** A blocker seen during our wait, and whether it was itself waiting for a lock we held. */
+export interface SampledBlocker extends Blocker {
+  /** It holds what we wait for and waits for what we hold: only our rolling back frees it. */
+  readonly waitingForUs: boolean;
+}
+
+export const asBlocker = ({ waitingForUs: _, ...blocker }: SampledBlocker): Blocker => blocker;
+
+async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> {
+  const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
+    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
+           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
     from pg_stat_activity a where a.pid = any(pg_blocking_pids(${pid})) order by a.xact_start`;
-  return rows.map((r) => ({ pid: r.pid, state: r.state, transactionAgeSeconds: r.age, query: r.query }));
+  return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
 }
 
 /**
- * Samples the blockers of `pid` shortly before its lock wait can time out, so a lock-timeout error
- * can name them: once the wait has failed, pg_blocking_pids no longer knows.
+ * The sessions other than `pid` holding a lock on `relation` that conflicts with `mode`: who is in the
+ * way of a LOCK TABLE, asked alongside it (a wait of a few milliseconds is over before a sample can
+ * see it, and once it fails, the holders it waited for may be gone too).
  */
-export function watchBlockers(sql: Sql, pid: number, afterMs: number): { stop: () => Promise<Blocker[]> } {
-  let seen: Blocker[] = [];
-  let pending: Promise<void> | undefined;
-  const timer = setTimeout(() => {
-    pending = findBlockers(sql, pid)
-      .then((found) => {
-        seen = found;
-      })
-      .catch(() => undefined);
-  }, afterMs);
+export async function findHolders(sql: Sql, relation: string, mode: LockMode, pid: number): Promise<SampledBlocker[]> {
+  const modes = conflictsWith(mode).map(pgLocksMode);
+  const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
+    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
+           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
+    from pg_stat_activity a
+    where a.pid in (select l.pid from pg_locks l where l.locktype = 'relation' and l.granted and l.pid <> ${pid}
+                      and l.relation = to_regclass(${relation}::text) and l.mode = any(${modes}::text[]))
+    order by a.xact_start`;
+  return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
+}
+
+export interface BlockerWatch {
+  /** A statement that may wait up to `timeoutMs` for a lock starts now: sample its blockers shortly before it gives up. */
+  expect(timeoutMs: number): void;
+  /** Stops sampling; returns the blockers of the last statement, if it was seen waiting. */
+  stop(): Promise<SampledBlocker[]>;
+}
+
+/** Samples the blockers of `pid` during each lock wait: once the wait has failed, pg_blocking_pids no longer knows. */
+export function watchBlockers(sql: Sql, pid: number): BlockerWatch {
+  let seen: SampledBlocker[] = [];
+  let pending: Promise<void> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let statement = 0;
   return {
-    stop: async () => {
+    expect(timeoutMs) {
+      clearTimeout(timer);
+      seen = [];
+      const current = ++statement;
+      timer = setTimeout(() => {
+        pending = sampleBlockers(sql, pid)
+          .then((found) => {
+            if (current === statement) seen = found;
+          })
+          .catch(() => undefined);
+      }, Math.floor(timeoutMs * 0.6));
+    },
+    async stop() {
       clearTimeout(timer);
       await pending;
       return seen;

@@ -11,7 +11,8 @@ export interface Blocker {
   readonly query: string | null;
 }
 
-function describeBlocker(b: Blocker): string {
+/** `pid 123 (idle in transaction, transaction open 4.2s): <query>` */
+export function describeBlocker(b: Blocker): string {
   const age = b.transactionAgeSeconds === null ? 'no transaction' : `transaction open ${b.transactionAgeSeconds.toFixed(1)}s`;
   return `pid ${b.pid} (${b.state ?? 'unknown state'}, ${age}): ${b.query ?? '<no query>'}`;
 }

@@ -3,6 +3,9 @@
 // updated row is checked. Contract validates the existing rows (SHARE UPDATE EXCLUSIVE on the
 // referencing table, ROW SHARE on the referenced one: the scan blocks neither reads nor writes); when
 // some rows have no match, up to five of their values are shown. Rollback drops the constraint.
+// Every step locks both tables, so each opens with one LOCK TABLE per table (lock-tables-first.ts);
+// adding and dropping lock the referenced table first, the order applications take them in (update
+// the account, then log it), validating locks the referencing table first, the one a scan may wait for.
 // Pre-flight requires the referenced columns to be exactly a primary key or unique key, asks
 // PostgreSQL whether the column types can be compared (on empty copies), and warns when no index on
 // the referencing table serves the lookups every delete or key update on the referenced table makes.
@@ -12,6 +15,8 @@ import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constr
 import { requireColumns, requireFreeConstraintName } from './constraint-checks.js';
 import { addForeignKeySpec, type AddForeignKeySpec } from './constraint-specs.js';
 import { defaultObjectName } from './object-names.js';
+import type { LockMode } from '../db/lock-modes.js';
+import { lockTablesFirst } from './lock-tables-first.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
 import { requireTable } from './preflight-checks.js';
@@ -46,19 +51,23 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
     `left join ${rt} r on ${pairs.map((p) => `r.${p.ref} = a.${p.col}`).join(' and ')} ` +
     `where r.${pairs[0]?.ref ?? ''} is null and ${pairs.map((p) => `a.${p.col} is not null`).join(' and ')} limit 5`;
   const target = `${displayName(referenced)} (${spec.references.columns.join(', ')})`;
+  const referencedFirst = (mode: LockMode): string[] => lockTablesFirst([{ table: referenced, mode }, { table: referencing, mode }]);
   return {
     expand: [
       {
         description: `add foreign key ${name} not valid (new and updated rows are checked from now on)`,
-        statements: [`alter table ${t} add constraint ${c} foreign key (${list(spec.columns)}) references ${rt} (${list(spec.references.columns)})${actionClauses(spec)} not valid`],
-        locks: `SHARE ROW EXCLUSIVE on ${spec.table} and ${spec.references.table} for milliseconds (no scan): writes wait, reads continue`,
+        statements: [
+          ...referencedFirst('share row exclusive'),
+          `alter table ${t} add constraint ${c} foreign key (${list(spec.columns)}) references ${rt} (${list(spec.references.columns)})${actionClauses(spec)} not valid`,
+        ],
+        locks: `SHARE ROW EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds (no scan): writes wait, reads continue`,
       },
     ],
     backfill: [],
     contract: [
       {
         description: `validate foreign key ${name} on the existing rows`,
-        statements: [`alter table ${t} validate constraint ${c}`],
+        statements: [...lockTablesFirst([{ table: referencing, mode: 'share update exclusive' }, { table: referenced, mode: 'row share' }]), `alter table ${t} validate constraint ${c}`],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
         reversible: true,
         explain: { kind: 'orphans', sqlState: '23503', what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`, query: orphans },
@@ -67,8 +76,8 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
     rollback: [
       {
         description: `drop foreign key ${name}`,
-        statements: [`alter table ${t} drop constraint if exists ${c}`],
-        locks: `ACCESS EXCLUSIVE on ${spec.table} and ${spec.references.table} for milliseconds`,
+        statements: [...referencedFirst('access exclusive'), `alter table ${t} drop constraint if exists ${c}`],
+        locks: `ACCESS EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds`,
       },
     ],
     warnings: facts.referencingIndexed

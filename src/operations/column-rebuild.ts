@@ -16,7 +16,8 @@
 //             is only found in a referenced shadow once that table is filled), validate them and the
 //             CHECKs (SHARE UPDATE EXCLUSIVE: reads and writes go on), then the swap, in ONE
 //             transaction under lock_timeout with retries, catalog-only statements:
-//               lock every table involved (ACCESS EXCLUSIVE), drop the triggers, drop the old foreign
+//               lock every table involved (ACCESS EXCLUSIVE, one LOCK TABLE each, referenced tables
+//               first: only the first lock waits lock_timeout), drop the triggers, drop the old foreign
 //               keys and the primary key / unique constraints on the old column, SET NOT NULL on the
 //               shadow (no scan: the validated CHECK proves it), move sequence ownership (and widen a
 //               serial's sequence to the new integer type), the default or the identity, drop the old
@@ -31,9 +32,10 @@
 // stale rules. Contract is the point of no return, as for every operation.
 import type { KeyColumn } from '../db/catalog.js';
 import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../db/column-shape.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
 import { pinnedSearchPath } from '../db/search-path.js';
 import { dollarQuote } from './dollar-quote.js';
+import { lockTablesFirst, type TableLock } from './lock-tables-first.js';
 import { rebuildNames, shadowName } from './object-names.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
 
@@ -227,9 +229,22 @@ function foreignKeySql(fk: RebuiltForeignKey): string {
   return `alter table ${quoteQualified(fk.table)} add constraint ${quoteIdent(fk.newName)} foreign key (${cols(fk.newColumns)}) references ${quoteQualified(fk.references)} (${cols(fk.newReferencedColumns)})${fk.clauses === '' ? '' : ` ${fk.clauses}`} not valid`;
 }
 
+/**
+ * Every table a multi-table step of the rebuild locks, in the order it locks them: the referenced
+ * tables of the foreign keys first (the order applications take them in: update the account, then log
+ * it), then the others, each group by name.
+ */
+function tablesInLockOrder(rebuild: ColumnRebuild): QualifiedName[] {
+  const referenced = uniqueTables(rebuild.foreignKeys.map((fk) => fk.references));
+  const others = uniqueTables([...rebuild.columns.map((c) => c.table), ...rebuild.foreignKeys.map((fk) => fk.table)]);
+  return [...referenced, ...others.filter((t) => !referenced.some((r) => sameName(r, t)))];
+}
+
+const exclusively = (tables: readonly QualifiedName[]): TableLock[] => tables.map((table) => ({ table, mode: 'access exclusive' }));
+
 function swapStatements(rebuild: ColumnRebuild): string[] {
-  const tables = uniqueTables([...rebuild.columns.map((c) => c.table), ...rebuild.foreignKeys.flatMap((fk) => [fk.table, fk.references])]);
-  const out = [`lock table ${tables.map(quoteQualified).join(', ')} in access exclusive mode`];
+  // Even a one-table swap opens with its lock: the statements after it then never wait long.
+  const out = lockTablesFirst(exclusively(tablesInLockOrder(rebuild)), 1);
   for (const c of rebuild.columns) {
     const t = quoteQualified(c.table);
     const names = namesOf(c);
@@ -326,8 +341,16 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
       : [
           {
             description: `add foreign keys ${foreignKeys.map((fk) => fk.newName).join(', ')} on the new columns, not valid`,
-            statements: foreignKeys.flatMap((fk) => [`alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`, foreignKeySql(fk)]),
-            locks: 'SHARE ROW EXCLUSIVE on the referencing and referenced tables, for milliseconds (no scan): writes wait, reads continue',
+            statements: [
+              // DROP CONSTRAINT IF EXISTS takes ACCESS EXCLUSIVE on the referencing table even when there is nothing to drop.
+              ...lockTablesFirst([
+                ...foreignKeys.map((fk): TableLock => ({ table: fk.references, mode: 'share row exclusive' })),
+                ...foreignKeys.map((fk): TableLock => ({ table: fk.table, mode: 'access exclusive' })),
+              ]),
+              ...foreignKeys.flatMap((fk) => [`alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`, foreignKeySql(fk)]),
+            ],
+            locks:
+              'SHARE ROW EXCLUSIVE on the referenced tables and ACCESS EXCLUSIVE on the referencing ones, for milliseconds (no scan): writes wait, and so do reads of the referencing tables',
             reversible: true,
           },
         ]),
@@ -335,7 +358,13 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
       .filter((fk) => fk.validated)
       .map((fk) => ({
         description: `validate foreign key ${fk.newName} on ${fk.table.name}`,
-        statements: [`alter table ${quoteQualified(fk.table)} validate constraint ${quoteIdent(fk.newName)}`],
+        statements: [
+          ...lockTablesFirst([
+            { table: fk.table, mode: 'share update exclusive' },
+            { table: fk.references, mode: 'row share' },
+          ]),
+          `alter table ${quoteQualified(fk.table)} validate constraint ${quoteIdent(fk.newName)}`,
+        ],
         locks: `SHARE UPDATE EXCLUSIVE on ${fk.table.name} and ROW SHARE on ${fk.references.name} during the scan: reads and writes continue`,
         reversible: true,
       })),
@@ -350,6 +379,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
     {
       description: `drop ${rebuild.columns.map((c) => `${c.table.name}.${c.shadow}`).join(', ')}, their triggers${foreignKeys.length > 0 ? ' and new foreign keys' : ''}`,
       statements: [
+        ...lockTablesFirst(exclusively(tablesInLockOrder(rebuild))),
         ...foreignKeys.map((fk) => `alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`),
         ...rebuild.columns.flatMap((c) => {
           const t = quoteQualified(c.table);

@@ -5,13 +5,16 @@
 // one. Each foreign key to an existing table installs triggers on the referenced table, which takes
 // SHARE ROW EXCLUSIVE on it for milliseconds: writes to it wait that long, reads do not; like every
 // locked step it runs under lock_timeout with retries, so it never queues traffic behind a long
-// transaction. There is nothing to backfill (the table is empty) and nothing to contract.
+// transaction. With two or more referenced tables the step opens with a LOCK TABLE of each, in the
+// order the spec names them, so only the first waits the full lock_timeout (lock-tables-first.ts).
+// There is nothing to backfill (the table is empty) and nothing to contract.
 //
 // Constraints keep PostgreSQL's default names (t_pkey, t_a_b_key, t_x_check, t_col_fkey) unless the
 // spec names a check or a foreign key: a table created by online looks like one created by hand.
 //
 // Rollback is `drop table if exists t` (ACCESS EXCLUSIVE on t, and on each referenced table for
-// milliseconds to drop the foreign-key triggers). A rollback after traffic started writing to the new
+// milliseconds to drop the foreign-key triggers; those are locked first, by name, and t after them:
+// it may be gone already, and a LOCK TABLE of it would fail). A rollback after traffic started writing to the new
 // table drops those rows with it: that is the user's call to make. There is no CASCADE: a view or a
 // foreign key someone has since built on the table stops the rollback instead of vanishing with it.
 //
@@ -34,10 +37,12 @@ import type { Sql } from '../db/connect.js';
 import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constraint-probe.js';
 import { checkExpressionShape, checkRowExpression, resolveType } from '../db/expression-probe.js';
 import { relationExists } from '../db/index-catalog.js';
+import type { LockMode } from '../db/lock-modes.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
 import { PreflightError } from '../errors/index.js';
 import { findReferencedKey, servesLookups } from './add-foreign-key.js';
 import { requireColumns } from './constraint-checks.js';
+import { lockTablesFirst } from './lock-tables-first.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from './plan.js';
 import { requireTable } from './preflight-checks.js';
@@ -100,7 +105,9 @@ export function planCreateTable(spec: CreateTableSpec): OperationPlan {
   const t = quoteQualified(newTable(spec));
   const shown = displayName(newTable(spec));
   const foreignKeys = spec.foreignKeys ?? [];
-  const others = referencedTables(spec).map(displayName);
+  const referenced = referencedTables(spec);
+  const others = referenced.map(displayName);
+  const lockReferenced = (mode: LockMode, atLeast: number): string[] => lockTablesFirst(referenced.map((table) => ({ table, mode })), atLeast);
   const parts = [
     `${spec.columns.length} column${spec.columns.length === 1 ? '' : 's'}`,
     ...(spec.primaryKey === undefined ? [] : ['primary key']),
@@ -120,7 +127,7 @@ export function planCreateTable(spec: CreateTableSpec): OperationPlan {
     expand: [
       {
         description: `create table ${spec.table} (${parts.join(', ')})`,
-        statements: [createTableStatement(spec)],
+        statements: [...lockReferenced('share row exclusive', 2), createTableStatement(spec)],
         locks:
           others.length === 0
             ? `ACCESS EXCLUSIVE on the new table only, which no one else can see before the step commits: no wait for traffic`
@@ -132,7 +139,7 @@ export function planCreateTable(spec: CreateTableSpec): OperationPlan {
     rollback: [
       {
         description: `drop table ${spec.table} (with any rows written to it since start)`,
-        statements: [`drop table if exists ${t}`],
+        statements: [...lockReferenced('access exclusive', 1), `drop table if exists ${t}`],
         locks: `ACCESS EXCLUSIVE on ${spec.table}${others.length === 0 ? '' : ` and on ${others.join(', ')} (dropping the foreign-key triggers)`} for milliseconds`,
       },
     ],

@@ -5,7 +5,9 @@
 //
 // The drop is one locked step: ALTER TABLE … DROP COLUMN takes ACCESS EXCLUSIVE on the table, but only
 // for a catalog change (no rewrite, no scan: the space is reclaimed as rows are rewritten later), run
-// under lock_timeout with retries so writers queue behind it for at most about that long.
+// under lock_timeout with retries so writers queue behind it for at most about that long. With
+// cascade, the foreign keys on the column go too, which takes ACCESS EXCLUSIVE on the tables at their
+// other ends: the step then opens with a LOCK TABLE of the table and of each of those, in that order.
 //
 // Pre-flight refuses (exit 2) while anything else depends on the column, naming each dependant:
 // views and materialized views, the primary key, unique and exclusion constraints, foreign keys (this
@@ -17,9 +19,11 @@
 // indexes on it and CHECKs on it alone. Dependants created between start and complete make the
 // contract fail (without cascade) or are dropped too (with it).
 import { findColumn } from '../db/catalog.js';
-import { columnDependants, isInheritedColumn, requireNoDependants, type DropReach } from '../db/dependants.js';
-import { planCascadingDrop } from './drop-plan.js';
+import { columnDependants, isInheritedColumn, requireNoDependants } from '../db/dependants.js';
+import { planCascadingDrop, type DropFacts } from './drop-plan.js';
 import { displayName, quoteIdent, quoteQualified } from '../db/quote.js';
+import { tablesLockedByColumnDrop } from '../db/drop-locks.js';
+import { lockTablesFirst } from './lock-tables-first.js';
 import { PreflightError } from '../errors/index.js';
 import { dropColumnSpec, type DropColumnSpec } from './column-specs.js';
 import type { Operation } from './operation.js';
@@ -27,14 +31,16 @@ import type { OperationPlan } from './plan.js';
 import { requireTable } from './preflight-checks.js';
 
 /** Pure planning: the exact SQL of every phase. */
-export function planDropColumn(spec: DropColumnSpec, facts: DropReach): OperationPlan {
+export function planDropColumn(spec: DropColumnSpec, facts: DropFacts): OperationPlan {
   const table = { schema: spec.schema, name: spec.table };
+  const others = facts.alsoLocks.map((t) => t.name);
   return planCascadingDrop(
     `column ${spec.column} of ${displayName(table)}`,
     `alter table ${quoteQualified(table)} drop column if exists ${quoteIdent(spec.column)}`,
-    `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only (no rewrite, no scan)`,
+    `ACCESS EXCLUSIVE on ${[spec.table, ...others].join(', ')}, brief: catalog only (no rewrite, no scan)`,
     spec.cascade,
     facts,
+    lockTablesFirst([table, ...facts.alsoLocks].map((t) => ({ table: t, mode: 'access exclusive' }))),
   );
 }
 
@@ -51,6 +57,6 @@ export const dropColumn = {
     }
     const reach = await columnDependants(sql, table, spec.column);
     if (!spec.cascade) requireNoDependants(`column ${spec.column} of ${displayName(table)}`, reach.dependants);
-    return planDropColumn(spec, reach);
+    return planDropColumn(spec, { ...reach, alsoLocks: await tablesLockedByColumnDrop(sql, table, spec.column) });
   },
 } satisfies Operation<DropColumnSpec>;

@@ -132,17 +132,25 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
     });
   });
 
-  it('contract adds and validates the foreign keys and CHECKs, then swaps everything in one transaction', () => {
+  it('contract adds and validates the foreign keys and CHECKs, then swaps everything in one transaction; the steps on two tables lock them first', () => {
     expect(plan.contract.map((s) => s.statements)).toEqual([
       [
+        'lock table "public"."users" in share row exclusive mode',
+        'lock table "public"."orders" in access exclusive mode',
         'alter table "public"."orders" drop constraint if exists "orders_user_id_fkey_online_new"',
         'alter table "public"."orders" add constraint "orders_user_id_fkey_online_new" foreign key ("user_id_online_new") references "public"."users" ("id_online_new") ON DELETE CASCADE not valid',
       ],
-      ['alter table "public"."orders" validate constraint "orders_user_id_fkey_online_new"'],
+      [
+        'lock table "public"."orders" in share update exclusive mode',
+        'lock table "public"."users" in row share mode',
+        'alter table "public"."orders" validate constraint "orders_user_id_fkey_online_new"',
+      ],
       ['alter table "public"."users" validate constraint "online_sync_nn_users_id_cc619dc0e4"'],
       ['alter table "public"."orders" validate constraint "orders_user_id_check_online_new"'],
       [
-        'lock table "public"."orders", "public"."users" in access exclusive mode',
+        // The referenced table first: one LOCK TABLE each, so only the first waits the full lock_timeout.
+        'lock table "public"."users" in access exclusive mode',
+        'lock table "public"."orders" in access exclusive mode',
         'drop trigger if exists "online_sync_insert_users_id_cc619dc0e4" on "public"."users"',
         'drop trigger if exists "online_sync_update_users_id_cc619dc0e4" on "public"."users"',
         'drop function if exists "public"."online_sync_users_id_cc619dc0e4"()',
@@ -171,9 +179,11 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
     expect(plan.contract.every((s) => s.kind === undefined && s.locks !== undefined)).toBe(true);
   });
 
-  it('rollback drops the new foreign keys, triggers and shadow columns in one step', () => {
+  it('rollback drops the new foreign keys, triggers and shadow columns in one step, locking both tables first', () => {
     expect(plan.rollback.map((s) => s.statements)).toEqual([
       [
+        'lock table "public"."users" in access exclusive mode',
+        'lock table "public"."orders" in access exclusive mode',
         'alter table "public"."orders" drop constraint if exists "orders_user_id_fkey_online_new"',
         'drop trigger if exists "online_sync_insert_users_id_cc619dc0e4" on "public"."users"',
         'drop trigger if exists "online_sync_update_users_id_cc619dc0e4" on "public"."users"',

@@ -61,15 +61,21 @@ describe('add-foreign-key planning (exact SQL)', () => {
     references: { table: 'users', columns: ['id'] },
   });
 
-  it('adds NOT VALID in expand, validates in contract with an orphans probe, drops on rollback', () => {
+  it('adds NOT VALID in expand, validates in contract with an orphans probe, drops on rollback; each step locks both tables first', () => {
     const plan = planAddForeignKey(spec, { referencingIndexed: true });
     expect(foreignKeyName(spec)).toBe('tickets_assigned_user_id_fkey');
     expect(addForeignKey.defaultName(spec)).toBe('add-foreign-key-tickets-tickets_assigned_user_id_fkey');
     expect(statements(plan.expand)).toEqual([
+      'lock table "public"."users" in share row exclusive mode',
+      'lock table "public"."tickets" in share row exclusive mode',
       `alter table "public"."tickets" add constraint "tickets_assigned_user_id_fkey" foreign key ("assigned_user_id") references "public"."users" ("id") not valid`,
     ]);
     expect(plan.backfill).toEqual([]);
-    expect(statements(plan.contract)).toEqual([`alter table "public"."tickets" validate constraint "tickets_assigned_user_id_fkey"`]);
+    expect(statements(plan.contract)).toEqual([
+      'lock table "public"."tickets" in share update exclusive mode',
+      'lock table "public"."users" in row share mode',
+      `alter table "public"."tickets" validate constraint "tickets_assigned_user_id_fkey"`,
+    ]);
     expect(plan.contract[0]?.explain).toEqual({
       kind: 'orphans',
       sqlState: '23503',
@@ -79,17 +85,21 @@ describe('add-foreign-key planning (exact SQL)', () => {
         `left join "public"."users" r on r."id" = a."assigned_user_id" ` +
         `where r."id" is null and a."assigned_user_id" is not null limit 5`,
     });
-    expect(statements(plan.rollback)).toEqual([`alter table "public"."tickets" drop constraint if exists "tickets_assigned_user_id_fkey"`]);
+    expect(statements(plan.rollback)).toEqual([
+      'lock table "public"."users" in access exclusive mode',
+      'lock table "public"."tickets" in access exclusive mode',
+      `alter table "public"."tickets" drop constraint if exists "tickets_assigned_user_id_fkey"`,
+    ]);
     expect(plan.warnings).toEqual([]);
   });
 
   it('appends ON DELETE and ON UPDATE when given', () => {
     const withActions = planAddForeignKey({ ...spec, onDelete: 'set null', onUpdate: 'cascade' }, { referencingIndexed: true });
-    expect(statements(withActions.expand)).toEqual([
+    expect(statements(withActions.expand).slice(2)).toEqual([
       `alter table "public"."tickets" add constraint "tickets_assigned_user_id_fkey" foreign key ("assigned_user_id") references "public"."users" ("id") on delete set null on update cascade not valid`,
     ]);
     const deleteOnly = planAddForeignKey({ ...spec, onDelete: 'restrict' }, { referencingIndexed: true });
-    expect(statements(deleteOnly.expand)[0]).toMatch(/\("id"\) on delete restrict not valid$/);
+    expect(statements(deleteOnly.expand).at(-1)).toMatch(/\("id"\) on delete restrict not valid$/);
   });
 
   it('plans a composite key across schemas with odd names', () => {
@@ -104,6 +114,8 @@ describe('add-foreign-key planning (exact SQL)', () => {
     const plan = planAddForeignKey(composite, { referencingIndexed: false });
     expect(foreignKeyName(composite)).toBe('Ticket Tags_Tenant_tag "name"_fkey');
     expect(statements(plan.expand)).toEqual([
+      'lock table "catalog"."tags" in share row exclusive mode',
+      'lock table "Support"."Ticket Tags" in share row exclusive mode',
       `alter table "Support"."Ticket Tags" add constraint "Ticket Tags_Tenant_tag ""name""_fkey" foreign key ("Tenant", "tag ""name""") ` +
         `references "catalog"."tags" ("tenant_id", "name") on delete cascade not valid`,
     ]);
@@ -112,7 +124,11 @@ describe('add-foreign-key planning (exact SQL)', () => {
         `left join "catalog"."tags" r on r."tenant_id" = a."Tenant" and r."name" = a."tag ""name""" ` +
         `where r."tenant_id" is null and a."Tenant" is not null and a."tag ""name""" is not null limit 5`,
     );
-    expect(statements(plan.rollback)).toEqual([`alter table "Support"."Ticket Tags" drop constraint if exists "Ticket Tags_Tenant_tag ""name""_fkey"`]);
+    expect(statements(plan.rollback)).toEqual([
+      'lock table "catalog"."tags" in access exclusive mode',
+      'lock table "Support"."Ticket Tags" in access exclusive mode',
+      `alter table "Support"."Ticket Tags" drop constraint if exists "Ticket Tags_Tenant_tag ""name""_fkey"`,
+    ]);
     expect(plan.warnings).toEqual([
       'no index on "Support"."Ticket Tags" starts with (Tenant, tag "name"): every delete or key update on catalog.tags will scan "Support"."Ticket Tags" ' +
         'for matching rows; consider a create-index on (Tenant, tag "name") first',
@@ -123,9 +139,11 @@ describe('add-foreign-key planning (exact SQL)', () => {
     ]);
   });
 
-  it('lists a self-referencing table once', () => {
+  it('lists a self-referencing table once, and locks it by its own statements (one table: no LOCK TABLE first)', () => {
     const self = addForeignKeySpec.parse({ op: 'add-foreign-key', table: 'tickets', columns: ['parent_id'], references: { table: 'tickets', columns: ['id'] } });
     expect(addForeignKey.tables(self)).toEqual([{ schema: 'public', name: 'tickets' }]);
+    const plan = planAddForeignKey(self, { referencingIndexed: true });
+    expect([...plan.expand, ...plan.contract, ...plan.rollback].map((step) => step.statements.length)).toEqual([1, 1, 1]);
   });
 
   it('refuses a spec whose column lists differ in length', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTable, planCreateTable, verdictStatements } from '../../src/operations/create-table.js';
+import { createTable, createTableStatement, planCreateTable, verdictStatements } from '../../src/operations/create-table.js';
 import { createTableSpec } from '../../src/operations/table-specs.js';
 
 const satisfaction = createTableSpec.parse({
@@ -45,7 +45,8 @@ describe('create-table planning (exact SQL)', () => {
     expect(plan.rollback).toEqual([
       {
         description: 'drop table customer_satisfaction (with any rows written to it since start)',
-        statements: ['drop table if exists "public"."customer_satisfaction"'],
+        // The referenced table first, by name; the new table may be gone already (a second rollback).
+        statements: ['lock table "public"."tickets" in access exclusive mode', 'drop table if exists "public"."customer_satisfaction"'],
         locks: 'ACCESS EXCLUSIVE on customer_satisfaction and on public.tickets (dropping the foreign-key triggers) for milliseconds',
       },
     ]);
@@ -104,6 +105,22 @@ describe('create-table planning (exact SQL)', () => {
     ]);
     expect(planCreateTable(spec).expand[0]?.description).toBe('create table Ticket "Tags" (3 columns, primary key, 2 unique constraints, 2 checks, 1 foreign key)');
     expect(planCreateTable(spec).warnings).toEqual([]);
+  });
+
+  it('with two referenced tables, locks them first in the order the spec names them (only the first waits the full lock_timeout)', () => {
+    const spec = createTableSpec.parse({
+      ...satisfaction,
+      columns: [...satisfaction.columns, { name: 'agent_id', type: 'bigint' }],
+      foreignKeys: [...(satisfaction.foreignKeys ?? []), { columns: ['agent_id'], references: { table: 'agents', columns: ['id'] } }],
+    });
+    const plan = planCreateTable(spec);
+    expect(plan.expand[0]?.statements.slice(0, 2)).toEqual(['lock table "public"."tickets" in share row exclusive mode', 'lock table "public"."agents" in share row exclusive mode']);
+    expect(plan.expand[0]?.statements.slice(2)).toEqual([createTableStatement(spec)]);
+    expect(plan.rollback[0]?.statements).toEqual([
+      'lock table "public"."tickets" in access exclusive mode',
+      'lock table "public"."agents" in access exclusive mode',
+      'drop table if exists "public"."customer_satisfaction"',
+    ]);
   });
 
   it('without foreign keys the step locks nothing others can see, and rollback only the table', () => {

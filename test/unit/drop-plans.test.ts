@@ -5,7 +5,7 @@ import { dropColumnSpec } from '../../src/operations/column-specs.js';
 import { dropTableSpec } from '../../src/operations/table-specs.js';
 
 const statements = (steps: readonly { statements: readonly string[] }[]) => steps.flatMap((s) => s.statements);
-const none = { dependants: [], goesWith: [] };
+const none = { dependants: [], goesWith: [], alsoLocks: [] };
 const view = { kind: 'view', description: 'view ticket_emails' };
 const foreignKey = { kind: 'foreign key', description: 'foreign key followups_email_fkey on table followups' };
 const index = { kind: 'index', description: 'index tickets_customer_email_idx' };
@@ -31,19 +31,24 @@ describe('drop-column planning (exact SQL)', () => {
   });
 
   it('names the plain indexes that go with the column', () => {
-    const plan = planDropColumn(spec, { dependants: [], goesWith: [index] });
+    const plan = planDropColumn(spec, { dependants: [], goesWith: [index], alsoLocks: [] });
     expect(plan.contract[0]?.description).toBe('drop column customer_email of public.tickets (also drops index tickets_customer_email_idx)');
     expect(statements(plan.contract)).toEqual(['alter table "public"."tickets" drop column if exists "customer_email"']);
   });
 
-  it('with cascade: DROP … CASCADE, the dependants named in the step, its locks and a warning', () => {
-    const plan = planDropColumn({ ...spec, cascade: true }, { dependants: [foreignKey, view], goesWith: [index] });
-    expect(statements(plan.contract)).toEqual(['alter table "public"."tickets" drop column if exists "customer_email" cascade']);
+  it('with cascade: DROP … CASCADE after locking the table and the far end of the dropped foreign key, the dependants named, its locks and a warning', () => {
+    const followups = { schema: 'public', name: 'followups' };
+    const plan = planDropColumn({ ...spec, cascade: true }, { dependants: [foreignKey, view], goesWith: [index], alsoLocks: [followups] });
+    expect(statements(plan.contract)).toEqual([
+      'lock table "public"."tickets" in access exclusive mode',
+      'lock table "public"."followups" in access exclusive mode',
+      'alter table "public"."tickets" drop column if exists "customer_email" cascade',
+    ]);
     expect(plan.contract[0]?.description).toBe(
       'drop column customer_email of public.tickets cascade (also drops foreign key followups_email_fkey on table followups, view ticket_emails, index tickets_customer_email_idx)',
     );
     expect(plan.contract[0]?.locks).toBe(
-      'ACCESS EXCLUSIVE on tickets, brief: catalog only (no rewrite, no scan); also ACCESS EXCLUSIVE on each dropped view and on the tables of dropped foreign keys (both ends)',
+      'ACCESS EXCLUSIVE on tickets, followups, brief: catalog only (no rewrite, no scan); also ACCESS EXCLUSIVE on each dropped view and on the tables of dropped foreign keys (both ends)',
     );
     expect(plan.warnings).toEqual([
       'dropping column customer_email of public.tickets with cascade also drops foreign key followups_email_fkey on table followups, view ticket_emails',
@@ -64,7 +69,7 @@ describe('drop-table planning (exact SQL)', () => {
 
   it('is contract only: one locked DROP TABLE, its own parts named, nothing to roll back', () => {
     expect(dropTable.defaultName(spec)).toBe('drop-table-ticket_archive');
-    const plan = planDropTable(spec, { dependants: [], goesWith: [primaryKey] });
+    const plan = planDropTable(spec, { dependants: [], goesWith: [primaryKey], alsoLocks: [] });
     expect(plan.expand).toEqual([]);
     expect(plan.backfill).toEqual([]);
     expect(plan.rollback).toEqual([]);
@@ -73,13 +78,25 @@ describe('drop-table planning (exact SQL)', () => {
       {
         description: 'drop table public.ticket_archive (also drops primary key ticket_archive_pkey on table ticket_archive)',
         statements: ['drop table if exists "public"."ticket_archive"'],
-        locks: 'ACCESS EXCLUSIVE on ticket_archive (and on the tables its foreign keys reference, and on its parent if it is a partition), brief: catalog only',
+        locks: 'ACCESS EXCLUSIVE on ticket_archive, brief: catalog only',
       },
     ]);
   });
 
+  it('locks the tables its foreign keys reference first, by name, then drops (the table itself may be gone already)', () => {
+    const tickets = { schema: 'public', name: 'tickets' };
+    const users = { schema: 'public', name: 'users' };
+    const plan = planDropTable(spec, { dependants: [], goesWith: [], alsoLocks: [tickets, users] });
+    expect(statements(plan.contract)).toEqual([
+      'lock table "public"."tickets" in access exclusive mode',
+      'lock table "public"."users" in access exclusive mode',
+      'drop table if exists "public"."ticket_archive"',
+    ]);
+    expect(plan.contract[0]?.locks).toBe('ACCESS EXCLUSIVE on tickets, users, ticket_archive, brief: catalog only');
+  });
+
   it('with cascade: DROP … CASCADE and a warning naming the dependants', () => {
-    const plan = planDropTable({ ...spec, cascade: true }, { dependants: [view], goesWith: [] });
+    const plan = planDropTable({ ...spec, cascade: true }, { dependants: [view], goesWith: [], alsoLocks: [] });
     expect(statements(plan.contract)).toEqual(['drop table if exists "public"."ticket_archive" cascade']);
     expect(plan.contract[0]?.description).toBe('drop table public.ticket_archive cascade (also drops view ticket_emails)');
     expect(plan.contract[0]?.locks).toMatch(/; also ACCESS EXCLUSIVE on each dropped view/);

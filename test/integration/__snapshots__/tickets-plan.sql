@@ -257,6 +257,7 @@ create table "public"."customer_satisfaction" (
 -- rollback (online rollback)
 -- 1. drop table customer_satisfaction (with any rows written to it since start) (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on customer_satisfaction and on public.tickets (dropping the foreign-key triggers) for milliseconds
+lock table "public"."tickets" in access exclusive mode;
 drop table if exists "public"."customer_satisfaction";
 
 -- ==== 7/9 0007-ticket-assignee.yaml ====
@@ -299,7 +300,9 @@ drop index concurrently if exists "public"."tickets_assigned_user_id_idx";
 
 -- expand
 -- 1. add foreign key tickets_assigned_user_id_fkey not valid (new and updated rows are checked from now on) (one transaction, lock_timeout, retried)
---    locks: SHARE ROW EXCLUSIVE on tickets and users for milliseconds (no scan): writes wait, reads continue
+--    locks: SHARE ROW EXCLUSIVE on users and tickets for milliseconds (no scan): writes wait, reads continue
+lock table "public"."users" in share row exclusive mode;
+lock table "public"."tickets" in share row exclusive mode;
 alter table "public"."tickets" add constraint "tickets_assigned_user_id_fkey" foreign key ("assigned_user_id") references "public"."users" ("id") on delete set null not valid;
 
 -- backfill: nothing to do
@@ -307,9 +310,13 @@ alter table "public"."tickets" add constraint "tickets_assigned_user_id_fkey" fo
 -- contract (online complete)
 -- 1. validate foreign key tickets_assigned_user_id_fkey on the existing rows (one transaction, lock_timeout, retried)
 --    locks: SHARE UPDATE EXCLUSIVE on tickets and ROW SHARE on users during the scan: reads and writes continue
+lock table "public"."tickets" in share update exclusive mode;
+lock table "public"."users" in row share mode;
 alter table "public"."tickets" validate constraint "tickets_assigned_user_id_fkey";
 
 -- rollback (online rollback)
 -- 1. drop foreign key tickets_assigned_user_id_fkey (one transaction, lock_timeout, retried)
---    locks: ACCESS EXCLUSIVE on tickets and users for milliseconds
+--    locks: ACCESS EXCLUSIVE on users and tickets for milliseconds
+lock table "public"."users" in access exclusive mode;
+lock table "public"."tickets" in access exclusive mode;
 alter table "public"."tickets" drop constraint if exists "tickets_assigned_user_id_fkey";
