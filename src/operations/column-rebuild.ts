@@ -6,14 +6,15 @@
 //   expand    add the shadow column (nullable, no default: catalog only)
 //             install the sync trigger(s): one-way (shadow := using(row)) for a type change, two-way
 //             (whichever name the writer changed wins) for a rename
-//             build every index that uses the column again on the shadow, CONCURRENTLY
 //             add every CHECK on the column again on the shadow NOT VALID, and CHECK (shadow IS NOT
 //             NULL) NOT VALID for a NOT NULL column (the trigger already keeps written rows valid)
 //   backfill  fill: shadow = using(row) where they differ; then verify: the same comparison over
 //             every row again with a fresh upper bound (rows written since the fill started included).
 //             A row whose conversion fails stops the run with sample keys and PostgreSQL's reason
-//   contract  add the foreign keys again NOT VALID on the shadows (they can only be added now: a key
-//             is only found in a referenced shadow once that table is filled), validate them and the
+//   contract  build every index that uses the column again on the shadow, CONCURRENTLY (only now: see
+//             indexCopySteps); add the foreign keys again NOT VALID on the shadows (they can only be
+//             added now: a key is only found in a referenced shadow once that table is filled and its
+//             unique index built), validate them and the
 //             CHECKs (SHARE UPDATE EXCLUSIVE: reads and writes go on), then the swap, in ONE
 //             transaction under lock_timeout with retries, catalog-only statements:
 //               lock every table involved (ACCESS EXCLUSIVE, one LOCK TABLE each, referenced tables
@@ -29,7 +30,8 @@
 //
 // The old column is dropped rather than kept as `<column>_old`: once the triggers are gone it would
 // silently go stale, and keeping it would also keep its NOT NULL, unique and foreign keys enforcing
-// stale rules. Contract is the point of no return, as for every operation.
+// stale rules. Contract's swap is the point of no return; the steps before it only add and validate
+// what rollback drops.
 import type { KeyColumn } from '../db/catalog.js';
 import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../db/column-shape.js';
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
@@ -177,15 +179,6 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
       locks: `ACCESS EXCLUSIVE on ${c.table.name} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
     },
   ];
-  for (const index of c.indexes) {
-    steps.push({
-      kind: 'concurrent',
-      description: `build ${index.unique ? 'unique ' : ''}index ${index.newName} on ${c.shadow} concurrently (copy of ${index.name})`,
-      statements: [`create ${index.unique ? 'unique ' : ''}index concurrently ${quoteIdent(index.newName)} on ${t} ${index.body}`],
-      buildsIndex: { schema: c.table.schema, name: index.newName, table: c.table, definition: index.definition },
-      locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the whole build: reads and writes continue`,
-    });
-  }
   const checks = [
     ...c.checks.map((check) => `add constraint ${quoteIdent(check.newName)} ${check.definition} not valid`),
     ...(c.notNull ? [`add constraint ${quoteIdent(names.notNull)} check (${quoteIdent(c.shadow)} is not null) not valid`] : []),
@@ -198,6 +191,27 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
     });
   }
   return steps;
+}
+
+/**
+ * The copies of the column's indexes, built CONCURRENTLY once the fill pass is done, as contract's first
+ * steps. Built earlier, a unique copy would make the shadow a key column while the sync trigger still
+ * fills it row by row: every application update of a row not yet backfilled would then take FOR UPDATE
+ * instead of FOR NO KEY UPDATE, conflicting with the FOR KEY SHARE of foreign-key checks, and two
+ * application transactions that never conflicted before could deadlock each other. After the fill,
+ * the trigger writes the shadow's value unchanged, which is no key update. Built after the fill, the
+ * indexes also cost the backfill nothing (its updates can stay HOT) and are built in one sorted pass.
+ */
+function indexCopySteps(c: RebuiltColumn): PlannedStep[] {
+  const t = quoteQualified(c.table);
+  return c.indexes.map((index) => ({
+    kind: 'concurrent',
+    description: `build ${index.unique ? 'unique ' : ''}index ${index.newName} on ${c.shadow} concurrently (copy of ${index.name})`,
+    statements: [`create ${index.unique ? 'unique ' : ''}index concurrently ${quoteIdent(index.newName)} on ${t} ${index.body}`],
+    buildsIndex: { schema: c.table.schema, name: index.newName, table: c.table, definition: index.definition },
+    locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the whole build: reads and writes continue`,
+    reversible: true,
+  }));
 }
 
 function keySamples(c: RebuiltColumn, alias: string): string {
@@ -336,6 +350,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
   }
   const foreignKeys = rebuild.foreignKeys;
   const contract: PlannedStep[] = [
+    ...rebuild.columns.flatMap(indexCopySteps),
     ...(foreignKeys.length === 0
       ? []
       : [

@@ -20,9 +20,9 @@ export function classifyIndexName(existing: IndexState | undefined, build: Index
   return { kind: 'taken', reason: `index ${build.schema}.${build.name} already exists with a different definition (${existing.definition}); choose another name` };
 }
 
-/** Pre-flight: every index the expand phase builds has a name it can use. */
+/** Pre-flight: every index the plan builds has a name it can use. */
 export async function requirePlannedIndexNamesFree(sql: Sql, plan: OperationPlan): Promise<void> {
-  for (const step of plan.expand) {
+  for (const step of [...plan.expand, ...plan.contract]) {
     const build = step.buildsIndex;
     if (build === undefined) continue;
     const existing = await readIndex(sql, build.schema, build.name);

@@ -78,15 +78,13 @@ const primaryKeyWithReference: ColumnRebuild = {
 describe('planColumnRebuild: int → bigint on a primary key referenced by a foreign key', () => {
   const plan = planColumnRebuild(primaryKeyWithReference);
 
-  it('expand adds each shadow, its sync triggers, its indexes concurrently, and its CHECKs not valid', () => {
+  it('expand adds each shadow, its sync triggers and its CHECKs not valid (no index yet: the shadow is no key while it fills)', () => {
     expect(plan.expand.map((s) => [s.kind ?? 'locked', s.description])).toEqual([
       ['locked', 'add column id_online_new bigint to users (nullable, no default)'],
       ['locked', 'install triggers that keep id_online_new = using(row) on every insert and update'],
-      ['concurrent', 'build unique index users_pkey_online_new on id_online_new concurrently (copy of users_pkey)'],
       ['locked', 'add the CHECKs of id and its NOT NULL on id_online_new, not valid'],
       ['locked', 'add column user_id_online_new bigint to orders (nullable, no default)'],
       ['locked', 'install triggers that keep user_id_online_new = using(row) on every insert and update'],
-      ['concurrent', 'build index orders_user_id_idx_online_new on user_id_online_new concurrently (copy of orders_user_id_idx)'],
       ['locked', 'add the CHECKs of user_id on user_id_online_new, not valid'],
     ]);
     expect(plan.expand[0]?.statements).toEqual(['alter table "public"."users" add column if not exists "id_online_new" bigint']);
@@ -103,14 +101,10 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
       'drop trigger if exists "online_sync_update_users_id_cc619dc0e4" on "public"."users"',
       'create trigger "online_sync_update_users_id_cc619dc0e4" before update on "public"."users" for each row when (NEW."id_online_new" is not distinct from OLD."id_online_new") execute function "public"."online_sync_users_id_cc619dc0e4"()',
     ]);
-    expect(plan.expand[2]).toMatchObject({
-      statements: ['create unique index concurrently "users_pkey_online_new" on "public"."users" USING btree ("id_online_new")'],
-      buildsIndex: { schema: 'public', name: 'users_pkey_online_new', table: users, definition: 'UNIQUE USING btree (id_online_new)' },
-    });
-    expect(plan.expand[3]?.statements).toEqual([
+    expect(plan.expand[2]?.statements).toEqual([
       'alter table "public"."users" drop constraint if exists "online_sync_nn_users_id_cc619dc0e4", add constraint "online_sync_nn_users_id_cc619dc0e4" check ("id_online_new" is not null) not valid',
     ]);
-    expect(plan.expand[7]?.statements).toEqual([
+    expect(plan.expand[5]?.statements).toEqual([
       'alter table "public"."orders" drop constraint if exists "orders_user_id_check_online_new", add constraint "orders_user_id_check_online_new" CHECK (("user_id_online_new" > 0)) not valid',
     ]);
   });
@@ -132,8 +126,24 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
     });
   });
 
-  it('contract adds and validates the foreign keys and CHECKs, then swaps everything in one transaction; the steps on two tables lock them first', () => {
-    expect(plan.contract.map((s) => s.statements)).toEqual([
+  it('contract builds the index copies concurrently, adds and validates the foreign keys and CHECKs, then swaps everything in one transaction; the steps on two tables lock them first', () => {
+    expect(plan.contract.slice(0, 2)).toMatchObject([
+      {
+        kind: 'concurrent',
+        description: 'build unique index users_pkey_online_new on id_online_new concurrently (copy of users_pkey)',
+        statements: ['create unique index concurrently "users_pkey_online_new" on "public"."users" USING btree ("id_online_new")'],
+        buildsIndex: { schema: 'public', name: 'users_pkey_online_new', table: users, definition: 'UNIQUE USING btree (id_online_new)' },
+        reversible: true,
+      },
+      {
+        kind: 'concurrent',
+        description: 'build index orders_user_id_idx_online_new on user_id_online_new concurrently (copy of orders_user_id_idx)',
+        reversible: true,
+      },
+    ]);
+    // Everything before the swap only adds or validates what rollback drops.
+    expect(plan.contract.map((s) => s.reversible === true)).toEqual([true, true, true, true, true, true, false]);
+    expect(plan.contract.slice(2).map((s) => s.statements)).toEqual([
       [
         'lock table "public"."users" in share row exclusive mode',
         'lock table "public"."orders" in access exclusive mode',
@@ -176,7 +186,7 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
         'alter table "public"."orders" rename constraint "orders_user_id_fkey_online_new" to "orders_user_id_fkey"',
       ],
     ]);
-    expect(plan.contract.every((s) => s.kind === undefined && s.locks !== undefined)).toBe(true);
+    expect(plan.contract.slice(2).every((s) => s.kind === undefined && s.locks !== undefined)).toBe(true);
   });
 
   it('rollback drops the new foreign keys, triggers and shadow columns in one step, locking both tables first', () => {
