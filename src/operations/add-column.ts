@@ -111,7 +111,9 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
             table,
             key: requirePlannedKey(facts),
             set: `${c} = (${fill})`,
-            needsWork: `${c} is null and (${fill}) is not null`,
+            // A volatile default (nextval, clock_timestamp) is left out of the filter: there it would be
+            // evaluated once more per row than the SET needs, advancing a sequence twice.
+            needsWork: spec.backfill === undefined ? `${c} is null` : `${c} is null and (${fill}) is not null`,
             searchPath: facts.searchPath,
           },
         ];
