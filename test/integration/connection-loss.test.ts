@@ -10,7 +10,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded/emb
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
-import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
 const rows = 20_000;
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'];
@@ -114,6 +114,44 @@ describe('one of online\'s backends terminated mid-backfill', () => {
     expect(run.events().find((e) => e.type === 'connection-lost')).toMatchObject({ migration, reconnectTimeoutMs: 300_000 });
     expect(run.events().some((e) => e.type === 'reconnected')).toBe(true);
     await expectEveryRowFilled(db.sql, table, migration);
+  });
+});
+
+describe('a locked DDL step whose backend is terminated while it waits for its lock', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('conn_loss_ddl');
+  });
+  afterEach(() => killWatchedRuns());
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('reconnects, takes the step from the top and completes it once the table is free', async () => {
+    await createTickets(db.sql, 100, 'ddl_wait');
+    // An application transaction holds ROW EXCLUSIVE on the table: the step's ACCESS EXCLUSIVE waits and retries.
+    const app = postgres(db.url, { max: 1, onnotice: () => undefined });
+    const holder = await app.reserve();
+    await holder`begin`;
+    await holder`update ddl_wait set escalated = escalated where id = 1`;
+    const run = watchCli(['start', 'add-check', '--table', 'ddl_wait', '--name', 'ddl_wait_title_present', '--check', "title <> ''", '--lock-timeout', '500ms', '--lock-retries', '1000', '--json'], db.url);
+    await run.until((events) => events.some((e) => e.type === 'lock-retry'), 60_000);
+    const waiting = await eventually(
+      () => db.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and application_name = 'online' and wait_event_type = 'Lock'`,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    for (const backend of waiting) await db.sql`select pg_terminate_backend(${backend.pid})`;
+    await run.until((events) => events.some((e) => e.type === 'reconnected'), 60_000);
+    await holder`rollback`;
+    holder.release();
+    await app.end({ timeout: 1 });
+    const { code } = await run.exited;
+    expect(code).toBe(0);
+    const [check] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_constraint where conname = 'ddl_wait_title_present'`;
+    expect(check?.n).toBe(1);
+    const [recorded] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.steps where migration = 'add-check-ddl_wait-ddl_wait_title_present'`;
+    expect(recorded?.n).toBe(1);
   });
 });
 
