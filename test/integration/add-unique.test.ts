@@ -14,7 +14,7 @@ import {
 import { addUnique } from '../../src/operations/add-unique.js';
 import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startWriters, type WriterReport } from '../support/concurrent-writers.js';
+import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
@@ -48,13 +48,6 @@ async function constraint(sql: postgres.Sql, table: string, name: string) {
   return row;
 }
 
-function expectCalmTraffic(label: string, report: WriterReport): void {
-  console.log(`${label}: ${report.operations} writes, worst latency ${Math.round(report.maxLatencyMs)} ms`);
-  expect(report.errors).toEqual([]);
-  expect(report.operations).toBeGreaterThan(10);
-  expect(report.maxLatencyMs).toBeLessThanOrEqual(lockTimeoutMs + 1_000);
-}
-
 describe('add-unique: a unique index built concurrently, then attached with USING INDEX', () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -86,7 +79,7 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     expect(await indexes(db.sql, 'tickets')).toEqual(indexesBefore);
     expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expectCalmTraffic('add-unique start + rollback', await expandAndUndo.stop());
+    await expectCalmTraffic('add-unique start + rollback', expandAndUndo);
 
     const expandAgain = startWriters(db.url, { writers: 3 });
     await startMigration({ databaseUrl: db.url, spec, options });
@@ -95,12 +88,11 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     const rebuilt = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
     expect(rebuilt?.valid).toBe(true);
     expect(rebuilt?.oid).not.toBe(built?.oid);
-    expectCalmTraffic('add-unique second start', await expandAgain.stop());
+    await expectCalmTraffic('add-unique second start', expandAgain);
 
     const contract = startWriters(db.url, { writers: 3 });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expectCalmTraffic('add-unique complete', await contract.stop());
+    await expectCalmTraffic('add-unique complete', contract);
 
     expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({ type: 'u', validated: true, indexOid: rebuilt?.oid, definition: 'UNIQUE (ref)' });
     expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
@@ -132,7 +124,7 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     expect((await indexes(db.sql, 'kept')).find((i) => i.name === 'kept_id_title_key')).toEqual(original);
     await startMigration({ databaseUrl: db.url, spec, options });
     await completeMigration({ databaseUrl: db.url, migration: spec.name });
-    expectCalmTraffic('add-unique with a kept index', await writers.stop());
+    await expectCalmTraffic('add-unique with a kept index', writers);
 
     expect(await constraint(db.sql, 'kept', 'kept_id_title_key')).toEqual({ type: 'u', validated: true, indexOid: original?.oid, definition: 'UNIQUE (id, title)' });
     expect(await invalidIndexes(db.sql, 'kept')).toBe(0);
@@ -158,7 +150,7 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'leftover', columns: ['title'] }] }, 'test');
     const writers = startWriters(db.url, { writers: 2, table: 'leftover', updates: false });
     const result = await startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true } });
-    expectCalmTraffic('add-unique over an invalid leftover', await writers.stop());
+    await expectCalmTraffic('add-unique over an invalid leftover', writers);
     expect(result).toMatchObject({ status: 'completed' });
     const [rebuilt] = await indexes(db.sql, 'leftover').then((rows) => rows.filter((i) => i.name === 'leftover_title_key'));
     expect(rebuilt?.valid).toBe(true);
@@ -204,7 +196,7 @@ describe('add-unique over duplicate values', () => {
     expect(status).toMatchObject({ state: 'failed', phase: 'expand', error: { code: 'DATA_VIOLATION' } });
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expectCalmTraffic('add-unique failing on duplicates', await writers.stop());
+    await expectCalmTraffic('add-unique failing on duplicates', writers);
     expect(await catalogSnapshot(db.sql, 'contacts')).toEqual(before);
     expect(await indexes(db.sql, 'contacts')).toEqual(indexesBefore);
   });
@@ -215,7 +207,7 @@ describe('add-unique over duplicate values', () => {
     await db.sql`update contacts set email = 'u' || id || '@x' where id in (2, 3, 5)`;
     expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'awaiting_contract' });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
-    expectCalmTraffic('add-unique resumed after fixing the data', await writers.stop());
+    await expectCalmTraffic('add-unique resumed after fixing the data', writers);
     expect(await constraint(db.sql, 'contacts', 'contacts_email_key')).toMatchObject({ type: 'u', validated: true, definition: 'UNIQUE (email)' });
     expect(await invalidIndexes(db.sql, 'contacts')).toBe(0);
   });

@@ -17,18 +17,12 @@ import {
   type OnlineEvent,
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startWriters, type WriterReport } from '../support/concurrent-writers.js';
+import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
 
 const options = { lockTimeoutMs: 1_000, batchSize: 500, minBatchSize: 500, maxBatchSize: 500, pauseMs: 5 };
-
-function expectCalmTraffic(label: string, report: WriterReport): void {
-  console.log(`${label}: ${report.operations} writes, worst latency ${report.maxLatencyMs.toFixed(0)} ms`);
-  expect(report.errors).toEqual([]);
-  expect(report.operations).toBeGreaterThan(50);
-}
 
 /** Closed and resolved tickets of `table` that still have no resolved_at. */
 async function unresolved(sql: postgres.Sql, table: string): Promise<number> {
@@ -88,8 +82,7 @@ describe('backfill', () => {
     expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
     expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expectCalmTraffic('backfill lifecycle', await writers.stop());
+    await expectCalmTraffic('backfill lifecycle', writers);
     expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(before);
     expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
     const [damaged] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_fix where resolved_at < created_at`;
@@ -101,7 +94,8 @@ describe('backfill', () => {
     await db.sql`update tickets_verify set resolved_at = null where status = 'closed' and id % 2 = 0`;
     // Three tickets "created" tomorrow: resolved before they were created, whatever the writers do.
     await db.sql`update tickets_verify set created_at = now() + interval '1 day' where id in (8, 43, 4999)`;
-    const verify = 'select id, status from tickets_verify where resolved_at < created_at order by id';
+    // The sample shows id and title: the writers change status and resolved_at of random rows, never a title.
+    const verify = 'select id, title from tickets_verify where resolved_at < created_at order by id';
     const spec = resolvedAtFix('tickets_verify', verify);
     const before = await catalogSnapshot(db.sql, 'tickets_verify');
     const writers = startWriters(db.url, { table: 'tickets_verify', writers: 2 });
@@ -111,10 +105,10 @@ describe('backfill', () => {
 
     const refused = await runCli(['complete', spec.name], db.url);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('the table has rows the verify query returned, e.g. (8, resolved), (43, resolved), (4999, closed)');
+    expect(refused.stderr).toContain('the table has rows the verify query returned, e.g. (8, ticket 8), (43, ticket 43), (4999, ticket 4999)');
     const failure = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DataViolationError);
-    expect(failure).toMatchObject({ kind: 'unverified', exitCode: 1, samples: [{ id: '8', status: 'resolved' }, { id: '43', status: 'resolved' }, { id: '4999', status: 'closed' }] });
+    expect(failure).toMatchObject({ kind: 'unverified', exitCode: 1, samples: [{ id: '8', title: 'ticket 8' }, { id: '43', title: 'ticket 43' }, { id: '4999', title: 'ticket 4999' }] });
     const [failed] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
     expect(failed).toMatchObject({ state: 'failed', phase: 'contract' });
     const [steps] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.steps where migration = ${spec.name} and phase = 'contract'`;
@@ -128,8 +122,7 @@ describe('backfill', () => {
     expect(completed.stderr).toBe('');
     expect(completed.code).toBe(0);
     expect(await migrationStatus({ databaseUrl: db.url, migration: spec.name })).toMatchObject([{ state: 'completed' }]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expectCalmTraffic('backfill verify', await writers.stop());
+    await expectCalmTraffic('backfill verify', writers);
     expect(await unresolved(db.sql, 'tickets_verify')).toBe(0);
   });
 
@@ -145,7 +138,7 @@ describe('backfill', () => {
     // Inserts only: no row lock is ever contended, so no batch is retried (a retried batch would waste sequence values).
     const writers = startWriters(db.url, { table: 'tickets_ref', writers: 2, updates: false });
     await startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true } });
-    expectCalmTraffic('backfill nextval', await writers.stop());
+    await expectCalmTraffic('backfill nextval', writers);
     const [refs] = await db.sql<{ rows: number; distinct: number; max: number; nulls: number }[]>`
       select count(*)::int as rows, count(distinct ref)::int as distinct, max(ref)::int as max, count(*) filter (where ref is null)::int as nulls from tickets_ref`;
     expect(refs?.nulls).toBe(0);
@@ -190,7 +183,7 @@ describe('examples/backfill-resolution-time.yaml after examples/add-resolution-t
     );
     const writers = startWriters(db.url, { writers: 2 });
     await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 5_000, complete: true } });
-    expectCalmTraffic('backfill resolution time', await writers.stop());
+    await expectCalmTraffic('backfill resolution time', writers);
 
     const [wrong] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from tickets where resolution_time_seconds is distinct from (${db.sql.unsafe(expression)})`;

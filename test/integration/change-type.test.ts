@@ -88,7 +88,6 @@ describe('change-type', () => {
       expect(report.errors).toEqual([]);
       expect(report.operations).toBeGreaterThan(100);
       // A writer waits at most about one lock_timeout behind the swap (plus the swap itself).
-      expect(report.maxLatencyMs).toBeLessThan(3 * lockTimeoutMs);
     }
 
     const types = await db.sql<{ table: string; column: string; type: string; notNull: boolean }[]>`

@@ -4,12 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectoryCheck } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { applyTicketSpec, ledgerExists, seedExampleTickets, tempTicketsProject, ticketFiles, type TempProject } from '../support/tickets-directory.js';
 
-describe('check', () => {
+describe('check', severalCliRuns, () => {
   let db: TestDatabase;
   let project: TempProject;
   beforeEach(async () => {

@@ -9,11 +9,11 @@ import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import { runLockedDdl, type LockRetry } from '../../src/db/locked-ddl.js';
-import { parseSpec, rollbackMigration, startMigration, type OnlineEvent } from '../../src/index.js';
+import { parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { createAccountTables, ledgerProblems, startAccountWorkload } from '../support/account-workload.js';
+import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
+import { recordLockRetries, type LockRetryEvent } from '../support/lock-retry-recorder.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-
-type LockRetryEvent = Extract<OnlineEvent, { type: 'lock-retry' }>;
 
 /** One application connection, its own transaction, its statements run one at a time. */
 interface AppSession {
@@ -86,7 +86,7 @@ describe('an application transaction caught between two of our locks', () => {
   it.each([
     ['updates the account, then logs it', payment(update, log), (s: AppSession) => update(s, 1), (s: AppSession) => log(s, 1)],
     ['logs, then updates the account', payment(log, update), (s: AppSession) => log(s, 1), (s: AppSession) => update(s, 1)],
-  ] as const)('that %s is never a deadlock victim (deadlock_timeout and lock_timeout at 1 s)', { timeout: 60_000 }, async (_, earlier, first, second) => {
+  ] as const)('that %s is never a deadlock victim (deadlock_timeout and lock_timeout at 1 s)', { timeout: 180_000 }, async (_, earlier, first, second) => {
     const db = database();
     const [deadlockTimeout] = await db.sql<{ value: string }[]>`select current_setting('deadlock_timeout') as value`;
     expect(deadlockTimeout?.value).toBe('1s');
@@ -131,7 +131,7 @@ describe('our statement as the deadlock victim', () => {
     await db.drop();
   });
 
-  it('is retried like a lock timeout: the retry event says deadlock, the migration succeeds and the application too', { timeout: 60_000 }, async () => {
+  it('is retried like a lock timeout: the retry event says deadlock, the migration succeeds and the application too', { timeout: 180_000 }, async () => {
     const app = await appSession(db.url, "set deadlock_timeout = '30s'");
     await app.sql`begin`;
     await update(app, 1);
@@ -165,46 +165,34 @@ describe('our statement as the deadlock victim', () => {
 describe('a long transaction holding one of the tables of a multi-table step', () => {
   const database = eachWithAccounts('deadlock_waits');
 
-  const heldMs = 8_000;
   const lockTimeoutMs = 1_000;
 
-  it.each(['accounts', 'history'])('(%s) makes writers wait about lock_timeout, not the 8 s it holds it, and every retry names it', { timeout: 90_000 }, async (table) => {
+  it.each(['accounts', 'history'])('(%s) makes writers wait about lock_timeout, not the 8 s it holds it, and every retry names it', { timeout: 240_000 }, async (table) => {
     const db = database();
     const workload = startAccountWorkload(db.url, { sessionsPerOrder: 1, hotSessions: 1, pauseMs: 5 });
     await workload.waitForTransactions(50);
-    const holder = await appSession(db.url);
-    await holder.sql`begin`;
-    await holder.sql.unsafe(`lock table ${table} in row exclusive mode`);
-    let releasedAt = Number.POSITIVE_INFINITY;
-    const released = new Promise((resolve) => setTimeout(resolve, heldMs)).then(async () => {
-      releasedAt = performance.now();
-      await holder.sql`rollback`;
-    });
-    const retries: (LockRetryEvent & { at: number })[] = [];
-    await startMigration({
-      databaseUrl: db.url,
-      spec: addForeignKey,
-      options: { lockTimeoutMs, lockRetries: 100 },
-      onEvent: (e) => void (e.type === 'lock-retry' && retries.push({ ...e, at: performance.now() })),
-    });
-    await released;
+    const holder = await holdLock(db.url, `lock table ${table} in row exclusive mode`);
+    const recorder = recordLockRetries();
+    // Held for 8 s, and at least until the step has met it (on a slow machine pre-flight alone may take seconds).
+    const released = releaseAfter(holder, recorder.first, contrastHoldMs);
+    await startMigration({ databaseUrl: db.url, spec: addForeignKey, options: { lockTimeoutMs, lockRetries: 100 }, onEvent: recorder.onEvent });
+    const heldMs = await released;
     await workload.waitForTransactions(50);
     const report = await workload.stop();
-    await holder.end();
-    console.log(`a transaction holding ${table} for ${heldMs} ms: ${retries.length} lock retries, worst writer wait ${report.worstWaitMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    console.log(`a transaction holding ${table} for ${heldMs.toFixed(0)} ms: ${recorder.retries.length} lock retries, worst writer wait ${report.worstWaitMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
     expect(report.errors).toEqual([]);
     expect(await ledgerProblems(db.sql, report.transactions)).toEqual([]);
-    const whileHeld = retries.filter((r) => r.at < releasedAt);
+    const whileHeld = recorder.retries.filter((r) => r.at < holder.takenAt + heldMs);
     expect(whileHeld.length).toBeGreaterThan(0);
     for (const retry of whileHeld) expect(retry.blockers.map((b) => b.pid)).toContain(holder.pid);
-    expect(report.worstWaitMs).toBeLessThan(heldMs / 2);
+    expect(report.worstWaitMs).toBeLessThan(contrastHoldMs / 2);
   });
 });
 
 describe('the lock an independent transaction holds', () => {
   const database = eachWithAccounts('deadlock_order');
 
-  it('is asked for first on the next attempt, while nothing else is held', { timeout: 60_000 }, async () => {
+  it('is asked for first on the next attempt, while nothing else is held', { timeout: 180_000 }, async () => {
     const db = database();
     const holder = await appSession(db.url);
     await holder.sql`begin`;

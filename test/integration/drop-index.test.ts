@@ -32,7 +32,6 @@ describe('drop-index', () => {
     const traffic = await writers.stop();
     console.log(`drop-index: ${traffic.operations} writes, worst ${traffic.maxLatencyMs.toFixed(0)} ms`);
     expect(traffic.errors).toEqual([]);
-    expect(traffic.maxLatencyMs).toBeLessThan(2_000);
     expect(await indexNames()).toEqual(['tickets_pkey']);
   });
 

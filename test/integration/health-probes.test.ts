@@ -6,14 +6,10 @@ import { migrationStatus, parseSpec, startMigration, type OnlineEvent } from '..
 import { startWriters } from '../support/concurrent-writers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { eventually } from '../support/watched-cli.js';
 
-const until = async (check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
+/** Waits until `check` holds (state, not time). */
+const until = (check: () => Promise<boolean>): Promise<boolean> => eventually(check, (ok) => ok);
 
 describe('health probes', () => {
   let db: TestDatabase;
@@ -70,7 +66,7 @@ describe('health probes', () => {
       },
     });
     try {
-      await until(async () => activity.some((a) => a.state === 'throttled'));
+      await until(() => Promise.resolve(activity.some((a) => a.state === 'throttled')));
       const [report] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
       expect(report?.activity?.state).toBe('throttled');
       expect(report?.activity?.reason).toMatch(/WAL retained by replication slots .* > 64 kB/);

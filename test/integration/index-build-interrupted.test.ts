@@ -1,15 +1,19 @@
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWriters } from '../support/concurrent-writers.js';
-import { jsonLines, runCli } from '../support/run-cli.js';
+import { holdLock } from '../support/held-lock.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
-import { eventually, killWatchedRuns, sleep, watchCli, type Event } from '../support/watched-cli.js';
+import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
-// 1.5M tickets: on this 2-core machine the expression index below takes about 3.4 s to build
-// (measured alone; longer under the writers), so the kill lands in the middle of the build.
-const rows = 1_500_000;
-const lockTimeoutMs = 1_000;
+const rows = 20_000;
+/**
+ * The advisory lock the index expression passes through for every row: while the test holds it, a
+ * build stops at the first row of its table scan ("building index"), however fast or slow the machine,
+ * and goes on once it is released.
+ */
+const gate = 4_242;
 
 interface MigrationJson {
   readonly name: string;
@@ -31,12 +35,20 @@ async function indexState(db: TestDatabase, table: string): Promise<{ name: stri
 
 const progress = (events: Event[]): Event[] => events.filter((e) => e.type === 'index-progress');
 
-describe('an interrupted concurrent index build', () => {
+describe('an interrupted concurrent index build', severalCliRuns, () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('index_interrupted');
     await createTickets(db.sql, rows);
     await db.sql`analyze tickets`;
+    // Declared immutable (an index expression must be); it only waits, its value is md5's.
+    await db.sql.unsafe(`
+      create function gated_digest(t text) returns text language plpgsql immutable as $$
+      begin
+        perform pg_advisory_lock_shared(${gate});
+        perform pg_advisory_unlock_shared(${gate});
+        return md5(t);
+      end $$`);
   });
   afterEach(() => {
     killWatchedRuns();
@@ -45,17 +57,17 @@ describe('an interrupted concurrent index build', () => {
     await db.drop();
   });
 
-  it('after kill -9 mid-build: interrupted, the INVALID index is dropped and rebuilt by resume', async () => {
+  it('after kill -9 mid-build: interrupted, the INVALID index is dropped and rebuilt by resume while the application writes', async () => {
     const migration = 'create-index-tickets-tickets_title_digest_idx';
+    const closed = await holdLock(db.url, `select pg_advisory_lock(${gate})`);
+    const scanning = (e: Event): boolean => String(e.phase).startsWith('building index') && Number(e.blocksTotal) > 0;
     const run = watchCli(
-      ['start', 'create-index', '--table', 'tickets', '--expression', 'md5(title)', '--expression', 'lower(title)', '--name', 'tickets_title_digest_idx', '--json'],
+      ['start', 'create-index', '--table', 'tickets', '--expression', 'gated_digest(title)', '--expression', 'lower(title)', '--name', 'tickets_title_digest_idx', '--json'],
       db.url,
     );
-    await run.until((events) => progress(events).some((e) => String(e.phase).startsWith('building index')), 30_000);
-    const building = progress(run.events()).at(-1);
-    expect(building).toMatchObject({ migration, index: 'tickets_title_digest_idx' });
-    expect(Number(building?.blocksTotal)).toBeGreaterThan(0);
-    const live = await statusJson(db.url, migration);
+    await run.until((events) => progress(events).some(scanning));
+    expect(progress(run.events()).find(scanning)).toMatchObject({ migration, index: 'tickets_title_digest_idx' });
+    const live = await eventually(() => statusJson(db.url, migration), (s) => /: building index/.test(s?.activity?.reason ?? ''));
     expect(live).toMatchObject({ state: 'running', activity: { state: 'building-index' } });
     expect(live?.activity?.reason).toMatch(/^index tickets_title_digest_idx: building index/);
 
@@ -69,7 +81,7 @@ describe('an interrupted concurrent index build', () => {
       where query ilike 'create index concurrently%' and backend_type = 'client backend' and pid <> pg_backend_pid()`;
     expect(orphans).toHaveLength(1);
     await db.sql`select pg_terminate_backend(${orphans[0]?.pid ?? 0}::int)`;
-    await eventually(() => db.sql`select 1 from pg_stat_activity where pid = ${orphans[0]?.pid ?? 0}::int`, (r) => r.length === 0, 10_000);
+    await eventually(() => db.sql`select 1 from pg_stat_activity where pid = ${orphans[0]?.pid ?? 0}::int`, (r) => r.length === 0);
 
     // (1) status says interrupted; (2) the build left an INVALID index.
     expect(await statusJson(db.url, migration)).toMatchObject({ state: 'interrupted' });
@@ -78,23 +90,25 @@ describe('an interrupted concurrent index build', () => {
       { name: 'tickets_title_digest_idx', valid: false },
     ]);
 
-    // (3) resume warns, drops the leftover and builds it again, while the application keeps writing.
+    // (3) resume warns, drops the leftover and builds it again, while the application keeps writing:
+    // held in its table scan for as long as the writers need to make progress, the build never stops
+    // them (a build that blocked writes would hold them until the gate opened, and this wait would fail).
     const writers = startWriters(db.url, { writers: 2 });
-    const resumed = await runCli(['resume', migration, '--json'], db.url);
+    const resumed = watchCli(['resume', migration, '--json'], db.url);
+    await resumed.until((events) => progress(events).some(scanning));
+    await writers.waitForOperations(50);
+    await closed.release();
+    expect((await resumed.exited).code).toBe(0);
     const traffic = await writers.stop();
     console.log(`resume after kill -9: ${traffic.operations} writes, worst latency ${traffic.maxLatencyMs.toFixed(0)} ms`);
-    expect(resumed.code).toBe(0);
-    const events = jsonLines(resumed.stdout);
+    expect(resumed.stderr()).toBe('');
+    const events = resumed.events();
     expect(events).toContainEqual({
       type: 'warning',
       message: 'index tickets_title_digest_idx is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again',
     });
-    const rebuild = events.filter((e) => e.type === 'step');
-    expect(rebuild).toMatchObject([{ phase: 'expand', skipped: false }]);
-    console.log(`rebuild of the ${rows.toLocaleString('en-US')}-row index under writers: ${String(rebuild[0]?.durationMs)} ms`);
+    expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: false }]);
     expect(traffic.errors).toEqual([]);
-    expect(traffic.operations).toBeGreaterThan(20);
-    expect(traffic.maxLatencyMs).toBeLessThanOrEqual(lockTimeoutMs + 1_000);
 
     // (4) one valid index, nothing invalid left.
     expect(await indexState(db, 'tickets')).toEqual([
@@ -118,12 +132,12 @@ describe('an interrupted concurrent index build', () => {
     try {
       const run = watchCli(['start', 'create-index', '--table', 'tickets_wait', '--columns', 'status,created_at', '--json'], db.url);
       const waitingOnOld = (e: Event): boolean => String(e.phase).includes('waiting') && (e.waitingFor as unknown[]).map(Number).includes(pid);
-      await run.until((events) => progress(events).some(waitingOnOld), 20_000);
+      await run.until((events) => progress(events).some(waitingOnOld));
       const waiting = progress(run.events()).find(waitingOnOld);
       expect(waiting).toMatchObject({ migration, index: 'tickets_wait_status_created_at_idx', phase: 'waiting for old snapshots' });
       expect(waiting?.waitingFor).toContain(pid);
 
-      const status = await eventually(() => statusJson(db.url, migration), (s) => s?.activity?.reason?.includes(`waiting for pid ${pid}`) === true, 10_000);
+      const status = await eventually(() => statusJson(db.url, migration), (s) => s?.activity?.reason?.includes(`waiting for pid ${pid}`) === true);
       expect(status).toMatchObject({ state: 'running', activity: { state: 'building-index' } });
       expect(status?.activity?.reason).toMatch(/^index tickets_wait_status_created_at_idx: waiting for old snapshots/);
       expect(status?.activity?.reason).toContain(`waiting for pid ${pid}`);
@@ -131,10 +145,10 @@ describe('an interrupted concurrent index build', () => {
       expect(await indexState(db, 'tickets_wait')).toContainEqual({ name: 'tickets_wait_status_created_at_idx', valid: false });
 
       // The application keeps writing while the build waits.
-      const [{ n: before } = { n: 0 }] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_wait`;
-      await sleep(500);
-      const [{ n: later } = { n: 0 }] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_wait`;
-      expect(later).toBeGreaterThan(before);
+      const count = async (): Promise<number> => (await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_wait`)[0]?.n ?? 0;
+      const before = await count();
+      await eventually(count, (n) => n > before);
+      await writers.waitForOperations(50);
       expect(run.events().some((e) => e.type === 'finished')).toBe(false);
 
       await conn`commit`;
@@ -153,6 +167,5 @@ describe('an interrupted concurrent index build', () => {
     const traffic = await writers.stop();
     console.log(`build waiting on an old transaction: ${traffic.operations} writes, worst latency ${traffic.maxLatencyMs.toFixed(0)} ms`);
     expect(traffic.errors).toEqual([]);
-    expect(traffic.maxLatencyMs).toBeLessThanOrEqual(lockTimeoutMs + 1_000);
   });
 });

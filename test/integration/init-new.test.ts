@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { cliPath, jsonLines, type CliResult } from '../support/run-cli.js';
+import { cliPath, type CliResult, jsonLines, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
@@ -26,7 +26,7 @@ function online(cwd: string, args: readonly string[], env: Record<string, string
 const project = (): Promise<string> => mkdtemp(join(tmpdir(), 'online-project-'));
 const lastJson = (stdout: string): Record<string, unknown> | undefined => jsonLines(stdout).at(-1);
 
-describe('online init', () => {
+describe('online init', severalCliRuns, () => {
   it('creates the config and the migrations directory, with a $schema that resolves', async () => {
     const dir = await project();
     const result = await online(dir, ['init', '--json']);
@@ -80,7 +80,7 @@ describe('online init', () => {
   });
 });
 
-describe('online new', () => {
+describe('online new', severalCliRuns, () => {
   it('refuses (exit 2) when the migrations directory does not exist', async () => {
     const dir = await project();
     const result = await online(dir, ['new', 'create tickets']);
@@ -133,7 +133,7 @@ describe('online new', () => {
   });
 });
 
-describe('the project config in start and resume', () => {
+describe('the project config in start and resume', severalCliRuns, () => {
   let db: TestDatabase;
   let dir: string;
   const rows = 5_000;

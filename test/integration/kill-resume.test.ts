@@ -1,40 +1,47 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
+import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 import { migrationStatus } from '../../src/index.js';
 
 const rows = 40_000;
 
-describe('kill -9 mid-backfill, then resume', () => {
+describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('kill_resume');
     await createTickets(db.sql, rows);
   });
+  afterEach(() => killWatchedRuns());
   afterAll(async () => {
     await db.drop();
   });
 
   it('resumes from the last committed batch with every row correct and counted once', async () => {
+    // A gate the test closes holds the run at a batch boundary (its throttle query) while status is read:
+    // on a busy machine reading it takes long enough for a free-running backfill to finish first.
+    await db.sql`create table kill_gate (hold boolean not null)`;
+    await db.sql`insert into kill_gate values (false)`;
     const args = ['start', 'add-column', '--table', 'tickets', '--column', 'priority', '--type', 'text', '--backfill', priorityExpression, '--not-null'];
-    const child = spawnCli([...args, '--batch-size', '500', '--pause-ms', '30', '--json'], db.url);
-    let batches = 0;
-    let buffered = '';
-    const killed = new Promise<void>((resolve) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        batches = jsonLines(buffered).filter((e) => e.type === 'batch').length;
-        if (batches >= 8) resolve();
-      });
-    });
-    await killed;
+    const run = watchCli(
+      [...args, '--batch-size', '500', '--max-batch-size', '500', '--pause-ms', '30', '--throttle-query', 'select hold from kill_gate', '--probe-interval', '300ms', '--json'],
+      db.url,
+    );
+    const batches = (events: readonly Event[]): number => events.filter((e) => e.type === 'batch').length;
+    await run.until((events) => batches(events) >= 8);
+    await db.sql`update kill_gate set hold = true`;
+    await run.until((events) => events.some((e) => e.type === 'activity' && e.state === 'throttled'));
     const [running] = await migrationStatus({ databaseUrl: db.url });
-    expect(running).toMatchObject({ state: 'running', phase: 'backfill', worker: { pid: child.pid, alive: true } });
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('close', resolve));
-    expect(child.signalCode).toBe('SIGKILL');
+    expect(running).toMatchObject({ state: 'running', phase: 'backfill', worker: { pid: run.child.pid, alive: true } });
+    // Batches flow again; the kill lands right after the next one, mid-backfill.
+    const held = batches(run.events());
+    await db.sql`update kill_gate set hold = false`;
+    await run.until((events) => batches(events) > held);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    expect(run.child.signalCode).toBe('SIGKILL');
 
     const status = await runCli(['status', '--json'], db.url);
     expect(status.code).toBe(0);
@@ -50,7 +57,7 @@ describe('kill -9 mid-backfill, then resume', () => {
     // The application keeps inserting while the migration is resumed (inserts only, so that the
     // rows needing backfill are exactly the original ones).
     const writers = startWriters(db.url, { writers: 2, updates: false });
-    const resumed = await runCli(['resume', '--batch-size', '2000'], db.url);
+    const resumed = await runCli(['resume', '--batch-size', '2000', '--max-batch-size', '2000'], db.url);
     const traffic = await writers.stop();
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);

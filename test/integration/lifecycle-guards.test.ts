@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDatabaseState } from '../support/database-state.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-describe('lifecycle guards', () => {
+describe('lifecycle guards', severalCliRuns, () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('lifecycle_guards');

@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWriters } from '../support/concurrent-writers.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
@@ -16,7 +16,7 @@ const notesSpecs: Readonly<Record<string, string>> = {
 
 const specSteps = (events: Event[]): unknown[] => events.filter((e) => e.type === 'migrate-spec').map((e) => e.migration);
 
-describe('two online migrate runs at once', () => {
+describe('two online migrate runs at once', severalCliRuns, () => {
   let db: TestDatabase;
   let tickets: string;
   let notes: string;
@@ -37,15 +37,22 @@ describe('two online migrate runs at once', () => {
     await seedExampleTickets(db.sql, 10_000);
     await addTicketsSpecs(tickets, () => true);
     const writers = startWriters(db.url, { writers: 2 });
-
-    const first = watchCli(['migrate', tickets, '--json', ...fixedBatches], db.url);
-    await first.until((events) => events.some((e) => e.type === 'batch'), 30_000);
+    // The first run's throttle query is a gate the test closes once its backfills have begun: held at a
+    // batch boundary, it is surely still running while the other runs (seconds to start on a busy
+    // machine) arrive, wait and give up.
+    await db.sql`create table migrate_gate (hold boolean not null)`;
+    await db.sql`insert into migrate_gate values (false)`;
+    const gated = ['--throttle-query', 'select hold from migrate_gate', '--probe-interval', '300ms'];
+    const first = watchCli(['migrate', tickets, '--json', ...fixedBatches, ...gated], db.url);
+    await first.until((events) => events.some((e) => e.type === 'batch'));
+    await db.sql`update migrate_gate set hold = true`;
+    await first.until((events) => events.some((e) => e.type === 'activity' && e.state === 'throttled'));
     const holder = { pid: first.child.pid, host: hostname() };
     // The same directory from a second deploy, and another directory on other tables: per-migration
     // leases would let the second one run alongside, the migrate lock does not.
     const sameDir = watchCli(['migrate', tickets, '--json'], db.url);
     const otherDir = watchCli(['migrate', notes, '--json'], db.url);
-    for (const run of [sameDir, otherDir]) await run.until((events) => events.some((e) => e.type === 'migrate-waiting'), 20_000);
+    for (const run of [sameDir, otherDir]) await run.until((events) => events.some((e) => e.type === 'migrate-waiting'));
     for (const run of [sameDir, otherDir]) expect(run.events().find((e) => e.type === 'migrate-waiting')).toMatchObject({ holder });
     const announced = await db.sql<{ name: string }[]>`select application_name as name from pg_stat_activity where application_name like 'online migrate %'`;
     expect(announced.map((a) => a.name)).toContain(`online migrate ${holder.pid}@${holder.host}`.slice(0, 63));
@@ -57,11 +64,12 @@ describe('two online migrate runs at once', () => {
 
     // A stop request while waiting gives up at once, with nothing changed.
     const givenUp = watchCli(['migrate', notes, '--json'], db.url);
-    await givenUp.until((events) => events.some((e) => e.type === 'migrate-waiting'), 20_000);
+    await givenUp.until((events) => events.some((e) => e.type === 'migrate-waiting'));
     givenUp.child.kill('SIGTERM');
     expect((await givenUp.exited).code).toBe(3);
     expect(givenUp.events().at(-1)).toMatchObject({ error: { code: 'STOPPED', message: 'online migrate stopped while waiting for another online migrate; nothing was changed' } });
 
+    await db.sql`update migrate_gate set hold = false`;
     const exits = await Promise.all([first, sameDir, otherDir].map((run) => run.exited));
     const traffic = await writers.stop();
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);

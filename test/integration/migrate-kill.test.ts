@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migrationStatus } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { jsonLines, runCli } from '../support/run-cli.js';
+import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli } from '../support/watched-cli.js';
 import { addTicketsSpecs, copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
@@ -10,7 +10,7 @@ const seeded = 20_000;
 const remap = '0004-ticket-status-remap';
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20'];
 
-describe('kill -9 during online migrate, then migrate again', () => {
+describe('kill -9 during online migrate, then migrate again', severalCliRuns, () => {
   let db: TestDatabase;
   let dir: string;
   beforeAll(async () => {
@@ -32,11 +32,11 @@ describe('kill -9 during online migrate, then migrate again', () => {
     // The application only inserts, so the seeded rows keep their values and can be checked exactly.
     const writers = startWriters(db.url, { writers: 2, updates: false });
     const killed = watchCli(['migrate', dir, '--json', ...fixedBatches], db.url);
-    await killed.until((events) => events.filter((e) => e.type === 'batch' && e.migration === remap).length >= 5, 60_000);
-    const before = await ledgerSnapshot(db.sql, ['0001-create-tickets-and-users', '0002-ticket-priority']);
+    await killed.until((events) => events.filter((e) => e.type === 'batch' && e.migration === remap).length >= 5);
     killed.child.kill('SIGKILL');
     await killed.exited;
     expect(killed.child.signalCode).toBe('SIGKILL');
+    const before = await ledgerSnapshot(db.sql, ['0001-create-tickets-and-users', '0002-ticket-priority']);
 
     const [interrupted] = await migrationStatus({ databaseUrl: db.url, migration: remap });
     expect(interrupted).toMatchObject({ state: 'interrupted', phase: 'backfill' });

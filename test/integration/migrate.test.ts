@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startShapeWriters } from '../support/shape-writers.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { jsonLines, runCli } from '../support/run-cli.js';
+import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/watched-cli.js';
 import { copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, ticketsDir, ticketsMigrations } from '../support/migrate-fixtures.js';
 
-describe('online migrate on examples/tickets', () => {
+describe('online migrate on examples/tickets', severalCliRuns, () => {
   let db: TestDatabase;
   const dirs: string[] = [];
   beforeAll(async () => {
@@ -24,7 +24,7 @@ describe('online migrate on examples/tickets', () => {
   it('applies every spec in order from an empty database while the application writes, then a re-run is a no-op', async () => {
     const run = runCli(['migrate', ticketsDir, '--batch-size', '100', '--min-batch-size', '100', '--max-batch-size', '100'], db.url);
     // The application starts writing as soon as its table exists, like a deploy racing the migration.
-    await eventually(async () => (await db.sql<{ ok: boolean }[]>`select to_regclass('public.tickets') is not null as ok`)[0]?.ok, (ok) => ok === true, 20_000);
+    await eventually(async () => (await db.sql<{ ok: boolean }[]>`select to_regclass('public.tickets') is not null as ok`)[0]?.ok, (ok) => ok === true);
     const writers = startWriters(db.url, { writers: 2 });
     const result = await run;
     const traffic = await writers.stop();

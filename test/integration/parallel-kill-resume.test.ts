@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
+import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
@@ -30,7 +30,7 @@ const auditSql = [
   `create trigger audit_priority_fill after update on ${table} for each row execute function audit_priority_fill()`,
 ];
 
-describe('kill -9 of a parallel backfill, then resume', () => {
+describe('kill -9 of a parallel backfill, then resume', severalCliRuns, () => {
   let db: TestDatabase;
   let child: ChildProcess | undefined;
   beforeAll(async () => {

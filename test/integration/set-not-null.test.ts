@@ -14,19 +14,13 @@ import {
   type OnlineEvent,
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startWriters, type WriterReport } from '../support/concurrent-writers.js';
+import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
+import { eventually } from '../support/watched-cli.js';
 
 const lockTimeoutMs = 1_000;
 const options = { lockTimeoutMs, batchSize: 500, minBatchSize: 500, maxBatchSize: 500, pauseMs: 5 };
-
-function expectCalmTraffic(label: string, report: WriterReport): void {
-  console.log(`${label}: ${report.operations} writes, worst latency ${report.maxLatencyMs.toFixed(0)} ms`);
-  expect(report.errors).toEqual([]);
-  expect(report.operations).toBeGreaterThan(50);
-  expect(report.maxLatencyMs).toBeLessThan(lockTimeoutMs + 1_000);
-}
 
 async function notNull(sql: postgres.Sql, table: string, column: string): Promise<boolean | undefined> {
   const [row] = await sql<{ notNull: boolean }[]>`
@@ -72,8 +66,7 @@ describe('set-not-null', () => {
     await startMigration({ databaseUrl: db.url, spec, options });
     expect(await notNull(db.sql, 'tickets', 'title')).toBe(false);
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expectCalmTraffic('set-not-null without backfill', await writers.stop());
+    await expectCalmTraffic('set-not-null without backfill', writers);
 
     const after = await catalogSnapshot(db.sql, 'tickets');
     expect(await notNull(db.sql, 'tickets', 'title')).toBe(true);
@@ -107,23 +100,23 @@ describe('set-not-null', () => {
     expect(await catalogSnapshot(db.sql, 'tickets_channel')).toEqual(before);
     expect(await leftovers(db.sql)).toEqual([]);
     // With the trigger gone, unaware inserts leave NULLs again: the second start must fill those too.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const [unfilled] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_channel where channel is null and id > 20000`;
-    expect(unfilled?.n).toBeGreaterThan(0);
+    const unfilled = async (): Promise<number> =>
+      (await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_channel where channel is null and id > 20000`)[0]?.n ?? 0;
+    await eventually(unfilled, (n) => n > 0);
 
     await startMigration({ databaseUrl: db.url, spec, options });
     const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
     expect(status?.state).toBe('awaiting_contract');
     expect(status?.backfill[0]).toMatchObject({ done: true, percent: 100 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Unaware writers go on inserting: the trigger fills every one of their rows.
+    await writers.waitForOperations(20);
     const [nulls] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_channel where channel is null`;
     expect(nulls?.n).toBe(0);
 
     // The new application now writes the column; a default stands in for it, so inserts keep working after NOT NULL.
     await db.sql`alter table tickets_channel alter column channel set default 'api'`;
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expectCalmTraffic('set-not-null with backfill', await writers.stop());
+    await expectCalmTraffic('set-not-null with backfill', writers);
 
     expect(await notNull(db.sql, 'tickets_channel', 'channel')).toBe(true);
     const after = await catalogSnapshot(db.sql, 'tickets_channel');
@@ -188,8 +181,7 @@ describe('set-not-null', () => {
     expect(await notNull(db.sql, 'tickets_nulls', 'title')).toBe(false);
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expectCalmTraffic('set-not-null failing on NULLs', await writers.stop());
+    await expectCalmTraffic('set-not-null failing on NULLs', writers);
     expect(await catalogSnapshot(db.sql, 'tickets_nulls')).toEqual(before);
     expect(await leftovers(db.sql)).toEqual([]);
     const [nulls] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_nulls where title is null`;

@@ -4,7 +4,7 @@
 import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, loadSpecFile, migrationStatus, planMigration, startMigration, type MigrationReport } from '../../src/index.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
 import { createTickets, examplePath, loadExampleTickets, ticketStatuses } from '../support/tickets-fixture.js';
@@ -62,7 +62,7 @@ async function wrongSeededRows(sql: postgres.Sql, table: string, rows: number, r
 
 const batches = (events: Event[]): Event[] => events.filter((e) => e.type === 'batch');
 
-describe('status remap: kill -9 mid-run, then resume', () => {
+describe('status remap: kill -9 mid-run, then resume', severalCliRuns, () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('status_remap_kill');
@@ -96,7 +96,7 @@ describe('status remap: kill -9 mid-run, then resume', () => {
         const perRange = new Map<number, number>();
         for (const e of batches(events)) perRange.set(Number(e.range), (perRange.get(Number(e.range)) ?? 0) + 1);
         return perRange.size === concurrency && [...perRange.values()].every((n) => n >= 4);
-      }, 30_000);
+      });
       run.child.kill('SIGKILL');
       await run.exited;
       expect(run.child.signalCode).toBe('SIGKILL');
@@ -142,7 +142,7 @@ describe('status remap: kill -9 mid-run, then resume', () => {
   });
 });
 
-describe('examples/backfill-status-remap.yaml on examples/tickets.sql', () => {
+describe('examples/backfill-status-remap.yaml on examples/tickets.sql', severalCliRuns, () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase('status_remap_example');

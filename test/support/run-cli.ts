@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
+/**
+ * For the tests of a file that starts the CLI several times per test: on a busy 2-core machine each
+ * start takes seconds before it does anything, so these get a longer timeout than the default.
+ */
+export const severalCliRuns = { timeout: 600_000 } as const;
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;
