@@ -1,7 +1,7 @@
 // Every operation's lifecycle under a foreign-shaped application workload, with faults: see
 // test/support/safety-suite.ts for the workload, the faults and what is asserted.
 import { afterAll, describe, expect, it } from 'vitest';
-import { bankSchema, referenceSchema, runSafetyCase, seeded, worstWaitBoundMs, type SafetyCase } from '../support/safety-suite.js';
+import { bankSchema, defaultLoad, referenceSchema, runSafetyCase, seeded, soakLoad, soakRounds, worstWaitBoundMs, type SafetyCase } from '../support/safety-suite.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const cases: readonly SafetyCase[] = [
@@ -74,7 +74,11 @@ const cases: readonly SafetyCase[] = [
   },
 ];
 
-describe.each(cases)('$name under a foreign workload, killed and disconnected', (c) => {
+const rounds = soakRounds();
+const load = rounds > 1 ? soakLoad : defaultLoad;
+const runs = cases.flatMap((c) => Array.from({ length: rounds }, (_, round) => ({ ...c, round: round + 1 })));
+
+describe.each(runs)('$name under a foreign workload, killed and disconnected (round $round)', (c) => {
   const dbs: TestDatabase[] = [];
   afterAll(async () => {
     for (const db of dbs) await db.drop();
@@ -85,7 +89,7 @@ describe.each(cases)('$name under a foreign workload, killed and disconnected', 
     dbs.push(reference, db);
     for (const target of [reference, db]) await target.sql.unsafe(`${bankSchema}\n${c.setup ?? ''}`);
     const expectedSchema = await referenceSchema(c, reference.url);
-    const outcome = await runSafetyCase(c, db.url);
+    const outcome = await runSafetyCase(c, db.url, load);
     process.stdout.write(`${c.name}: ${outcome.transactions} transactions, worst wait ${Math.round(outcome.worstWaitMs)} ms; faults: ${outcome.faults.join('; ')}\n`);
     expect(outcome.writerErrors).toEqual([]);
     expect(outcome.ledger).toEqual([]);

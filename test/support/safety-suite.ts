@@ -16,6 +16,9 @@
 // writers leaves it; and no writer waited anywhere near as long as the lock holder held its lock (the
 // contrast a busy machine cannot blur). Rows counted exactly once is proven where it can be counted:
 // without writers inserting into the range (kill-matrix.test.ts, connection-loss.test.ts).
+//
+// ONLINE_SAFETY_SOAK=<rounds> is the long soak: every case that many times, with twice the sessions in
+// each lock order, more hot sessions and more row writers (the default run stays within CI's time).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,12 +156,29 @@ async function expectExit(run: Promise<{ code: number | null; stdout: string; st
  * The whole lifecycle under the workload, with the faults: start killed, resume with its backends
  * terminated, rollback, start, complete killed while the holder holds its lock, complete again.
  */
-export async function runSafetyCase(c: SafetyCase, url: string): Promise<SafetyOutcome> {
+export interface SafetyLoad {
+  readonly sessionsPerOrder: number;
+  readonly hotSessions: number;
+  readonly rowWriters: number;
+}
+
+export const defaultLoad: SafetyLoad = { sessionsPerOrder: 2, hotSessions: 2, rowWriters: 2 };
+export const soakLoad: SafetyLoad = { sessionsPerOrder: 4, hotSessions: 4, rowWriters: 4 };
+
+/** ONLINE_SAFETY_SOAK: how many rounds of every case (1 without it). */
+export function soakRounds(value = process.env.ONLINE_SAFETY_SOAK): number {
+  if (value === undefined || value === '') return 1;
+  const rounds = Number(value);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`ONLINE_SAFETY_SOAK=${value}: give a number of rounds, 1 or more`);
+  return rounds;
+}
+
+export async function runSafetyCase(c: SafetyCase, url: string, load: SafetyLoad = defaultLoad): Promise<SafetyOutcome> {
   const admin = postgres(url, { max: 1, onnotice: () => undefined });
   const faults: string[] = [];
   const { dir, file } = await writeSpec(c);
-  const accounts = startAccountWorkload(url, { sessionsPerOrder: 2, hotSessions: 2, accounts: seeded, hotAccounts: 3 });
-  const rows = startAccountRowWriters(url, 2);
+  const accounts = startAccountWorkload(url, { sessionsPerOrder: load.sessionsPerOrder, hotSessions: load.hotSessions, accounts: seeded, hotAccounts: 3 });
+  const rows = startAccountRowWriters(url, load.rowWriters);
   let report: AccountWorkloadReport | undefined;
   let rowReport: WriterReport | undefined;
   try {
