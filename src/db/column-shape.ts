@@ -44,6 +44,8 @@ export interface ColumnShape {
   readonly attnum: number;
   readonly type: string;
   readonly notNull: boolean;
+  /** PostgreSQL 18+: the name of the column's own NOT NULL constraint (contype 'n'); null before 18, or when nullable. */
+  readonly notNullConstraint: string | null;
   /** `a` GENERATED ALWAYS AS IDENTITY, `d` BY DEFAULT, empty otherwise. */
   readonly identity: string;
   readonly generated: string;
@@ -64,6 +66,7 @@ interface ColumnRow {
   attnum: number;
   type: string;
   notNull: boolean;
+  notNullConstraint: string | null;
   identity: string;
   generated: string;
   default: string | null;
@@ -79,7 +82,8 @@ export async function readColumnShape(sql: Sql, table: TableInfo, column: string
     select a.attnum::int as attnum, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as "notNull",
            a.attidentity::text as identity, a.attgenerated::text as generated,
            case when a.attidentity = '' then pg_get_expr(d.adbin, d.adrelid) end as default,
-           pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass::oid::text as sequence
+           pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass::oid::text as sequence,
+           (select conname from pg_constraint where conrelid = a.attrelid and contype = 'n' and conkey = array[a.attnum]) as "notNullConstraint"
     from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
     where a.attrelid = ${tableOid} and a.attname = ${column} and a.attnum > 0 and not a.attisdropped`;
   if (col === undefined) return undefined;
@@ -132,6 +136,7 @@ export async function readColumnShape(sql: Sql, table: TableInfo, column: string
     attnum: col.attnum,
     type: col.type,
     notNull: col.notNull,
+    notNullConstraint: col.notNullConstraint,
     identity: col.identity,
     generated: col.generated,
     default: col.default,

