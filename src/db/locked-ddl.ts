@@ -5,6 +5,7 @@ import { LockTimeoutError, type Blocker } from '../errors/index.js';
 import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from './backoff.js';
 import { asBlocker, findHolders, watchBlockers, type BlockerWatch, type SampledBlocker } from './blockers.js';
 import { sqlState, type Sql, type TransactionSql } from './connect.js';
+import { leastDeadlockTimeoutMs } from './deadlock-timeout.js';
 import { leadWith, splitLeadingLocks, type LockedStatements } from './leading-locks.js';
 import { LockWaitBudget } from './lock-wait-budget.js';
 
@@ -88,11 +89,10 @@ async function runAttempt(sql: Sql, step: LockedStatements, lockTimeoutMs: numbe
   let holdersOfFailedLock: Promise<SampledBlocker[]> | undefined;
   try {
     await sql.begin(async (tx) => {
-      const [session] = await tx<{ pid: number; deadlock_timeout_ms: number }[]>`
-        select pg_backend_pid() as pid, set_config('lock_timeout', ${String(lockTimeoutMs)}, true), set_config('statement_timeout', '0', true),
-               (extract(epoch from current_setting('deadlock_timeout')::interval) * 1000)::float8 as deadlock_timeout_ms`;
+      const [session] = await tx<{ pid: number }[]>`
+        select pg_backend_pid() as pid, set_config('lock_timeout', ${String(lockTimeoutMs)}, true), set_config('statement_timeout', '0', true)`;
       const pid = session?.pid ?? 0;
-      const budget = new LockWaitBudget(lockTimeoutMs, session?.deadlock_timeout_ms ?? 1_000);
+      const budget = new LockWaitBudget(lockTimeoutMs, await leastDeadlockTimeoutMs(tx));
       const activeWatch = watchBlockers(sql, pid);
       watch = activeWatch;
       let current = lockTimeoutMs;

@@ -8,6 +8,7 @@
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
+import { leastDeadlockTimeoutMs } from '../../src/db/deadlock-timeout.js';
 import { runLockedDdl, type LockRetry } from '../../src/db/locked-ddl.js';
 import { parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { createAccountTables, ledgerProblems, startAccountWorkload } from '../support/account-workload.js';
@@ -224,5 +225,41 @@ describe('the lock an independent transaction holds', () => {
     expect(retries[0]).toMatchObject({ attempt: 1, cause: 'lock-timeout', statement: 'lock table "public"."history" in share row exclusive mode' });
     expect(retries[0]?.blockers.map((b) => b.pid)).toEqual([holder.pid]);
     await Promise.all([holder.end(), sql.end()]);
+  });
+});
+
+describe('the deadlock_timeout our lock waits keep within', () => {
+  const database = eachWithAccounts('deadlock_timeouts');
+
+  it('is the least of our session\'s and every ALTER ROLE / ALTER DATABASE setting that applies to this database', async () => {
+    const db = database();
+    const read = async (): Promise<number> => {
+      const sql = await connect(db.url);
+      try {
+        return await sql.begin((tx) => leastDeadlockTimeoutMs(tx));
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    };
+    expect(await read()).toBe(1_000);
+    const [current] = await db.sql<{ name: string }[]>`select current_database() as name`;
+    const name = current?.name ?? '';
+    const role = `app_${name}`;
+    await db.sql.unsafe(`create role "${role}"`);
+    try {
+      // An application role whose deadlock check runs after 300 ms, in this database only.
+      await db.sql.unsafe(`alter role "${role}" in database "${name}" set deadlock_timeout = '300ms'`);
+      expect(await read()).toBe(300);
+      // A database-wide bare number is milliseconds, as PostgreSQL reads it.
+      await db.sql.unsafe(`alter database "${name}" set deadlock_timeout = 150`);
+      expect(await read()).toBe(150);
+      // Another database's setting does not apply here.
+      await db.sql.unsafe(`alter database "${name}" reset deadlock_timeout`);
+      await db.sql.unsafe(`alter role "${role}" in database postgres set deadlock_timeout = '10ms'`);
+      expect(await read()).toBe(300);
+    } finally {
+      // Dropping the role drops its settings in every database.
+      await db.sql.unsafe(`drop role "${role}"`);
+    }
   });
 });
