@@ -1,5 +1,6 @@
 // Pre-flight never evaluates a user expression: a default with side effects (a function that writes a
-// row, nextval) leaves no trace after `start --dry-run`, `plan <file>` and `check <dir>`, and the
+// row, nextval) leaves no trace after `start --dry-run`, `plan <file>` and `check <dir>`, nor does the
+// same function in any other field that takes an expression or a query, and the
 // function is never even called (pg_stat_user_functions, with track_functions = all). Its volatility
 // comes from the catalog, and the real run then takes the volatile path.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -55,10 +56,11 @@ describe('pre-flight executes no user expression', () => {
     const [sequence] = await db.sql<{ lastValue: string; isCalled: boolean }[]>`select last_value::text as "lastValue", is_called as "isCalled" from s`;
     const columns = await db.sql<{ name: string }[]>`select attname as name from pg_attribute where attrelid = 'items'::regclass and attnum > 0 and not attisdropped order by attnum`;
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
-    return { sideEffects: effects?.n, sequence, columns: columns.map((c) => c.name), ledger: state?.exists, bumpCalls: await bumpCalls() };
+    const tables = await db.sql<{ name: string }[]>`select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1`;
+    return { sideEffects: effects?.n, sequence, columns: columns.map((c) => c.name), tables: tables.map((t) => t.name), ledger: state?.exists, bumpCalls: await bumpCalls() };
   }
 
-  const untouched = { sideEffects: 0, sequence: { lastValue: '1', isCalled: false }, columns: ['id', 'label'], ledger: false, bumpCalls: 0 };
+  const untouched = { sideEffects: 0, sequence: { lastValue: '1', isCalled: false }, columns: ['id', 'label'], tables: ['items', 'side_effects'], ledger: false, bumpCalls: 0 };
 
   it.each([
     ['a function that writes a row', 'bump()'],
@@ -85,6 +87,39 @@ describe('pre-flight executes no user expression', () => {
     expect(check.code).toBe(0);
     expect(await traces()).toEqual(untouched);
     await rm(spec);
+  });
+
+  // Every other field that takes an expression or a query, each calling the side-effecting function,
+  // through `start <file> --dry-run` (which runs the whole pre-flight). PostgreSQL refuses a volatile
+  // function in an index expression or predicate: that is a refusal (exit 2), and leaves no trace either.
+  it.each([
+    ['add-column backfill', { op: 'add-column', table: 'items', column: 'token', type: 'int', backfill: 'bump()' }, 0],
+    ['set-not-null backfill', { op: 'set-not-null', table: 'items', column: 'label', backfill: 'bump()::text' }, 0],
+    ['change-type using', { op: 'change-type', table: 'items', column: 'label', type: 'int', using: 'bump()' }, 0],
+    ['change-type default', { op: 'change-type', table: 'items', column: 'label', type: 'varchar(100)', default: 'bump()::text' }, 0],
+    ['add-check check', { op: 'add-check', table: 'items', name: 'items_bump_check', check: 'bump() > 0' }, 0],
+    ['backfill set', { op: 'backfill', table: 'items', set: { label: 'bump()::text' }, where: 'label is null' }, 0],
+    ['backfill where', { op: 'backfill', table: 'items', set: { label: "'x'" }, where: 'bump() = 0' }, 0],
+    ['backfill verify', { op: 'backfill', table: 'items', set: { label: "'x'" }, where: "label <> 'x'", verify: 'select id from items where bump() = 0' }, 0],
+    ['create-table default and check', { op: 'create-table', table: 'made', columns: [{ name: 'a', type: 'int', default: 'bump()' }], checks: [{ check: 'a < bump()' }] }, 0],
+    ['create-index expression', { op: 'create-index', table: 'items', name: 'items_bump_idx', expressions: ['bump()'] }, 2],
+    ['create-index where', { op: 'create-index', table: 'items', name: 'items_where_idx', columns: ['id'], where: 'bump() > 0' }, 2],
+  ] as const)('start --dry-run of %s calling the function leaves no trace', async (name, operation, exitCode) => {
+    expect(await traces()).toEqual(untouched);
+    const spec = join(dir, `dry-${name.replace(/\W+/g, '-')}.json`);
+    await writeFile(spec, JSON.stringify({ name: 'dry', operations: [operation] }));
+    const dry = await runCli(['start', spec, '--dry-run'], db.url);
+    expect(dry.code, dry.stderr).toBe(exitCode);
+    if (exitCode === 2) expect(dry.stderr).toMatch(/IMMUTABLE/i);
+    expect(await traces()).toEqual(untouched);
+    await rm(spec);
+  });
+
+  it('a --throttle-query calling the function is only described before the run', async () => {
+    expect(await traces()).toEqual(untouched);
+    const dry = await runCli(['start', 'add-column', '--table', 'items', '--column', 'token', '--type', 'int', '--backfill', '1', '--throttle-query', 'select bump() = 0', '--dry-run'], db.url);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(await traces()).toEqual(untouched);
   });
 
   it('the real run treats the default as volatile: no rewrite, every existing row filled by the backfill, new rows by the default', async () => {
