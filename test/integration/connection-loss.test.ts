@@ -117,6 +117,49 @@ describe('one of online\'s backends terminated mid-backfill', () => {
   });
 });
 
+describe('every backend of a paused run terminated', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('conn_loss_paused');
+  });
+  afterEach(() => killWatchedRuns());
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('reconnects, keeps reading the pause flag (still paused), and finishes once unpaused', async () => {
+    const table = 'tickets_paused';
+    const migration = `fill-${table}`;
+    await createTickets(db.sql, rows, table);
+    await createHold(db.sql);
+    const run = watchCli(['start', 'add-column', '--table', table, '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--migration-name', migration, ...fixedBatches, ...holdable], db.url);
+    await run.until((events) => batches(events) >= 5, 60_000);
+    // Held mid-backfill by the throttle query while the pause is set; then only the pause holds it.
+    await hold(db.sql, run);
+    const paused = await runCli(['pause', migration], db.url);
+    expect(paused.code, paused.stderr).toBe(0);
+    await run.until((events) => events.some((e) => e.type === 'activity' && e.state === 'paused'), 60_000);
+    await release(db.sql);
+    const before = batches(run.events());
+    const backends = await onlineBackends(db.sql);
+    expect(backends.length).toBeGreaterThan(0);
+    for (const backend of backends) await db.sql`select pg_terminate_backend(${backend.pid})`;
+    await run.until((events) => events.some((e) => e.type === 'reconnected'), 60_000);
+    // Back on the server, the run reads the flag again and stays paused: no batch until unpause.
+    await eventually(() => onlineBackends(db.sql), (now) => now.length > 0);
+    expect(batches(run.events())).toBe(before);
+    const [flag] = await db.sql<{ paused: boolean }[]>`select paused from online_migrate.migrations where name = ${migration}`;
+    expect(flag?.paused).toBe(true);
+    const unpaused = await runCli(['unpause', migration], db.url);
+    expect(unpaused.code, unpaused.stderr).toBe(0);
+    const { code } = await run.exited;
+    expect(run.stderr()).not.toMatch(/TypeError|at .*connection\.js/);
+    expect(code).toBe(0);
+    expect(batches(run.events())).toBeGreaterThan(before);
+    await expectEveryRowFilled(db.sql, table, migration);
+  });
+});
+
 describe('a locked DDL step whose backend is terminated while it waits for its lock', () => {
   let db: TestDatabase;
   beforeAll(async () => {
