@@ -24,8 +24,7 @@ export interface ReconciledMigration {
 /** Reads the migration (under its lease) and brings its record in line with the database. */
 export async function reconcileMigration(session: Session, name: string): Promise<ReconciledMigration> {
   const { sql, store } = session;
-  const found = await getMigration(sql, store, name);
-  if (found === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
+  const found = await mustGetMigration(session, name);
   const contract = found.plan.contract;
   const recorded = new Set((await listSteps(sql, store, name)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex));
   if (finishedStatuses.includes(found.status)) return { record: found, derivedCompletion: false, pointOfNoReturn: pointOfNoReturn(found.plan, recorded) };
@@ -44,9 +43,15 @@ export async function reconcileMigration(session: Session, name: string): Promis
       await logEvent(tx, store, name, 'completed', { phase: 'done', derived: 'every contract step is recorded' });
     });
   }
-  const record = complete ? await getMigration(sql, store, name) : found;
-  if (record === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
+  const record = complete ? await mustGetMigration(session, name) : found;
   return { record, derivedCompletion: complete, pointOfNoReturn: pointOfNoReturn(found.plan, recorded) };
+}
+
+/** The migration's record; it was there when the command began, under its lease, so it must still be. */
+async function mustGetMigration(session: Session, name: string): Promise<MigrationRecord> {
+  const found = await getMigration(session.sql, session.store, name);
+  if (found === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
+  return found;
 }
 
 async function tookEffect(session: Session, step: PlannedStep): Promise<boolean> {

@@ -8,7 +8,7 @@ import { connect } from '../../src/db/connect.js';
 import { driverIsPatched } from '../../src/db/driver-patch.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { describeTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
@@ -48,13 +48,7 @@ async function expectEveryRowFilled(sql: postgres.Sql, table: string, migration:
 }
 
 describe('postgres.js with the patch for porsager/postgres#1208', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('driver_patch');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = describeTestDatabase('driver_patch');
 
   it('is installed, and a query on a reserved connection whose backend died rejects instead of ending the process', async () => {
     expect(driverIsPatched()).toBe(true);
@@ -75,14 +69,8 @@ describe('postgres.js with the patch for porsager/postgres#1208', () => {
 });
 
 describe('one of online\'s backends terminated mid-backfill', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('conn_loss');
-  });
+  const db = describeTestDatabase('conn_loss');
   afterEach(() => killWatchedRuns());
-  afterAll(async () => {
-    await db.drop();
-  });
 
   /**
    * Which backends to terminate, and whether the run notices while it is held (the lease's heartbeat
@@ -118,14 +106,8 @@ describe('one of online\'s backends terminated mid-backfill', () => {
 });
 
 describe('every backend of a paused run terminated', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('conn_loss_paused');
-  });
+  const db = describeTestDatabase('conn_loss_paused');
   afterEach(() => killWatchedRuns());
-  afterAll(async () => {
-    await db.drop();
-  });
 
   it('reconnects, keeps reading the pause flag (still paused), and finishes once unpaused', async () => {
     const table = 'tickets_paused';
@@ -161,14 +143,8 @@ describe('every backend of a paused run terminated', () => {
 });
 
 describe('a locked DDL step whose backend is terminated while it waits for its lock', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('conn_loss_ddl');
-  });
+  const db = describeTestDatabase('conn_loss_ddl');
   afterEach(() => killWatchedRuns());
-  afterAll(async () => {
-    await db.drop();
-  });
 
   it('reconnects, takes the step from the top and completes it once the table is free', async () => {
     await createTickets(db.sql, 100, 'ddl_wait');

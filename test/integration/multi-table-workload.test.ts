@@ -4,7 +4,7 @@
 // fail in any way (a deadlock included), and the ledger must balance to the last transaction.
 import { afterEach, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, rollbackMigration, startMigration, type MigrationSpec, type OnlineEvent } from '../../src/index.js';
-import { createAccountTables, disputesTable, ledgerProblems, startAccountWorkload, type AccountTablesOptions } from '../support/account-workload.js';
+import { accountKeyTypes, createAccountTables, disputesTable, ledgerProblems, startAccountWorkload, type AccountTablesOptions } from '../support/account-workload.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The defaults users get: deadlock_timeout is the server's (1 s), as is lock_timeout. */
@@ -72,10 +72,7 @@ describe('multi-table steps under transactions that take the tables in both orde
       await rollbackMigration({ databaseUrl: url, migration: spec.name, onEvent });
       await startMigration({ databaseUrl: url, spec, options: { ...options, complete: true }, onEvent });
     });
-    const types = await sql<{ table: string; type: string }[]>`
-      select attrelid::regclass::text as table, format_type(atttypid, atttypmod) as type from pg_attribute
-      where (attrelid, attname) in (('accounts'::regclass, 'id'), ('history'::regclass, 'account_id')) order by 1`;
-    expect(types).toEqual([
+    expect(await accountKeyTypes(sql)).toEqual([
       { table: 'accounts', type: 'bigint' },
       { table: 'history', type: 'bigint' },
     ]);

@@ -34,6 +34,13 @@ export async function createAccountTables(sql: postgres.Sql, options: AccountTab
 }
 
 /** A create-table operation for a new table with foreign keys to both account tables (history needs historyKey). */
+/** The types of the account key and of the history column that references it. */
+export async function accountKeyTypes(sql: postgres.Sql): Promise<{ table: string; type: string }[]> {
+  return sql<{ table: string; type: string }[]>`
+    select attrelid::regclass::text as table, format_type(atttypid, atttypmod) as type from pg_attribute
+    where (attrelid, attname) in (('accounts'::regclass, 'id'), ('history'::regclass, 'account_id')) order by 1`;
+}
+
 export const disputesTable = {
   op: 'create-table',
   table: 'disputes',

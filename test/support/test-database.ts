@@ -1,7 +1,7 @@
 // Gives each test file its own database on the shared server, dropped at the end.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 export interface TestDatabase {
   readonly url: string;
@@ -28,5 +28,32 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
       await cleanup.unsafe(`drop database if exists "${name}" with (force)`);
       await cleanup.end();
     },
+  };
+}
+
+/**
+ * A database for the tests of the enclosing describe: created before its first test, dropped after its
+ * last. Read its url and sql only inside tests and hooks.
+ */
+export function describeTestDatabase(prefix: string): TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(prefix);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const current = (): TestDatabase => {
+    if (db === undefined) throw new Error(`the database ${prefix} exists only inside the describe's tests`);
+    return db;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get sql() {
+      return current().sql;
+    },
+    drop: () => current().drop(),
   };
 }

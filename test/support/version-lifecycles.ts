@@ -2,7 +2,7 @@
 // application traffic that runs through it, and what must be true once it is complete.
 import type postgres from 'postgres';
 import { expect } from 'vitest';
-import { createAccountTables, disputesTable, ledgerProblems, startAccountWorkload } from './account-workload.js';
+import { accountKeyTypes, createAccountTables, disputesTable, ledgerProblems, startAccountWorkload } from './account-workload.js';
 import { startShapeWriters } from './shape-writers.js';
 
 /** Rows in `items` before the migration; ids 1…seededItems. */
@@ -191,10 +191,7 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     traffic: accountPayments,
     provesNotNull: /"accounts\..+"/,
     async verify(sql, major) {
-      const types = await sql<{ table: string; type: string }[]>`
-        select attrelid::regclass::text as table, format_type(atttypid, atttypmod) as type from pg_attribute
-        where (attrelid, attname) in (('accounts'::regclass, 'id'), ('history'::regclass, 'account_id')) order by 1`;
-      expect(types).toEqual([
+      expect(await accountKeyTypes(sql)).toEqual([
         { table: 'accounts', type: 'bigint' },
         { table: 'history', type: 'bigint' },
       ]);
