@@ -130,8 +130,9 @@ export class BackfillGovernor {
     if (current !== null && current.state === state && current.reason === reason && current.until === until) return;
     const activity: WorkerActivity = { state, reason, until, since: new Date().toISOString() };
     this.#activity = activity;
-    this.#ctx.emit({ type: 'activity', migration: this.#ctx.migration, state, reason, until });
+    // Recorded first: whoever hears the event and reads `status` then sees the same activity.
     await recordActivity(this.#ctx.sql, this.#ctx.store, this.#ctx.migration, activity);
+    this.#ctx.emit({ type: 'activity', migration: this.#ctx.migration, state, reason, until });
   }
 
   async #watch(): Promise<void> {
