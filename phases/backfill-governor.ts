@@ -36,7 +36,11 @@ export class BackfillGovernor {
     const o = ctx.options;
     this.#ctx = ctx;
     this.#bucket = o.maxRowsPerSecond === null ? null : new TokenBucket(o.maxRowsPerSecond);
-    this.#gate = new HealthGate({ maxReplicationLagMs: o.maxReplicationLagMs, maxRetainedWalBytes: o.maxRetainedWalBytes, maxActiveSessions: o.maxActiveSessions });
+    this.#gate = new HealthGate({
+      maxReplicationLagMs: o.maxReplicationLagMs,
+      maxRetainedWalBytes: o.maxRetainedWalBytes,
+      maxActiveSessions: o.maxActiveSessions,
+    });
     this.#windows = o.windows.map(parseWindow);
     this.#deadline = o.maxDurationMs === null ? null : performance.now() + o.maxDurationMs;
   }

@@ -15,7 +15,12 @@ export async function openRanges(ctx: RunContext, task: BackfillTask): Promise<B
   const kind: CursorKind = task.key.length === 0 ? 'ctid' : 'key';
   const estimate = await estimateRows(ctx.sql, task.table);
   const ranges = kind === 'ctid' ? await pageRanges(ctx, task, estimate) : await keyRanges(ctx, task, estimate);
-  await createCursors(ctx.sql, ctx.store, { migration: ctx.migration, task: task.id, kind, keyColumns: task.key.map((k) => k.name), batchSize: ctx.options.batchSize }, ranges);
+  await createCursors(
+    ctx.sql,
+    ctx.store,
+    { migration: ctx.migration, task: task.id, kind, keyColumns: task.key.map((k) => k.name), batchSize: ctx.options.batchSize },
+    ranges,
+  );
   const created = await taskCursors(ctx, task);
   if (created.length === 0) throw new Error(`backfill cursors for ${task.id} were not created`);
   return created;
@@ -47,7 +52,10 @@ async function pageRanges(ctx: RunContext, task: BackfillTask, estimate: number)
 
 /** Rows per page, for sizing ctid batches in rows. */
 export function rowsPerPage(cursors: readonly BackfillCursor[]): number {
-  const pages = cursors.reduce((n, c) => n + (c.upperBound === null || c.lowerBound === null ? 0 : Number(c.upperBound[0]) - Number(c.lowerBound[0])), 0);
+  const pages = cursors.reduce(
+    (n, c) => n + (c.upperBound === null || c.lowerBound === null ? 0 : Number(c.upperBound[0]) - Number(c.lowerBound[0])),
+    0,
+  );
   const rows = cursors.reduce((n, c) => n + c.rowsEstimated, 0);
   return pages > 0 ? Math.max(1, rows / pages) : 1;
 }

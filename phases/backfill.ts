@@ -50,7 +50,13 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
       limit(async () => {
         if (stop.signal.aborted) return;
         try {
-          await runRange({ ...ctx, signal: anySignal(ctx.signal, stop.signal) }, governor, cursor, batchesOf(ctx, task, cursor, perPage), progress);
+          await runRange(
+            { ...ctx, signal: anySignal(ctx.signal, stop.signal) },
+            governor,
+            cursor,
+            batchesOf(ctx, task, cursor, perPage),
+            progress,
+          );
         } catch (error) {
           firstError ??= { error };
           stop.abort();
@@ -59,7 +65,13 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     ),
   );
   if (firstError !== undefined) throw await explainFailure(ctx.sql, ctx.migration, task, firstError.error);
-  ctx.emit({ type: 'backfill-done', migration: ctx.migration, task: task.id, rowsDone: progress.rowsDone, seconds: (performance.now() - progress.startedAt) / 1000 });
+  ctx.emit({
+    type: 'backfill-done',
+    migration: ctx.migration,
+    task: task.id,
+    rowsDone: progress.rowsDone,
+    seconds: (performance.now() - progress.startedAt) / 1000,
+  });
 }
 
 function batchesOf(ctx: RunContext, task: BackfillTask, cursor: BackfillCursor, perPage: number): RangeBatches {

@@ -66,7 +66,10 @@ async function prepareIndexName(ctx: RunContext, build: IndexBuild): Promise<boo
     case 'built':
       return false;
     case 'invalid-leftover':
-      ctx.emit({ type: 'warning', message: `index ${build.name} is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again` });
+      ctx.emit({
+        type: 'warning',
+        message: `index ${build.name} is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again`,
+      });
       await dropIndex(ctx, build);
       return true;
     case 'taken':
@@ -93,7 +96,12 @@ function watchBuild(ctx: RunContext, build: IndexBuild, pid: number): { stop(): 
         const reason = describeProgress(build.name, progress);
         if (reason !== last) {
           last = reason;
-          await recordActivity(ctx.sql, ctx.store, ctx.migration, { state: 'building-index', reason, since: new Date().toISOString(), until: null });
+          await recordActivity(ctx.sql, ctx.store, ctx.migration, {
+            state: 'building-index',
+            reason,
+            since: new Date().toISOString(),
+            until: null,
+          });
         }
       } catch (error) {
         ctx.emit({ type: 'warning', message: `could not read index build progress: ${errorMessage(error)}` });

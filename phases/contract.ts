@@ -26,10 +26,7 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
     });
     if (remaining.length > 0) {
       const keys = remaining.map((r) => `(${Object.values(r).join(', ')})`).join(', ');
-      throw new BackfillIncompleteError(
-        ctx.migration,
-        `${displayName(task.table)} still has rows that need backfill, e.g. keys ${keys}`,
-      );
+      throw new BackfillIncompleteError(ctx.migration, `${displayName(task.table)} still has rows that need backfill, e.g. keys ${keys}`);
     }
   }
 }

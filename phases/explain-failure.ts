@@ -11,7 +11,12 @@ export async function explainFailure(sql: Sql, migration: string, step: Pick<Pla
   const probe = step.explain;
   const state = sqlState(error);
   // A two-character probe state is an SQLSTATE class: `22` matches every data exception (22P02, 22003…).
-  if (probe === undefined || state === undefined || !(probe.sqlState.length === 2 ? state.startsWith(probe.sqlState) : state === probe.sqlState)) return error;
+  if (
+    probe === undefined ||
+    state === undefined ||
+    !(probe.sqlState.length === 2 ? state.startsWith(probe.sqlState) : state === probe.sqlState)
+  )
+    return error;
   try {
     const samples = await sql.begin('read only', async (tx) => {
       await tx.unsafe(`set local statement_timeout = ${sampleTimeoutMs}`);
@@ -19,6 +24,8 @@ export async function explainFailure(sql: Sql, migration: string, step: Pick<Pla
     });
     return new DataViolationError(migration, probe.kind, probe.what, samples, { cause: error });
   } catch (sampling) {
-    return new DataViolationError(migration, probe.kind, `${probe.what} (samples unavailable: ${errorMessage(sampling)})`, [], { cause: error });
+    return new DataViolationError(migration, probe.kind, `${probe.what} (samples unavailable: ${errorMessage(sampling)})`, [], {
+      cause: error,
+    });
   }
 }

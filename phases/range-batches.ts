@@ -72,7 +72,13 @@ export function ctidBatches(r: RangeIdentity, rowsPerPage: number): RangeBatches
       const last = to >= upperPage;
       const cursor = [JSON.stringify([String(to)]), last, size, r.migration, r.task.id, r.rangeIndex, rowsPerSecond];
       const [result] = await conn.unsafe<{ rows: number; ms: number }[]>(update, [from, to, ...cursor]);
-      return { rows: result?.rows ?? 0, covered: Math.round((to - from) * rowsPerPage), serverMs: result?.ms ?? 0, position: [String(to)], last };
+      return {
+        rows: result?.rows ?? 0,
+        covered: Math.round((to - from) * rowsPerPage),
+        serverMs: result?.ms ?? 0,
+        position: [String(to)],
+        last,
+      };
     },
   };
 }

@@ -24,15 +24,28 @@ export interface TaskProgress {
   readonly startedAt: number;
 }
 
-export async function runRange(ctx: RunContext, governor: BackfillGovernor, cursor: BackfillCursor, batches: RangeBatches, progress: TaskProgress): Promise<void> {
+export async function runRange(
+  ctx: RunContext,
+  governor: BackfillGovernor,
+  cursor: BackfillCursor,
+  batches: RangeBatches,
+  progress: TaskProgress,
+): Promise<void> {
   if (cursor.done) return;
   const o = ctx.options;
-  const sizer = new BatchSizer({ initial: cursor.batches > 0 ? cursor.batchSize : o.batchSize, min: o.minBatchSize, max: o.maxBatchSize, targetMs: o.targetBatchMs });
+  const sizer = new BatchSizer({
+    initial: cursor.batches > 0 ? cursor.batchSize : o.batchSize,
+    min: o.minBatchSize,
+    max: o.maxBatchSize,
+    targetMs: o.targetBatchMs,
+  });
   if (o.maxRowsPerSecond !== null) sizer.setCeiling(Math.max(o.minBatchSize, Math.ceil(o.maxRowsPerSecond / Math.max(1, o.concurrency))));
   const conn = await ctx.sql.reserve();
   let pid: number | undefined;
   try {
-    const [row] = await conn.unsafe<{ pid: number }[]>(`select pg_backend_pid() as pid, set_config('lock_timeout', '${o.lockTimeoutMs}', false), set_config('statement_timeout', '${o.statementTimeoutMs}', false)`);
+    const [row] = await conn.unsafe<{ pid: number }[]>(
+      `select pg_backend_pid() as pid, set_config('lock_timeout', '${o.lockTimeoutMs}', false), set_config('statement_timeout', '${o.statementTimeoutMs}', false)`,
+    );
     // The search path pre-flight resolved the task's expressions with, so the batches resolve them alike.
     if (batches.searchPath !== undefined) await conn`select set_config('search_path', ${searchPathSetting(batches.searchPath)}, false)`;
     pid = row?.pid;
@@ -41,7 +54,7 @@ export async function runRange(ctx: RunContext, governor: BackfillGovernor, curs
     let contention = governor.contention;
     let rowsThisRun = 0;
     const started = performance.now();
-    for (let done = false; !done; ) {
+    for (let done = false; !done;) {
       // The range's own signal also fires when a sibling range failed.
       if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
       if (governor.contention !== contention) {
@@ -93,7 +106,14 @@ async function withRetries<T>(ctx: RunContext, sizer: BatchSizer, attempt: () =>
     } catch (error) {
       const state = sqlState(error);
       if (state === undefined || !RETRYABLE.has(state) || n >= ctx.options.lockRetries) throw error;
-      const cause = state === '40P01' ? 'a deadlock' : state === '57014' ? 'statement_timeout' : state === '55P03' ? 'a lock timeout' : 'a serialization failure';
+      const cause =
+        state === '40P01'
+          ? 'a deadlock'
+          : state === '57014'
+            ? 'statement_timeout'
+            : state === '55P03'
+              ? 'a lock timeout'
+              : 'a serialization failure';
       const size = HALVING.has(state) ? sizer.halve() : sizer.size;
       ctx.emit({ type: 'warning', message: `batch retried after ${cause} (attempt ${n}, next size ${size})` });
       await sleep(backoffDelay(n), ctx.signal);

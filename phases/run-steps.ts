@@ -22,7 +22,12 @@ export type PhaseFinish = (tx: TransactionSql) => Promise<void>;
  * Runs the steps not yet recorded. Returns true when `finish` committed with the last step's record;
  * false when it did not run (no steps, or the last step was already recorded): the caller commits it.
  */
-export async function runSteps(ctx: RunContext, phase: MigrationPhase, steps: readonly PlannedStep[], finish?: PhaseFinish): Promise<boolean> {
+export async function runSteps(
+  ctx: RunContext,
+  phase: MigrationPhase,
+  steps: readonly PlannedStep[],
+  finish?: PhaseFinish,
+): Promise<boolean> {
   const recorded = await listSteps(ctx.sql, ctx.store, ctx.migration);
   const done = new Set(recorded.filter((s) => s.phase === phase).map((s) => s.stepIndex));
   let finished = false;

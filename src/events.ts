@@ -69,7 +69,13 @@ export type OnlineEvent =
       /** When the awaited window opens. */
       readonly until: string | null;
     }
-  | { readonly type: 'backfill-done'; readonly migration: string; readonly task: string; readonly rowsDone: number; readonly seconds: number }
+  | {
+      readonly type: 'backfill-done';
+      readonly migration: string;
+      readonly task: string;
+      readonly rowsDone: number;
+      readonly seconds: number;
+    }
   | ({ readonly type: 'index-progress'; readonly migration: string; readonly index: string } & IndexBuildProgress)
   /** The server went away mid-run: the worker waits for it (up to reconnectTimeoutMs), then resumes. */
   | { readonly type: 'connection-lost'; readonly migration: string; readonly reason: string; readonly reconnectTimeoutMs: number }

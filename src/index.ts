@@ -4,7 +4,14 @@ export { resumeMigration, type ResumeInput } from './api/resume.js';
 export { completeMigration, type CompleteInput } from './api/complete.js';
 export { rollbackMigration, type RollbackInput } from './api/rollback.js';
 export { setMigrationPaused, type PauseInput, type PauseResult } from './api/pause.js';
-export { migrationStatus, type MigrationReport, type BackfillProgress, type TaskSummary, type LiveState, type StatusInput } from './api/status.js';
+export {
+  migrationStatus,
+  type MigrationReport,
+  type BackfillProgress,
+  type TaskSummary,
+  type LiveState,
+  type StatusInput,
+} from './api/status.js';
 export { statusSummary, type StatusSummary, type StatusSummaryInput, type PendingSpec } from './api/status-summary.js';
 export { migrationHistory, type HistoryEntry, type PhaseSteps, type BackfillHistory } from './api/history.js';
 export { planDirectory, type SpecPlan, type PlanDirectoryInput } from './api/plan-directory.js';
@@ -20,4 +27,17 @@ export { runOptionsSchema, defaultRunOptions, type RunOptions, type RunOptionsIn
 export type { OnlineEvent, EventListener } from './events.js';
 export * from './errors/index.js';
 export { maskUrl } from './db/mask-secrets.js';
-export { migrateDirectory, SpecDriftError, MigrateLockHeldError, MigrateStoppedError, type MigrateDirectoryInput, type MigrateDirectoryResult, type MigrateEvent, type MigrateMode, type SpecOutcome, type SpecAction, type DriftedFile, type MigrateLockHolder } from './api/migrate-directory.js';
+export {
+  migrateDirectory,
+  SpecDriftError,
+  MigrateLockHeldError,
+  MigrateStoppedError,
+  type MigrateDirectoryInput,
+  type MigrateDirectoryResult,
+  type MigrateEvent,
+  type MigrateMode,
+  type SpecOutcome,
+  type SpecAction,
+  type DriftedFile,
+  type MigrateLockHolder,
+} from './api/migrate-directory.js';

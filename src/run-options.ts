@@ -57,7 +57,11 @@ export const runOptionsSchema = z
   .strict()
   .superRefine((o, ctx) => {
     if (o.minBatchSize > o.maxBatchSize) {
-      ctx.addIssue({ code: 'custom', path: ['minBatchSize'], message: `min batch size ${o.minBatchSize} is greater than max batch size ${o.maxBatchSize}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minBatchSize'],
+        message: `min batch size ${o.minBatchSize} is greater than max batch size ${o.maxBatchSize}`,
+      });
     } else if (o.batchSize < o.minBatchSize || o.batchSize > o.maxBatchSize) {
       ctx.addIssue({
         code: 'custom',

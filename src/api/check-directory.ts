@@ -57,7 +57,13 @@ export interface CheckDirectoryInput {
 
 export async function checkDirectory(input: CheckDirectoryInput): Promise<DirectoryCheck> {
   const directory = await readSpecDirectory(input.directory);
-  const invalid: FileCheck[] = directory.problems.map((p) => ({ file: p.file, migration: null, outcome: 'invalid', ok: false, messages: p.messages }));
+  const invalid: FileCheck[] = directory.problems.map((p) => ({
+    file: p.file,
+    migration: null,
+    outcome: 'invalid',
+    ok: false,
+    messages: p.messages,
+  }));
   const valid = input.connection === undefined ? directory.files.map(validOnly) : await againstDatabase(input.connection, directory.files);
   // File-name order, as the specs apply (the default sort compares code units, as readSpecDirectory does).
   const byFile = new Map([...invalid, ...valid].map((f) => [f.file, f]));
@@ -70,12 +76,15 @@ function validOnly(f: SpecFile): FileCheck {
 }
 
 async function againstDatabase(connection: ConnectionInput, files: readonly SpecFile[]): Promise<FileCheck[]> {
-  const ledger = await withSession(connection, async ({ sql, store }) => ((await stateSchemaExists(sql, store)) ? listMigrations(sql, store) : []));
+  const ledger = await withSession(connection, async ({ sql, store }) =>
+    (await stateSchemaExists(sql, store)) ? listMigrations(sql, store) : [],
+  );
   const fileOf = new Map(files.map((f) => [f.spec.name, f.file]));
   // Which earlier change each table waits for: unfinished migrations first, then the pending specs in order.
   const changedBy = new Map<string, string>();
   for (const m of ledger.filter((m) => !finishedStatuses.includes(m.status))) {
-    for (const table of m.tables) if (!changedBy.has(table)) changedBy.set(table, `${fileOf.get(m.name) ?? `migration ${m.name}`} (${m.status.replace('_', ' ')})`);
+    for (const table of m.tables)
+      if (!changedBy.has(table)) changedBy.set(table, `${fileOf.get(m.name) ?? `migration ${m.name}`} (${m.status.replace('_', ' ')})`);
   }
   const checks: FileCheck[] = [];
   for (const { file, record, pending } of matchLedger(files, ledger)) {
@@ -86,7 +95,8 @@ async function againstDatabase(connection: ConnectionInput, files: readonly Spec
     const tables = file.spec.operations.flatMap((op) => tablesOf(op).map(displayName));
     const table = tables.find((t) => changedBy.has(t));
     const after = table === undefined ? undefined : changedBy.get(table);
-    if (table !== undefined && after !== undefined) checks.push({ file: file.file, migration: file.spec.name, outcome: 'preflight-deferred', ok: true, after, table });
+    if (table !== undefined && after !== undefined)
+      checks.push({ file: file.file, migration: file.spec.name, outcome: 'preflight-deferred', ok: true, after, table });
     else checks.push(await preflightCheck(connection, file));
     for (const t of tables) if (!changedBy.has(t)) changedBy.set(t, file.file);
   }
@@ -101,7 +111,9 @@ function ledgerCheck(file: SpecFile, record: MigrationRecord): FileCheck {
     ...base,
     outcome: 'drift',
     ok: false,
-    messages: [`drift: ${describeDrift(drifted)}, edited after it was applied (ledger status ${record.status}). Restore the applied version and put the change in a new spec.`],
+    messages: [
+      `drift: ${describeDrift(drifted)}, edited after it was applied (ledger status ${record.status}). Restore the applied version and put the change in a new spec.`,
+    ],
   };
 }
 
@@ -112,6 +124,13 @@ async function preflightCheck(connection: ConnectionInput, file: SpecFile): Prom
   } catch (error) {
     // Only bad input is the spec's fault; a lost connection or a bug fails the whole check.
     if (!(error instanceof OnlineError) || error.exitCode !== 2) throw error;
-    return { file: file.file, migration: file.spec.name, outcome: 'preflight-failed', ok: false, code: error.code, messages: error.message.split('\n') };
+    return {
+      file: file.file,
+      migration: file.spec.name,
+      outcome: 'preflight-failed',
+      ok: false,
+      code: error.code,
+      messages: error.message.split('\n'),
+    };
   }
 }

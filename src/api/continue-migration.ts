@@ -12,7 +12,8 @@ import type { Session } from './session.js';
 export async function continueRecorded(session: Session, name: string, options: RunOptions): Promise<LeasedRun | undefined> {
   if ((await getMigration(session.sql, session.store, name)) === undefined) return undefined;
   const { record } = await reconcileMigration(session, name);
-  const settled = record.status === 'completed' || record.status === 'rolled_back' || (record.status === 'awaiting_contract' && !options.complete);
+  const settled =
+    record.status === 'completed' || record.status === 'rolled_back' || (record.status === 'awaiting_contract' && !options.complete);
   if (settled) return { result: { status: record.status, phase: record.phase } };
   await logEvent(session.sql, session.store, name, 'reconnected', { phase: record.phase, from: record.status });
   return { plan: record.plan, from: record.phase };

@@ -27,7 +27,12 @@ export interface DriveOptions {
   readonly changedBefore: boolean;
 }
 
-export async function driveMigration(runContext: RunContext, plan: OperationPlan, from: MigrationPhase, drive: DriveOptions = { changedBefore: false }): Promise<DriveResult> {
+export async function driveMigration(
+  runContext: RunContext,
+  plan: OperationPlan,
+  from: MigrationPhase,
+  drive: DriveOptions = { changedBefore: false },
+): Promise<DriveResult> {
   // Exit 2 promises that nothing was changed: once a step or batch of this command has committed, a
   // failure is a recorded, resumable one (exit 1) whatever its kind.
   let changed = drive.changedBefore;
@@ -38,8 +43,12 @@ export async function driveMigration(runContext: RunContext, plan: OperationPlan
       runContext.emit(event);
     },
   };
-  const set = (status: MigrationStatus, phase: MigrationPhase) => updateMigration(ctx.sql, ctx.store, ctx.migration, { status, phase, error: null });
-  const closing = (status: MigrationStatus, next: MigrationPhase): PhaseFinish => (tx) => recordFinish(tx, status, next);
+  const set = (status: MigrationStatus, phase: MigrationPhase) =>
+    updateMigration(ctx.sql, ctx.store, ctx.migration, { status, phase, error: null });
+  const closing =
+    (status: MigrationStatus, next: MigrationPhase): PhaseFinish =>
+    (tx) =>
+      recordFinish(tx, status, next);
   let phase = from;
   try {
     await set('running', phase);
@@ -73,7 +82,9 @@ export async function driveMigration(runContext: RunContext, plan: OperationPlan
       phase,
       error: stopped ? null : { code: recorded.code, message },
     }).catch(() => undefined);
-    await logEvent(ctx.sql, ctx.store, ctx.migration, stopped ? 'stopped' : 'failed', { phase, code: recorded.code, message }).catch(() => undefined);
+    await logEvent(ctx.sql, ctx.store, ctx.migration, stopped ? 'stopped' : 'failed', { phase, code: recorded.code, message }).catch(
+      () => undefined,
+    );
     throw recorded;
   }
 

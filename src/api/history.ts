@@ -5,7 +5,13 @@
 // ledger has no history, and asking for it never creates the state schema.
 import type { OperationPlan } from '../operations/plan.js';
 import { listCursors, type BackfillCursor } from '../state/backfill-cursors.js';
-import { listMigrations, type MigrationPhase, type MigrationRecord, type MigrationStatus, type RecordedError } from '../state/migration-records.js';
+import {
+  listMigrations,
+  type MigrationPhase,
+  type MigrationRecord,
+  type MigrationStatus,
+  type RecordedError,
+} from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
 import { listSteps, type StepRecord } from '../state/step-records.js';
 import { withSession, type ConnectionInput } from './session.js';

@@ -89,27 +89,36 @@ export async function migrateDirectory(input: MigrateDirectoryInput): Promise<Mi
   parseRunOptions(input.options);
   parseRunOptions(input.overrides);
   const emit: MigrateEventListener = input.onEvent ?? (() => undefined);
-  return withSession({ ...input, onEvent: emit }, async (session) => {
-    const waitingSince = performance.now();
-    let waited = false;
-    const lock = await acquireMigrateLock(session.sql, session.store, {
-      wait: input.wait ?? true,
-      signal: input.signal,
-      onWait: (holder) => {
-        waited = true;
-        emit({ type: 'migrate-waiting', holder });
-      },
-    });
-    try {
-      if (waited) emit({ type: 'migrate-locked', waitedMs: Math.round(performance.now() - waitingSince) });
-      return await applyDirectory(session, input, files, emit);
-    } finally {
-      await lock.release().catch(() => undefined);
-    }
-  }, 2);
+  return withSession(
+    { ...input, onEvent: emit },
+    async (session) => {
+      const waitingSince = performance.now();
+      let waited = false;
+      const lock = await acquireMigrateLock(session.sql, session.store, {
+        wait: input.wait ?? true,
+        signal: input.signal,
+        onWait: (holder) => {
+          waited = true;
+          emit({ type: 'migrate-waiting', holder });
+        },
+      });
+      try {
+        if (waited) emit({ type: 'migrate-locked', waitedMs: Math.round(performance.now() - waitingSince) });
+        return await applyDirectory(session, input, files, emit);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    },
+    2,
+  );
 }
 
-async function applyDirectory(session: Session, input: MigrateDirectoryInput, files: readonly SpecFile[], emit: MigrateEventListener): Promise<MigrateDirectoryResult> {
+async function applyDirectory(
+  session: Session,
+  input: MigrateDirectoryInput,
+  files: readonly SpecFile[],
+  emit: MigrateEventListener,
+): Promise<MigrateDirectoryResult> {
   const mode = input.mode ?? 'all';
   const ledger = await readLedger(session);
   const drift = findDrift(files, ledger);
@@ -121,11 +130,17 @@ async function applyDirectory(session: Session, input: MigrateDirectoryInput, fi
   let reachedPending = false;
   for (const file of files) {
     const record = ledger.get(file.spec.name);
-    const outcome: SpecOutcome = reachedPending ? pendingOutcome(file, record) : await applySpec(session, input, mode, file, record, emit).catch((error: unknown) => {
-      // Exit 2 promises nothing changed: not so once an earlier spec of this run was applied.
-      const applied = specs.filter((s) => s.action === 'started' || s.action === 'resumed' || s.action === 'completed').map((s) => s.file);
-      throw error instanceof OnlineError && error.exitCode === 2 && applied.length > 0 ? new MigrateHaltedError(file.file, applied, error) : error;
-    });
+    const outcome: SpecOutcome = reachedPending
+      ? pendingOutcome(file, record)
+      : await applySpec(session, input, mode, file, record, emit).catch((error: unknown) => {
+          // Exit 2 promises nothing changed: not so once an earlier spec of this run was applied.
+          const applied = specs
+            .filter((s) => s.action === 'started' || s.action === 'resumed' || s.action === 'completed')
+            .map((s) => s.file);
+          throw error instanceof OnlineError && error.exitCode === 2 && applied.length > 0
+            ? new MigrateHaltedError(file.file, applied, error)
+            : error;
+        });
     reachedPending ||= outcome.action === 'pending';
     specs.push(outcome);
     emit({ type: 'migrate-spec-done', ...outcome });
@@ -159,7 +174,13 @@ async function applySpec(
     if (step.kind === 'refuse') throw new MigrationStateError(step.message);
     if (step.kind === 'skip' || step.kind === 'pending') {
       const action = first ?? (step.kind === 'skip' ? 'skipped' : 'pending');
-      return { file: file.file, migration: name, action, status: record?.status ?? null, note: step.kind === 'skip' ? step.note : undefined };
+      return {
+        file: file.file,
+        migration: name,
+        action,
+        status: record?.status ?? null,
+        note: step.kind === 'skip' ? step.note : undefined,
+      };
     }
     if (input.signal?.aborted === true) throw new MigrateStoppedError(file.file);
     emit({ type: 'migrate-spec', file: file.file, migration: name, step: step.kind });
@@ -167,7 +188,13 @@ async function applySpec(
       await runStep(input, mode, file, record, step);
     } catch (error) {
       const code = error instanceof OnlineError ? error.code : 'UNEXPECTED';
-      emit({ type: 'migrate-halted', file: file.file, migration: name, code, message: error instanceof Error ? error.message : String(error) });
+      emit({
+        type: 'migrate-halted',
+        file: file.file,
+        migration: name,
+        code,
+        message: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     }
     first ??= actionOf(step.kind);
@@ -176,14 +203,26 @@ async function applySpec(
   throw new MigrationStateError(`migration "${name}" did not settle (status ${record?.status ?? 'none'}); run \`online status ${name}\``);
 }
 
-const actionOf = (kind: 'start' | 'resume' | 'complete'): SpecAction => (kind === 'start' ? 'started' : kind === 'resume' ? 'resumed' : 'completed');
+const actionOf = (kind: 'start' | 'resume' | 'complete'): SpecAction =>
+  kind === 'start' ? 'started' : kind === 'resume' ? 'resumed' : 'completed';
 
-async function runStep(input: MigrateDirectoryInput, mode: MigrateMode, file: SpecFile, record: MigrationRecord | undefined, step: Extract<SpecStep, { kind: 'start' | 'resume' | 'complete' }>): Promise<MigrationResult> {
+async function runStep(
+  input: MigrateDirectoryInput,
+  mode: MigrateMode,
+  file: SpecFile,
+  record: MigrationRecord | undefined,
+  step: Extract<SpecStep, { kind: 'start' | 'resume' | 'complete' }>,
+): Promise<MigrationResult> {
   const call = { databaseUrl: input.databaseUrl, stateSchema: input.stateSchema, signal: input.signal, onEvent: input.onEvent };
   const complete = runsContract(mode);
   switch (step.kind) {
     case 'start': {
-      const start: StartInput = { ...call, spec: file.spec, options: { ...input.options, complete }, stackOnAwaitingContract: mode === 'expand-only' };
+      const start: StartInput = {
+        ...call,
+        spec: file.spec,
+        options: { ...input.options, complete },
+        stackOnAwaitingContract: mode === 'expand-only',
+      };
       return startMigration(start);
     }
     case 'resume': {

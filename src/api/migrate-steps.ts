@@ -37,7 +37,10 @@ export function stepFor(record: Pick<MigrationRecord, 'name' | 'status' | 'phase
   if (record === undefined || record.status === 'rolled_back') return mode === 'contract' ? { kind: 'pending' } : { kind: 'start' };
   if (record.status === 'completed') return { kind: 'skip' };
   if (record.phase === 'rollback') {
-    return { kind: 'refuse', message: `migration "${record.name}" is being rolled back (status ${record.status}); finish with \`online rollback ${record.name}\`, then run \`online migrate\` again` };
+    return {
+      kind: 'refuse',
+      message: `migration "${record.name}" is being rolled back (status ${record.status}); finish with \`online rollback ${record.name}\`, then run \`online migrate\` again`,
+    };
   }
   if (record.status === 'awaiting_contract') {
     return mode !== 'expand-only' || record.plan.contract.length === 0 ? { kind: 'complete' } : { kind: 'skip' };
@@ -54,7 +57,10 @@ export function stepFor(record: Pick<MigrationRecord, 'name' | 'status' | 'phase
 const hashBound = (status: MigrationStatus): boolean => status !== 'rolled_back';
 
 /** Files whose validated spec differs from what the ledger recorded when their migration started. */
-export function findDrift(files: readonly SpecFile[], ledger: ReadonlyMap<string, Pick<MigrationRecord, 'status' | 'specHash'>>): DriftedFile[] {
+export function findDrift(
+  files: readonly SpecFile[],
+  ledger: ReadonlyMap<string, Pick<MigrationRecord, 'status' | 'specHash'>>,
+): DriftedFile[] {
   return files.flatMap((f) => {
     const record = ledger.get(f.spec.name);
     if (record === undefined || !hashBound(record.status) || record.specHash === f.hash) return [];

@@ -23,11 +23,23 @@ export interface PauseResult {
 }
 
 export async function setMigrationPaused(input: PauseInput, paused: boolean): Promise<PauseResult> {
-  return withSession(input, async (session) => {
-    const m = await resolveMigration(session, input.migration);
-    if (finishedStatuses.includes(m.status)) throw new MigrationStateError(`migration "${m.name}" is already ${m.status.replace('_', ' ')}; there is nothing to ${paused ? 'pause' : 'unpause'}`);
-    await setPaused(session.sql, session.store, m.name, paused);
-    if (m.paused !== paused) await logEvent(session.sql, session.store, m.name, paused ? 'paused' : 'unpaused');
-    return { migration: m.name, paused, changed: m.paused !== paused, workerRunning: await isLeaseHeld(session.sql, session.store, m.name) };
-  }, 2);
+  return withSession(
+    input,
+    async (session) => {
+      const m = await resolveMigration(session, input.migration);
+      if (finishedStatuses.includes(m.status))
+        throw new MigrationStateError(
+          `migration "${m.name}" is already ${m.status.replace('_', ' ')}; there is nothing to ${paused ? 'pause' : 'unpause'}`,
+        );
+      await setPaused(session.sql, session.store, m.name, paused);
+      if (m.paused !== paused) await logEvent(session.sql, session.store, m.name, paused ? 'paused' : 'unpaused');
+      return {
+        migration: m.name,
+        paused,
+        changed: m.paused !== paused,
+        workerRunning: await isLeaseHeld(session.sql, session.store, m.name),
+      };
+    },
+    2,
+  );
 }

@@ -27,11 +27,19 @@ export async function reconcileMigration(session: Session, name: string): Promis
   const found = await mustGetMigration(session, name);
   const contract = found.plan.contract;
   const recorded = new Set((await listSteps(sql, store, name)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex));
-  if (finishedStatuses.includes(found.status)) return { record: found, derivedCompletion: false, pointOfNoReturn: pointOfNoReturn(found.plan, recorded) };
+  if (finishedStatuses.includes(found.status))
+    return { record: found, derivedCompletion: false, pointOfNoReturn: pointOfNoReturn(found.plan, recorded) };
   for (const [index, step] of contract.entries()) {
     if (recorded.has(index) || !(await tookEffect(session, step))) continue;
     await sql.begin(async (tx) => {
-      await recordStep(tx, store, { migration: name, phase: 'contract', stepIndex: index, description: step.description, statements: step.statements, durationMs: 0 });
+      await recordStep(tx, store, {
+        migration: name,
+        phase: 'contract',
+        stepIndex: index,
+        description: step.description,
+        statements: step.statements,
+        durationMs: 0,
+      });
       await logEvent(tx, store, name, 'step-found-done', { phase: 'contract', index, description: step.description });
     });
     recorded.add(index);

@@ -18,14 +18,21 @@ export interface Reconnected {
 }
 
 /** Waits for the server and returns a new session holding the lease; throws ConnectionLostError, LeaseTakenError or StoppedError. */
-export async function reconnect(lostSession: Session, migration: string, timeoutMs: number, signal: AbortSignal | undefined, lostBy: unknown): Promise<Reconnected> {
+export async function reconnect(
+  lostSession: Session,
+  migration: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  lostBy: unknown,
+): Promise<Reconnected> {
   const started = performance.now();
   lostSession.emit({ type: 'connection-lost', migration, reason: errorMessage(lostBy), reconnectTimeoutMs: timeoutMs });
   await lostSession.abandon().catch(() => undefined);
   let lastError = lostBy;
   for (;;) {
     if (signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal while waiting for the server');
-    if (performance.now() - started > timeoutMs) throw new ConnectionLostError(migration, performance.now() - started, { cause: lastError });
+    if (performance.now() - started > timeoutMs)
+      throw new ConnectionLostError(migration, performance.now() - started, { cause: lastError });
     const session = await lostSession.reopen().catch((error: unknown) => {
       lastError = error;
       return undefined;

@@ -19,8 +19,7 @@ export interface MigrationResult extends DriveResult {
 
 /** What a command decided under the lease: drive the migration from a phase, or report that it is already where it should be. */
 export type LeasedRun =
-  | { readonly plan: OperationPlan; readonly from: MigrationPhase; readonly changedBefore?: boolean }
-  | { readonly result: DriveResult };
+  { readonly plan: OperationPlan; readonly from: MigrationPhase; readonly changedBefore?: boolean } | { readonly result: DriveResult };
 
 /** Decides, under the lease and on the given session, what to run. Must be safe to call again after a reconnect. */
 export type PrepareRun = (session: Session) => Promise<LeasedRun>;
@@ -45,15 +44,31 @@ export async function runUnderLease(session: Session, input: LeasedRunInput): Pr
       try {
         const run = await prepare(current);
         if ('result' in run) return { migration, ...run.result };
-        const ctx: RunContext = { sql: current.sql, store: current.store, migration, options, emit: current.emit, signal: anySignal(signal, lease.lost) };
+        const ctx: RunContext = {
+          sql: current.sql,
+          store: current.store,
+          migration,
+          options,
+          emit: current.emit,
+          signal: anySignal(signal, lease.lost),
+        };
         // After a reconnect nobody can say what the lost attempt committed: never claim "nothing changed".
-        return { migration, ...(await driveMigration(ctx, run.plan, run.from, { changedBefore: reconnected || run.changedBefore === true })) };
+        return {
+          migration,
+          ...(await driveMigration(ctx, run.plan, run.from, { changedBefore: reconnected || run.changedBefore === true })),
+        };
       } catch (error) {
         const lost = lease.lost.aborted || isConnectionLoss(error);
         if (!lost || signal?.aborted === true) throw error;
         if (options.reconnectTimeoutMs === 0) throw new ConnectionLostError(migration, 0, { cause: error });
         await lease.release().catch(() => undefined);
-        const next = await reconnect(current, migration, options.reconnectTimeoutMs, signal, lease.lost.aborted ? lease.lost.reason : error);
+        const next = await reconnect(
+          current,
+          migration,
+          options.reconnectTimeoutMs,
+          signal,
+          lease.lost.aborted ? lease.lost.reason : error,
+        );
         current = next.session;
         lease = next.lease;
         prepare = input.prepareAgain ?? input.prepare;

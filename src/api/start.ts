@@ -46,7 +46,10 @@ export function parseRunOptions(input: RunOptionsInput | undefined): RunOptions 
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const option = issue?.path[0];
-    throw new InvalidOptionError(`invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, typeof option === 'string' ? option : undefined);
+    throw new InvalidOptionError(
+      `invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      typeof option === 'string' ? option : undefined,
+    );
   }
   return parsed.data;
 }
@@ -58,32 +61,43 @@ export async function planMigration(input: ConnectionInput & { readonly spec: Mi
 
 export async function startMigration(input: StartInput): Promise<MigrationResult> {
   const options = parseRunOptions(input.options);
-  return withSession(input, async (session) => {
-    const name = input.spec.name;
-    await refuseExisting(session, name);
-    await refuseBusyTables(session, input.spec, undefined, input.stackOnAwaitingContract === true);
-    const plan = await preflight(session, input.spec);
-    await preflightOptions(session, options);
-    for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
-    await ensureStateSchema(session.sql, session.store);
-    const record: PrepareRun = async (s) => {
-      await refuseExisting(s, name);
-      await refuseBusyTables(s, input.spec, plan, input.stackOnAwaitingContract === true);
-      await s.sql.begin(async (tx) => {
-        await insertMigration(tx, s.store, { name, spec: input.spec, specHash: specHash(input.spec), plan, options, tables: tablesTouched(input.spec, plan) });
-        await logEvent(tx, s.store, name, 'started', { options });
+  return withSession(
+    input,
+    async (session) => {
+      const name = input.spec.name;
+      await refuseExisting(session, name);
+      await refuseBusyTables(session, input.spec, undefined, input.stackOnAwaitingContract === true);
+      const plan = await preflight(session, input.spec);
+      await preflightOptions(session, options);
+      for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
+      await ensureStateSchema(session.sql, session.store);
+      const record: PrepareRun = async (s) => {
+        await refuseExisting(s, name);
+        await refuseBusyTables(s, input.spec, plan, input.stackOnAwaitingContract === true);
+        await s.sql.begin(async (tx) => {
+          await insertMigration(tx, s.store, {
+            name,
+            spec: input.spec,
+            specHash: specHash(input.spec),
+            plan,
+            options,
+            tables: tablesTouched(input.spec, plan),
+          });
+          await logEvent(tx, s.store, name, 'started', { options });
+        });
+        return { plan, from: 'expand', changedBefore: true };
+      };
+      return runUnderLease(session, {
+        migration: name,
+        options,
+        signal: input.signal,
+        prepare: record,
+        // After a reconnect: go on from what was recorded, or record it now if the lost attempt had not.
+        prepareAgain: async (s) => (await continueRecorded(s, name, options)) ?? record(s),
       });
-      return { plan, from: 'expand', changedBefore: true };
-    };
-    return runUnderLease(session, {
-      migration: name,
-      options,
-      signal: input.signal,
-      prepare: record,
-      // After a reconnect: go on from what was recorded, or record it now if the lost attempt had not.
-      prepareAgain: async (s) => (await continueRecorded(s, name, options)) ?? record(s),
-    });
-  }, runPoolSize);
+    },
+    runPoolSize,
+  );
 }
 
 /** Checks the options that need the database: the throttle query must compile and return a boolean. */
@@ -112,7 +126,12 @@ async function refuseExisting(session: Session, name: string): Promise<void> {
   if (await isLeaseHeld(session.sql, session.store, name)) {
     throw new LeaseHeldError(name, await readLeaseHolder(session.sql, session.store, name));
   }
-  const next = existing.status === 'completed' ? 'nothing to do' : existing.status === 'awaiting_contract' ? `run \`online complete ${name}\`` : `run \`online resume ${name}\``;
+  const next =
+    existing.status === 'completed'
+      ? 'nothing to do'
+      : existing.status === 'awaiting_contract'
+        ? `run \`online complete ${name}\``
+        : `run \`online resume ${name}\``;
   throw new MigrationStateError(`migration "${name}" already exists (status ${existing.status}); ${next}`);
 }
 
@@ -122,15 +141,24 @@ function tablesTouched(spec: MigrationSpec, plan: OperationPlan | undefined): st
   return [...new Set(names)];
 }
 
-async function refuseBusyTables(session: Session, spec: MigrationSpec, plan: OperationPlan | undefined, stackOnAwaitingContract: boolean): Promise<void> {
+async function refuseBusyTables(
+  session: Session,
+  spec: MigrationSpec,
+  plan: OperationPlan | undefined,
+  stackOnAwaitingContract: boolean,
+): Promise<void> {
   if (!(await stateSchemaExists(session.sql, session.store))) return;
   const mine = new Set(tablesTouched(spec, plan));
-  const active = (m: MigrationRecord): boolean => !finishedStatuses.includes(m.status) && !(stackOnAwaitingContract && m.status === 'awaiting_contract');
+  const active = (m: MigrationRecord): boolean =>
+    !finishedStatuses.includes(m.status) && !(stackOnAwaitingContract && m.status === 'awaiting_contract');
   const others = (await listMigrations(session.sql, session.store)).filter((m) => m.name !== spec.name && active(m));
   for (const other of others) {
     const shared = other.tables.find((t) => mine.has(t));
     if (shared !== undefined) {
-      throw new PreflightError('TABLE_BUSY', `migration "${other.name}" (status ${other.status}) is still active on ${shared}; complete or roll it back first`);
+      throw new PreflightError(
+        'TABLE_BUSY',
+        `migration "${other.name}" (status ${other.status}) is still active on ${shared}; complete or roll it back first`,
+      );
     }
   }
 }

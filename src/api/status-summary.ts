@@ -40,24 +40,28 @@ export interface StatusSummaryInput extends ConnectionInput {
 
 export async function statusSummary(input: StatusSummaryInput): Promise<StatusSummary> {
   const directory = input.directory === undefined ? undefined : await readSpecDirectory(input.directory);
-  return withSession(input, async (session) => {
-    const ledger = (await stateSchemaExists(session.sql, session.store)) ? await listMigrations(session.sql, session.store) : [];
-    const states = await Promise.all(ledger.map(async (m) => ({ name: m.name, state: await stateOf(session, m) })));
-    const named = (state: LiveState): string[] => states.filter((s) => s.state === state).map((s) => s.name);
-    const pending = directory === undefined ? [] : matchLedger(directory.files, ledger).filter((s) => s.pending);
-    return {
-      running: named('running'),
-      interrupted: named('interrupted'),
-      stopped: named('stopped'),
-      failed: named('failed'),
-      awaitingContract: named('awaiting_contract'),
-      completed: named('completed'),
-      rolledBack: named('rolled_back'),
-      directory: directory?.dir ?? null,
-      pending: pending.map((s) => ({ file: s.file.file, migration: s.file.spec.name })),
-      invalid: directory?.problems.map((p) => p.file) ?? [],
-    };
-  }, 2);
+  return withSession(
+    input,
+    async (session) => {
+      const ledger = (await stateSchemaExists(session.sql, session.store)) ? await listMigrations(session.sql, session.store) : [];
+      const states = await Promise.all(ledger.map(async (m) => ({ name: m.name, state: await stateOf(session, m) })));
+      const named = (state: LiveState): string[] => states.filter((s) => s.state === state).map((s) => s.name);
+      const pending = directory === undefined ? [] : matchLedger(directory.files, ledger).filter((s) => s.pending);
+      return {
+        running: named('running'),
+        interrupted: named('interrupted'),
+        stopped: named('stopped'),
+        failed: named('failed'),
+        awaitingContract: named('awaiting_contract'),
+        completed: named('completed'),
+        rolledBack: named('rolled_back'),
+        directory: directory?.dir ?? null,
+        pending: pending.map((s) => ({ file: s.file.file, migration: s.file.spec.name })),
+        invalid: directory?.problems.map((p) => p.file) ?? [],
+      };
+    },
+    2,
+  );
 }
 
 async function stateOf(session: Session, m: MigrationRecord): Promise<LiveState> {

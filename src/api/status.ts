@@ -67,13 +67,17 @@ export interface StatusInput extends ConnectionInput {
 }
 
 export async function migrationStatus(input: StatusInput): Promise<MigrationReport[]> {
-  return withSession(input, async (session) => {
-    if (input.migration !== undefined) return [await report(session, await resolveMigration(session, input.migration))];
-    if (!(await stateSchemaExists(session.sql, session.store))) return [];
-    const all = await listMigrations(session.sql, session.store);
-    const shown = input.all === true ? all : all.filter((m) => m.status !== 'completed' && m.status !== 'rolled_back');
-    return Promise.all(shown.map((m) => report(session, m)));
-  }, 2);
+  return withSession(
+    input,
+    async (session) => {
+      if (input.migration !== undefined) return [await report(session, await resolveMigration(session, input.migration))];
+      if (!(await stateSchemaExists(session.sql, session.store))) return [];
+      const all = await listMigrations(session.sql, session.store);
+      const shown = input.all === true ? all : all.filter((m) => m.status !== 'completed' && m.status !== 'rolled_back');
+      return Promise.all(shown.map((m) => report(session, m)));
+    },
+    2,
+  );
 }
 
 /** A recorded `running` is only running while its worker holds the lease; otherwise the worker is gone. */
@@ -138,7 +142,16 @@ function summarize(ranges: readonly BackfillProgress[]): TaskSummary[] {
     const rowsEstimated = mine.reduce((n, r) => n + r.rowsEstimated, 0);
     const rowsPerSecond = mine.reduce((n, r) => n + r.rowsPerSecond, 0);
     const done = mine.every((r) => r.done);
-    return { task, ranges: mine.length, rowsDone, rowsEstimated, percent: percentOf(rowsDone, rowsEstimated, done), rowsPerSecond, etaSeconds: etaOf(rowsDone, rowsEstimated, rowsPerSecond, done), done };
+    return {
+      task,
+      ranges: mine.length,
+      rowsDone,
+      rowsEstimated,
+      percent: percentOf(rowsDone, rowsEstimated, done),
+      rowsPerSecond,
+      etaSeconds: etaOf(rowsDone, rowsEstimated, rowsPerSecond, done),
+      done,
+    };
   });
 }
 

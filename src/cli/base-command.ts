@@ -87,7 +87,9 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
   protected stopSignal(): AbortSignal {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (this.#stop.signal.aborted) {
-        process.stderr.write(`\n${signal} again: exiting now; \`online resume\` (or \`online migrate\`, for a directory) continues from the last committed batch\n`);
+        process.stderr.write(
+          `\n${signal} again: exiting now; \`online resume\` (or \`online migrate\`, for a directory) continues from the last committed batch\n`,
+        );
         process.exit(3);
       }
       process.stderr.write(`\n${signal}: finishing the current batch, then stopping (press again to exit now)\n`);
@@ -109,7 +111,8 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
     const known = err instanceof OnlineError;
     const exitCode = known ? err.exitCode : 1;
     const message = maskSecrets(known ? err.message : `unexpected error: ${err.message}`, secrets);
-    if (this.jsonEnabled()) this.logJson({ error: { ...(known ? err.toJSON() : { name: err.name, code: 'UNEXPECTED' }), message, exitCode } });
+    if (this.jsonEnabled())
+      this.logJson({ error: { ...(known ? err.toJSON() : { name: err.name, code: 'UNEXPECTED' }), message, exitCode } });
     else process.stderr.write(`error: ${message}\n`);
     this.exit(exitCode);
     return undefined;

@@ -30,7 +30,12 @@ export function renderCheck(result: DirectoryCheck): string {
     for (const line of rest) lines.push(`${' '.repeat(width + 9)}${line.trim()}`);
   }
   const errors = result.files.filter((f) => !f.ok).length;
-  const scope = result.database ? 'specs, drift and pre-flight checked' : 'no database given: specs validated only; give one (--database-url or DATABASE_URL) to check drift and pre-flight too';
-  lines.push('', `${result.files.length} file${result.files.length === 1 ? '' : 's'}: ${result.files.length - errors} ok, ${errors} error${errors === 1 ? '' : 's'} (${scope})`);
+  const scope = result.database
+    ? 'specs, drift and pre-flight checked'
+    : 'no database given: specs validated only; give one (--database-url or DATABASE_URL) to check drift and pre-flight too';
+  lines.push(
+    '',
+    `${result.files.length} file${result.files.length === 1 ? '' : 's'}: ${result.files.length - errors} ok, ${errors} error${errors === 1 ? '' : 's'} (${scope})`,
+  );
   return lines.join('\n');
 }

@@ -12,10 +12,16 @@ const list = (text: string): string[] =>
     .filter((s) => s !== '');
 
 export const operationFlags = {
-  'migration-name': Flags.string({ summary: 'Name of the migration (default: derived, e.g. add-column-tickets-priority).', helpGroup: group }),
+  'migration-name': Flags.string({
+    summary: 'Name of the migration (default: derived, e.g. add-column-tickets-priority).',
+    helpGroup: group,
+  }),
   schema: Flags.string({ summary: 'Schema of the table. [default: public]', helpGroup: group }),
   table: Flags.string({ summary: 'Table to change.', helpGroup: group }),
-  column: Flags.string({ summary: 'Column to add, change, rename or drop (add-column, set-not-null, change-type, rename-column, drop-column).', helpGroup: group }),
+  column: Flags.string({
+    summary: 'Column to add, change, rename or drop (add-column, set-not-null, change-type, rename-column, drop-column).',
+    helpGroup: group,
+  }),
   type: Flags.string({ summary: 'SQL type of the new column (add-column), or the new type (change-type).', helpGroup: group }),
   default: Flags.string({ summary: 'SQL default expression (add-column), or the new default (change-type).', helpGroup: group }),
   backfill: Flags.string({ summary: 'SQL expression over the row that fills existing rows (add-column, set-not-null).', helpGroup: group }),
@@ -25,10 +31,15 @@ export const operationFlags = {
     summary: 'Comma-separated columns (create-index, add-unique, add-foreign-key); "name type, …" for create-table.',
     helpGroup: group,
   }),
-  expression: Flags.string({ summary: 'An index key expression, e.g. "lower(email)"; repeatable (create-index).', helpGroup: group, multiple: true }),
+  expression: Flags.string({
+    summary: 'An index key expression, e.g. "lower(email)"; repeatable (create-index).',
+    helpGroup: group,
+    multiple: true,
+  }),
   unique: Flags.boolean({ summary: 'A unique index (create-index).', helpGroup: group }),
   using: Flags.string({
-    summary: 'Index method: btree, hash, gin, gist, brin or spgist (create-index); SQL expression over the row giving the new value (change-type).',
+    summary:
+      'Index method: btree, hash, gin, gist, brin or spgist (create-index); SQL expression over the row giving the new value (change-type).',
     helpGroup: group,
   }),
   include: Flags.string({ summary: 'Comma-separated INCLUDE columns (create-index).', helpGroup: group }),
@@ -41,15 +52,23 @@ export const operationFlags = {
   'on-update': Flags.string({ summary: 'no action, restrict, cascade, set null or set default (add-foreign-key).', helpGroup: group }),
   to: Flags.string({ summary: 'The new name (rename-column).', helpGroup: group }),
   instant: Flags.boolean({
-    summary: 'rename-column with a plain RENAME in contract: every query, ORM model or function still using the old name fails from that moment.',
+    summary:
+      'rename-column with a plain RENAME in contract: every query, ORM model or function still using the old name fails from that moment.',
     helpGroup: group,
   }),
-  cascade: Flags.boolean({ summary: 'Also drop the views, constraints and foreign keys that depend on it (drop-column, drop-table).', helpGroup: group }),
+  cascade: Flags.boolean({
+    summary: 'Also drop the views, constraints and foreign keys that depend on it (drop-column, drop-table).',
+    helpGroup: group,
+  }),
   'primary-key': Flags.string({ summary: 'Comma-separated primary key columns (create-table).', helpGroup: group }),
   set: Flags.string({ summary: 'column=SQL expression over the row; repeatable (backfill).', helpGroup: group, multiple: true }),
   verify: Flags.string({ summary: 'A SELECT that must return no rows before complete (backfill).', helpGroup: group }),
   phase: Flags.string({ summary: 'expand or contract: when the SQL runs (sql).', helpGroup: group }),
-  sql: Flags.string({ summary: 'A SQL statement; repeatable, run in order in one transaction under lock_timeout (sql).', helpGroup: group, multiple: true }),
+  sql: Flags.string({
+    summary: 'A SQL statement; repeatable, run in order in one transaction under lock_timeout (sql).',
+    helpGroup: group,
+    multiple: true,
+  }),
   rollback: Flags.string({ summary: 'SQL that undoes an expand-phase sql; repeatable (sql).', helpGroup: group, multiple: true }),
 };
 
@@ -107,7 +126,11 @@ export function operationFromFlags(op: string, f: OperationFlagValues): Record<s
     references:
       f['references-table'] === undefined && f['references-columns'] === undefined && f['references-schema'] === undefined
         ? undefined
-        : { schema: f['references-schema'], table: f['references-table'], columns: f['references-columns'] === undefined ? undefined : list(f['references-columns']) },
+        : {
+            schema: f['references-schema'],
+            table: f['references-table'],
+            columns: f['references-columns'] === undefined ? undefined : list(f['references-columns']),
+          },
     onDelete: f['on-delete'],
     onUpdate: f['on-update'],
     to: f.to,
@@ -164,8 +187,15 @@ export function flagPath(issue: string): string {
     .replace(/^operations\[0\]\.nullable/, '--not-null')
     .replace(/^operations\[0\]\.set\.(\w+)/, '--set $1')
     .replace(/^operations\[0\]\.expressions/, '--expression')
-    .replace(/^operations\[0\]\.(\w+)(?:\.(\w+))?(?:\[\d+\])?/, (_, field: string, sub: string | undefined) => `--${kebab(field)}${sub === undefined ? '' : `-${kebab(sub)}`}`)
-    .replace(/^operations\[0\]: unknown fields? (.*)$/, (_, keys: string) => `not a flag of this operation: ${keys.replace(/"(\w+)"/g, (__, k: string) => `--${k === 'nullable' ? 'not-null' : kebab(k)}`)}`)
+    .replace(
+      /^operations\[0\]\.(\w+)(?:\.(\w+))?(?:\[\d+\])?/,
+      (_, field: string, sub: string | undefined) => `--${kebab(field)}${sub === undefined ? '' : `-${kebab(sub)}`}`,
+    )
+    .replace(
+      /^operations\[0\]: unknown fields? (.*)$/,
+      (_, keys: string) =>
+        `not a flag of this operation: ${keys.replace(/"(\w+)"/g, (__, k: string) => `--${k === 'nullable' ? 'not-null' : kebab(k)}`)}`,
+    )
     .replace(/^name:/, '--migration-name:');
 }
 

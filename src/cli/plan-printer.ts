@@ -20,7 +20,8 @@ function steps(title: string, list: readonly PlannedStep[]): string[] {
   for (const [i, step] of list.entries()) {
     out.push(`-- ${i + 1}. ${step.description} (${how(step)})`);
     if (step.locks !== undefined) out.push(`--    locks: ${step.locks}`);
-    if (step.buildsIndex !== undefined) out.push(`--    an INVALID index ${step.buildsIndex.name} left by an interrupted build is dropped and rebuilt first`);
+    if (step.buildsIndex !== undefined)
+      out.push(`--    an INVALID index ${step.buildsIndex.name} left by an interrupted build is dropped and rebuilt first`);
     for (const statement of step.statements) out.push(`${statement};`);
   }
   out.push('');

@@ -19,7 +19,10 @@ export function progressMode(json: boolean): ProgressMode {
 
 const plainIntervalMs = 3_000;
 
-export function createProgressRenderer(mode: ProgressMode, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): ProgressRenderer {
+export function createProgressRenderer(
+  mode: ProgressMode,
+  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): ProgressRenderer {
   if (mode === 'json') return { listener: (event) => write(JSON.stringify(event)), stop: () => undefined };
   let bar: SingleBar | undefined;
   let lastPlain = 0;
@@ -52,7 +55,11 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
         );
         if (mode === 'tty') {
           bar = new SingleBar(
-            { format: '  [{bar}] {percentage}% | {value}/{total} rows | {rps} rows/s | batch {size} | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
+            {
+              format: '  [{bar}] {percentage}% | {value}/{total} rows | {rps} rows/s | batch {size} | ETA {eta_formatted}',
+              hideCursor: true,
+              etaBuffer: 50,
+            },
             Presets.shades_classic,
           );
           bar.start(Math.max(event.rowsEstimated, event.rowsDone, 1), event.rowsDone, { rps: 0, size: '-' });
@@ -67,7 +74,9 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
           const pct = event.rowsEstimated > 0 ? ` (${Math.min(99.9, (100 * event.rowsDone) / event.rowsEstimated).toFixed(1)}%)` : '';
           const left = Math.max(0, event.rowsEstimated - event.rowsDone);
           const eta = event.rowsPerSecond > 0 ? `, ETA ${Math.ceil(left / event.rowsPerSecond)}s` : '';
-          write(`  ${event.task}: ${event.rowsDone.toLocaleString('en-US')} rows${pct}, ${event.rowsPerSecond.toLocaleString('en-US')} rows/s, batch ${event.batchSize} (${event.serverMs} ms)${eta}`);
+          write(
+            `  ${event.task}: ${event.rowsDone.toLocaleString('en-US')} rows${pct}, ${event.rowsPerSecond.toLocaleString('en-US')} rows/s, batch ${event.batchSize} (${event.serverMs} ms)${eta}`,
+          );
         }
         return;
       case 'backfill-done':
@@ -95,7 +104,9 @@ export function createProgressRenderer(mode: ProgressMode, write: (line: string)
         say(`  warning: ${event.message}`);
         return;
       case 'connection-lost':
-        say(`  connection lost (${event.reason}); waiting up to ${Math.round(event.reconnectTimeoutMs / 1000)}s for the server to come back`);
+        say(
+          `  connection lost (${event.reason}); waiting up to ${Math.round(event.reconnectTimeoutMs / 1000)}s for the server to come back`,
+        );
         return;
       case 'reconnected':
         say(`  reconnected after ${(event.downMs / 1000).toFixed(1)}s; resuming from the last committed batch or step`);

@@ -14,26 +14,76 @@ const locks = 'LOCKS';
 
 export const runFlags = {
   'batch-size': Flags.integer({ summary: 'Rows in the first batch; adaptive sizing moves it. [default: 1000]', helpGroup: sizing, min: 1 }),
-  'target-batch-ms': Flags.string({ summary: 'Server-side time each batch aims for (bounds row-lock waits), e.g. 100ms. [default: 100ms]', helpGroup: sizing }),
+  'target-batch-ms': Flags.string({
+    summary: 'Server-side time each batch aims for (bounds row-lock waits), e.g. 100ms. [default: 100ms]',
+    helpGroup: sizing,
+  }),
   'min-batch-size': Flags.integer({ summary: 'Smallest batch. Set min = max for a fixed size. [default: 10]', helpGroup: sizing, min: 1 }),
   'max-batch-size': Flags.integer({ summary: 'Largest batch. [default: 50000]', helpGroup: sizing, min: 1 }),
-  'statement-timeout': Flags.string({ summary: 'Per batch; a batch that hits it is retried at half size. [default: 30s]', helpGroup: sizing }),
-  concurrency: Flags.integer({ summary: 'Key ranges backfilled in parallel, each with its own cursor; the split is made at backfill start. [default: 1]', helpGroup: sizing, min: 1, max: 64 }),
-  'max-rows-per-second': Flags.integer({ summary: 'Rate cap over all ranges (token bucket); 0 = none. [default: unlimited]', helpGroup: throttle, min: 0 }),
+  'statement-timeout': Flags.string({
+    summary: 'Per batch; a batch that hits it is retried at half size. [default: 30s]',
+    helpGroup: sizing,
+  }),
+  concurrency: Flags.integer({
+    summary: 'Key ranges backfilled in parallel, each with its own cursor; the split is made at backfill start. [default: 1]',
+    helpGroup: sizing,
+    min: 1,
+    max: 64,
+  }),
+  'max-rows-per-second': Flags.integer({
+    summary: 'Rate cap over all ranges (token bucket); 0 = none. [default: unlimited]',
+    helpGroup: throttle,
+    min: 0,
+  }),
   'pause-ms': Flags.integer({ summary: 'Milliseconds to sleep between batches. [default: 0]', helpGroup: throttle, min: 0 }),
-  'max-replication-lag': Flags.string({ summary: 'Hold batches while a standby lags more, e.g. 10s; 0 = never. [default: 10s]', helpGroup: throttle }),
-  'max-retained-wal': Flags.string({ summary: 'Hold batches while a replication slot retains more WAL, e.g. 5GB; 0 = never. [default: unlimited]', helpGroup: throttle }),
-  'max-active-sessions': Flags.integer({ summary: 'Hold batches while more other sessions are active; 0 = never. [default: unlimited]', helpGroup: throttle, min: 0 }),
-  'throttle-query': Flags.string({ summary: 'SQL returning one boolean; batches hold while it returns true. Runs read-only; "" removes a stored one.', helpGroup: throttle }),
+  'max-replication-lag': Flags.string({
+    summary: 'Hold batches while a standby lags more, e.g. 10s; 0 = never. [default: 10s]',
+    helpGroup: throttle,
+  }),
+  'max-retained-wal': Flags.string({
+    summary: 'Hold batches while a replication slot retains more WAL, e.g. 5GB; 0 = never. [default: unlimited]',
+    helpGroup: throttle,
+  }),
+  'max-active-sessions': Flags.integer({
+    summary: 'Hold batches while more other sessions are active; 0 = never. [default: unlimited]',
+    helpGroup: throttle,
+    min: 0,
+  }),
+  'throttle-query': Flags.string({
+    summary: 'SQL returning one boolean; batches hold while it returns true. Runs read-only; "" removes a stored one.',
+    helpGroup: throttle,
+  }),
   'probe-interval': Flags.string({ summary: 'How often the health probes and the throttle query run. [default: 2s]', helpGroup: throttle }),
   'exit-on-pause': Flags.boolean({ summary: 'Exit 3 when paused (`online pause`) instead of idling.', helpGroup: throttle, allowNo: true }),
-  window: Flags.string({ summary: 'Run batches only in HH:MM-HH:MM (repeatable; may cross midnight); 00:00-24:00 = always.', helpGroup: schedule, multiple: true }),
-  timezone: Flags.string({ summary: 'IANA time zone of --window. [default: this machine\'s zone]', helpGroup: schedule }),
-  'window-exit': Flags.boolean({ summary: 'Exit 3 outside the windows instead of waiting for the next one.', helpGroup: schedule, allowNo: true }),
-  'max-duration': Flags.string({ summary: 'Stop (exit 3, resumable) after this long in one run, e.g. 2h; 0 = no limit.', helpGroup: schedule }),
-  'lock-timeout': Flags.string({ summary: 'Longest wait for a lock per DDL attempt or batch, e.g. 1s or 500ms. [default: 1s]', helpGroup: locks }),
-  'lock-retries': Flags.integer({ summary: 'Attempts before failing with the blocking sessions named. [default: 30]', helpGroup: locks, min: 1 }),
-  'reconnect-timeout': Flags.string({ summary: 'How long to wait for a server that went away mid-run (restart, failover) before exit 1, e.g. 10m; 0 = do not wait. [default: 5m]', helpGroup: locks }),
+  window: Flags.string({
+    summary: 'Run batches only in HH:MM-HH:MM (repeatable; may cross midnight); 00:00-24:00 = always.',
+    helpGroup: schedule,
+    multiple: true,
+  }),
+  timezone: Flags.string({ summary: "IANA time zone of --window. [default: this machine's zone]", helpGroup: schedule }),
+  'window-exit': Flags.boolean({
+    summary: 'Exit 3 outside the windows instead of waiting for the next one.',
+    helpGroup: schedule,
+    allowNo: true,
+  }),
+  'max-duration': Flags.string({
+    summary: 'Stop (exit 3, resumable) after this long in one run, e.g. 2h; 0 = no limit.',
+    helpGroup: schedule,
+  }),
+  'lock-timeout': Flags.string({
+    summary: 'Longest wait for a lock per DDL attempt or batch, e.g. 1s or 500ms. [default: 1s]',
+    helpGroup: locks,
+  }),
+  'lock-retries': Flags.integer({
+    summary: 'Attempts before failing with the blocking sessions named. [default: 30]',
+    helpGroup: locks,
+    min: 1,
+  }),
+  'reconnect-timeout': Flags.string({
+    summary:
+      'How long to wait for a server that went away mid-run (restart, failover) before exit 1, e.g. 10m; 0 = do not wait. [default: 5m]',
+    helpGroup: locks,
+  }),
 };
 
 export interface RunFlagValues {
@@ -60,7 +110,8 @@ export interface RunFlagValues {
   readonly 'reconnect-timeout'?: string;
 }
 
-const duration = (flag: string, text: string | undefined): number | undefined => (text === undefined ? undefined : parseDuration(flag, text));
+const duration = (flag: string, text: string | undefined): number | undefined =>
+  text === undefined ? undefined : parseDuration(flag, text);
 
 /** For limits: 0 (or "") given on the command line means "no limit", which also clears a stored one on resume. */
 const limit = (value: number | undefined): number | null | undefined => (value === 0 ? null : value);

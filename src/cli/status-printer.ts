@@ -43,7 +43,9 @@ export function renderStatus(reports: readonly MigrationReport[]): string {
       lines.push(`  ${r.activity.state}: ${r.activity.reason ?? ''}${until} (since ${ago(r.activity.since)})`);
     }
     if (r.worker !== null) {
-      lines.push(`  worker: pid ${r.worker.pid} on ${r.worker.host}, heartbeat ${ago(r.worker.heartbeatAt)}${r.worker.alive ? '' : ' (lease not held)'}`);
+      lines.push(
+        `  worker: pid ${r.worker.pid} on ${r.worker.host}, heartbeat ${ago(r.worker.heartbeatAt)}${r.worker.alive ? '' : ' (lease not held)'}`,
+      );
     }
     if (r.error !== null) lines.push(`  error: ${r.error.message}`);
     for (const t of r.tasks) {
@@ -82,8 +84,16 @@ export function renderSummary(s: StatusSummary): string {
     ...named('interrupted', s.interrupted, 'the worker is gone; `online resume <name>` continues'),
     ...named('stopped', s.stopped, '`online resume <name>` continues'),
     ...named('failed', s.failed, 'error below; `online resume <name>` retries, `online rollback <name>` undoes'),
-    ...named('waiting for contract', s.awaitingContract, 'deploy the new application, then `online migrate --contract` or `online complete <name>`'),
-    ...named(`pending${where}`, s.pending.map((p) => p.file), '`online migrate` applies them in order'),
+    ...named(
+      'waiting for contract',
+      s.awaitingContract,
+      'deploy the new application, then `online migrate --contract` or `online complete <name>`',
+    ),
+    ...named(
+      `pending${where}`,
+      s.pending.map((p) => p.file),
+      '`online migrate` applies them in order',
+    ),
     ...named(`invalid${where}`, s.invalid, '`online check` explains'),
   ].join('\n');
 }

@@ -6,12 +6,13 @@ import { renderCheck } from '../cli/check-printer.js';
 import { InvalidOptionError } from '../errors/index.js';
 
 export default class Check extends OnlineCommand<typeof Check> {
-  static override summary = 'Check a migrations directory for CI: every spec valid, no drift from the ledger, pending specs pass pre-flight. Changes nothing.';
+  static override summary =
+    'Check a migrations directory for CI: every spec valid, no drift from the ledger, pending specs pass pre-flight. Changes nothing.';
   static override description = [
     'Without a database, validates every spec file (schema, unique migration names): nothing else is needed.',
     '',
     'With a database (--database-url, DATABASE_URL or the config), also:',
-    "  - drift: a spec the ledger has applied whose content differs from the file (edited after it ran) is an error naming the file;",
+    '  - drift: a spec the ledger has applied whose content differs from the file (edited after it ran) is an error naming the file;',
     '  - pre-flight: every pending spec is checked against the live database (tables, columns, types, expressions), as `start` would before changing anything.',
     '',
     "A pending spec that touches a table an earlier pending spec (or a migration still unfinished in the ledger) also touches cannot be judged against today's schema " +
@@ -20,8 +21,12 @@ export default class Check extends OnlineCommand<typeof Check> {
     '',
     'Exit codes: 0 every file ok (deferred counts as ok), 2 any error.',
   ].join('\n');
-  static override examples = ['<%= config.bin %> check', '<%= config.bin %> check examples/tickets', '<%= config.bin %> check migrations --database-url "$DATABASE_URL" --json'];
-  static override args = { dir: Args.string({ description: 'migrations directory [default: the config\'s, else migrations]' }) };
+  static override examples = [
+    '<%= config.bin %> check',
+    '<%= config.bin %> check examples/tickets',
+    '<%= config.bin %> check migrations --database-url "$DATABASE_URL" --json',
+  ];
+  static override args = { dir: Args.string({ description: "migrations directory [default: the config's, else migrations]" }) };
 
   public async run(): Promise<unknown> {
     const result = await checkDirectory({ directory: await this.migrationsDir(this.args.dir), connection: this.optionalConnection() });

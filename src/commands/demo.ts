@@ -14,10 +14,19 @@ export default class Demo extends OnlineCommand<typeof Demo> {
     '(before contract drops the fill trigger, the writers switch to a release that sets priority itself). ' +
     'It reports the backfill speed, the traffic latency before and during the migration, and checks every row. ' +
     'Exit codes: 0 all checks passed, 1 a check failed, 3 interrupted.';
-  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --rows 100000 --writers 8', '<%= config.bin %> demo --json'];
+  static override examples = [
+    '<%= config.bin %> demo',
+    '<%= config.bin %> demo --rows 100000 --writers 8',
+    '<%= config.bin %> demo --json',
+  ];
   static override flags = {
     rows: Flags.integer({ summary: 'Tickets to seed.', default: demoDefaults.rows, min: 1 }),
-    writers: Flags.integer({ summary: 'Concurrent application writers (one connection each).', default: demoDefaults.writers, min: 1, max: 64 }),
+    writers: Flags.integer({
+      summary: 'Concurrent application writers (one connection each).',
+      default: demoDefaults.writers,
+      min: 1,
+      max: 64,
+    }),
     'batch-size': Flags.integer({ summary: 'Initial backfill batch size.', default: demoDefaults.batchSize, min: 1 }),
   };
 
@@ -59,7 +68,8 @@ export default class Demo extends OnlineCommand<typeof Demo> {
  */
 function ignoreClosedSocketWrites(): () => void {
   const onUncaught = (error: Error): void => {
-    const closedSocketWrite = error instanceof TypeError && error.message.includes("reading 'write'") && (error.stack ?? '').includes('postgres/src/connection.js');
+    const closedSocketWrite =
+      error instanceof TypeError && error.message.includes("reading 'write'") && (error.stack ?? '').includes('postgres/src/connection.js');
     if (closedSocketWrite) return;
     process.stderr.write(`${error.stack ?? String(error)}\n`);
     process.exit(1);

@@ -48,7 +48,9 @@ export default class Init extends OnlineCommand<typeof Init> {
 
     await mkdir(configDir, { recursive: true });
     const schemaRef = await schemaReference(configDir, this.config.root, configSchemaFile);
-    const migrations = isAbsolute(this.flags.migrations) ? this.flags.migrations : relative(configDir, migrationsDir).split(sep).join('/') || '.';
+    const migrations = isAbsolute(this.flags.migrations)
+      ? this.flags.migrations
+      : relative(configDir, migrationsDir).split(sep).join('/') || '.';
     const text = renderInitialConfig(format, { schemaRef, migrations, stateSchema });
     await writeFile(configPath, text, { flag: this.flags.force ? 'w' : 'wx' }).catch((error: unknown) => {
       throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? new ConfigExistsError(displayPath(configPath)) : error;
@@ -73,8 +75,10 @@ export default class Init extends OnlineCommand<typeof Init> {
 
   private format(): ConfigFormat {
     const fromPath = this.flags.config === undefined ? undefined : extname(this.flags.config).toLowerCase();
-    const implied: ConfigFormat | undefined = fromPath === '.json' ? 'json' : fromPath === '.yaml' || fromPath === '.yml' ? 'yaml' : undefined;
-    if (fromPath !== undefined && implied === undefined) throw new InvalidOptionError(`--config ${this.flags.config ?? ''}: the file name must end in .json, .yaml or .yml`);
+    const implied: ConfigFormat | undefined =
+      fromPath === '.json' ? 'json' : fromPath === '.yaml' || fromPath === '.yml' ? 'yaml' : undefined;
+    if (fromPath !== undefined && implied === undefined)
+      throw new InvalidOptionError(`--config ${this.flags.config ?? ''}: the file name must end in .json, .yaml or .yml`);
     const chosen = this.flags.format as ConfigFormat | undefined;
     if (chosen !== undefined && implied !== undefined && chosen !== implied) {
       throw new InvalidOptionError(`--format ${chosen} does not match --config ${this.flags.config ?? ''}`);

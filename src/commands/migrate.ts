@@ -14,7 +14,7 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
     'Multi-phase deploys: `--expand-only` expands and backfills every pending spec but runs no contract (specs whose contract is empty, such as new tables and indexes, are completed), so the old and the new application both work; deploy the new application, then `--contract` completes the expanded specs in file order, stopping at the first spec not expanded yet. `online status` lists the migrations waiting for contract.',
     'Before anything changes, every spec must be valid and every applied spec unchanged: the ledger keeps the hash of each validated spec, so an edited applied file stops the run (exit 2, naming the file) unless --allow-drift. Comments and formatting are not drift.',
     'One `online migrate` runs at a time per database and state schema: another one waits for it, naming it (pid and host), or with --no-wait refuses (exit 2).',
-    'Run flags apply to the specs this run starts (over the config\'s defaults) and override the stored options of the ones it resumes.',
+    "Run flags apply to the specs this run starts (over the config's defaults) and override the stored options of the ones it resumes.",
     'Exit codes: 0 done or nothing to do, 1 a migration failed (re-run to continue), 2 invalid spec, drift, pre-flight failure or --no-wait refusal (nothing changed by that spec), 3 stopped (re-run to continue).',
   ].join('\n\n');
   static override examples = [
@@ -31,10 +31,20 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
     dir: Args.string({ description: "directory of spec files (default: the config's migrations, else ./migrations)" }),
   };
   static override flags = {
-    'expand-only': Flags.boolean({ summary: 'Expand and backfill every pending spec, run no contract: deploy the new application, then `migrate --contract`.', exclusive: ['contract'] }),
-    contract: Flags.boolean({ summary: 'Complete the specs waiting for contract, in file order; start nothing new.', exclusive: ['expand-only'] }),
+    'expand-only': Flags.boolean({
+      summary: 'Expand and backfill every pending spec, run no contract: deploy the new application, then `migrate --contract`.',
+      exclusive: ['contract'],
+    }),
+    contract: Flags.boolean({
+      summary: 'Complete the specs waiting for contract, in file order; start nothing new.',
+      exclusive: ['expand-only'],
+    }),
     'allow-drift': Flags.boolean({ summary: 'Go on when applied spec files were edited (warns; the recorded plans are kept).' }),
-    wait: Flags.boolean({ summary: 'Wait while another `online migrate` runs on this database. --no-wait: refuse at once (exit 2).', allowNo: true, default: true }),
+    wait: Flags.boolean({
+      summary: 'Wait while another `online migrate` runs on this database. --no-wait: refuse at once (exit 2).',
+      allowNo: true,
+      default: true,
+    }),
     ...runFlags,
   };
 
@@ -84,7 +94,9 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
         say(`the other online migrate finished after ${(event.waitedMs / 1000).toFixed(1)}s; going on`);
         return;
       case 'migrate-drift':
-        say(`warning: applied specs were edited since they started (--allow-drift; the recorded plans are kept):\n  ${event.drifted.map(describeDrift).join('\n  ')}`);
+        say(
+          `warning: applied specs were edited since they started (--allow-drift; the recorded plans are kept):\n  ${event.drifted.map(describeDrift).join('\n  ')}`,
+        );
         return;
       case 'migrate-spec':
         say(`▸ ${event.file}: ${event.step}${event.file.startsWith(`${event.migration}.`) ? '' : ` ${event.migration}`}`);
@@ -95,7 +107,9 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
         return;
       }
       case 'migrate-halted':
-        say(`✗ ${event.file}: ${event.migration} stopped the run (${event.code}); once the cause is fixed, \`online migrate\` continues from here`);
+        say(
+          `✗ ${event.file}: ${event.migration} stopped the run (${event.code}); once the cause is fixed, \`online migrate\` continues from here`,
+        );
         return;
       default:
         progress.listener(event);
@@ -107,18 +121,34 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
 function outcomeLine(o: SpecOutcome): string | undefined {
   if (o.action === 'pending') return undefined;
   if (o.action === 'skipped') return o.note === undefined ? undefined : `= ${o.file}: ${o.migration} ${o.note}`;
-  const state = o.status === 'completed' ? 'completed' : o.status === 'awaiting_contract' ? 'expanded and backfilled; waits for contract' : (o.status ?? 'not started');
+  const state =
+    o.status === 'completed'
+      ? 'completed'
+      : o.status === 'awaiting_contract'
+        ? 'expanded and backfilled; waits for contract'
+        : (o.status ?? 'not started');
   return `✓ ${o.file}: ${o.migration} ${state}`;
 }
 
 function summary(r: MigrateDirectoryResult): string {
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const acted = r.specs.filter((s) => s.action !== 'skipped' && s.action !== 'pending').length;
-  const waiting = r.awaitingContract.length === 0 ? '' : `; ${count(r.awaitingContract.length, 'migration')} wait for contract: ${r.awaitingContract.join(', ')}`;
-  const pending = r.pending.length === 0 ? '' : `\n${count(r.pending.length, 'spec')} not expanded yet (from ${r.pending[0] ?? ''}): run \`online migrate --expand-only\` (or \`online migrate\`) first`;
+  const waiting =
+    r.awaitingContract.length === 0
+      ? ''
+      : `; ${count(r.awaitingContract.length, 'migration')} wait for contract: ${r.awaitingContract.join(', ')}`;
+  const pending =
+    r.pending.length === 0
+      ? ''
+      : `\n${count(r.pending.length, 'spec')} not expanded yet (from ${r.pending[0] ?? ''}): run \`online migrate --expand-only\` (or \`online migrate\`) first`;
   if (r.specs.length === 0) return `nothing to do: ${r.dir} has no spec files`;
   if (r.nothingToDo) {
-    const state = r.mode === 'contract' ? 'no spec waits for contract' : r.mode === 'expand-only' ? 'every spec is expanded' : `all ${count(r.specs.length, 'spec')} are applied`;
+    const state =
+      r.mode === 'contract'
+        ? 'no spec waits for contract'
+        : r.mode === 'expand-only'
+          ? 'every spec is expanded'
+          : `all ${count(r.specs.length, 'spec')} are applied`;
     return `nothing to do in ${r.dir}: ${state}${waiting}${pending}`;
   }
   if (r.mode === 'expand-only') {

@@ -15,9 +15,9 @@ export default class New extends OnlineCommand<typeof New> {
   static override description = [
     'The file is NNNN-<slug>.yaml, one more than the highest number prefix in the directory (4 digits to start), or YYYYMMDDHHMMSS-<slug>.yaml (UTC) with --timestamp ' +
       '(the default in a directory of timestamped specs only). The slug is the description in lower case, letters, digits and dashes.',
-    'The file references online.schema.json for editor validation: node_modules/online/online.schema.json when the package is installed in the project, else the running package\'s own copy. ' +
+    "The file references online.schema.json for editor validation: node_modules/online/online.schema.json when the package is installed in the project, else the running package's own copy. " +
       'It stays invalid until `operations` lists at least one operation.',
-    'The directory is --dir, else the config\'s `migrations`, else ./migrations; it must exist (`online init` creates it).',
+    "The directory is --dir, else the config's `migrations`, else ./migrations; it must exist (`online init` creates it).",
   ].join('\n');
   static override examples = [
     '<%= config.bin %> new "create tickets and users"',

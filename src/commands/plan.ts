@@ -26,7 +26,9 @@ export default class Plan extends OnlineCommand<typeof Plan> {
     '<%= config.bin %> plan examples/add-priority.yaml',
     '<%= config.bin %> plan examples/add-priority.yaml --json',
   ];
-  static override args = { target: Args.string({ description: 'spec file (YAML or JSON) or migrations directory [default: the migrations directory]' }) };
+  static override args = {
+    target: Args.string({ description: 'spec file (YAML or JSON) or migrations directory [default: the migrations directory]' }),
+  };
   static override flags = {
     phase: Flags.string({ summary: 'Print only this phase (repeatable).', options: [...planPhases], multiple: true }),
   };
@@ -52,4 +54,3 @@ export default class Plan extends OnlineCommand<typeof Plan> {
     return { migrations: plans };
   }
 }
-

@@ -29,7 +29,9 @@ export default class Resume extends OnlineCommand<typeof Resume> {
         throw inFlagTerms(error);
       });
       progress.stop();
-      this.log(result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} is ${result.status.replace('_', ' ')}`);
+      this.log(
+        result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} is ${result.status.replace('_', ' ')}`,
+      );
       return result;
     } finally {
       progress.stop();

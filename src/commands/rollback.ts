@@ -11,7 +11,12 @@ export default class Rollback extends OnlineCommand<typeof Rollback> {
   public async run(): Promise<unknown> {
     const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
     try {
-      const result = await rollbackMigration({ ...this.connection(), migration: this.args.name, signal: this.stopSignal(), onEvent: progress.listener });
+      const result = await rollbackMigration({
+        ...this.connection(),
+        migration: this.args.name,
+        signal: this.stopSignal(),
+        onEvent: progress.listener,
+      });
       progress.stop();
       this.log(`✓ ${result.migration} rolled back`);
       return result;

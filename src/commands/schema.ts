@@ -4,7 +4,10 @@ import { migrationJsonSchema } from '../spec/json-schema.js';
 
 export default class Schema extends Command {
   static override summary = 'Print the JSON Schema of migration spec files (or, with --config, of the config file), for editor validation.';
-  static override examples = ['<%= config.bin %> schema > online.schema.json', '<%= config.bin %> schema --config > online.config.schema.json'];
+  static override examples = [
+    '<%= config.bin %> schema > online.schema.json',
+    '<%= config.bin %> schema --config > online.config.schema.json',
+  ];
   static override flags = {
     config: Flags.boolean({ summary: 'The schema of online.config.json / online.config.yaml instead of spec files.' }),
   };

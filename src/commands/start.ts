@@ -68,7 +68,11 @@ export default class Start extends OnlineCommand<typeof Start> {
       });
       progress.stop();
       if (!this.jsonEnabled()) {
-        this.log(result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} expanded and backfilled; run \`online complete ${result.migration}\` to contract`);
+        this.log(
+          result.status === 'completed'
+            ? `✓ ${result.migration} completed`
+            : `✓ ${result.migration} expanded and backfilled; run \`online complete ${result.migration}\` to contract`,
+        );
       }
       return result;
     } finally {

@@ -16,7 +16,11 @@ export default class Status extends OnlineCommand<typeof Status> {
     'With no NAME: first a summary of the project (running, interrupted, failed, waiting for contract, completed, and the specs of the migrations directory not applied yet), then the active migrations (add --all for finished ones too).',
     'Waiting for contract means expanded and backfilled: deploy the new application, then `online migrate --contract` (or `online complete <name>`).',
   ].join('\n');
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status add-column-tickets-priority --json', '<%= config.bin %> status --watch'];
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status add-column-tickets-priority --json',
+    '<%= config.bin %> status --watch',
+  ];
   static override args = { name: Args.string({ description: 'migration name' }) };
   static override flags = {
     all: Flags.boolean({ summary: 'Include completed and rolled-back migrations.' }),

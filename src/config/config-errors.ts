@@ -5,14 +5,21 @@ import { OnlineError } from '../errors/index.js';
 export class ConfigError extends OnlineError {
   readonly issues: readonly string[];
   /** `file` as the user knows it (the name found in the working directory, or the --config path). */
-  constructor(readonly file: string, issues: readonly string[], options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    issues: readonly string[],
+    options?: { cause?: unknown },
+  ) {
     super('CONFIG_INVALID', `invalid config ${file}:\n  ${issues.join('\n  ')}`, 2, options);
     this.issues = issues;
   }
 }
 
 export class ConfigExistsError extends OnlineError {
-  constructor(readonly file: string, hint = 'pass --force to overwrite it') {
+  constructor(
+    readonly file: string,
+    hint = 'pass --force to overwrite it',
+  ) {
     super('CONFIG_EXISTS', `${file} already exists; ${hint}`, 2);
   }
 }

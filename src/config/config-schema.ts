@@ -76,8 +76,15 @@ export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be 
 export const projectConfigSchema = z
   .object({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored'),
-    migrations: z.string().trim().min(1, 'must not be empty').default('migrations').describe('directory of the migration specs, relative to this file'),
-    databaseUrlEnv: envVarName.default('DATABASE_URL').describe('name of the environment variable holding the database URL (--database-url wins)'),
+    migrations: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .default('migrations')
+      .describe('directory of the migration specs, relative to this file'),
+    databaseUrlEnv: envVarName
+      .default('DATABASE_URL')
+      .describe('name of the environment variable holding the database URL (--database-url wins)'),
     stateSchema: stateSchemaName.default(defaultStateSchema).describe('schema of the migration ledger (--state-schema wins)'),
     backfill: settingGroups.backfill.default({}),
     throttle: settingGroups.throttle.default({}),

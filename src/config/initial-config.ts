@@ -18,7 +18,14 @@ export interface InitialConfigInput {
 
 /** The built-in defaults in the flags' own forms; 0 means "no limit" as on the command line. */
 export const initialSettings = {
-  backfill: { 'batch-size': 1000, 'target-batch-ms': '100ms', 'min-batch-size': 10, 'max-batch-size': 50000, 'statement-timeout': '30s', concurrency: 1 },
+  backfill: {
+    'batch-size': 1000,
+    'target-batch-ms': '100ms',
+    'min-batch-size': 10,
+    'max-batch-size': 50000,
+    'statement-timeout': '30s',
+    concurrency: 1,
+  },
   throttle: {
     'max-rows-per-second': 0,
     'pause-ms': 0,

@@ -31,7 +31,11 @@ export interface NextSpecFile {
   readonly name: string;
 }
 
-export function nextSpecFileName(existing: readonly string[], description: string, options: { readonly timestamp?: boolean; readonly now?: Date } = {}): NextSpecFile {
+export function nextSpecFileName(
+  existing: readonly string[],
+  description: string,
+  options: { readonly timestamp?: boolean; readonly now?: Date } = {},
+): NextSpecFile {
   const slug = slugOf(description);
   if (slug === '') throw new InvalidOptionError(`the description "${description}" has no letters or digits to name the file with`);
   const prefixes = existing

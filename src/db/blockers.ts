@@ -68,13 +68,16 @@ export function watchBlockers(sql: Sql, pid: number): BlockerWatch {
       clearTimeout(timer);
       seen = [];
       const current = ++statement;
-      timer = setTimeout(() => {
-        pending = sampleBlockers(sql, pid)
-          .then((found) => {
-            if (current === statement) seen = found;
-          })
-          .catch(() => undefined);
-      }, Math.floor(timeoutMs * 0.6));
+      timer = setTimeout(
+        () => {
+          pending = sampleBlockers(sql, pid)
+            .then((found) => {
+              if (current === statement) seen = found;
+            })
+            .catch(() => undefined);
+        },
+        Math.floor(timeoutMs * 0.6),
+      );
     },
     async stop() {
       clearTimeout(timer);

@@ -19,7 +19,12 @@ export interface ColumnIndex {
   /** `pg_get_indexdef` from `USING` on, e.g. `USING btree (a, b DESC) WHERE (…)`. */
   readonly body: string;
   /** The primary key, unique or exclusion constraint the index backs. */
-  readonly constraint: { readonly name: string; readonly type: 'p' | 'u' | 'x'; readonly deferrable: boolean; readonly deferred: boolean } | null;
+  readonly constraint: {
+    readonly name: string;
+    readonly type: 'p' | 'u' | 'x';
+    readonly deferrable: boolean;
+    readonly deferred: boolean;
+  } | null;
 }
 
 export interface ColumnCheck {
@@ -74,7 +79,14 @@ interface ColumnRow {
 }
 
 /** Dependants a rebuild carries to the copy (exclusion constraints are refused separately). */
-const carriedKinds: ReadonlySet<string> = new Set(['primary key', 'unique constraint', 'exclusion constraint', 'foreign key', 'check constraint', 'index']);
+const carriedKinds: ReadonlySet<string> = new Set([
+  'primary key',
+  'unique constraint',
+  'exclusion constraint',
+  'foreign key',
+  'check constraint',
+  'index',
+]);
 
 export async function readColumnShape(sql: Sql, table: TableInfo, column: string): Promise<ColumnShape | undefined> {
   const tableOid = table.oid;
@@ -96,7 +108,18 @@ export async function readColumnShape(sql: Sql, table: TableInfo, column: string
           from pg_sequence s join pg_class c on c.oid = s.seqrelid join pg_namespace n on n.oid = c.relnamespace
           where s.seqrelid = ${col.sequence}::oid`;
 
-  const indexRows = await sql<{ name: string; unique: boolean; valid: boolean; definition: string; conname: string | null; contype: string | null; deferrable: boolean | null; deferred: boolean | null }[]>`
+  const indexRows = await sql<
+    {
+      name: string;
+      unique: boolean;
+      valid: boolean;
+      definition: string;
+      conname: string | null;
+      contype: string | null;
+      deferrable: boolean | null;
+      deferred: boolean | null;
+    }[]
+  >`
     select ic.relname as name, i.indisunique as unique, i.indisvalid as valid, pg_get_indexdef(i.indexrelid) as definition,
            con.conname, con.contype::text as contype, con.condeferrable as deferrable, con.condeferred as deferred
     from pg_index i join pg_class ic on ic.oid = i.indexrelid
@@ -111,7 +134,9 @@ export async function readColumnShape(sql: Sql, table: TableInfo, column: string
     select conname as name, pg_get_constraintdef(oid) as definition, convalidated as validated
     from pg_constraint where conrelid = ${tableOid} and contype = 'c' and ${col.attnum}::int2 = any(conkey) order by conname`;
 
-  const foreignKeys = await sql<(Omit<ForeignKeyShape, 'table' | 'references'> & { schema: string; tableName: string; refSchema: string; refTable: string })[]>`
+  const foreignKeys = await sql<
+    (Omit<ForeignKeyShape, 'table' | 'references'> & { schema: string; tableName: string; refSchema: string; refTable: string })[]
+  >`
     select c.conname as name, n.nspname as schema, t.relname as "tableName", rn.nspname as "refSchema", rt.relname as "refTable",
            array(select a.attname::text from unnest(c.conkey) with ordinality k(attnum, ord)
                  join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum order by k.ord) as columns,
@@ -140,7 +165,10 @@ export async function readColumnShape(sql: Sql, table: TableInfo, column: string
     identity: col.identity,
     generated: col.generated,
     default: col.default,
-    sequence: sequence === undefined ? null : { name: { schema: sequence.schema, name: sequence.name }, dataType: sequence.dataType, increment: sequence.increment },
+    sequence:
+      sequence === undefined
+        ? null
+        : { name: { schema: sequence.schema, name: sequence.name }, dataType: sequence.dataType, increment: sequence.increment },
     indexes: indexRows
       .filter((i) => i.valid)
       .map((i) => ({

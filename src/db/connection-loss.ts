@@ -4,7 +4,17 @@
 /** postgres.js's own codes for a connection that closed, ended, was destroyed or never opened in time. */
 const driverCodes = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
 /** Socket and name-resolution failures Node reports while the server is away. */
-const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'ENOTFOUND']);
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
 /**
  * SQLSTATEs of a server going away: admin_shutdown (our backend terminated, or a fast shutdown),
  * crash_shutdown, cannot_connect_now (starting up or in recovery), and class 08, connection exceptions.
@@ -22,7 +32,8 @@ function codeOf(error: unknown): string | undefined {
 export function isConnectionLoss(error: unknown): boolean {
   for (let current = error, depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
     const code = codeOf(current);
-    if (code !== undefined && (driverCodes.has(code) || socketCodes.has(code) || serverStates.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (code !== undefined && (driverCodes.has(code) || socketCodes.has(code) || serverStates.has(code) || /^08[0-9A-Z]{3}$/.test(code)))
+      return true;
     current = current instanceof Error ? current.cause : undefined;
   }
   return false;

@@ -57,7 +57,13 @@ export async function checkExpressionShape(sql: Sql, field: string, expression: 
  * rows and is assignable to `type` (a type already checked, or one the catalog printed); returns its
  * parse tree. Only Parse/Describe run: the query is never executed.
  */
-export async function checkRowExpression(sql: Sql, field: string, expression: string, table: QualifiedName | undefined, type: string): Promise<Node> {
+export async function checkRowExpression(
+  sql: Sql,
+  field: string,
+  expression: string,
+  table: QualifiedName | undefined,
+  type: string,
+): Promise<Node> {
   const tree = await checkExpressionShape(sql, field, expression);
   const from = table === undefined ? '' : ` from ${quoteQualified(table)}`;
   const probe = `select (${expression})::${type} as ${quoteIdent('value')}${from}`;

@@ -21,13 +21,23 @@ export async function readIndexBuildProgress(sql: Sql, pid: number): Promise<Ind
     from pg_stat_progress_create_index where pid = ${pid}`;
   if (row === undefined) return undefined;
   const waitingFor = [...new Set([...(row.blockers ?? []), ...(row.locker === null ? [] : [row.locker])])];
-  return { phase: row.phase, blocksDone: row.blocksDone, blocksTotal: row.blocksTotal, tuplesDone: row.tuplesDone, tuplesTotal: row.tuplesTotal, waitingFor };
+  return {
+    phase: row.phase,
+    blocksDone: row.blocksDone,
+    blocksTotal: row.blocksTotal,
+    tuplesDone: row.tuplesDone,
+    tuplesTotal: row.tuplesTotal,
+    waitingFor,
+  };
 }
 
 /** One line for people: `index x: waiting for old snapshots, waiting for pid 123`. */
 export function describeProgress(index: string, p: IndexBuildProgress): string {
   const blocks = p.blocksTotal > 0 ? `, ${Math.floor((100 * p.blocksDone) / p.blocksTotal)}% of blocks` : '';
-  const tuples = p.tuplesTotal > 0 ? `, ${Math.round(p.tuplesDone).toLocaleString('en-US')}/${Math.round(p.tuplesTotal).toLocaleString('en-US')} tuples` : '';
+  const tuples =
+    p.tuplesTotal > 0
+      ? `, ${Math.round(p.tuplesDone).toLocaleString('en-US')}/${Math.round(p.tuplesTotal).toLocaleString('en-US')} tuples`
+      : '';
   const waiting = p.waitingFor.length > 0 ? `, waiting for pid ${p.waitingFor.join(', ')}` : '';
   return `index ${index}: ${p.phase}${blocks}${tuples}${waiting}`;
 }

@@ -25,7 +25,17 @@ export function normalizeIndexDefinition(definition: string, unique: boolean): s
 }
 
 export async function readIndex(sql: Sql, schema: string, name: string): Promise<IndexState | undefined> {
-  const [row] = await sql<{ table: string; tableSchema: string; valid: boolean; unique: boolean; constraint: string | null; parent: string | null; definition: string }[]>`
+  const [row] = await sql<
+    {
+      table: string;
+      tableSchema: string;
+      valid: boolean;
+      unique: boolean;
+      constraint: string | null;
+      parent: string | null;
+      definition: string;
+    }[]
+  >`
     select t.relname as table, tn.nspname as "tableSchema", x.indisvalid as valid, x.indisunique as unique,
            (select conname from pg_constraint where conindid = i.oid and contype in ('p', 'u', 'x') limit 1) as constraint,
            (select h.inhparent::regclass::text from pg_inherits h where h.inhrelid = i.oid) as parent,

@@ -41,7 +41,8 @@ const sampleRowsPerRange = 10_000;
  */
 export async function splitKeyRanges(sql: Sql, source: KeyRangeSource, upper: readonly string[], count: number): Promise<KeyRange[]> {
   requirePositiveInteger('range count', count);
-  if (upper.length !== source.key.length) throw new InvalidOptionError(`upper bound has ${upper.length} values for a key of ${source.key.length} columns`);
+  if (upper.length !== source.key.length)
+    throw new InvalidOptionError(`upper bound has ${upper.length} values for a key of ${source.key.length} columns`);
   if (count === 1) return [{ lower: null, upper: [...upper] }];
   const [only] = source.key;
   const boundaries =
@@ -119,7 +120,9 @@ async function quantileBoundaries(sql: Sql, source: KeyRangeSource, upper: reado
  * size alone when it was never analyzed (reltuples = -1). Stale statistics cannot hide a table that grew.
  */
 async function estimatedRows(sql: Sql, quotedTable: string): Promise<number> {
-  const plan = await sql.unsafe<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(`explain (format json) select 1 from ${quotedTable}`);
+  const plan = await sql.unsafe<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
+    `explain (format json) select 1 from ${quotedTable}`,
+  );
   return plan[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
 }
 

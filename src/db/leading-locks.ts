@@ -41,7 +41,8 @@ export function splitLeadingLocks(statements: readonly string[]): LockedStatemen
   for (; index < statements.length; index++) {
     const lock = parseTableLock(statements[index] ?? '');
     if (lock === undefined) break;
-    for (const relation of lock.relations) leading.push({ relation, mode: lock.mode, statement: `lock table ${relation} in ${lock.mode} mode` });
+    for (const relation of lock.relations)
+      leading.push({ relation, mode: lock.mode, statement: `lock table ${relation} in ${lock.mode} mode` });
   }
   return { leading, rest: statements.slice(index) };
 }

@@ -83,7 +83,12 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
 
 const orderedStatements = (step: LockedStatements): string[] => [...step.leading.map((l) => l.statement), ...step.rest];
 
-async function runAttempt(sql: Sql, step: LockedStatements, lockTimeoutMs: number, record: LockedDdlOptions['record']): Promise<AttemptFailure | undefined> {
+async function runAttempt(
+  sql: Sql,
+  step: LockedStatements,
+  lockTimeoutMs: number,
+  record: LockedDdlOptions['record'],
+): Promise<AttemptFailure | undefined> {
   let watch: BlockerWatch | undefined;
   let index: number | undefined;
   let holdersOfFailedLock: Promise<SampledBlocker[]> | undefined;

@@ -14,7 +14,12 @@ export interface ShadowColumn {
   readonly type: string;
 }
 
-async function onShadowCopy<T>(sql: Sql, table: QualifiedName, shadows: readonly ShadowColumn[], use: (tx: TransactionSql) => Promise<T>): Promise<T> {
+async function onShadowCopy<T>(
+  sql: Sql,
+  table: QualifiedName,
+  shadows: readonly ShadowColumn[],
+  use: (tx: TransactionSql) => Promise<T>,
+): Promise<T> {
   return inRolledBackTransaction(sql, async (tx) => {
     await tx.unsafe(`create temporary table ${shadowCopy} (like ${quoteQualified(table)}) on commit drop`);
     for (const shadow of shadows) await tx.unsafe(`alter table ${shadowCopy} add column ${quoteIdent(shadow.name)} ${shadow.type}`);
@@ -23,7 +28,12 @@ async function onShadowCopy<T>(sql: Sql, table: QualifiedName, shadows: readonly
 }
 
 /** PostgreSQL's reason for refusing `statements` on the copy, or undefined when it accepts them. */
-export async function refusalOnShadowCopy(sql: Sql, table: QualifiedName, shadows: readonly ShadowColumn[], statements: readonly string[]): Promise<string | undefined> {
+export async function refusalOnShadowCopy(
+  sql: Sql,
+  table: QualifiedName,
+  shadows: readonly ShadowColumn[],
+  statements: readonly string[],
+): Promise<string | undefined> {
   try {
     await onShadowCopy(sql, table, shadows, async (tx) => {
       for (const statement of statements) await tx.unsafe(statement);
@@ -39,7 +49,12 @@ export async function refusalOnShadowCopy(sql: Sql, table: QualifiedName, shadow
  * statement holding a user expression (an UPDATE with `using`), which is then analysed against the
  * copy's columns and types but never planned or run.
  */
-export async function describeRefusalOnShadowCopy(sql: Sql, table: QualifiedName, shadows: readonly ShadowColumn[], statement: string): Promise<string | undefined> {
+export async function describeRefusalOnShadowCopy(
+  sql: Sql,
+  table: QualifiedName,
+  shadows: readonly ShadowColumn[],
+  statement: string,
+): Promise<string | undefined> {
   try {
     await onShadowCopy(sql, table, shadows, async (tx) => tx.unsafe(statement, [], { prepare: false }).describe());
     return undefined;

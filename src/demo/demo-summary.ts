@@ -39,8 +39,14 @@ export function formatDemoSummary(s: DemoSummary): string[] {
   const facts: [string, string][] = [
     ['tickets seeded', `${count(s.rows)} in ${s.seedSeconds.toFixed(1)}s`],
     ['migration', `${s.migration.name} (${s.migration.status}) in ${s.migration.seconds.toFixed(1)}s`],
-    ['backfill', `${count(s.migration.backfillRows)} rows at ${count(s.migration.backfillRowsPerSecond)} rows/s (batches adapted from ${count(s.batchSize)} to ${count(s.migration.settledBatchSize)} rows)`],
-    ['traffic', `${s.writers} writer${s.writers === 1 ? '' : 's'}, ${count(before.ops)} ops before, ${count(during.ops)} ops during the migration`],
+    [
+      'backfill',
+      `${count(s.migration.backfillRows)} rows at ${count(s.migration.backfillRowsPerSecond)} rows/s (batches adapted from ${count(s.batchSize)} to ${count(s.migration.settledBatchSize)} rows)`,
+    ],
+    [
+      'traffic',
+      `${s.writers} writer${s.writers === 1 ? '' : 's'}, ${count(before.ops)} ops before, ${count(during.ops)} ops during the migration`,
+    ],
     ['traffic errors', count(s.traffic.errors) + (firstError(s) === undefined ? '' : ` (first: ${firstError(s)})`)],
     ['inconsistent rows', `${count(s.checks.inconsistentRows)} of ${count(s.checks.rowsAfter)}`],
     ['priority NOT NULL', s.checks.columnNotNull ? 'yes' : 'NO'],

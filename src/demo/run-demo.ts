@@ -75,7 +75,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     enter('migrating', `migrating under traffic: add column priority text NOT NULL, backfilled in adaptive batches…`);
     const during = traffic.measure();
     const spec = priorityMigration(table);
-    const migration = await migrateUnderTraffic({ databaseUrl, spec, batchSize, traffic, signal: options.signal, onEvent: options.onEvent, stage });
+    const migration = await migrateUnderTraffic({
+      databaseUrl,
+      spec,
+      batchSize,
+      traffic,
+      signal: options.signal,
+      onEvent: options.onEvent,
+      stage,
+    });
     await traffic.stop();
 
     enter('verifying', 'verifying every row…');

@@ -13,7 +13,12 @@ export async function randomTicketWrite(sql: postgres.Sql, table: string, maxId:
   const aware = release === 'aware';
   if (roll < 0.25) {
     const n = Math.floor(Math.random() * 1e9);
-    const ticket = { title: `New ticket ${n}`, description: 'Submitted through the help widget', status: 'open', customer_email: `customer${n % 50000}@example.com` };
+    const ticket = {
+      title: `New ticket ${n}`,
+      description: 'Submitted through the help widget',
+      status: 'open',
+      customer_email: `customer${n % 50000}@example.com`,
+    };
     await sql`insert into ${sql(table)} ${sql(aware ? { ...ticket, priority: 'normal' } : ticket)}`;
   } else if (roll < 0.8) {
     const status = ticketStatuses[Math.floor(Math.random() * ticketStatuses.length)] ?? 'open';

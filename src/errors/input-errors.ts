@@ -22,19 +22,30 @@ export class TableNotFoundError extends PreflightError {
 }
 
 export class ColumnExistsError extends PreflightError {
-  constructor(readonly table: string, readonly column: string) {
+  constructor(
+    readonly table: string,
+    readonly column: string,
+  ) {
     super('COLUMN_EXISTS', `column ${column} already exists on ${table}`);
   }
 }
 
 export class UnknownTypeError extends PreflightError {
-  constructor(readonly typeName: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly typeName: string,
+    options?: { cause?: unknown },
+  ) {
     super('UNKNOWN_TYPE', `type "${typeName}" does not exist`, options);
   }
 }
 
 export class InvalidExpressionError extends PreflightError {
-  constructor(readonly field: string, readonly expression: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly field: string,
+    readonly expression: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super('INVALID_EXPRESSION', `${field} expression does not compile: ${reason}\n  expression: ${expression}`, options);
   }
 }
@@ -44,7 +55,13 @@ export class InvalidExpressionError extends PreflightError {
  * field takes, as PostgreSQL's own grammar reads it: spliced, it could reach beyond its parentheses.
  */
 export class SqlShapeError extends PreflightError {
-  constructor(readonly field: string, readonly text: string, expected: string, reason: string, noun = 'expression') {
+  constructor(
+    readonly field: string,
+    readonly text: string,
+    expected: string,
+    reason: string,
+    noun = 'expression',
+  ) {
     super('INVALID_EXPRESSION', `${field} must be ${expected}: ${reason}\n  ${noun}: ${text}`);
   }
 }
@@ -60,7 +77,10 @@ export class NoUsableKeyError extends PreflightError {
 
 export class InvalidOptionError extends OnlineError {
   /** The run option at fault (e.g. `maxDurationMs`), when the error came from validating run options. */
-  constructor(message: string, readonly option?: string) {
+  constructor(
+    message: string,
+    readonly option?: string,
+  ) {
     super('INVALID_OPTION', message, 2);
   }
 }

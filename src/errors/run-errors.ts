@@ -35,14 +35,22 @@ export class LockTimeoutError extends OnlineError {
 
 /** The run stopped early on request (signal); the state is recorded and `resume` continues. */
 export class StoppedError extends OnlineError {
-  constructor(readonly migration: string, reason: string) {
+  constructor(
+    readonly migration: string,
+    reason: string,
+  ) {
     super('STOPPED', `migration "${migration}" stopped (${reason}); run \`online resume ${migration}\` to continue`, 3);
   }
 }
 
 /** A step or batch failed; the failure is recorded and `resume` retries from there. */
 export class MigrationFailedError extends OnlineError {
-  constructor(readonly migration: string, readonly phase: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly migration: string,
+    readonly phase: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super('MIGRATION_FAILED', `migration "${migration}" failed during ${phase}: ${message}`, 1, options);
   }
 }
@@ -73,7 +81,11 @@ export class DataViolationError extends OnlineError {
 
 /** The server went away mid-run and did not come back within --reconnect-timeout. */
 export class ConnectionLostError extends OnlineError {
-  constructor(readonly migration: string, waitedMs: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly migration: string,
+    waitedMs: number,
+    options?: { cause?: unknown },
+  ) {
     super(
       'CONNECTION_LOST',
       `migration "${migration}" lost its connection to the database, which did not come back within ${Math.round(waitedMs / 1000)}s; ` +
@@ -86,7 +98,11 @@ export class ConnectionLostError extends OnlineError {
 
 /** While the connection was down, another worker took the migration's lease: this one stops. */
 export class LeaseTakenError extends OnlineError {
-  constructor(readonly migration: string, holder: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly migration: string,
+    holder: string,
+    options?: { cause?: unknown },
+  ) {
     super(
       'LEASE_TAKEN',
       `migration "${migration}" lost its connection, and another worker took it over meanwhile (${holder}); this run stops. ` +

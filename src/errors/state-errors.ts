@@ -3,21 +3,13 @@ import { OnlineError } from './online-error.js';
 
 export class MigrationNotFoundError extends OnlineError {
   constructor(readonly migration: string | undefined) {
-    super(
-      'MIGRATION_NOT_FOUND',
-      migration === undefined ? 'no active migration found' : `no migration named "${migration}"`,
-      2,
-    );
+    super('MIGRATION_NOT_FOUND', migration === undefined ? 'no active migration found' : `no migration named "${migration}"`, 2);
   }
 }
 
 export class AmbiguousMigrationError extends OnlineError {
   constructor(readonly candidates: readonly string[]) {
-    super(
-      'AMBIGUOUS_MIGRATION',
-      `several migrations are active; name one of: ${candidates.join(', ')}`,
-      2,
-    );
+    super('AMBIGUOUS_MIGRATION', `several migrations are active; name one of: ${candidates.join(', ')}`, 2);
   }
 }
 
@@ -29,7 +21,10 @@ export interface LeaseHolder {
 }
 
 export class LeaseHeldError extends OnlineError {
-  constructor(readonly migration: string, readonly holder: LeaseHolder | undefined) {
+  constructor(
+    readonly migration: string,
+    readonly holder: LeaseHolder | undefined,
+  ) {
     super(
       'LEASE_HELD',
       holder === undefined
@@ -49,11 +44,10 @@ export class MigrationStateError extends OnlineError {
 }
 
 export class BackfillIncompleteError extends OnlineError {
-  constructor(readonly migration: string, readonly detail: string) {
-    super(
-      'BACKFILL_INCOMPLETE',
-      `refusing to complete "${migration}": ${detail}. Run \`online resume ${migration}\` first.`,
-      2,
-    );
+  constructor(
+    readonly migration: string,
+    readonly detail: string,
+  ) {
+    super('BACKFILL_INCOMPLETE', `refusing to complete "${migration}": ${detail}. Run \`online resume ${migration}\` first.`, 2);
   }
 }

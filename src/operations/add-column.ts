@@ -72,15 +72,16 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     },
   ];
   if (defaultAfterAdd) {
-    expand.push({ description: `set the volatile default of ${spec.column} (no table rewrite)`, statements: [setDefault], locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only` });
+    expand.push({
+      description: `set the volatile default of ${spec.column} (no table rewrite)`,
+      statements: [setDefault],
+      locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
+    });
   }
   if (spec.backfill !== undefined) {
-    const body = [
-      'begin',
-      `  NEW.${c} := (select (${spec.backfill}) from (select NEW.*) as online_row);`,
-      '  return NEW;',
-      'end',
-    ].join('\n');
+    const body = ['begin', `  NEW.${c} := (select (${spec.backfill}) from (select NEW.*) as online_row);`, '  return NEW;', 'end'].join(
+      '\n',
+    );
     expand.push({
       description: `install triggers that fill ${spec.column} for writers unaware of it`,
       statements: [

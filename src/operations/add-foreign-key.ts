@@ -51,7 +51,11 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
     `left join ${rt} r on ${pairs.map((p) => `r.${p.ref} = a.${p.col}`).join(' and ')} ` +
     `where r.${pairs[0]?.ref ?? ''} is null and ${pairs.map((p) => `a.${p.col} is not null`).join(' and ')} limit 5`;
   const target = `${displayName(referenced)} (${spec.references.columns.join(', ')})`;
-  const referencedFirst = (mode: LockMode): string[] => lockTablesFirst([{ table: referenced, mode }, { table: referencing, mode }]);
+  const referencedFirst = (mode: LockMode): string[] =>
+    lockTablesFirst([
+      { table: referenced, mode },
+      { table: referencing, mode },
+    ]);
   return {
     expand: [
       {
@@ -67,10 +71,21 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
     contract: [
       {
         description: `validate foreign key ${name} on the existing rows`,
-        statements: [...lockTablesFirst([{ table: referencing, mode: 'share update exclusive' }, { table: referenced, mode: 'row share' }]), `alter table ${t} validate constraint ${c}`],
+        statements: [
+          ...lockTablesFirst([
+            { table: referencing, mode: 'share update exclusive' },
+            { table: referenced, mode: 'row share' },
+          ]),
+          `alter table ${t} validate constraint ${c}`,
+        ],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
         reversible: true,
-        explain: { kind: 'orphans', sqlState: '23503', what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`, query: orphans },
+        explain: {
+          kind: 'orphans',
+          sqlState: '23503',
+          what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`,
+          query: orphans,
+        },
       },
     ],
     rollback: [
@@ -93,14 +108,21 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
 export function findReferencedKey(indexes: readonly IndexKey[], columns: readonly string[]): IndexKey | undefined {
   const wanted = new Set(columns);
   return indexes.find(
-    (i) => i.unique && i.usable && i.columns.length === wanted.size && wanted.size === columns.length && i.columns.every((c) => c !== null && wanted.has(c)),
+    (i) =>
+      i.unique &&
+      i.usable &&
+      i.columns.length === wanted.size &&
+      wanted.size === columns.length &&
+      i.columns.every((c) => c !== null && wanted.has(c)),
   );
 }
 
 /** An index serves the referencing lookups (`a = $1 and b = $2`) when its leading keys are those columns. */
 export function servesLookups(indexes: readonly IndexKey[], columns: readonly string[]): boolean {
   const wanted = new Set(columns);
-  return indexes.some((i) => i.usable && i.columns.length >= wanted.size && i.columns.slice(0, wanted.size).every((c) => c !== null && wanted.has(c)));
+  return indexes.some(
+    (i) => i.usable && i.columns.length >= wanted.size && i.columns.slice(0, wanted.size).every((c) => c !== null && wanted.has(c)),
+  );
 }
 
 function describeKeys(indexes: readonly IndexKey[]): string {
@@ -124,7 +146,10 @@ export const addForeignKey = {
     requireColumns(table, spec.columns);
     requireColumns(referenced, spec.references.columns);
     if (serverVersionNum < 180000 && table.partitioned) {
-      throw new PreflightError('UNSUPPORTED', `${displayName(table)} is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key to a partitioned table`);
+      throw new PreflightError(
+        'UNSUPPORTED',
+        `${displayName(table)} is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key to a partitioned table`,
+      );
     }
     const referencedIndexes = await readIndexKeys(sql, referenced);
     if (findReferencedKey(referencedIndexes, spec.references.columns) === undefined) {

@@ -59,7 +59,8 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
         `where ${keys.map((k) => `${k} is not null`).join(' and ')} group by ${keys.join(', ')} ` +
         `having count(*) > 1 order by count(*) desc, ${keys.join(', ')} limit 5`,
     },
-    locks: 'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
+    locks:
+      'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
   };
   const attach: PlannedStep = {
     description: `add constraint ${name} unique using index ${name}`,
@@ -118,7 +119,9 @@ export const addUnique = {
     const existingIndex = await checkName(sql, table, name, definition);
     const plan = planAddUnique(spec, { definition, existingIndex });
     const warnings = [
-      ...equivalentIndexes(table, name, definition).map((other) => `${displayName(table)} is already unique on (${spec.columns.join(', ')}) through index ${other}`),
+      ...equivalentIndexes(table, name, definition).map(
+        (other) => `${displayName(table)} is already unique on (${spec.columns.join(', ')}) through index ${other}`,
+      ),
       ...(existingIndex ? [`index ${name} already exists with this definition: it is used as is, and rollback keeps it`] : []),
     ];
     return warnings.length > 0 ? { ...plan, warnings } : plan;

@@ -124,7 +124,16 @@ export function planBackfill(spec: BackfillSpec, facts: BackfillFacts): Operatio
   const shown = displayName(table);
   return {
     expand: [],
-    backfill: [{ id: `${spec.schema}.${spec.table}.set(${columnList(spec)})`, table, key: facts.key, set, needsWork: backfillNeedsWork(spec, facts), searchPath: facts.searchPath }],
+    backfill: [
+      {
+        id: `${spec.schema}.${spec.table}.set(${columnList(spec)})`,
+        table,
+        key: facts.key,
+        set,
+        needsWork: backfillNeedsWork(spec, facts),
+        searchPath: facts.searchPath,
+      },
+    ],
     contract: spec.verify === undefined ? [] : [verifyStep(spec.verify)],
     rollback: [],
     warnings: [
@@ -142,8 +151,10 @@ function requireWritableColumns(table: TableInfo, spec: BackfillSpec, key: reado
     const where = `${name} of ${displayName(table)}`;
     if (column === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${name} does not exist on ${displayName(table)}`);
     if (column.generated !== '') throw new PreflightError('GENERATED_COLUMN', `column ${where} is generated; it cannot be set`);
-    if (column.identity === 'a') throw new PreflightError('IDENTITY_COLUMN', `column ${where} is GENERATED ALWAYS AS IDENTITY; it cannot be set`);
-    if (key.some((k) => k.name === name)) throw new PreflightError('KEY_COLUMN', `column ${where} is part of the key the backfill pages over; it cannot be set`);
+    if (column.identity === 'a')
+      throw new PreflightError('IDENTITY_COLUMN', `column ${where} is GENERATED ALWAYS AS IDENTITY; it cannot be set`);
+    if (key.some((k) => k.name === name))
+      throw new PreflightError('KEY_COLUMN', `column ${where} is part of the key the backfill pages over; it cannot be set`);
     types[name] = column.type;
   }
   return types;

@@ -36,7 +36,8 @@ export const changeType = {
     const c = quoteIdent(spec.column);
     if (spec.default !== undefined) await checkExpressionShape(sql, 'default', spec.default);
     if (spec.using === undefined) {
-      if (type === column.type) throw new PreflightError('NOTHING_TO_DO', `column ${spec.column} of ${displayName(table)} is already ${type}`);
+      if (type === column.type)
+        throw new PreflightError('NOTHING_TO_DO', `column ${spec.column} of ${displayName(table)} is already ${type}`);
       const refusal = await refusalOnShadowCopy(sql, table, [], [`alter table ${shadowCopy} alter column ${c} type ${type}`]);
       if (refusal !== undefined) {
         throw new PreflightError(
@@ -48,7 +49,14 @@ export const changeType = {
       await checkExpressionShape(sql, 'using', spec.using);
     }
     const targets = [
-      await readTarget(sql, { table, column: spec.column, shadow: shadowName(spec.column), type, using: spec.using ?? c, ...(spec.default === undefined ? {} : { default: spec.default }) }),
+      await readTarget(sql, {
+        table,
+        column: spec.column,
+        shadow: shadowName(spec.column),
+        type,
+        using: spec.using ?? c,
+        ...(spec.default === undefined ? {} : { default: spec.default }),
+      }),
     ];
     // Referencing columns follow the referenced one to the new type, transitively.
     const cascaded: string[] = [];
@@ -61,8 +69,18 @@ export const changeType = {
         if (referencing === undefined || targets.some((t) => sameName(t.table, fk.table) && t.column === referencing)) continue;
         const referencingTable = await requireTable(sql, fk.table);
         if (findColumn(referencingTable, referencing)?.type === type) continue;
-        targets.push(await readTarget(sql, { table: referencingTable, column: referencing, shadow: shadowName(referencing), type, using: quoteIdent(referencing) }));
-        cascaded.push(`${displayName(fk.table)}.${referencing} also changes to ${type}: foreign key ${fk.name} references ${displayName(target.table)}.${target.column}`);
+        targets.push(
+          await readTarget(sql, {
+            table: referencingTable,
+            column: referencing,
+            shadow: shadowName(referencing),
+            type,
+            using: quoteIdent(referencing),
+          }),
+        );
+        cascaded.push(
+          `${displayName(fk.table)}.${referencing} also changes to ${type}: foreign key ${fk.name} references ${displayName(target.table)}.${target.column}`,
+        );
       }
     }
     const { rebuild, warnings } = await prepareColumnRebuild(ctx, targets, { sync: 'one-way', renameShadow: true });

@@ -7,7 +7,13 @@ import { readColumnShape, type ColumnShape } from '../db/column-shape.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
 import { resolutionSchemas } from '../db/search-path.js';
-import { describeRefusalOnShadowCopy, indexOnShadowCopy, refusalOnShadowCopy, shadowCopy, type ShadowColumn } from '../db/shadow-copy-probe.js';
+import {
+  describeRefusalOnShadowCopy,
+  indexOnShadowCopy,
+  refusalOnShadowCopy,
+  shadowCopy,
+  type ShadowColumn,
+} from '../db/shadow-copy-probe.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnInCheck, renameColumnInIndexBody, UnparsableDefinitionError } from '../sql-grammar/column-rename.js';
 import type { ColumnRebuild, RebuiltColumn, RebuiltForeignKey, RebuiltIndex } from './column-rebuild.js';
@@ -37,12 +43,17 @@ const integerWidth: Readonly<Record<string, number>> = { smallint: 2, integer: 4
 export async function readTarget(sql: Sql, target: RebuildTarget): Promise<ReadTarget> {
   const where = `${target.column} of ${displayName(target.table)}`;
   const shape = await readColumnShape(sql, target.table, target.column);
-  if (shape === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${target.column} does not exist on ${displayName(target.table)}`);
-  if (shape.generated !== '') throw new PreflightError('GENERATED_COLUMN', `column ${where} is a generated column; it cannot be rebuilt online`);
+  if (shape === undefined)
+    throw new PreflightError('COLUMN_NOT_FOUND', `column ${target.column} does not exist on ${displayName(target.table)}`);
+  if (shape.generated !== '')
+    throw new PreflightError('GENERATED_COLUMN', `column ${where} is a generated column; it cannot be rebuilt online`);
   requireNotPartition(target.table, 'add a column to');
   const index = shape.indexes[0];
   if (target.table.partitioned && index !== undefined) {
-    throw new PreflightError('UNSUPPORTED', `${displayName(target.table)} is partitioned: index ${index.name} on ${target.column} would have to be built again, and PostgreSQL cannot build an index on a partitioned table concurrently`);
+    throw new PreflightError(
+      'UNSUPPORTED',
+      `${displayName(target.table)} is partitioned: index ${index.name} on ${target.column} would have to be built again, and PostgreSQL cannot build an index on a partitioned table concurrently`,
+    );
   }
   if (findColumn(target.table, target.shadow) !== undefined) throw new ColumnExistsError(displayName(target.table), target.shadow);
   if (shape.otherDependants.length > 0) {
@@ -53,7 +64,10 @@ export async function readTarget(sql: Sql, target: RebuildTarget): Promise<ReadT
   }
   const exclusion = shape.indexes.find((i) => i.constraint?.type === 'x');
   if (exclusion !== undefined) {
-    throw new PreflightError('UNSUPPORTED', `column ${where} is part of exclusion constraint ${exclusion.constraint?.name ?? exclusion.name}, which cannot be rebuilt online`);
+    throw new PreflightError(
+      'UNSUPPORTED',
+      `column ${where} is part of exclusion constraint ${exclusion.constraint?.name ?? exclusion.name}, which cannot be rebuilt online`,
+    );
   }
   return { ...target, shape };
 }
@@ -65,10 +79,17 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
   const table = first.table;
   const shadows: ShadowColumn[] = targets.map((t) => ({ name: t.shadow, type: t.type }));
   const refuse = (what: string, reason: string): never => {
-    throw new PreflightError('CANNOT_REBUILD', `${what} of ${displayName(table)} cannot be carried to the new column: ${reason}; drop it first and re-create it after the migration`);
+    throw new PreflightError(
+      'CANNOT_REBUILD',
+      `${what} of ${displayName(table)} cannot be carried to the new column: ${reason}; drop it first and re-create it after the migration`,
+    );
   };
   // Each target column renamed in turn: the next rename parses the previous one's output.
-  const rewrite = async (what: string, text: string, renameIn: (text: string, from: string, to: string) => Promise<string>): Promise<string> => {
+  const rewrite = async (
+    what: string,
+    text: string,
+    renameIn: (text: string, from: string, to: string) => Promise<string>,
+  ): Promise<string> => {
     let out = text;
     try {
       for (const t of targets) out = await renameIn(out, t.column, t.shadow);
@@ -81,13 +102,23 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
   const columns: RebuiltColumn[] = [];
   for (const target of targets) {
     const { shape } = target;
-    const conversion = await describeRefusalOnShadowCopy(ctx.sql, table, shadows, `update ${shadowCopy} set ${quoteIdent(target.shadow)} = (${target.using})`);
+    const conversion = await describeRefusalOnShadowCopy(
+      ctx.sql,
+      table,
+      shadows,
+      `update ${shadowCopy} set ${quoteIdent(target.shadow)} = (${target.using})`,
+    );
     if (conversion !== undefined) refuse(`the conversion of ${target.column} to ${target.type}`, conversion);
     const defaultValue = target.default ?? shape.default;
     if (defaultValue !== null) {
-      const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [`alter table ${shadowCopy} alter column ${quoteIdent(target.shadow)} set default (${defaultValue})`]);
+      const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [
+        `alter table ${shadowCopy} alter column ${quoteIdent(target.shadow)} set default (${defaultValue})`,
+      ]);
       if (refusal !== undefined) {
-        throw new PreflightError('CANNOT_REBUILD', `the default ${defaultValue} of ${target.column} does not suit ${target.type}: ${refusal}; give the new default (--default)`);
+        throw new PreflightError(
+          'CANNOT_REBUILD',
+          `the default ${defaultValue} of ${target.column} does not suit ${target.type}: ${refusal}; give the new default (--default)`,
+        );
       }
     }
     const indexes: RebuiltIndex[] = [];
@@ -97,15 +128,25 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
       const body = await rewrite(`index ${index.name}`, index.body, renameColumnInIndexBody);
       const built = await indexOnShadowCopy(ctx.sql, table, shadows, index.unique, body);
       if ('refusal' in built) return refuse(`index ${index.name}`, built.refusal);
-      const constraint = index.constraint === null ? null : { ...index.constraint, type: index.constraint.type === 'p' ? ('p' as const) : ('u' as const) };
-      indexes.push({ name: index.name, newName: shadowName(index.name), unique: index.unique, body, definition: built.definition, constraint });
+      const constraint =
+        index.constraint === null ? null : { ...index.constraint, type: index.constraint.type === 'p' ? ('p' as const) : ('u' as const) };
+      indexes.push({
+        name: index.name,
+        newName: shadowName(index.name),
+        unique: index.unique,
+        body,
+        definition: built.definition,
+        constraint,
+      });
     }
     const checks = [];
     for (const check of shape.checks) {
       if (claimed.has(`${displayName(table)}.${check.name}`)) continue;
       claimed.add(`${displayName(table)}.${check.name}`);
       const definition = await rewrite(`check ${check.name}`, check.definition, renameColumnInCheck);
-      const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [`alter table ${shadowCopy} add constraint online_probe_check ${definition} not valid`]);
+      const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [
+        `alter table ${shadowCopy} add constraint online_probe_check ${definition} not valid`,
+      ]);
       if (refusal !== undefined) refuse(`check ${check.name}`, refusal);
       checks.push({ ...check, definition, newName: shadowName(check.name) });
     }
@@ -171,9 +212,18 @@ export async function prepareColumnRebuild(
   const claimed = new Set<string>();
   const columns: RebuiltColumn[] = [];
   const tables = [...new Map(targets.map((t) => [quoteQualified(t.table), t.table])).values()];
-  for (const table of tables) columns.push(...(await rebuildTable(ctx, targets.filter((t) => sameName(t.table, table)), claimed)));
+  for (const table of tables)
+    columns.push(
+      ...(await rebuildTable(
+        ctx,
+        targets.filter((t) => sameName(t.table, table)),
+        claimed,
+      )),
+    );
   const warnings = targets.flatMap((t) =>
-    t.shape.invalidIndexes.map((name) => `index ${name} on ${displayName(t.table)} is INVALID (an interrupted build); it is not copied and goes with the old column`),
+    t.shape.invalidIndexes.map(
+      (name) => `index ${name} on ${displayName(t.table)} is INVALID (an interrupted build); it is not copied and goes with the old column`,
+    ),
   );
   const foreignKeys = rebuiltForeignKeys(targets);
   await requireNoPartitionedReferencing(ctx.sql, foreignKeys);

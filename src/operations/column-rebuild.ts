@@ -192,7 +192,9 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
   if (checks.length > 0) {
     steps.push({
       description: `add the CHECKs of ${c.column}${c.notNull ? ' and its NOT NULL' : ''} on ${c.shadow}, not valid`,
-      statements: [`alter table ${t} ${[...c.checks.map((check) => `drop constraint if exists ${quoteIdent(check.newName)}`), ...(c.notNull ? [`drop constraint if exists ${quoteIdent(names.notNull)}`] : []), ...checks].join(', ')}`],
+      statements: [
+        `alter table ${t} ${[...c.checks.map((check) => `drop constraint if exists ${quoteIdent(check.newName)}`), ...(c.notNull ? [`drop constraint if exists ${quoteIdent(names.notNull)}`] : []), ...checks].join(', ')}`,
+      ],
       locks: `ACCESS EXCLUSIVE on ${c.table.name}, brief: no scan`,
     });
   }
@@ -221,7 +223,9 @@ function indexCopySteps(c: RebuiltColumn): PlannedStep[] {
 }
 
 function keySamples(c: RebuiltColumn, alias: string): string {
-  return c.key.length === 0 ? `${alias}.ctid::text as ctid` : c.key.map((k) => `${alias}.${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`).join(', ');
+  return c.key.length === 0
+    ? `${alias}.ctid::text as ctid`
+    : c.key.map((k) => `${alias}.${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`).join(', ');
 }
 
 function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: BackfillTask; verify: BackfillTask } {
@@ -240,7 +244,14 @@ function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: Backfi
       : {};
   // The SET converts by assignment (as ALTER COLUMN TYPE does); the comparison casts to the new type,
   // so a lossy conversion (numeric → integer rounds) compares converted values, not the originals.
-  const common = { table: c.table, key: c.key, set: `${shadow} = (${c.using})`, needsWork: `${shadow} is distinct from (${c.using})::${c.type}`, ...explain, searchPath: rebuild.searchPath };
+  const common = {
+    table: c.table,
+    key: c.key,
+    set: `${shadow} = (${c.using})`,
+    needsWork: `${shadow} is distinct from (${c.using})::${c.type}`,
+    ...explain,
+    searchPath: rebuild.searchPath,
+  };
   return { fill: { id, ...common }, verify: { id: `${id}:verify`, ...common } };
 }
 
@@ -268,18 +279,23 @@ function swapStatements(rebuild: ColumnRebuild): string[] {
   for (const c of rebuild.columns) {
     const t = quoteQualified(c.table);
     const names = namesOf(c);
-    out.push(`drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`, `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`);
+    out.push(
+      `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
+      `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
+    );
     out.push(`drop function if exists ${fnOf(c, names.fn)}()`);
     if (rebuild.sync === 'one-way') out.push(`drop function if exists ${fnOf(c, names.check)}(${t})`);
   }
   for (const fk of rebuild.foreignKeys) out.push(`alter table ${quoteQualified(fk.table)} drop constraint ${quoteIdent(fk.name)}`);
   for (const c of rebuild.columns) {
     for (const index of c.indexes) {
-      if (index.constraint !== null) out.push(`alter table ${quoteQualified(c.table)} drop constraint ${quoteIdent(index.constraint.name)}`);
+      if (index.constraint !== null)
+        out.push(`alter table ${quoteQualified(c.table)} drop constraint ${quoteIdent(index.constraint.name)}`);
     }
   }
   for (const c of rebuild.columns) out.push(...columnSwap(rebuild, c));
-  for (const fk of rebuild.foreignKeys) out.push(`alter table ${quoteQualified(fk.table)} rename constraint ${quoteIdent(fk.newName)} to ${quoteIdent(fk.name)}`);
+  for (const fk of rebuild.foreignKeys)
+    out.push(`alter table ${quoteQualified(fk.table)} rename constraint ${quoteIdent(fk.newName)} to ${quoteIdent(fk.name)}`);
   return out;
 }
 
@@ -288,10 +304,13 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
   const shadow = quoteIdent(c.shadow);
   const out: string[] = [];
   // On 18 the copy's NOT NULL constraint is added under a name of ours, then given the old one.
-  const named = c.notNull && c.notNullConstraint !== undefined ? { name: c.notNullConstraint, copy: shadowName(c.notNullConstraint) } : undefined;
+  const named =
+    c.notNull && c.notNullConstraint !== undefined ? { name: c.notNullConstraint, copy: shadowName(c.notNullConstraint) } : undefined;
   if (c.notNull) {
     out.push(
-      named === undefined ? `alter table ${t} alter column ${shadow} set not null` : `alter table ${t} add constraint ${quoteIdent(named.copy)} not null ${shadow}`,
+      named === undefined
+        ? `alter table ${t} alter column ${shadow} set not null`
+        : `alter table ${t} add constraint ${quoteIdent(named.copy)} not null ${shadow}`,
       `alter table ${t} drop constraint ${quoteIdent(namesOf(c).notNull)}`,
     );
   }
@@ -301,7 +320,8 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
     if (c.ownedSequence.grow !== null) out.push(`alter sequence ${seq} as ${c.ownedSequence.grow}`);
   }
   if (c.default !== null) out.push(`alter table ${t} alter column ${shadow} set default (${c.default})`);
-  const identitySequence = c.identity === null ? null : { schema: c.identity.sequence.name.schema, name: shadowName(c.identity.sequence.name.name) };
+  const identitySequence =
+    c.identity === null ? null : { schema: c.identity.sequence.name.schema, name: shadowName(c.identity.sequence.name.name) };
   if (c.identity !== null && identitySequence !== null) {
     // The identity is re-created on the shadow, continuing from the old sequence's next value (read
     // under the lock, so no insert can take a value in between).
@@ -327,7 +347,8 @@ function columnSwap(rebuild: ColumnRebuild, c: RebuiltColumn): string[] {
     out.push(
       `alter table ${t} add constraint ${quoteIdent(constraint.name)} ${constraint.type === 'p' ? 'primary key' : 'unique'} using index ${quoteIdent(index.newName)}${deferral}`,
     );
-    if (constraint.name !== index.name) out.push(`alter index ${quoteQualified({ schema: c.table.schema, name: constraint.name })} rename to ${quoteIdent(index.name)}`);
+    if (constraint.name !== index.name)
+      out.push(`alter index ${quoteQualified({ schema: c.table.schema, name: constraint.name })} rename to ${quoteIdent(index.name)}`);
   }
   for (const check of c.checks) out.push(`alter table ${t} rename constraint ${quoteIdent(check.newName)} to ${quoteIdent(check.name)}`);
   return out;
@@ -376,7 +397,10 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
                 ...foreignKeys.map((fk): TableLock => ({ table: fk.references, mode: 'share row exclusive' })),
                 ...foreignKeys.map((fk): TableLock => ({ table: fk.table, mode: 'access exclusive' })),
               ]),
-              ...foreignKeys.flatMap((fk) => [`alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`, foreignKeySql(fk)]),
+              ...foreignKeys.flatMap((fk) => [
+                `alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`,
+                foreignKeySql(fk),
+              ]),
             ],
             locks:
               'SHARE ROW EXCLUSIVE on the referenced tables and ACCESS EXCLUSIVE on the referencing ones, for milliseconds (no scan): writes wait, and so do reads of the referencing tables',
@@ -401,7 +425,11 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
     {
       description: `swap in ${rebuild.columns.map((c) => `${c.table.name}.${c.shadow}`).join(', ')} and drop the sync triggers`,
       statements: swapStatements(rebuild),
-      locks: `ACCESS EXCLUSIVE on ${uniqueTables(rebuild.columns.map((c) => c.table)).map((t) => t.name).join(', ')}${foreignKeys.length > 0 ? ' and the tables of their foreign keys' : ''}, brief: catalog only (NOT NULL is proven by the validated check, constraints attach to built indexes)`,
+      locks: `ACCESS EXCLUSIVE on ${uniqueTables(rebuild.columns.map((c) => c.table))
+        .map((t) => t.name)
+        .join(
+          ', ',
+        )}${foreignKeys.length > 0 ? ' and the tables of their foreign keys' : ''}, brief: catalog only (NOT NULL is proven by the validated check, constraints attach to built indexes)`,
     },
   ];
   const rollback: PlannedStep[] = [

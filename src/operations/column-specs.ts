@@ -12,8 +12,12 @@ export const changeTypeSpec = z
     type: z.string().trim().min(1, 'must not be empty').describe('the new SQL type, e.g. bigint'),
     using: sqlExpression
       .optional()
-      .describe('SQL expression over the row giving the new value, e.g. status::int; default: the column, converted by assignment as ALTER COLUMN TYPE does'),
-    default: sqlExpression.optional().describe("default of the column after the change; default: the old default, which must suit the new type"),
+      .describe(
+        'SQL expression over the row giving the new value, e.g. status::int; default: the column, converted by assignment as ALTER COLUMN TYPE does',
+      ),
+    default: sqlExpression
+      .optional()
+      .describe('default of the column after the change; default: the old default, which must suit the new type'),
   })
   .strict();
 export type ChangeTypeSpec = z.infer<typeof changeTypeSpec>;
@@ -28,7 +32,9 @@ export const renameColumnSpec = z
     instant: z
       .boolean()
       .default(false)
-      .describe('a plain RENAME in contract (catalog only, under lock_timeout) instead of a synced copy: code using the old name breaks at once'),
+      .describe(
+        'a plain RENAME in contract (catalog only, under lock_timeout) instead of a synced copy: code using the old name breaks at once',
+      ),
   })
   .strict()
   .superRefine((spec, ctx) => {

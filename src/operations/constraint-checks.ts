@@ -7,7 +7,10 @@ import { NameTakenError, PreflightError } from '../errors/index.js';
 export function requireColumns(table: TableInfo, columns: readonly string[]): void {
   const missing = columns.filter((c) => findColumn(table, c) === undefined);
   if (missing.length > 0) {
-    throw new PreflightError('COLUMN_NOT_FOUND', `${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')} of ${displayName(table)} ${missing.length === 1 ? 'does' : 'do'} not exist`);
+    throw new PreflightError(
+      'COLUMN_NOT_FOUND',
+      `${missing.length === 1 ? 'column' : 'columns'} ${missing.join(', ')} of ${displayName(table)} ${missing.length === 1 ? 'does' : 'do'} not exist`,
+    );
   }
   const twice = columns.find((c, i) => columns.indexOf(c) !== i);
   if (twice !== undefined) throw new PreflightError('DUPLICATE_COLUMN', `column ${twice} is listed twice in columns`);

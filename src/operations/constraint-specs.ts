@@ -37,7 +37,10 @@ export const addForeignKeySpec = z
       .object({
         schema: identifier.default('public'),
         table: identifier.describe('referenced table'),
-        columns: z.array(identifier).min(1, 'needs at least one column').describe('referenced columns (a primary key or unique constraint)'),
+        columns: z
+          .array(identifier)
+          .min(1, 'needs at least one column')
+          .describe('referenced columns (a primary key or unique constraint)'),
       })
       .strict(),
     onDelete: z.enum(referentialActions).optional(),
@@ -47,7 +50,11 @@ export const addForeignKeySpec = z
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.columns.length !== spec.references.columns.length) {
-      ctx.addIssue({ code: 'custom', path: ['references', 'columns'], message: `must list as many columns as columns (${spec.columns.length})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['references', 'columns'],
+        message: `must list as many columns as columns (${spec.columns.length})`,
+      });
     }
   });
 export type AddForeignKeySpec = z.infer<typeof addForeignKeySpec>;
@@ -58,7 +65,9 @@ export const setNotNullSpec = z
     schema: identifier.default('public').describe('schema of the table'),
     table: identifier.describe('table of the column'),
     column: identifier.describe('column to make NOT NULL'),
-    backfill: sqlExpression.optional().describe('SQL expression over the row that fills existing NULLs first (through the backfill engine)'),
+    backfill: sqlExpression
+      .optional()
+      .describe('SQL expression over the row that fills existing NULLs first (through the backfill engine)'),
   })
   .strict();
 export type SetNotNullSpec = z.infer<typeof setNotNullSpec>;

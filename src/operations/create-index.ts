@@ -33,7 +33,8 @@ export const createIndexSpec = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    if (spec.columns.length + spec.expressions.length === 0) ctx.addIssue({ code: 'custom', path: ['columns'], message: 'an index needs columns or expressions' });
+    if (spec.columns.length + spec.expressions.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'an index needs columns or expressions' });
   });
 
 export type CreateIndexSpec = z.infer<typeof createIndexSpec>;
@@ -59,9 +60,12 @@ export function planCreateIndex(spec: CreateIndexSpec, definition: string, exist
   const build: PlannedStep = {
     kind: 'concurrent',
     description: `build ${spec.unique ? 'unique ' : ''}index ${name} concurrently`,
-    statements: [`create ${spec.unique ? 'unique ' : ''}index concurrently ${quoteIdent(name)} on ${quoteQualified(table)} ${indexBody(spec)}`],
+    statements: [
+      `create ${spec.unique ? 'unique ' : ''}index concurrently ${quoteIdent(name)} on ${quoteQualified(table)} ${indexBody(spec)}`,
+    ],
     buildsIndex: { schema: spec.schema, name, table, definition },
-    locks: 'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
+    locks:
+      'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
     ...(spec.unique
       ? {
           explain: {
@@ -114,7 +118,9 @@ export const createIndex = {
       throw new NameTakenError(`index ${spec.schema}.${name} already exists on ${displayName(existing.table)}; choose another --name`);
     }
     if (existing !== undefined && existing.valid && existing.definition !== definition) {
-      throw new NameTakenError(`index ${spec.schema}.${name} already exists with a different definition (${existing.definition}); choose another --name`);
+      throw new NameTakenError(
+        `index ${spec.schema}.${name} already exists with a different definition (${existing.definition}); choose another --name`,
+      );
     }
     return planCreateIndex(spec, definition, existing !== undefined && existing.valid);
   },

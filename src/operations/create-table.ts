@@ -54,7 +54,8 @@ const list = (columns: readonly string[]): string => columns.map(quoteIdent).joi
 
 const newTable = (spec: CreateTableSpec): QualifiedName => ({ schema: spec.schema, name: spec.table });
 const referencedTable = (fk: ForeignKeySpec): QualifiedName => ({ schema: fk.references.schema, name: fk.references.table });
-const isSelfReference = (spec: CreateTableSpec, fk: ForeignKeySpec): boolean => fk.references.schema === spec.schema && fk.references.table === spec.table;
+const isSelfReference = (spec: CreateTableSpec, fk: ForeignKeySpec): boolean =>
+  fk.references.schema === spec.schema && fk.references.table === spec.table;
 
 /** The existing tables the foreign keys reference, each once (a self-reference is not one). */
 export function referencedTables(spec: CreateTableSpec): QualifiedName[] {
@@ -94,8 +95,17 @@ export function createTableStatement(spec: CreateTableSpec, withForeignKeys = tr
 
 /** The indexes the new table will have: its primary key's and its unique constraints'. */
 function keysOf(spec: CreateTableSpec): IndexKey[] {
-  const key = (columns: readonly string[], primary: boolean): IndexKey => ({ name: primary ? 'primary key' : 'unique', columns, unique: true, primary, usable: true });
-  return [...(spec.primaryKey === undefined ? [] : [key(spec.primaryKey, true)]), ...(spec.unique ?? []).map((columns) => key(columns, false))];
+  const key = (columns: readonly string[], primary: boolean): IndexKey => ({
+    name: primary ? 'primary key' : 'unique',
+    columns,
+    unique: true,
+    primary,
+    usable: true,
+  });
+  return [
+    ...(spec.primaryKey === undefined ? [] : [key(spec.primaryKey, true)]),
+    ...(spec.unique ?? []).map((columns) => key(columns, false)),
+  ];
 }
 
 const counted = (n: number, what: string): string[] => (n === 0 ? [] : [`${n} ${what}${n === 1 ? '' : 's'}`]);
@@ -107,7 +117,11 @@ export function planCreateTable(spec: CreateTableSpec): OperationPlan {
   const foreignKeys = spec.foreignKeys ?? [];
   const referenced = referencedTables(spec);
   const others = referenced.map(displayName);
-  const lockReferenced = (mode: LockMode, atLeast: number): string[] => lockTablesFirst(referenced.map((table) => ({ table, mode })), atLeast);
+  const lockReferenced = (mode: LockMode, atLeast: number): string[] =>
+    lockTablesFirst(
+      referenced.map((table) => ({ table, mode })),
+      atLeast,
+    );
   const parts = [
     `${spec.columns.length} column${spec.columns.length === 1 ? '' : 's'}`,
     ...(spec.primaryKey === undefined ? [] : ['primary key']),
@@ -152,7 +166,10 @@ function requireListed(spec: CreateTableSpec, role: string, columns: readonly st
   const names = new Set(spec.columns.map((c) => c.name));
   const missing = columns.filter((c) => !names.has(c));
   if (missing.length > 0) {
-    throw new PreflightError('COLUMN_NOT_FOUND', `${role} column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among the columns of ${displayName(newTable(spec))}`);
+    throw new PreflightError(
+      'COLUMN_NOT_FOUND',
+      `${role} column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among the columns of ${displayName(newTable(spec))}`,
+    );
   }
 }
 
@@ -171,7 +188,10 @@ function requireSpecConsistent(spec: CreateTableSpec): void {
 async function requireNameFree(sql: Sql, spec: CreateTableSpec): Promise<void> {
   const table = newTable(spec);
   if (!(await relationExists(sql, table.schema, table.name))) return;
-  const what = (await describeTable(sql, table)) === undefined ? `a relation named ${displayName(table)} (a view, sequence or index)` : `table ${displayName(table)}`;
+  const what =
+    (await describeTable(sql, table)) === undefined
+      ? `a relation named ${displayName(table)} (a view, sequence or index)`
+      : `table ${displayName(table)}`;
   throw new PreflightError('TABLE_EXISTS', `${what} already exists; create-table only creates new tables`);
 }
 
@@ -198,7 +218,9 @@ export function verdictStatements(spec: CreateTableSpec): string[] {
   if (foreignKeys.length === 0) return [createTableStatement(spec, false)];
   const references = referencedTables(spec);
   const copyOf = (fk: ForeignKeySpec): string =>
-    isSelfReference(spec, fk) ? probeTable : probeReference(references.findIndex((r) => displayName(r) === displayName(referencedTable(fk))));
+    isSelfReference(spec, fk)
+      ? probeTable
+      : probeReference(references.findIndex((r) => displayName(r) === displayName(referencedTable(fk))));
   return [
     createTableStatement(spec, false),
     `create temporary table ${probeTable} (like ${quoteQualified(newTable(spec))} including all) on commit drop`,

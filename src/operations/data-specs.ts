@@ -12,7 +12,9 @@ export const backfillSpec = z
       .record(identifier, sqlExpression)
       .refine((set) => Object.keys(set).length > 0, 'must set at least one column')
       .describe('column: SQL expression over the row giving its new value'),
-    where: sqlExpression.optional().describe('which rows need work (SQL over the row); default: rows where some set column differs from its expression'),
+    where: sqlExpression
+      .optional()
+      .describe('which rows need work (SQL over the row); default: rows where some set column differs from its expression'),
     verify: sqlExpression
       .optional()
       .describe('a SELECT that must return no rows before the migration can complete, e.g. select id from tickets where status not in (…)'),
@@ -39,7 +41,11 @@ export const sqlSpec = z
   .strict()
   .superRefine((spec, ctx) => {
     if (spec.phase === 'contract' && spec.rollback !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['rollback'], message: 'contract cannot be rolled back; rollback SQL belongs to a phase: expand sql' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollback'],
+        message: 'contract cannot be rolled back; rollback SQL belongs to a phase: expand sql',
+      });
     }
   });
 export type SqlSpec = z.infer<typeof sqlSpec>;

@@ -51,9 +51,13 @@ export const dropColumn = {
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql }, spec) {
     const table = await requireTable(sql, { schema: spec.schema, name: spec.table });
-    if (findColumn(table, spec.column) === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
+    if (findColumn(table, spec.column) === undefined)
+      throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
     if (await isInheritedColumn(sql, table, spec.column)) {
-      throw new PreflightError('INHERITED_COLUMN', `column ${spec.column} of ${displayName(table)} is inherited from a parent table; drop it from the parent`);
+      throw new PreflightError(
+        'INHERITED_COLUMN',
+        `column ${spec.column} of ${displayName(table)} is inherited from a parent table; drop it from the parent`,
+      );
     }
     const reach = await columnDependants(sql, table, spec.column);
     if (!spec.cascade) requireNoDependants(`column ${spec.column} of ${displayName(table)}`, reach.dependants);

@@ -59,16 +59,28 @@ export const dropIndex = {
     const index = await readIndex(sql, spec.schema, spec.name);
     if (index === undefined) throw new PreflightError('INDEX_NOT_FOUND', `index ${spec.schema}.${spec.name} does not exist`);
     if (displayName(index.table) !== displayName(table)) {
-      throw new PreflightError('INDEX_NOT_FOUND', `index ${spec.schema}.${spec.name} belongs to ${displayName(index.table)}, not ${displayName(table)}`);
+      throw new PreflightError(
+        'INDEX_NOT_FOUND',
+        `index ${spec.schema}.${spec.name} belongs to ${displayName(index.table)}, not ${displayName(table)}`,
+      );
     }
     if (table.partitioned) {
-      throw new PreflightError('UNSUPPORTED', `${displayName(table)} is partitioned: PostgreSQL cannot drop an index of a partitioned table concurrently (drop it in an sql step: DROP INDEX locks every partition)`);
+      throw new PreflightError(
+        'UNSUPPORTED',
+        `${displayName(table)} is partitioned: PostgreSQL cannot drop an index of a partitioned table concurrently (drop it in an sql step: DROP INDEX locks every partition)`,
+      );
     }
     if (index.parent !== null) {
-      throw new PreflightError('UNSUPPORTED', `index ${spec.name} is attached to partitioned index ${index.parent}: it is dropped only with that index`);
+      throw new PreflightError(
+        'UNSUPPORTED',
+        `index ${spec.name} is attached to partitioned index ${index.parent}: it is dropped only with that index`,
+      );
     }
     if (index.constraint !== null) {
-      throw new PreflightError('INDEX_BACKS_CONSTRAINT', `index ${spec.name} backs constraint ${index.constraint}; drop the constraint instead`);
+      throw new PreflightError(
+        'INDEX_BACKS_CONSTRAINT',
+        `index ${spec.name} backs constraint ${index.constraint}; drop the constraint instead`,
+      );
     }
     return planDropIndex(spec, { valid: index.valid });
   },

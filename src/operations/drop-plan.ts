@@ -14,7 +14,14 @@ export interface DropFacts extends DropReach {
  * description and in a warning. `facts` is what pre-flight read; dependants only with cascade.
  * `lead`: the LOCK TABLE statements that open the step when it locks other tables too.
  */
-export function planCascadingDrop(subject: string, statement: string, locks: string, cascade: boolean, facts: DropReach, lead: readonly string[]): OperationPlan {
+export function planCascadingDrop(
+  subject: string,
+  statement: string,
+  locks: string,
+  cascade: boolean,
+  facts: DropReach,
+  lead: readonly string[],
+): OperationPlan {
   const cascading = cascade && facts.dependants.length > 0;
   const also = [...(cascading ? facts.dependants : []), ...facts.goesWith];
   return {

@@ -87,7 +87,13 @@ export function setNotNullNames(target: NameTarget): { fn: string; trigger: stri
 }
 
 /** change-type and rename-column, per rebuilt column: sync function and triggers, conversion probe, NOT NULL check of the copy. */
-export function rebuildNames(target: NameTarget): { fn: string; check: string; insertTrigger: string; updateTrigger: string; notNull: string } {
+export function rebuildNames(target: NameTarget): {
+  fn: string;
+  check: string;
+  insertTrigger: string;
+  updateTrigger: string;
+  notNull: string;
+} {
   return {
     fn: helperName('sync', target),
     check: helperName('convert', target),

@@ -100,7 +100,10 @@ export function combinePlans(plans: readonly OperationPlan[]): OperationPlan {
 }
 
 /** The first recorded contract step that rollback cannot undo, if any: past it, the migration only goes forward. */
-export function pointOfNoReturn(plan: OperationPlan, recordedContractSteps: ReadonlySet<number>): { readonly index: number; readonly description: string } | undefined {
+export function pointOfNoReturn(
+  plan: OperationPlan,
+  recordedContractSteps: ReadonlySet<number>,
+): { readonly index: number; readonly description: string } | undefined {
   const index = plan.contract.findIndex((step, i) => recordedContractSteps.has(i) && step.reversible !== true);
   const step = plan.contract[index];
   return step === undefined ? undefined : { index, description: step.description };

@@ -8,16 +8,26 @@ import { displayName } from '../db/quote.js';
 import { NameTakenError } from '../errors/index.js';
 import type { IndexBuild, OperationPlan } from './plan.js';
 
-export type IndexNameState = { readonly kind: 'free' } | { readonly kind: 'invalid-leftover' } | { readonly kind: 'built' } | { readonly kind: 'taken'; readonly reason: string };
+export type IndexNameState =
+  | { readonly kind: 'free' }
+  | { readonly kind: 'invalid-leftover' }
+  | { readonly kind: 'built' }
+  | { readonly kind: 'taken'; readonly reason: string };
 
 export function classifyIndexName(existing: IndexState | undefined, build: IndexBuild): IndexNameState {
   if (existing === undefined) return { kind: 'free' };
   if (displayName(existing.table) !== displayName(build.table)) {
-    return { kind: 'taken', reason: `index ${build.schema}.${build.name} already exists on ${displayName(existing.table)}, not ${displayName(build.table)}; choose another name` };
+    return {
+      kind: 'taken',
+      reason: `index ${build.schema}.${build.name} already exists on ${displayName(existing.table)}, not ${displayName(build.table)}; choose another name`,
+    };
   }
   if (!existing.valid) return { kind: 'invalid-leftover' };
   if (existing.definition === build.definition) return { kind: 'built' };
-  return { kind: 'taken', reason: `index ${build.schema}.${build.name} already exists with a different definition (${existing.definition}); choose another name` };
+  return {
+    kind: 'taken',
+    reason: `index ${build.schema}.${build.name} already exists with a different definition (${existing.definition}); choose another name`,
+  };
 }
 
 /** Pre-flight: every index the plan builds has a name it can use. */
@@ -29,7 +39,9 @@ export async function requirePlannedIndexNamesFree(sql: Sql, plan: OperationPlan
     const state = classifyIndexName(existing, build);
     if (state.kind === 'taken') throw new NameTakenError(state.reason);
     if (existing === undefined && (await relationExists(sql, build.schema, build.name))) {
-      throw new NameTakenError(`${build.schema}.${build.name} is already the name of a table, sequence or view in that schema; choose another name for the index`);
+      throw new NameTakenError(
+        `${build.schema}.${build.name} is already the name of a table, sequence or view in that schema; choose another name for the index`,
+      );
     }
   }
 }

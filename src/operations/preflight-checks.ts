@@ -15,13 +15,19 @@ import { ColumnExistsError, NoUsableKeyError, PreflightError, TableNotFoundError
  */
 export function requireMigratableSchema(table: QualifiedName, stateSchema?: string): void {
   if (table.schema.startsWith('pg_') || table.schema === 'information_schema') {
-    throw new PreflightError('SYSTEM_TABLE', `${displayName(table)} is in a system schema: online does not migrate PostgreSQL's own tables`);
+    throw new PreflightError(
+      'SYSTEM_TABLE',
+      `${displayName(table)} is in a system schema: online does not migrate PostgreSQL's own tables`,
+    );
   }
   if (table.schema === stateSchema) throw stateTableError(table);
 }
 
 const stateTableError = (table: QualifiedName): PreflightError =>
-  new PreflightError('STATE_TABLE', `${displayName(table)} belongs to online's state schema (the migration ledger); online does not migrate its own tables`);
+  new PreflightError(
+    'STATE_TABLE',
+    `${displayName(table)} belongs to online's state schema (the migration ledger); online does not migrate its own tables`,
+  );
 
 export async function requireTable(sql: Sql, table: QualifiedName): Promise<TableInfo> {
   requireMigratableSchema(table);
@@ -43,7 +49,10 @@ export function requireNoColumn(table: TableInfo, column: string): void {
 export function requireNotPartition(table: TableInfo, change: 'add a column to' | 'rename a column of'): void {
   if (table.partitionOf === undefined) return;
   const parent = displayName(table.partitionOf);
-  throw new PreflightError('PARTITION', `${displayName(table)} is a partition of ${parent}: its columns are its parent's, and PostgreSQL refuses to ${change} a partition alone; migrate ${parent} instead`);
+  throw new PreflightError(
+    'PARTITION',
+    `${displayName(table)} is a partition of ${parent}: its columns are its parent's, and PostgreSQL refuses to ${change} a partition alone; migrate ${parent} instead`,
+  );
 }
 
 /**

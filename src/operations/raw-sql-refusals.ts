@@ -13,7 +13,8 @@ import { stringsOf, tagOf, walkNodes } from '../sql-grammar/parse-tree.js';
 import { scanSql } from '../sql-grammar/postgres-parser.js';
 
 const outsideTransaction = 'cannot run inside a transaction block, and every sql step is one transaction';
-const transactionControl = 'transaction control is not allowed: the statements already run in one transaction that online begins and commits';
+const transactionControl =
+  'transaction control is not allowed: the statements already run in one transaction that online begins and commits';
 const sessionSet = 'a session-level SET or RESET would outlive the step on a pooled connection: use SET LOCAL';
 const sessionConfig =
   'set_config(…, false) changes the session beyond the step, so it would outlive it on a pooled connection and could redirect later steps: pass true as the third argument (local to the step)';
@@ -64,9 +65,17 @@ async function doBlockRefusal(stmt: Node): Promise<string | undefined> {
   const tokens = await scanSql(body);
   if ('error' in tokens) return `its body does not parse: ${tokens.error}`;
   // Identifiers as PostgreSQL reads them: "set_config" quoted is set_config too.
-  const words = tokens.filter((t) => !t.comment).map((t) => (t.text.startsWith('"') ? t.text.slice(1, -1).replaceAll('""', '"') : t.text.toLowerCase()));
+  const words = tokens
+    .filter((t) => !t.comment)
+    .map((t) => (t.text.startsWith('"') ? t.text.slice(1, -1).replaceAll('""', '"') : t.text.toLowerCase()));
   if (words.includes('set_config')) return `${sessionConfig}; a DO block may not call set_config at all`;
-  const setStatement = words.findIndex((w, i) => (w === 'set' || w === 'reset') && statementStarts.has(words[i - 1] ?? ';') && words[i + 1] !== 'local' && words[i + 1] !== 'constraints');
+  const setStatement = words.findIndex(
+    (w, i) =>
+      (w === 'set' || w === 'reset') &&
+      statementStarts.has(words[i - 1] ?? ';') &&
+      words[i + 1] !== 'local' &&
+      words[i + 1] !== 'constraints',
+  );
   return setStatement < 0 ? undefined : sessionSet;
 }
 
@@ -79,12 +88,14 @@ export async function stepRefusal(stmt: Node): Promise<string | undefined> {
     const { kind, name, is_local: local } = stmt.VariableSetStmt;
     if (kind === 'VAR_SET_MULTI' && (name === 'TRANSACTION' || name === 'SESSION CHARACTERISTICS')) return transactionControl;
     if (local !== true) return sessionSet;
-    if (name === 'lock_timeout') return 'lock_timeout is set by online (--lock-timeout): it is what keeps traffic from queueing behind the step';
+    if (name === 'lock_timeout')
+      return 'lock_timeout is set by online (--lock-timeout): it is what keeps traffic from queueing behind the step';
   }
   if ('IndexStmt' in stmt && stmt.IndexStmt.concurrent === true) {
     return `CREATE INDEX CONCURRENTLY ${outsideTransaction}: use the create-index operation (it builds concurrently and survives interruptions)`;
   }
-  if ('DropStmt' in stmt && stmt.DropStmt.concurrent === true) return `DROP INDEX CONCURRENTLY ${outsideTransaction}: use the drop-index operation`;
+  if ('DropStmt' in stmt && stmt.DropStmt.concurrent === true)
+    return `DROP INDEX CONCURRENTLY ${outsideTransaction}: use the drop-index operation`;
   if ('ReindexStmt' in stmt) {
     const { kind, params } = stmt.ReindexStmt;
     const concurrently = (params ?? []).some((p) => 'DefElem' in p && p.DefElem.defname === 'concurrently');
@@ -94,14 +105,25 @@ export async function stepRefusal(stmt: Node): Promise<string | undefined> {
   }
   if ('AlterTableStmt' in stmt) {
     const detach = (stmt.AlterTableStmt.cmds ?? []).some(
-      (c) => 'AlterTableCmd' in c && c.AlterTableCmd.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def !== undefined && 'PartitionCmd' in c.AlterTableCmd.def && c.AlterTableCmd.def.PartitionCmd.concurrent === true,
+      (c) =>
+        'AlterTableCmd' in c &&
+        c.AlterTableCmd.subtype === 'AT_DetachPartition' &&
+        c.AlterTableCmd.def !== undefined &&
+        'PartitionCmd' in c.AlterTableCmd.def &&
+        c.AlterTableCmd.def.PartitionCmd.concurrent === true,
     );
     if (detach) return `DETACH PARTITION CONCURRENTLY ${outsideTransaction}`;
   }
-  if (('VacuumStmt' in stmt && stmt.VacuumStmt.is_vacuumcmd === true) || ('ClusterStmt' in stmt && stmt.ClusterStmt.relation === undefined)) {
+  if (
+    ('VacuumStmt' in stmt && stmt.VacuumStmt.is_vacuumcmd === true) ||
+    ('ClusterStmt' in stmt && stmt.ClusterStmt.relation === undefined)
+  ) {
     return `VACUUM (and CLUSTER of every table) ${outsideTransaction}: run it outside online`;
   }
-  if ('AlterDatabaseStmt' in stmt && (stmt.AlterDatabaseStmt.options ?? []).some((o) => 'DefElem' in o && o.DefElem.defname === 'tablespace')) {
+  if (
+    'AlterDatabaseStmt' in stmt &&
+    (stmt.AlterDatabaseStmt.options ?? []).some((o) => 'DefElem' in o && o.DefElem.defname === 'tablespace')
+  ) {
     return `ALTER DATABASE … SET TABLESPACE ${outsideTransaction}`;
   }
   if (sessionSetConfig(stmt)) return sessionConfig;

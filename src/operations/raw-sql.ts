@@ -63,14 +63,21 @@ function describeStatements(what: string, statements: readonly string[]): string
 export function planRawSql(spec: SqlSpec): OperationPlan {
   const statements = statementsOf(spec.sql);
   const run = step(describeStatements(`run sql (${spec.phase})`, statements), statements);
-  const rollback = spec.rollback === undefined ? [] : [step(describeStatements('run the rollback sql', statementsOf(spec.rollback)), statementsOf(spec.rollback))];
+  const rollback =
+    spec.rollback === undefined
+      ? []
+      : [step(describeStatements('run the rollback sql', statementsOf(spec.rollback)), statementsOf(spec.rollback))];
   const warnings = [
     `raw SQL (${spec.phase}): online cannot check what it locks or how long it runs. It runs in one transaction under lock_timeout with retries, ` +
       'so it never leaves traffic queued behind a long transaction; but every lock it takes is held until it commits, so a statement that scans ' +
       'or rewrites a large table blocks that table for the whole scan. Prefer an operation (create-index, add-check, add-column…) where one fits',
-    ...(spec.phase === 'expand' && spec.rollback === undefined ? ['raw SQL (expand) has no rollback SQL: `online rollback` cannot undo it; add `rollback:` to make it undoable'] : []),
+    ...(spec.phase === 'expand' && spec.rollback === undefined
+      ? ['raw SQL (expand) has no rollback SQL: `online rollback` cannot undo it; add `rollback:` to make it undoable']
+      : []),
     ...(statements.some((s) => /^create\s+(unique\s+)?index\s+(?!concurrently\b)/i.test(s))
-      ? ['raw SQL: CREATE INDEX without CONCURRENTLY blocks every write to its table for the whole build; the create-index operation builds it concurrently']
+      ? [
+          'raw SQL: CREATE INDEX without CONCURRENTLY blocks every write to its table for the whole build; the create-index operation builds it concurrently',
+        ]
       : []),
   ];
   return {
@@ -97,7 +104,8 @@ async function checkStatement(sql: Sql, field: string, statement: string): Promi
     await tx.unsafe(`set local lock_timeout = ${parseLockTimeoutMs}`);
     return tx.unsafe(statement, [], { prepare: false }).describe();
   }).catch((error: unknown) => error);
-  if (sqlState(parsed) === syntaxError) throw new PreflightError('INVALID_SQL', `${field} does not parse: ${errorMessage(parsed)}\n  sql: ${statement}`);
+  if (sqlState(parsed) === syntaxError)
+    throw new PreflightError('INVALID_SQL', `${field} does not parse: ${errorMessage(parsed)}\n  sql: ${statement}`);
 }
 
 export const rawSql = {
@@ -108,7 +116,9 @@ export const rawSql = {
   async prepare({ sql }, spec) {
     const fields = [
       ...statementsOf(spec.sql).map((s, i) => ({ field: typeof spec.sql === 'string' ? 'sql' : `sql[${i}]`, s })),
-      ...(spec.rollback === undefined ? [] : statementsOf(spec.rollback).map((s, i) => ({ field: typeof spec.rollback === 'string' ? 'rollback' : `rollback[${i}]`, s }))),
+      ...(spec.rollback === undefined
+        ? []
+        : statementsOf(spec.rollback).map((s, i) => ({ field: typeof spec.rollback === 'string' ? 'rollback' : `rollback[${i}]`, s }))),
     ];
     for (const { field, s } of fields) await checkStatement(sql, field, s);
     return planRawSql(spec);

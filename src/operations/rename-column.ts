@@ -44,7 +44,13 @@ export const renameColumn = {
     if (findColumn(table, spec.to) !== undefined) throw new ColumnExistsError(displayName(table), spec.to);
     requireNotPartition(table, 'rename a column of');
     if (spec.instant) return planInstantRename(spec);
-    const target = await readTarget(ctx.sql, { table, column: spec.column, shadow: spec.to, type: column.type, using: quoteIdent(spec.column) });
+    const target = await readTarget(ctx.sql, {
+      table,
+      column: spec.column,
+      shadow: spec.to,
+      type: column.type,
+      using: quoteIdent(spec.column),
+    });
     const { rebuild, warnings } = await prepareColumnRebuild(ctx, [target], { sync: 'two-way', renameShadow: false });
     return { ...planColumnRebuild(rebuild), warnings };
   },

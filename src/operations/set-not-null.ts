@@ -74,9 +74,19 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
   const backfill: BackfillTask[] =
     fill === undefined
       ? []
-      : [{ id: `${spec.schema}.${spec.table}.${spec.column}`, table, key: facts.key, set: `${c} = (${fill})`, needsWork: `${c} is null and (${fill}) is not null`, searchPath: facts.searchPath }];
+      : [
+          {
+            id: `${spec.schema}.${spec.table}.${spec.column}`,
+            table,
+            key: facts.key,
+            set: `${c} = (${fill})`,
+            needsWork: `${c} is null and (${fill}) is not null`,
+            searchPath: facts.searchPath,
+          },
+        ];
 
-  const sampleKey = facts.key.length === 0 ? ['ctid::text as ctid'] : facts.key.map((k) => `${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`);
+  const sampleKey =
+    facts.key.length === 0 ? ['ctid::text as ctid'] : facts.key.map((k) => `${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`);
   const contract: PlannedStep[] = [
     ...(fill === undefined ? [addCheck] : []),
     {
@@ -123,7 +133,8 @@ export const setNotNull = {
     const where = `${spec.column} of ${displayName(table)}`;
     if (column === undefined) throw new PreflightError('COLUMN_NOT_FOUND', `column ${spec.column} does not exist on ${displayName(table)}`);
     if (column.notNull) throw new PreflightError('ALREADY_NOT_NULL', `column ${where} is already NOT NULL; there is nothing to do`);
-    if (spec.backfill === undefined) return planSetNotNull(spec, { key: table.key?.columns ?? [], searchPath: await resolutionSchemas(sql) });
+    if (spec.backfill === undefined)
+      return planSetNotNull(spec, { key: table.key?.columns ?? [], searchPath: await resolutionSchemas(sql) });
     if (column.generated !== '') {
       throw new PreflightError('GENERATED_COLUMN', `column ${where} is generated; it cannot be backfilled (drop the backfill expression)`);
     }

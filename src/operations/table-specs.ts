@@ -22,7 +22,10 @@ export const createTableSpec = z
     table: identifier.describe('name of the new table'),
     columns: z.array(tableColumnSpec).min(1, 'needs at least one column').describe('the columns, in order'),
     primaryKey: z.array(identifier).min(1, 'needs at least one column').optional().describe('primary key columns'),
-    unique: z.array(z.array(identifier).min(1, 'needs at least one column')).optional().describe('unique constraints, each a list of columns'),
+    unique: z
+      .array(z.array(identifier).min(1, 'needs at least one column'))
+      .optional()
+      .describe('unique constraints, each a list of columns'),
     checks: z
       .array(z.object({ name: identifier.optional(), check: sqlExpression.describe('boolean SQL expression over the row') }).strict())
       .optional()
@@ -34,7 +37,11 @@ export const createTableSpec = z
             name: identifier.optional(),
             columns: z.array(identifier).min(1, 'needs at least one column'),
             references: z
-              .object({ schema: identifier.default('public'), table: identifier, columns: z.array(identifier).min(1, 'needs at least one column') })
+              .object({
+                schema: identifier.default('public'),
+                table: identifier,
+                columns: z.array(identifier).min(1, 'needs at least one column'),
+              })
               .strict(),
             onDelete: z.enum(referentialActions).optional(),
             onUpdate: z.enum(referentialActions).optional(),

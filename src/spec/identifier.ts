@@ -11,6 +11,4 @@ export const identifier = z
 export const sqlExpression = z.string().trim().min(1, 'must not be empty');
 
 /** Schema names for the state store, restricted so they can be used unquoted in messages and keys. */
-export const stateSchemaName = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier (letters, digits, underscore)');
+export const stateSchemaName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier (letters, digits, underscore)');

@@ -15,7 +15,11 @@ export function parseSpec(input: unknown, source: string, fallbackName?: string)
   const first = parsed.data.operations[0];
   const name = parsed.data.name ?? fallbackName ?? (first === undefined ? undefined : defaultMigrationName(first));
   const checkedName = migrationName.safeParse(name);
-  if (!checkedName.success) throw new SpecError(source, formatIssues(checkedName.error).map((l) => l.replace('(root)', 'name')));
+  if (!checkedName.success)
+    throw new SpecError(
+      source,
+      formatIssues(checkedName.error).map((l) => l.replace('(root)', 'name')),
+    );
   return { name: checkedName.data, operations: parsed.data.operations };
 }
 
@@ -32,7 +36,11 @@ export async function loadSpecFile(path: string): Promise<MigrationSpec> {
     data = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos !== undefined ? ` at line ${error.linePos[0].line}` : '';
-    throw new SpecError(path, [`not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}${where}: ${(error as Error).message.split('\n')[0]}`], { cause: error });
+    throw new SpecError(
+      path,
+      [`not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}${where}: ${(error as Error).message.split('\n')[0]}`],
+      { cause: error },
+    );
   }
   const fileName = basename(path, extname(path));
   return parseSpec(data, path, migrationName.safeParse(fileName).success ? fileName : undefined);

@@ -76,7 +76,10 @@ function claimsOf(op: OperationSpec): Claims {
       return { columns: on('index', ...op.columns), names: [index(uniqueName(op)), constraint(uniqueName(op))], table: changes };
     case 'add-foreign-key': {
       const referenced = tableOf(op.references.schema, op.references.table);
-      const columns = [...on('index', ...op.columns), ...op.references.columns.map((c) => ({ column: `${referenced}.${c}`, use: 'index' as const }))];
+      const columns = [
+        ...on('index', ...op.columns),
+        ...op.references.columns.map((c) => ({ column: `${referenced}.${c}`, use: 'index' as const })),
+      ];
       return { columns, names: [constraint(foreignKeyName(op))], table: changes };
     }
     case 'add-check':
@@ -113,7 +116,12 @@ export function operationConflicts(operations: readonly OperationSpec[]): Operat
   return conflicts;
 }
 
-function conflictBetween(operations: readonly OperationSpec[], claims: readonly Claims[], earlier: number, later: number): string | undefined {
+function conflictBetween(
+  operations: readonly OperationSpec[],
+  claims: readonly Claims[],
+  earlier: number,
+  later: number,
+): string | undefined {
   const a = claims[earlier];
   const b = claims[later];
   const opA = operations[earlier]?.op;
@@ -121,11 +129,17 @@ function conflictBetween(operations: readonly OperationSpec[], claims: readonly 
   if (a === undefined || b === undefined) return undefined;
   for (const x of a.columns) {
     const y = b.columns.find((c) => c.column === x.column && clash(x.use, c.use));
-    if (y !== undefined) return `${opA} ${does[x.use](`column ${x.column}`)}, and ${opB} ${x.use === y.use ? 'also ' : ''}${does[y.use]('it')}; put them in separate specs`;
+    if (y !== undefined)
+      return `${opA} ${does[x.use](`column ${x.column}`)}, and ${opB} ${x.use === y.use ? 'also ' : ''}${does[y.use]('it')}; put them in separate specs`;
   }
   const name = a.names.find((n) => b.names.includes(n));
   if (name !== undefined) return `both name the ${name}; give one of them another name`;
-  if (a.table !== undefined && b.table !== undefined && a.table.name === b.table.name && (a.table.use !== 'changes' || b.table.use !== 'changes')) {
+  if (
+    a.table !== undefined &&
+    b.table !== undefined &&
+    a.table.name === b.table.name &&
+    (a.table.use !== 'changes' || b.table.use !== 'changes')
+  ) {
     return `${opA} ${a.table.use} table ${a.table.name}, and ${opB} ${a.table.use === b.table.use ? 'also ' : ''}${b.table.use} it; put them in separate specs`;
   }
   return undefined;

@@ -37,9 +37,13 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export async function readSpecDirectory(dir: string): Promise<SpecDirectory> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && specExtensions.includes(extname(e.name).toLowerCase())).map((e) => e.name);
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && specExtensions.includes(extname(e.name).toLowerCase()))
+      .map((e) => e.name);
   } catch (error) {
-    throw new SpecError(dir, [`cannot read the migrations directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`], { cause: error });
+    throw new SpecError(dir, [`cannot read the migrations directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`], {
+      cause: error,
+    });
   }
   const files: SpecFile[] = [];
   const problems: SpecProblem[] = [];

@@ -38,7 +38,13 @@ function listElements(tokens: readonly ScannedToken[], open: number): { readonly
   throw new UnparsableDefinitionError('unbalanced parentheses');
 }
 
-async function rename(prefix: string, text: string, from: string, to: string, plainNames?: (stmt: Node, tokens: readonly ScannedToken[]) => number[]): Promise<string> {
+async function rename(
+  prefix: string,
+  text: string,
+  from: string,
+  to: string,
+  plainNames?: (stmt: Node, tokens: readonly ScannedToken[]) => number[],
+): Promise<string> {
   const sql = `${prefix}${text}`;
   const parsed = await parseSql(sql);
   const tokens = await scanSql(sql);
@@ -58,7 +64,8 @@ async function rename(prefix: string, text: string, from: string, to: string, pl
   let last = 0;
   for (const i of [...new Set(replaced)].sort((a, b) => a - b)) {
     const token = tokens[i];
-    if (token === undefined || identifierOf(token) !== from) throw new UnparsableDefinitionError(`no identifier ${from} where the parse tree has it`);
+    if (token === undefined || identifierOf(token) !== from)
+      throw new UnparsableDefinitionError(`no identifier ${from} where the parse tree has it`);
     out += sql.slice(last, token.start) + quoteIdent(to);
     last = token.end;
   }

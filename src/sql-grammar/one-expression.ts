@@ -78,7 +78,8 @@ export async function parseOneExpression(field: string, text: string): Promise<N
   const bare = await oneTarget(text);
   if ('reason' in bare) throw shapeError(spliced, `${bare.reason}${bare.parses === false ? hint : ''}`);
   const inParentheses = await oneTarget(`(${text})`);
-  if ('reason' in inParentheses) throw shapeError(spliced, `inside parentheses, ${inParentheses.reason}${inParentheses.parses === false ? hint : ''}`);
+  if ('reason' in inParentheses)
+    throw shapeError(spliced, `inside parentheses, ${inParentheses.reason}${inParentheses.parses === false ? hint : ''}`);
   if (JSON.stringify(withoutPositions(bare.expression)) !== JSON.stringify(withoutPositions(inParentheses.expression))) {
     throw shapeError(spliced, 'it means something else inside the parentheses it is spliced into');
   }

@@ -42,7 +42,10 @@ export async function requireOneReadOnlyQuery(field: string, text: string): Prom
   const embedded = await onlyStatement(`SELECT EXISTS (${text})`);
   const sublink = 'stmt' in embedded && 'SelectStmt' in embedded.stmt ? embedded.stmt.SelectStmt.targetList : undefined;
   const only = sublink?.length === 1 ? sublink[0] : undefined;
-  const inner = only !== undefined && 'ResTarget' in only && only.ResTarget.val !== undefined && 'SubLink' in only.ResTarget.val ? only.ResTarget.val.SubLink.subselect : undefined;
+  const inner =
+    only !== undefined && 'ResTarget' in only && only.ResTarget.val !== undefined && 'SubLink' in only.ResTarget.val
+      ? only.ResTarget.val.SubLink.subselect
+      : undefined;
   if (inner === undefined || JSON.stringify(withoutPositions(inner)) !== JSON.stringify(withoutPositions(alone.stmt))) {
     throw shapeError(spliced, 'it does not stay one query inside the parentheses it is embedded in');
   }

@@ -11,7 +11,10 @@ export async function parseOneStatement(field: string, text: string): Promise<No
   const parsed = await parseSql(text);
   if (!parsed.ok) throw shapeError(spliced, `it does not parse: ${parsed.message}${hint}`);
   if (parsed.statements.length !== 1) {
-    throw shapeError(spliced, parsed.statements.length === 0 ? 'it is empty' : `found ${parsed.statements.length}; give each statement its own list entry`);
+    throw shapeError(
+      spliced,
+      parsed.statements.length === 0 ? 'it is empty' : `found ${parsed.statements.length}; give each statement its own list entry`,
+    );
   }
   const stmt = parsed.statements[0]?.stmt;
   if (stmt === undefined) throw shapeError(spliced, 'it is empty');

@@ -12,9 +12,15 @@ async function castOfNull(text: string): Promise<unknown> {
   const stmt = parsed.statements[0]?.stmt;
   if (stmt === undefined || !('SelectStmt' in stmt)) return undefined;
   const { targetList, ...rest } = stmt.SelectStmt;
-  if (Object.entries(rest).some(([key, value]) => !(key === 'op' && value === 'SETOP_NONE') && !(key === 'limitOption' && value === 'LIMIT_OPTION_DEFAULT'))) return undefined;
+  if (
+    Object.entries(rest).some(
+      ([key, value]) => !(key === 'op' && value === 'SETOP_NONE') && !(key === 'limitOption' && value === 'LIMIT_OPTION_DEFAULT'),
+    )
+  )
+    return undefined;
   const target = targetList?.length === 1 ? targetList[0] : undefined;
-  if (target === undefined || !('ResTarget' in target) || target.ResTarget.name !== undefined || target.ResTarget.indirection !== undefined) return undefined;
+  if (target === undefined || !('ResTarget' in target) || target.ResTarget.name !== undefined || target.ResTarget.indirection !== undefined)
+    return undefined;
   const val = target.ResTarget.val;
   if (val === undefined || !('TypeCast' in val)) return undefined;
   const arg = val.TypeCast.arg;
@@ -28,5 +34,6 @@ export async function requireOneTypeName(field: string, text: string): Promise<v
   const cast = await castOfNull(`SELECT NULL::${text}`);
   if (cast === undefined) throw shapeError(spliced, `it does not parse as one type name${hint}`);
   const inParentheses = await castOfNull(`SELECT CAST(NULL AS ${text})`);
-  if (JSON.stringify(inParentheses) !== JSON.stringify(cast)) throw shapeError(spliced, 'it does not stay one type name inside parentheses');
+  if (JSON.stringify(inParentheses) !== JSON.stringify(cast))
+    throw shapeError(spliced, 'it does not stay one type name inside parentheses');
 }

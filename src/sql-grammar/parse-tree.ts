@@ -46,5 +46,9 @@ const positionKeys = /^(location|stmt_location|stmt_len|rexpr_list_start|rexpr_l
 export function withoutPositions(tree: Json): Json {
   if (Array.isArray(tree)) return tree.map(withoutPositions);
   if (typeof tree !== 'object' || tree === null) return tree;
-  return Object.fromEntries(Object.entries(tree).filter(([key]) => !positionKeys.test(key)).map(([key, value]) => [key, withoutPositions(value)]));
+  return Object.fromEntries(
+    Object.entries(tree)
+      .filter(([key]) => !positionKeys.test(key))
+      .map(([key, value]) => [key, withoutPositions(value)]),
+  );
 }

@@ -54,7 +54,13 @@ export interface NewCursor {
 export async function createCursors(
   db: Db,
   store: StateStore,
-  task: { readonly migration: string; readonly task: string; readonly kind: CursorKind; readonly keyColumns: readonly string[]; readonly batchSize: number },
+  task: {
+    readonly migration: string;
+    readonly task: string;
+    readonly kind: CursorKind;
+    readonly keyColumns: readonly string[];
+    readonly batchSize: number;
+  },
   ranges: readonly NewCursor[],
 ): Promise<void> {
   const rows = ranges.map((r) => ({

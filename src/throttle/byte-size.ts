@@ -5,10 +5,18 @@ import { InvalidOptionError } from '../errors/index.js';
 const KIB = 1024;
 const multipliers: Readonly<Record<string, number>> = {
   b: 1,
-  k: KIB, kb: KIB, kib: KIB,
-  m: KIB ** 2, mb: KIB ** 2, mib: KIB ** 2,
-  g: KIB ** 3, gb: KIB ** 3, gib: KIB ** 3,
-  t: KIB ** 4, tb: KIB ** 4, tib: KIB ** 4,
+  k: KIB,
+  kb: KIB,
+  kib: KIB,
+  m: KIB ** 2,
+  mb: KIB ** 2,
+  mib: KIB ** 2,
+  g: KIB ** 3,
+  gb: KIB ** 3,
+  gib: KIB ** 3,
+  t: KIB ** 4,
+  tb: KIB ** 4,
+  tib: KIB ** 4,
 };
 const displayUnits = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] as const;
 const pattern = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i;

@@ -75,9 +75,7 @@ export class HealthGate {
     else if (value <= release) this.#tripped.delete(gauge);
     if (!this.#tripped.has(gauge)) return null;
     const now = `${gauge.label} ${gauge.format(value)}`;
-    return value > limit
-      ? `${now} > ${gauge.format(limit)}`
-      : `${now}, resumes at ${gauge.format(release)} (limit ${gauge.format(limit)})`;
+    return value > limit ? `${now} > ${gauge.format(limit)}` : `${now}, resumes at ${gauge.format(release)} (limit ${gauge.format(limit)})`;
   }
 }
 

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const sql = openBenchSql(server.url);
   try {
     const machine = await machineInfo(sql, args.databaseUrl === undefined ? 'embedded' : 'BENCH_DATABASE_URL');
-    progress(`PostgreSQL ${machine.postgres}; ${machine.cores} cores (${machine.cpuModel}); ${n(args.rows)} rows × ${args.repeat} round(s)`);
+    progress(
+      `PostgreSQL ${machine.postgres}; ${machine.cores} cores (${machine.cpuModel}); ${n(args.rows)} rows × ${args.repeat} round(s)`,
+    );
     const settings: RunSettings = { ...args, databaseUrl: server.url };
     const selected = args.approaches.map((id) => approaches[id]);
     const scaling = args.scaling && args.approaches.includes('d');
@@ -74,7 +76,10 @@ function describe(r: RunRecord): string {
   const fill = `${r.seconds.toFixed(2)} s, ${n(r.rowsPerSecond)} rows/s${r.complete ? '' : ` (partial: ${n(r.rowsFilled)} rows)`}`;
   const batch = r.settledBatchSize === null ? '' : `, batch ${n(r.settledBatchSize)}`;
   const o = r.oltp;
-  const load = o === null ? '' : `; OLTP p99 ${o.fill.p99Ms.toFixed(1)} ms (baseline ${o.baseline.p99Ms.toFixed(1)}), max ${o.fill.maxMs.toFixed(0)} ms, ${o.fill.errors} errors, lock wait ${o.fillLockWaitMaxMs.toFixed(0)} ms`;
+  const load =
+    o === null
+      ? ''
+      : `; OLTP p99 ${o.fill.p99Ms.toFixed(1)} ms (baseline ${o.baseline.p99Ms.toFixed(1)}), max ${o.fill.maxMs.toFixed(0)} ms, ${o.fill.errors} errors, lock wait ${o.fillLockWaitMaxMs.toFixed(0)} ms`;
   return fill + batch + load;
 }
 

@@ -21,7 +21,8 @@ export interface BenchArgs {
   readonly scaling: boolean;
 }
 
-const usage = 'flags: --rows N --repeat N --json-out FILE --approaches a,b,c,d,e --offset-budget S --baseline-seconds S --oltp-connections N --think-ms N --[no-]scaling';
+const usage =
+  'flags: --rows N --repeat N --json-out FILE --approaches a,b,c,d,e --offset-budget S --baseline-seconds S --oltp-connections N --think-ms N --[no-]scaling';
 
 export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BenchArgs {
   const { values } = parseArgs({

@@ -20,13 +20,18 @@ export function renderMarkdown(r: BenchResults): string {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const a of r.approaches) {
-    for (const [mode, summary] of [['idle', a.idle], ['load', a.load]] as const) {
+    for (const [mode, summary] of [
+      ['idle', a.idle],
+      ['load', a.load],
+    ] as const) {
       if (summary !== null) lines.push(approachRow(a.label, mode, summary));
     }
   }
   const b = r.baseline;
   if (b !== null) {
-    lines.push(`| no migration (baseline) | load | ${dash} | ${dash} | ${dash} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${ms(b.maxMs)} | ${n(b.operationsPerSecond)} | 1.00 | ${errors(b.errors, b.firstError)} | ${ms(b.lockWaitMaxMs)} | ${dash} |`);
+    lines.push(
+      `| no migration (baseline) | load | ${dash} | ${dash} | ${dash} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${ms(b.maxMs)} | ${n(b.operationsPerSecond)} | 1.00 | ${errors(b.errors, b.firstError)} | ${ms(b.lockWaitMaxMs)} | ${dash} |`,
+    );
   }
   lines.push(
     '',
@@ -79,9 +84,14 @@ function errors(count: number, first: string | null): string {
 function partialNotes(r: BenchResults): string[] {
   const notes: string[] = [];
   for (const a of r.approaches) {
-    for (const [mode, s] of [['idle', a.idle], ['load', a.load]] as const) {
+    for (const [mode, s] of [
+      ['idle', a.idle],
+      ['load', a.load],
+    ] as const) {
       if (s === null || s.firstTenthRowsPerSecond === null || s.lastTenthRowsPerSecond === null) continue;
-      const stopped = s.complete ? 'finished' : `stopped at its ${r.settings.offsetBudgetSeconds} s budget after ${n(s.rowsFilled)} of ${n(r.settings.rows)} rows (partial; rows/s is over the rows it did)`;
+      const stopped = s.complete
+        ? 'finished'
+        : `stopped at its ${r.settings.offsetBudgetSeconds} s budget after ${n(s.rowsFilled)} of ${n(r.settings.rows)} rows (partial; rows/s is over the rows it did)`;
       notes.push(
         `- ${a.label}, ${mode}: ${stopped}. Each batch's OFFSET scan grows with the rows before it: ${n(s.firstTenthRowsPerSecond)} rows/s over the first 10% of its batches, ${n(s.lastTenthRowsPerSecond)} rows/s over the last 10%.`,
       );

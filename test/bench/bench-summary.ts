@@ -114,7 +114,15 @@ export function summarizeScaling(base: readonly RunRecord[], scaled: readonly Ru
   if (first === undefined || firstScaled === undefined) return null;
   const seconds = median(base.map((r) => r.seconds));
   const scaledSeconds = median(scaled.map((r) => r.seconds));
-  return { rows: first.rows, scaledRows: firstScaled.rows, seconds, scaledSeconds, timeRatio: scaledSeconds / seconds, target: scalingTarget, scaledRuns: scaled };
+  return {
+    rows: first.rows,
+    scaledRows: firstScaled.rows,
+    seconds,
+    scaledSeconds,
+    timeRatio: scaledSeconds / seconds,
+    target: scalingTarget,
+    scaledRuns: scaled,
+  };
 }
 
 export function runsOf(records: readonly RunRecord[], approach: string, mode: BenchMode): RunRecord[] {

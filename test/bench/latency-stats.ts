@@ -29,7 +29,8 @@ export function latencyStats(samples: OltpSamples, window: TimeWindow): LatencyS
   const inWindow = (at: number): boolean => at >= window.from && at <= window.to;
   const errors = samples.errorAt.filter(inWindow).length;
   // Only the first errors keep their message; past those, the session's first stands in.
-  const firstError = samples.errorMessages.find((e) => inWindow(e.at))?.message ?? (errors > 0 ? (samples.errorMessages[0]?.message ?? null) : null);
+  const firstError =
+    samples.errorMessages.find((e) => inWindow(e.at))?.message ?? (errors > 0 ? (samples.errorMessages[0]?.message ?? null) : null);
   const seconds = Math.max(0.001, (window.to - window.from) / 1000);
   return {
     operations: all.length,

@@ -35,7 +35,8 @@ async function runLoad(settings: OltpSettings, port: NonNullable<typeof parentPo
         else await sql`select id, title, status, updated_at from ${table} where id = ${id}`;
       } catch (error) {
         errorAt.push(started);
-        if (errorMessages.length < keptMessages) errorMessages.push({ at: started, message: error instanceof Error ? error.message : String(error) });
+        if (errorMessages.length < keptMessages)
+          errorMessages.push({ at: started, message: error instanceof Error ? error.message : String(error) });
       }
       at.push(started);
       latencyMs.push(epochMs() - started);

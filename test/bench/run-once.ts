@@ -48,13 +48,21 @@ export interface RunRecord {
 export const oltpApplicationName = 'bench-oltp';
 const warmUpMs = 1_000;
 
-export async function runOnce(sql: postgres.Sql, approach: Approach, mode: BenchMode, rows: number, round: number, s: RunSettings): Promise<RunRecord> {
+export async function runOnce(
+  sql: postgres.Sql,
+  approach: Approach,
+  mode: BenchMode,
+  rows: number,
+  round: number,
+  s: RunSettings,
+): Promise<RunRecord> {
   await seedFreshTickets(sql, rows);
   const input: FillInput = { sql, databaseUrl: s.databaseUrl, rows, budgetMs: s.offsetBudgetSeconds * 1000 };
   const { fill, oltp } = mode === 'idle' ? { fill: await approach.fill(input), oltp: null } : await fillUnderLoad(approach, input, s);
   // Idle, nothing but the fill writes, so its own count must be exact; under load a trigger may fill some rows first.
   const exactCount = mode === 'idle' || !approach.triggerFills;
-  if (fill.complete && exactCount && fill.rowsFilled !== rows) throw new Error(`${approach.label} counted ${fill.rowsFilled} rows, expected ${rows}`);
+  if (fill.complete && exactCount && fill.rowsFilled !== rows)
+    throw new Error(`${approach.label} counted ${fill.rowsFilled} rows, expected ${rows}`);
   await assertRowCount(sql, rows);
   await assertFilled(sql, fill.complete ? rows : fill.rowsFilled);
   const seconds = (fill.window.to - fill.window.from) / 1000;

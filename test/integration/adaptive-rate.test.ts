@@ -17,7 +17,6 @@ function recorder(): Recorded {
   return { batches, onEvent: (e) => void (e.type === 'batch' && batches.push({ ...e, at: performance.now() })) };
 }
 
-
 /**
  * Every batch's size is the sizer's answer to the server times the batches before it reported: how close
  * that lands to the target is the sizer's unit test, how long a batch takes is the machine's business.
@@ -27,7 +26,9 @@ function expectSizerAnswers(batches: readonly BatchEvent[], initial: number): vo
   const replay = new BatchSizer({ initial, min: 10, max: 50_000, targetMs: 100 });
   batches.forEach((b, i) => {
     const expected = replay.size;
-    expect(Math.abs(b.batchSize - expected), `batch ${i}: ${b.batchSize} rows, the sizer says ${expected}`).toBeLessThanOrEqual(Math.max(2, 0.02 * expected));
+    expect(Math.abs(b.batchSize - expected), `batch ${i}: ${b.batchSize} rows, the sizer says ${expected}`).toBeLessThanOrEqual(
+      Math.max(2, 0.02 * expected),
+    );
     replay.observe(b.batchSize, b.serverMs);
   });
 }
@@ -37,14 +38,19 @@ describe('adaptive batch sizing and the rate cap', () => {
   beforeAll(async () => {
     db = await createTestDatabase('adaptive');
     // A row trigger that makes every updated row cost about 1 ms on the server (pg_sleep's floor).
-    await db.sql.unsafe(`create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.0002); return new; end $$`);
+    await db.sql.unsafe(
+      `create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.0002); return new; end $$`,
+    );
   });
   afterAll(async () => {
     await db.drop();
   });
 
   const addPriority = (table: string) =>
-    parseSpec({ operations: [{ op: 'add-column', table, column: 'priority', type: 'text', backfill: priorityExpression, nullable: false }] }, 'test');
+    parseSpec(
+      { operations: [{ op: 'add-column', table, column: 'priority', type: 'text', backfill: priorityExpression, nullable: false }] },
+      'test',
+    );
 
   it('shrinks slow batches toward the target server time', async () => {
     await createTickets(db.sql, 3_000, 'slow_tickets');
@@ -52,7 +58,12 @@ describe('adaptive batch sizing and the rate cap', () => {
     // and the first batch of 1,000 is far more than 5× over.
     await db.sql.unsafe('create trigger slow_row before update on slow_tickets for each row execute function slow_row()');
     const r = recorder();
-    await startMigration({ databaseUrl: db.url, spec: addPriority('slow_tickets'), options: { batchSize: 1_000, targetBatchMs: 100, complete: true }, onEvent: r.onEvent });
+    await startMigration({
+      databaseUrl: db.url,
+      spec: addPriority('slow_tickets'),
+      options: { batchSize: 1_000, targetBatchMs: 100, complete: true },
+      onEvent: r.onEvent,
+    });
 
     const first = r.batches[0];
     expect(first?.batchSize).toBe(1_000);
@@ -60,7 +71,9 @@ describe('adaptive batch sizing and the rate cap', () => {
     // Cut hard after the first batch, by ÷10 since it was more than 5× over target.
     expect(r.batches[1]?.batchSize).toBe(100);
     const settled = r.batches.slice(-10, -1);
-    console.log(`slowed: sizes ${r.batches.map((b) => b.batchSize).join(' ')}; settled server ms ${settled.map((b) => b.serverMs).join(' ')}`);
+    console.log(
+      `slowed: sizes ${r.batches.map((b) => b.batchSize).join(' ')}; settled server ms ${settled.map((b) => b.serverMs).join(' ')}`,
+    );
     expectSizerAnswers(r.batches, 1_000);
     // A row costs at least about 1 ms (pg_sleep's floor), more on a busy machine: never near 1,000 rows again.
     expect(Math.max(...settled.map((b) => b.batchSize))).toBeLessThan(300);
@@ -69,7 +82,12 @@ describe('adaptive batch sizing and the rate cap', () => {
   it('grows fast batches by at most 1.5× a step, up to the target', async () => {
     await createTickets(db.sql, 150_000, 'fast_tickets');
     const r = recorder();
-    await startMigration({ databaseUrl: db.url, spec: addPriority('fast_tickets'), options: { batchSize: 100, complete: true }, onEvent: r.onEvent });
+    await startMigration({
+      databaseUrl: db.url,
+      spec: addPriority('fast_tickets'),
+      options: { batchSize: 100, complete: true },
+      onEvent: r.onEvent,
+    });
     const sizes = r.batches.map((b) => b.batchSize);
     for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(Math.ceil((sizes[i - 1] ?? 0) * 1.5) + 1);
     console.log(`fast: sizes ${sizes.join(' ')}; server ms ${r.batches.map((b) => b.serverMs).join(' ')}`);
@@ -86,7 +104,12 @@ describe('adaptive batch sizing and the rate cap', () => {
     const r = recorder();
     const rate = 4_000;
     const startedAt = performance.now();
-    const run = startMigration({ databaseUrl: db.url, spec: addPriority('capped_tickets'), options: { maxRowsPerSecond: rate, maxDurationMs: 5_000 }, onEvent: r.onEvent });
+    const run = startMigration({
+      databaseUrl: db.url,
+      spec: addPriority('capped_tickets'),
+      options: { maxRowsPerSecond: rate, maxDurationMs: 5_000 },
+      onEvent: r.onEvent,
+    });
     // At most 4,000 + 5 s × 4,000 rows fit in the 5 s limit: far from 100,000.
     await expect(run).rejects.toBeInstanceOf(StoppedError);
     const report = await writers.stop();
@@ -107,9 +130,14 @@ describe('adaptive batch sizing and the rate cap', () => {
     }
     const last = r.batches.at(-1);
     const seconds = ((last?.at ?? startedAt) - startedAt) / 1000;
-    console.log(`rate cap ${rate}/s: ${last?.rowsDone ?? 0} rows in ${seconds.toFixed(1)} s (${Math.round((last?.rowsDone ?? 0) / seconds)}/s over the run, the first second's bucket included), ${r.batches.length} batches up to ${Math.max(...r.batches.map((b) => b.batchSize))} rows`);
+    console.log(
+      `rate cap ${rate}/s: ${last?.rowsDone ?? 0} rows in ${seconds.toFixed(1)} s (${Math.round((last?.rowsDone ?? 0) / seconds)}/s over the run, the first second's bucket included), ${r.batches.length} batches up to ${Math.max(...r.batches.map((b) => b.batchSize))} rows`,
+    );
     expect(r.batches.length).toBeGreaterThan(1);
-    expect(worst.rows, `batches ${worst.from}…${worst.to}: ${worst.rows} rows where the cap allows ${worst.allowed.toFixed(0)}`).toBeLessThanOrEqual(worst.allowed + 1);
+    expect(
+      worst.rows,
+      `batches ${worst.from}…${worst.to}: ${worst.rows} rows where the cap allows ${worst.allowed.toFixed(0)}`,
+    ).toBeLessThanOrEqual(worst.allowed + 1);
   });
 
   it('halves the batch when sessions wait on locks the backfill holds', async () => {

@@ -46,7 +46,8 @@ describe('add-check', () => {
   }
 
   describe('bad input exits 2 and changes nothing', () => {
-    const checkSpec = (fields: Record<string, unknown>): MigrationSpec => parseSpec({ operations: [{ op: 'add-check', table: 'tickets', ...fields }] }, 'test');
+    const checkSpec = (fields: Record<string, unknown>): MigrationSpec =>
+      parseSpec({ operations: [{ op: 'add-check', table: 'tickets', ...fields }] }, 'test');
 
     it.each([
       ['an unknown table', { table: 'nope', check: 'true' }, /table public\.nope does not exist/],
@@ -55,7 +56,11 @@ describe('add-check', () => {
       ['an expression that tries to escape', { check: 'true) not valid, drop column status, add check (true' }, /unbalanced "\)"/],
       ['a subquery, which a CHECK cannot hold', { check: 'id in (select id from tickets)' }, /cannot use subquery in check constraint/],
       ['an expression that is not boolean', { check: 'status' }, /argument of CHECK must be type boolean/],
-      ['a name another constraint has', { check: 'true', name: 'tickets_pkey' }, /already has a constraint named tickets_pkey \(PRIMARY KEY \(id\)\)/],
+      [
+        'a name another constraint has',
+        { check: 'true', name: 'tickets_pkey' },
+        /already has a constraint named tickets_pkey \(PRIMARY KEY \(id\)\)/,
+      ],
     ])('%s', async (_case, fields, message) => {
       const before = await catalogSnapshot(db.sql);
       const failure: unknown = await startMigration({ databaseUrl: db.url, spec: checkSpec(fields) }).catch((error: unknown) => error);
@@ -93,9 +98,16 @@ describe('add-check', () => {
     await writers.waitForOperations(20);
 
     expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    expect(await constraint('tickets', name)).toEqual({ type: 'c', validated: false, definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at))) NOT VALID' });
+    expect(await constraint('tickets', name)).toEqual({
+      type: 'c',
+      validated: false,
+      definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at))) NOT VALID',
+    });
     // New rows are checked as soon as expand is done.
-    const rejected: unknown = await db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`.catch((e: unknown) => e);
+    const rejected: unknown =
+      await db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`.catch(
+        (e: unknown) => e,
+      );
     expect(rejected).toMatchObject({ code: '23514' });
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
@@ -108,9 +120,15 @@ describe('add-check', () => {
     await writers.waitForOperations(20);
     const traffic = await writers.stop();
 
-    console.log(`add-check lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    console.log(
+      `add-check lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+    );
     expect(traffic.errors).toEqual([]);
-    expect(await constraint('tickets', name)).toEqual({ type: 'c', validated: true, definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at)))' });
+    expect(await constraint('tickets', name)).toEqual({
+      type: 'c',
+      validated: true,
+      definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at)))',
+    });
     const after = await catalogSnapshot(db.sql);
     expect(after.columns).toEqual(before.columns);
     expect(after.triggers).toEqual(before.triggers);
@@ -121,7 +139,10 @@ describe('add-check', () => {
 
   describe('rows that violate the check', () => {
     const spec = parseSpec(
-      { name: 'legacy-status-known', operations: [{ op: 'add-check', table: 'legacy_tickets', check: "status in ('open', 'closed')", name: 'legacy_status_known' }] },
+      {
+        name: 'legacy-status-known',
+        operations: [{ op: 'add-check', table: 'legacy_tickets', check: "status in ('open', 'closed')", name: 'legacy_status_known' }],
+      },
       'test',
     );
     let violating: string[];
@@ -145,7 +166,9 @@ describe('add-check', () => {
       expect(error.kind).toBe('violations');
       expect(error.samples.length).toBe(5);
       for (const sample of error.samples) expect(violating).toContain(sample.id);
-      expect(error.message).toContain(`rows that fail check legacy_status_known (status in ('open', 'closed')), shown by their (id), e.g. (${String(error.samples[0]?.id)})`);
+      expect(error.message).toContain(
+        `rows that fail check legacy_status_known (status in ('open', 'closed')), shown by their (id), e.g. (${String(error.samples[0]?.id)})`,
+      );
       const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
       expect(status).toMatchObject({ state: 'failed', phase: 'contract' });
       expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ validated: false });

@@ -8,7 +8,15 @@ import { createTickets, priorityExpression } from '../support/tickets-fixture.js
 const spec = parseSpec(
   {
     operations: [
-      { op: 'add-column', table: 'tickets', column: 'priority', type: 'text', default: "'normal'", backfill: priorityExpression, nullable: false },
+      {
+        op: 'add-column',
+        table: 'tickets',
+        column: 'priority',
+        type: 'text',
+        default: "'normal'",
+        backfill: priorityExpression,
+        nullable: false,
+      },
     ],
   },
   'test',

@@ -65,7 +65,15 @@ describe('add-foreign-key', () => {
     parseSpec(
       {
         ...(name === undefined ? {} : { name }),
-        operations: [{ op: 'add-foreign-key', table: 'tickets', columns: ['assigned_user_id'], references: { table: 'users', columns: ['id'] }, ...fields }],
+        operations: [
+          {
+            op: 'add-foreign-key',
+            table: 'tickets',
+            columns: ['assigned_user_id'],
+            references: { table: 'users', columns: ['id'] },
+            ...fields,
+          },
+        ],
       },
       'test',
     );
@@ -80,7 +88,11 @@ describe('add-foreign-key', () => {
         { references: { table: 'users', columns: ['name'] } },
         /\(name\) is not the primary key or a unique constraint of public\.users \(its keys: primary key \(id\), unique \(email\)\)/,
       ],
-      ['column types that cannot be compared', { columns: ['title'] }, /Key columns "title" and "id" are of incompatible types: text and bigint/],
+      [
+        'column types that cannot be compared',
+        { columns: ['title'] },
+        /Key columns "title" and "id" are of incompatible types: text and bigint/,
+      ],
       ['a name another constraint has', { name: 'tickets_pkey' }, /already has a constraint named tickets_pkey/],
     ])('%s', async (_case, fields, message) => {
       const before = await bothTables('tickets', 'users');
@@ -97,9 +109,16 @@ describe('add-foreign-key', () => {
       const [server] = await db.sql<{ version: number }[]>`select current_setting('server_version_num')::int as version`;
       const planned = planMigration({ databaseUrl: db.url, spec: fkSpec({ table: 'ticket_events', columns: ['user_id'] }) });
       if ((server?.version ?? 0) >= 180000) {
-        await expect(planned).resolves.toMatchObject({ expand: [{ description: 'add foreign key ticket_events_user_id_fkey not valid (new and updated rows are checked from now on)' }] });
+        await expect(planned).resolves.toMatchObject({
+          expand: [{ description: 'add foreign key ticket_events_user_id_fkey not valid (new and updated rows are checked from now on)' }],
+        });
       } else {
-        await expect(planned).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/public\.ticket_events is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key/) as unknown });
+        await expect(planned).rejects.toMatchObject({
+          exitCode: 2,
+          message: expect.stringMatching(
+            /public\.ticket_events is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key/,
+          ) as unknown,
+        });
       }
     });
 
@@ -117,7 +136,14 @@ describe('add-foreign-key', () => {
   });
 
   it('warns when no index serves the lookups on the referencing columns, and not once one does', async () => {
-    const spec = parseSpec({ operations: [{ op: 'add-foreign-key', table: 'comments', columns: ['ticket_id'], references: { table: 'tickets', columns: ['id'] } }] }, 'test');
+    const spec = parseSpec(
+      {
+        operations: [
+          { op: 'add-foreign-key', table: 'comments', columns: ['ticket_id'], references: { table: 'tickets', columns: ['id'] } },
+        ],
+      },
+      'test',
+    );
     const unindexed = await planMigration({ databaseUrl: db.url, spec });
     expect(unindexed.warnings).toEqual([
       'no index on public.comments starts with (ticket_id): every delete or key update on public.tickets will scan public.comments for matching rows; ' +
@@ -140,9 +166,15 @@ describe('add-foreign-key', () => {
     await writers.waitForOperations(20);
 
     expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    expect(await constraint('tickets', name)).toEqual({ type: 'f', validated: false, definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID' });
+    expect(await constraint('tickets', name)).toEqual({
+      type: 'f',
+      validated: false,
+      definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID',
+    });
     // New rows are checked as soon as expand is done.
-    const rejected: unknown = await db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`.catch((e: unknown) => e);
+    const rejected: unknown = await db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`.catch(
+      (e: unknown) => e,
+    );
     expect(rejected).toMatchObject({ code: '23503' });
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
@@ -155,9 +187,15 @@ describe('add-foreign-key', () => {
     await writers.waitForOperations(20);
     const traffic = await writers.stop();
 
-    console.log(`add-foreign-key lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    console.log(
+      `add-foreign-key lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+    );
     expect(traffic.errors).toEqual([]);
-    expect(await constraint('tickets', name)).toEqual({ type: 'f', validated: true, definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id)' });
+    expect(await constraint('tickets', name)).toEqual({
+      type: 'f',
+      validated: true,
+      definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id)',
+    });
     const [tickets, users] = await bothTables('tickets', 'users');
     expect(tickets.constraints).toEqual({ ...before[0].constraints, [name]: { type: 'f', validated: true } });
     expect(users).toEqual(before[1]);
@@ -167,7 +205,17 @@ describe('add-foreign-key', () => {
 
   it('orphans fail contract with samples of their values; rollback restores the catalog', async () => {
     const spec = parseSpec(
-      { operations: [{ op: 'add-foreign-key', table: 'legacy_tickets', columns: ['org_id'], references: { table: 'orgs', columns: ['id'] }, onDelete: 'restrict' }] },
+      {
+        operations: [
+          {
+            op: 'add-foreign-key',
+            table: 'legacy_tickets',
+            columns: ['org_id'],
+            references: { table: 'orgs', columns: ['id'] },
+            onDelete: 'restrict',
+          },
+        ],
+      },
       'test',
     );
     const orphans = (await db.sql<{ v: string }[]>`select org_id::text as v from legacy_tickets where org_id > 10`).map((r) => r.v);

@@ -70,7 +70,11 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     const first = await startMigration({ databaseUrl: db.url, spec, options });
     expect(first).toMatchObject({ migration: spec.name, status: 'awaiting_contract', phase: 'contract' });
     const built = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
-    expect(built).toMatchObject({ valid: true, unique: true, definition: 'CREATE UNIQUE INDEX tickets_ref_key ON public.tickets USING btree (ref)' });
+    expect(built).toMatchObject({
+      valid: true,
+      unique: true,
+      definition: 'CREATE UNIQUE INDEX tickets_ref_key ON public.tickets USING btree (ref)',
+    });
     expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toBeUndefined();
     expect((await catalogSnapshot(db.sql)).constraints).toEqual(before.constraints);
 
@@ -94,7 +98,12 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
     await expectCalmTraffic('add-unique complete', contract);
 
-    expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({ type: 'u', validated: true, indexOid: rebuilt?.oid, definition: 'UNIQUE (ref)' });
+    expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({
+      type: 'u',
+      validated: true,
+      indexOid: rebuilt?.oid,
+      definition: 'UNIQUE (ref)',
+    });
     expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
     const after = await catalogSnapshot(db.sql);
     expect(after.constraints).toEqual({ ...before.constraints, tickets_ref_key: { type: 'u', validated: true } });
@@ -126,14 +135,22 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     await completeMigration({ databaseUrl: db.url, migration: spec.name });
     await expectCalmTraffic('add-unique with a kept index', writers);
 
-    expect(await constraint(db.sql, 'kept', 'kept_id_title_key')).toEqual({ type: 'u', validated: true, indexOid: original?.oid, definition: 'UNIQUE (id, title)' });
+    expect(await constraint(db.sql, 'kept', 'kept_id_title_key')).toEqual({
+      type: 'u',
+      validated: true,
+      indexOid: original?.oid,
+      definition: 'UNIQUE (id, title)',
+    });
     expect(await invalidIndexes(db.sql, 'kept')).toBe(0);
     const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
     expect(status?.state).toBe('completed');
   });
 
   it('warns when a primary key or unique index already enforces the same uniqueness', async () => {
-    const plan = await addUnique.prepare({ sql: db.sql, serverVersionNum: 170000 }, addUniqueSpec.parse({ op: 'add-unique', table: 'tickets', columns: ['id'] }));
+    const plan = await addUnique.prepare(
+      { sql: db.sql, serverVersionNum: 170000 },
+      addUniqueSpec.parse({ op: 'add-unique', table: 'tickets', columns: ['id'] }),
+    );
     expect(plan.warnings).toEqual(['public.tickets is already unique on (id) through index tickets_pkey']);
     expect(plan.rollback).toHaveLength(1);
   });
@@ -155,7 +172,11 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     const [rebuilt] = await indexes(db.sql, 'leftover').then((rows) => rows.filter((i) => i.name === 'leftover_title_key'));
     expect(rebuilt?.valid).toBe(true);
     expect(rebuilt?.oid).not.toBe(invalid?.oid);
-    expect(await constraint(db.sql, 'leftover', 'leftover_title_key')).toMatchObject({ type: 'u', validated: true, indexOid: rebuilt?.oid });
+    expect(await constraint(db.sql, 'leftover', 'leftover_title_key')).toMatchObject({
+      type: 'u',
+      validated: true,
+      indexOid: rebuilt?.oid,
+    });
     expect(await invalidIndexes(db.sql, 'leftover')).toBe(0);
   });
 });
@@ -208,7 +229,11 @@ describe('add-unique over duplicate values', () => {
     expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'awaiting_contract' });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
     await expectCalmTraffic('add-unique resumed after fixing the data', writers);
-    expect(await constraint(db.sql, 'contacts', 'contacts_email_key')).toMatchObject({ type: 'u', validated: true, definition: 'UNIQUE (email)' });
+    expect(await constraint(db.sql, 'contacts', 'contacts_email_key')).toMatchObject({
+      type: 'u',
+      validated: true,
+      definition: 'UNIQUE (email)',
+    });
     expect(await invalidIndexes(db.sql, 'contacts')).toBe(0);
   });
 });
@@ -263,7 +288,11 @@ describe('add-unique bad input exits 2 and changes nothing', () => {
   });
 
   it('a name taken by an index with another definition', async () => {
-    await expectRefused({ columns: ['description'] }, NameTakenError, /already exists with a different definition \(UNIQUE USING btree \(lower\(description\)\)\)/);
+    await expectRefused(
+      { columns: ['description'] },
+      NameTakenError,
+      /already exists with a different definition \(UNIQUE USING btree \(lower\(description\)\)\)/,
+    );
   });
 
   it('PostgreSQL 14.0–14.3', async () => {

@@ -32,13 +32,25 @@ async function unresolved(sql: postgres.Sql, table: string): Promise<number> {
 }
 
 async function rowsDone(sql: postgres.Sql, migration: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select coalesce(sum(rows_done), 0)::int as n from online_migrate.backfill_cursors where migration = ${migration}`;
+  const [row] = await sql<
+    { n: number }[]
+  >`select coalesce(sum(rows_done), 0)::int as n from online_migrate.backfill_cursors where migration = ${migration}`;
   return row?.n ?? -1;
 }
 
 function resolvedAtFix(table: string, verify?: string): ReturnType<typeof parseSpec> {
   return parseSpec(
-    { operations: [{ op: 'backfill', table, set: { resolved_at: 'updated_at' }, where: "status IN ('resolved', 'closed') AND resolved_at IS NULL", verify }] },
+    {
+      operations: [
+        {
+          op: 'backfill',
+          table,
+          set: { resolved_at: 'updated_at' },
+          where: "status IN ('resolved', 'closed') AND resolved_at IS NULL",
+          verify,
+        },
+      ],
+    },
     'test',
   );
 }
@@ -62,7 +74,9 @@ describe('backfill', () => {
     const writers = startWriters(db.url, { table: 'tickets_fix', writers: 3 });
     const events: OnlineEvent[] = [];
 
-    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({ status: 'awaiting_contract' });
+    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({
+      status: 'awaiting_contract',
+    });
     expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
       'backfill of public.tickets_fix: no trigger keeps rows written during the run consistent; the application must already write the new values',
       'backfill of public.tickets_fix: rollback does not restore the old values',
@@ -105,13 +119,25 @@ describe('backfill', () => {
 
     const refused = await runCli(['complete', spec.name], db.url);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('the table has rows the verify query returned, e.g. (8, ticket 8), (43, ticket 43), (4999, ticket 4999)');
+    expect(refused.stderr).toContain(
+      'the table has rows the verify query returned, e.g. (8, ticket 8), (43, ticket 43), (4999, ticket 4999)',
+    );
     const failure = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DataViolationError);
-    expect(failure).toMatchObject({ kind: 'unverified', exitCode: 1, samples: [{ id: '8', title: 'ticket 8' }, { id: '43', title: 'ticket 43' }, { id: '4999', title: 'ticket 4999' }] });
+    expect(failure).toMatchObject({
+      kind: 'unverified',
+      exitCode: 1,
+      samples: [
+        { id: '8', title: 'ticket 8' },
+        { id: '43', title: 'ticket 43' },
+        { id: '4999', title: 'ticket 4999' },
+      ],
+    });
     const [failed] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
     expect(failed).toMatchObject({ state: 'failed', phase: 'contract' });
-    const [steps] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.steps where migration = ${spec.name} and phase = 'contract'`;
+    const [steps] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from online_migrate.steps where migration = ${spec.name} and phase = 'contract'`;
     expect(steps?.n).toBe(0);
     expect(await catalogSnapshot(db.sql, 'tickets_verify')).toEqual(before);
 
@@ -132,7 +158,10 @@ describe('backfill', () => {
     await db.sql`alter table tickets_ref add column ref bigint`;
     // The deployed application numbers new tickets itself (here through the default).
     await db.sql`alter table tickets_ref alter column ref set default nextval('ticket_ref_seq')`;
-    const spec = parseSpec({ operations: [{ op: 'backfill', table: 'tickets_ref', set: { ref: "nextval('ticket_ref_seq')" }, where: 'ref IS NULL' }] }, 'test');
+    const spec = parseSpec(
+      { operations: [{ op: 'backfill', table: 'tickets_ref', set: { ref: "nextval('ticket_ref_seq')" }, where: 'ref IS NULL' }] },
+      'test',
+    );
     const plan = await planMigration({ databaseUrl: db.url, spec });
     expect(plan.backfill[0]?.needsWork).toBe('(ref IS NULL)');
     // Inserts only: no row lock is ever contended, so no batch is retried (a retried batch would waste sequence values).
@@ -213,13 +242,26 @@ describe('backfill bad input fails pre-flight with exit 2 and changes nothing', 
   it('the CLI shorthand with --dry-run prints the batches, the verify step and the warnings, and changes nothing', async () => {
     const before = [await catalogSnapshot(db.sql, 'tickets'), await contents()];
     const result = await runCli(
-      ['start', 'backfill', '--table', 'tickets', '--set', 'status=upper(tickets.status)', '--where', 'status <> upper(status)',
-        '--verify', 'select id from tickets where status <> upper(status)', '--dry-run'],
+      [
+        'start',
+        'backfill',
+        '--table',
+        'tickets',
+        '--set',
+        'status=upper(tickets.status)',
+        '--where',
+        'status <> upper(status)',
+        '--verify',
+        'select id from tickets where status <> upper(status)',
+        '--dry-run',
+      ],
       db.url,
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('-- WARNING: backfill of public.tickets: no trigger keeps rows written during the run consistent; the application must already write the new values');
+    expect(result.stdout).toContain(
+      '-- WARNING: backfill of public.tickets: no trigger keeps rows written during the run consistent; the application must already write the new values',
+    );
     expect(result.stdout).toContain('-- WARNING: backfill of public.tickets: rollback does not restore the old values');
     expect(result.stdout).toContain('-- expand: nothing to do');
     // A column qualified by its table still counts as immutable: the distinct test is there.
@@ -239,16 +281,52 @@ describe('backfill bad input fails pre-flight with exit 2 and changes nothing', 
     ['a generated column', ['--set', 'title_length=0'], /title_length of public\.tickets is generated/],
     ['an identity column', ['--set', 'id=id + 1'], /id of public\.tickets is GENERATED ALWAYS AS IDENTITY/],
     ['a key column', ['--table', 'codes', '--set', 'code=upper(code)'], /code of public\.codes is part of the key the backfill pages over/],
-    ['an expression that does not compile', ['--set', 'status=upper(nonexistent)'], /set status expression does not compile: column "nonexistent" does not exist/],
-    ['an expression of the wrong type', ['--set', 'resolved_at=escalated'], /set resolved_at expression does not compile: cannot cast type boolean/],
+    [
+      'an expression that does not compile',
+      ['--set', 'status=upper(nonexistent)'],
+      /set status expression does not compile: column "nonexistent" does not exist/,
+    ],
+    [
+      'an expression of the wrong type',
+      ['--set', 'resolved_at=escalated'],
+      /set resolved_at expression does not compile: cannot cast type boolean/,
+    ],
     ['an expression that escapes', ['--set', "status='x'), title = ('y'"], /unbalanced/],
-    ['a volatile expression without where', ['--set', 'updated_at=clock_timestamp()'], /needs a where that says which rows need work: a set expression is not immutable/],
-    ['a where that is not boolean', ['--set', 'status=upper(status)', '--where', 'status'], /where expression does not compile: it is of type text, not boolean/],
-    ['a where that does not compile', ['--set', 'status=upper(status)', '--where', 'nope = 1'], /where expression does not compile: column "nope" does not exist/],
-    ['a verify that is not a SELECT', ['--set', 'status=upper(status)', '--verify', 'delete from tickets'], /verify must be exactly one read-only SELECT: it is not a SELECT/],
-    ['a verify that writes in a WITH', ['--set', 'status=upper(status)', '--verify', 'with d as (delete from tickets returning id) select id from d'], /verify must be exactly one read-only SELECT: it writes rows \(a data-modifying WITH\)/],
-    ['a verify of two statements', ['--set', 'status=upper(status)', '--verify', 'select 1; delete from tickets'], /verify must be exactly one read-only SELECT: found 2 statements \(a ";"\?\)/],
-    ['a verify that does not compile', ['--set', 'status=upper(status)', '--verify', 'select nope from tickets'], /verify must be one read-only SELECT: column "nope" does not exist/],
+    [
+      'a volatile expression without where',
+      ['--set', 'updated_at=clock_timestamp()'],
+      /needs a where that says which rows need work: a set expression is not immutable/,
+    ],
+    [
+      'a where that is not boolean',
+      ['--set', 'status=upper(status)', '--where', 'status'],
+      /where expression does not compile: it is of type text, not boolean/,
+    ],
+    [
+      'a where that does not compile',
+      ['--set', 'status=upper(status)', '--where', 'nope = 1'],
+      /where expression does not compile: column "nope" does not exist/,
+    ],
+    [
+      'a verify that is not a SELECT',
+      ['--set', 'status=upper(status)', '--verify', 'delete from tickets'],
+      /verify must be exactly one read-only SELECT: it is not a SELECT/,
+    ],
+    [
+      'a verify that writes in a WITH',
+      ['--set', 'status=upper(status)', '--verify', 'with d as (delete from tickets returning id) select id from d'],
+      /verify must be exactly one read-only SELECT: it writes rows \(a data-modifying WITH\)/,
+    ],
+    [
+      'a verify of two statements',
+      ['--set', 'status=upper(status)', '--verify', 'select 1; delete from tickets'],
+      /verify must be exactly one read-only SELECT: found 2 statements \(a ";"\?\)/,
+    ],
+    [
+      'a verify that does not compile',
+      ['--set', 'status=upper(status)', '--verify', 'select nope from tickets'],
+      /verify must be one read-only SELECT: column "nope" does not exist/,
+    ],
   ])('%s', async (_case, flags, message) => {
     const before = [await catalogSnapshot(db.sql, 'tickets'), await catalogSnapshot(db.sql, 'codes'), await contents()];
     const args = flags.includes('--table') ? flags : ['--table', 'tickets', ...flags];

@@ -28,28 +28,74 @@ describe('bad input exits 2 and changes nothing', () => {
     expect(state?.exists).toBe(false);
   }
 
-  const addColumn = (...extra: string[]) => ['start', 'add-column', '--table', 'tickets', '--column', 'priority', '--type', 'text', ...extra];
+  const addColumn = (...extra: string[]) => [
+    'start',
+    'add-column',
+    '--table',
+    'tickets',
+    '--column',
+    'priority',
+    '--type',
+    'text',
+    ...extra,
+  ];
 
   it.each([
-    ['an unknown table', ['start', 'add-column', '--table', 'nope', '--column', 'c', '--type', 'text'], /table public\.nope does not exist/],
-    ['a column that already exists', ['start', 'add-column', '--table', 'tickets', '--column', 'status', '--type', 'text'], /column status already exists/],
+    [
+      'an unknown table',
+      ['start', 'add-column', '--table', 'nope', '--column', 'c', '--type', 'text'],
+      /table public\.nope does not exist/,
+    ],
+    [
+      'a column that already exists',
+      ['start', 'add-column', '--table', 'tickets', '--column', 'status', '--type', 'text'],
+      /column status already exists/,
+    ],
     ['an unknown type', addColumn().map((a) => (a === 'text' ? 'textt' : a)), /type "textt" does not exist/],
-    ['an expression that does not compile', addColumn('--backfill', 'CASE WHEN nonexistent THEN 1 END'), /backfill expression does not compile: column "nonexistent" does not exist/],
+    [
+      'an expression that does not compile',
+      addColumn('--backfill', 'CASE WHEN nonexistent THEN 1 END'),
+      /backfill expression does not compile: column "nonexistent" does not exist/,
+    ],
     ['an expression that tries to escape', addColumn('--backfill', "'x'), status = ('y'"), /unbalanced "\)"/],
     ['a missing required flag', ['start', 'add-column', '--table', 'tickets', '--column', 'priority'], /--type: required/],
     ['NOT NULL with nothing to fill it', addColumn('--not-null'), /--not-null: nullable: false needs a default or a backfill expression/],
     ['an invalid --lock-timeout', addColumn('--lock-timeout', 'soon'), /--lock-timeout must be a duration/],
     ['a flag of another operation', addColumn('--unique', '--where', 'true'), /not a flag of this operation: --unique, --where/],
-    ['a foreign key without its referenced columns', ['start', 'add-foreign-key', '--table', 'tickets', '--columns', 'id', '--references-table', 'tickets'], /--references-columns: required/],
+    [
+      'a foreign key without its referenced columns',
+      ['start', 'add-foreign-key', '--table', 'tickets', '--columns', 'id', '--references-table', 'tickets'],
+      /--references-columns: required/,
+    ],
     ['a negative batch size', addColumn('--backfill', "'x'", '--batch-size=-5'), /greater than or equal to 1/],
     ['a zero concurrency', addColumn('--backfill', "'x'", '--concurrency', '0'), /greater than or equal to 1/],
-    ['min batch size above max', addColumn('--backfill', "'x'", '--min-batch-size', '500', '--max-batch-size', '100'), /min batch size 500 is greater than max batch size 100/],
-    ['a batch size outside min and max', addColumn('--backfill', "'x'", '--batch-size', '5'), /batch size 5 is outside \[min 10, max 50000\]/],
+    [
+      'min batch size above max',
+      addColumn('--backfill', "'x'", '--min-batch-size', '500', '--max-batch-size', '100'),
+      /min batch size 500 is greater than max batch size 100/,
+    ],
+    [
+      'a batch size outside min and max',
+      addColumn('--backfill', "'x'", '--batch-size', '5'),
+      /batch size 5 is outside \[min 10, max 50000\]/,
+    ],
     ['a malformed window', addColumn('--backfill', "'x'", '--window', '25:00-03:00'), /--window "25:00-03:00"/],
     ['a window that is not a range', addColumn('--backfill', "'x'", '--window', 'nightly'), /--window "nightly"/],
-    ['an unknown time zone', addColumn('--backfill', "'x'", '--window', '22:00-06:00', '--timezone', 'Mars/Olympus_Mons'), /timezone: is not a known IANA time zone/],
-    ['a throttle query that is not boolean', addColumn('--backfill', "'x'", '--throttle-query', 'select 1'), /--throttle-query must return exactly one boolean column/],
-    ['a throttle query that does not compile', addColumn('--backfill', "'x'", '--throttle-query', 'select nope from nowhere'), /--throttle-query does not compile/],
+    [
+      'an unknown time zone',
+      addColumn('--backfill', "'x'", '--window', '22:00-06:00', '--timezone', 'Mars/Olympus_Mons'),
+      /timezone: is not a known IANA time zone/,
+    ],
+    [
+      'a throttle query that is not boolean',
+      addColumn('--backfill', "'x'", '--throttle-query', 'select 1'),
+      /--throttle-query must return exactly one boolean column/,
+    ],
+    [
+      'a throttle query that does not compile',
+      addColumn('--backfill', "'x'", '--throttle-query', 'select nope from nowhere'),
+      /--throttle-query does not compile/,
+    ],
     ['a malformed --max-retained-wal', addColumn('--backfill', "'x'", '--max-retained-wal', 'lots'), /--max-retained-wal/],
   ])('%s', async (_case, args, message) => {
     const result = await runCli(args, db.url);
@@ -87,9 +133,13 @@ describe('bad input exits 2 and changes nothing', () => {
   });
 
   it('a dry run prints every phase and changes nothing', async () => {
-    const result = await runCli(addColumn('--default', "'normal'", '--backfill', "CASE WHEN escalated THEN 'high' ELSE 'normal' END", '--not-null', '--dry-run'), db.url);
+    const result = await runCli(
+      addColumn('--default', "'normal'", '--backfill', "CASE WHEN escalated THEN 'high' ELSE 'normal' END", '--not-null', '--dry-run'),
+      db.url,
+    );
     expect(result.code).toBe(0);
-    for (const phase of ['-- expand', '-- backfill public.tickets.priority', '-- contract', '-- rollback']) expect(result.stdout).toContain(phase);
+    for (const phase of ['-- expand', '-- backfill public.tickets.priority', '-- contract', '-- rollback'])
+      expect(result.stdout).toContain(phase);
     await expectNothingChanged();
   });
 

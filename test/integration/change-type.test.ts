@@ -16,7 +16,9 @@ function startShopTraffic(url: string, seededUsers: number): ConcurrentWriters {
     const user = 1 + Math.floor(Math.random() * seededUsers);
     switch (i % 5) {
       case 0: {
-        const [created] = await sql<{ id: number }[]>`insert into users (email) values (${`w${n}-${i}-${Math.random()}@example.com`}) returning id`;
+        const [created] = await sql<
+          { id: number }[]
+        >`insert into users (email) values (${`w${n}-${i}-${Math.random()}@example.com`}) returning id`;
         await sql`insert into orders (user_id, amount) values (${created?.id ?? user}, ${i})`;
         if (created !== undefined) mine[n]?.push(created.id);
         return;
@@ -84,7 +86,9 @@ describe('change-type', () => {
       expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
     } finally {
       const report = await traffic.stop();
-      console.log(`change-type int→bigint: ${report.operations} writes, worst ${report.maxLatencyMs.toFixed(0)} ms, lock_timeout ${lockTimeoutMs} ms`);
+      console.log(
+        `change-type int→bigint: ${report.operations} writes, worst ${report.maxLatencyMs.toFixed(0)} ms, lock_timeout ${lockTimeoutMs} ms`,
+      );
       expect(report.errors).toEqual([]);
       expect(report.operations).toBeGreaterThan(100);
       // A writer waits at most about one lock_timeout behind the swap (plus the swap itself).
@@ -110,7 +114,12 @@ describe('change-type', () => {
     expect(constraints).toEqual([
       { name: 'orders_amount_check', type: 'c', validated: true, definition: 'CHECK ((amount >= 0))' },
       { name: 'orders_pkey', type: 'p', validated: true, definition: 'PRIMARY KEY (id)' },
-      { name: 'orders_user_id_fkey', type: 'f', validated: true, definition: 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE' },
+      {
+        name: 'orders_user_id_fkey',
+        type: 'f',
+        validated: true,
+        definition: 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
+      },
       { name: 'users_email_key', type: 'u', validated: true, definition: 'UNIQUE (email)' },
       { name: 'users_pkey', type: 'p', validated: true, definition: 'PRIMARY KEY (id)' },
     ]);
@@ -118,7 +127,9 @@ describe('change-type', () => {
       select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition from pg_index
       where indrelid in ('users'::regclass, 'orders'::regclass) and indisvalid order by 1`;
     expect(indexes.map((i) => i.name)).toEqual(['orders_pkey', 'orders_user_id_idx', 'users_email_key', 'users_pkey']);
-    expect(indexes.find((i) => i.name === 'orders_user_id_idx')?.definition).toBe('CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id)');
+    expect(indexes.find((i) => i.name === 'orders_user_id_idx')?.definition).toBe(
+      'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id)',
+    );
     // Nothing of the migration is left behind.
     expect((await catalogSnapshot(db.sql, 'users')).triggers).toEqual([]);
     expect((await catalogSnapshot(db.sql, 'orders')).triggers).toEqual([]);
@@ -143,7 +154,25 @@ describe('change-type', () => {
       create table readings (id integer primary key, value integer not null);
       insert into readings select g, g * 3 from generate_series(1, 30000) g;`);
     const child = spawnCli(
-      ['start', 'change-type', '--table', 'readings', '--column', 'value', '--type', 'bigint', '--batch-size', '300', '--min-batch-size', '300', '--max-batch-size', '300', '--pause-ms', '20', '--json'],
+      [
+        'start',
+        'change-type',
+        '--table',
+        'readings',
+        '--column',
+        'value',
+        '--type',
+        'bigint',
+        '--batch-size',
+        '300',
+        '--min-batch-size',
+        '300',
+        '--max-batch-size',
+        '300',
+        '--pause-ms',
+        '20',
+        '--json',
+      ],
       db.url,
     );
     let buffered = '';
@@ -160,7 +189,9 @@ describe('change-type', () => {
     expect(partial?.filled).toBeLessThan(30_000);
 
     const writers = startWriterLoops(db.url, 2, (sql, n, i) =>
-      i % 2 === 0 ? sql`insert into readings values (${100_000 + n * 100_000 + i}, ${i})` : sql`update readings set value = value + 1 where id = ${1 + ((i * 7919) % 30_000)}`,
+      i % 2 === 0
+        ? sql`insert into readings values (${100_000 + n * 100_000 + i}, ${i})`
+        : sql`update readings set value = value + 1 where id = ${1 + ((i * 7919) % 30_000)}`,
     );
     const resumed = await runCli(['resume', '--pause-ms', '0'], db.url);
     const completed = await runCli(['complete'], db.url);
@@ -198,8 +229,13 @@ describe('change-type', () => {
       insert into legacy select g, (g * 7)::text from generate_series(1, 10000) g;
       update legacy set code = 'n/a' where id in (4242, 8484);`);
     const catalogBefore = await catalogSnapshot(db.sql, 'legacy');
-    const [dataBefore] = await db.sql<{ sum: string }[]>`select md5(string_agg(id || ':' || coalesce(code, ''), ',' order by id)) as sum from legacy`;
-    const spec = parseSpec({ operations: [{ op: 'change-type', table: 'legacy', column: 'code', type: 'integer', using: 'code::integer' }] }, 'test');
+    const [dataBefore] = await db.sql<
+      { sum: string }[]
+    >`select md5(string_agg(id || ':' || coalesce(code, ''), ',' order by id)) as sum from legacy`;
+    const spec = parseSpec(
+      { operations: [{ op: 'change-type', table: 'legacy', column: 'code', type: 'integer', using: 'code::integer' }] },
+      'test',
+    );
     const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataViolationError);
     expect((error as DataViolationError).exitCode).toBe(1);
@@ -208,20 +244,29 @@ describe('change-type', () => {
     expect((error as Error).message).toContain('(8484, invalid input syntax for type integer: "n/a")');
     await rollbackMigration({ databaseUrl: db.url, migration: spec.name });
     expect(await catalogSnapshot(db.sql, 'legacy')).toEqual(catalogBefore);
-    const [dataAfter] = await db.sql<{ sum: string }[]>`select md5(string_agg(id || ':' || coalesce(code, ''), ',' order by id)) as sum from legacy`;
+    const [dataAfter] = await db.sql<
+      { sum: string }[]
+    >`select md5(string_agg(id || ':' || coalesce(code, ''), ',' order by id)) as sum from legacy`;
     expect(dataAfter).toEqual(dataBefore);
   });
 
   it('refuses an incompatible type without using, changing nothing (exit 2)', async () => {
-    await db.sql.unsafe(`create table IF NOT EXISTS legacy2 (id bigint primary key, code text); create view legacy2_codes as select code from legacy2;`);
+    await db.sql.unsafe(
+      `create table IF NOT EXISTS legacy2 (id bigint primary key, code text); create view legacy2_codes as select code from legacy2;`,
+    );
     const before = await catalogSnapshot(db.sql, 'legacy2');
     const spec = parseSpec({ operations: [{ op: 'change-type', table: 'legacy2', column: 'code', type: 'integer' }] }, 'test');
     const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreflightError);
     expect((error as Error).message).toMatch(/cannot be converted to integer automatically: .*give the conversion as using/);
-    const cli = await runCli(['start', 'change-type', '--table', 'legacy2', '--column', 'code', '--type', 'integer', '--using', 'code::integer'], db.url);
+    const cli = await runCli(
+      ['start', 'change-type', '--table', 'legacy2', '--column', 'code', '--type', 'integer', '--using', 'code::integer'],
+      db.url,
+    );
     expect(cli.code).toBe(2);
-    expect(cli.stderr).toMatch(/has dependants a rebuild cannot carry over: view public\.legacy2_codes|has dependants a rebuild cannot carry over: view legacy2_codes/);
+    expect(cli.stderr).toMatch(
+      /has dependants a rebuild cannot carry over: view public\.legacy2_codes|has dependants a rebuild cannot carry over: view legacy2_codes/,
+    );
     expect(await catalogSnapshot(db.sql, 'legacy2')).toEqual(before);
   });
 });

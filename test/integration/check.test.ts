@@ -7,7 +7,14 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
-import { applyTicketSpec, ledgerExists, seedExampleTickets, tempTicketsProject, ticketFiles, type TempProject } from '../support/tickets-directory.js';
+import {
+  applyTicketSpec,
+  ledgerExists,
+  seedExampleTickets,
+  tempTicketsProject,
+  ticketFiles,
+  type TempProject,
+} from '../support/tickets-directory.js';
 
 describe('check', severalCliRuns, () => {
   let db: TestDatabase;
@@ -30,18 +37,29 @@ describe('check', severalCliRuns, () => {
     ).map((r) => r.name);
 
   it('fails (exit 2) on invalid specs without a database, naming each file and its problem', async () => {
-    await writeFile(join(project.migrations, '0010-no-type.yaml'), 'operations:\n  - op: add-column\n    table: tickets\n    column: team\n');
+    await writeFile(
+      join(project.migrations, '0010-no-type.yaml'),
+      'operations:\n  - op: add-column\n    table: tickets\n    column: team\n',
+    );
     await writeFile(join(project.migrations, '0011-not-yaml.yaml'), 'operations: [\n');
-    await writeFile(join(project.migrations, '0012-same-name.yaml'), 'name: 0002-ticket-priority\noperations:\n  - op: drop-index\n    table: tickets\n    name: tickets_priority_idx\n');
+    await writeFile(
+      join(project.migrations, '0012-same-name.yaml'),
+      'name: 0002-ticket-priority\noperations:\n  - op: drop-index\n    table: tickets\n    name: tickets_priority_idx\n',
+    );
     const result = await runCli(['check', project.migrations], '');
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trim().split('\n');
-    for (const file of await ticketFiles()) expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok {5}${file.replace('.', '\\.')} +valid$`)));
+    for (const file of await ticketFiles())
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ok {5}${file.replace('.', '\\.')} +valid$`)));
     expect(result.stdout).toMatch(/^error {2}0010-no-type\.yaml +operations\[0\]\.type: required$/m);
     expect(result.stdout).toMatch(/^error {2}0011-not-yaml\.yaml +not valid YAML at line \d+: .+$/m);
-    expect(result.stdout).toMatch(/^error {2}0012-same-name\.yaml +migration name "0002-ticket-priority" is already used by 0002-ticket-priority\.yaml$/m);
-    expect(lines.at(-1)).toBe('12 files: 9 ok, 3 errors (no database given: specs validated only; give one (--database-url or DATABASE_URL) to check drift and pre-flight too)');
+    expect(result.stdout).toMatch(
+      /^error {2}0012-same-name\.yaml +migration name "0002-ticket-priority" is already used by 0002-ticket-priority\.yaml$/m,
+    );
+    expect(lines.at(-1)).toBe(
+      '12 files: 9 ok, 3 errors (no database given: specs validated only; give one (--database-url or DATABASE_URL) to check drift and pre-flight too)',
+    );
 
     const json = await runCli(['check', project.migrations, '--json'], '');
     expect(json.code).toBe(2);
@@ -58,9 +76,13 @@ describe('check', severalCliRuns, () => {
     const result = await runCli(['check', 'examples/tickets'], db.url);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^ok {5}0001-create-tickets-and-users\.yaml +pending, pre-flight passed$/m);
-    expect(result.stdout).toMatch(/^ok {5}0002-ticket-priority\.yaml +pending, pre-flight deferred: runs after 0001-create-tickets-and-users\.yaml, which changes public\.tickets first$/m);
+    expect(result.stdout).toMatch(
+      /^ok {5}0002-ticket-priority\.yaml +pending, pre-flight deferred: runs after 0001-create-tickets-and-users\.yaml, which changes public\.tickets first$/m,
+    );
     // 0006 only references tickets (its foreign key): deferred too, not failed on the missing table.
-    expect(result.stdout).toMatch(/^ok {5}0006-customer-satisfaction\.yaml +pending, pre-flight deferred: runs after 0001-create-tickets-and-users\.yaml/m);
+    expect(result.stdout).toMatch(
+      /^ok {5}0006-customer-satisfaction\.yaml +pending, pre-flight deferred: runs after 0001-create-tickets-and-users\.yaml/m,
+    );
     expect(result.stdout.trim().split('\n').at(-1)).toBe('9 files: 9 ok, 0 errors (specs, drift and pre-flight checked)');
     expect(await ledgerExists(db.sql)).toBe(false);
     expect(await relations()).toEqual([]);
@@ -71,8 +93,14 @@ describe('check', severalCliRuns, () => {
     const before = { catalog: await catalogSnapshot(db.sql), relations: await relations() };
     const dir = join(project.root, 'other');
     await mkdir(dir);
-    await writeFile(join(dir, '0001-agents-team.yaml'), 'operations:\n  - op: add-column\n    table: agents\n    column: team\n    type: text\n');
-    await writeFile(join(dir, '0002-ticket-team.yaml'), 'operations:\n  - op: add-column\n    table: tickets\n    column: team\n    type: text\n');
+    await writeFile(
+      join(dir, '0001-agents-team.yaml'),
+      'operations:\n  - op: add-column\n    table: agents\n    column: team\n    type: text\n',
+    );
+    await writeFile(
+      join(dir, '0002-ticket-team.yaml'),
+      'operations:\n  - op: add-column\n    table: tickets\n    column: team\n    type: text\n',
+    );
     const result = await runCli(['check', dir, '--json'], db.url);
     expect(result.code).toBe(2);
     const check = JSON.parse(result.stdout) as DirectoryCheck;
@@ -80,7 +108,13 @@ describe('check', severalCliRuns, () => {
       ok: false,
       database: true,
       files: [
-        { file: '0001-agents-team.yaml', ok: false, outcome: 'preflight-failed', code: 'TABLE_NOT_FOUND', messages: ['pre-flight failed: table public.agents does not exist'] },
+        {
+          file: '0001-agents-team.yaml',
+          ok: false,
+          outcome: 'preflight-failed',
+          code: 'TABLE_NOT_FOUND',
+          messages: ['pre-flight failed: table public.agents does not exist'],
+        },
         { file: '0002-ticket-team.yaml', ok: true, outcome: 'preflight-passed' },
       ],
     });
@@ -103,7 +137,9 @@ describe('check', severalCliRuns, () => {
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/^ok {5}0001-create-tickets-and-users\.yaml +in the ledger \(completed\), file unchanged$/m);
     expect(clean.stdout).toMatch(/^ok {5}0003-ticket-priority-index\.yaml +pending, pre-flight passed$/m);
-    expect(clean.stdout).toMatch(/^ok {5}0004-ticket-status-remap\.yaml +pending, pre-flight deferred: runs after 0003-ticket-priority-index\.yaml, which changes public\.tickets first$/m);
+    expect(clean.stdout).toMatch(
+      /^ok {5}0004-ticket-status-remap\.yaml +pending, pre-flight deferred: runs after 0003-ticket-priority-index\.yaml, which changes public\.tickets first$/m,
+    );
 
     const edited = join(project.migrations, '0002-ticket-priority.yaml');
     await writeFile(edited, (await readFile(edited, 'utf8')).replace(`default: "'normal'"`, `default: "'low'"`));
@@ -123,6 +159,8 @@ describe('check', severalCliRuns, () => {
     const result = await runCli(['check', '--config', project.config], db.url);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ok {5}0002-ticket-priority\.yaml +in the ledger \(awaiting contract\), file unchanged$/m);
-    expect(result.stdout).toMatch(/^ok {5}0003-ticket-priority-index\.yaml +pending, pre-flight deferred: runs after 0002-ticket-priority\.yaml \(awaiting contract\), which changes public\.tickets first$/m);
+    expect(result.stdout).toMatch(
+      /^ok {5}0003-ticket-priority-index\.yaml +pending, pre-flight deferred: runs after 0002-ticket-priority\.yaml \(awaiting contract\), which changes public\.tickets first$/m,
+    );
   });
 });

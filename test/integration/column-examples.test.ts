@@ -16,7 +16,9 @@ describe('the rename-column and change-type examples, on examples/tickets.sql un
   });
 
   it('rename-column-customer-email.yaml, then change-type-title-varchar.yaml', async () => {
-    const [before] = await db.sql<{ sum: string }[]>`select md5(string_agg(id || ':' || title || ':' || coalesce(customer_email, ''), ',' order by id)) as sum from tickets`;
+    const [before] = await db.sql<
+      { sum: string }[]
+    >`select md5(string_agg(id || ':' || title || ':' || coalesce(customer_email, ''), ',' order by id)) as sum from tickets`;
     const writers = startWriters(db.url, { writers: 2 });
     for (const file of ['rename-column-customer-email.yaml', 'change-type-title-varchar.yaml']) {
       const spec = await loadSpecFile(examplePath(file));
@@ -28,7 +30,17 @@ describe('the rename-column and change-type examples, on examples/tickets.sql un
     const columns = (await catalogSnapshot(db.sql)).columns;
     expect(columns.title).toEqual({ type: 'character varying(200)', notNull: true, default: null });
     // A rebuilt column is a new column: it moves to the end of the table.
-    expect(Object.keys(columns)).toEqual(['id', 'description', 'status', 'escalated', 'created_at', 'updated_at', 'resolved_at', 'requester_email', 'title']);
+    expect(Object.keys(columns)).toEqual([
+      'id',
+      'description',
+      'status',
+      'escalated',
+      'created_at',
+      'updated_at',
+      'resolved_at',
+      'requester_email',
+      'title',
+    ]);
     const [after] = await db.sql<{ sum: string }[]>`
       select md5(string_agg(id || ':' || title || ':' || coalesce(requester_email, ''), ',' order by id)) as sum from tickets where id <= 100000`;
     expect(after).toEqual(before);

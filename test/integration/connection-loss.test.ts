@@ -43,7 +43,9 @@ async function expectEveryRowFilled(sql: postgres.Sql, table: string, migration:
   const [wrong] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)} where flag is distinct from escalated`;
   expect(wrong?.n).toBe(0);
   // Counted once: the fill pass's rows equal the table's rows, however often the run reconnected.
-  const [done] = await sql<{ rows: number }[]>`select sum(rows_done)::int as rows from online_migrate.backfill_cursors where migration = ${migration}`;
+  const [done] = await sql<
+    { rows: number }[]
+  >`select sum(rows_done)::int as rows from online_migrate.backfill_cursors where migration = ${migration}`;
   expect(done?.rows).toBe(rows);
 }
 
@@ -57,7 +59,8 @@ describe('postgres.js with the patch for porsager/postgres#1208', () => {
       const reserved = await sql.reserve();
       const [me] = await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`;
       await db.sql`select pg_terminate_backend(${me?.pid ?? 0})`;
-      for (let i = 0; i < 3; i++) await expect(reserved`select 1`).rejects.toMatchObject({ code: expect.stringMatching(/^(CONNECTION_CLOSED|ECONNRESET|57P01)$/) });
+      for (let i = 0; i < 3; i++)
+        await expect(reserved`select 1`).rejects.toMatchObject({ code: expect.stringMatching(/^(CONNECTION_CLOSED|ECONNRESET|57P01)$/) });
       reserved.release();
       // The pool is still usable: a fresh connection answers.
       const answered = await sql`select 1 as one`.catch(() => sql`select 1 as one`);
@@ -68,7 +71,7 @@ describe('postgres.js with the patch for porsager/postgres#1208', () => {
   });
 });
 
-describe('one of online\'s backends terminated mid-backfill', () => {
+describe("one of online's backends terminated mid-backfill", () => {
   const db = describeTestDatabase('conn_loss');
   afterEach(() => killWatchedRuns());
 
@@ -82,27 +85,48 @@ describe('one of online\'s backends terminated mid-backfill', () => {
     'every backend': { pick: () => true, noticedWhileHeld: true },
   } as const;
 
-  it.each(Object.keys(victims) as (keyof typeof victims)[])('%s: the run reconnects and finishes with every row right and counted once', async (victim) => {
-    const { pick, noticedWhileHeld } = victims[victim];
-    const table = `tickets_${victim.replaceAll(' ', '_')}`;
-    const migration = `fill-${table}`;
-    await createTickets(db.sql, rows, table);
-    await createHold(db.sql);
-    const run = watchCli(['start', 'add-column', '--table', table, '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--migration-name', migration, ...fixedBatches, ...holdable], db.url);
-    await run.until((events) => batches(events) >= 5, 60_000);
-    await hold(db.sql, run);
-    const chosen = (await onlineBackends(db.sql)).filter((b) => pick(b, table));
-    expect(chosen.length).toBeGreaterThan(0);
-    for (const backend of chosen) await db.sql`select pg_terminate_backend(${backend.pid})`;
-    if (noticedWhileHeld) await run.until((events) => events.some((e) => e.type === 'reconnected'), 60_000);
-    await release(db.sql);
-    const { code } = await run.exited;
-    expect(run.stderr()).not.toMatch(/TypeError|at .*connection\.js/);
-    expect(code).toBe(0);
-    expect(run.events().find((e) => e.type === 'connection-lost')).toMatchObject({ migration, reconnectTimeoutMs: 300_000 });
-    expect(run.events().some((e) => e.type === 'reconnected')).toBe(true);
-    await expectEveryRowFilled(db.sql, table, migration);
-  });
+  it.each(Object.keys(victims) as (keyof typeof victims)[])(
+    '%s: the run reconnects and finishes with every row right and counted once',
+    async (victim) => {
+      const { pick, noticedWhileHeld } = victims[victim];
+      const table = `tickets_${victim.replaceAll(' ', '_')}`;
+      const migration = `fill-${table}`;
+      await createTickets(db.sql, rows, table);
+      await createHold(db.sql);
+      const run = watchCli(
+        [
+          'start',
+          'add-column',
+          '--table',
+          table,
+          '--column',
+          'flag',
+          '--type',
+          'boolean',
+          '--backfill',
+          'escalated',
+          '--migration-name',
+          migration,
+          ...fixedBatches,
+          ...holdable,
+        ],
+        db.url,
+      );
+      await run.until((events) => batches(events) >= 5, 60_000);
+      await hold(db.sql, run);
+      const chosen = (await onlineBackends(db.sql)).filter((b) => pick(b, table));
+      expect(chosen.length).toBeGreaterThan(0);
+      for (const backend of chosen) await db.sql`select pg_terminate_backend(${backend.pid})`;
+      if (noticedWhileHeld) await run.until((events) => events.some((e) => e.type === 'reconnected'), 60_000);
+      await release(db.sql);
+      const { code } = await run.exited;
+      expect(run.stderr()).not.toMatch(/TypeError|at .*connection\.js/);
+      expect(code).toBe(0);
+      expect(run.events().find((e) => e.type === 'connection-lost')).toMatchObject({ migration, reconnectTimeoutMs: 300_000 });
+      expect(run.events().some((e) => e.type === 'reconnected')).toBe(true);
+      await expectEveryRowFilled(db.sql, table, migration);
+    },
+  );
 });
 
 describe('every backend of a paused run terminated', () => {
@@ -114,7 +138,25 @@ describe('every backend of a paused run terminated', () => {
     const migration = `fill-${table}`;
     await createTickets(db.sql, rows, table);
     await createHold(db.sql);
-    const run = watchCli(['start', 'add-column', '--table', table, '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--migration-name', migration, ...fixedBatches, ...holdable], db.url);
+    const run = watchCli(
+      [
+        'start',
+        'add-column',
+        '--table',
+        table,
+        '--column',
+        'flag',
+        '--type',
+        'boolean',
+        '--backfill',
+        'escalated',
+        '--migration-name',
+        migration,
+        ...fixedBatches,
+        ...holdable,
+      ],
+      db.url,
+    );
     await run.until((events) => batches(events) >= 5, 60_000);
     // Held mid-backfill by the throttle query while the pause is set; then only the pause holds it.
     await hold(db.sql, run);
@@ -128,7 +170,10 @@ describe('every backend of a paused run terminated', () => {
     for (const backend of backends) await db.sql`select pg_terminate_backend(${backend.pid})`;
     await run.until((events) => events.some((e) => e.type === 'reconnected'), 60_000);
     // Back on the server, the run reads the flag again and stays paused: no batch until unpause.
-    await eventually(() => onlineBackends(db.sql), (now) => now.length > 0);
+    await eventually(
+      () => onlineBackends(db.sql),
+      (now) => now.length > 0,
+    );
     expect(batches(run.events())).toBe(before);
     const [flag] = await db.sql<{ paused: boolean }[]>`select paused from online_migrate.migrations where name = ${migration}`;
     expect(flag?.paused).toBe(true);
@@ -153,10 +198,30 @@ describe('a locked DDL step whose backend is terminated while it waits for its l
     const holder = await app.reserve();
     await holder`begin`;
     await holder`update ddl_wait set escalated = escalated where id = 1`;
-    const run = watchCli(['start', 'add-check', '--table', 'ddl_wait', '--name', 'ddl_wait_title_present', '--check', "title <> ''", '--lock-timeout', '500ms', '--lock-retries', '1000', '--json'], db.url);
+    const run = watchCli(
+      [
+        'start',
+        'add-check',
+        '--table',
+        'ddl_wait',
+        '--name',
+        'ddl_wait_title_present',
+        '--check',
+        "title <> ''",
+        '--lock-timeout',
+        '500ms',
+        '--lock-retries',
+        '1000',
+        '--json',
+      ],
+      db.url,
+    );
     await run.until((events) => events.some((e) => e.type === 'lock-retry'), 60_000);
     const waiting = await eventually(
-      () => db.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and application_name = 'online' and wait_event_type = 'Lock'`,
+      () =>
+        db.sql<
+          { pid: number }[]
+        >`select pid from pg_stat_activity where datname = current_database() and application_name = 'online' and wait_event_type = 'Lock'`,
       (rows) => rows.length > 0,
       30_000,
     );
@@ -169,7 +234,9 @@ describe('a locked DDL step whose backend is terminated while it waits for its l
     expect(code).toBe(0);
     const [check] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_constraint where conname = 'ddl_wait_title_present'`;
     expect(check?.n).toBe(1);
-    const [recorded] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.steps where migration = 'add-check-ddl_wait-ddl_wait_title_present'`;
+    const [recorded] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from online_migrate.steps where migration = 'add-check-ddl_wait-ddl_wait_title_present'`;
     expect(recorded?.n).toBe(1);
   });
 });
@@ -196,7 +263,24 @@ describe('the server restarts mid-run', () => {
 
   it('mid-backfill: the worker waits, reconnects and finishes with every row right and counted once', async () => {
     await createTickets(sql, rows, 'restart_fill');
-    const run = watchCli(['start', 'add-column', '--table', 'restart_fill', '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--migration-name', 'restart-fill', ...fixedBatches], server.url);
+    const run = watchCli(
+      [
+        'start',
+        'add-column',
+        '--table',
+        'restart_fill',
+        '--column',
+        'flag',
+        '--type',
+        'boolean',
+        '--backfill',
+        'escalated',
+        '--migration-name',
+        'restart-fill',
+        ...fixedBatches,
+      ],
+      server.url,
+    );
     await run.until((events) => batches(events) >= 5, 60_000);
     await restartOnceNoticed(run);
     const { code } = await run.exited;
@@ -213,21 +297,42 @@ describe('the server restarts mid-run', () => {
     const old = await holder.reserve();
     await old`begin`;
     await old`select txid_current()`;
-    const run = watchCli(['start', 'create-index', '--table', 'restart_index', '--columns', 'title', '--name', 'restart_index_title', '--json'], server.url);
+    const run = watchCli(
+      ['start', 'create-index', '--table', 'restart_index', '--columns', 'title', '--name', 'restart_index_title', '--json'],
+      server.url,
+    );
     await run.until((events) => events.some((e) => e.type === 'index-progress' && String(e.phase).includes('waiting')), 60_000);
     await restartOnceNoticed(run);
     old.release();
     await holder.end({ timeout: 1 }).catch(() => undefined);
     const { code } = await run.exited;
     expect(code).toBe(0);
-    const [index] = await sql<{ valid: boolean }[]>`select indisvalid as valid from pg_index where indexrelid = 'restart_index_title'::regclass`;
+    const [index] = await sql<
+      { valid: boolean }[]
+    >`select indisvalid as valid from pg_index where indexrelid = 'restart_index_title'::regclass`;
     expect(index?.valid).toBe(true);
   });
 
   it('a server that stays away past --reconnect-timeout: exit 1 naming resume; resume finishes once it is back', async () => {
     await createTickets(sql, rows, 'restart_gone');
     const run = watchCli(
-      ['start', 'add-column', '--table', 'restart_gone', '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--migration-name', 'restart-gone', '--reconnect-timeout', '2s', ...fixedBatches],
+      [
+        'start',
+        'add-column',
+        '--table',
+        'restart_gone',
+        '--column',
+        'flag',
+        '--type',
+        'boolean',
+        '--backfill',
+        'escalated',
+        '--migration-name',
+        'restart-gone',
+        '--reconnect-timeout',
+        '2s',
+        ...fixedBatches,
+      ],
       server.url,
     );
     await run.until((events) => batches(events) >= 5, 60_000);
@@ -235,7 +340,9 @@ describe('the server restarts mid-run', () => {
     const { code } = await run.exited;
     await server.startUp();
     expect(code).toBe(1);
-    expect(run.events().at(-1)).toMatchObject({ error: { code: 'CONNECTION_LOST', message: expect.stringContaining('online resume restart-gone') } });
+    expect(run.events().at(-1)).toMatchObject({
+      error: { code: 'CONNECTION_LOST', message: expect.stringContaining('online resume restart-gone') },
+    });
     const resumed = await runCli(['resume', 'restart-gone'], server.url);
     expect(resumed.code).toBe(0);
     await expectEveryRowFilled(sql, 'restart_gone', 'restart-gone');
@@ -244,7 +351,25 @@ describe('the server restarts mid-run', () => {
   it('a worker that took the lease while the connection was down: this run stops with exit 1', async () => {
     await createTickets(sql, rows, 'lease_taken');
     await createHold(sql);
-    const run = watchCli(['start', 'add-column', '--table', 'lease_taken', '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--migration-name', 'lease-taken', ...fixedBatches, ...holdable], server.url);
+    const run = watchCli(
+      [
+        'start',
+        'add-column',
+        '--table',
+        'lease_taken',
+        '--column',
+        'flag',
+        '--type',
+        'boolean',
+        '--backfill',
+        'escalated',
+        '--migration-name',
+        'lease-taken',
+        ...fixedBatches,
+        ...holdable,
+      ],
+      server.url,
+    );
     await run.until((events) => batches(events) >= 5, 60_000);
     await hold(sql, run);
     const [lease] = await sql<{ pid: number }[]>`
@@ -260,6 +385,8 @@ describe('the server restarts mid-run', () => {
     otherLease.release();
     await other.end({ timeout: 1 });
     expect(code).toBe(1);
-    expect(run.events().at(-1)).toMatchObject({ error: { code: 'LEASE_TAKEN', message: expect.stringContaining('pid 4242 on other-host') } });
+    expect(run.events().at(-1)).toMatchObject({
+      error: { code: 'LEASE_TAKEN', message: expect.stringContaining('pid 4242 on other-host') },
+    });
   });
 });

@@ -35,7 +35,9 @@ describe('constraint operations under a long conflicting transaction', () => {
    * and has not committed: it conflicts with ACCESS EXCLUSIVE and with a foreign key's SHARE ROW
    * EXCLUSIVE), released once the run has retried and the lock has been held contrastHoldMs.
    */
-  async function underHeldLock(run: (onEvent: (e: OnlineEvent) => void) => Promise<unknown>): Promise<{ retries: number; worstWriteMs: number; heldMs: number }> {
+  async function underHeldLock(
+    run: (onEvent: (e: OnlineEvent) => void) => Promise<unknown>,
+  ): Promise<{ retries: number; worstWriteMs: number; heldMs: number }> {
     const writers = startWriters(db.url, { writers: 2, updates: false });
     await writers.waitForOperations(20);
     const held = await holdLock(db.url, 'lock table tickets in row exclusive mode');
@@ -50,12 +52,22 @@ describe('constraint operations under a long conflicting transaction', () => {
   }
 
   it.each([
-    ['add-check (ADD CONSTRAINT … NOT VALID)', { op: 'add-check', table: 'tickets', check: "status <> 'bogus'", name: 'tickets_status_not_bogus' }],
-    ['add-foreign-key (ADD CONSTRAINT … NOT VALID)', { op: 'add-foreign-key', table: 'tickets', columns: ['assigned_user_id'], references: { table: 'users', columns: ['id'] } }],
+    [
+      'add-check (ADD CONSTRAINT … NOT VALID)',
+      { op: 'add-check', table: 'tickets', check: "status <> 'bogus'", name: 'tickets_status_not_bogus' },
+    ],
+    [
+      'add-foreign-key (ADD CONSTRAINT … NOT VALID)',
+      { op: 'add-foreign-key', table: 'tickets', columns: ['assigned_user_id'], references: { table: 'users', columns: ['id'] } },
+    ],
   ])('%s: traffic waits at most about lock_timeout', async (label, op) => {
     const spec = parseSpec({ operations: [op] }, 'test');
-    const { retries, worstWriteMs, heldMs } = await underHeldLock((onEvent) => startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true }, onEvent }));
-    console.log(`${label}: ${retries} lock retries while a transaction held tickets for ${heldMs.toFixed(0)} ms; worst writer wait ${worstWriteMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    const { retries, worstWriteMs, heldMs } = await underHeldLock((onEvent) =>
+      startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true }, onEvent }),
+    );
+    console.log(
+      `${label}: ${retries} lock retries while a transaction held tickets for ${heldMs.toFixed(0)} ms; worst writer wait ${worstWriteMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+    );
     expect(retries).toBeGreaterThan(0);
     expect(worstWriteMs).toBeLessThan(contrastHoldMs / 2);
   });
@@ -67,8 +79,12 @@ describe('constraint operations under a long conflicting transaction', () => {
     const spec = parseSpec({ operations: [op] }, 'test');
     // Expand (a concurrent index build waits for old transactions by design) runs before the lock is held.
     await startMigration({ databaseUrl: db.url, spec, options });
-    const { retries, worstWriteMs, heldMs } = await underHeldLock((onEvent) => completeMigration({ databaseUrl: db.url, migration: spec.name, onEvent }));
-    console.log(`${label}: ${retries} lock retries while a transaction held tickets for ${heldMs.toFixed(0)} ms; worst writer wait ${worstWriteMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    const { retries, worstWriteMs, heldMs } = await underHeldLock((onEvent) =>
+      completeMigration({ databaseUrl: db.url, migration: spec.name, onEvent }),
+    );
+    console.log(
+      `${label}: ${retries} lock retries while a transaction held tickets for ${heldMs.toFixed(0)} ms; worst writer wait ${worstWriteMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+    );
     expect(retries).toBeGreaterThan(0);
     expect(worstWriteMs).toBeLessThan(contrastHoldMs / 2);
   });

@@ -52,7 +52,11 @@ describe('create-index through the library, under concurrent writers', () => {
   });
 
   it('start → rollback → start → complete for a partial composite index, valid at each point and gone after rollback', async () => {
-    const spec = createIndexSpec('0003-open-tickets-by-status', { columns: ['status', 'created_at'], where: 'resolved_at is null', name: 'tickets_open_status_idx' });
+    const spec = createIndexSpec('0003-open-tickets-by-status', {
+      columns: ['status', 'created_at'],
+      where: 'resolved_at is null',
+      name: 'tickets_open_status_idx',
+    });
     const before = await catalogSnapshot(db.sql);
     const indexesBefore = await indexesOf(db, 'tickets');
     const writers = startWriters(db.url, { writers: 3 });
@@ -104,7 +108,10 @@ describe('create-index through the library, under concurrent writers', () => {
     await db.sql`update tickets_dup set ref = 'T-10' where id = 11`;
     const before = await catalogSnapshot(db.sql, 'tickets_dup');
     const indexesBefore = await indexesOf(db, 'tickets_dup');
-    const spec = parseSpec({ name: 'unique-ref', operations: [{ op: 'create-index', table: 'tickets_dup', columns: ['ref'], unique: true }] }, 'test');
+    const spec = parseSpec(
+      { name: 'unique-ref', operations: [{ op: 'create-index', table: 'tickets_dup', columns: ['ref'], unique: true }] },
+      'test',
+    );
     const writers = startWriters(db.url, { table: 'tickets_dup', writers: 2 });
 
     const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
@@ -133,7 +140,12 @@ describe('create-index through the library, under concurrent writers', () => {
     const events: OnlineEvent[] = [];
     const spec = createIndexSpec('index-escalated', { columns: ['escalated'] });
     const writers = startWriters(db.url, { writers: 2 });
-    const result = await startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true }, onEvent: (e) => events.push(e) });
+    const result = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { ...options, complete: true },
+      onEvent: (e) => events.push(e),
+    });
     const traffic = await writers.stop();
     expect(result).toMatchObject({ status: 'completed' });
     expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: true }]);
@@ -174,7 +186,9 @@ describe('create-index through the library, under concurrent writers', () => {
   it('refuses in pre-flight an index of the same name with another definition (exit 2, NAME_TAKEN), changing nothing', async () => {
     await db.sql`create index tickets_title_idx on tickets (title)`;
     const indexesBefore = await indexesOf(db, 'tickets');
-    const [{ migrations: ledgerBefore } = { migrations: 0 }] = await db.sql<{ migrations: number }[]>`select count(*)::int as migrations from online_migrate.migrations`;
+    const [{ migrations: ledgerBefore } = { migrations: 0 }] = await db.sql<
+      { migrations: number }[]
+    >`select count(*)::int as migrations from online_migrate.migrations`;
     const spec = createIndexSpec('index-title-lower', { expressions: ['lower(title)'], name: 'tickets_title_idx' });
     const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(NameTakenError);
@@ -182,7 +196,9 @@ describe('create-index through the library, under concurrent writers', () => {
     expect((failure as NameTakenError).code).toBe('NAME_TAKEN');
     expect((failure as NameTakenError).message).toContain('USING btree (title)');
     expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
-    const [{ migrations: ledgerAfter } = { migrations: -1 }] = await db.sql<{ migrations: number }[]>`select count(*)::int as migrations from online_migrate.migrations`;
+    const [{ migrations: ledgerAfter } = { migrations: -1 }] = await db.sql<
+      { migrations: number }[]
+    >`select count(*)::int as migrations from online_migrate.migrations`;
     expect(ledgerAfter).toBe(ledgerBefore);
   });
 
@@ -190,13 +206,18 @@ describe('create-index through the library, under concurrent writers', () => {
     await createTickets(db.sql, 5_000, 'tickets_leftover');
     await db.sql`alter table tickets_leftover add column ref text`;
     await db.sql`update tickets_leftover set ref = 'T-' || (id % 4000)`;
-    const failed = await db.sql.unsafe(`create unique index concurrently tickets_leftover_ref_idx on tickets_leftover (ref)`).catch((e: unknown) => e);
+    const failed = await db.sql
+      .unsafe(`create unique index concurrently tickets_leftover_ref_idx on tickets_leftover (ref)`)
+      .catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: '23505' });
     const leftover = await indexNamed(db, 'tickets_leftover', 'tickets_leftover_ref_idx');
     expect(leftover).toMatchObject({ valid: false, unique: true });
 
     const events: OnlineEvent[] = [];
-    const spec = parseSpec({ name: 'index-leftover-ref', operations: [{ op: 'create-index', table: 'tickets_leftover', columns: ['ref'] }] }, 'test');
+    const spec = parseSpec(
+      { name: 'index-leftover-ref', operations: [{ op: 'create-index', table: 'tickets_leftover', columns: ['ref'] }] },
+      'test',
+    );
     const writers = startWriters(db.url, { table: 'tickets_leftover', writers: 2 });
     await startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true }, onEvent: (e) => events.push(e) });
     const traffic = await writers.stop();
@@ -229,13 +250,33 @@ describe('create-index bad input through the CLI exits 2 and changes nothing', (
   const createIndexArgs = (...extra: string[]) => ['start', 'create-index', '--table', 'tickets', ...extra];
 
   it.each([
-    ['an unknown column', createIndexArgs('--columns', 'status,nope'), /pre-flight failed: the index does not build: column "nope" does not exist/],
-    ['an unknown index method', createIndexArgs('--columns', 'status', '--using', 'foo'), /--using: Invalid option: expected one of "btree"\|"hash"/],
+    [
+      'an unknown column',
+      createIndexArgs('--columns', 'status,nope'),
+      /pre-flight failed: the index does not build: column "nope" does not exist/,
+    ],
+    [
+      'an unknown index method',
+      createIndexArgs('--columns', 'status', '--using', 'foo'),
+      /--using: Invalid option: expected one of "btree"\|"hash"/,
+    ],
     ['a name over 63 bytes', createIndexArgs('--columns', 'status', '--name', 'i'.repeat(64)), /--name: must be at most 63 bytes/],
-    ['an expression that does not compile', createIndexArgs('--expression', 'lower(nope)'), /the index does not build: column "nope" does not exist/],
+    [
+      'an expression that does not compile',
+      createIndexArgs('--expression', 'lower(nope)'),
+      /the index does not build: column "nope" does not exist/,
+    ],
     ['an expression with the wrong type', createIndexArgs('--expression', 'lower(escalated)'), /function lower\(boolean\) does not exist/],
-    ['an expression that tries to escape', createIndexArgs('--expression', 'lower(x)); drop table tickets; --'), /pre-flight failed: expressions\[0\] must be exactly one expression: comments are not allowed in it/],
-    ['a WHERE that tries to escape', createIndexArgs('--columns', 'status', '--where', "true) include (title"), /pre-flight failed: where must be exactly one expression: it does not parse: syntax error at or near "\)" \(an unbalanced "\)"\)/],
+    [
+      'an expression that tries to escape',
+      createIndexArgs('--expression', 'lower(x)); drop table tickets; --'),
+      /pre-flight failed: expressions\[0\] must be exactly one expression: comments are not allowed in it/,
+    ],
+    [
+      'a WHERE that tries to escape',
+      createIndexArgs('--columns', 'status', '--where', 'true) include (title'),
+      /pre-flight failed: where must be exactly one expression: it does not parse: syntax error at or near "\)" \(an unbalanced "\)"\)/,
+    ],
     ['an unknown INCLUDE column', createIndexArgs('--columns', 'status', '--include', 'nope'), /column "nope" does not exist/],
   ])('%s', async (_case, args, message) => {
     const result = await runCli(args, db.url);

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeMigration, loadSpecFile, OnlineError, parseSpec, planMigration, rollbackMigration, startMigration, type OnlineEvent } from '../../src/index.js';
+import {
+  completeMigration,
+  loadSpecFile,
+  OnlineError,
+  parseSpec,
+  planMigration,
+  rollbackMigration,
+  startMigration,
+  type OnlineEvent,
+} from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
@@ -56,7 +65,11 @@ describe('create-table', () => {
   }
 
   /** Everything in public (tables, indexes, sequences) and the triggers on tickets, internal ones included. */
-  async function publicCatalog(): Promise<{ relations: string[]; ticketTriggers: number; tickets: Awaited<ReturnType<typeof catalogSnapshot>> }> {
+  async function publicCatalog(): Promise<{
+    relations: string[];
+    ticketTriggers: number;
+    tickets: Awaited<ReturnType<typeof catalogSnapshot>>;
+  }> {
     const relations = await db.sql<{ name: string }[]>`
       select c.relname || ':' || c.relkind::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' order by 1`;
@@ -79,9 +92,13 @@ describe('create-table', () => {
 
     const events: OnlineEvent[] = [];
     const warned = (e: OnlineEvent): void => void events.push(e);
-    expect(await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs }, onEvent: warned })).toMatchObject({ status: 'awaiting_contract' });
+    expect(await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs }, onEvent: warned })).toMatchObject({
+      status: 'awaiting_contract',
+    });
     expect(events.filter((e) => e.type === 'warning').map((e) => (e.type === 'warning' ? e.message : ''))).toEqual([
-      expect.stringMatching(/^no index on public\.customer_satisfaction starts with \(ticket_id\): every delete or key update on public\.tickets will scan/) as unknown,
+      expect.stringMatching(
+        /^no index on public\.customer_satisfaction starts with \(ticket_id\): every delete or key update on public\.tickets will scan/,
+      ) as unknown,
     ]);
     expect(await exists('customer_satisfaction')).toBe(true);
     // Traffic on the new table, which a rollback drops with it.
@@ -95,7 +112,9 @@ describe('create-table', () => {
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
     await writers.waitForOperations(20);
     const traffic = await writers.stop();
-    console.log(`create-table lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    console.log(
+      `create-table lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+    );
     expect(traffic.errors).toEqual([]);
 
     expect(await columns('customer_satisfaction')).toEqual([
@@ -108,23 +127,33 @@ describe('create-table', () => {
     expect(await constraints('customer_satisfaction')).toEqual([
       { name: 'customer_satisfaction_pkey', type: 'p', definition: 'PRIMARY KEY (id)' },
       { name: 'customer_satisfaction_rating_check', type: 'c', definition: 'CHECK (((rating >= 1) AND (rating <= 5)))' },
-      { name: 'customer_satisfaction_ticket_id_fkey', type: 'f', definition: 'FOREIGN KEY (ticket_id) REFERENCES tickets(id) ON DELETE CASCADE' },
+      {
+        name: 'customer_satisfaction_ticket_id_fkey',
+        type: 'f',
+        definition: 'FOREIGN KEY (ticket_id) REFERENCES tickets(id) ON DELETE CASCADE',
+      },
     ]);
     // tickets itself only gained the foreign key's internal triggers; no rows were lost or added by us.
     const after = await publicCatalog();
     expect(after.tickets).toEqual(before.tickets);
     expect(after.ticketTriggers).toBe(before.ticketTriggers + 2);
-    const [rows] = await db.sql<{ n: number; written: number }[]>`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
+    const [rows] = await db.sql<
+      { n: number; written: number }[]
+    >`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
     expect(rows?.n).toBe(20_000 + (rows?.written ?? 0));
     expect(rows?.written).toBeGreaterThan(0);
 
     // The foreign key works both ways: a real ticket is accepted, a bogus one refused, a delete cascades.
     await db.sql`insert into customer_satisfaction (ticket_id, rating, comment) values (2, 4, 'quick')`;
-    const orphan: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (999999999, 3)`.catch((e: unknown) => e);
+    const orphan: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (999999999, 3)`.catch(
+      (e: unknown) => e,
+    );
     expect(orphan).toMatchObject({ code: '23503' });
     const badRating: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (2, 6)`.catch((e: unknown) => e);
     expect(badRating).toMatchObject({ code: '23514' });
-    const rows2 = await db.sql<{ ticket: string; created: boolean }[]>`select ticket_id::text as ticket, created_at is not null as created from customer_satisfaction`;
+    const rows2 = await db.sql<
+      { ticket: string; created: boolean }[]
+    >`select ticket_id::text as ticket, created_at is not null as created from customer_satisfaction`;
     expect(rows2).toEqual([{ ticket: '2', created: true }]);
     await db.sql`delete from tickets where id = 2`;
     const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from customer_satisfaction`;
@@ -138,32 +167,79 @@ describe('create-table', () => {
       { name: 'score', type: 'int' },
     ];
     const tableSpec = (fields: Record<string, unknown>) =>
-      parseSpec({ operations: [{ op: 'create-table', table: 'ticket_scores', columns: columnsOf, primaryKey: ['id'], ...fields }] }, 'test');
+      parseSpec(
+        { operations: [{ op: 'create-table', table: 'ticket_scores', columns: columnsOf, primaryKey: ['id'], ...fields }] },
+        'test',
+      );
     const fk = (references: Record<string, unknown>, columns = ['ticket_id']) => ({ foreignKeys: [{ columns, references }] });
 
     it.each([
       ['an existing table', { table: 'tickets' }, /table public\.tickets already exists; create-table only creates new tables/],
-      ['a name an index has', { table: 'tickets_pkey' }, /a relation named public\.tickets_pkey \(a view, sequence or index\) already exists/],
+      [
+        'a name an index has',
+        { table: 'tickets_pkey' },
+        /a relation named public\.tickets_pkey \(a view, sequence or index\) already exists/,
+      ],
       ['an unknown type', { columns: [...columnsOf, { name: 'mood', type: 'feelings' }] }, /type "feelings" does not exist/],
-      ['a type that smuggles a clause', { columns: [{ name: 'id', type: 'int primary key' }] }, /id type must be exactly one type name: it does not parse as one type name\n {2}type: int primary key/],
+      [
+        'a type that smuggles a clause',
+        { columns: [{ name: 'id', type: 'int primary key' }] },
+        /id type must be exactly one type name: it does not parse as one type name\n {2}type: int primary key/,
+      ],
       ['a column listed twice', { columns: [...columnsOf, { name: 'score', type: 'text' }] }, /column score is listed twice in columns/],
-      ['a primary key column not among the columns', { primaryKey: ['uuid'] }, /primary key column uuid is not among the columns of public\.ticket_scores/],
+      [
+        'a primary key column not among the columns',
+        { primaryKey: ['uuid'] },
+        /primary key column uuid is not among the columns of public\.ticket_scores/,
+      ],
       ['a unique column not among the columns', { unique: [['score', 'nope']] }, /unique column nope is not among the columns/],
-      ['a foreign key column not among the columns', fk({ table: 'tickets', columns: ['id'] }, ['ticket']), /foreign key column ticket is not among the columns/],
+      [
+        'a foreign key column not among the columns',
+        fk({ table: 'tickets', columns: ['id'] }, ['ticket']),
+        /foreign key column ticket is not among the columns/,
+      ],
       ['a foreign key to a missing table', fk({ table: 'tickts', columns: ['id'] }), /table public\.tickts does not exist/],
       ['a foreign key to a missing column', fk({ table: 'tickets', columns: ['uid'] }), /column uid of public\.tickets does not exist/],
-      ['a foreign key to columns that are not a key', fk({ table: 'tickets', columns: ['title'] }), /\(title\) is not the primary key or a unique constraint of public\.tickets/],
+      [
+        'a foreign key to columns that are not a key',
+        fk({ table: 'tickets', columns: ['title'] }),
+        /\(title\) is not the primary key or a unique constraint of public\.tickets/,
+      ],
       [
         'a foreign key whose types cannot be compared',
         { columns: [...columnsOf, { name: 'user_name', type: 'text' }], ...fk({ table: 'users', columns: ['id'] }, ['user_name']) },
         /PostgreSQL refuses the table: foreign key constraint "ticket_scores_user_name_fkey" cannot be implemented \(Key columns "user_name" and "id" are of incompatible types: text and bigint\.\)/,
       ],
-      ['a self-reference to a column that is not a key', fk({ table: 'ticket_scores', columns: ['score'] }), /there is no unique constraint matching given keys for referenced table "public\.ticket_scores"/],
-      ['a check that does not compile', { checks: [{ check: 'scroe > 0' }] }, /PostgreSQL refuses the table: column "scroe" does not exist/],
-      ['a check that escapes its parentheses', { checks: [{ check: 'score > 0), check (true' }] }, /checks\[0\] must be exactly one expression: it does not parse: syntax error at or near "\)" \(an unbalanced "\)"\)/],
-      ['a check with a subquery', { checks: [{ check: 'score < (select count(*) from tickets)' }] }, /cannot use subquery in check constraint/],
-      ['a default of the wrong type', { columns: [...columnsOf, { name: 'at', type: 'timestamptz', default: "'soon'" }] }, /pre-flight failed: at default expression does not compile: invalid input syntax for type timestamp with time zone: "soon"/],
-      ['a default on an identity column', { columns: [{ name: 'id', type: 'bigint', identity: 'always', default: '1' }] }, /PostgreSQL refuses the table: (both default and identity|multiple default values) specified for column "id"/],
+      [
+        'a self-reference to a column that is not a key',
+        fk({ table: 'ticket_scores', columns: ['score'] }),
+        /there is no unique constraint matching given keys for referenced table "public\.ticket_scores"/,
+      ],
+      [
+        'a check that does not compile',
+        { checks: [{ check: 'scroe > 0' }] },
+        /PostgreSQL refuses the table: column "scroe" does not exist/,
+      ],
+      [
+        'a check that escapes its parentheses',
+        { checks: [{ check: 'score > 0), check (true' }] },
+        /checks\[0\] must be exactly one expression: it does not parse: syntax error at or near "\)" \(an unbalanced "\)"\)/,
+      ],
+      [
+        'a check with a subquery',
+        { checks: [{ check: 'score < (select count(*) from tickets)' }] },
+        /cannot use subquery in check constraint/,
+      ],
+      [
+        'a default of the wrong type',
+        { columns: [...columnsOf, { name: 'at', type: 'timestamptz', default: "'soon'" }] },
+        /pre-flight failed: at default expression does not compile: invalid input syntax for type timestamp with time zone: "soon"/,
+      ],
+      [
+        'a default on an identity column',
+        { columns: [{ name: 'id', type: 'bigint', identity: 'always', default: '1' }] },
+        /PostgreSQL refuses the table: (both default and identity|multiple default values) specified for column "id"/,
+      ],
       ['a schema that does not exist', { schema: 'reports' }, /PostgreSQL refuses the table: schema "reports" does not exist/],
     ])('%s', async (_case, fields, message) => {
       const before = await publicCatalog();
@@ -203,11 +279,18 @@ describe('create-table', () => {
 
     const recorder = recordLockRetries();
     const released = releaseAfter(held, recorder.first, contrastHoldMs);
-    const result = await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs: 100, lockRetries: 100 }, onEvent: recorder.onEvent });
+    const result = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { lockTimeoutMs: 100, lockRetries: 100 },
+      onEvent: recorder.onEvent,
+    });
     const heldMs = await released;
     await writers.waitForOperations(10);
     const traffic = await writers.stop();
-    console.log(`create-table with a foreign key to a busy table: ${recorder.retries.length} lock retries while tickets was held ${heldMs.toFixed(0)} ms; worst writer ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout 100 ms)`);
+    console.log(
+      `create-table with a foreign key to a busy table: ${recorder.retries.length} lock retries while tickets was held ${heldMs.toFixed(0)} ms; worst writer ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout 100 ms)`,
+    );
     expect(result).toMatchObject({ status: 'awaiting_contract' });
     expect(recorder.retries.length).toBeGreaterThan(0);
     expect(traffic.errors).toEqual([]);
@@ -241,11 +324,22 @@ describe('create-table', () => {
   });
 
   it('the CLI shorthand flags make a valid spec: dry run, then start --complete', async () => {
-    const args = ['start', 'create-table', '--table', 'ticket_notes', '--columns', 'id bigint, body text, amount numeric(10,2)', '--primary-key', 'id'];
+    const args = [
+      'start',
+      'create-table',
+      '--table',
+      'ticket_notes',
+      '--columns',
+      'id bigint, body text, amount numeric(10,2)',
+      '--primary-key',
+      'id',
+    ];
     const dry = await runCli([...args, '--dry-run'], db.url);
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('create table "public"."ticket_notes" (\n  "id" bigint,\n  "body" text,\n  "amount" numeric(10,2),\n  primary key ("id")\n);');
+    expect(dry.stdout).toContain(
+      'create table "public"."ticket_notes" (\n  "id" bigint,\n  "body" text,\n  "amount" numeric(10,2),\n  primary key ("id")\n);',
+    );
     expect(dry.stdout).toContain('drop table if exists "public"."ticket_notes";');
     expect(await exists('ticket_notes')).toBe(false);
 

@@ -47,12 +47,18 @@ const waitsForALock = (sql: postgres.Sql, pid: number) => async (): Promise<bool
 };
 
 /** Settles to the error's SQLSTATE, or 'ok'. */
-const outcome = (query: Promise<unknown>): Promise<string> => query.then(
-  () => 'ok',
-  (error: unknown) => String((error as { code?: unknown }).code ?? error),
-);
+const outcome = (query: Promise<unknown>): Promise<string> =>
+  query.then(
+    () => 'ok',
+    (error: unknown) => String((error as { code?: unknown }).code ?? error),
+  );
 
-const addForeignKey = parseSpec({ operations: [{ op: 'add-foreign-key', table: 'history', columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } }] }, 'test');
+const addForeignKey = parseSpec(
+  {
+    operations: [{ op: 'add-foreign-key', table: 'history', columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } }],
+  },
+  'test',
+);
 const update = (s: AppSession, n: number) => s.sql`update accounts set balance = balance + 1 where n = ${n}`;
 const log = (s: AppSession, n: number) => s.sql`insert into history (account_id, amount) values (${n}, 1)`;
 /** A whole payment into account 9 by another writer, in the same order, left uncommitted. */
@@ -87,35 +93,47 @@ describe('an application transaction caught between two of our locks', () => {
   it.each([
     ['updates the account, then logs it', payment(update, log), (s: AppSession) => update(s, 1), (s: AppSession) => log(s, 1)],
     ['logs, then updates the account', payment(log, update), (s: AppSession) => log(s, 1), (s: AppSession) => update(s, 1)],
-  ] as const)('that %s is never a deadlock victim (deadlock_timeout and lock_timeout at 1 s)', { timeout: 180_000 }, async (_, earlier, first, second) => {
-    const db = database();
-    const [deadlockTimeout] = await db.sql<{ value: string }[]>`select current_setting('deadlock_timeout') as value`;
-    expect(deadlockTimeout?.value).toBe('1s');
-    const other = await appSession(db.url);
-    const app = await appSession(db.url);
-    await other.sql`begin`;
-    await earlier(other);
-    await app.sql`begin`;
-    await first(app);
-    const retries: LockRetryEvent[] = [];
-    const migration = outcome(startMigration({ databaseUrl: db.url, spec: addForeignKey, options: { lockTimeoutMs: 1_000, lockRetries: 30 }, onEvent: (e) => void (e.type === 'lock-retry' && retries.push(e)) }));
-    await until(migrationWaitsForALock(db.sql));
-    const secondLock = outcome(second(app));
-    let settled = false;
-    void secondLock.then(() => (settled = true));
-    await until(async () => settled || (await waitsForALock(db.sql, app.pid)()));
-    await other.sql`commit`;
-    expect(await secondLock).toBe('ok');
-    await app.sql`commit`;
-    expect(await migration).toBe('ok');
-    expect(await ledgerProblems(db.sql, 2)).toEqual([]);
-    // Logging first, it held history and waited for accounts, which we held while we waited for
-    // history: we gave up (briefly, well before its deadlock check) and named it.
-    for (const retry of retries.filter((r) => r.statement.includes('"history"'))) expect(retry.blockers.map((b) => b.pid)).toContain(app.pid);
-    expect(retries.filter((r) => r.cause !== 'lock-timeout')).toEqual([]);
-    await Promise.all([other.end(), app.end()]);
-    await rollbackMigration({ databaseUrl: db.url, migration: addForeignKey.name });
-  });
+  ] as const)(
+    'that %s is never a deadlock victim (deadlock_timeout and lock_timeout at 1 s)',
+    { timeout: 180_000 },
+    async (_, earlier, first, second) => {
+      const db = database();
+      const [deadlockTimeout] = await db.sql<{ value: string }[]>`select current_setting('deadlock_timeout') as value`;
+      expect(deadlockTimeout?.value).toBe('1s');
+      const other = await appSession(db.url);
+      const app = await appSession(db.url);
+      await other.sql`begin`;
+      await earlier(other);
+      await app.sql`begin`;
+      await first(app);
+      const retries: LockRetryEvent[] = [];
+      const migration = outcome(
+        startMigration({
+          databaseUrl: db.url,
+          spec: addForeignKey,
+          options: { lockTimeoutMs: 1_000, lockRetries: 30 },
+          onEvent: (e) => void (e.type === 'lock-retry' && retries.push(e)),
+        }),
+      );
+      await until(migrationWaitsForALock(db.sql));
+      const secondLock = outcome(second(app));
+      let settled = false;
+      void secondLock.then(() => (settled = true));
+      await until(async () => settled || (await waitsForALock(db.sql, app.pid)()));
+      await other.sql`commit`;
+      expect(await secondLock).toBe('ok');
+      await app.sql`commit`;
+      expect(await migration).toBe('ok');
+      expect(await ledgerProblems(db.sql, 2)).toEqual([]);
+      // Logging first, it held history and waited for accounts, which we held while we waited for
+      // history: we gave up (briefly, well before its deadlock check) and named it.
+      for (const retry of retries.filter((r) => r.statement.includes('"history"')))
+        expect(retry.blockers.map((b) => b.pid)).toContain(app.pid);
+      expect(retries.filter((r) => r.cause !== 'lock-timeout')).toEqual([]);
+      await Promise.all([other.end(), app.end()]);
+      await rollbackMigration({ databaseUrl: db.url, migration: addForeignKey.name });
+    },
+  );
 });
 
 describe('our statement as the deadlock victim', () => {
@@ -132,35 +150,46 @@ describe('our statement as the deadlock victim', () => {
     await db.drop();
   });
 
-  it('is retried like a lock timeout: the retry event says deadlock, the migration succeeds and the application too', { timeout: 180_000 }, async () => {
-    const app = await appSession(db.url, "set deadlock_timeout = '30s'");
-    await app.sql`begin`;
-    await update(app, 1);
-    // A statement that takes two tables itself (as a plan stored by an earlier version may): on its
-    // first attempt, holding history, it waits until the application queues for history, then asks
-    // for accounts, which the application holds.
-    const statement =
-      "do $$ begin if nextval('attempts') = 1 then " +
-      'lock table history in share row exclusive mode; ' +
-      "while not exists (select from pg_locks where relation = 'history'::regclass and not granted) loop perform pg_sleep(0.01); end loop; " +
-      'lock table accounts in share row exclusive mode; end if; end $$';
-    const spec = parseSpec({ operations: [{ op: 'sql', phase: 'expand', sql: statement }] }, 'test');
-    const retries: LockRetryEvent[] = [];
-    const migration = outcome(startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs: 20_000, lockRetries: 5 }, onEvent: (e) => void (e.type === 'lock-retry' && retries.push(e)) }));
-    await until(async () => {
-      const [row] = await db.sql<{ held: boolean }[]>`
+  it(
+    'is retried like a lock timeout: the retry event says deadlock, the migration succeeds and the application too',
+    { timeout: 180_000 },
+    async () => {
+      const app = await appSession(db.url, "set deadlock_timeout = '30s'");
+      await app.sql`begin`;
+      await update(app, 1);
+      // A statement that takes two tables itself (as a plan stored by an earlier version may): on its
+      // first attempt, holding history, it waits until the application queues for history, then asks
+      // for accounts, which the application holds.
+      const statement =
+        "do $$ begin if nextval('attempts') = 1 then " +
+        'lock table history in share row exclusive mode; ' +
+        "while not exists (select from pg_locks where relation = 'history'::regclass and not granted) loop perform pg_sleep(0.01); end loop; " +
+        'lock table accounts in share row exclusive mode; end if; end $$';
+      const spec = parseSpec({ operations: [{ op: 'sql', phase: 'expand', sql: statement }] }, 'test');
+      const retries: LockRetryEvent[] = [];
+      const migration = outcome(
+        startMigration({
+          databaseUrl: db.url,
+          spec,
+          options: { lockTimeoutMs: 20_000, lockRetries: 5 },
+          onEvent: (e) => void (e.type === 'lock-retry' && retries.push(e)),
+        }),
+      );
+      await until(async () => {
+        const [row] = await db.sql<{ held: boolean }[]>`
         select exists (select from pg_locks where relation = 'history'::regclass and granted and mode = 'ShareRowExclusiveLock') as held`;
-      return row?.held === true;
-    });
-    const logged = outcome(log(app, 1));
-    expect(await migration).toBe('ok');
-    expect(await logged).toBe('ok');
-    await app.sql`commit`;
-    expect(retries).toHaveLength(1);
-    expect(retries[0]).toMatchObject({ cause: 'deadlock', attempt: 1, statement });
-    expect(await ledgerProblems(db.sql, 1)).toEqual([]);
-    await app.end();
-  });
+        return row?.held === true;
+      });
+      const logged = outcome(log(app, 1));
+      expect(await migration).toBe('ok');
+      expect(await logged).toBe('ok');
+      await app.sql`commit`;
+      expect(retries).toHaveLength(1);
+      expect(retries[0]).toMatchObject({ cause: 'deadlock', attempt: 1, statement });
+      expect(await ledgerProblems(db.sql, 1)).toEqual([]);
+      await app.end();
+    },
+  );
 });
 
 describe('a long transaction holding one of the tables of a multi-table step', () => {
@@ -168,26 +197,37 @@ describe('a long transaction holding one of the tables of a multi-table step', (
 
   const lockTimeoutMs = 1_000;
 
-  it.each(['accounts', 'history'])('(%s) makes writers wait about lock_timeout, not the 8 s it holds it, and every retry names it', { timeout: 240_000 }, async (table) => {
-    const db = database();
-    const workload = startAccountWorkload(db.url, { sessionsPerOrder: 1, hotSessions: 1, pauseMs: 5 });
-    await workload.waitForTransactions(50);
-    const holder = await holdLock(db.url, `lock table ${table} in row exclusive mode`);
-    const recorder = recordLockRetries();
-    // Held for 8 s, and at least until the step has met it (on a slow machine pre-flight alone may take seconds).
-    const released = releaseAfter(holder, recorder.first, contrastHoldMs);
-    await startMigration({ databaseUrl: db.url, spec: addForeignKey, options: { lockTimeoutMs, lockRetries: 100 }, onEvent: recorder.onEvent });
-    const heldMs = await released;
-    await workload.waitForTransactions(50);
-    const report = await workload.stop();
-    console.log(`a transaction holding ${table} for ${heldMs.toFixed(0)} ms: ${recorder.retries.length} lock retries, worst writer wait ${report.worstWaitMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
-    expect(report.errors).toEqual([]);
-    expect(await ledgerProblems(db.sql, report.transactions)).toEqual([]);
-    const whileHeld = recorder.retries.filter((r) => r.at < holder.takenAt + heldMs);
-    expect(whileHeld.length).toBeGreaterThan(0);
-    for (const retry of whileHeld) expect(retry.blockers.map((b) => b.pid)).toContain(holder.pid);
-    expect(report.worstWaitMs).toBeLessThan(contrastHoldMs / 2);
-  });
+  it.each(['accounts', 'history'])(
+    '(%s) makes writers wait about lock_timeout, not the 8 s it holds it, and every retry names it',
+    { timeout: 240_000 },
+    async (table) => {
+      const db = database();
+      const workload = startAccountWorkload(db.url, { sessionsPerOrder: 1, hotSessions: 1, pauseMs: 5 });
+      await workload.waitForTransactions(50);
+      const holder = await holdLock(db.url, `lock table ${table} in row exclusive mode`);
+      const recorder = recordLockRetries();
+      // Held for 8 s, and at least until the step has met it (on a slow machine pre-flight alone may take seconds).
+      const released = releaseAfter(holder, recorder.first, contrastHoldMs);
+      await startMigration({
+        databaseUrl: db.url,
+        spec: addForeignKey,
+        options: { lockTimeoutMs, lockRetries: 100 },
+        onEvent: recorder.onEvent,
+      });
+      const heldMs = await released;
+      await workload.waitForTransactions(50);
+      const report = await workload.stop();
+      console.log(
+        `a transaction holding ${table} for ${heldMs.toFixed(0)} ms: ${recorder.retries.length} lock retries, worst writer wait ${report.worstWaitMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+      );
+      expect(report.errors).toEqual([]);
+      expect(await ledgerProblems(db.sql, report.transactions)).toEqual([]);
+      const whileHeld = recorder.retries.filter((r) => r.at < holder.takenAt + heldMs);
+      expect(whileHeld.length).toBeGreaterThan(0);
+      for (const retry of whileHeld) expect(retry.blockers.map((b) => b.pid)).toContain(holder.pid);
+      expect(report.worstWaitMs).toBeLessThan(contrastHoldMs / 2);
+    },
+  );
 });
 
 describe('the lock an independent transaction holds', () => {
@@ -202,11 +242,19 @@ describe('the lock an independent transaction holds', () => {
     const retries: LockRetry[] = [];
     let settled = false;
     const step = outcome(
-      runLockedDdl(sql, ['lock table "public"."accounts" in share row exclusive mode', 'lock table "public"."history" in share row exclusive mode', 'select 1'], {
-        lockTimeoutMs: 20_000,
-        lockRetries: 5,
-        onRetry: (retry) => retries.push(retry),
-      }),
+      runLockedDdl(
+        sql,
+        [
+          'lock table "public"."accounts" in share row exclusive mode',
+          'lock table "public"."history" in share row exclusive mode',
+          'select 1',
+        ],
+        {
+          lockTimeoutMs: 20_000,
+          lockRetries: 5,
+          onRetry: (retry) => retries.push(retry),
+        },
+      ),
     ).finally(() => (settled = true));
     // The second attempt waits for history with the full lock_timeout, holding nothing (not accounts).
     const waitingHoldingNothing = async (): Promise<boolean> => {
@@ -222,7 +270,11 @@ describe('the lock an independent transaction holds', () => {
     await holder.sql`rollback`;
     expect(await step).toBe('ok');
     expect(rotated).toBe(true);
-    expect(retries[0]).toMatchObject({ attempt: 1, cause: 'lock-timeout', statement: 'lock table "public"."history" in share row exclusive mode' });
+    expect(retries[0]).toMatchObject({
+      attempt: 1,
+      cause: 'lock-timeout',
+      statement: 'lock table "public"."history" in share row exclusive mode',
+    });
     expect(retries[0]?.blockers.map((b) => b.pid)).toEqual([holder.pid]);
     await Promise.all([holder.end(), sql.end()]);
   });
@@ -231,7 +283,7 @@ describe('the lock an independent transaction holds', () => {
 describe('the deadlock_timeout our lock waits keep within', () => {
   const database = eachWithAccounts('deadlock_timeouts');
 
-  it('is the least of our session\'s and every ALTER ROLE / ALTER DATABASE setting that applies to this database', async () => {
+  it("is the least of our session's and every ALTER ROLE / ALTER DATABASE setting that applies to this database", async () => {
     const db = database();
     const read = async (): Promise<number> => {
       const sql = await connect(db.url);

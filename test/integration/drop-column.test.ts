@@ -25,7 +25,8 @@ async function relations(db: TestDatabase): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<PreflightError> => preflightRefusal(db.url, operation, options);
+const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<PreflightError> =>
+  preflightRefusal(db.url, operation, options);
 
 describe('drop-column', () => {
   let db: TestDatabase;
@@ -46,11 +47,19 @@ describe('drop-column', () => {
   });
 
   it('refuses while a view, a unique constraint and a foreign key depend on the column, naming each, changing nothing', async () => {
-    const before = { tickets: await catalogSnapshot(db.sql), followups: await catalogSnapshot(db.sql, 'followups'), relations: await relations(db) };
+    const before = {
+      tickets: await catalogSnapshot(db.sql),
+      followups: await catalogSnapshot(db.sql, 'followups'),
+      relations: await relations(db),
+    };
     const error = await refusal(db, { op: 'drop-column', table: 'tickets', column: 'customer_email' });
     expect(error.code).toBe('HAS_DEPENDANTS');
     expect(error.message).toContain('column customer_email of public.tickets cannot be dropped while other objects depend on it');
-    for (const dependant of ['view ticket_emails', 'unique constraint tickets_customer_email_key on table tickets', 'foreign key followups_email_fkey on table followups']) {
+    for (const dependant of [
+      'view ticket_emails',
+      'unique constraint tickets_customer_email_key on table tickets',
+      'foreign key followups_email_fkey on table followups',
+    ]) {
       expect(error.message).toContain(`  ${dependant}\n`);
     }
     // The plain index goes with the column: it is not a reason to refuse.
@@ -63,7 +72,11 @@ describe('drop-column', () => {
     expect(cli.stderr).toContain('foreign key followups_email_fkey on table followups');
     expect(cli.stderr).toContain('--cascade');
 
-    expect({ tickets: await catalogSnapshot(db.sql), followups: await catalogSnapshot(db.sql, 'followups'), relations: await relations(db) }).toEqual(before);
+    expect({
+      tickets: await catalogSnapshot(db.sql),
+      followups: await catalogSnapshot(db.sql, 'followups'),
+      relations: await relations(db),
+    }).toEqual(before);
   });
 
   it('refuses a column of the primary key, and a missing column (API and CLI), changing nothing', async () => {
@@ -105,7 +118,10 @@ describe('drop-column', () => {
     const comment = await refusal(db, { op: 'drop-column', table: 'quotes', column: 'comment' });
     expect(comment.message).toContain('  trigger quotes_touch on table quotes\n');
     // A CHECK on the column alone and a plain index on it go with it: no refusal, named in the plan.
-    const plan = await planMigration({ databaseUrl: db.url, spec: parseSpec({ operations: [{ op: 'drop-column', table: 'quotes', column: 'note' }] }, 'test') });
+    const plan = await planMigration({
+      databaseUrl: db.url,
+      spec: parseSpec({ operations: [{ op: 'drop-column', table: 'quotes', column: 'note' }] }, 'test'),
+    });
     expect(plan.contract.map((s) => s.description)).toEqual([
       'drop column note of public.quotes (also drops check constraint quotes_note_check on table quotes, index quotes_note_idx)',
     ]);
@@ -123,7 +139,10 @@ describe('drop-column', () => {
     const parent = await refusal(db, { op: 'drop-column', table: 'events', column: 'payload' });
     expect(parent.message).toContain('  view mail_payloads\n');
     await db.sql`drop view mail_payloads`;
-    const plan = await planMigration({ databaseUrl: db.url, spec: parseSpec({ operations: [{ op: 'drop-column', table: 'events', column: 'payload' }] }, 'test') });
+    const plan = await planMigration({
+      databaseUrl: db.url,
+      spec: parseSpec({ operations: [{ op: 'drop-column', table: 'events', column: 'payload' }] }, 'test'),
+    });
     expect(plan.contract.map((s) => s.description)).toEqual(['drop column payload of public.events (also drops index events_payload_idx)']);
   });
 
@@ -131,22 +150,40 @@ describe('drop-column', () => {
     const spec = parseSpec({ operations: [{ op: 'drop-column', table: 'tickets', column: 'customer_email', cascade: true }] }, 'test');
     expect(spec.name).toBe('drop-column-tickets-customer_email');
     const titles = async (): Promise<string | undefined> =>
-      (await db.sql<{ digest: string }[]>`select md5(string_agg(id || ':' || title, ',' order by id)) as digest from tickets where id <= ${rows}`)[0]?.digest;
+      (
+        await db.sql<
+          { digest: string }[]
+        >`select md5(string_agg(id || ':' || title, ',' order by id)) as digest from tickets where id <= ${rows}`
+      )[0]?.digest;
     const beforeTitles = await titles();
-    const before = { tickets: await catalogSnapshot(db.sql), followups: await catalogSnapshot(db.sql, 'followups'), relations: await relations(db) };
+    const before = {
+      tickets: await catalogSnapshot(db.sql),
+      followups: await catalogSnapshot(db.sql, 'followups'),
+      relations: await relations(db),
+    };
     const events: OnlineEvent[] = [];
     const writers = startWriters(db.url, { writers: 3 });
 
-    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({ status: 'awaiting_contract' });
+    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({
+      status: 'awaiting_contract',
+    });
     expect(events).toContainEqual({
       type: 'warning',
       message:
         'dropping column customer_email of public.tickets with cascade also drops foreign key followups_email_fkey on table followups, ' +
         'unique constraint tickets_customer_email_key on table tickets, view ticket_emails',
     });
-    expect({ tickets: await catalogSnapshot(db.sql), followups: await catalogSnapshot(db.sql, 'followups'), relations: await relations(db) }).toEqual(before);
+    expect({
+      tickets: await catalogSnapshot(db.sql),
+      followups: await catalogSnapshot(db.sql, 'followups'),
+      relations: await relations(db),
+    }).toEqual(before);
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect({ tickets: await catalogSnapshot(db.sql), followups: await catalogSnapshot(db.sql, 'followups'), relations: await relations(db) }).toEqual(before);
+    expect({
+      tickets: await catalogSnapshot(db.sql),
+      followups: await catalogSnapshot(db.sql, 'followups'),
+      relations: await relations(db),
+    }).toEqual(before);
 
     await startMigration({ databaseUrl: db.url, spec, options });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });

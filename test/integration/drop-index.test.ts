@@ -17,7 +17,11 @@ describe('drop-index', () => {
   });
 
   const indexNames = async (): Promise<string[]> =>
-    (await db.sql<{ name: string }[]>`select indexrelid::regclass::text as name from pg_index where indrelid = 'tickets'::regclass order by 1`).map((r) => r.name);
+    (
+      await db.sql<
+        { name: string }[]
+      >`select indexrelid::regclass::text as name from pg_index where indrelid = 'tickets'::regclass order by 1`
+    ).map((r) => r.name);
 
   it('start → rollback → start → complete under writers: the index goes only in contract, concurrently', async () => {
     const before = await catalogSnapshot(db.sql);

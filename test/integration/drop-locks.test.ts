@@ -44,7 +44,10 @@ describe('the tables a drop locks besides its own', () => {
       const locked = await reserved<{ oid: number }[]>`
         select relation::int as oid from pg_locks where pid = pg_backend_pid() and locktype = 'relation' and mode = 'AccessExclusiveLock'`;
       const oids = new Set(locked.map((l) => l.oid));
-      return before.filter((t) => oids.has(t.oid) && !dropped.includes(t.name)).map(({ schema, name }) => ({ schema, name })).sort((a, b) => a.name.localeCompare(b.name));
+      return before
+        .filter((t) => oids.has(t.oid) && !dropped.includes(t.name))
+        .map(({ schema, name }) => ({ schema, name }))
+        .sort((a, b) => a.name.localeCompare(b.name));
     } finally {
       await reserved`rollback`;
       reserved.release();

@@ -27,7 +27,8 @@ async function objects(db: TestDatabase): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<PreflightError> => preflightRefusal(db.url, operation, options);
+const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<PreflightError> =>
+  preflightRefusal(db.url, operation, options);
 
 describe('drop-table', () => {
   let db: TestDatabase;
@@ -69,7 +70,11 @@ describe('drop-table', () => {
       );
       const cli = await runCli(['start', 'drop-table', '--table', 'ticket_archive'], db.url);
       expect(cli.code).toBe(2);
-      for (const dependant of ['foreign key archive_notes_archive_id_fkey on table archive_notes', 'function archive_reason(ticket_archive)', 'view archive_recent']) {
+      for (const dependant of [
+        'foreign key archive_notes_archive_id_fkey on table archive_notes',
+        'function archive_reason(ticket_archive)',
+        'view archive_recent',
+      ]) {
         expect(cli.stderr).toContain(dependant);
       }
       expect(await snapshot()).toEqual(before);
@@ -110,10 +115,13 @@ describe('drop-table', () => {
     const events: OnlineEvent[] = [];
     const writers = startWriters(db.url, { writers: 3 });
 
-    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({ status: 'awaiting_contract' });
+    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({
+      status: 'awaiting_contract',
+    });
     expect(events).toContainEqual({
       type: 'warning',
-      message: 'dropping table public.ticket_archive with cascade also drops foreign key archive_notes_archive_id_fkey on table archive_notes, view archive_recent',
+      message:
+        'dropping table public.ticket_archive with cascade also drops foreign key archive_notes_archive_id_fkey on table archive_notes, view archive_recent',
     });
     expect(await snapshot()).toEqual(before);
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });

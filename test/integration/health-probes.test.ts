@@ -55,7 +55,14 @@ describe('health probes', () => {
     const writers = startWriters(db.url, { table: 'wal_tickets' });
     const activity: Extract<OnlineEvent, { type: 'activity' }>[] = [];
     let rowsDone = 0;
-    const spec = parseSpec({ operations: [{ op: 'add-column', table: 'wal_tickets', column: 'priority', type: 'text', backfill: priorityExpression, nullable: false }] }, 'test');
+    const spec = parseSpec(
+      {
+        operations: [
+          { op: 'add-column', table: 'wal_tickets', column: 'priority', type: 'text', backfill: priorityExpression, nullable: false },
+        ],
+      },
+      'test',
+    );
     const run = startMigration({
       databaseUrl: db.url,
       spec,
@@ -82,7 +89,9 @@ describe('health probes', () => {
     // Throttled (the reason is re-recorded as the retained size moves) until the slot is gone, then running.
     expect(activity.at(-1)?.state).toBe('running');
     expect(activity.slice(0, -1).every((a) => a.state === 'throttled')).toBe(true);
-    const [row] = await db.sql<{ wrong: number }[]>`select count(*) filter (where priority is distinct from (${db.sql.unsafe(priorityExpression)}))::int as wrong from wal_tickets`;
+    const [row] = await db.sql<
+      { wrong: number }[]
+    >`select count(*) filter (where priority is distinct from (${db.sql.unsafe(priorityExpression)}))::int as wrong from wal_tickets`;
     expect(row?.wrong).toBe(0);
   });
 });

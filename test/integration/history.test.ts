@@ -16,7 +16,6 @@ describe('history', () => {
     await db.drop();
   });
 
-
   it('on a database without a ledger prints "no migrations yet", exit 0, and creates nothing', async () => {
     const human = await runCli(['history'], db.url);
     expect(human).toMatchObject({ code: 0, stderr: '' });
@@ -54,12 +53,23 @@ describe('history', () => {
     const byName = new Map(entries.map((e) => [e.name, e]));
     const entry = (name: string): HistoryEntry => byName.get(name) ?? expect.unreachable(name);
 
-    expect(entry('0001-create-tickets-and-users')).toMatchObject({ phase: 'done', backfills: [], phases: [{ phase: 'expand', done: 2, planned: 2 }, { phase: 'rollback', done: 0, planned: 2 }] });
+    expect(entry('0001-create-tickets-and-users')).toMatchObject({
+      phase: 'done',
+      backfills: [],
+      phases: [
+        { phase: 'expand', done: 2, planned: 2 },
+        { phase: 'rollback', done: 0, planned: 2 },
+      ],
+    });
     expect(entry('0001-create-tickets-and-users').completedAt).not.toBeNull();
 
     // Every seeded row is backfilled by the batches (the writers' inserts after expand are filled by the trigger).
     const priority = entry('0002-ticket-priority');
-    expect(priority.phases.map((p) => [p.phase, p.done, p.planned])).toEqual([['expand', 3, 3], ['contract', 3, 3], ['rollback', 0, 1]]);
+    expect(priority.phases.map((p) => [p.phase, p.done, p.planned])).toEqual([
+      ['expand', 3, 3],
+      ['contract', 3, 3],
+      ['rollback', 0, 1],
+    ]);
     expect(priority.backfills).toHaveLength(1);
     expect(priority.backfills[0]).toMatchObject({ task: 'public.tickets.priority', done: true, ranges: 1 });
     expect(priority.backfills[0]?.rowsDone).toBeGreaterThanOrEqual(seeded);
@@ -82,11 +92,20 @@ describe('history', () => {
     const human = await runCli(['history'], db.url);
     expect(human).toMatchObject({ code: 0, stderr: '' });
     const lines = human.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^0001-create-tickets-and-users: completed \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)$/);
+    expect(lines[0]).toMatch(
+      /^0001-create-tickets-and-users: completed \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)$/,
+    );
     expect(human.stdout).toMatch(/^ {2}expand 3\/3 steps in (\d+ ms|\d+\.\ds); contract 3\/3 steps in (\d+ ms|\d+\.\ds)$/m);
-    expect(human.stdout).toMatch(new RegExp(`^ {2}backfill public\\.tickets\\.priority: ${(priority.backfills[0]?.rowsDone ?? 0).toLocaleString('en-US')} rows in \\d+ batch(es)?, `, 'm'));
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `^ {2}backfill public\\.tickets\\.priority: ${(priority.backfills[0]?.rowsDone ?? 0).toLocaleString('en-US')} rows in \\d+ batch(es)?, `,
+        'm',
+      ),
+    );
     expect(human.stdout).toMatch(/^0004-ticket-status-remap: awaiting contract, phase contract \(started .+, updated .+\)$/m);
-    expect(human.stdout).toMatch(/^0005-resolution-time: rolled back \(.+\)\n {2}expand 2\/2 steps in .+; contract 0\/1 step; rollback 1\/1 step in .+$/m);
+    expect(human.stdout).toMatch(
+      /^0005-resolution-time: rolled back \(.+\)\n {2}expand 2\/2 steps in .+; contract 0\/1 step; rollback 1\/1 step in .+$/m,
+    );
 
     const json = await runCli(['history', '--json'], db.url);
     expect(json.code).toBe(0);

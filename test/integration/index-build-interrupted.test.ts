@@ -62,12 +62,27 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
     const closed = await holdLock(db.url, `select pg_advisory_lock(${gate})`);
     const scanning = (e: Event): boolean => String(e.phase).startsWith('building index') && Number(e.blocksTotal) > 0;
     const run = watchCli(
-      ['start', 'create-index', '--table', 'tickets', '--expression', 'gated_digest(title)', '--expression', 'lower(title)', '--name', 'tickets_title_digest_idx', '--json'],
+      [
+        'start',
+        'create-index',
+        '--table',
+        'tickets',
+        '--expression',
+        'gated_digest(title)',
+        '--expression',
+        'lower(title)',
+        '--name',
+        'tickets_title_digest_idx',
+        '--json',
+      ],
       db.url,
     );
     await run.until((events) => progress(events).some(scanning));
     expect(progress(run.events()).find(scanning)).toMatchObject({ migration, index: 'tickets_title_digest_idx' });
-    const live = await eventually(() => statusJson(db.url, migration), (s) => /: building index/.test(s?.activity?.reason ?? ''));
+    const live = await eventually(
+      () => statusJson(db.url, migration),
+      (s) => /: building index/.test(s?.activity?.reason ?? ''),
+    );
     expect(live).toMatchObject({ state: 'running', activity: { state: 'building-index' } });
     expect(live?.activity?.reason).toMatch(/^index tickets_title_digest_idx: building index/);
 
@@ -81,7 +96,10 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
       where query ilike 'create index concurrently%' and backend_type = 'client backend' and pid <> pg_backend_pid()`;
     expect(orphans).toHaveLength(1);
     await db.sql`select pg_terminate_backend(${orphans[0]?.pid ?? 0}::int)`;
-    await eventually(() => db.sql`select 1 from pg_stat_activity where pid = ${orphans[0]?.pid ?? 0}::int`, (r) => r.length === 0);
+    await eventually(
+      () => db.sql`select 1 from pg_stat_activity where pid = ${orphans[0]?.pid ?? 0}::int`,
+      (r) => r.length === 0,
+    );
 
     // (1) status says interrupted; (2) the build left an INVALID index.
     expect(await statusJson(db.url, migration)).toMatchObject({ state: 'interrupted' });
@@ -105,7 +123,8 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
     const events = resumed.events();
     expect(events).toContainEqual({
       type: 'warning',
-      message: 'index tickets_title_digest_idx is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again',
+      message:
+        'index tickets_title_digest_idx is INVALID (left by an interrupted or failed build); dropping it concurrently and building it again',
     });
     expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: false }]);
     expect(traffic.errors).toEqual([]);
@@ -131,13 +150,17 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
     const writers = startWriters(db.url, { table: 'tickets_wait', writers: 2 });
     try {
       const run = watchCli(['start', 'create-index', '--table', 'tickets_wait', '--columns', 'status,created_at', '--json'], db.url);
-      const waitingOnOld = (e: Event): boolean => String(e.phase).includes('waiting') && (e.waitingFor as unknown[]).map(Number).includes(pid);
+      const waitingOnOld = (e: Event): boolean =>
+        String(e.phase).includes('waiting') && (e.waitingFor as unknown[]).map(Number).includes(pid);
       await run.until((events) => progress(events).some(waitingOnOld));
       const waiting = progress(run.events()).find(waitingOnOld);
       expect(waiting).toMatchObject({ migration, index: 'tickets_wait_status_created_at_idx', phase: 'waiting for old snapshots' });
       expect(waiting?.waitingFor).toContain(pid);
 
-      const status = await eventually(() => statusJson(db.url, migration), (s) => s?.activity?.reason?.includes(`waiting for pid ${pid}`) === true);
+      const status = await eventually(
+        () => statusJson(db.url, migration),
+        (s) => s?.activity?.reason?.includes(`waiting for pid ${pid}`) === true,
+      );
       expect(status).toMatchObject({ state: 'running', activity: { state: 'building-index' } });
       expect(status?.activity?.reason).toMatch(/^index tickets_wait_status_created_at_idx: waiting for old snapshots/);
       expect(status?.activity?.reason).toContain(`waiting for pid ${pid}`);

@@ -40,7 +40,12 @@ describe('online init', severalCliRuns, () => {
       kept: [],
     });
     const config = JSON.parse(await readFile(join(dir, 'online.config.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ migrations: 'migrations', databaseUrlEnv: 'DATABASE_URL', stateSchema: 'online_migrate', locks: { 'lock-timeout': '1s', 'lock-retries': 30 } });
+    expect(config).toMatchObject({
+      migrations: 'migrations',
+      databaseUrlEnv: 'DATABASE_URL',
+      stateSchema: 'online_migrate',
+      locks: { 'lock-timeout': '1s', 'lock-retries': 30 },
+    });
     const schema = JSON.parse(await readFile(resolve(dir, String(config.$schema)), 'utf8')) as { title: string };
     expect(schema.title).toMatch(/online project config/);
     expect(await readdir(join(dir, 'migrations'))).toEqual(['README.md']);
@@ -95,7 +100,11 @@ describe('online new', severalCliRuns, () => {
     const first = await online(dir, ['new', 'Create tickets & users']);
     expect(first.code).toBe(0);
     const second = await online(dir, ['new', 'ticket priority', '--json']);
-    expect(lastJson(second.stdout)).toEqual({ path: 'migrations/0002-ticket-priority.yaml', file: '0002-ticket-priority.yaml', name: '0002-ticket-priority' });
+    expect(lastJson(second.stdout)).toEqual({
+      path: 'migrations/0002-ticket-priority.yaml',
+      file: '0002-ticket-priority.yaml',
+      name: '0002-ticket-priority',
+    });
     const stamped = lastJson((await online(dir, ['new', 'status remap', '--timestamp', '--json'])).stdout);
     expect(stamped?.file).toMatch(/^20\d{12}-status-remap\.yaml$/);
     const third = lastJson((await online(dir, ['new', 'resolution time', '--json'])).stdout);
@@ -104,7 +113,13 @@ describe('online new', severalCliRuns, () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('no letters or digits');
     expect((await readdir(join(dir, 'migrations'))).sort()).toEqual(
-      ['0001-create-tickets-users.yaml', '0002-ticket-priority.yaml', '0003-resolution-time.yaml', String(stamped?.file), 'README.md'].sort(),
+      [
+        '0001-create-tickets-users.yaml',
+        '0002-ticket-priority.yaml',
+        '0003-resolution-time.yaml',
+        String(stamped?.file),
+        'README.md',
+      ].sort(),
     );
   });
 
@@ -117,7 +132,9 @@ describe('online new', severalCliRuns, () => {
     const schemaRef = /^# yaml-language-server: \$schema=(\S+)\n/.exec(text)?.[1] ?? '';
     expect(JSON.parse(await readFile(resolve(dir, 'migrations', schemaRef), 'utf8'))).toMatchObject({ title: 'online migration spec' });
     expect(text).toContain('\nname: 0001-ticket-priority\noperations: []\n');
-    const started = await online(dir, ['start', 'migrations/0001-ticket-priority.yaml'], { DATABASE_URL: 'postgres://unused@127.0.0.1:1/none' });
+    const started = await online(dir, ['start', 'migrations/0001-ticket-priority.yaml'], {
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/none',
+    });
     expect(started.code).toBe(2);
     expect(started.stderr).toContain('operations: must list at least one operation');
   });
@@ -158,7 +175,9 @@ describe('the project config in start and resume', severalCliRuns, () => {
     ].join('\n');
 
   async function storedOptions(schema: string, name: string): Promise<Record<string, unknown> | undefined> {
-    const [row] = await db.sql<{ options: Record<string, unknown> }[]>`select options from ${db.sql(schema)}.migrations where name = ${name}`;
+    const [row] = await db.sql<
+      { options: Record<string, unknown> }[]
+    >`select options from ${db.sql(schema)}.migrations where name = ${name}`;
     return row?.options;
   }
 
@@ -176,10 +195,36 @@ describe('the project config in start and resume', severalCliRuns, () => {
     await writeFile(join(dir, 'online.config.yaml'), config('250ms', window));
     const name = 'add-column-tickets-priority';
     const traffic = startWriters(db.url);
-    const started = await online(dir, ['start', 'add-column', '--table', 'tickets', '--column', 'priority', '--type', 'text', '--backfill', priorityExpression, '--default', "'normal'", '--not-null', '--json'], env());
+    const started = await online(
+      dir,
+      [
+        'start',
+        'add-column',
+        '--table',
+        'tickets',
+        '--column',
+        'priority',
+        '--type',
+        'text',
+        '--backfill',
+        priorityExpression,
+        '--default',
+        "'normal'",
+        '--not-null',
+        '--json',
+      ],
+      env(),
+    );
     expect(started.code).toBe(3);
     expect(JSON.stringify(lastJson(started.stdout))).toContain('the next window opens at');
-    expect(await storedOptions('app_ledger', name)).toMatchObject({ lockTimeoutMs: 250, batchSize: 300, windows: [window], timezone: 'UTC', windowExit: true, lockRetries: 30 });
+    expect(await storedOptions('app_ledger', name)).toMatchObject({
+      lockTimeoutMs: 250,
+      batchSize: 300,
+      windows: [window],
+      timezone: 'UTC',
+      windowExit: true,
+      lockRetries: 30,
+    });
     const [defaultLedger] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
     expect(defaultLedger?.exists).toBe(false);
 
@@ -202,13 +247,24 @@ describe('the project config in start and resume', severalCliRuns, () => {
     await writeFile(join(dir, 'online.config.yaml'), config('250ms', closedWindow()));
     const traffic = startWriters(db.url);
     const args = ['start', 'add-column', '--table', 'tickets', '--column', 'note', '--type', 'text', '--complete'];
-    const result = await online(dir, [...args, '--lock-timeout', '2s', '--window', '00:00-24:00', '--state-schema', 'other_ledger', '--database-url', db.url], {
-      APP_DB_URL: 'postgres://nobody@127.0.0.1:1/unused',
-    });
+    const result = await online(
+      dir,
+      [...args, '--lock-timeout', '2s', '--window', '00:00-24:00', '--state-schema', 'other_ledger', '--database-url', db.url],
+      {
+        APP_DB_URL: 'postgres://nobody@127.0.0.1:1/unused',
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(await storedOptions('other_ledger', 'add-column-tickets-note')).toMatchObject({ lockTimeoutMs: 2000, batchSize: 300, windows: ['00:00-24:00'], windowExit: true });
-    const [inConfigLedger] = await db.sql<{ n: number }[]>`select count(*)::int as n from app_ledger.migrations where name = 'add-column-tickets-note'`;
+    expect(await storedOptions('other_ledger', 'add-column-tickets-note')).toMatchObject({
+      lockTimeoutMs: 2000,
+      batchSize: 300,
+      windows: ['00:00-24:00'],
+      windowExit: true,
+    });
+    const [inConfigLedger] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from app_ledger.migrations where name = 'add-column-tickets-note'`;
     expect(inConfigLedger?.n).toBe(0);
     const report = await traffic.stop();
     expect(report.errors).toEqual([]);
@@ -216,7 +272,9 @@ describe('the project config in start and resume', severalCliRuns, () => {
 
   it('without a URL, names the environment variable the config chose (exit 2)', async () => {
     await writeFile(join(dir, 'online.config.yaml'), config('250ms', '00:00-24:00'));
-    const result = await online(dir, ['start', 'add-column', '--table', 'tickets', '--column', 'other', '--type', 'text'], { DATABASE_URL: db.url });
+    const result = await online(dir, ['start', 'add-column', '--table', 'tickets', '--column', 'other', '--type', 'text'], {
+      DATABASE_URL: db.url,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no database: pass --database-url or set APP_DB_URL');
   });
@@ -225,11 +283,15 @@ describe('the project config in start and resume', severalCliRuns, () => {
     const before = await catalogSnapshot(db.sql);
     const bad = await project();
     await writeFile(join(bad, 'online.config.yaml'), 'stateSchema: bad_ledger\nlocks:\n  lock-timeout: abc\n  lock-retry: 3\n');
-    const result = await online(bad, ['start', 'add-column', '--table', 'tickets', '--column', 'other', '--type', 'text'], { DATABASE_URL: db.url });
+    const result = await online(bad, ['start', 'add-column', '--table', 'tickets', '--column', 'other', '--type', 'text'], {
+      DATABASE_URL: db.url,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('invalid config online.config.yaml:\n  locks: unknown field "lock-retry"');
     await writeFile(join(bad, 'online.config.yaml'), 'stateSchema: bad_ledger\nlocks:\n  lock-timeout: abc\n');
-    const value = await online(bad, ['start', 'add-column', '--table', 'tickets', '--column', 'other', '--type', 'text'], { DATABASE_URL: db.url });
+    const value = await online(bad, ['start', 'add-column', '--table', 'tickets', '--column', 'other', '--type', 'text'], {
+      DATABASE_URL: db.url,
+    });
     expect(value.code).toBe(2);
     expect(value.stderr).toContain('invalid config online.config.yaml:\n  locks.lock-timeout: must be a duration like 500ms, 1s, 2m or 1h');
     expect(await catalogSnapshot(db.sql)).toEqual(before);

@@ -48,10 +48,10 @@ describe('splitKeyRanges', () => {
     const seen = statements.filter((q) => q.includes(quoteQualified(table)));
     const counts: number[] = [];
     for (const range of ranges) {
-      const [row] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${quoteQualified(table)} where ${inRange(key, range, 1)}`, [
-        ...(range.lower ?? []),
-        ...range.upper,
-      ]);
+      const [row] = await db.sql.unsafe<{ n: number }[]>(
+        `select count(*)::int as n from ${quoteQualified(table)} where ${inRange(key, range, 1)}`,
+        [...(range.lower ?? []), ...range.upper],
+      );
       counts.push(row?.n ?? -1);
     }
     const [all] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${quoteQualified(table)}`);
@@ -245,7 +245,9 @@ describe('splitKeyRanges', () => {
     const key = [{ name: 'id', type: 'bigint' }];
     await db.sql`delete from drained where id <= 100`;
     await db.sql`insert into drained values (500)`;
-    expect(await splitKeyRanges(sql, { table: { schema: 'public', name: 'drained' }, key }, ['100'], 4)).toEqual([{ lower: null, upper: ['100'] }]);
+    expect(await splitKeyRanges(sql, { table: { schema: 'public', name: 'drained' }, key }, ['100'], 4)).toEqual([
+      { lower: null, upper: ['100'] },
+    ]);
   });
 
   it('rejects a count that is not a positive integer', async () => {

@@ -67,21 +67,27 @@ describe('add-column on every key shape under concurrent writers', () => {
     await sql.unsafe(`create trigger log_fill after insert or update on ${shape.table} for each row execute function log_fill()`);
     const columns = shape.keyColumns === '' ? 'n, weight, body' : `${shape.keyColumns}, n, weight, body`;
     const values = shape.keyValues === '' ? 'g, g % 10, md5(g::text)' : `${shape.keyValues}, g, g % 10, md5(g::text)`;
-    if (rows > 0) await sql.unsafe(`insert into ${shape.table} (${columns}) select ${values} from generate_series(1, $1::bigint) g`, [rows]);
+    if (rows > 0)
+      await sql.unsafe(`insert into ${shape.table} (${columns}) select ${values} from generate_series(1, $1::bigint) g`, [rows]);
     await sql.unsafe(`analyze ${shape.table}`);
 
     const startWriters = () =>
       startShapeWriters(db.url, {
         seeded: rows,
-        insert: (w: postgres.Sql, n: number) => w.unsafe(`insert into ${shape.table} (${columns}) select ${values} from (select $1::bigint as g) as r`, [n]),
-        update: (w: postgres.Sql, n: number) => w.unsafe(`update ${shape.table} set weight = weight + 1, body = 'updated' where n = $1::bigint`, [n]),
+        insert: (w: postgres.Sql, n: number) =>
+          w.unsafe(`insert into ${shape.table} (${columns}) select ${values} from (select $1::bigint as g) as r`, [n]),
+        update: (w: postgres.Sql, n: number) =>
+          w.unsafe(`update ${shape.table} set weight = weight + 1, body = 'updated' where n = $1::bigint`, [n]),
       });
     // An empty table stays empty until expand has installed the triggers; others get traffic from the start.
     let writers = rows > 0 ? startWriters() : undefined;
     await writers?.waitForOperations(10);
     const name = `shape-${shape.table}`;
     const spec = parseSpec(
-      { name, operations: [{ op: 'add-column', table: shape.table, column: 'score', type: 'bigint', backfill: scoreExpression, nullable: false }] },
+      {
+        name,
+        operations: [{ op: 'add-column', table: shape.table, column: 'score', type: 'bigint', backfill: scoreExpression, nullable: false }],
+      },
       name,
     );
     const during = { start: -1, done: -1 };
@@ -92,11 +98,21 @@ describe('add-column on every key shape under concurrent writers', () => {
       if (event.type === 'backfill-start') during.start = writers?.operations() ?? -1;
       if (event.type === 'backfill-done') during.done = writers?.operations() ?? -1;
     };
-    const started = await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 500, maxBatchSize: 2_000, ...options }, onEvent });
+    const started = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { batchSize: 500, maxBatchSize: 2_000, ...options },
+      onEvent,
+    });
     expect(started.status).toBe('awaiting_contract');
     expect(writers).toBeDefined();
     await writers?.waitForOperations(10);
-    const traffic = (await writers?.stop()) ?? { inserts: 0, updates: 0, updatedRows: new Set<number>(), errors: ['writers never started'] };
+    const traffic = (await writers?.stop()) ?? {
+      inserts: 0,
+      updates: 0,
+      updatedRows: new Set<number>(),
+      errors: ['writers never started'],
+    };
     const completed = await completeMigration({ databaseUrl: db.url, migration: name });
     expect(completed.status).toBe('completed');
 
@@ -119,7 +135,9 @@ describe('add-column on every key shape under concurrent writers', () => {
     expect(cursor?.done).toBe(true);
     // A seeded row a writer updated first was filled by the trigger; every other one by the backfill.
     expect(cursor?.rowsDone).toBeGreaterThanOrEqual(rows - traffic.updatedRows.size);
-    const [fills] = await sql<{ fills: number; rowsFilled: number; seededFilled: number; byBackfill: number; distinctByBackfill: number }[]>`
+    const [fills] = await sql<
+      { fills: number; rowsFilled: number; seededFilled: number; byBackfill: number; distinctByBackfill: number }[]
+    >`
       select count(*)::int as fills, count(distinct n)::int as "rowsFilled",
              count(distinct n) filter (where n <= ${rows})::int as "seededFilled",
              count(*) filter (where app = 'online')::int as "byBackfill",
@@ -166,7 +184,8 @@ describe('add-column on every key shape under concurrent writers', () => {
     await backfillUnderWriters(
       {
         table: 'identity_key',
-        create: 'create table identity_key (id bigint generated always as identity primary key, n bigint not null, weight int not null, body text)',
+        create:
+          'create table identity_key (id bigint generated always as identity primary key, n bigint not null, weight int not null, body text)',
         keyColumns: '',
         keyValues: '',
       },
@@ -178,7 +197,8 @@ describe('add-column on every key shape under concurrent writers', () => {
     await backfillUnderWriters(
       {
         table: 'unique_email',
-        create: 'create table unique_email (email text not null, n bigint not null, weight int not null, body text); create unique index unique_email_email on unique_email (email)',
+        create:
+          'create table unique_email (email text not null, n bigint not null, weight int not null, body text); create unique index unique_email_email on unique_email (email)',
         keyColumns: 'email',
         keyValues: `'user' || g || '@example.com'`,
       },
@@ -187,14 +207,29 @@ describe('add-column on every key shape under concurrent writers', () => {
   });
 
   it('falls back to ctid page ranges on a heap without any unique index', async () => {
-    await backfillUnderWriters({ table: 'heap_only', create: 'create table heap_only (n bigint not null, weight int not null, body text)', keyColumns: '', keyValues: '' }, seededRows);
-    const [kind] = await db.sql<{ kind: string }[]>`select distinct key_kind as kind from online_migrate.backfill_cursors where migration = 'shape-heap_only'`;
+    await backfillUnderWriters(
+      {
+        table: 'heap_only',
+        create: 'create table heap_only (n bigint not null, weight int not null, body text)',
+        keyColumns: '',
+        keyValues: '',
+      },
+      seededRows,
+    );
+    const [kind] = await db.sql<
+      { kind: string }[]
+    >`select distinct key_kind as kind from online_migrate.backfill_cursors where migration = 'shape-heap_only'`;
     expect(kind?.kind).toBe('ctid');
   });
 
   it('completes on an empty table that writers insert into during the run', async () => {
     await backfillUnderWriters(
-      { table: 'empty_table', create: 'create table empty_table (id bigint primary key, n bigint not null, weight int not null, body text)', keyColumns: 'id', keyValues: 'g' },
+      {
+        table: 'empty_table',
+        create: 'create table empty_table (id bigint primary key, n bigint not null, weight int not null, body text)',
+        keyColumns: 'id',
+        keyValues: 'g',
+      },
       0,
     );
   });

@@ -18,7 +18,20 @@ const scenarios: readonly LifecycleScenario[] = [
   {
     name: 'addcol',
     setup: people,
-    spec: { name: 'add-nickname', operations: [{ op: 'add-column', table: 'people', column: 'nickname', type: 'text', default: "'none'", backfill: "upper(name)", nullable: false }] },
+    spec: {
+      name: 'add-nickname',
+      operations: [
+        {
+          op: 'add-column',
+          table: 'people',
+          column: 'nickname',
+          type: 'text',
+          default: "'none'",
+          backfill: 'upper(name)',
+          nullable: false,
+        },
+      ],
+    },
     options: batches,
   },
   {
@@ -41,7 +54,10 @@ const scenarios: readonly LifecycleScenario[] = [
   {
     name: 'index',
     setup: people,
-    spec: { name: 'index-lower-name', operations: [{ op: 'create-index', table: 'people', name: 'people_lower_name_idx', columns: [], expressions: ['lower(name)'] }] },
+    spec: {
+      name: 'index-lower-name',
+      operations: [{ op: 'create-index', table: 'people', name: 'people_lower_name_idx', columns: [], expressions: ['lower(name)'] }],
+    },
   },
   {
     // No NULL to fill: rollback never restores values a backfill overwrote (README: it undoes the
@@ -81,7 +97,9 @@ describe.each(scenarios)('kill after every committing statement: $name', (scenar
   for (const phase of ['start', 'complete', 'rollback'] as const) {
     it(`${phase}: forward recovery ends as an uninterrupted run, rollback restores the original or refuses past the point of no return`, async () => {
       const results = await matrix.run(reference, phase);
-      process.stdout.write(`${scenario.name} ${phase}: ${results.length} kill points, ${results.filter((r) => r.killed).length} killed, ${results.filter((r) => r.problems.length > 0).length} with problems\n`);
+      process.stdout.write(
+        `${scenario.name} ${phase}: ${results.length} kill points, ${results.filter((r) => r.killed).length} killed, ${results.filter((r) => r.problems.length > 0).length} with problems\n`,
+      );
       expect(results.length).toBeGreaterThan(0);
       expect(report(results)).toBe('');
     }, 1_800_000);

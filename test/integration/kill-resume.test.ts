@@ -24,9 +24,34 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     // on a busy machine reading it takes long enough for a free-running backfill to finish first.
     await db.sql`create table kill_gate (hold boolean not null)`;
     await db.sql`insert into kill_gate values (false)`;
-    const args = ['start', 'add-column', '--table', 'tickets', '--column', 'priority', '--type', 'text', '--backfill', priorityExpression, '--not-null'];
+    const args = [
+      'start',
+      'add-column',
+      '--table',
+      'tickets',
+      '--column',
+      'priority',
+      '--type',
+      'text',
+      '--backfill',
+      priorityExpression,
+      '--not-null',
+    ];
     const run = watchCli(
-      [...args, '--batch-size', '500', '--max-batch-size', '500', '--pause-ms', '30', '--throttle-query', 'select hold from kill_gate', '--probe-interval', '300ms', '--json'],
+      [
+        ...args,
+        '--batch-size',
+        '500',
+        '--max-batch-size',
+        '500',
+        '--pause-ms',
+        '30',
+        '--throttle-query',
+        'select hold from kill_gate',
+        '--probe-interval',
+        '300ms',
+        '--json',
+      ],
       db.url,
     );
     const batches = (events: readonly Event[]): number => events.filter((e) => e.type === 'batch').length;
@@ -45,7 +70,11 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
 
     const status = await runCli(['status', '--json'], db.url);
     expect(status.code).toBe(0);
-    const report = (JSON.parse(status.stdout.trim()) as { migrations: { name: string; state: string; backfill: { cursor: string[] | null; rowsDone: number; done: boolean }[] }[] }).migrations[0];
+    const report = (
+      JSON.parse(status.stdout.trim()) as {
+        migrations: { name: string; state: string; backfill: { cursor: string[] | null; rowsDone: number; done: boolean }[] }[];
+      }
+    ).migrations[0];
     expect(report?.state).toBe('interrupted');
     expect(report?.backfill[0]?.done).toBe(false);
     expect(Number(report?.backfill[0]?.cursor?.[0])).toBeGreaterThanOrEqual(8 * 500);
@@ -72,12 +101,16 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     const [cursor] = await db.sql<{ rowsDone: number; done: boolean }[]>`
       select rows_done::int as "rowsDone", done from online_migrate.backfill_cursors`;
     expect(cursor).toEqual({ rowsDone: rows, done: true });
-    const [override] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.events where kind = 'options-overridden'`;
+    const [override] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from online_migrate.events where kind = 'options-overridden'`;
     expect(override?.n).toBe(1);
 
     const completed = await runCli(['complete'], db.url);
     expect(completed.code).toBe(0);
-    const [column] = await db.sql<{ notNull: boolean }[]>`select attnotnull as "notNull" from pg_attribute where attrelid = 'tickets'::regclass and attname = 'priority'`;
+    const [column] = await db.sql<
+      { notNull: boolean }[]
+    >`select attnotnull as "notNull" from pg_attribute where attrelid = 'tickets'::regclass and attname = 'priority'`;
     expect(column?.notNull).toBe(true);
   });
 
@@ -87,7 +120,27 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     const migration = `add-column-${table}-flag`;
     await createTickets(db.sql, 20_000, table);
     const child = spawnCli(
-      ['start', 'add-column', '--table', table, '--column', 'flag', '--type', 'boolean', '--backfill', 'escalated', '--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'],
+      [
+        'start',
+        'add-column',
+        '--table',
+        table,
+        '--column',
+        'flag',
+        '--type',
+        'boolean',
+        '--backfill',
+        'escalated',
+        '--batch-size',
+        '200',
+        '--min-batch-size',
+        '200',
+        '--max-batch-size',
+        '200',
+        '--pause-ms',
+        '20',
+        '--json',
+      ],
       db.url,
     );
     let buffered = '';
@@ -101,7 +154,8 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     expect(lines.at(-1)).toMatchObject({ error: { code: 'STOPPED', exitCode: 3 } });
 
     const status = await runCli(['status', migration, '--json'], db.url);
-    const report = (JSON.parse(status.stdout.trim()) as { migrations: { state: string; backfill: { rowsDone: number }[] }[] }).migrations[0];
+    const report = (JSON.parse(status.stdout.trim()) as { migrations: { state: string; backfill: { rowsDone: number }[] }[] })
+      .migrations[0];
     expect(report?.state).toBe('stopped');
     const doneAtStop = report?.backfill[0]?.rowsDone ?? 0;
     expect(doneAtStop).toBeGreaterThan(0);

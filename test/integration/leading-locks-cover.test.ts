@@ -23,7 +23,8 @@ async function accounts(): Promise<TestDatabase> {
   return db;
 }
 
-const modeOf = (pgLocksMode: string): LockMode | undefined => lockModes.find((m) => `${m.replaceAll(' ', '')}lock` === pgLocksMode.toLowerCase());
+const modeOf = (pgLocksMode: string): LockMode | undefined =>
+  lockModes.find((m) => `${m.replaceAll(' ', '')}lock` === pgLocksMode.toLowerCase());
 
 /** Runs the step (committed), and returns what it locked beyond its leading locks; asserts it had at least two. */
 async function uncovered(sql: TestDatabase['sql'], step: PlannedStep): Promise<string[]> {
@@ -69,7 +70,8 @@ async function uncovered(sql: TestDatabase['sql'], step: PlannedStep): Promise<s
 async function runSteps(sql: TestDatabase['sql'], steps: readonly PlannedStep[]): Promise<string[]> {
   const problems: string[] = [];
   for (const step of steps) {
-    if (splitLeadingLocks(step.statements).leading.length > 0) problems.push(...(await uncovered(sql, step)).map((p) => `${step.description}: ${p}`));
+    if (splitLeadingLocks(step.statements).leading.length > 0)
+      problems.push(...(await uncovered(sql, step)).map((p) => `${step.description}: ${p}`));
     else for (const statement of step.statements) await sql.unsafe(statement);
   }
   return problems;
@@ -81,7 +83,10 @@ describe('the leading locks of a multi-table step cover every table lock it take
   it('add-foreign-key: expand, contract and rollback', async () => {
     const { url, sql } = await accounts();
     await sql`alter table history drop constraint history_account_id_fkey`;
-    const plan = await planMigration({ databaseUrl: url, spec: spec({ op: 'add-foreign-key', table: 'history', columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } }) });
+    const plan = await planMigration({
+      databaseUrl: url,
+      spec: spec({ op: 'add-foreign-key', table: 'history', columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } }),
+    });
     expect(await runSteps(sql, [...plan.expand, ...plan.contract, ...plan.rollback])).toEqual([]);
   });
 
@@ -93,9 +98,12 @@ describe('the leading locks of a multi-table step cover every table lock it take
     expect(await runSteps(sql, plan.rollback)).toEqual([]);
     // Rolled back by hand: expand again (idempotent steps), fill the copies, then contract.
     await runSteps(sql, plan.expand);
-    for (const task of plan.backfill) await sql.unsafe(`update ${task.table.schema}.${task.table.name} set ${task.set} where ${task.needsWork}`);
+    for (const task of plan.backfill)
+      await sql.unsafe(`update ${task.table.schema}.${task.table.name} set ${task.set} where ${task.needsWork}`);
     expect(await runSteps(sql, plan.contract)).toEqual([]);
-    const [type] = await sql<{ type: string }[]>`select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'history'::regclass and attname = 'account_id'`;
+    const [type] = await sql<
+      { type: string }[]
+    >`select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'history'::regclass and attname = 'account_id'`;
     expect(type?.type).toBe('bigint');
   });
 
@@ -113,7 +121,10 @@ describe('the leading locks of a multi-table step cover every table lock it take
 
   it('drop-column with cascade of a referenced key', async () => {
     const { url, sql } = await accounts();
-    const plan = await planMigration({ databaseUrl: url, spec: spec({ op: 'drop-column', table: 'history', column: 'id', cascade: true }) });
+    const plan = await planMigration({
+      databaseUrl: url,
+      spec: spec({ op: 'drop-column', table: 'history', column: 'id', cascade: true }),
+    });
     expect(await runSteps(sql, plan.contract)).toEqual([]);
   });
 });

@@ -24,14 +24,20 @@ describe('lifecycle guards', severalCliRuns, () => {
       create table orders (id serial primary key, user_id int references users (id), note text);
       insert into users (email) select 'u' || g from generate_series(1, 50) g;
       insert into orders (user_id) select 1 + g % 50 from generate_series(1, 80) g;`);
-    const started = await runCli(['start', 'change-type', '--table', 'users', '--column', 'id', '--type', 'bigint', '--migration-name', 'widen-users'], db.url);
+    const started = await runCli(
+      ['start', 'change-type', '--table', 'users', '--column', 'id', '--type', 'bigint', '--migration-name', 'widen-users'],
+      db.url,
+    );
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
     const [ledger] = await db.sql<{ tables: string[] }[]>`select tables from online_migrate.migrations where name = 'widen-users'`;
     expect(ledger?.tables).toEqual(expect.arrayContaining(['public.users', 'public.orders']));
 
     const before = await readDatabaseState(db.url);
-    const other = await runCli(['start', 'add-column', '--table', 'orders', '--column', 'flag', '--type', 'boolean', '--default', 'false'], db.url);
+    const other = await runCli(
+      ['start', 'add-column', '--table', 'orders', '--column', 'flag', '--type', 'boolean', '--default', 'false'],
+      db.url,
+    );
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('migration "widen-users" (status awaiting_contract) is still active on public.orders');
     expect(await readDatabaseState(db.url)).toEqual(before);
@@ -57,7 +63,9 @@ describe('lifecycle guards', severalCliRuns, () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toContain('items_code_idx_online_new already exists on public.other');
     expect(await readDatabaseState(db.url)).toEqual(before);
-    const [recorded] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.migrations where name like 'change-type-items%'`;
+    const [recorded] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from online_migrate.migrations where name like 'change-type-items%'`;
     expect(recorded?.n).toBe(0);
   });
 
@@ -65,13 +73,21 @@ describe('lifecycle guards', severalCliRuns, () => {
     const dir = await mkdtemp(join(tmpdir(), 'online-guards-'));
     try {
       await db.sql.unsafe('create table notes (id int primary key, body text)');
-      await writeFile(join(dir, '0001-add-pinned.yaml'), 'operations:\n  - op: add-column\n    table: notes\n    column: pinned\n    type: boolean\n');
-      await writeFile(join(dir, '0002-add-archived.yaml'), 'operations:\n  - op: add-column\n    table: notes_missing\n    column: archived\n    type: boolean\n');
+      await writeFile(
+        join(dir, '0001-add-pinned.yaml'),
+        'operations:\n  - op: add-column\n    table: notes\n    column: pinned\n    type: boolean\n',
+      );
+      await writeFile(
+        join(dir, '0002-add-archived.yaml'),
+        'operations:\n  - op: add-column\n    table: notes_missing\n    column: archived\n    type: boolean\n',
+      );
       const first = await runCli(['migrate', dir, '--json'], db.url);
       expect(first.code).toBe(1);
       expect(first.stdout).toContain('table public.notes_missing does not exist');
       expect(first.stdout).toContain('after applying 0001-add-pinned.yaml');
-      const [pinned] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_attribute where attrelid = 'notes'::regclass and attname = 'pinned'`;
+      const [pinned] = await db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from pg_attribute where attrelid = 'notes'::regclass and attname = 'pinned'`;
       expect(pinned?.n).toBe(1);
 
       // Nothing applied yet in this run: the same refusal is exit 2 again.

@@ -6,7 +6,10 @@ import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
-const spec = parseSpec({ operations: [{ op: 'add-column', table: 'tickets', column: 'channel', type: 'text', default: "'email'" }] }, 'test');
+const spec = parseSpec(
+  { operations: [{ op: 'add-column', table: 'tickets', column: 'channel', type: 'text', default: "'email'" }] },
+  'test',
+);
 
 /** A session that read the table in a transaction it keeps open: it holds ACCESS SHARE until released. */
 const holdTableLock = (url: string): Promise<HeldLock> => holdLock(url, 'select count(*) from tickets');
@@ -26,7 +29,12 @@ describe('DDL under lock contention', () => {
     const recorder = recordLockRetries();
     // Released at the first retry: the run has met the lock, and can only succeed after the release.
     void recorder.first.then(() => blocker.release());
-    const result = await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs: 150, lockRetries: 100 }, onEvent: recorder.onEvent });
+    const result = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { lockTimeoutMs: 150, lockRetries: 100 },
+      onEvent: recorder.onEvent,
+    });
     expect(result.status).toBe('awaiting_contract');
     expect(recorder.retries.length).toBeGreaterThan(0);
     await blocker.release();
@@ -62,19 +70,25 @@ describe('DDL under lock contention', () => {
 
     // The lock was held for seconds, yet no write waited anywhere near that long: each attempt gave up
     // its place in the queue after lock_timeout.
-    console.log(`blocked add-column: lock held ${heldMs.toFixed(0)} ms over 7 attempts; ${traffic.operations} writes, worst ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout 1 s)`);
+    console.log(
+      `blocked add-column: lock held ${heldMs.toFixed(0)} ms over 7 attempts; ${traffic.operations} writes, worst ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout 1 s)`,
+    );
     expect(traffic.errors).toEqual([]);
     expect(traffic.maxLatencyMs).toBeLessThan(heldMs / 2);
 
     const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
     expect(status).toMatchObject({ state: 'failed', phase: 'expand', error: { code: 'LOCK_TIMEOUT' } });
     await rollbackMigration({ databaseUrl: db.url, migration: spec.name });
-    const [column] = await db.sql`select 1 from pg_attribute where attrelid = 'tickets'::regclass and attname = 'channel' and not attisdropped`;
+    const [column] =
+      await db.sql`select 1 from pg_attribute where attrelid = 'tickets'::regclass and attname = 'channel' and not attisdropped`;
     expect(column).toBeUndefined();
   });
 
   it('lets exactly one of two concurrent starts of the same migration proceed', async () => {
-    const big = parseSpec({ name: 'twin', operations: [{ op: 'add-column', table: 'tickets', column: 'twin', type: 'text', backfill: "'x'" }] }, 'test');
+    const big = parseSpec(
+      { name: 'twin', operations: [{ op: 'add-column', table: 'tickets', column: 'twin', type: 'text', backfill: "'x'" }] },
+      'test',
+    );
     const options = { batchSize: 50, pauseMs: 20 };
     const results = await Promise.allSettled([
       startMigration({ databaseUrl: db.url, spec: big, options }),
@@ -85,7 +99,9 @@ describe('DDL under lock contention', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect((lost[0]?.reason as { exitCode?: number }).exitCode).toBe(2);
-    expect(String((lost[0]?.reason as Error).message)).toMatch(/being run by another worker: pid \d+|already exists|already exists on public\.tickets/);
+    expect(String((lost[0]?.reason as Error).message)).toMatch(
+      /being run by another worker: pid \d+|already exists|already exists on public\.tickets/,
+    );
     const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where twin is distinct from 'x'`;
     expect(row?.n).toBe(0);
   });

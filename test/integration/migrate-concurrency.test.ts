@@ -10,7 +10,8 @@ import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } fr
 
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20'];
 const notesSpecs: Readonly<Record<string, string>> = {
-  '0100-create-notes.yaml': 'operations:\n  - op: create-table\n    table: notes\n    columns:\n      - { name: id, type: bigint, identity: always }\n      - { name: body, type: text, nullable: false }\n    primaryKey: [id]\n',
+  '0100-create-notes.yaml':
+    'operations:\n  - op: create-table\n    table: notes\n    columns:\n      - { name: id, type: bigint, identity: always }\n      - { name: body, type: text, nullable: false }\n    primaryKey: [id]\n',
   '0101-notes-body-index.yaml': 'operations:\n  - op: create-index\n    table: notes\n    columns: [body]\n',
 };
 
@@ -54,12 +55,16 @@ describe('two online migrate runs at once', severalCliRuns, () => {
     const otherDir = watchCli(['migrate', notes, '--json'], db.url);
     for (const run of [sameDir, otherDir]) await run.until((events) => events.some((e) => e.type === 'migrate-waiting'));
     for (const run of [sameDir, otherDir]) expect(run.events().find((e) => e.type === 'migrate-waiting')).toMatchObject({ holder });
-    const announced = await db.sql<{ name: string }[]>`select application_name as name from pg_stat_activity where application_name like 'online migrate %'`;
+    const announced = await db.sql<
+      { name: string }[]
+    >`select application_name as name from pg_stat_activity where application_name like 'online migrate %'`;
     expect(announced.map((a) => a.name)).toContain(`online migrate ${holder.pid}@${holder.host}`.slice(0, 63));
 
     const refused = await runCli(['migrate', notes, '--no-wait'], db.url);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`another online migrate (pid ${holder.pid}, host ${holder.host}) is running on this database; nothing was changed`);
+    expect(refused.stderr).toContain(
+      `another online migrate (pid ${holder.pid}, host ${holder.host}) is running on this database; nothing was changed`,
+    );
     expect((await db.sql`select to_regclass('public.notes') as t`)[0]?.t).toBeNull();
 
     // A stop request while waiting gives up at once, with nothing changed.
@@ -67,7 +72,9 @@ describe('two online migrate runs at once', severalCliRuns, () => {
     await givenUp.until((events) => events.some((e) => e.type === 'migrate-waiting'));
     givenUp.child.kill('SIGTERM');
     expect((await givenUp.exited).code).toBe(3);
-    expect(givenUp.events().at(-1)).toMatchObject({ error: { code: 'STOPPED', message: 'online migrate stopped while waiting for another online migrate; nothing was changed' } });
+    expect(givenUp.events().at(-1)).toMatchObject({
+      error: { code: 'STOPPED', message: 'online migrate stopped while waiting for another online migrate; nothing was changed' },
+    });
 
     await db.sql`update migrate_gate set hold = false`;
     const exits = await Promise.all([first, sameDir, otherDir].map((run) => run.exited));

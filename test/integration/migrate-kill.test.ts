@@ -4,7 +4,14 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli } from '../support/watched-cli.js';
-import { addTicketsSpecs, copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
+import {
+  addTicketsSpecs,
+  copyTicketsExample,
+  ledgerSnapshot,
+  ledgerStatuses,
+  removeDir,
+  seedExampleTickets,
+} from '../support/migrate-fixtures.js';
 
 const seeded = 20_000;
 const remap = '0004-ticket-status-remap';
@@ -41,7 +48,11 @@ describe('kill -9 during online migrate, then migrate again', severalCliRuns, ()
     const [interrupted] = await migrationStatus({ databaseUrl: db.url, migration: remap });
     expect(interrupted).toMatchObject({ state: 'interrupted', phase: 'backfill' });
     expect(interrupted?.tasks[0]?.rowsDone).toBeGreaterThanOrEqual(5 * 200);
-    expect(await ledgerStatuses(db.sql)).toEqual({ '0001-create-tickets-and-users': 'completed', '0002-ticket-priority': 'completed', [remap]: 'running' });
+    expect(await ledgerStatuses(db.sql)).toEqual({
+      '0001-create-tickets-and-users': 'completed',
+      '0002-ticket-priority': 'completed',
+      [remap]: 'running',
+    });
 
     const again = await runCli(['migrate', dir, '--json'], db.url);
     const traffic = await writers.stop();
@@ -65,7 +76,13 @@ describe('kill -9 during online migrate, then migrate again', severalCliRuns, ()
       { file: '0001-create-tickets-and-users.yaml', migration: '0001-create-tickets-and-users', action: 'skipped', status: 'completed' },
       { file: '0002-ticket-priority.yaml', migration: '0002-ticket-priority', action: 'skipped', status: 'completed' },
       { file: '0004-ticket-status-remap.yaml', migration: remap, action: 'resumed', status: 'completed' },
-      ...['0005-resolution-time', '0006-customer-satisfaction', '0007-ticket-assignee', '0008-ticket-assignee-index', '0009-ticket-assignee-fk'].map((m) => ({
+      ...[
+        '0005-resolution-time',
+        '0006-customer-satisfaction',
+        '0007-ticket-assignee',
+        '0008-ticket-assignee-index',
+        '0009-ticket-assignee-fk',
+      ].map((m) => ({
         file: `${m}.yaml`,
         migration: m,
         action: 'started',
@@ -84,7 +101,10 @@ describe('kill -9 during online migrate, then migrate again', severalCliRuns, ()
     expect(kinds.filter((k) => k.kind === 'started')).toHaveLength(8);
 
     // The remap's backfill went on from its cursor: it did not start over, and counted no row twice.
-    const killedAt = killed.events().filter((e) => e.type === 'batch' && e.migration === remap).at(-1)?.rowsDone;
+    const killedAt = killed
+      .events()
+      .filter((e) => e.type === 'batch' && e.migration === remap)
+      .at(-1)?.rowsDone;
     expect(resumedBackfill?.rowsDone).toBeGreaterThanOrEqual(Number(killedAt));
     const [fill] = await db.sql<{ rowsDone: number; inRange: number }[]>`
       select sum(c.rows_done)::int as "rowsDone",

@@ -8,7 +8,14 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, sleep } from '../support/watched-cli.js';
-import { addTicketsSpecs, copyTicketsExample, ledgerStatuses, removeDir, seedExampleTickets, ticketsMigrations } from '../support/migrate-fixtures.js';
+import {
+  addTicketsSpecs,
+  copyTicketsExample,
+  ledgerStatuses,
+  removeDir,
+  seedExampleTickets,
+  ticketsMigrations,
+} from '../support/migrate-fixtures.js';
 
 const seeded = 5_000;
 const newStatuses = ['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED'];
@@ -83,38 +90,60 @@ describe('online migrate --expand-only, deploy, then --contract', severalCliRuns
     expect(expanded.stdout).toContain('✓ 0006-customer-satisfaction.yaml: 0006-customer-satisfaction completed');
     const reports = await migrationStatus({ databaseUrl: db.url });
     expect(reports.map((r) => [r.name, r.state])).toEqual(waiting.map((name) => [name, 'awaiting_contract']));
-    expect(await ledgerStatuses(db.sql)).toEqual(Object.fromEntries(names.map((n) => [n, waiting.includes(n) ? 'awaiting_contract' : 'completed'])));
+    expect(await ledgerStatuses(db.sql)).toEqual(
+      Object.fromEntries(names.map((n) => [n, waiting.includes(n) ? 'awaiting_contract' : 'completed'])),
+    );
 
     // The new application is deployed while the old one still runs: both write.
     const newApp = startNewShapeWriter(db.url);
-    const ratings = async (): Promise<number> => (await db.sql<{ n: number }[]>`select count(*)::int as n from customer_satisfaction`)[0]?.n ?? 0;
+    const ratings = async (): Promise<number> =>
+      (await db.sql<{ n: number }[]>`select count(*)::int as n from customer_satisfaction`)[0]?.n ?? 0;
     await eventually(ratings, (n) => n >= 20);
     await oldApp.waitForOperations(20);
     const again = await runCli(['migrate', dir, '--expand-only'], db.url);
     expect(again.code).toBe(0);
-    expect(again.stdout.trim()).toBe(`nothing to do in ${dir}: every spec is expanded; 4 migrations wait for contract: ${waiting.join(', ')}`);
+    expect(again.stdout.trim()).toBe(
+      `nothing to do in ${dir}: every spec is expanded; 4 migrations wait for contract: ${waiting.join(', ')}`,
+    );
     const oldTraffic = await oldApp.stop();
     expect(oldTraffic.errors).toEqual([]);
 
     // A spec added after the deploy: --contract starts nothing, and says so.
-    await writeFile(join(dir, '0010-ticket-created-index.yaml'), 'operations:\n  - op: create-index\n    table: tickets\n    columns: [created_at]\n');
+    await writeFile(
+      join(dir, '0010-ticket-created-index.yaml'),
+      'operations:\n  - op: create-index\n    table: tickets\n    columns: [created_at]\n',
+    );
     const contracted = await runCli(['migrate', dir, '--contract', '--json'], db.url);
     const newTraffic = await newApp.stop();
     expect(contracted.stderr).toBe('');
     expect(contracted.code).toBe(0);
     expect(newTraffic.errors).toEqual([]);
     const events = jsonLines(contracted.stdout);
-    expect(events.filter((e) => e.type === 'migrate-spec').map((e) => [e.migration, e.step])).toEqual(waiting.map((name) => [name, 'complete']));
-    expect(events.at(-1)).toMatchObject({ mode: 'contract', nothingToDo: false, awaitingContract: [], pending: ['0010-ticket-created-index.yaml'] });
-    const order = await db.sql<{ name: string }[]>`select name from online_migrate.migrations where name = any(${waiting}) order by completed_at`;
+    expect(events.filter((e) => e.type === 'migrate-spec').map((e) => [e.migration, e.step])).toEqual(
+      waiting.map((name) => [name, 'complete']),
+    );
+    expect(events.at(-1)).toMatchObject({
+      mode: 'contract',
+      nothingToDo: false,
+      awaitingContract: [],
+      pending: ['0010-ticket-created-index.yaml'],
+    });
+    const order = await db.sql<
+      { name: string }[]
+    >`select name from online_migrate.migrations where name = any(${waiting}) order by completed_at`;
     expect(order.map((r) => r.name)).toEqual(waiting);
     expect(await ledgerStatuses(db.sql)).toEqual(Object.fromEntries(names.map((n) => [n, 'completed'])));
 
     const tickets = await catalogSnapshot(db.sql, 'tickets');
-    expect(tickets.columns).toMatchObject({ priority: { notNull: true, default: "'normal'::text" }, status: { notNull: true, default: "'OPEN'::text" } });
+    expect(tickets.columns).toMatchObject({
+      priority: { notNull: true, default: "'normal'::text" },
+      status: { notNull: true, default: "'OPEN'::text" },
+    });
     expect(tickets.triggers).toEqual([]);
     expect(tickets.constraints).toMatchObject({ tickets_assigned_user_id_fkey: { type: 'f', validated: true } });
-    const [rows] = await db.sql<{ total: number; maxId: number; oldStatus: number; noPriority: number; wrongResolution: number; ratings: number }[]>`
+    const [rows] = await db.sql<
+      { total: number; maxId: number; oldStatus: number; noPriority: number; wrongResolution: number; ratings: number }[]
+    >`
       select count(*)::int as total, max(id)::int as "maxId",
              count(*) filter (where status <> all(${newStatuses}))::int as "oldStatus",
              count(*) filter (where priority is null)::int as "noPriority",
@@ -122,7 +151,14 @@ describe('online migrate --expand-only, deploy, then --contract', severalCliRuns
              (select count(*)::int from customer_satisfaction) as ratings
       from tickets`;
     // Nothing lost, every status mapped (both shapes' writes), every resolution time right.
-    expect(rows).toEqual({ total: rows?.maxId, maxId: rows?.maxId, oldStatus: 0, noPriority: 0, wrongResolution: 0, ratings: newTraffic.ratings });
+    expect(rows).toEqual({
+      total: rows?.maxId,
+      maxId: rows?.maxId,
+      oldStatus: 0,
+      noPriority: 0,
+      wrongResolution: 0,
+      ratings: newTraffic.ratings,
+    });
     expect(rows?.total).toBeGreaterThan(seeded);
 
     const nothing = await runCli(['migrate', dir, '--contract'], db.url);

@@ -8,7 +8,14 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/watched-cli.js';
-import { copyTicketsExample, ledgerSnapshot, ledgerStatuses, removeDir, ticketsDir, ticketsMigrations } from '../support/migrate-fixtures.js';
+import {
+  copyTicketsExample,
+  ledgerSnapshot,
+  ledgerStatuses,
+  removeDir,
+  ticketsDir,
+  ticketsMigrations,
+} from '../support/migrate-fixtures.js';
 
 describe('online migrate on examples/tickets', severalCliRuns, () => {
   let db: TestDatabase;
@@ -24,7 +31,10 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
   it('applies every spec in order from an empty database while the application writes, then a re-run is a no-op', async () => {
     const run = runCli(['migrate', ticketsDir, '--batch-size', '100', '--min-batch-size', '100', '--max-batch-size', '100'], db.url);
     // The application starts writing as soon as its table exists, like a deploy racing the migration.
-    await eventually(async () => (await db.sql<{ ok: boolean }[]>`select to_regclass('public.tickets') is not null as ok`)[0]?.ok, (ok) => ok === true);
+    await eventually(
+      async () => (await db.sql<{ ok: boolean }[]>`select to_regclass('public.tickets') is not null as ok`)[0]?.ok,
+      (ok) => ok === true,
+    );
     const writers = startWriters(db.url, { writers: 2 });
     const result = await run;
     const traffic = await writers.stop();
@@ -38,7 +48,9 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
     for (const name of names) expect(result.stdout).toContain(`✓ ${name}.yaml: ${name} completed`);
     expect(result.stdout).toContain(`all 9 specs completed`);
     // Applied one after another, in file order.
-    const order = await db.sql<{ name: string }[]>`select name from online_migrate.migrations where status = 'completed' order by completed_at`;
+    const order = await db.sql<
+      { name: string }[]
+    >`select name from online_migrate.migrations where status = 'completed' order by completed_at`;
     expect(order.map((r) => r.name)).toEqual(names);
 
     const tickets = await catalogSnapshot(db.sql, 'tickets');
@@ -88,7 +100,10 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
     const dir = await copyTicketsExample();
     dirs.push(dir);
     // A new spec after the applied ones: it must not run while an applied one has drifted.
-    await writeFile(join(dir, '0010-ticket-created-index.yaml'), 'operations:\n  - op: create-index\n    table: tickets\n    columns: [created_at]\n');
+    await writeFile(
+      join(dir, '0010-ticket-created-index.yaml'),
+      'operations:\n  - op: create-index\n    table: tickets\n    columns: [created_at]\n',
+    );
     const priority = join(dir, '0002-ticket-priority.yaml');
     await writeFile(priority, (await readFile(priority, 'utf8')).replace(`default: "'normal'"`, `default: "'medium'"`));
     const index = join(dir, '0003-ticket-priority-index.yaml');
@@ -99,7 +114,9 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
     const refused = await runCli(['migrate', dir], db.url);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('an applied spec was edited after it started');
-    expect(refused.stderr).toMatch(/0002-ticket-priority\.yaml \(migration 0002-ticket-priority\): recorded [0-9a-f]{12}, file now [0-9a-f]{12}/);
+    expect(refused.stderr).toMatch(
+      /0002-ticket-priority\.yaml \(migration 0002-ticket-priority\): recorded [0-9a-f]{12}, file now [0-9a-f]{12}/,
+    );
     expect(refused.stderr).not.toContain('0003-ticket-priority-index.yaml');
     expect(refused.stderr).toContain('--allow-drift');
     expect(await ledgerSnapshot(db.sql)).toEqual(ledgerBefore);
@@ -107,7 +124,9 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
 
     const json = await runCli(['migrate', dir, '--json'], db.url);
     expect(json.code).toBe(2);
-    expect(jsonLines(json.stdout).at(-1)).toMatchObject({ error: { code: 'SPEC_DRIFT', exitCode: 2, drifted: [{ file: '0002-ticket-priority.yaml', migration: '0002-ticket-priority' }] } });
+    expect(jsonLines(json.stdout).at(-1)).toMatchObject({
+      error: { code: 'SPEC_DRIFT', exitCode: 2, drifted: [{ file: '0002-ticket-priority.yaml', migration: '0002-ticket-priority' }] },
+    });
 
     const allowed = await runCli(['migrate', dir, '--allow-drift'], db.url);
     expect(allowed.stderr).toBe('');
@@ -122,7 +141,10 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
   it('changes nothing when a spec of the directory is invalid, naming every invalid file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'online-migrate-invalid-'));
     dirs.push(dir);
-    await writeFile(join(dir, '0300-labels.yaml'), 'operations:\n  - op: create-table\n    table: labels\n    columns:\n      - { name: id, type: bigint }\n    primaryKey: [id]\n');
+    await writeFile(
+      join(dir, '0300-labels.yaml'),
+      'operations:\n  - op: create-table\n    table: labels\n    columns:\n      - { name: id, type: bigint }\n    primaryKey: [id]\n',
+    );
     await writeFile(join(dir, '0301-broken.yaml'), 'operations:\n  - op: add-column\n    table: labels\n');
     await writeFile(join(dir, '0302-not-yaml.yaml'), 'operations: [\n');
     const ledgerBefore = await ledgerSnapshot(db.sql);
@@ -138,11 +160,17 @@ describe('online migrate on examples/tickets', severalCliRuns, () => {
   it('stops at the first failure with it recorded, and a re-run continues there', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'online-migrate-tags-'));
     dirs.push(dir);
-    await writeFile(join(dir, '0200-create-tags.yaml'), 'operations:\n  - op: create-table\n    table: tags\n    columns:\n      - { name: id, type: bigint, identity: always }\n      - { name: label, type: text, nullable: false }\n    primaryKey: [id]\n');
+    await writeFile(
+      join(dir, '0200-create-tags.yaml'),
+      'operations:\n  - op: create-table\n    table: tags\n    columns:\n      - { name: id, type: bigint, identity: always }\n      - { name: label, type: text, nullable: false }\n    primaryKey: [id]\n',
+    );
     expect((await runCli(['migrate', dir], db.url)).code).toBe(0);
     await db.sql`insert into tags (label) select 'tag ' || (g % 900) from generate_series(1, 1000) g`;
     await writeFile(join(dir, '0201-tags-label-unique.yaml'), 'operations:\n  - op: add-unique\n    table: tags\n    columns: [label]\n');
-    await writeFile(join(dir, '0202-tags-label-pattern-index.yaml'), 'operations:\n  - op: create-index\n    table: tags\n    columns: [label]\n    name: tags_label_pattern_idx\n');
+    await writeFile(
+      join(dir, '0202-tags-label-pattern-index.yaml'),
+      'operations:\n  - op: create-index\n    table: tags\n    columns: [label]\n    name: tags_label_pattern_idx\n',
+    );
 
     // The application writes tags all along; only unique labels, as the new constraint demands.
     const writers = startShapeWriters(db.url, {

@@ -112,7 +112,10 @@ describe('objects of migrations on look-alike targets never collide', () => {
     const writers = writeBoth(db.url, tables);
     const migrations = tables.map((table, i) => ({
       name: `long-${i}`,
-      operation: i < 2 ? { op: 'change-type', table, column, type: 'bigint' } : { op: 'add-column', table, column: added, type: 'int', default: '0', backfill: 'v * 2', nullable: false },
+      operation:
+        i < 2
+          ? { op: 'change-type', table, column, type: 'bigint' }
+          : { op: 'add-column', table, column: added, type: 'int', default: '0', backfill: 'v * 2', nullable: false },
     }));
     for (const m of migrations) await start(m.name, m.operation, db.url);
     for (const m of [...migrations].reverse()) await rollbackMigration({ databaseUrl: db.url, migration: m.name });

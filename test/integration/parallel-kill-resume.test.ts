@@ -57,8 +57,28 @@ describe('kill -9 of a parallel backfill, then resume', severalCliRuns, () => {
     };
     try {
       child = spawnCli(
-        ['start', 'add-column', '--table', table, '--column', 'priority', '--type', 'text', '--backfill', priorityExpression, '--not-null',
-          '--concurrency', '3', '--batch-size', '1000', '--max-batch-size', '1000', '--pause-ms', '10', '--json'],
+        [
+          'start',
+          'add-column',
+          '--table',
+          table,
+          '--column',
+          'priority',
+          '--type',
+          'text',
+          '--backfill',
+          priorityExpression,
+          '--not-null',
+          '--concurrency',
+          '3',
+          '--batch-size',
+          '1000',
+          '--max-batch-size',
+          '1000',
+          '--pause-ms',
+          '10',
+          '--json',
+        ],
         db.url,
       );
       let stdout = '';
@@ -88,7 +108,12 @@ describe('kill -9 of a parallel backfill, then resume', severalCliRuns, () => {
       const status = await runCli(['status', name, '--json'], db.url);
       expect(status.code).toBe(0);
       const [report] = (JSON.parse(status.stdout.trim()) as { migrations: MigrationReport[] }).migrations;
-      expect(report).toMatchObject({ state: 'interrupted', phase: 'backfill', worker: { alive: false }, tasks: [{ ranges: 3, done: false }] });
+      expect(report).toMatchObject({
+        state: 'interrupted',
+        phase: 'backfill',
+        worker: { alive: false },
+        tasks: [{ ranges: 3, done: false }],
+      });
       const ranges = report?.backfill ?? [];
       expect(ranges.map((r) => r.range)).toEqual([0, 1, 2]);
       // The ranges tile the key space: each starts where the previous one ends.

@@ -37,7 +37,21 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
   const migrationOf = (table: string): string => `add-column-${table}-priority`;
 
   function startArgs(table: string, ...extra: string[]): string[] {
-    return ['start', 'add-column', '--table', table, '--column', 'priority', '--type', 'text', '--backfill', priorityExpression, '--not-null', ...extra, '--json'];
+    return [
+      'start',
+      'add-column',
+      '--table',
+      table,
+      '--column',
+      'priority',
+      '--type',
+      'text',
+      '--backfill',
+      priorityExpression,
+      '--not-null',
+      ...extra,
+      '--json',
+    ];
   }
 
   /** A run slow enough to act on: 500-row batches with 50 ms between them. */
@@ -68,7 +82,9 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
   }
 
   async function recordedActivity(name: string): Promise<string | null> {
-    const [row] = await db.sql<{ state: string | null }[]>`select activity ->> 'state' as state from online_migrate.migrations where name = ${name}`;
+    const [row] = await db.sql<
+      { state: string | null }[]
+    >`select activity ->> 'state' as state from online_migrate.migrations where name = ${name}`;
     return row?.state ?? null;
   }
 
@@ -97,7 +113,10 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
     expect(paused.code).toBe(0);
     expect(JSON.parse(paused.stdout.trim())).toEqual({ migration: name, paused: true, changed: true, workerRunning: true });
     // The worker reads the flag about every 300 ms (the probe interval) and stops at its next batch boundary.
-    await eventually(() => recordedActivity(name), (state) => state === 'paused');
+    await eventually(
+      () => recordedActivity(name),
+      (state) => state === 'paused',
+    );
     // From here only the pause holds it.
     await held.open();
 
@@ -187,7 +206,12 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
     expect(waiting?.reason).toContain(`${window} UTC`);
     expect(Math.abs(Date.parse(String(waiting?.until)) - opensAt.getTime())).toBeLessThan(1_000);
     const report = await status(name);
-    expect(report).toMatchObject({ state: 'running', phase: 'backfill', paused: false, activity: { state: 'waiting-window', until: waiting?.until } });
+    expect(report).toMatchObject({
+      state: 'running',
+      phase: 'backfill',
+      paused: false,
+      activity: { state: 'waiting-window', until: waiting?.until },
+    });
     expect(report.activity?.reason).toContain('outside the backfill windows');
     expect(await rowsDone(name)).toBe(0);
     await sleep(2_000);
@@ -216,7 +240,13 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
     const opens = /the next window opens at (\d{4}-[\dT:.-]+Z)/.exec(error?.message ?? '')?.[1];
     expect(Math.abs(Date.parse(opens ?? '') - opensAt.getTime())).toBeLessThan(1_000);
 
-    expect(await status(name)).toMatchObject({ state: 'stopped', status: 'stopped', phase: 'backfill', error: null, tasks: [{ rowsDone: 0, done: false }] });
+    expect(await status(name)).toMatchObject({
+      state: 'stopped',
+      status: 'stopped',
+      phase: 'backfill',
+      error: null,
+      tasks: [{ rowsDone: 0, done: false }],
+    });
     const steps = await db.sql<{ description: string }[]>`
       select description from online_migrate.steps where migration = ${name} and phase = 'expand' order by step_index`;
     expect(steps.map((s) => s.description)).toEqual([
@@ -274,7 +304,9 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
     expect(lastLine(resumed.stdout)).toMatchObject({ migration: name, status: 'awaiting_contract' });
     expect(await wrongRows(table)).toBe(0);
     expect(await rowsDone(name)).toBe(rows);
-    const [stored] = await db.sql<{ limit: unknown }[]>`select options -> 'maxDurationMs' as limit from online_migrate.migrations where name = ${name}`;
+    const [stored] = await db.sql<
+      { limit: unknown }[]
+    >`select options -> 'maxDurationMs' as limit from online_migrate.migrations where name = ${name}`;
     expect(stored?.limit).toBeNull();
   });
 });

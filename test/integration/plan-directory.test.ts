@@ -52,16 +52,24 @@ describe('plan <dir>', () => {
     const { migrations } = JSON.parse(result.stdout) as { migrations: SpecPlan[] };
     expect(migrations.map((m) => m.file)).toEqual(await ticketFiles());
     expect(migrations[1]).toMatchObject({ migration: '0002-ticket-priority', plan: { backfill: [{ id: 'public.tickets.priority' }] } });
-    expect(migrations[0]?.plan.expand.map((s) => s.statements[0]?.split(' (')[0])).toEqual(['create table "public"."users"', 'create table "public"."tickets"']);
+    expect(migrations[0]?.plan.expand.map((s) => s.statements[0]?.split(' (')[0])).toEqual([
+      'create table "public"."users"',
+      'create table "public"."tickets"',
+    ]);
   });
 
   it('a spec that does not fit what the earlier ones built fails the rehearsal, naming its file (exit 2)', async () => {
-    await writeFile(join(project.migrations, '0010-missing-table.yaml'), 'operations:\n  - op: add-column\n    table: agents\n    column: team\n    type: text\n');
+    await writeFile(
+      join(project.migrations, '0010-missing-table.yaml'),
+      'operations:\n  - op: add-column\n    table: agents\n    column: team\n    type: text\n',
+    );
     const result = await runCli(['plan', '--config', project.config, '--json'], '');
     expect(result.code).toBe(2);
     const { error } = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { error: { code: string; message: string } };
     expect(error.code).toBe('TABLE_NOT_FOUND');
-    expect(error.message).toBe('0010-missing-table.yaml (rehearsed on an empty database after the files before it): pre-flight failed: table public.agents does not exist');
+    expect(error.message).toBe(
+      '0010-missing-table.yaml (rehearsed on an empty database after the files before it): pre-flight failed: table public.agents does not exist',
+    );
   });
 
   it('plan <file> still plans against the live database', async () => {

@@ -46,21 +46,43 @@ describe('pre-flight executes no user expression', () => {
     await onlineSessionsGone();
     return db.sql.begin(async (tx) => {
       await tx`select pg_stat_clear_snapshot()`;
-      const [row] = await tx<{ calls: number | null }[]>`select sum(calls)::int as calls from pg_stat_user_functions where funcname = 'bump'`;
+      const [row] = await tx<
+        { calls: number | null }[]
+      >`select sum(calls)::int as calls from pg_stat_user_functions where funcname = 'bump'`;
       return row?.calls ?? 0;
     });
   }
 
   async function traces(): Promise<unknown> {
     const [effects] = await db.sql<{ n: number }[]>`select count(*)::int as n from side_effects`;
-    const [sequence] = await db.sql<{ lastValue: string; isCalled: boolean }[]>`select last_value::text as "lastValue", is_called as "isCalled" from s`;
-    const columns = await db.sql<{ name: string }[]>`select attname as name from pg_attribute where attrelid = 'items'::regclass and attnum > 0 and not attisdropped order by attnum`;
+    const [sequence] = await db.sql<
+      { lastValue: string; isCalled: boolean }[]
+    >`select last_value::text as "lastValue", is_called as "isCalled" from s`;
+    const columns = await db.sql<
+      { name: string }[]
+    >`select attname as name from pg_attribute where attrelid = 'items'::regclass and attnum > 0 and not attisdropped order by attnum`;
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
-    const tables = await db.sql<{ name: string }[]>`select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1`;
-    return { sideEffects: effects?.n, sequence, columns: columns.map((c) => c.name), tables: tables.map((t) => t.name), ledger: state?.exists, bumpCalls: await bumpCalls() };
+    const tables = await db.sql<
+      { name: string }[]
+    >`select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1`;
+    return {
+      sideEffects: effects?.n,
+      sequence,
+      columns: columns.map((c) => c.name),
+      tables: tables.map((t) => t.name),
+      ledger: state?.exists,
+      bumpCalls: await bumpCalls(),
+    };
   }
 
-  const untouched = { sideEffects: 0, sequence: { lastValue: '1', isCalled: false }, columns: ['id', 'label'], tables: ['items', 'side_effects'], ledger: false, bumpCalls: 0 };
+  const untouched = {
+    sideEffects: 0,
+    sequence: { lastValue: '1', isCalled: false },
+    columns: ['id', 'label'],
+    tables: ['items', 'side_effects'],
+    ledger: false,
+    bumpCalls: 0,
+  };
 
   it.each([
     ['a function that writes a row', 'bump()'],
@@ -76,7 +98,10 @@ describe('pre-flight executes no user expression', () => {
     expect(await traces()).toEqual(untouched);
 
     const spec = join(dir, `0001-token-${expression.length}.yaml`);
-    await writeFile(spec, `operations:\n  - op: add-column\n    table: items\n    column: token\n    type: bigint\n    default: "${expression}"\n`);
+    await writeFile(
+      spec,
+      `operations:\n  - op: add-column\n    table: items\n    column: token\n    type: bigint\n    default: "${expression}"\n`,
+    );
     const plan = await runCli(['plan', spec], db.url);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain('set the volatile default of token');
@@ -100,8 +125,16 @@ describe('pre-flight executes no user expression', () => {
     ['add-check check', { op: 'add-check', table: 'items', name: 'items_bump_check', check: 'bump() > 0' }, 0],
     ['backfill set', { op: 'backfill', table: 'items', set: { label: 'bump()::text' }, where: 'label is null' }, 0],
     ['backfill where', { op: 'backfill', table: 'items', set: { label: "'x'" }, where: 'bump() = 0' }, 0],
-    ['backfill verify', { op: 'backfill', table: 'items', set: { label: "'x'" }, where: "label <> 'x'", verify: 'select id from items where bump() = 0' }, 0],
-    ['create-table default and check', { op: 'create-table', table: 'made', columns: [{ name: 'a', type: 'int', default: 'bump()' }], checks: [{ check: 'a < bump()' }] }, 0],
+    [
+      'backfill verify',
+      { op: 'backfill', table: 'items', set: { label: "'x'" }, where: "label <> 'x'", verify: 'select id from items where bump() = 0' },
+      0,
+    ],
+    [
+      'create-table default and check',
+      { op: 'create-table', table: 'made', columns: [{ name: 'a', type: 'int', default: 'bump()' }], checks: [{ check: 'a < bump()' }] },
+      0,
+    ],
     ['create-index expression', { op: 'create-index', table: 'items', name: 'items_bump_idx', expressions: ['bump()'] }, 2],
     ['create-index where', { op: 'create-index', table: 'items', name: 'items_where_idx', columns: ['id'], where: 'bump() > 0' }, 2],
   ] as const)('start --dry-run of %s calling the function leaves no trace', async (name, operation, exitCode) => {
@@ -117,14 +150,34 @@ describe('pre-flight executes no user expression', () => {
 
   it('a --throttle-query calling the function is only described before the run', async () => {
     expect(await traces()).toEqual(untouched);
-    const dry = await runCli(['start', 'add-column', '--table', 'items', '--column', 'token', '--type', 'int', '--backfill', '1', '--throttle-query', 'select bump() = 0', '--dry-run'], db.url);
+    const dry = await runCli(
+      [
+        'start',
+        'add-column',
+        '--table',
+        'items',
+        '--column',
+        'token',
+        '--type',
+        'int',
+        '--backfill',
+        '1',
+        '--throttle-query',
+        'select bump() = 0',
+        '--dry-run',
+      ],
+      db.url,
+    );
     expect(dry.code, dry.stderr).toBe(0);
     expect(await traces()).toEqual(untouched);
   });
 
   it('the real run treats the default as volatile: no rewrite, every existing row filled by the backfill, new rows by the default', async () => {
     const [before] = await db.sql<{ node: string }[]>`select relfilenode::text as node from pg_class where oid = 'items'::regclass`;
-    const result = await runCli(['start', 'add-column', '--table', 'items', '--column', 'token', '--type', 'bigint', '--default', 'bump()', '--complete'], db.url);
+    const result = await runCli(
+      ['start', 'add-column', '--table', 'items', '--column', 'token', '--type', 'bigint', '--default', 'bump()', '--complete'],
+      db.url,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const [after] = await db.sql<{ node: string }[]>`select relfilenode::text as node from pg_class where oid = 'items'::regclass`;
@@ -135,7 +188,9 @@ describe('pre-flight executes no user expression', () => {
     expect(effects?.n).toBeGreaterThanOrEqual(rows);
     expect(await bumpCalls()).toBe(effects?.n);
     await db.sql`insert into items (id, label) values (${rows + 1}, 'new')`;
-    const [filled] = await db.sql<{ total: number; ones: number }[]>`select count(*)::int as total, count(*) filter (where token = 1)::int as ones from items`;
+    const [filled] = await db.sql<
+      { total: number; ones: number }[]
+    >`select count(*)::int as total, count(*) filter (where token = 1)::int as ones from items`;
     expect(filled).toEqual({ total: rows + 1, ones: rows + 1 });
   });
 });

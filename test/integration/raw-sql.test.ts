@@ -46,9 +46,18 @@ describe('sql', () => {
     const relations = await db.sql<{ name: string }[]>`
       select c.relname || ':' || c.relkind::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' order by 1`;
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
-    const migrations = state?.exists === true ? (await db.sql<{ name: string }[]>`select name from online_migrate.migrations order by name`).map((m) => m.name) : [];
+    const migrations =
+      state?.exists === true
+        ? (await db.sql<{ name: string }[]>`select name from online_migrate.migrations order by name`).map((m) => m.name)
+        : [];
     const [policies] = await db.sql<{ n: number }[]>`select count(*)::int as n from sla_policies`;
-    return { relations: relations.map((r) => r.name), tickets: await catalogSnapshot(db.sql), comment: await tableComment(), policies: policies?.n, migrations };
+    return {
+      relations: relations.map((r) => r.name),
+      tickets: await catalogSnapshot(db.sql),
+      comment: await tableComment(),
+      policies: policies?.n,
+      migrations,
+    };
   }
 
   it('expand with rollback SQL under writers: start → rollback (undone) → start → complete', async () => {
@@ -71,12 +80,16 @@ describe('sql', () => {
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
     await writers.waitForOperations(20);
     const traffic = await writers.stop();
-    console.log(`sql expand lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`);
+    console.log(
+      `sql expand lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
+    );
     expect(traffic.errors).toEqual([]);
     expect(await channels()).toEqual(['email', 'phone', 'web']);
     expect(await tableComment()).toBe('Customer support tickets; channels in ticket_channels');
     expect(await catalogSnapshot(db.sql)).toEqual(before);
-    const [rows] = await db.sql<{ n: number; written: number }[]>`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
+    const [rows] = await db.sql<
+      { n: number; written: number }[]
+    >`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
     expect(rows?.written).toBeGreaterThan(0);
     expect(rows?.n).toBe(20_000 + (rows?.written ?? 0));
   });
@@ -85,12 +98,16 @@ describe('sql', () => {
     const spec = parseSpec(
       {
         name: 'sql-status-comment',
-        operations: [{ op: 'sql', phase: 'contract', sql: "comment on column tickets.status is 'open, in_progress, pending, resolved or closed';" }],
+        operations: [
+          { op: 'sql', phase: 'contract', sql: "comment on column tickets.status is 'open, in_progress, pending, resolved or closed';" },
+        ],
       },
       'test',
     );
     const statusComment = async (): Promise<string | null> => {
-      const [row] = await db.sql<{ comment: string | null }[]>`select col_description(attrelid, attnum) as comment from pg_attribute where attrelid = 'tickets'::regclass and attname = 'status'`;
+      const [row] = await db.sql<
+        { comment: string | null }[]
+      >`select col_description(attrelid, attnum) as comment from pg_attribute where attrelid = 'tickets'::regclass and attname = 'status'`;
       return row?.comment ?? null;
     };
     const writers = startWriters(db.url, { writers: 2 });
@@ -106,7 +123,14 @@ describe('sql', () => {
     const spec = parseSpec(
       {
         name: 'sql-duplicate-policy',
-        operations: [{ op: 'sql', phase: 'expand', sql: ["insert into sla_policies values ('gold', 4)", "insert into sla_policies values ('gold', 8)"], tables: [{ table: 'sla_policies' }] }],
+        operations: [
+          {
+            op: 'sql',
+            phase: 'expand',
+            sql: ["insert into sla_policies values ('gold', 4)", "insert into sla_policies values ('gold', 8)"],
+            tables: [{ table: 'sla_policies' }],
+          },
+        ],
       },
       'test',
     );
@@ -128,33 +152,82 @@ describe('sql', () => {
       '-- WARNING: raw SQL (expand): online cannot check what it locks or how long it runs. It runs in one transaction under lock_timeout with retries',
     );
     expect(rendered).not.toContain('has no rollback SQL');
-    expect(rendered).toContain('-- rollback (online rollback)\n-- 1. run the rollback sql: comment on table tickets is null (+1 more) (one transaction, lock_timeout, retried)');
+    expect(rendered).toContain(
+      '-- rollback (online rollback)\n-- 1. run the rollback sql: comment on table tickets is null (+1 more) (one transaction, lock_timeout, retried)',
+    );
     expect(rendered).toContain('drop table if exists ticket_channels;');
 
     const before = await everything();
-    const dry = await runCli(['start', 'sql', '--phase', 'expand', '--sql', "insert into sla_policies values ('silver', 24)", '--dry-run'], db.url);
+    const dry = await runCli(
+      ['start', 'sql', '--phase', 'expand', '--sql', "insert into sla_policies values ('silver', 24)", '--dry-run'],
+      db.url,
+    );
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('-- WARNING: raw SQL (expand): online cannot check what it locks or how long it runs.');
-    expect(dry.stdout).toContain('-- WARNING: raw SQL (expand) has no rollback SQL: `online rollback` cannot undo it; add `rollback:` to make it undoable');
-    expect(dry.stdout).toContain("-- expand\n-- 1. run sql (expand): insert into sla_policies values ('silver', 24) (one transaction, lock_timeout, retried)");
+    expect(dry.stdout).toContain(
+      '-- WARNING: raw SQL (expand) has no rollback SQL: `online rollback` cannot undo it; add `rollback:` to make it undoable',
+    );
+    expect(dry.stdout).toContain(
+      "-- expand\n-- 1. run sql (expand): insert into sla_policies values ('silver', 24) (one transaction, lock_timeout, retried)",
+    );
     expect(dry.stdout).toContain("insert into sla_policies values ('silver', 24);");
     expect(await everything()).toEqual(before);
   });
 
   describe('refusals exit 2 and change nothing', () => {
     it.each([
-      ['a CONCURRENTLY index build', { sql: 'create index concurrently tickets_title_idx on tickets (title)' }, /sql: CREATE INDEX CONCURRENTLY cannot run inside a transaction block.*use the create-index operation/],
-      ['two statements in one string', { sql: "insert into sla_policies values ('a', 1); insert into sla_policies values ('b', 2)" }, /sql must be exactly one statement: found 2; give each statement its own list entry/],
-      ['two statements in a rollback entry', { sql: ['select 1'], rollback: ['delete from sla_policies; drop table sla_policies'] }, /rollback\[0\] must be exactly one statement/],
-      ['transaction control', { sql: ['begin', "insert into sla_policies values ('a', 1)"] }, /sql\[0\]: transaction control is not allowed/],
-      ['VACUUM', { phase: 'contract', sql: 'vacuum tickets' }, /VACUUM \(and CLUSTER of every table\) cannot run inside a transaction block/],
+      [
+        'a CONCURRENTLY index build',
+        { sql: 'create index concurrently tickets_title_idx on tickets (title)' },
+        /sql: CREATE INDEX CONCURRENTLY cannot run inside a transaction block.*use the create-index operation/,
+      ],
+      [
+        'two statements in one string',
+        { sql: "insert into sla_policies values ('a', 1); insert into sla_policies values ('b', 2)" },
+        /sql must be exactly one statement: found 2; give each statement its own list entry/,
+      ],
+      [
+        'two statements in a rollback entry',
+        { sql: ['select 1'], rollback: ['delete from sla_policies; drop table sla_policies'] },
+        /rollback\[0\] must be exactly one statement/,
+      ],
+      [
+        'transaction control',
+        { sql: ['begin', "insert into sla_policies values ('a', 1)"] },
+        /sql\[0\]: transaction control is not allowed/,
+      ],
+      [
+        'VACUUM',
+        { phase: 'contract', sql: 'vacuum tickets' },
+        /VACUUM \(and CLUSTER of every table\) cannot run inside a transaction block/,
+      ],
       ['a session-level SET', { sql: ['set statement_timeout = 0', 'select 1'] }, /a session-level SET or RESET would outlive the step/],
-      ['a syntax error in a contract statement', { phase: 'contract', sql: ['select 1', "updat tickets set status = 'open'"] }, /sql\[1\] must be exactly one statement: it does not parse: syntax error at or near "updat"/],
-      ['a session-level set_config', { sql: ["select set_config('search_path', 'evil', false)"] }, /sql\[0\]: set_config\(…, false\) changes the session beyond the step/],
-      ['a session-level set_config inside an UPDATE', { sql: ["update sla_policies set name = name where set_config('role', 'nobody', 'false') is null"] }, /set_config\(…, false\)/],
-      ['set_config in a DO block', { sql: ["do $$ begin perform set_config('search_path', 'evil', false); end $$"] }, /a DO block may not call set_config/],
-      ['a comment, which the parser sees', { sql: "insert into sla_policies values ('a', 1) -- gold" }, /sql must be exactly one statement: comments are not allowed in it \(write them in the spec file, outside the SQL\)/],
+      [
+        'a syntax error in a contract statement',
+        { phase: 'contract', sql: ['select 1', "updat tickets set status = 'open'"] },
+        /sql\[1\] must be exactly one statement: it does not parse: syntax error at or near "updat"/,
+      ],
+      [
+        'a session-level set_config',
+        { sql: ["select set_config('search_path', 'evil', false)"] },
+        /sql\[0\]: set_config\(…, false\) changes the session beyond the step/,
+      ],
+      [
+        'a session-level set_config inside an UPDATE',
+        { sql: ["update sla_policies set name = name where set_config('role', 'nobody', 'false') is null"] },
+        /set_config\(…, false\)/,
+      ],
+      [
+        'set_config in a DO block',
+        { sql: ["do $$ begin perform set_config('search_path', 'evil', false); end $$"] },
+        /a DO block may not call set_config/,
+      ],
+      [
+        'a comment, which the parser sees',
+        { sql: "insert into sla_policies values ('a', 1) -- gold" },
+        /sql must be exactly one statement: comments are not allowed in it \(write them in the spec file, outside the SQL\)/,
+      ],
     ])('%s', async (_case, fields, message) => {
       const spec = parseSpec({ operations: [{ op: 'sql', phase: 'expand', ...fields }] }, 'test');
       const before = await everything();
@@ -175,7 +248,15 @@ describe('sql', () => {
 
     it('a table a missing statement will create is no refusal: only syntax is checked', async () => {
       const spec = parseSpec(
-        { operations: [{ op: 'sql', phase: 'contract', sql: ['create table ticket_archive (id bigint primary key)', 'insert into ticket_archive select id from tickets where false'] }] },
+        {
+          operations: [
+            {
+              op: 'sql',
+              phase: 'contract',
+              sql: ['create table ticket_archive (id bigint primary key)', 'insert into ticket_archive select id from tickets where false'],
+            },
+          ],
+        },
         'test',
       );
       const plan = await planMigration({ databaseUrl: db.url, spec });
@@ -186,7 +267,17 @@ describe('sql', () => {
   it('a statement that waits for a lock held elsewhere obeys lock_timeout, retries, and succeeds once it is released', async () => {
     const held = await holdLock(db.url, 'lock table sla_policies in access exclusive mode');
     const spec = parseSpec(
-      { name: 'sql-gold-policy', operations: [{ op: 'sql', phase: 'expand', sql: "insert into sla_policies (name, hours) values ('gold', 4)", tables: [{ table: 'sla_policies' }] }] },
+      {
+        name: 'sql-gold-policy',
+        operations: [
+          {
+            op: 'sql',
+            phase: 'expand',
+            sql: "insert into sla_policies (name, hours) values ('gold', 4)",
+            tables: [{ table: 'sla_policies' }],
+          },
+        ],
+      },
       'test',
     );
     const writers = startWriters(db.url, { writers: 2 });
@@ -195,12 +286,21 @@ describe('sql', () => {
     // Released at the first retry: the statement has met the lock, and can only succeed after the release.
     const recorder = recordLockRetries();
     void recorder.first.then(() => held.release());
-    const result = await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs: 100, lockRetries: 100, complete: true }, onEvent: recorder.onEvent });
+    const result = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { lockTimeoutMs: 100, lockRetries: 100, complete: true },
+      onEvent: recorder.onEvent,
+    });
     await held.release();
     const traffic = await writers.stop();
     console.log(`sql under a held ACCESS EXCLUSIVE lock: ${recorder.retries.length} lock retries (lock_timeout 100 ms)`);
     expect(result).toMatchObject({ status: 'completed' });
-    expect(recorder.retries[0]).toMatchObject({ type: 'lock-retry', attempt: 1, statement: "insert into sla_policies (name, hours) values ('gold', 4)" });
+    expect(recorder.retries[0]).toMatchObject({
+      type: 'lock-retry',
+      attempt: 1,
+      statement: "insert into sla_policies (name, hours) values ('gold', 4)",
+    });
     expect(traffic.errors).toEqual([]);
     const policies = await db.sql<{ name: string; hours: number }[]>`select name, hours from sla_policies`;
     expect(policies).toEqual([{ name: 'gold', hours: 4 }]);

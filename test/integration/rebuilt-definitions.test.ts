@@ -37,7 +37,16 @@ describe('indexes and CHECKs carried through a column rebuild', () => {
     expect(await startMigration({ databaseUrl: db.url, spec, options: { complete: true } })).toMatchObject({ status: 'completed' });
     const after = await definitions();
     // The type is text now, so PostgreSQL no longer prints the cast to text; everything else is as it was.
-    expect(after).toEqual(before.map((d) => d.replace('lower((lower)::text)', 'lower(lower)').replace("((lower)::text <> 'lower'::text)", "(lower <> 'lower'::text)").replace('((lower)::text <> ', '(lower <> ')).sort());
+    expect(after).toEqual(
+      before
+        .map((d) =>
+          d
+            .replace('lower((lower)::text)', 'lower(lower)')
+            .replace("((lower)::text <> 'lower'::text)", "(lower <> 'lower'::text)")
+            .replace('((lower)::text <> ', '(lower <> '),
+        )
+        .sort(),
+    );
     const [rows] = await db.sql<{ n: number }[]>`select count(*)::int as n from weird where "lower" = 'v' || id`;
     expect(rows?.n).toBe(200);
   });

@@ -32,7 +32,10 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
       insert into refd select g from generate_series(0, 9) g;
       alter table events add foreign key (ref) references refd (id);`);
     // The ledger exists, with one migration in it.
-    await startMigration({ databaseUrl: db.url, spec: parseSpec({ name: 'ledger-exists', operations: [{ op: 'add-check', table: 'plain', check: 'v > 0' }] }, 'test') });
+    await startMigration({
+      databaseUrl: db.url,
+      spec: parseSpec({ name: 'ledger-exists', operations: [{ op: 'add-check', table: 'plain', check: 'v > 0' }] }, 'test'),
+    });
   });
   afterAll(async () => {
     await db.drop();
@@ -41,25 +44,51 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
   async function refused(operation: Record<string, unknown>, message: RegExp, stateSchema?: string): Promise<void> {
     const before = await databaseSnapshot(db.sql);
     const spec = parseSpec({ operations: [operation] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec, ...(stateSchema === undefined ? {} : { stateSchema }) }).catch((e: unknown) => e);
+    const error = await startMigration({ databaseUrl: db.url, spec, ...(stateSchema === undefined ? {} : { stateSchema }) }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(PreflightError);
     expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) as unknown });
     expect(await databaseSnapshot(db.sql)).toEqual(before);
   }
 
   it.each([
-    [{ op: 'add-column', schema: 'pg_catalog', table: 'pg_class', column: 'c', type: 'text' }, /pg_catalog\.pg_class is in a system schema/],
-    [{ op: 'set-not-null', schema: 'information_schema', table: 'sql_features', column: 'comments' }, /information_schema\.sql_features is in a system schema/],
+    [
+      { op: 'add-column', schema: 'pg_catalog', table: 'pg_class', column: 'c', type: 'text' },
+      /pg_catalog\.pg_class is in a system schema/,
+    ],
+    [
+      { op: 'set-not-null', schema: 'information_schema', table: 'sql_features', column: 'comments' },
+      /information_schema\.sql_features is in a system schema/,
+    ],
     [{ op: 'add-check', schema: 'pg_toast', table: 'pg_toast_2619', check: 'true' }, /pg_toast\.pg_toast_2619 is in a system schema/],
-    [{ op: 'add-column', schema: 'online_migrate', table: 'migrations', column: 'c', type: 'text', backfill: "'x'" }, /online_migrate\.migrations belongs to online's state schema/],
-    [{ op: 'create-table', schema: 'online_migrate', table: 'extra', columns: [{ name: 'id', type: 'int' }] }, /online_migrate\.extra belongs to online's state schema/],
-    [{ op: 'add-foreign-key', table: 'refd', columns: ['id'], references: { schema: 'online_migrate', table: 'schema_version', columns: ['version'] } }, /online_migrate\.schema_version belongs to online's state schema/],
+    [
+      { op: 'add-column', schema: 'online_migrate', table: 'migrations', column: 'c', type: 'text', backfill: "'x'" },
+      /online_migrate\.migrations belongs to online's state schema/,
+    ],
+    [
+      { op: 'create-table', schema: 'online_migrate', table: 'extra', columns: [{ name: 'id', type: 'int' }] },
+      /online_migrate\.extra belongs to online's state schema/,
+    ],
+    [
+      {
+        op: 'add-foreign-key',
+        table: 'refd',
+        columns: ['id'],
+        references: { schema: 'online_migrate', table: 'schema_version', columns: ['version'] },
+      },
+      /online_migrate\.schema_version belongs to online's state schema/,
+    ],
   ])('a system or state table: %j', async (operation, message) => {
     await refused(operation, message);
   });
 
   it('a table in a state schema given with --state-schema, even before the ledger is created there', async () => {
-    await refused({ op: 'add-column', schema: 'ledger', table: 'notes', column: 'c', type: 'text' }, /ledger\.notes belongs to online's state schema/, 'ledger');
+    await refused(
+      { op: 'add-column', schema: 'ledger', table: 'notes', column: 'c', type: 'text' },
+      /ledger\.notes belongs to online's state schema/,
+      'ledger',
+    );
   });
 
   it('a table of another ledger than this run’s, recognized by its tables', async () => {
@@ -68,7 +97,10 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
       stateSchema: 'other_ledger',
       spec: parseSpec({ name: 'other-ledger-exists', operations: [{ op: 'add-check', table: 'refd', check: 'id >= 0' }] }, 'test'),
     });
-    await refused({ op: 'add-column', schema: 'other_ledger', table: 'steps', column: 'c', type: 'text' }, /other_ledger\.steps belongs to online's state schema/);
+    await refused(
+      { op: 'add-column', schema: 'other_ledger', table: 'steps', column: 'c', type: 'text' },
+      /other_ledger\.steps belongs to online's state schema/,
+    );
   });
 
   it.each([
@@ -83,18 +115,62 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
   });
 
   it.each([
-    ['add-column with backfill', { op: 'add-column', table: 'events', column: 'c', type: 'text', backfill: "'x'" }, /public\.events is partitioned and has no primary key/],
-    ['add-column with a volatile default', { op: 'add-column', table: 'events', column: 'c', type: 'float8', default: 'random()' }, /public\.events is partitioned and has no primary key/],
-    ['set-not-null with backfill', { op: 'set-not-null', table: 'events', column: 'note', backfill: "'x'" }, /public\.events is partitioned and has no primary key/],
+    [
+      'add-column with backfill',
+      { op: 'add-column', table: 'events', column: 'c', type: 'text', backfill: "'x'" },
+      /public\.events is partitioned and has no primary key/,
+    ],
+    [
+      'add-column with a volatile default',
+      { op: 'add-column', table: 'events', column: 'c', type: 'float8', default: 'random()' },
+      /public\.events is partitioned and has no primary key/,
+    ],
+    [
+      'set-not-null with backfill',
+      { op: 'set-not-null', table: 'events', column: 'note', backfill: "'x'" },
+      /public\.events is partitioned and has no primary key/,
+    ],
     ['a backfill', { op: 'backfill', table: 'events', set: { note: "'x'" } }, /public\.events is partitioned and has no primary key/],
-    ['change-type of an indexed column', { op: 'change-type', table: 'events', column: 'v', type: 'bigint' }, /public\.events is partitioned: index events_v_idx on v would have to be built again/],
-    ['rename-column of a column with a foreign key', { op: 'rename-column', table: 'refd', column: 'id', to: 'refd_id' }, /foreign key events_ref_fkey of public\.events would have to be added again/],
-    ['create-index', { op: 'create-index', table: 'events', columns: ['note'] }, /public\.events is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently/],
-    ['drop-index of a partitioned index', { op: 'drop-index', table: 'events', name: 'events_v_idx' }, /public\.events is partitioned: PostgreSQL cannot drop an index of a partitioned table concurrently/],
-    ['drop-index of a partition’s part of one', { op: 'drop-index', table: 'events_2024', name: 'events_2024_v_idx' }, /index events_2024_v_idx is attached to partitioned index events_v_idx/],
-    ['add-column on a partition', { op: 'add-column', table: 'events_2024', column: 'c', type: 'text' }, /public\.events_2024 is a partition of public\.events: .* refuses to add a column to a partition alone/],
-    ['rename-column on a partition', { op: 'rename-column', table: 'events_2024', column: 'note', to: 'memo', instant: true }, /refuses to rename a column of a partition alone/],
-    ['change-type on a partition', { op: 'change-type', table: 'events_2024', column: 'note', type: 'varchar(100)' }, /refuses to add a column to a partition alone/],
+    [
+      'change-type of an indexed column',
+      { op: 'change-type', table: 'events', column: 'v', type: 'bigint' },
+      /public\.events is partitioned: index events_v_idx on v would have to be built again/,
+    ],
+    [
+      'rename-column of a column with a foreign key',
+      { op: 'rename-column', table: 'refd', column: 'id', to: 'refd_id' },
+      /foreign key events_ref_fkey of public\.events would have to be added again/,
+    ],
+    [
+      'create-index',
+      { op: 'create-index', table: 'events', columns: ['note'] },
+      /public\.events is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently/,
+    ],
+    [
+      'drop-index of a partitioned index',
+      { op: 'drop-index', table: 'events', name: 'events_v_idx' },
+      /public\.events is partitioned: PostgreSQL cannot drop an index of a partitioned table concurrently/,
+    ],
+    [
+      'drop-index of a partition’s part of one',
+      { op: 'drop-index', table: 'events_2024', name: 'events_2024_v_idx' },
+      /index events_2024_v_idx is attached to partitioned index events_v_idx/,
+    ],
+    [
+      'add-column on a partition',
+      { op: 'add-column', table: 'events_2024', column: 'c', type: 'text' },
+      /public\.events_2024 is a partition of public\.events: .* refuses to add a column to a partition alone/,
+    ],
+    [
+      'rename-column on a partition',
+      { op: 'rename-column', table: 'events_2024', column: 'note', to: 'memo', instant: true },
+      /refuses to rename a column of a partition alone/,
+    ],
+    [
+      'change-type on a partition',
+      { op: 'change-type', table: 'events_2024', column: 'note', type: 'varchar(100)' },
+      /refuses to add a column to a partition alone/,
+    ],
   ])('partitioned: %s', async (_what, operation, message) => {
     await refused(operation, message);
   });

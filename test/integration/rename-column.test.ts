@@ -43,8 +43,12 @@ describe('rename-column', () => {
     const { viaOld, viaNew, seen } = await db.sql.begin(async (tx) => {
       await tx`update tickets set status = 'closed' where id = 1`;
       await tx`update tickets set state = 'pending' where id = 2`;
-      const [old] = await tx<{ id: string }[]>`insert into tickets (title, status) values ('old app', 'in_progress') returning id::text as id`;
-      const [renamed] = await tx<{ id: string }[]>`insert into tickets (title, state) values ('new app', 'resolved') returning id::text as id`;
+      const [old] = await tx<
+        { id: string }[]
+      >`insert into tickets (title, status) values ('old app', 'in_progress') returning id::text as id`;
+      const [renamed] = await tx<
+        { id: string }[]
+      >`insert into tickets (title, state) values ('new app', 'resolved') returning id::text as id`;
       const rows = await tx<{ id: string; status: string; state: string }[]>`
         select id::text as id, status, state from tickets where id in (1, 2, ${old?.id ?? '0'}, ${renamed?.id ?? '0'}) order by id`;
       return { viaOld: old, viaNew: renamed, seen: [...rows] };
@@ -74,10 +78,14 @@ describe('rename-column', () => {
     expect(after.columns.state).toEqual({ type: 'text', notNull: true, default: "'open'::text" });
     expect(after.triggers).toEqual([]);
     expect(after.onlineFunctions).toEqual([]);
-    const [check] = await db.sql<{ def: string }[]>`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'tickets_status_check'`;
+    const [check] = await db.sql<
+      { def: string }[]
+    >`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'tickets_status_check'`;
     expect(check?.def).toMatch(/^CHECK \(\(state = ANY \(ARRAY\['open'::text/);
     const [index] = await db.sql<{ def: string }[]>`select pg_get_indexdef('tickets_status_idx'::regclass) as def`;
-    expect(index?.def).toBe("CREATE INDEX tickets_status_idx ON public.tickets USING btree (state, created_at) WHERE (state <> 'closed'::text)");
+    expect(index?.def).toBe(
+      "CREATE INDEX tickets_status_idx ON public.tickets USING btree (state, created_at) WHERE (state <> 'closed'::text)",
+    );
     const [fresh] = await db.sql<{ state: string }[]>`insert into tickets (title) values ('after') returning state`;
     expect(fresh?.state).toBe('open');
   });
@@ -96,7 +104,10 @@ describe('rename-column', () => {
   it('--instant renames in contract with one catalog-only statement', async () => {
     await createTickets(db.sql, 2_000, 'tickets_instant');
     const writers = startWriters(db.url, { writers: 2, table: 'tickets_instant' });
-    const started = await runCli(['start', 'rename-column', '--table', 'tickets_instant', '--column', 'description', '--to', 'body', '--instant', '--json'], db.url);
+    const started = await runCli(
+      ['start', 'rename-column', '--table', 'tickets_instant', '--column', 'description', '--to', 'body', '--instant', '--json'],
+      db.url,
+    );
     expect(started.code).toBe(0);
     expect(Object.keys((await catalogSnapshot(db.sql, 'tickets_instant')).columns)).toContain('description');
     const completed = await runCli(['complete', 'rename-column-tickets_instant-description-to-body'], db.url);

@@ -1,26 +1,69 @@
 // Every operation's lifecycle under a foreign-shaped application workload, with faults: see
 // test/support/safety-suite.ts for the workload, the faults and what is asserted.
 import { afterAll, describe, expect, it } from 'vitest';
-import { bankSchema, defaultLoad, referenceSchema, runSafetyCase, seeded, soakLoad, soakRounds, worstWaitBoundMs, type SafetyCase } from '../support/safety-suite.js';
+import {
+  bankSchema,
+  defaultLoad,
+  referenceSchema,
+  runSafetyCase,
+  seeded,
+  soakLoad,
+  soakRounds,
+  worstWaitBoundMs,
+  type SafetyCase,
+} from '../support/safety-suite.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const cases: readonly SafetyCase[] = [
   {
     name: 'add-column',
-    spec: { name: 'add-tier', operations: [{ op: 'add-column', table: 'accounts', column: 'tier', type: 'text', default: "'basic'", backfill: "'tier-' || (n % 3)", nullable: false }] },
+    spec: {
+      name: 'add-tier',
+      operations: [
+        {
+          op: 'add-column',
+          table: 'accounts',
+          column: 'tier',
+          type: 'text',
+          default: "'basic'",
+          backfill: "'tier-' || (n % 3)",
+          nullable: false,
+        },
+      ],
+    },
     wrongRows: `select count(*)::int as n from accounts where n <= ${seeded} and tier is distinct from 'tier-' || (n % 3)`,
   },
-  { name: 'create-index', spec: { name: 'index-balance', operations: [{ op: 'create-index', table: 'accounts', columns: ['balance'], name: 'accounts_balance_idx' }] } },
+  {
+    name: 'create-index',
+    spec: {
+      name: 'index-balance',
+      operations: [{ op: 'create-index', table: 'accounts', columns: ['balance'], name: 'accounts_balance_idx' }],
+    },
+  },
   {
     name: 'drop-index',
     setup: 'create index accounts_note_idx on accounts (note)',
     spec: { name: 'drop-note-index', operations: [{ op: 'drop-index', table: 'accounts', name: 'accounts_note_idx' }] },
   },
-  { name: 'add-unique', spec: { name: 'unique-code', operations: [{ op: 'add-unique', table: 'accounts', columns: ['code'], name: 'accounts_code_key' }] } },
-  { name: 'add-check', spec: { name: 'check-balance', operations: [{ op: 'add-check', table: 'accounts', name: 'accounts_balance_sane', check: 'balance > -1000000000' }] } },
+  {
+    name: 'add-unique',
+    spec: { name: 'unique-code', operations: [{ op: 'add-unique', table: 'accounts', columns: ['code'], name: 'accounts_code_key' }] },
+  },
+  {
+    name: 'add-check',
+    spec: {
+      name: 'check-balance',
+      operations: [{ op: 'add-check', table: 'accounts', name: 'accounts_balance_sane', check: 'balance > -1000000000' }],
+    },
+  },
   {
     name: 'add-foreign-key',
-    spec: { name: 'history-fk', operations: [{ op: 'add-foreign-key', table: 'history', columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } }] },
+    spec: {
+      name: 'history-fk',
+      operations: [
+        { op: 'add-foreign-key', table: 'history', columns: ['account_id'], references: { table: 'accounts', columns: ['id'] } },
+      ],
+    },
   },
   {
     name: 'set-not-null',
@@ -59,7 +102,8 @@ const cases: readonly SafetyCase[] = [
   },
   {
     name: 'drop-table',
-    setup: 'create table old_notes (id serial primary key, account_id int references accounts (id)); insert into old_notes (account_id) select g from generate_series(1, 20) g',
+    setup:
+      'create table old_notes (id serial primary key, account_id int references accounts (id)); insert into old_notes (account_id) select g from generate_series(1, 20) g',
     spec: { name: 'drop-old-notes', operations: [{ op: 'drop-table', table: 'old_notes' }] },
   },
   {
@@ -70,7 +114,12 @@ const cases: readonly SafetyCase[] = [
   },
   {
     name: 'sql',
-    spec: { name: 'comment-accounts', operations: [{ op: 'sql', phase: 'expand', sql: "comment on table accounts is 'bank accounts'", rollback: 'comment on table accounts is null' }] },
+    spec: {
+      name: 'comment-accounts',
+      operations: [
+        { op: 'sql', phase: 'expand', sql: "comment on table accounts is 'bank accounts'", rollback: 'comment on table accounts is null' },
+      ],
+    },
   },
 ];
 
@@ -90,7 +139,9 @@ describe.each(runs)('$name under a foreign workload, killed and disconnected (ro
     for (const target of [reference, db]) await target.sql.unsafe(`${bankSchema}\n${c.setup ?? ''}`);
     const expectedSchema = await referenceSchema(c, reference.url);
     const outcome = await runSafetyCase(c, db.url, load);
-    process.stdout.write(`${c.name}: ${outcome.transactions} transactions, worst wait ${Math.round(outcome.worstWaitMs)} ms; faults: ${outcome.faults.join('; ')}\n`);
+    process.stdout.write(
+      `${c.name}: ${outcome.transactions} transactions, worst wait ${Math.round(outcome.worstWaitMs)} ms; faults: ${outcome.faults.join('; ')}\n`,
+    );
     expect(outcome.writerErrors).toEqual([]);
     expect(outcome.ledger).toEqual([]);
     expect(outcome.wrongRows).toBe(0);

@@ -57,7 +57,10 @@ describe('every function online creates pins the search path pre-flight resolved
       if (i % 2 === 0) await sql`insert into items (v) values (${n * 100_000 + i})`;
       else await sql`update items set v = v + 1 where id = ${1 + ((i * 13) % 3000)}`;
     });
-    const spec = parseSpec({ operations: [{ op: 'add-column', table: 'items', column: 'label', type: 'text', backfill: 'pick()' }] }, 'test');
+    const spec = parseSpec(
+      { operations: [{ op: 'add-column', table: 'items', column: 'label', type: 'text', backfill: 'pick()' }] },
+      'test',
+    );
     await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 300, minBatchSize: 300, maxBatchSize: 300 } });
     // The application inserts and updates while the fill trigger is in place.
     const appWhileInFlight = postgres(appUrl, { max: 1, onnotice: () => undefined });
@@ -66,7 +69,9 @@ describe('every function online creates pins the search path pre-flight resolved
     expect(traffic.errors).toEqual([]);
     await completeMigration({ databaseUrl: db.url });
 
-    const labels = await db.sql<{ label: string | null; n: number }[]>`select label, count(*)::int as n from items group by label order by label`;
+    const labels = await db.sql<
+      { label: string | null; n: number }[]
+    >`select label, count(*)::int as n from items group by label order by label`;
     const [total] = await db.sql<{ n: number }[]>`select count(*)::int as n from items`;
     expect(labels).toEqual([{ label: 'one', n: total?.n }]);
     expect(total?.n).toBeGreaterThan(3050);
@@ -79,8 +84,18 @@ describe('every function online creates pins the search path pre-flight resolved
     const opens = new Date(Date.now() + 2 * 3_600_000);
     const clock = (d: Date): string => d.toISOString().slice(11, 16);
     const window = `${clock(opens)}-${clock(new Date(opens.getTime() + 3_600_000))}`;
-    const spec = parseSpec({ name: 'label-more-items', operations: [{ op: 'add-column', table: 'more_items', column: 'label', type: 'text', backfill: 'pick()' }] }, 'test');
-    const stopped = await startMigration({ databaseUrl: db.url, spec, options: { windows: [window], timezone: 'UTC', windowExit: true } }).catch((e: unknown) => e);
+    const spec = parseSpec(
+      {
+        name: 'label-more-items',
+        operations: [{ op: 'add-column', table: 'more_items', column: 'label', type: 'text', backfill: 'pick()' }],
+      },
+      'test',
+    );
+    const stopped = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { windows: [window], timezone: 'UTC', windowExit: true },
+    }).catch((e: unknown) => e);
     expect(stopped).toMatchObject({ code: 'STOPPED', exitCode: 3 });
     // From now on, online's own sessions cannot resolve pick() at all.
     const name = new URL(db.url).pathname.slice(1);
@@ -89,7 +104,9 @@ describe('every function online creates pins the search path pre-flight resolved
     await expect(fresh`select pick()`).rejects.toThrow(/function pick\(\) does not exist/);
     await fresh.end();
 
-    expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name, overrides: { windows: [] } })).toMatchObject({ status: 'awaiting_contract' });
+    expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name, overrides: { windows: [] } })).toMatchObject({
+      status: 'awaiting_contract',
+    });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
     const labels = await db.sql<{ label: string | null; n: number }[]>`select label, count(*)::int as n from more_items group by label`;
     expect(labels).toEqual([{ label: 'one', n: 2000 }]);

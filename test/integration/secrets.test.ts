@@ -15,7 +15,11 @@ describe('passwords never reach the output', () => {
 
   const unreachable: readonly (readonly [string, string, readonly string[]])[] = [
     ['a keyword/value string', 'host=127.0.0.1 port=1 user=app password=kv-Secret-1 dbname=db', ['kv-Secret-1']],
-    ['a quoted keyword/value password', "host=127.0.0.1 port=1 password='kv Secret\\'2' dbname=db", ["kv Secret\\'2", "kv Secret'2", 'Secret']],
+    [
+      'a quoted keyword/value password',
+      "host=127.0.0.1 port=1 password='kv Secret\\'2' dbname=db",
+      ["kv Secret\\'2", "kv Secret'2", 'Secret'],
+    ],
     ['a URL', 'postgres://app:url-Secret-3@127.0.0.1:1/db', ['url-Secret-3']],
     ['a percent-encoded URL password', 'postgresql://app:pct%40Secret%2F4@127.0.0.1:1/db', ['pct%40Secret%2F4', 'pct@Secret/4', 'Secret']],
     ['a URL query password', 'postgres://app@127.0.0.1:1/db?password=query-Secret-5&sslmode=disable', ['query-Secret-5']],

@@ -139,13 +139,18 @@ describe('set-not-null', () => {
     await createTickets(db.sql, 5_000, 'tickets_partial');
     await db.sql`alter table tickets_partial add column channel text`;
     const before = await catalogSnapshot(db.sql, 'tickets_partial');
-    const spec = parseSpec({ operations: [{ op: 'set-not-null', table: 'tickets_partial', column: 'channel', backfill: "'email'" }] }, 'test');
+    const spec = parseSpec(
+      { operations: [{ op: 'set-not-null', table: 'tickets_partial', column: 'channel', backfill: "'email'" }] },
+      'test',
+    );
     const abort = new AbortController();
     const onEvent = (e: OnlineEvent): void => {
       if (e.type === 'batch') abort.abort();
     };
     const small = { ...options, batchSize: 100, minBatchSize: 100, maxBatchSize: 100 };
-    await expect(startMigration({ databaseUrl: db.url, spec, options: small, signal: abort.signal, onEvent })).rejects.toBeInstanceOf(StoppedError);
+    await expect(startMigration({ databaseUrl: db.url, spec, options: small, signal: abort.signal, onEvent })).rejects.toBeInstanceOf(
+      StoppedError,
+    );
 
     const refused = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(BackfillIncompleteError);
@@ -226,11 +231,36 @@ describe('set-not-null bad input fails pre-flight with exit 2 and changes nothin
   it.each([
     ['an unknown table', { table: 'nope', column: 'channel' }, 'TABLE_NOT_FOUND', /table public\.nope does not exist/],
     ['an unknown column', { table: 'tickets', column: 'nope' }, 'COLUMN_NOT_FOUND', /column nope does not exist on public\.tickets/],
-    ['a column already NOT NULL', { table: 'tickets', column: 'status' }, 'ALREADY_NOT_NULL', /status of public\.tickets is already NOT NULL; there is nothing to do/],
-    ['a backfill that does not compile', { table: 'tickets', column: 'channel', backfill: 'CASE WHEN nonexistent THEN 1 END' }, 'INVALID_EXPRESSION', /column "nonexistent" does not exist/],
-    ['a backfill of the wrong type', { table: 'tickets', column: 'resolved_at', backfill: 'escalated' }, 'INVALID_EXPRESSION', /backfill expression does not compile/],
-    ['a backfill that tries to escape', { table: 'tickets', column: 'channel', backfill: "'x'), status = ('y'" }, 'INVALID_EXPRESSION', /unbalanced/],
-    ['a backfill of a generated column', { table: 'tickets', column: 'title_length', backfill: '0' }, 'GENERATED_COLUMN', /title_length of public\.tickets is generated/],
+    [
+      'a column already NOT NULL',
+      { table: 'tickets', column: 'status' },
+      'ALREADY_NOT_NULL',
+      /status of public\.tickets is already NOT NULL; there is nothing to do/,
+    ],
+    [
+      'a backfill that does not compile',
+      { table: 'tickets', column: 'channel', backfill: 'CASE WHEN nonexistent THEN 1 END' },
+      'INVALID_EXPRESSION',
+      /column "nonexistent" does not exist/,
+    ],
+    [
+      'a backfill of the wrong type',
+      { table: 'tickets', column: 'resolved_at', backfill: 'escalated' },
+      'INVALID_EXPRESSION',
+      /backfill expression does not compile/,
+    ],
+    [
+      'a backfill that tries to escape',
+      { table: 'tickets', column: 'channel', backfill: "'x'), status = ('y'" },
+      'INVALID_EXPRESSION',
+      /unbalanced/,
+    ],
+    [
+      'a backfill of a generated column',
+      { table: 'tickets', column: 'title_length', backfill: '0' },
+      'GENERATED_COLUMN',
+      /title_length of public\.tickets is generated/,
+    ],
   ])('%s', async (_case, fields, code, message) => {
     const before = await catalogSnapshot(db.sql, 'tickets');
     const spec = parseSpec({ operations: [{ op: 'set-not-null', ...fields }] }, 'test');

@@ -23,7 +23,8 @@ const conflicting = [
   '    type: bigint',
   '',
 ].join('\n');
-const reason = 'operations[2]: conflicts with operations[1]: create-index indexes or constrains column public.items.v, and change-type changes the type of it; put them in separate specs';
+const reason =
+  'operations[2]: conflicts with operations[1]: create-index indexes or constrains column public.items.v, and change-type changes the type of it; put them in separate specs';
 
 describe('conflicting operations in one spec', () => {
   let db: TestDatabase;

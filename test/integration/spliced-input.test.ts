@@ -33,8 +33,13 @@ describe('spliced input', () => {
   }
 
   it('change-type --default "0, drop column secret" exits 2, changes nothing, and secret is still there', async () => {
-    const result = await runCli(['start', 'change-type', '--table', 't', '--column', 'code', '--type', 'bigint', '--default', '0, drop column secret', '--complete'], db.url);
-    expect(result.stderr).toMatch(/pre-flight failed: default must be exactly one expression: it does not parse: syntax error at or near "secret" \(a top-level comma\?\)/);
+    const result = await runCli(
+      ['start', 'change-type', '--table', 't', '--column', 'code', '--type', 'bigint', '--default', '0, drop column secret', '--complete'],
+      db.url,
+    );
+    expect(result.stderr).toMatch(
+      /pre-flight failed: default must be exactly one expression: it does not parse: syntax error at or near "secret" \(a top-level comma\?\)/,
+    );
     expect(result.stderr).toContain('expression: 0, drop column secret');
     expect(result.code).toBe(2);
     await expectNothingChanged();
@@ -43,22 +48,88 @@ describe('spliced input', () => {
 
   const escape = '1) , (2';
   it.each([
-    ['add-column default', { op: 'add-column', table: 't', column: 'c', type: 'int', default: '0, 1' }, /default must be exactly one expression: found 2 \(a top-level comma\?\)/],
-    ['add-column type', { op: 'add-column', table: 't', column: 'c', type: 'int, drop column secret' }, /type must be exactly one type name/],
-    ['add-column backfill', { op: 'add-column', table: 't', column: 'c', type: 'int', backfill: escape }, /backfill must be exactly one expression/],
-    ['set-not-null backfill', { op: 'set-not-null', table: 't', column: 'note', backfill: "'x') from t; drop table t; select ('" }, /backfill must be exactly one expression/],
-    ['change-type using', { op: 'change-type', table: 't', column: 'code', type: 'bigint', using: 'code) , secret = (null' }, /using must be exactly one expression/],
+    [
+      'add-column default',
+      { op: 'add-column', table: 't', column: 'c', type: 'int', default: '0, 1' },
+      /default must be exactly one expression: found 2 \(a top-level comma\?\)/,
+    ],
+    [
+      'add-column type',
+      { op: 'add-column', table: 't', column: 'c', type: 'int, drop column secret' },
+      /type must be exactly one type name/,
+    ],
+    [
+      'add-column backfill',
+      { op: 'add-column', table: 't', column: 'c', type: 'int', backfill: escape },
+      /backfill must be exactly one expression/,
+    ],
+    [
+      'set-not-null backfill',
+      { op: 'set-not-null', table: 't', column: 'note', backfill: "'x') from t; drop table t; select ('" },
+      /backfill must be exactly one expression/,
+    ],
+    [
+      'change-type using',
+      { op: 'change-type', table: 't', column: 'code', type: 'bigint', using: 'code) , secret = (null' },
+      /using must be exactly one expression/,
+    ],
     ['change-type type', { op: 'change-type', table: 't', column: 'code', type: 'bigint) , (1' }, /type must be exactly one type name/],
-    ['add-check check', { op: 'add-check', table: 't', check: 'code > 0) not valid, drop column secret, add check (true' }, /check must be exactly one expression/],
-    ['create-table check', { op: 'create-table', table: 'u', columns: [{ name: 'a', type: 'int' }], checks: [{ check: 'a > 0 -- )' }] }, /checks\[0\] must be exactly one expression: comments are not allowed/],
-    ['create-table default', { op: 'create-table', table: 'u', columns: [{ name: 'a', type: 'int', default: '1 /* ) */' }] }, /a default must be exactly one expression: comments are not allowed/],
-    ['create-table type', { op: 'create-table', table: 'u', columns: [{ name: 'a', type: 'int primary key, b text' }] }, /a type must be exactly one type name/],
-    ['backfill set', { op: 'backfill', table: 't', set: { note: "'x', secret = null" }, where: 'note is null' }, /set note must be exactly one expression: found 2/],
-    ['backfill where', { op: 'backfill', table: 't', set: { note: "'x'" }, where: 'true) or (true' }, /where must be exactly one expression/],
-    ['backfill verify', { op: 'backfill', table: 't', set: { note: "'x'" }, where: 'note is null', verify: 'select 1) as v; delete from t; select * from (select 1' }, /verify must be exactly one read-only SELECT/],
-    ['create-index where', { op: 'create-index', table: 't', columns: ['note'], where: 'true) include (secret' }, /where must be exactly one expression/],
-    ['create-index expression', { op: 'create-index', table: 't', expressions: ['lower(note)), (secret'] }, /expressions\[0\] must be exactly one expression/],
-    ['sql set_config', { op: 'sql', phase: 'expand', sql: "select set_config('search_path', 'pg_temp', false)" }, /set_config\(…, false\) changes the session/],
+    [
+      'add-check check',
+      { op: 'add-check', table: 't', check: 'code > 0) not valid, drop column secret, add check (true' },
+      /check must be exactly one expression/,
+    ],
+    [
+      'create-table check',
+      { op: 'create-table', table: 'u', columns: [{ name: 'a', type: 'int' }], checks: [{ check: 'a > 0 -- )' }] },
+      /checks\[0\] must be exactly one expression: comments are not allowed/,
+    ],
+    [
+      'create-table default',
+      { op: 'create-table', table: 'u', columns: [{ name: 'a', type: 'int', default: '1 /* ) */' }] },
+      /a default must be exactly one expression: comments are not allowed/,
+    ],
+    [
+      'create-table type',
+      { op: 'create-table', table: 'u', columns: [{ name: 'a', type: 'int primary key, b text' }] },
+      /a type must be exactly one type name/,
+    ],
+    [
+      'backfill set',
+      { op: 'backfill', table: 't', set: { note: "'x', secret = null" }, where: 'note is null' },
+      /set note must be exactly one expression: found 2/,
+    ],
+    [
+      'backfill where',
+      { op: 'backfill', table: 't', set: { note: "'x'" }, where: 'true) or (true' },
+      /where must be exactly one expression/,
+    ],
+    [
+      'backfill verify',
+      {
+        op: 'backfill',
+        table: 't',
+        set: { note: "'x'" },
+        where: 'note is null',
+        verify: 'select 1) as v; delete from t; select * from (select 1',
+      },
+      /verify must be exactly one read-only SELECT/,
+    ],
+    [
+      'create-index where',
+      { op: 'create-index', table: 't', columns: ['note'], where: 'true) include (secret' },
+      /where must be exactly one expression/,
+    ],
+    [
+      'create-index expression',
+      { op: 'create-index', table: 't', expressions: ['lower(note)), (secret'] },
+      /expressions\[0\] must be exactly one expression/,
+    ],
+    [
+      'sql set_config',
+      { op: 'sql', phase: 'expand', sql: "select set_config('search_path', 'pg_temp', false)" },
+      /set_config\(…, false\) changes the session/,
+    ],
   ])('%s', async (_case, operation, message) => {
     const spec = parseSpec({ operations: [operation] }, 'test');
     const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
@@ -70,7 +141,20 @@ describe('spliced input', () => {
 
   it('--throttle-query must be exactly one read-only SELECT', async () => {
     const result = await runCli(
-      ['start', 'add-column', '--table', 't', '--column', 'c', '--type', 'int', '--backfill', '1', '--throttle-query', 'select false; update t set secret = null'],
+      [
+        'start',
+        'add-column',
+        '--table',
+        't',
+        '--column',
+        'c',
+        '--type',
+        'int',
+        '--backfill',
+        '1',
+        '--throttle-query',
+        'select false; update t set secret = null',
+      ],
       db.url,
     );
     expect(result.stderr).toMatch(/--throttle-query must be exactly one read-only SELECT: found 2 statements/);

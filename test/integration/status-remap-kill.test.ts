@@ -29,7 +29,8 @@ interface AppTraffic {
  */
 function startApplication(url: string, table: string): { stop(): Promise<AppTraffic> } {
   const restatused = new Set<number>();
-  const randomId = (sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> => sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
+  const randomId = (sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> =>
+    sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
   const writers = startWriterLoops(url, 2, async (sql, n, i) => {
     const status = newStatuses[(i + n) % newStatuses.length] ?? 'OPEN';
     if (i % 3 === 0) {
@@ -86,9 +87,33 @@ describe('status remap: kill -9 mid-run, then resume', severalCliRuns, () => {
     let traffic: AppTraffic | undefined;
     try {
       const run = watchCli(
-        ['start', 'backfill', '--table', table, '--migration-name', name, '--set', `status=${remap}`, '--set', 'remap_count=remap_count + 1',
-          '--where', oldStatus, '--verify', verify, '--concurrency', String(concurrency),
-          '--batch-size', '500', '--min-batch-size', '500', '--max-batch-size', '500', '--pause-ms', '20', '--json'],
+        [
+          'start',
+          'backfill',
+          '--table',
+          table,
+          '--migration-name',
+          name,
+          '--set',
+          `status=${remap}`,
+          '--set',
+          'remap_count=remap_count + 1',
+          '--where',
+          oldStatus,
+          '--verify',
+          verify,
+          '--concurrency',
+          String(concurrency),
+          '--batch-size',
+          '500',
+          '--min-batch-size',
+          '500',
+          '--max-batch-size',
+          '500',
+          '--pause-ms',
+          '20',
+          '--json',
+        ],
         db.url,
       );
       // Kill once every range has committed (and reported) a few batches.
@@ -119,12 +144,16 @@ describe('status remap: kill -9 mid-run, then resume', severalCliRuns, () => {
     } finally {
       traffic = await app.stop();
     }
-    console.log(`remap kill (${concurrency} range(s)): ${traffic.operations} application writes, ${traffic.restatused.size} tickets moved between new statuses`);
+    console.log(
+      `remap kill (${concurrency} range(s)): ${traffic.operations} application writes, ${traffic.restatused.size} tickets moved between new statuses`,
+    );
     expect(traffic.errors).toEqual([]);
     expect(traffic.operations).toBeGreaterThan(50);
     expect(traffic.restatused.size).toBeGreaterThan(0);
 
-    const [counts] = await db.sql<{ seededOnce: number; seededOther: number; appRows: number; appMapped: number; total: number; old: number }[]>`
+    const [counts] = await db.sql<
+      { seededOnce: number; seededOther: number; appRows: number; appMapped: number; total: number; old: number }[]
+    >`
       select count(*) filter (where id <= ${seeded} and remap_count = 1)::int as "seededOnce",
              count(*) filter (where id <= ${seeded} and remap_count <> 1)::int as "seededOther",
              count(*) filter (where id > ${seeded})::int as "appRows",
@@ -158,7 +187,9 @@ describe('examples/backfill-status-remap.yaml on examples/tickets.sql', severalC
     const spec = await loadSpecFile(examplePath('backfill-status-remap.yaml'));
     expect(spec.name).toBe('0011-ticket-status-remap');
     const plan = await planMigration({ databaseUrl: db.url, spec });
-    expect(plan.backfill[0]?.needsWork).toMatch(/^\(status IN \('open', 'in_progress', 'pending', 'resolved', 'closed'\)\) and case when .* then "status" is distinct from \(CASE status .* END\)::text else false end$/);
+    expect(plan.backfill[0]?.needsWork).toMatch(
+      /^\(status IN \('open', 'in_progress', 'pending', 'resolved', 'closed'\)\) and case when .* then "status" is distinct from \(CASE status .* END\)::text else false end$/,
+    );
     expect(plan.contract.map((s) => s.description)).toEqual(['verify: the verify query returns no rows']);
 
     // The deploy that comes first: the new application, and the column's default with it.
@@ -166,7 +197,9 @@ describe('examples/backfill-status-remap.yaml on examples/tickets.sql', severalC
     const app = startApplication(db.url, 'tickets');
     let traffic: AppTraffic | undefined;
     try {
-      expect(await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 2000 } })).toMatchObject({ status: 'awaiting_contract' });
+      expect(await startMigration({ databaseUrl: db.url, spec, options: { batchSize: 2000 } })).toMatchObject({
+        status: 'awaiting_contract',
+      });
       expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
     } finally {
       traffic = await app.stop();
@@ -174,7 +207,9 @@ describe('examples/backfill-status-remap.yaml on examples/tickets.sql', severalC
     expect(traffic.errors).toEqual([]);
     expect(traffic.operations).toBeGreaterThan(20);
 
-    const [left] = await db.sql<{ old: number }[]>`select count(*) filter (where status <> all(${newStatuses as unknown as string[]}))::int as old from tickets`;
+    const [left] = await db.sql<
+      { old: number }[]
+    >`select count(*) filter (where status <> all(${newStatuses as unknown as string[]}))::int as old from tickets`;
     expect(left?.old).toBe(0);
     expect(await wrongSeededRows(db.sql, 'tickets', 100_000, traffic.restatused)).toBe(0);
     // Every seeded ticket was rewritten once by the batches; the application's writes never needed work.

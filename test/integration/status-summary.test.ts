@@ -5,7 +5,14 @@ import { statusSummary, type MigrationReport, type StatusSummary } from '../../s
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { applyTicketSpec, ledgerExists, seedExampleTickets, tempTicketsProject, ticketFiles, type TempProject } from '../support/tickets-directory.js';
+import {
+  applyTicketSpec,
+  ledgerExists,
+  seedExampleTickets,
+  tempTicketsProject,
+  ticketFiles,
+  type TempProject,
+} from '../support/tickets-directory.js';
 
 interface StatusJson {
   readonly summary?: StatusSummary;
@@ -43,7 +50,9 @@ describe('status summary', () => {
     expect(await applyTicketSpec(db.url, '0003-ticket-priority-index.yaml', false)).toMatchObject({ status: 'awaiting_contract' });
     const traffic = await writers.stop();
     expect(traffic.errors).toEqual([]);
-    const [{ missing } = { missing: -1 }] = await db.sql<{ missing: number }[]>`select count(*)::int as missing from tickets where priority is null`;
+    const [{ missing } = { missing: -1 }] = await db.sql<
+      { missing: number }[]
+    >`select count(*)::int as missing from tickets where priority is null`;
     expect(missing).toBe(0);
 
     const summary = await statusSummary({ databaseUrl: db.url, directory: project.migrations });
@@ -62,11 +71,15 @@ describe('status summary', () => {
     expect(human).toMatchObject({ code: 0, stderr: '' });
     const [head, ...rest] = human.stdout.split('\n');
     expect(head).toBe('summary: 0 running, 0 interrupted, 0 failed, 1 waiting for contract, 2 completed, 6 pending');
-    expect(rest).toContain('  waiting for contract: 0003-ticket-priority-index (deploy the new application, then `online migrate --contract` or `online complete <name>`)');
+    expect(rest).toContain(
+      '  waiting for contract: 0003-ticket-priority-index (deploy the new application, then `online migrate --contract` or `online complete <name>`)',
+    );
     expect(rest).toContain(`  pending in ${project.migrations}: ${pendingFiles.join(', ')} (\`online migrate\` applies them in order)`);
     expect(rest).toContain(`  invalid in ${project.migrations}: 0010-broken.yaml (\`online check\` explains)`);
     // What `status` printed before the summary existed follows it unchanged.
-    expect(human.stdout).toContain('\n\n0003-ticket-priority-index: awaiting contract (phase contract)\n  backfill finished; run `online complete 0003-ticket-priority-index`');
+    expect(human.stdout).toContain(
+      '\n\n0003-ticket-priority-index: awaiting contract (phase contract)\n  backfill finished; run `online complete 0003-ticket-priority-index`',
+    );
     expect(human.stdout).not.toContain('0001-create-tickets-and-users:');
 
     const json = JSON.parse((await runCli(['status', '--config', project.config, '--json'], db.url)).stdout) as StatusJson;
@@ -81,7 +94,9 @@ describe('status summary', () => {
     expect(json.summary).toBeUndefined();
     expect(json.migrations).toMatchObject([{ name: '0003-ticket-priority-index', state: 'awaiting_contract', phase: 'contract' }]);
     const human = await runCli(['status', '0003-ticket-priority-index', '--config', project.config], db.url);
-    expect(human.stdout.trim()).toBe('0003-ticket-priority-index: awaiting contract (phase contract)\n  backfill finished; run `online complete 0003-ticket-priority-index`');
+    expect(human.stdout.trim()).toBe(
+      '0003-ticket-priority-index: awaiting contract (phase contract)\n  backfill finished; run `online complete 0003-ticket-priority-index`',
+    );
   });
 
   it('without a migrations directory, the summary has no pending count', async () => {

@@ -49,8 +49,24 @@ describe('--throttle-query', () => {
     await db.sql.unsafe(`create table ${control} (hold boolean not null)`);
     await db.sql.unsafe(`insert into ${control} values (true)`);
     const run = watchCli(
-      ['start', 'add-column', '--table', table, '--column', 'priority', '--type', 'text', '--backfill', priorityExpression, '--not-null',
-        '--throttle-query', throttleQuery, '--probe-interval', '300ms', '--json'],
+      [
+        'start',
+        'add-column',
+        '--table',
+        table,
+        '--column',
+        'priority',
+        '--type',
+        'text',
+        '--backfill',
+        priorityExpression,
+        '--not-null',
+        '--throttle-query',
+        throttleQuery,
+        '--probe-interval',
+        '300ms',
+        '--json',
+      ],
       db.url,
     );
     await run.until((events) => events.some((e) => e.type === 'activity' && e.state === 'throttled'));

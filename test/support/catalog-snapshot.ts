@@ -50,10 +50,14 @@ export async function databaseSnapshot(sql: postgres.Sql): Promise<readonly stri
     select format('function %s.%s', pronamespace::regnamespace, proname) from pg_proc where pronamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
 
     order by 1`;
-  const ledgers = await sql<{ schema: string }[]>`select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = 'migrations' and c.relkind = 'r'`;
+  const ledgers = await sql<
+    { schema: string }[]
+  >`select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = 'migrations' and c.relkind = 'r'`;
   const recorded: string[] = [];
   for (const { schema } of ledgers) {
-    const names = await sql.unsafe<{ name: string }[]>(`select name from "${schema.replaceAll('"', '""')}".migrations order by name`).catch(() => []);
+    const names = await sql
+      .unsafe<{ name: string }[]>(`select name from "${schema.replaceAll('"', '""')}".migrations order by name`)
+      .catch(() => []);
     recorded.push(...names.map((r) => `recorded ${schema}: ${r.name}`));
   }
   return [...rows.map((r) => r.item), ...recorded];

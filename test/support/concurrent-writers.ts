@@ -73,7 +73,12 @@ export function startWriterLoops(url: string, writers: number, step: WriterStep,
           clearTimeout(timer);
           waiters.delete(waiter);
           if (failure === undefined) resolve();
-          else reject(new Error(`${failure}: the writers made ${attempts - from} of ${count} operations; last errors: ${errors.slice(-3).join('; ')}`));
+          else
+            reject(
+              new Error(
+                `${failure}: the writers made ${attempts - from} of ${count} operations; last errors: ${errors.slice(-3).join('; ')}`,
+              ),
+            );
         };
         const waiter = { at: from + count, settle };
         const timer = setTimeout(() => settle(`not reached in ${timeoutMs} ms (writers stalled?)`), timeoutMs);
@@ -105,7 +110,8 @@ export async function expectCalmTraffic(label: string, writers: ConcurrentWriter
 /** The application before the migration: inserts tickets and updates their status and escalation. */
 export function startWriters(url: string, options: WriterOptions = {}): ConcurrentWriters {
   const table = options.table ?? 'tickets';
-  const randomId = (sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> => sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
+  const randomId = (sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> =>
+    sql`(select floor(random() * (select max(id) from ${sql(table)}))::bigint + 1)`;
   return startWriterLoops(
     url,
     options.writers ?? 2,

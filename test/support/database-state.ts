@@ -58,7 +58,9 @@ async function readTableState(sql: postgres.Sql, oid: number, name: string): Pro
   const indexes = await sql<{ i: string }[]>`
     select format('%s%s%s', pg_get_indexdef(i.indexrelid), case when i.indisvalid then '' else ' INVALID' end, case when i.indisready then '' else ' NOT READY' end) as i
     from pg_index i where i.indrelid = ${oid} order by 1`;
-  const triggers = await sql<{ t: string }[]>`select pg_get_triggerdef(oid) as t from pg_trigger where tgrelid = ${oid} and not tgisinternal order by tgname`;
+  const triggers = await sql<
+    { t: string }[]
+  >`select pg_get_triggerdef(oid) as t from pg_trigger where tgrelid = ${oid} and not tgisinternal order by tgname`;
   const [rows] = await sql.unsafe<{ n: number; hash: string }[]>(
     `select count(*)::int as n, md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as hash from ${name} t`,
   );

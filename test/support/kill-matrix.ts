@@ -72,7 +72,10 @@ export function killPoints(log: readonly LoggedStatement[]): number[] {
 }
 
 /** Runs one lifecycle call in its own process, optionally killed before statement `killAt`. */
-export async function runDriver(call: DriverCall, hooks: { readonly killAt?: number; readonly logFile?: string } = {}): Promise<DriverOutcome> {
+export async function runDriver(
+  call: DriverCall,
+  hooks: { readonly killAt?: number; readonly logFile?: string } = {},
+): Promise<DriverOutcome> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.ONLINE_DEBUG_SQL;
   if (hooks.killAt !== undefined) env.ONLINE_DEBUG_KILL_AT_STATEMENT = String(hooks.killAt);
@@ -137,7 +140,9 @@ export class ScratchDatabases {
   /** Waits until no session but ours is connected: a killed client's backend ends on its own. */
   async waitUntilIdle(name: string): Promise<void> {
     for (let polls = 0; ; polls++) {
-      const [row] = await this.#admin<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
+      const [row] = await this.#admin<
+        { n: number }[]
+      >`select count(*)::int as n from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
       if (row?.n === 0) return;
       if (polls > 1200) throw new Error(`sessions are still connected to ${name} after a minute`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -207,7 +212,8 @@ export class KillMatrix {
     const rolledBack = await this.#dbs.copyOf(started, `km_${s.name}_rb`);
     logs.rollback = await this.#logged('rollback', rolledBack, 'rollback');
     const afterRollback = await readDatabaseState(this.#dbs.url(rolledBack));
-    if (JSON.stringify(afterRollback) !== JSON.stringify(originalState)) throw new Error(`an uninterrupted rollback of ${s.name} does not restore the original`);
+    if (JSON.stringify(afterRollback) !== JSON.stringify(originalState))
+      throw new Error(`an uninterrupted rollback of ${s.name} does not restore the original`);
     await this.#dbs.drop(completed);
     await this.#dbs.drop(rolledBack);
     return { original: originalState, startedState, startedLedger, final, started, original_db: original, logs };
@@ -221,7 +227,12 @@ export class KillMatrix {
     // Two kill points at a time: each mostly waits for processes to start and for the server.
     const next = async (): Promise<void> => {
       for (let killAt = points.shift(); killAt !== undefined; killAt = points.shift()) {
-        const before = log.find((l) => l.n === killAt)?.sql.replace(/\s+/g, ' ').trim().slice(0, 120) ?? '(past the end)';
+        const before =
+          log
+            .find((l) => l.n === killAt)
+            ?.sql.replace(/\s+/g, ' ')
+            .trim()
+            .slice(0, 120) ?? '(past the end)';
         results.push({ phase, killAt, before, ...(await this.#killAndRecover(reference, phase, killAt)) });
       }
     };
@@ -234,7 +245,11 @@ export class KillMatrix {
     if (this.#logDir !== undefined) await rm(this.#logDir, { recursive: true, force: true });
   }
 
-  async #killAndRecover(reference: ReferenceRun, phase: KillPointResult['phase'], killAt: number): Promise<{ killed: boolean; problems: string[] }> {
+  async #killAndRecover(
+    reference: ReferenceRun,
+    phase: KillPointResult['phase'],
+    killAt: number,
+  ): Promise<{ killed: boolean; problems: string[] }> {
     const s = this.scenario;
     const from = phase === 'start' ? reference.original_db : reference.started;
     const killedDb = await this.#dbs.copyOf(from, `km_${s.name}_${phase}${killAt}`);
@@ -247,7 +262,10 @@ export class KillMatrix {
     // A kill after the contract's last commit leaves the migration finished: rollback must not undo it.
     // (Only knowable from the schema when contract changes it: a create-index's contract is empty.)
     const contractChangesSchema = stateDifferences(reference.final, reference.startedState).length > 0;
-    const finished = phase === 'complete' && contractChangesSchema && stateDifferences(reference.final, await readDatabaseState(this.#dbs.url(twin))).length === 0;
+    const finished =
+      phase === 'complete' &&
+      contractChangesSchema &&
+      stateDifferences(reference.final, await readDatabaseState(this.#dbs.url(twin))).length === 0;
     if (phase !== 'rollback') problems.push(...(await this.#recoverForward(killedDb, phase, reference)));
     problems.push(...(await this.#recoverByRollback(twin, phase, reference, finished)));
     await this.#dbs.drop(killedDb);
@@ -265,7 +283,9 @@ export class KillMatrix {
       const problems = await this.#compare('forward', database, reference.startedState, undefined);
       const ledger = await ledgerSummary(this.#dbs.url(database), this.scenario.spec.name);
       if (JSON.stringify(ledger) !== JSON.stringify(reference.startedLedger)) {
-        problems.push(`forward: the ledger differs from an uninterrupted start's: ${JSON.stringify(ledger)} vs ${JSON.stringify(reference.startedLedger)}`);
+        problems.push(
+          `forward: the ledger differs from an uninterrupted start's: ${JSON.stringify(ledger)} vs ${JSON.stringify(reference.startedLedger)}`,
+        );
       }
       return problems;
     }
@@ -275,12 +295,23 @@ export class KillMatrix {
   }
 
   /** rollback: the original, byte for byte; or, past the point of no return, a refusal and then complete. */
-  async #recoverByRollback(database: string, phase: KillPointResult['phase'], reference: ReferenceRun, finished: boolean): Promise<string[]> {
+  async #recoverByRollback(
+    database: string,
+    phase: KillPointResult['phase'],
+    reference: ReferenceRun,
+    finished: boolean,
+  ): Promise<string[]> {
     const rolledBack = await inProcess(this.#call('rollback', database));
-    if (rolledBack.code === 0 && finished) return ['rollback undid a migration whose contract had finished (the kill came after its last commit)'];
+    if (rolledBack.code === 0 && finished)
+      return ['rollback undid a migration whose contract had finished (the kill came after its last commit)'];
     if (rolledBack.code === 0) return this.#compare('rollback', database, reference.original, 'rolled_back');
-    if (rolledBack.error?.code === 'MIGRATION_NOT_FOUND') return this.#compare('rollback (nothing recorded)', database, reference.original, undefined);
-    if (phase === 'complete' && rolledBack.error?.code === 'INVALID_STATE' && /point of no return|is completed/.test(rolledBack.error.message)) {
+    if (rolledBack.error?.code === 'MIGRATION_NOT_FOUND')
+      return this.#compare('rollback (nothing recorded)', database, reference.original, undefined);
+    if (
+      phase === 'complete' &&
+      rolledBack.error?.code === 'INVALID_STATE' &&
+      /point of no return|is completed/.test(rolledBack.error.message)
+    ) {
       const changed = await this.#compare('refused rollback', database, undefined, undefined);
       const completed = await inProcess(this.#call('complete', database));
       if (completed.code !== 0) return [...changed, `complete after the refused rollback failed: ${describe(completed)}`];
@@ -316,7 +347,8 @@ export class KillMatrix {
   async #logged(command: DriverCall['command'], database: string, file: string): Promise<LoggedStatement[]> {
     const logFile = join(this.#logDir ?? tmpdir(), `${file}.log`);
     const outcome = await runDriver(this.#call(command, database), { logFile });
-    if (outcome.code !== 0) throw new Error(`the uninterrupted ${command} of ${this.scenario.name} failed: ${outcome.error?.message ?? `exit ${outcome.code}`}`);
+    if (outcome.code !== 0)
+      throw new Error(`the uninterrupted ${command} of ${this.scenario.name} failed: ${outcome.error?.message ?? `exit ${outcome.code}`}`);
     return readStatementLog(logFile);
   }
 }
@@ -337,17 +369,24 @@ export function stateDifferences(expected: DatabaseState, actual: DatabaseState)
       out.push(`table ${table} ${e === undefined ? 'should not exist' : 'is missing'}`);
       continue;
     }
-    for (const key of ['columns', 'constraints', 'indexes', 'triggers'] as const) out.push(...listDifferences(`${table} ${key}`, e[key], a[key]));
+    for (const key of ['columns', 'constraints', 'indexes', 'triggers'] as const)
+      out.push(...listDifferences(`${table} ${key}`, e[key], a[key]));
     if (e.rows !== a.rows || e.rowsHash !== a.rowsHash) out.push(`${table} rows differ (${a.rows} rows, expected ${e.rows})`);
   }
-  out.push(...listDifferences('functions', expected.functions, actual.functions), ...listDifferences('sequences', expected.sequences, actual.sequences));
+  out.push(
+    ...listDifferences('functions', expected.functions, actual.functions),
+    ...listDifferences('sequences', expected.sequences, actual.sequences),
+  );
   return out;
 }
 
 function listDifferences(what: string, expected: readonly string[], actual: readonly string[]): string[] {
   const missing = expected.filter((x) => !actual.includes(x));
   const extra = actual.filter((x) => !expected.includes(x));
-  const order = missing.length === 0 && extra.length === 0 && expected.join('\n') !== actual.join('\n') ? [`${what} in another order: ${actual.join('; ')}`] : [];
+  const order =
+    missing.length === 0 && extra.length === 0 && expected.join('\n') !== actual.join('\n')
+      ? [`${what} in another order: ${actual.join('; ')}`]
+      : [];
   return [...missing.map((x) => `${what}: missing ${x}`), ...extra.map((x) => `${what}: unexpected ${x}`), ...order];
 }
 
@@ -374,8 +413,12 @@ export interface LedgerSummary {
 async function ledgerSummary(url: string, migration: string): Promise<LedgerSummary> {
   const sql = postgres(url, { max: 1, onnotice: () => undefined });
   try {
-    const [row] = await sql<{ status: string; phase: string }[]>`select status, phase from online_migrate.migrations where name = ${migration}`;
-    const steps = await sql<{ s: string }[]>`select phase || '#' || step_index as s from online_migrate.steps where migration = ${migration} order by 1`;
+    const [row] = await sql<
+      { status: string; phase: string }[]
+    >`select status, phase from online_migrate.migrations where name = ${migration}`;
+    const steps = await sql<
+      { s: string }[]
+    >`select phase || '#' || step_index as s from online_migrate.steps where migration = ${migration} order by 1`;
     const cursors = await sql<{ c: string }[]>`
       select format('%s#%s done=%s rows=%s position=%s', task, range_index, done, rows_done, position) as c
       from online_migrate.backfill_cursors where migration = ${migration} order by 1`;

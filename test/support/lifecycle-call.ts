@@ -41,6 +41,9 @@ export async function runLifecycleCall(call: LifecycleCall): Promise<CallOutcome
   } catch (error) {
     const known = error instanceof OnlineError;
     const exitCode = known ? error.exitCode : 1;
-    return { code: exitCode, error: { code: known ? error.code : 'UNEXPECTED', message: error instanceof Error ? error.message : String(error), exitCode } };
+    return {
+      code: exitCode,
+      error: { code: known ? error.code : 'UNEXPECTED', message: error instanceof Error ? error.message : String(error), exitCode },
+    };
   }
 }

@@ -52,7 +52,8 @@ export async function ledgerSnapshot(sql: postgres.Sql, names?: readonly string[
   const all = names === undefined;
   const list = [...(names ?? [])];
   return {
-    migrations: await sql`select name, status, phase, spec_hash, options, created_at, updated_at, completed_at from online_migrate.migrations
+    migrations:
+      await sql`select name, status, phase, spec_hash, options, created_at, updated_at, completed_at from online_migrate.migrations
                           where ${all} or name = any(${list}) order by name`,
     steps: await sql`select migration, phase, step_index, executed_at from online_migrate.steps
                      where ${all} or migration = any(${list}) order by migration, phase, step_index`,
@@ -68,5 +69,8 @@ export async function ledgerStatuses(sql: postgres.Sql): Promise<Record<string, 
 
 /** The example's nine migration names, in file order. */
 export async function ticketsMigrations(): Promise<string[]> {
-  return (await readdir(ticketsDir)).filter((f) => f.endsWith('.yaml')).sort().map((f) => f.replace(/\.yaml$/, ''));
+  return (await readdir(ticketsDir))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => f.replace(/\.yaml$/, ''));
 }

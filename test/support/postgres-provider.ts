@@ -11,7 +11,11 @@ export interface TestServer {
 }
 
 function containerRuntimeLikely(): boolean {
-  return process.env.DOCKER_HOST !== undefined || existsSync('/var/run/docker.sock') || existsSync(`${process.env.HOME ?? ''}/.docker/run/docker.sock`);
+  return (
+    process.env.DOCKER_HOST !== undefined ||
+    existsSync('/var/run/docker.sock') ||
+    existsSync(`${process.env.HOME ?? ''}/.docker/run/docker.sock`)
+  );
 }
 
 /** The major version PGTEST_POSTGRES asks for. */

@@ -73,7 +73,9 @@ async function lifecycleUnderTraffic(db: VersionDatabase, operation: Readonly<Re
     await traffic.progress();
   } finally {
     const report = await traffic.stop(db.sql);
-    console.log(`${db.name}: ${report.work} application writes, ${retries.length} lock retries (${retries.filter((c) => c === 'deadlock').length} deadlocks)`);
+    console.log(
+      `${db.name}: ${report.work} application writes, ${retries.length} lock retries (${retries.filter((c) => c === 'deadlock').length} deadlocks)`,
+    );
     expect(report.errors).toEqual([]);
     expect(report.problems).toEqual([]);
   }
@@ -98,7 +100,11 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
     });
 
     it('sees in the server log when SET NOT NULL reads the whole table, and when a validated CHECK spares it', async () => {
-      const db = await server.database('log_control', 'create table t (id int primary key, a int, b int); insert into t select g, g, g from generate_series(1, 100) g', { debugLog: true });
+      const db = await server.database(
+        'log_control',
+        'create table t (id int primary key, a int, b int); insert into t select g, g, g from generate_series(1, 100) g',
+        { debugLog: true },
+      );
       const url = new URL(db.url);
       url.searchParams.set('application_name', 'online');
       const sql = postgres(url.toString(), { max: 1, onnotice: () => undefined });
@@ -118,18 +124,24 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
     });
 
     describe.each(lifecycleCases)('$op', (c: LifecycleCase) => {
-      it('start → rollback → start → complete under application traffic: zero errors, the data right, no table scanned or rewritten under a lock', { timeout: 300_000 }, async () => {
-        const db = await server.database(c.op.replace(/-/g, '_'), typeof c.setup === 'string' ? c.setup : '', { debugLog: true });
-        if (typeof c.setup === 'function') await c.setup(db.sql);
-        await lifecycleUnderTraffic(db, c.operation, c.traffic(db.url));
-        await c.verify(db.sql, major);
-        const log = server.onlineLog(db);
-        // No statement of ours read the whole table under a lock that stops writers: only VALIDATE (which
-        // lets them write) and the DDL probes on empty temporary copies (online_…) may…
-        expect(tableReads(log).filter((r) => !/^alter table .* validate constraint /.test(r.statement) && !r.table.startsWith('online_'))).toEqual([]);
-        // …and NOT NULL came from the validated CHECK, which PostgreSQL says it used instead of a scan.
-        if (c.provesNotNull !== undefined) expect(notNullProofs(log).filter((l) => c.provesNotNull?.test(l) === true)).not.toEqual([]);
-      });
+      it(
+        'start → rollback → start → complete under application traffic: zero errors, the data right, no table scanned or rewritten under a lock',
+        { timeout: 300_000 },
+        async () => {
+          const db = await server.database(c.op.replace(/-/g, '_'), typeof c.setup === 'string' ? c.setup : '', { debugLog: true });
+          if (typeof c.setup === 'function') await c.setup(db.sql);
+          await lifecycleUnderTraffic(db, c.operation, c.traffic(db.url));
+          await c.verify(db.sql, major);
+          const log = server.onlineLog(db);
+          // No statement of ours read the whole table under a lock that stops writers: only VALIDATE (which
+          // lets them write) and the DDL probes on empty temporary copies (online_…) may…
+          expect(
+            tableReads(log).filter((r) => !/^alter table .* validate constraint /.test(r.statement) && !r.table.startsWith('online_')),
+          ).toEqual([]);
+          // …and NOT NULL came from the validated CHECK, which PostgreSQL says it used instead of a scan.
+          if (c.provesNotNull !== undefined) expect(notNullProofs(log).filter((l) => c.provesNotNull?.test(l) === true)).not.toEqual([]);
+        },
+      );
     });
 
     it('backfills a table without a key in page ranges, each batch a TID Range Scan', { timeout: 300_000 }, async () => {
@@ -157,7 +169,11 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
           return { work: report.inserts + report.updates, errors: report.errors, problems: [] };
         },
       };
-      await lifecycleUnderTraffic(db, { op: 'add-column', table: 'events', column: 'tag', type: 'text', default: "'none'", backfill: "'#' || n", nullable: false }, traffic);
+      await lifecycleUnderTraffic(
+        db,
+        { op: 'add-column', table: 'events', column: 'tag', type: 'text', default: "'none'", backfill: "'#' || n", nullable: false },
+        traffic,
+      );
       const kinds = await db.sql<{ kind: string }[]>`select distinct key_kind as kind from online_migrate.backfill_cursors`;
       expect(kinds.map((k) => k.kind)).toEqual(['ctid']);
       const [wrong] = await db.sql<{ seeded: number; other: number }[]>`
@@ -174,32 +190,41 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
       create table events_2025 partition of events for values from ('2025-01-01') to ('2026-01-01');
       create table events_2026 partition of events for values from ('2026-01-01') to ('2027-01-01');
       insert into events select g, 1 + g % 100, date '2025-06-01' + (g % 400) from generate_series(1, 2000) g;`;
-    const partitionedForeignKey = { op: 'add-foreign-key', table: 'events', columns: ['user_id'], references: { table: 'users', columns: ['id'] } };
+    const partitionedForeignKey = {
+      op: 'add-foreign-key',
+      table: 'events',
+      columns: ['user_id'],
+      references: { table: 'users', columns: ['id'] },
+    };
 
     if (major >= 18) {
-      it('adds a NOT VALID foreign key to a partitioned table and validates it, under application traffic', { timeout: 300_000 }, async () => {
-        const db = await server.database('partitioned_fk', partitioned);
-        const writers = startShapeWriters(db.url, {
-          seeded: 2_000,
-          writers: 3,
-          insert: (sql, n) => sql`insert into events values (${n}, ${1 + (n % 100)}, date '2026-03-01')`,
-          update: (sql, n) => sql`update events set user_id = ${1 + ((n * 7) % 100)} where id = ${n}`,
-        });
-        const traffic: Traffic = {
-          progress: () => writers.waitForOperations(30),
-          async stop() {
-            const report = await writers.stop();
-            return { work: report.inserts + report.updates, errors: report.errors, problems: [] };
-          },
-        };
-        await lifecycleUnderTraffic(db, partitionedForeignKey, traffic);
-        const keys = await db.sql<{ table: string; definition: string }[]>`
+      it(
+        'adds a NOT VALID foreign key to a partitioned table and validates it, under application traffic',
+        { timeout: 300_000 },
+        async () => {
+          const db = await server.database('partitioned_fk', partitioned);
+          const writers = startShapeWriters(db.url, {
+            seeded: 2_000,
+            writers: 3,
+            insert: (sql, n) => sql`insert into events values (${n}, ${1 + (n % 100)}, date '2026-03-01')`,
+            update: (sql, n) => sql`update events set user_id = ${1 + ((n * 7) % 100)} where id = ${n}`,
+          });
+          const traffic: Traffic = {
+            progress: () => writers.waitForOperations(30),
+            async stop() {
+              const report = await writers.stop();
+              return { work: report.inserts + report.updates, errors: report.errors, problems: [] };
+            },
+          };
+          await lifecycleUnderTraffic(db, partitionedForeignKey, traffic);
+          const keys = await db.sql<{ table: string; definition: string }[]>`
           select conrelid::regclass::text as table, pg_get_constraintdef(oid) as definition from pg_constraint
           where contype = 'f' and convalidated and connamespace = 'public'::regnamespace order by 1`;
-        expect(keys).toEqual(
-          ['events', 'events_2025', 'events_2026'].map((table) => ({ table, definition: 'FOREIGN KEY (user_id) REFERENCES users(id)' })),
-        );
-      });
+          expect(keys).toEqual(
+            ['events', 'events_2025', 'events_2026'].map((table) => ({ table, definition: 'FOREIGN KEY (user_id) REFERENCES users(id)' })),
+          );
+        },
+      );
     } else {
       it('refuses a foreign key on a partitioned table, which cannot be added NOT VALID before 18, changing nothing', async () => {
         const db = await server.database('partitioned_fk', partitioned);
@@ -207,7 +232,9 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
         const spec = parseSpec({ operations: [partitionedForeignKey] }, 'versions');
         await expect(startMigration({ databaseUrl: db.url, spec, options })).rejects.toMatchObject({
           exitCode: 2,
-          message: expect.stringMatching(/public\.events is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key/) as unknown,
+          message: expect.stringMatching(
+            /public\.events is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key/,
+          ) as unknown,
         });
         expect(await publicSchema(db.sql)).toEqual(before);
         const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
@@ -222,7 +249,9 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
         const failure = await addColumn.prepare({ sql: db.sql, serverVersionNum: 130_016 }, spec).catch((e: unknown) => e);
         expect(failure).toBeInstanceOf(NoUsableKeyError);
         expect((failure as NoUsableKeyError).exitCode).toBe(2);
-        expect((failure as NoUsableKeyError).message).toMatch(/table public\.events has no primary key .* or use PostgreSQL 14\+ where online falls back to ctid page ranges/);
+        expect((failure as NoUsableKeyError).message).toMatch(
+          /table public\.events has no primary key .* or use PostgreSQL 14\+ where online falls back to ctid page ranges/,
+        );
         // The same table on this server pages by ctid.
         await expect(addColumn.prepare({ sql: db.sql, serverVersionNum: await server.versionNum() }, spec)).resolves.toBeDefined();
       });

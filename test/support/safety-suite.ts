@@ -53,7 +53,19 @@ export const holderMs = 6_000;
 /** Writers must never wait anywhere near the holder: our DDL queues behind it at most lock_timeout a time. */
 export const worstWaitBoundMs = holderMs / 2;
 
-const runFlags = ['--lock-timeout', lockTimeout, '--lock-retries', '200', '--batch-size', '50', '--min-batch-size', '50', '--max-batch-size', '50', '--json'];
+const runFlags = [
+  '--lock-timeout',
+  lockTimeout,
+  '--lock-retries',
+  '200',
+  '--batch-size',
+  '50',
+  '--min-batch-size',
+  '50',
+  '--max-batch-size',
+  '50',
+  '--json',
+];
 
 export interface SafetyOutcome {
   readonly writerErrors: readonly string[];
@@ -69,7 +81,12 @@ export interface SafetyOutcome {
 /** The schema an uninterrupted run without writers leaves: rows and sequence positions left out. */
 export function schemaOf(state: DatabaseState): unknown {
   return {
-    tables: Object.fromEntries(Object.entries(state.tables).map(([name, t]) => [name, { columns: t.columns, constraints: t.constraints, indexes: t.indexes, triggers: t.triggers }])),
+    tables: Object.fromEntries(
+      Object.entries(state.tables).map(([name, t]) => [
+        name,
+        { columns: t.columns, constraints: t.constraints, indexes: t.indexes, triggers: t.triggers },
+      ]),
+    ),
     functions: state.functions,
     sequences: state.sequences.map((s) => s.replace(/ last=\S*/, '')),
   };
@@ -78,19 +95,24 @@ export function schemaOf(state: DatabaseState): unknown {
 /** Single-table application writes on accounts: inserts, updates and deletes of its own rows. */
 function startAccountRowWriters(url: string, sessions: number): ConcurrentWriters {
   const mine: number[][] = Array.from({ length: sessions }, () => []);
-  return startWriterLoops(url, sessions, async (sql, session, i) => {
-    const own = mine[session] ?? [];
-    if (i % 3 === 0 || own.length === 0) {
-      // Every column a migration may make NOT NULL is written: the application is the new version.
-      const n = 100_000 * (session + 1) + i;
-      const [row] = await sql<{ id: number }[]>`insert into accounts (n, note, code, score) values (${n}, 'app', ${n}, 0) returning id`;
-      if (row !== undefined) own.push(row.id);
-    } else if (i % 3 === 1) {
-      await sql`update accounts set note = ${`app ${i}`} where id = ${own[own.length - 1] ?? 0}`;
-    } else {
-      await sql`delete from accounts where id = ${own.shift() ?? 0}`;
-    }
-  }, 3);
+  return startWriterLoops(
+    url,
+    sessions,
+    async (sql, session, i) => {
+      const own = mine[session] ?? [];
+      if (i % 3 === 0 || own.length === 0) {
+        // Every column a migration may make NOT NULL is written: the application is the new version.
+        const n = 100_000 * (session + 1) + i;
+        const [row] = await sql<{ id: number }[]>`insert into accounts (n, note, code, score) values (${n}, 'app', ${n}, 0) returning id`;
+        if (row !== undefined) own.push(row.id);
+      } else if (i % 3 === 1) {
+        await sql`update accounts set note = ${`app ${i}`} where id = ${own[own.length - 1] ?? 0}`;
+      } else {
+        await sql`delete from accounts where id = ${own.shift() ?? 0}`;
+      }
+    },
+    3,
+  );
 }
 
 /**
@@ -123,7 +145,10 @@ const isProgress = (e: Event): boolean => (e.type === 'step' && e.skipped === fa
 /** Runs a CLI command, SIGKILLs it at its first step or batch (if it gets that far), and says what happened. */
 async function killedAtFirstProgress(args: readonly string[], url: string): Promise<string> {
   const run = watchCli(args, url);
-  const first = await Promise.race([run.until((events) => events.some(isProgress), 120_000).then(() => 'progress' as const), run.exited.then(() => 'exited' as const)]);
+  const first = await Promise.race([
+    run.until((events) => events.some(isProgress), 120_000).then(() => 'progress' as const),
+    run.exited.then(() => 'exited' as const),
+  ]);
   if (first === 'exited') return `${args[0]}: finished before any step or batch`;
   const done = run.events().find(isProgress);
   run.child.kill('SIGKILL');
@@ -132,9 +157,16 @@ async function killedAtFirstProgress(args: readonly string[], url: string): Prom
 }
 
 /** Runs a CLI command and terminates every backend of online's at its first step or batch; it must reconnect and finish. */
-async function terminatedAtFirstProgress(args: readonly string[], url: string, admin: postgres.Sql): Promise<{ run: WatchedRun; fault: string }> {
+async function terminatedAtFirstProgress(
+  args: readonly string[],
+  url: string,
+  admin: postgres.Sql,
+): Promise<{ run: WatchedRun; fault: string }> {
   const run = watchCli(args, url);
-  const first = await Promise.race([run.until((events) => events.some(isProgress), 120_000).then(() => 'progress' as const), run.exited.then(() => 'exited' as const)]);
+  const first = await Promise.race([
+    run.until((events) => events.some(isProgress), 120_000).then(() => 'progress' as const),
+    run.exited.then(() => 'exited' as const),
+  ]);
   if (first === 'exited') return { run, fault: `${args[0]}: finished before any step or batch` };
   const victims = await admin<{ pid: number }[]>`
     select pid from pg_stat_activity where datname = current_database() and application_name = 'online' and pid <> pg_backend_pid()`;
@@ -177,7 +209,12 @@ export async function runSafetyCase(c: SafetyCase, url: string, load: SafetyLoad
   const admin = postgres(url, { max: 1, onnotice: () => undefined });
   const faults: string[] = [];
   const { dir, file } = await writeSpec(c);
-  const accounts = startAccountWorkload(url, { sessionsPerOrder: load.sessionsPerOrder, hotSessions: load.hotSessions, accounts: seeded, hotAccounts: 3 });
+  const accounts = startAccountWorkload(url, {
+    sessionsPerOrder: load.sessionsPerOrder,
+    hotSessions: load.hotSessions,
+    accounts: seeded,
+    hotAccounts: 3,
+  });
   const rows = startAccountRowWriters(url, load.rowWriters);
   let report: AccountWorkloadReport | undefined;
   let rowReport: WriterReport | undefined;
@@ -227,7 +264,9 @@ export async function runSafetyCase(c: SafetyCase, url: string, load: SafetyLoad
 async function resumeOrStart(c: SafetyCase, file: string, url: string, admin: postgres.Sql): Promise<{ run: WatchedRun; fault: string }> {
   const [recorded] = await admin<{ n: number }[]>`
     select count(*)::int as n from pg_tables t where t.schemaname = 'online_migrate' and t.tablename = 'migrations'`;
-  const exists = recorded?.n === 1 && (await admin<{ n: number }[]>`select count(*)::int as n from online_migrate.migrations where name = ${c.spec.name}`)[0]?.n === 1;
+  const exists =
+    recorded?.n === 1 &&
+    (await admin<{ n: number }[]>`select count(*)::int as n from online_migrate.migrations where name = ${c.spec.name}`)[0]?.n === 1;
   return terminatedAtFirstProgress(exists ? ['resume', c.spec.name, '--json'] : ['start', file, ...runFlags], url, admin);
 }
 

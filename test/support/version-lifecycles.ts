@@ -42,7 +42,8 @@ export function itemWriters(url: string): Traffic {
   const writers = startShapeWriters(url, {
     seeded: seededItems,
     writers: 3,
-    insert: (sql, n) => sql`insert into items (name, qty, code, note, kind) values (${`item ${n}`}, ${n % 100}, ${`code-${n}`}, ${`note ${n}`}, 'modern')`,
+    insert: (sql, n) =>
+      sql`insert into items (name, qty, code, note, kind) values (${`item ${n}`}, ${n % 100}, ${`code-${n}`}, ${`note ${n}`}, 'modern')`,
     update: (sql, n) => sql`update items set qty = qty + 1 where id = ${n}`,
   });
   return {
@@ -85,7 +86,9 @@ async function scalar<T>(sql: postgres.Sql, query: string): Promise<T | undefine
 }
 
 async function columnsOf(sql: postgres.Sql, table: string): Promise<string[]> {
-  const rows = await sql<{ name: string }[]>`select attname as name from pg_attribute where attrelid = ${table}::regclass and attnum > 0 and not attisdropped order by attnum`;
+  const rows = await sql<
+    { name: string }[]
+  >`select attname as name from pg_attribute where attrelid = ${table}::regclass and attnum > 0 and not attisdropped order by attnum`;
   return rows.map((r) => r.name);
 }
 
@@ -103,8 +106,16 @@ async function validatedForeignKeys(sql: postgres.Sql, table: string): Promise<s
 }
 
 /** The column is NOT NULL; from 18 on through a constraint of its own, named `constraint` (by default as PostgreSQL names it). */
-async function expectNotNull(sql: postgres.Sql, table: string, column: string, major: number, constraint = `${table}_${column}_not_null`): Promise<void> {
-  expect(await scalar<boolean>(sql, `select attnotnull as v from pg_attribute where attrelid = '${table}'::regclass and attname = '${column}'`)).toBe(true);
+async function expectNotNull(
+  sql: postgres.Sql,
+  table: string,
+  column: string,
+  major: number,
+  constraint = `${table}_${column}_not_null`,
+): Promise<void> {
+  expect(
+    await scalar<boolean>(sql, `select attnotnull as v from pg_attribute where attrelid = '${table}'::regclass and attname = '${column}'`),
+  ).toBe(true);
   if (major >= 18) expect(await notNullConstraints(sql, table)).toContain(`${constraint}: NOT NULL ${column}`);
 }
 
@@ -112,13 +123,25 @@ export const lifecycleCases: readonly LifecycleCase[] = [
   {
     op: 'add-column',
     setup: itemsSetup,
-    operation: { op: 'add-column', table: 'items', column: 'label', type: 'text', default: "'none'", backfill: 'upper(name)', nullable: false },
+    operation: {
+      op: 'add-column',
+      table: 'items',
+      column: 'label',
+      type: 'text',
+      default: "'none'",
+      backfill: 'upper(name)',
+      nullable: false,
+    },
     traffic: itemWriters,
     provesNotNull: /"items\.label"/,
     async verify(sql, major) {
-      expect(await scalar<number>(sql, `select count(*)::int as v from items where id <= ${seededItems} and label is distinct from upper(name)`)).toBe(0);
+      expect(
+        await scalar<number>(sql, `select count(*)::int as v from items where id <= ${seededItems} and label is distinct from upper(name)`),
+      ).toBe(0);
       // Rows the application inserted got the backfill's value from the fill trigger, or the default once it was gone.
-      expect(await scalar<number>(sql, `select count(*)::int as v from items where label is distinct from upper(name) and label <> 'none'`)).toBe(0);
+      expect(
+        await scalar<number>(sql, `select count(*)::int as v from items where label is distinct from upper(name) and label <> 'none'`),
+      ).toBe(0);
       await expectNotNull(sql, 'items', 'label', major);
     },
   },
@@ -128,7 +151,12 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     operation: { op: 'create-index', table: 'items', name: 'items_kind_lower_name_idx', columns: ['kind'], expressions: ['lower(name)'] },
     traffic: itemWriters,
     async verify(sql) {
-      expect(await scalar<boolean>(sql, `select indisvalid and indisready as v from pg_index where indexrelid = 'items_kind_lower_name_idx'::regclass`)).toBe(true);
+      expect(
+        await scalar<boolean>(
+          sql,
+          `select indisvalid and indisready as v from pg_index where indexrelid = 'items_kind_lower_name_idx'::regclass`,
+        ),
+      ).toBe(true);
       expect(await scalar<string>(sql, `select pg_get_indexdef('items_kind_lower_name_idx'::regclass) as v`)).toBe(
         'CREATE INDEX items_kind_lower_name_idx ON public.items USING btree (kind, lower(name))',
       );
@@ -149,8 +177,15 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     operation: { op: 'add-unique', table: 'items', columns: ['code'], name: 'items_code_key' },
     traffic: itemWriters,
     async verify(sql) {
-      expect(await scalar<string>(sql, `select pg_get_constraintdef(oid) as v from pg_constraint where conname = 'items_code_key' and contype = 'u' and convalidated`)).toBe('UNIQUE (code)');
-      expect(await scalar<boolean>(sql, `select indisvalid and indisunique as v from pg_index where indexrelid = 'items_code_key'::regclass`)).toBe(true);
+      expect(
+        await scalar<string>(
+          sql,
+          `select pg_get_constraintdef(oid) as v from pg_constraint where conname = 'items_code_key' and contype = 'u' and convalidated`,
+        ),
+      ).toBe('UNIQUE (code)');
+      expect(
+        await scalar<boolean>(sql, `select indisvalid and indisunique as v from pg_index where indexrelid = 'items_code_key'::regclass`),
+      ).toBe(true);
     },
   },
   {
@@ -159,7 +194,12 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     operation: { op: 'add-check', table: 'items', check: 'qty >= 0', name: 'items_qty_check' },
     traffic: itemWriters,
     async verify(sql) {
-      expect(await scalar<string>(sql, `select pg_get_constraintdef(oid) as v from pg_constraint where conname = 'items_qty_check' and convalidated`)).toBe('CHECK ((qty >= 0))');
+      expect(
+        await scalar<string>(
+          sql,
+          `select pg_get_constraintdef(oid) as v from pg_constraint where conname = 'items_qty_check' and convalidated`,
+        ),
+      ).toBe('CHECK ((qty >= 0))');
     },
   },
   {
@@ -178,10 +218,17 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     traffic: itemWriters,
     provesNotNull: /"items\.note"/,
     async verify(sql, major) {
-      expect(await scalar<number>(sql, `select count(*)::int as v from items where id <= ${seededItems} and id % 10 = 0 and note is distinct from 'n/a'`)).toBe(0);
+      expect(
+        await scalar<number>(
+          sql,
+          `select count(*)::int as v from items where id <= ${seededItems} and id % 10 = 0 and note is distinct from 'n/a'`,
+        ),
+      ).toBe(0);
       expect(await scalar<number>(sql, `select count(*)::int as v from items where note = 'n/a'`)).toBe(seededItems / 10);
       await expectNotNull(sql, 'items', 'note', major);
-      expect(await scalar<number>(sql, `select count(*)::int as v from pg_constraint where conrelid = 'items'::regclass and contype = 'c'`)).toBe(0);
+      expect(
+        await scalar<number>(sql, `select count(*)::int as v from pg_constraint where conrelid = 'items'::regclass and contype = 'c'`),
+      ).toBe(0);
     },
   },
   {
@@ -196,7 +243,12 @@ export const lifecycleCases: readonly LifecycleCase[] = [
         { table: 'history', type: 'bigint' },
       ]);
       expect(await validatedForeignKeys(sql, 'history')).toEqual(['FOREIGN KEY (account_id) REFERENCES accounts(id)']);
-      expect(await scalar<string>(sql, `select pg_get_constraintdef(oid) as v from pg_constraint where conrelid = 'accounts'::regclass and contype = 'p'`)).toBe('PRIMARY KEY (id)');
+      expect(
+        await scalar<string>(
+          sql,
+          `select pg_get_constraintdef(oid) as v from pg_constraint where conrelid = 'accounts'::regclass and contype = 'p'`,
+        ),
+      ).toBe('PRIMARY KEY (id)');
       // The rebuilt columns keep their NOT NULL constraints' names (18), as ALTER COLUMN TYPE would.
       await expectNotNull(sql, 'accounts', 'id', major);
       await expectNotNull(sql, 'history', 'account_id', major);
@@ -210,7 +262,12 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     async verify(sql, major) {
       expect(await columnsOf(sql, 'accounts')).toEqual(['n', 'balance', 'account_id']);
       expect(await validatedForeignKeys(sql, 'history')).toEqual(['FOREIGN KEY (account_id) REFERENCES accounts(account_id)']);
-      expect(await scalar<string>(sql, `select pg_get_constraintdef(oid) as v from pg_constraint where conrelid = 'accounts'::regclass and contype = 'p'`)).toBe('PRIMARY KEY (account_id)');
+      expect(
+        await scalar<string>(
+          sql,
+          `select pg_get_constraintdef(oid) as v from pg_constraint where conrelid = 'accounts'::regclass and contype = 'p'`,
+        ),
+      ).toBe('PRIMARY KEY (account_id)');
       // The NOT NULL constraint keeps its name (18), as RENAME COLUMN would.
       await expectNotNull(sql, 'accounts', 'account_id', major, 'accounts_id_not_null');
     },
@@ -230,7 +287,10 @@ export const lifecycleCases: readonly LifecycleCase[] = [
     operation: disputesTable,
     traffic: accountPayments,
     async verify(sql) {
-      expect(await validatedForeignKeys(sql, 'disputes')).toEqual(['FOREIGN KEY (account_id) REFERENCES accounts(id)', 'FOREIGN KEY (history_id) REFERENCES history(id)']);
+      expect(await validatedForeignKeys(sql, 'disputes')).toEqual([
+        'FOREIGN KEY (account_id) REFERENCES accounts(id)',
+        'FOREIGN KEY (history_id) REFERENCES history(id)',
+      ]);
     },
   },
   {
@@ -249,7 +309,13 @@ export const lifecycleCases: readonly LifecycleCase[] = [
   {
     op: 'backfill',
     setup: itemsSetup,
-    operation: { op: 'backfill', table: 'items', set: { kind: "'modern'" }, where: "kind = 'legacy'", verify: "select id from items where kind = 'legacy'" },
+    operation: {
+      op: 'backfill',
+      table: 'items',
+      set: { kind: "'modern'" },
+      where: "kind = 'legacy'",
+      verify: "select id from items where kind = 'legacy'",
+    },
     traffic: itemWriters,
     async verify(sql) {
       expect(await scalar<number>(sql, `select count(*)::int as v from items where kind <> 'modern'`)).toBe(0);
@@ -259,7 +325,13 @@ export const lifecycleCases: readonly LifecycleCase[] = [
   {
     op: 'sql',
     setup: itemsSetup,
-    operation: { op: 'sql', phase: 'expand', sql: 'alter table items add column extra int', rollback: 'alter table items drop column extra', tables: [{ table: 'items' }] },
+    operation: {
+      op: 'sql',
+      phase: 'expand',
+      sql: 'alter table items add column extra int',
+      rollback: 'alter table items drop column extra',
+      tables: [{ table: 'items' }],
+    },
     traffic: itemWriters,
     async verify(sql) {
       expect(await columnsOf(sql, 'items')).toEqual(['id', 'name', 'qty', 'code', 'note', 'kind', 'legacy', 'extra']);

@@ -60,7 +60,8 @@ export function watchCli(args: readonly string[], url: string): WatchedRun {
     async until(ready, timeoutMs = patienceMs) {
       const deadline = performance.now() + timeoutMs;
       while (!ready(events())) {
-        if (code !== undefined) throw new Error(`the run exited (${code}) first; stderr: ${stderr}; last events: ${JSON.stringify(events().slice(-3))}`);
+        if (code !== undefined)
+          throw new Error(`the run exited (${code}) first; stderr: ${stderr}; last events: ${JSON.stringify(events().slice(-3))}`);
         if (performance.now() > deadline) throw new Error(`timed out; last events: ${JSON.stringify(events().slice(-3))}`);
         await sleep(20);
       }

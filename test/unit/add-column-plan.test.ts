@@ -19,7 +19,14 @@ describe('add-column planning (exact SQL)', () => {
   });
 
   it('splits a volatile default: add without it, SET DEFAULT, then backfill rows still NULL', () => {
-    const spec = addColumnSpec.parse({ op: 'add-column', table: 'tickets', column: 'token', type: 'uuid', default: 'gen_random_uuid()', nullable: false });
+    const spec = addColumnSpec.parse({
+      op: 'add-column',
+      table: 'tickets',
+      column: 'token',
+      type: 'uuid',
+      default: 'gen_random_uuid()',
+      nullable: false,
+    });
     const plan = planAddColumn(spec, { key: idKey, defaultIsVolatile: true, searchPath: ['public'] });
     expect(plan.expand.flatMap((s) => s.statements)).toEqual([
       `alter table "public"."tickets" add column if not exists "token" uuid`,
@@ -106,13 +113,17 @@ describe('add-column planning (exact SQL)', () => {
       set: '"c" = (1)',
       needsWork: '"c" is null',
     });
-    expect(q.upperBound).toBe(`select "tenant_id"::text as k0, "event id"::text as k1 from "public"."events" order by "tenant_id" desc, "event id" desc limit 1`);
+    expect(q.upperBound).toBe(
+      `select "tenant_id"::text as k0, "event id"::text as k1 from "public"."events" order by "tenant_id" desc, "event id" desc limit 1`,
+    );
     expect(q.nextBoundary).toBe(
       `select "tenant_id"::text as k0, "event id"::text as k1 from "public"."events" where ("tenant_id", "event id") > ($1::text::integer, $2::text::uuid) and ("tenant_id", "event id") <= ($3::text::integer, $4::text::uuid) order by "tenant_id", "event id" offset $5::bigint limit 1`,
     );
     expect(q.nextUpdate).toBe(
       `update "public"."events" set "c" = (1) where ("tenant_id", "event id") > ($1::text::integer, $2::text::uuid) and ("tenant_id", "event id") <= ($3::text::integer, $4::text::uuid) and ("c" is null)`,
     );
-    expect(q.firstUpdate).toBe(`update "public"."events" set "c" = (1) where ("tenant_id", "event id") <= ($1::text::integer, $2::text::uuid) and ("c" is null)`);
+    expect(q.firstUpdate).toBe(
+      `update "public"."events" set "c" = (1) where ("tenant_id", "event id") <= ($1::text::integer, $2::text::uuid) and ("c" is null)`,
+    );
   });
 });

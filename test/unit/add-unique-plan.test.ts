@@ -17,7 +17,12 @@ describe('add-unique planning (exact SQL)', () => {
         kind: 'concurrent',
         description: 'build unique index users_email_key concurrently',
         statements: [`create unique index concurrently "users_email_key" on "public"."users" using btree ("email")`],
-        buildsIndex: { schema: 'public', name: 'users_email_key', table: { schema: 'public', name: 'users' }, definition: 'UNIQUE USING btree (email)' },
+        buildsIndex: {
+          schema: 'public',
+          name: 'users_email_key',
+          table: { schema: 'public', name: 'users' },
+          definition: 'UNIQUE USING btree (email)',
+        },
         explain: {
           kind: 'duplicates',
           sqlState: '23505',
@@ -34,7 +39,9 @@ describe('add-unique planning (exact SQL)', () => {
       [undefined, [`alter table "public"."users" add constraint "users_email_key" unique using index "users_email_key"`]],
     ]);
     expect(plan.contract[0]?.locks).toContain('ACCESS EXCLUSIVE');
-    expect(plan.rollback.map((s) => [s.kind, s.statements])).toEqual([['concurrent', [`drop index concurrently if exists "public"."users_email_key"`]]]);
+    expect(plan.rollback.map((s) => [s.kind, s.statements])).toEqual([
+      ['concurrent', [`drop index concurrently if exists "public"."users_email_key"`]],
+    ]);
   });
 
   it('plans a composite key in column order, ignoring rows with a NULL in any key column', () => {
@@ -57,19 +64,32 @@ describe('add-unique planning (exact SQL)', () => {
   });
 
   it('quotes odd names everywhere, and uses an explicit name for both the index and the constraint', () => {
-    const spec = addUniqueSpec.parse({ op: 'add-unique', schema: 'My Schema', table: 'Odd "T"', columns: ['Mixed Case', 'count'], name: 'u"q' });
+    const spec = addUniqueSpec.parse({
+      op: 'add-unique',
+      schema: 'My Schema',
+      table: 'Odd "T"',
+      columns: ['Mixed Case', 'count'],
+      name: 'u"q',
+    });
     const plan = planAddUnique(spec, fresh('UNIQUE USING btree ("Mixed Case", count)'));
     expect(plan.expand.flatMap((s) => s.statements)).toEqual([
       `create unique index concurrently "u""q" on "My Schema"."Odd ""T""" using btree ("Mixed Case", "count")`,
     ]);
-    expect(plan.expand[0]?.buildsIndex).toEqual({ schema: 'My Schema', name: 'u"q', table: { schema: 'My Schema', name: 'Odd "T"' }, definition: 'UNIQUE USING btree ("Mixed Case", count)' });
+    expect(plan.expand[0]?.buildsIndex).toEqual({
+      schema: 'My Schema',
+      name: 'u"q',
+      table: { schema: 'My Schema', name: 'Odd "T"' },
+      definition: 'UNIQUE USING btree ("Mixed Case", count)',
+    });
     // A key column called `count` must not collide with the count of the sample rows.
     expect(plan.expand[0]?.explain?.query).toBe(
       `select "Mixed Case"::text as "Mixed Case", "count"::text as "count", count(*) as "duplicates" from "My Schema"."Odd ""T""" ` +
         `where "Mixed Case" is not null and "count" is not null group by "Mixed Case", "count" ` +
         `having count(*) > 1 order by count(*) desc, "Mixed Case", "count" limit 5`,
     );
-    expect(plan.contract.flatMap((s) => s.statements)).toEqual([`alter table "My Schema"."Odd ""T""" add constraint "u""q" unique using index "u""q"`]);
+    expect(plan.contract.flatMap((s) => s.statements)).toEqual([
+      `alter table "My Schema"."Odd ""T""" add constraint "u""q" unique using index "u""q"`,
+    ]);
     expect(plan.rollback.flatMap((s) => s.statements)).toEqual([`drop index concurrently if exists "My Schema"."u""q"`]);
   });
 
@@ -92,7 +112,14 @@ describe('add-unique planning (exact SQL)', () => {
 
   it('refuses PostgreSQL 14.0–14.3 before touching the database', async () => {
     const spec = addUniqueSpec.parse({ op: 'add-unique', table: 'users', columns: ['email'] });
-    const untouchable = new Proxy({}, { get: () => { throw new Error('pre-flight queried the database'); } }) as unknown as Sql;
+    const untouchable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('pre-flight queried the database');
+        },
+      },
+    ) as unknown as Sql;
     const failure = await addUnique.prepare({ sql: untouchable, serverVersionNum: 140003 }, spec).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(PreflightError);
     expect((failure as PreflightError).exitCode).toBe(2);

@@ -11,8 +11,19 @@ const oldStatuses = "status IN ('open', 'in_progress', 'pending', 'resolved', 'c
 describe('backfill planning (exact SQL)', () => {
   it('with where and verify: one task, where ANDed with the guarded distinct test, a verify step in contract, nothing to roll back', () => {
     const verify = 'select id, status from tickets where status <> upper(status)';
-    const spec = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { status: remap, remap_count: 'remap_count + 1' }, where: oldStatuses, verify });
-    const plan = planBackfill(spec, { key: idKey, types: { status: 'text', remap_count: 'integer' }, immutable: true, searchPath: ['public'] });
+    const spec = backfillSpec.parse({
+      op: 'backfill',
+      table: 'tickets',
+      set: { status: remap, remap_count: 'remap_count + 1' },
+      where: oldStatuses,
+      verify,
+    });
+    const plan = planBackfill(spec, {
+      key: idKey,
+      types: { status: 'text', remap_count: 'integer' },
+      immutable: true,
+      searchPath: ['public'],
+    });
     expect(plan.expand).toEqual([]);
     expect(plan.backfill).toEqual([
       {
@@ -32,7 +43,12 @@ describe('backfill planning (exact SQL)', () => {
         ],
         locks: 'ACCESS SHARE on the tables the query reads, while it runs: reads and writes continue',
         reversible: true,
-        explain: { kind: 'unverified', sqlState: 'OLV01', what: 'rows the verify query returned', query: `select * from (${verify}) as online_verify limit 5` },
+        explain: {
+          kind: 'unverified',
+          sqlState: 'OLV01',
+          what: 'rows the verify query returned',
+          query: `select * from (${verify}) as online_verify limit 5`,
+        },
       },
     ]);
     expect(plan.rollback).toEqual([]);
@@ -41,14 +57,21 @@ describe('backfill planning (exact SQL)', () => {
       'backfill of public.tickets: rollback does not restore the old values',
     ]);
     // The batch UPDATE the engine builds from the task.
-    expect(keysetQueries(plan.backfill[0] ?? { table: { schema: 'public', name: 'tickets' }, key: idKey, set: '', needsWork: '' }).nextUpdate).toBe(
+    expect(
+      keysetQueries(plan.backfill[0] ?? { table: { schema: 'public', name: 'tickets' }, key: idKey, set: '', needsWork: '' }).nextUpdate,
+    ).toBe(
       `update "public"."tickets" set "status" = (${remap}), "remap_count" = (remap_count + 1) where "id" > $1::text::bigint and "id" <= $2::text::bigint and (${plan.backfill[0]?.needsWork ?? ''})`,
     );
   });
 
   it('without where: the distinct test alone, cast to each column type; no verify, empty contract', () => {
     const spec = backfillSpec.parse({ op: 'backfill', schema: 'Support', table: 'Tickets', set: { 'Code"x': 'left(title, 20)' } });
-    const plan = planBackfill(spec, { key: [], types: { 'Code"x': 'character varying(20)' }, immutable: true, searchPath: ['Support', 'public'] });
+    const plan = planBackfill(spec, {
+      key: [],
+      types: { 'Code"x': 'character varying(20)' },
+      immutable: true,
+      searchPath: ['Support', 'public'],
+    });
     expect(plan.backfill).toEqual([
       {
         id: 'Support.Tickets.set(Code"x)',
@@ -73,18 +96,25 @@ describe('backfill planning (exact SQL)', () => {
     const unbounded = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { touched_at: 'now()' } });
     const refused = (() => {
       try {
-        return planBackfill(unbounded, { key: idKey, types: { touched_at: 'timestamp with time zone' }, immutable: false, searchPath: ['public'] });
+        return planBackfill(unbounded, {
+          key: idKey,
+          types: { touched_at: 'timestamp with time zone' },
+          immutable: false,
+          searchPath: ['public'],
+        });
       } catch (error) {
         return error;
       }
     })();
     expect(refused).toBeInstanceOf(PreflightError);
     expect(refused).toMatchObject({ code: 'WHERE_REQUIRED', exitCode: 2 });
-    expect((refused as PreflightError).message).toMatch(/backfill of public\.tickets needs a where that says which rows need work: a set expression is not immutable/);
+    expect((refused as PreflightError).message).toMatch(
+      /backfill of public\.tickets needs a where that says which rows need work: a set expression is not immutable/,
+    );
   });
 
   it('a verify query holding the dollar-quote tag gets another tag', () => {
-    const verify = "select id from tickets where title = $online$x$online$";
+    const verify = 'select id from tickets where title = $online$x$online$';
     const spec = backfillSpec.parse({ op: 'backfill', table: 'tickets', set: { title: 'trim(title)' }, verify });
     const [step] = planBackfill(spec, { key: idKey, types: { title: 'text' }, immutable: true, searchPath: ['public'] }).contract;
     expect(step?.statements[0]).toBe(

@@ -23,7 +23,13 @@ const column = (notNullConstraint: string | undefined): RebuiltColumn => ({
 });
 
 function swap(notNullConstraint: string | undefined): readonly string[] {
-  const plan = planColumnRebuild({ sync: 'one-way', renameShadow: true, searchPath: ['public'], columns: [column(notNullConstraint)], foreignKeys: [] });
+  const plan = planColumnRebuild({
+    sync: 'one-way',
+    renameShadow: true,
+    searchPath: ['public'],
+    columns: [column(notNullConstraint)],
+    foreignKeys: [],
+  });
   return (plan.contract.at(-1)?.statements ?? []).filter((s) => s.startsWith('alter table'));
 }
 

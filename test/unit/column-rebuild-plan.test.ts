@@ -50,7 +50,14 @@ const ordersUserId: RebuiltColumn = {
       constraint: null,
     },
   ],
-  checks: [{ name: 'orders_user_id_check', newName: 'orders_user_id_check_online_new', definition: 'CHECK (("user_id_online_new" > 0))', validated: true }],
+  checks: [
+    {
+      name: 'orders_user_id_check',
+      newName: 'orders_user_id_check_online_new',
+      definition: 'CHECK (("user_id_online_new" > 0))',
+      validated: true,
+    },
+  ],
   key: [{ name: 'id', type: 'bigint' }],
 };
 
@@ -93,8 +100,12 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
     expect(sync[1]).toContain('declare converted bigint;\nbegin\n  converted := (select ("id") from (select r.*) as online_row);');
     expect(sync[0]).toContain('exception when data_exception then\n    NEW."id_online_new" := null;');
     // Both functions resolve `using` with the search path pre-flight resolved it with.
-    expect(sync[0]).toMatch(/^create or replace function "public"\."online_sync_users_id_cc619dc0e4"\(\) returns trigger language plpgsql set search_path = "public", pg_temp as /);
-    expect(sync[1]).toMatch(/^create or replace function "public"\."online_convert_users_id_cc619dc0e4"\(r "public"\."users"\) returns text language plpgsql stable set search_path = "public", pg_temp as /);
+    expect(sync[0]).toMatch(
+      /^create or replace function "public"\."online_sync_users_id_cc619dc0e4"\(\) returns trigger language plpgsql set search_path = "public", pg_temp as /,
+    );
+    expect(sync[1]).toMatch(
+      /^create or replace function "public"\."online_convert_users_id_cc619dc0e4"\(r "public"\."users"\) returns text language plpgsql stable set search_path = "public", pg_temp as /,
+    );
     expect(sync.slice(2)).toEqual([
       'drop trigger if exists "online_sync_insert_users_id_cc619dc0e4" on "public"."users"',
       'create trigger "online_sync_insert_users_id_cc619dc0e4" before insert on "public"."users" for each row execute function "public"."online_sync_users_id_cc619dc0e4"()',
@@ -116,7 +127,11 @@ describe('planColumnRebuild: int → bigint on a primary key referenced by a for
       'public.users.id_online_new:verify',
       'public.orders.user_id_online_new:verify',
     ]);
-    expect(plan.backfill[0]).toMatchObject({ set: '"id_online_new" = ("id")', needsWork: '"id_online_new" is distinct from ("id")::bigint', searchPath: ['public'] });
+    expect(plan.backfill[0]).toMatchObject({
+      set: '"id_online_new" = ("id")',
+      needsWork: '"id_online_new" is distinct from ("id")::bigint',
+      searchPath: ['public'],
+    });
     expect(plan.backfill[0]?.explain).toEqual({
       kind: 'unconvertible',
       sqlState: '22',
@@ -219,9 +234,13 @@ describe('planColumnRebuild: an identity column and a two-way rename', () => {
       identity: { kind: 'always', sequence: { name: { schema: 'public', name: 'users_id_seq' }, dataType: 'integer', increment: 1 } },
       indexes: [],
     };
-    const swap = planColumnRebuild({ sync: 'one-way', renameShadow: true, columns: [column], foreignKeys: [], searchPath: ['public'] }).contract.at(-1)?.statements ?? [];
+    const swap =
+      planColumnRebuild({ sync: 'one-way', renameShadow: true, columns: [column], foreignKeys: [], searchPath: ['public'] }).contract.at(-1)
+        ?.statements ?? [];
     const identity = swap.find((s) => s.startsWith('do '));
-    expect(identity).toContain('select case when is_called then last_value + 1 else last_value end into next from "public"."users_id_seq";');
+    expect(identity).toContain(
+      'select case when is_called then last_value + 1 else last_value end into next from "public"."users_id_seq";',
+    );
     expect(identity).toContain(
       'alter table "public"."users" alter column "id_online_new" add generated always as identity (sequence name "public"."users_id_seq_online_new" increment by 1 start with ',
     );
@@ -252,7 +271,9 @@ describe('planColumnRebuild: an identity column and a two-way rename', () => {
   });
 
   it('--instant is one RENAME in contract and nothing else', () => {
-    const plan = planInstantRename(renameColumnSpec.parse({ op: 'rename-column', table: 'tickets', column: 'status', to: 'state', instant: true }));
+    const plan = planInstantRename(
+      renameColumnSpec.parse({ op: 'rename-column', table: 'tickets', column: 'status', to: 'state', instant: true }),
+    );
     expect(plan.expand).toEqual([]);
     expect(plan.contract.map((s) => s.statements)).toEqual([['alter table "public"."tickets" rename column "status" to "state"']]);
   });

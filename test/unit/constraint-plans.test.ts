@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { addCheck, checkName, planAddCheck } from '../../src/operations/add-check.js';
-import { addForeignKey, findReferencedKey, foreignKeyName, planAddForeignKey, servesLookups } from '../../src/operations/add-foreign-key.js';
+import {
+  addForeignKey,
+  findReferencedKey,
+  foreignKeyName,
+  planAddForeignKey,
+  servesLookups,
+} from '../../src/operations/add-foreign-key.js';
 import type { IndexKey } from '../../src/db/constraint-probe.js';
 import { addCheckSpec, addForeignKeySpec } from '../../src/operations/constraint-specs.js';
 
@@ -11,7 +17,9 @@ describe('add-check planning (exact SQL)', () => {
 
   it('names the constraint after the table and a stable hash of the expression', () => {
     expect(checkName(spec)).toMatch(/^tickets_[0-9a-f]{8}_check$/);
-    expect(checkName(addCheckSpec.parse({ op: 'add-check', table: 'tickets', check: "status in ('open', 'closed')" }))).toBe(checkName(spec));
+    expect(checkName(addCheckSpec.parse({ op: 'add-check', table: 'tickets', check: "status in ('open', 'closed')" }))).toBe(
+      checkName(spec),
+    );
     expect(checkName(addCheckSpec.parse({ op: 'add-check', table: 'tickets', check: "status <> 'spam'" }))).not.toBe(checkName(spec));
     expect(checkName({ ...spec, name: 'status_known' })).toBe('status_known');
     expect(addCheck.defaultName(spec)).toBe(`add-check-tickets-${checkName(spec)}`);
@@ -20,7 +28,9 @@ describe('add-check planning (exact SQL)', () => {
   it('adds NOT VALID in expand, validates in contract with a violations probe by key, drops on rollback', () => {
     const named = { ...spec, name: 'status_known' };
     const plan = planAddCheck(named, { key: ['id'] });
-    expect(statements(plan.expand)).toEqual([`alter table "public"."tickets" add constraint "status_known" check (status in ('open', 'closed')) not valid`]);
+    expect(statements(plan.expand)).toEqual([
+      `alter table "public"."tickets" add constraint "status_known" check (status in ('open', 'closed')) not valid`,
+    ]);
     expect(plan.backfill).toEqual([]);
     expect(statements(plan.contract)).toEqual([`alter table "public"."tickets" validate constraint "status_known"`]);
     expect(plan.contract[0]?.explain).toEqual({
@@ -35,12 +45,24 @@ describe('add-check planning (exact SQL)', () => {
   });
 
   it('shows ctid for a table without a key, and quotes odd names', () => {
-    const odd = addCheckSpec.parse({ op: 'add-check', schema: 'Support Desk', table: 'Ticket "Log"', check: '"Amount" >= 0', name: 'Amount "positive"' });
+    const odd = addCheckSpec.parse({
+      op: 'add-check',
+      schema: 'Support Desk',
+      table: 'Ticket "Log"',
+      check: '"Amount" >= 0',
+      name: 'Amount "positive"',
+    });
     const plan = planAddCheck(odd, { key: [] });
-    expect(statements(plan.expand)).toEqual([`alter table "Support Desk"."Ticket ""Log""" add constraint "Amount ""positive""" check ("Amount" >= 0) not valid`]);
+    expect(statements(plan.expand)).toEqual([
+      `alter table "Support Desk"."Ticket ""Log""" add constraint "Amount ""positive""" check ("Amount" >= 0) not valid`,
+    ]);
     expect(statements(plan.contract)).toEqual([`alter table "Support Desk"."Ticket ""Log""" validate constraint "Amount ""positive"""`]);
-    expect(plan.contract[0]?.explain?.query).toBe(`select ctid::text as ctid from "Support Desk"."Ticket ""Log""" where not ("Amount" >= 0) limit 5`);
-    expect(statements(plan.rollback)).toEqual([`alter table "Support Desk"."Ticket ""Log""" drop constraint if exists "Amount ""positive"""`]);
+    expect(plan.contract[0]?.explain?.query).toBe(
+      `select ctid::text as ctid from "Support Desk"."Ticket ""Log""" where not ("Amount" >= 0) limit 5`,
+    );
+    expect(statements(plan.rollback)).toEqual([
+      `alter table "Support Desk"."Ticket ""Log""" drop constraint if exists "Amount ""positive"""`,
+    ]);
     const composite = planAddCheck(odd, { key: ['Tenant', 'id'] });
     expect(composite.contract[0]?.explain?.query).toBe(
       `select "Tenant"::text as "Tenant", "id"::text as "id" from "Support Desk"."Ticket ""Log""" where not ("Amount" >= 0) limit 5`,
@@ -140,20 +162,37 @@ describe('add-foreign-key planning (exact SQL)', () => {
   });
 
   it('lists a self-referencing table once, and locks it by its own statements (one table: no LOCK TABLE first)', () => {
-    const self = addForeignKeySpec.parse({ op: 'add-foreign-key', table: 'tickets', columns: ['parent_id'], references: { table: 'tickets', columns: ['id'] } });
+    const self = addForeignKeySpec.parse({
+      op: 'add-foreign-key',
+      table: 'tickets',
+      columns: ['parent_id'],
+      references: { table: 'tickets', columns: ['id'] },
+    });
     expect(addForeignKey.tables(self)).toEqual([{ schema: 'public', name: 'tickets' }]);
     const plan = planAddForeignKey(self, { referencingIndexed: true });
     expect([...plan.expand, ...plan.contract, ...plan.rollback].map((step) => step.statements.length)).toEqual([1, 1, 1]);
   });
 
   it('refuses a spec whose column lists differ in length', () => {
-    const parsed = addForeignKeySpec.safeParse({ op: 'add-foreign-key', table: 't', columns: ['a', 'b'], references: { table: 'r', columns: ['id'] } });
+    const parsed = addForeignKeySpec.safeParse({
+      op: 'add-foreign-key',
+      table: 't',
+      columns: ['a', 'b'],
+      references: { table: 'r', columns: ['id'] },
+    });
     expect(parsed.success).toBe(false);
   });
 });
 
 describe('foreign key index rules', () => {
-  const index = (name: string, columns: (string | null)[], more: Partial<IndexKey> = {}): IndexKey => ({ name, columns, unique: false, primary: false, usable: true, ...more });
+  const index = (name: string, columns: (string | null)[], more: Partial<IndexKey> = {}): IndexKey => ({
+    name,
+    columns,
+    unique: false,
+    primary: false,
+    usable: true,
+    ...more,
+  });
   const indexes = [
     index('users_pkey', ['id'], { unique: true, primary: true }),
     index('users_tenant_email_key', ['tenant_id', 'email'], { unique: true }),

@@ -17,8 +17,15 @@ describe('create-index planning (exact SQL)', () => {
       {
         kind: 'concurrent',
         description: 'build index tickets_status_created_at_idx concurrently',
-        statements: [`create index concurrently "tickets_status_created_at_idx" on "public"."tickets" using btree ("status", "created_at")`],
-        buildsIndex: { schema: 'public', name: 'tickets_status_created_at_idx', table: tickets, definition: 'USING btree (status, created_at)' },
+        statements: [
+          `create index concurrently "tickets_status_created_at_idx" on "public"."tickets" using btree ("status", "created_at")`,
+        ],
+        buildsIndex: {
+          schema: 'public',
+          name: 'tickets_status_created_at_idx',
+          table: tickets,
+          definition: 'USING btree (status, created_at)',
+        },
         locks,
       },
     ]);
@@ -28,7 +35,14 @@ describe('create-index planning (exact SQL)', () => {
   });
 
   it('plans a unique partial index with INCLUDE, explaining a duplicate failure with the duplicate values and counts', () => {
-    const spec = parse({ table: 'tickets', columns: ['customer_email'], unique: true, include: ['title'], where: "status <> 'closed'", name: 'tickets_open_email_key' });
+    const spec = parse({
+      table: 'tickets',
+      columns: ['customer_email'],
+      unique: true,
+      include: ['title'],
+      where: "status <> 'closed'",
+      name: 'tickets_open_email_key',
+    });
     const plan = planCreateIndex(spec, `UNIQUE USING btree (customer_email) INCLUDE (title) WHERE (status <> 'closed'::text)`);
     expect(plan.expand).toEqual([
       {
@@ -37,7 +51,12 @@ describe('create-index planning (exact SQL)', () => {
         statements: [
           `create unique index concurrently "tickets_open_email_key" on "public"."tickets" using btree ("customer_email") include ("title") where (status <> 'closed')`,
         ],
-        buildsIndex: { schema: 'public', name: 'tickets_open_email_key', table: tickets, definition: `UNIQUE USING btree (customer_email) INCLUDE (title) WHERE (status <> 'closed'::text)` },
+        buildsIndex: {
+          schema: 'public',
+          name: 'tickets_open_email_key',
+          table: tickets,
+          definition: `UNIQUE USING btree (customer_email) INCLUDE (title) WHERE (status <> 'closed'::text)`,
+        },
         locks,
         explain: {
           kind: 'duplicates',
@@ -72,7 +91,12 @@ describe('create-index planning (exact SQL)', () => {
         kind: 'concurrent',
         description: 'build index tickets_expr_idx concurrently',
         statements: [`create index concurrently "tickets_expr_idx" on "public"."tickets" using gin ((to_tsvector('english', title)))`],
-        buildsIndex: { schema: 'public', name: 'tickets_expr_idx', table: tickets, definition: `USING gin (to_tsvector('english'::regconfig, title))` },
+        buildsIndex: {
+          schema: 'public',
+          name: 'tickets_expr_idx',
+          table: tickets,
+          definition: `USING gin (to_tsvector('english'::regconfig, title))`,
+        },
         locks,
       },
     ]);
@@ -80,12 +104,24 @@ describe('create-index planning (exact SQL)', () => {
   });
 
   it('quotes odd schema, table, column, INCLUDE and index names everywhere', () => {
-    const spec = parse({ schema: 'My Schema', table: 'Odd "T"', columns: ['Mixed Case', 'select'], include: ['x"y'], unique: true, name: 'i"x' });
+    const spec = parse({
+      schema: 'My Schema',
+      table: 'Odd "T"',
+      columns: ['Mixed Case', 'select'],
+      include: ['x"y'],
+      unique: true,
+      name: 'i"x',
+    });
     const plan = planCreateIndex(spec, 'UNIQUE USING btree ("Mixed Case", "select") INCLUDE ("x""y")');
     expect(plan.expand.flatMap((s) => s.statements)).toEqual([
       `create unique index concurrently "i""x" on "My Schema"."Odd ""T""" using btree ("Mixed Case", "select") include ("x""y")`,
     ]);
-    expect(plan.expand[0]?.buildsIndex).toEqual({ schema: 'My Schema', name: 'i"x', table: { schema: 'My Schema', name: 'Odd "T"' }, definition: 'UNIQUE USING btree ("Mixed Case", "select") INCLUDE ("x""y")' });
+    expect(plan.expand[0]?.buildsIndex).toEqual({
+      schema: 'My Schema',
+      name: 'i"x',
+      table: { schema: 'My Schema', name: 'Odd "T"' },
+      definition: 'UNIQUE USING btree ("Mixed Case", "select") INCLUDE ("x""y")',
+    });
     expect(plan.expand[0]?.explain?.query).toBe(
       `select "Mixed Case"::text as k0, "select"::text as k1, count(*) as count from "My Schema"."Odd ""T""" ` +
         `where "Mixed Case" is not null and "select" is not null group by "Mixed Case", "select" having count(*) > 1 order by count(*) desc limit 5`,
@@ -111,7 +147,9 @@ describe('create-index names', () => {
   it('derives <table>_<columns>[_expr]_idx, and an explicit name wins', () => {
     expect(indexName(parse({ table: 'tickets', columns: ['status'] }))).toBe('tickets_status_idx');
     expect(indexName(parse({ table: 'tickets', columns: ['status', 'created_at'] }))).toBe('tickets_status_created_at_idx');
-    expect(indexName(parse({ table: 'tickets', columns: ['status'], expressions: ['lower(title)', 'upper(title)'] }))).toBe('tickets_status_expr_idx');
+    expect(indexName(parse({ table: 'tickets', columns: ['status'], expressions: ['lower(title)', 'upper(title)'] }))).toBe(
+      'tickets_status_expr_idx',
+    );
     expect(indexName(parse({ table: 'tickets', expressions: ['lower(title)'] }))).toBe('tickets_expr_idx');
     expect(indexName(parse({ table: 'tickets', columns: ['status'], name: 'by_status' }))).toBe('by_status');
   });
@@ -135,13 +173,30 @@ describe('create-index spec', () => {
   it('needs columns or expressions, and a known index method', () => {
     expect(createIndexSpec.safeParse({ op: 'create-index', table: 'tickets' }).success).toBe(false);
     expect(createIndexSpec.safeParse({ op: 'create-index', table: 'tickets', columns: ['status'], using: 'foo' }).success).toBe(false);
-    expect(createIndexSpec.safeParse({ op: 'create-index', table: 'tickets', columns: ['status'], name: 'x'.repeat(64) }).success).toBe(false);
-    expect(parse({ table: 'tickets', columns: ['status'] })).toMatchObject({ schema: 'public', unique: false, using: 'btree', include: [], expressions: [] });
+    expect(createIndexSpec.safeParse({ op: 'create-index', table: 'tickets', columns: ['status'], name: 'x'.repeat(64) }).success).toBe(
+      false,
+    );
+    expect(parse({ table: 'tickets', columns: ['status'] })).toMatchObject({
+      schema: 'public',
+      unique: false,
+      using: 'btree',
+      include: [],
+      expressions: [],
+    });
   });
 
   it('refuses PostgreSQL 14.0–14.3 before touching the database', async () => {
-    const untouchable = new Proxy({}, { get: () => { throw new Error('pre-flight queried the database'); } }) as unknown as Sql;
-    const failure = await createIndex.prepare({ sql: untouchable, serverVersionNum: 140002 }, parse({ table: 'tickets', columns: ['status'] })).catch((e: unknown) => e);
+    const untouchable = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('pre-flight queried the database');
+        },
+      },
+    ) as unknown as Sql;
+    const failure = await createIndex
+      .prepare({ sql: untouchable, serverVersionNum: 140002 }, parse({ table: 'tickets', columns: ['status'] }))
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(PreflightError);
     expect((failure as PreflightError).exitCode).toBe(2);
     expect((failure as PreflightError).code).toBe('UNSAFE_SERVER_VERSION');

@@ -37,7 +37,8 @@ describe('create-table planning (exact SQL)', () => {
       {
         description: 'create table customer_satisfaction (5 columns, primary key, 1 check, 1 foreign key)',
         statements: [createSatisfaction],
-        locks: 'SHARE ROW EXCLUSIVE on public.tickets for milliseconds (foreign-key triggers): writes to it wait that long, reads continue; the new table is invisible until commit',
+        locks:
+          'SHARE ROW EXCLUSIVE on public.tickets for milliseconds (foreign-key triggers): writes to it wait that long, reads continue; the new table is invisible until commit',
       },
     ]);
     expect(plan.backfill).toEqual([]);
@@ -85,7 +86,13 @@ describe('create-table planning (exact SQL)', () => {
       unique: [['n'], ['tag', 'n']],
       checks: [{ name: 'tag "lower"', check: 'tag = lower(tag)' }, { check: 'n > 0' }],
       foreignKeys: [
-        { name: 'tags_ticket', columns: ['Ticket Id'], references: { schema: 'Support Desk', table: 'Tickets', columns: ['id'] }, onDelete: 'cascade', onUpdate: 'restrict' },
+        {
+          name: 'tags_ticket',
+          columns: ['Ticket Id'],
+          references: { schema: 'Support Desk', table: 'Tickets', columns: ['id'] },
+          onDelete: 'cascade',
+          onUpdate: 'restrict',
+        },
       ],
     });
     expect(planCreateTable(spec).expand[0]?.statements).toEqual([
@@ -103,7 +110,9 @@ describe('create-table planning (exact SQL)', () => {
         ')',
       ].join('\n'),
     ]);
-    expect(planCreateTable(spec).expand[0]?.description).toBe('create table Ticket "Tags" (3 columns, primary key, 2 unique constraints, 2 checks, 1 foreign key)');
+    expect(planCreateTable(spec).expand[0]?.description).toBe(
+      'create table Ticket "Tags" (3 columns, primary key, 2 unique constraints, 2 checks, 1 foreign key)',
+    );
     expect(planCreateTable(spec).warnings).toEqual([]);
   });
 
@@ -114,7 +123,10 @@ describe('create-table planning (exact SQL)', () => {
       foreignKeys: [...(satisfaction.foreignKeys ?? []), { columns: ['agent_id'], references: { table: 'agents', columns: ['id'] } }],
     });
     const plan = planCreateTable(spec);
-    expect(plan.expand[0]?.statements.slice(0, 2)).toEqual(['lock table "public"."tickets" in share row exclusive mode', 'lock table "public"."agents" in share row exclusive mode']);
+    expect(plan.expand[0]?.statements.slice(0, 2)).toEqual([
+      'lock table "public"."tickets" in share row exclusive mode',
+      'lock table "public"."agents" in share row exclusive mode',
+    ]);
     expect(plan.expand[0]?.statements.slice(2)).toEqual([createTableStatement(spec)]);
     expect(plan.rollback[0]?.statements).toEqual([
       'lock table "public"."tickets" in access exclusive mode',
@@ -124,16 +136,23 @@ describe('create-table planning (exact SQL)', () => {
   });
 
   it('without foreign keys the step locks nothing others can see, and rollback only the table', () => {
-    const spec = createTableSpec.parse({ op: 'create-table', table: 'ticket_channels', columns: [{ name: 'code', type: 'text' }], primaryKey: ['code'] });
+    const spec = createTableSpec.parse({
+      op: 'create-table',
+      table: 'ticket_channels',
+      columns: [{ name: 'code', type: 'text' }],
+      primaryKey: ['code'],
+    });
     const plan = planCreateTable(spec);
     expect(plan.expand[0]?.statements).toEqual(['create table "public"."ticket_channels" (\n  "code" text,\n  primary key ("code")\n)']);
-    expect(plan.expand[0]?.locks).toBe('ACCESS EXCLUSIVE on the new table only, which no one else can see before the step commits: no wait for traffic');
+    expect(plan.expand[0]?.locks).toBe(
+      'ACCESS EXCLUSIVE on the new table only, which no one else can see before the step commits: no wait for traffic',
+    );
     expect(plan.rollback[0]?.locks).toBe('ACCESS EXCLUSIVE on ticket_channels for milliseconds');
     expect(plan.warnings).toEqual([]);
     expect(createTable.tables(spec)).toEqual([{ schema: 'public', name: 'ticket_channels' }]);
   });
 
-  it("asks PostgreSQL about the exact table without foreign keys, then adds them to an empty copy referencing copies", () => {
+  it('asks PostgreSQL about the exact table without foreign keys, then adds them to an empty copy referencing copies', () => {
     expect(verdictStatements(satisfaction)).toEqual([
       createSatisfaction.replace(',\n  foreign key ("ticket_id") references "public"."tickets" ("id") on delete cascade', ''),
       'create temporary table online_ct_probe (like "public"."customer_satisfaction" including all) on commit drop',

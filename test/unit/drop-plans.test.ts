@@ -32,7 +32,9 @@ describe('drop-column planning (exact SQL)', () => {
 
   it('names the plain indexes that go with the column', () => {
     const plan = planDropColumn(spec, { dependants: [], goesWith: [index], alsoLocks: [] });
-    expect(plan.contract[0]?.description).toBe('drop column customer_email of public.tickets (also drops index tickets_customer_email_idx)');
+    expect(plan.contract[0]?.description).toBe(
+      'drop column customer_email of public.tickets (also drops index tickets_customer_email_idx)',
+    );
     expect(statements(plan.contract)).toEqual(['alter table "public"."tickets" drop column if exists "customer_email"']);
   });
 
@@ -58,7 +60,9 @@ describe('drop-column planning (exact SQL)', () => {
 
   it('quotes odd names', () => {
     const odd = dropColumnSpec.parse({ op: 'drop-column', schema: 'Support Desk', table: 'Ticket "Log"', column: 'E-mail', cascade: true });
-    expect(statements(planDropColumn(odd, none).contract)).toEqual(['alter table "Support Desk"."Ticket ""Log""" drop column if exists "E-mail" cascade']);
+    expect(statements(planDropColumn(odd, none).contract)).toEqual([
+      'alter table "Support Desk"."Ticket ""Log""" drop column if exists "E-mail" cascade',
+    ]);
     expect(planDropColumn(odd, none).contract[0]?.description).toBe('drop column E-mail of "Support Desk"."Ticket ""Log""" cascade');
   });
 });

@@ -34,15 +34,28 @@ describe('lockTablesFirst (planning)', () => {
   });
 
   it('nothing for one table, unless asked (a statement that also locks a table it cannot name)', () => {
-    expect(lockTablesFirst([{ table: users, mode: 'share row exclusive' }, { table: users, mode: 'row share' }])).toEqual([]);
-    expect(lockTablesFirst([{ table: users, mode: 'access exclusive' }], 1)).toEqual(['lock table "public"."users" in access exclusive mode']);
+    expect(
+      lockTablesFirst([
+        { table: users, mode: 'share row exclusive' },
+        { table: users, mode: 'row share' },
+      ]),
+    ).toEqual([]);
+    expect(lockTablesFirst([{ table: users, mode: 'access exclusive' }], 1)).toEqual([
+      'lock table "public"."users" in access exclusive mode',
+    ]);
   });
 });
 
 describe('leading locks (the runner reads them from the statements; stored plans carry no new field)', () => {
   it('parses LOCK TABLE statements, quoted and not, with several tables', () => {
-    expect(parseTableLock('lock table "public"."users" in share row exclusive mode')).toEqual({ relations: ['"public"."users"'], mode: 'share row exclusive' });
-    expect(parseTableLock('LOCK TABLE "a"".b", public.c IN ACCESS  EXCLUSIVE MODE;')).toEqual({ relations: ['"a"".b"', 'public.c'], mode: 'access exclusive' });
+    expect(parseTableLock('lock table "public"."users" in share row exclusive mode')).toEqual({
+      relations: ['"public"."users"'],
+      mode: 'share row exclusive',
+    });
+    expect(parseTableLock('LOCK TABLE "a"".b", public.c IN ACCESS  EXCLUSIVE MODE;')).toEqual({
+      relations: ['"a"".b"', 'public.c'],
+      mode: 'access exclusive',
+    });
     expect(parseTableLock('lock users in share mode')).toEqual({ relations: ['users'], mode: 'share' });
     expect(parseTableLock('lock table users in share mode nowait')).toBeUndefined();
     expect(parseTableLock('alter table users add column x int')).toBeUndefined();
@@ -54,7 +67,10 @@ describe('leading locks (the runner reads them from the statements; stored plans
       'drop trigger if exists "t" on "public"."users"',
       'lock table "public"."other" in share mode',
     ]);
-    expect(step.leading.map((l) => l.statement)).toEqual(['lock table "public"."orders" in access exclusive mode', 'lock table "public"."users" in access exclusive mode']);
+    expect(step.leading.map((l) => l.statement)).toEqual([
+      'lock table "public"."orders" in access exclusive mode',
+      'lock table "public"."users" in access exclusive mode',
+    ]);
     expect(step.rest).toEqual(['drop trigger if exists "t" on "public"."users"', 'lock table "public"."other" in share mode']);
   });
 

@@ -2,13 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { lockRetryLine } from '../../src/cli/lock-retry-line.js';
 
 describe('the lock-retry progress line', () => {
-  const base = { type: 'lock-retry', migration: 'm', attempt: 2, attempts: 30, waitMs: 180, statement: 'lock table "public"."history" in share row exclusive mode' } as const;
+  const base = {
+    type: 'lock-retry',
+    migration: 'm',
+    attempt: 2,
+    attempts: 30,
+    waitMs: 180,
+    statement: 'lock table "public"."history" in share row exclusive mode',
+  } as const;
 
   it('says why, on which statement, and names every blocker with its state, age and query', () => {
     const line = lockRetryLine({
       ...base,
       cause: 'lock-timeout',
-      blockers: [{ pid: 4242, state: 'idle in transaction', transactionAgeSeconds: 8.04, query: 'update accounts\n   set balance = balance + 1 where id = 1' }],
+      blockers: [
+        {
+          pid: 4242,
+          state: 'idle in transaction',
+          transactionAgeSeconds: 8.04,
+          query: 'update accounts\n   set balance = balance + 1 where id = 1',
+        },
+      ],
     });
     expect(line).toBe(
       '  … lock not available (lock table "public"."history" in share row exclusive mode), retry 2/30 in 180 ms; ' +

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { maskSecrets, maskUrl, secretsOf } from '../../src/db/mask-secrets.js';
 
 /** Masks the connection string, and a message quoting it and its decoded password, as the CLI does. */
-const shown = (connection: string, password: string): string => maskSecrets(`cannot connect to ${connection}: login as ${password} failed`, secretsOf(connection));
+const shown = (connection: string, password: string): string =>
+  maskSecrets(`cannot connect to ${connection}: login as ${password} failed`, secretsOf(connection));
 
 describe('passwords in connection strings', () => {
   it.each([

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addColumnNames, defaultObjectName, fitIdentifier, rebuildNames, setNotNullNames, shadowName, type NameTarget } from '../../src/operations/object-names.js';
+import {
+  addColumnNames,
+  defaultObjectName,
+  fitIdentifier,
+  rebuildNames,
+  setNotNullNames,
+  shadowName,
+  type NameTarget,
+} from '../../src/operations/object-names.js';
 
 const allNames = (target: NameTarget): string[] => [
   ...Object.values(addColumnNames(target)),
@@ -71,8 +79,12 @@ describe('names of the objects online creates', () => {
       }
     }
     // A long column keeps a readable start of both the table and the column.
-    expect(addColumnNames({ schema: 'public', table: 'tickets', column: 'c'.repeat(63) }).fn).toMatch(/^online_fill_tickets_c{30,}_[0-9a-f]{10}$/);
-    expect(rebuildNames({ schema: 'public', table: 't'.repeat(63), column: 'c'.repeat(63) }).updateTrigger).toMatch(/^online_sync_update_t{16}_c{16}_[0-9a-f]{10}$/);
+    expect(addColumnNames({ schema: 'public', table: 'tickets', column: 'c'.repeat(63) }).fn).toMatch(
+      /^online_fill_tickets_c{30,}_[0-9a-f]{10}$/,
+    );
+    expect(rebuildNames({ schema: 'public', table: 't'.repeat(63), column: 'c'.repeat(63) }).updateTrigger).toMatch(
+      /^online_sync_update_t{16}_c{16}_[0-9a-f]{10}$/,
+    );
     // Long names that differ only past the cut still differ.
     const one = addColumnNames({ schema: 'public', table: 'tickets', column: `${'c'.repeat(62)}1` });
     const two = addColumnNames({ schema: 'public', table: 'tickets', column: `${'c'.repeat(62)}2` });

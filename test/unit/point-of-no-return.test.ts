@@ -4,11 +4,14 @@ import { addColumnSpec, planAddColumn } from '../../src/operations/add-column.js
 import { pointOfNoReturn, type OperationPlan } from '../../src/operations/plan.js';
 
 const addColumn = (): OperationPlan =>
-  planAddColumn(addColumnSpec.parse({ op: 'add-column', table: 'tickets', column: 'priority', type: 'text', backfill: "'normal'", nullable: false }), {
-    key: [{ name: 'id', type: 'bigint' }],
-    defaultIsVolatile: false,
-    searchPath: ['public'],
-  });
+  planAddColumn(
+    addColumnSpec.parse({ op: 'add-column', table: 'tickets', column: 'priority', type: 'text', backfill: "'normal'", nullable: false }),
+    {
+      key: [{ name: 'id', type: 'bigint' }],
+      defaultIsVolatile: false,
+      searchPath: ['public'],
+    },
+  );
 
 describe('the point of no return of a contract', () => {
   it('is not reached while only steps rollback can undo have committed (validations)', () => {
@@ -37,6 +40,8 @@ describe('drop-index: how resume and rollback tell the concurrent drop took effe
   });
 
   it('an index that was already invalid: done only once it is gone', () => {
-    expect(planDropIndex(spec, { valid: false }).contract[0]?.doneWhen).toBe(`select to_regclass($online$"public"."Tickets_Idx"$online$) is null as done`);
+    expect(planDropIndex(spec, { valid: false }).contract[0]?.doneWhen).toBe(
+      `select to_regclass($online$"public"."Tickets_Idx"$online$) is null as done`,
+    );
   });
 });

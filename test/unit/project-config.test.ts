@@ -50,10 +50,20 @@ describe('loadProjectConfig', () => {
     });
   });
 
-  it('reads YAML with the run settings in the flags\' names and forms, flattened', async () => {
+  it("reads YAML with the run settings in the flags' names and forms, flattened", async () => {
     const dir = await configIn(
       'online.config.yaml',
-      ['migrations: db/specs', 'databaseUrlEnv: APP_DB_URL', 'stateSchema: app_ledger', 'locks:', '  lock-timeout: 250ms', '  lock-retries: 5', 'schedule:', '  window: ["22:00-06:00"]', '  max-duration: 0'].join('\n'),
+      [
+        'migrations: db/specs',
+        'databaseUrlEnv: APP_DB_URL',
+        'stateSchema: app_ledger',
+        'locks:',
+        '  lock-timeout: 250ms',
+        '  lock-retries: 5',
+        'schedule:',
+        '  window: ["22:00-06:00"]',
+        '  max-duration: 0',
+      ].join('\n'),
     );
     const config = await loadProjectConfig(dir);
     expect(config?.migrations).toBe(join(dir, 'db', 'specs'));
@@ -86,20 +96,60 @@ describe('loadProjectConfig', () => {
   });
 
   it.each([
-    ['an unknown top-level key', 'online.config.yaml', 'stateSchema: x\nstate_schema: y', /online\.config\.yaml:\n {2}\(root\): unknown field "state_schema"/],
+    [
+      'an unknown top-level key',
+      'online.config.yaml',
+      'stateSchema: x\nstate_schema: y',
+      /online\.config\.yaml:\n {2}\(root\): unknown field "state_schema"/,
+    ],
     ['an unknown setting, naming its group', 'online.config.yaml', 'locks:\n  lock-timout: 1s', /locks: unknown field "lock-timout"/],
-    ['a setting in camelCase rather than the flag name', 'online.config.json', '{"backfill": {"batchSize": 10}}', /backfill: unknown field "batchSize"/],
-    ['a bad duration', 'online.config.yaml', 'locks:\n  lock-timeout: abc', /locks\.lock-timeout: must be a duration like 500ms, 1s, 2m or 1h/],
+    [
+      'a setting in camelCase rather than the flag name',
+      'online.config.json',
+      '{"backfill": {"batchSize": 10}}',
+      /backfill: unknown field "batchSize"/,
+    ],
+    [
+      'a bad duration',
+      'online.config.yaml',
+      'locks:\n  lock-timeout: abc',
+      /locks\.lock-timeout: must be a duration like 500ms, 1s, 2m or 1h/,
+    ],
     ['a duration out of range', 'online.config.yaml', 'locks:\n  lock-timeout: 2h', /locks\.lock-timeout: Too big/],
     ['a bad size', 'online.config.yaml', 'throttle:\n  max-retained-wal: lots', /throttle\.max-retained-wal: "lots": not a size/],
     ['a bad window', 'online.config.yaml', 'schedule:\n  window: ["25:00-03:00"]', /schedule\.window: "25:00-03:00"/],
-    ['an unknown time zone', 'online.config.yaml', 'schedule:\n  timezone: Mars/Olympus', /schedule\.timezone: is not a known IANA time zone/],
+    [
+      'an unknown time zone',
+      'online.config.yaml',
+      'schedule:\n  timezone: Mars/Olympus',
+      /schedule\.timezone: is not a known IANA time zone/,
+    ],
     ['a zero concurrency', 'online.config.yaml', 'backfill:\n  concurrency: 0', /backfill\.concurrency: Too small/],
     ['a fractional integer', 'online.config.yaml', 'backfill:\n  batch-size: 1.5', /backfill\.batch-size: Invalid input: expected int/],
-    ['settings that contradict each other', 'online.config.yaml', 'backfill:\n  min-batch-size: 500\n  max-batch-size: 100', /:\n {2}backfill\.min-batch-size: min batch size 500 is greater than max batch size 100$/],
-    ['a setting that contradicts a built-in default, as the flag would', 'online.config.yaml', 'backfill:\n  max-batch-size: 100', /backfill\.batch-size: batch size 1000 is outside \[min 10, max 100\]/],
-    ['a state schema that is not a plain identifier', 'online.config.json', '{"stateSchema": "Ledger-1"}', /stateSchema: must be a lower-case identifier/],
-    ['an env var name that is not one', 'online.config.json', '{"databaseUrlEnv": "postgres://x"}', /databaseUrlEnv: must be an environment variable name/],
+    [
+      'settings that contradict each other',
+      'online.config.yaml',
+      'backfill:\n  min-batch-size: 500\n  max-batch-size: 100',
+      /:\n {2}backfill\.min-batch-size: min batch size 500 is greater than max batch size 100$/,
+    ],
+    [
+      'a setting that contradicts a built-in default, as the flag would',
+      'online.config.yaml',
+      'backfill:\n  max-batch-size: 100',
+      /backfill\.batch-size: batch size 1000 is outside \[min 10, max 100\]/,
+    ],
+    [
+      'a state schema that is not a plain identifier',
+      'online.config.json',
+      '{"stateSchema": "Ledger-1"}',
+      /stateSchema: must be a lower-case identifier/,
+    ],
+    [
+      'an env var name that is not one',
+      'online.config.json',
+      '{"databaseUrlEnv": "postgres://x"}',
+      /databaseUrlEnv: must be an environment variable name/,
+    ],
     ['a file that is not JSON', 'online.config.json', '{"stateSchema": ', /online\.config\.json:\n {2}not valid JSON/],
     ['a file that is not YAML', 'online.config.yaml', 'locks: [unclosed', /not valid YAML/],
   ])('refuses %s, naming the file and the key', async (_case, file, text, message) => {
@@ -113,7 +163,7 @@ describe('loadProjectConfig', () => {
 describe('settings vocabulary', () => {
   const groupOfHelp: Record<string, string> = { 'BATCH SIZING': 'backfill', THROTTLE: 'throttle', SCHEDULE: 'schedule', LOCKS: 'locks' };
 
-  it('has exactly the run flags as keys, each in the group of its flag\'s help', () => {
+  it("has exactly the run flags as keys, each in the group of its flag's help", () => {
     const keys = settingGroupNames.flatMap((group) => settingKeys(group).map((key) => [key, group]));
     expect(keys.map(([key]) => key).sort()).toEqual(Object.keys(runFlags).sort());
     for (const [key, group] of keys) expect(groupOfHelp[runFlags[key as keyof typeof runFlags].helpGroup ?? '']).toBe(group);
@@ -131,7 +181,13 @@ describe('withConfigDefaults', () => {
 
   it('takes every run flag not given from the config, and keeps every flag given', () => {
     const flags = { 'lock-timeout': '2s', 'window-exit': false, complete: true };
-    expect(withConfigDefaults(flags, config)).toEqual({ 'lock-timeout': '2s', 'window-exit': false, complete: true, 'batch-size': 500, window: ['22:00-06:00'] });
+    expect(withConfigDefaults(flags, config)).toEqual({
+      'lock-timeout': '2s',
+      'window-exit': false,
+      complete: true,
+      'batch-size': 500,
+      window: ['22:00-06:00'],
+    });
   });
 
   it('changes nothing without a config', () => {
@@ -157,7 +213,11 @@ describe('the config `online init` writes', () => {
     expect(config?.databaseUrlEnv).toBe('DATABASE_URL');
     expect(config?.migrations).toBe(join(dir, 'migrations'));
     expect(parseRunOptions(runOptionsFromFlags(config?.defaults ?? {}))).toEqual(defaultRunOptions);
-    expect(Object.keys(config?.defaults ?? {}).sort()).toEqual(Object.keys(runFlags).filter((k) => k !== 'throttle-query' && k !== 'timezone').sort());
+    expect(Object.keys(config?.defaults ?? {}).sort()).toEqual(
+      Object.keys(runFlags)
+        .filter((k) => k !== 'throttle-query' && k !== 'timezone')
+        .sort(),
+    );
   });
 
   it('(yaml) has the same content as the JSON, a schema comment, and every other setting commented out with a valid example', () => {
@@ -179,8 +239,11 @@ describe('online.config.schema.json', () => {
     expect(committed).toEqual(projectConfigJsonSchema());
   });
 
-  it('describes each setting with its flag\'s help and rejects unknown keys', () => {
-    const schema = projectConfigJsonSchema() as { additionalProperties: boolean; properties: { locks: { additionalProperties: boolean; properties: Record<string, { description: string }> } } };
+  it("describes each setting with its flag's help and rejects unknown keys", () => {
+    const schema = projectConfigJsonSchema() as {
+      additionalProperties: boolean;
+      properties: { locks: { additionalProperties: boolean; properties: Record<string, { description: string }> } };
+    };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.locks.additionalProperties).toBe(false);
     expect(schema.properties.locks.properties['lock-timeout']?.description).toBe(runFlags['lock-timeout'].summary);
@@ -212,18 +275,31 @@ describe('spec file names', () => {
     ['timestamped specs only', ['20240101000000-a.yaml'], {}, '20250304050607-x.yaml', true],
     ['a timestamp in the same second (or the future)', ['20250304050607-a.yaml'], { timestamp: true }, '20250304050608-x.yaml', true],
     ['numbers past 9999 (wider, as asked; no longer sorts last)', ['9999-a.yaml'], {}, '10000-x.yaml', false],
-    ['a mix of both styles, keeping numbers (sorts before the timestamps)', ['0001-a.yaml', '20240101000000-b.yaml'], {}, '0002-x.yaml', false],
+    [
+      'a mix of both styles, keeping numbers (sorts before the timestamps)',
+      ['0001-a.yaml', '20240101000000-b.yaml'],
+      {},
+      '0002-x.yaml',
+      false,
+    ],
   ])('in %s: %s', (_case, existing, options, expected, sortsLast) => {
     const next = nextSpecFileName(existing, 'X', { ...options, now });
     expect(next.file).toBe(expected);
     expect(next.name).toBe(expected.replace(/\.yaml$/, ''));
-    const last = [...existing, next.file].filter((f) => /\.(yaml|yml|json)$/.test(f)).sort().at(-1);
+    const last = [...existing, next.file]
+      .filter((f) => /\.(yaml|yml|json)$/.test(f))
+      .sort()
+      .at(-1);
     expect(last === next.file).toBe(sortsLast);
   });
 });
 
 describe('the spec template of `online new`', () => {
-  const text = renderSpecTemplate({ name: '0003-add-priority', description: 'Add\npriority', schemaRef: '../node_modules/online/online.schema.json' });
+  const text = renderSpecTemplate({
+    name: '0003-add-priority',
+    description: 'Add\npriority',
+    schemaRef: '../node_modules/online/online.schema.json',
+  });
 
   it('references the schema for editors and names the migration after the file', () => {
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../node_modules/online/online.schema.json');
@@ -238,14 +314,25 @@ describe('the spec template of `online new`', () => {
 
   it('holds templates that, uncommented, are valid operations of every common kind', () => {
     const templatesAt = text.indexOf('# Templates of the common operations');
-    const uncommented = text.slice(0, templatesAt).replace('operations: []', 'operations:') + text.slice(templatesAt).replace(/^# {3}/gm, '  ');
+    const uncommented =
+      text.slice(0, templatesAt).replace('operations: []', 'operations:') + text.slice(templatesAt).replace(/^# {3}/gm, '  ');
     const spec = parseSpec(parseYaml(uncommented), 'uncommented template');
-    expect(spec.operations.map((op) => op.op)).toEqual(['add-column', 'create-index', 'add-foreign-key', 'set-not-null', 'change-type', 'rename-column', 'drop-column', 'backfill', 'sql']);
+    expect(spec.operations.map((op) => op.op)).toEqual([
+      'add-column',
+      'create-index',
+      'add-foreign-key',
+      'set-not-null',
+      'change-type',
+      'rename-column',
+      'drop-column',
+      'backfill',
+      'sql',
+    ]);
   });
 });
 
 describe('schemaReference', () => {
-  it('prefers node_modules/online of the directory or a parent, else the running package\'s copy', async () => {
+  it("prefers node_modules/online of the directory or a parent, else the running package's copy", async () => {
     const project = await tempDir();
     const migrations = join(project, 'db', 'migrations');
     await mkdir(migrations, { recursive: true });

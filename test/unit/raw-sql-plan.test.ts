@@ -31,7 +31,11 @@ describe('sql planning (exact SQL)', () => {
       },
     ]);
     expect(plan.rollback).toEqual([
-      { description: "run the rollback sql: delete from ticket_channels where code = 'chat'", statements: ["delete from ticket_channels where code = 'chat'"], locks },
+      {
+        description: "run the rollback sql: delete from ticket_channels where code = 'chat'",
+        statements: ["delete from ticket_channels where code = 'chat'"],
+        locks,
+      },
     ]);
     expect(plan.backfill).toEqual([]);
     expect(plan.contract).toEqual([]);
@@ -51,7 +55,13 @@ describe('sql planning (exact SQL)', () => {
     const spec = sqlSpec.parse({ op: 'sql', phase: 'contract', sql: ['update ticket_channels set label = upper(label)'] });
     const plan = planRawSql(spec);
     expect(plan.expand).toEqual([]);
-    expect(plan.contract).toEqual([{ description: 'run sql (contract): update ticket_channels set label = upper(label)', statements: ['update ticket_channels set label = upper(label)'], locks }]);
+    expect(plan.contract).toEqual([
+      {
+        description: 'run sql (contract): update ticket_channels set label = upper(label)',
+        statements: ['update ticket_channels set label = upper(label)'],
+        locks,
+      },
+    ]);
     expect(plan.rollback).toEqual([]);
     expect(plan.warnings).toEqual([lockWarning('contract')]);
     expect(rawSql.tables(spec)).toEqual([]);
@@ -59,7 +69,11 @@ describe('sql planning (exact SQL)', () => {
 
   it('warns once about CREATE INDEX without CONCURRENTLY', () => {
     const plan = planRawSql(
-      sqlSpec.parse({ op: 'sql', phase: 'contract', sql: ['create index t_a on t (a)', 'CREATE UNIQUE INDEX t_b ON t (b)', 'create table t2 (a int)'] }),
+      sqlSpec.parse({
+        op: 'sql',
+        phase: 'contract',
+        sql: ['create index t_a on t (a)', 'CREATE UNIQUE INDEX t_b ON t (b)', 'create table t2 (a int)'],
+      }),
     );
     expect(plan.warnings).toEqual([
       lockWarning('contract'),
@@ -107,7 +121,7 @@ describe('sql statements that cannot be a step', () => {
     ['set role postgres', /session-level SET/],
     ['set session authorization postgres', /session-level SET/],
     ['set session characteristics as transaction read only', /transaction control/],
-    ['load \'auto_explain\'', /LOAD/],
+    ["load 'auto_explain'", /LOAD/],
     ["select set_config('search_path', 'evil', false)", /set_config\(…, false\)/],
     ["select pg_catalog.set_config('search_path', 'evil', 'false')", /set_config/],
     ["select set_config('search_path', 'evil', 'off')", /set_config/],
@@ -115,10 +129,10 @@ describe('sql statements that cannot be a step', () => {
     ["update t set a = (select set_config('role', 'x', false))", /set_config/],
     ["with s as (select set_config('search_path', 'evil', false)) insert into t select 1 from s", /set_config/],
     ["do $$ begin perform set_config('search_path', 'evil', true); end $$", /DO block may not call set_config/],
-    ['do $$ begin perform pg_catalog."set_config"(\'search_path\', \'evil\', false); end $$', /DO block may not call set_config/],
+    ["do $$ begin perform pg_catalog.\"set_config\"('search_path', 'evil', false); end $$", /DO block may not call set_config/],
     ["select \"set_config\"('search_path', 'evil', false)", /set_config\(…, false\)/],
-    ["do $$ begin set search_path = evil; end $$", /session-level SET/],
-    ["do $$ begin if true then reset role; end if; end $$", /session-level SET/],
+    ['do $$ begin set search_path = evil; end $$', /session-level SET/],
+    ['do $$ begin if true then reset role; end if; end $$', /session-level SET/],
     ['reindex schema public', /REINDEX cannot run inside a transaction block/],
     ['create database "x"', /cannot run inside a transaction block/],
   ])('%s', async (statement, reason) => {
@@ -135,12 +149,12 @@ describe('sql statements that cannot be a step', () => {
     'lock table t in share mode',
     "comment on table tickets is 'begin'",
     'insert into t (begin_at) values (now())',
-    "do $$ begin perform 1; end $$",
+    'do $$ begin perform 1; end $$',
     'alter table t add column vacuumed_at timestamptz',
     "select set_config('app.tenant', 'x', true)",
     "select set_config('app.tenant', 'x', 'on')",
-    "do $$ begin update t set a = 1; end $$",
-    "do $$ begin set local search_path = app; end $$",
+    'do $$ begin update t set a = 1; end $$',
+    'do $$ begin set local search_path = app; end $$',
     "comment on table t is 'set_config(search_path, evil, false)'",
     'analyze t',
   ])('allows %s', async (statement) => {

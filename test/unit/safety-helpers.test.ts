@@ -16,7 +16,9 @@ describe('identifier quoting', () => {
 describe('secrets', () => {
   it('masks passwords in URLs and messages', () => {
     expect(maskUrl('postgres://app:s3cr3t@db:5432/prod')).toBe('postgres://app:***@db:5432/prod');
-    expect(maskSecrets('failed for postgresql://app:s3cr3t@db/prod with s3cr3t', ['s3cr3t'])).toBe('failed for postgresql://app:***@db/prod with ***');
+    expect(maskSecrets('failed for postgresql://app:s3cr3t@db/prod with s3cr3t', ['s3cr3t'])).toBe(
+      'failed for postgresql://app:***@db/prod with ***',
+    );
   });
 });
 

@@ -13,9 +13,14 @@ describe('set-not-null planning (exact SQL)', () => {
     expect(plan.expand).toEqual([]);
     expect(plan.backfill).toEqual([]);
     expect(plan.contract.map((s) => s.statements)).toEqual([
-      [`alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba", add constraint "online_snn_tickets_title_f4bd4245ba" check ("title" is not null) not valid`],
+      [
+        `alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba", add constraint "online_snn_tickets_title_f4bd4245ba" check ("title" is not null) not valid`,
+      ],
       [`alter table "public"."tickets" validate constraint "online_snn_tickets_title_f4bd4245ba"`],
-      [`alter table "public"."tickets" alter column "title" set not null`, `alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba"`],
+      [
+        `alter table "public"."tickets" alter column "title" set not null`,
+        `alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba"`,
+      ],
     ]);
     expect(plan.contract[1]?.explain).toEqual({
       kind: 'violations',
@@ -24,7 +29,9 @@ describe('set-not-null planning (exact SQL)', () => {
       query: `select "id"::text as "id" from "public"."tickets" where "title" is null limit 5`,
     });
     expect(plan.rollback.map((s) => s.statements)).toEqual([
-      [`alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba", alter column "title" drop not null`],
+      [
+        `alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba", alter column "title" drop not null`,
+      ],
     ]);
     expect([...plan.expand, ...plan.contract, ...plan.rollback].every((s) => s.kind === undefined && s.locks !== undefined)).toBe(true);
   });
@@ -84,15 +91,31 @@ describe('set-not-null planning (exact SQL)', () => {
 
   it('shows every column of a composite key in violation samples', () => {
     const spec = setNotNullSpec.parse({ op: 'set-not-null', table: 'lines', column: 'sku' });
-    const plan = planSetNotNull(spec, { key: [{ name: 'order_id', type: 'bigint' }, { name: 'Line', type: 'integer' }], searchPath: ['public'] });
-    expect(plan.contract[1]?.explain?.query).toBe(`select "order_id"::text as "order_id", "Line"::text as "Line" from "public"."lines" where "sku" is null limit 5`);
+    const plan = planSetNotNull(spec, {
+      key: [
+        { name: 'order_id', type: 'bigint' },
+        { name: 'Line', type: 'integer' },
+      ],
+      searchPath: ['public'],
+    });
+    expect(plan.contract[1]?.explain?.query).toBe(
+      `select "order_id"::text as "order_id", "Line"::text as "Line" from "public"."lines" where "sku" is null limit 5`,
+    );
   });
 
   it('quotes identifiers and an expression containing the dollar tag', () => {
-    const spec = setNotNullSpec.parse({ op: 'set-not-null', schema: 'My Schema', table: 'Tick"ets', column: 'Chan nel', backfill: "'$online$'" });
+    const spec = setNotNullSpec.parse({
+      op: 'set-not-null',
+      schema: 'My Schema',
+      table: 'Tick"ets',
+      column: 'Chan nel',
+      backfill: "'$online$'",
+    });
     const plan = planSetNotNull(spec, { key: idKey, searchPath: ['public'] });
     const [fn] = plan.expand[0]?.statements ?? [];
-    expect(fn).toMatch(/^create or replace function "My Schema"\."online_snn_fill_Tick""ets_Chan nel_c26406318c"\(\) returns trigger language plpgsql set search_path = "public", pg_temp as \$online1\$/);
+    expect(fn).toMatch(
+      /^create or replace function "My Schema"\."online_snn_fill_Tick""ets_Chan nel_c26406318c"\(\) returns trigger language plpgsql set search_path = "public", pg_temp as \$online1\$/,
+    );
     expect(fn).toMatch(/\$online1\$$/);
     expect(plan.expand[1]?.statements).toEqual([
       `alter table "My Schema"."Tick""ets" drop constraint if exists "online_snn_Tick""ets_Chan nel_c26406318c", add constraint "online_snn_Tick""ets_Chan nel_c26406318c" check ("Chan nel" is not null) not valid`,
@@ -109,6 +132,8 @@ describe('set-not-null planning (exact SQL)', () => {
   });
 
   it('names the migration after the table and column', () => {
-    expect(setNotNull.defaultName(setNotNullSpec.parse({ op: 'set-not-null', table: 'tickets', column: 'status' }))).toBe('set-not-null-tickets-status');
+    expect(setNotNull.defaultName(setNotNullSpec.parse({ op: 'set-not-null', table: 'tickets', column: 'status' }))).toBe(
+      'set-not-null-tickets-status',
+    );
   });
 });

@@ -30,22 +30,28 @@ describe('migration spec', () => {
   });
 
   it('rejects unknown fields, unknown ops and a NOT NULL column with nothing to fill it', () => {
-    expect(issuesOf(() => parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', colour: 1 }] }, 'x'))).toEqual([
-      'operations[0]: unknown field "colour"',
-    ]);
+    expect(issuesOf(() => parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', colour: 1 }] }, 'x'))).toEqual(
+      ['operations[0]: unknown field "colour"'],
+    );
     expect(issuesOf(() => parseSpec({ operations: [{ op: 'drop-everything' }] }, 'x'))[0]).toMatch(/^operations\[0\]\.op: /);
-    expect(issuesOf(() => parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', nullable: false }] }, 'x'))).toEqual([
-      'operations[0].nullable: nullable: false needs a default or a backfill expression',
-    ]);
+    expect(
+      issuesOf(() => parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', nullable: false }] }, 'x')),
+    ).toEqual(['operations[0].nullable: nullable: false needs a default or a backfill expression']);
     expect(issuesOf(() => parseSpec({ operations: [] }, 'x'))).toEqual(['operations: must list at least one operation']);
   });
 
   it('loads YAML, names the migration after the file, and hashes independently of key order', async () => {
-    const path = await specFile('0003-ticket-priority.yaml', 'operations:\n  - op: add-column\n    table: tickets\n    column: priority\n    type: text\n');
+    const path = await specFile(
+      '0003-ticket-priority.yaml',
+      'operations:\n  - op: add-column\n    table: tickets\n    column: priority\n    type: text\n',
+    );
     const spec = await loadSpecFile(path);
     expect(spec.name).toBe('0003-ticket-priority');
     expect(spec.operations[0]).toMatchObject({ op: 'add-column', schema: 'public', nullable: true });
-    const reordered = parseSpec({ name: spec.name, operations: [{ type: 'text', column: 'priority', table: 'tickets', op: 'add-column' }] }, 'x');
+    const reordered = parseSpec(
+      { name: spec.name, operations: [{ type: 'text', column: 'priority', table: 'tickets', op: 'add-column' }] },
+      'x',
+    );
     expect(specHash(reordered)).toBe(specHash(spec));
   });
 

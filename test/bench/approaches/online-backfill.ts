@@ -14,7 +14,17 @@ function prioritySpec() {
   return parseSpec(
     {
       name: 'bench-ticket-priority',
-      operations: [{ op: 'add-column', schema: benchSchema, table: benchTable, column: 'priority', type: 'text', backfill: priorityExpression, nullable: true }],
+      operations: [
+        {
+          op: 'add-column',
+          schema: benchSchema,
+          table: benchTable,
+          column: 'priority',
+          type: 'text',
+          backfill: priorityExpression,
+          nullable: true,
+        },
+      ],
     },
     'backfill-bench',
   );

@@ -43,7 +43,9 @@ export const pgrollStyle: Approach = {
     await sql.unsafe(`alter table ${benchTable} add column priority text`);
     await sql.unsafe(`alter table ${benchTable} add column ${flag} boolean default true`);
     await sql.unsafe(triggerFunction(columns.map((c) => c.name)));
-    await sql.unsafe(`create trigger ${triggerName} before insert or update on ${benchTable} for each row execute function ${benchSchema}.${triggerName}()`);
+    await sql.unsafe(
+      `create trigger ${triggerName} before insert or update on ${benchTable} for each row execute function ${benchSchema}.${triggerName}()`,
+    );
     let last = '0';
     let rowsFilled = 0;
     const from = epochMs();
