@@ -1,13 +1,13 @@
 // Backfill: each task's ranges run in parallel (p-limit, --concurrency at once), each from its persisted
 // cursor to the upper bound captured at start, under one governor that paces, pauses and throttles them.
 import pLimit from 'p-limit';
-import type { BackfillTask } from '../src/operations/plan.js';
-import { BackfillGovernor } from './backfill-governor.js';
+import type { BackfillTask } from '../src/plan/plan.js';
+import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
-import { openRanges, rowsPerPage } from './backfill-ranges.js';
-import { ctidBatches, keysetBatches, type RangeBatches } from './range-batches.js';
-import { runRange, type TaskProgress } from './range-worker.js';
-import type { BackfillCursor } from '../src/state/backfill-cursors.js';
+import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
+import { ctidBatches, keysetBatches, type RangeBatches } from './backfill-engine/range-batches.js';
+import { runRange, type TaskProgress } from './backfill-engine/range-worker.js';
+import type { BackfillCursor } from './backfill-engine/backfill-cursors.js';
 import type { RunContext } from './run-context.js';
 
 export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[]): Promise<void> {

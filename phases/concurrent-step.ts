@@ -5,12 +5,12 @@
 // same definition is kept, anything else is an error. While it builds, progress is reported from
 // pg_stat_progress_create_index, with the sessions it waits for.
 import { errorMessage, type Sql } from '../src/db/connect.js';
-import { describeProgress, readIndexBuildProgress } from '../src/db/index-build-progress.js';
-import { readIndex } from '../src/db/index-catalog.js';
-import { quoteQualified } from '../src/db/quote.js';
+import { describeProgress, readIndexBuildProgress } from '../src/catalog/index-build-progress.js';
+import { readIndex } from '../src/catalog/read-index.js';
+import { quoteQualified } from '../src/sql-text/quote.js';
 import { NameTakenError } from '../src/errors/index.js';
-import type { IndexBuild, PlannedStep } from '../src/operations/plan.js';
-import { classifyIndexName } from '../src/operations/planned-index-names.js';
+import type { IndexBuild, PlannedStep } from '../src/plan/plan.js';
+import { classifyIndexName } from '../src/preflight/planned-index-names.js';
 import { recordActivity } from '../src/state/worker-activity.js';
 import { explainFailure } from './explain-failure.js';
 import type { RunContext } from './run-context.js';

@@ -1,12 +1,12 @@
 // Contract: first prove the backfill is finished (cursors at their upper bound and no row left that
 // needs work), then validate and switch over.
 import type { Sql } from '../src/db/connect.js';
-import { keysetQueries } from '../src/db/keyset-sql.js';
+import { keysetQueries } from './backfill-engine/keyset-sql.js';
 import { searchPathSetting } from '../src/db/search-path.js';
-import { displayName } from '../src/db/quote.js';
+import { displayName } from '../src/sql-text/quote.js';
 import { BackfillIncompleteError } from '../src/errors/index.js';
-import { pointOfNoReturn, type BackfillTask, type OperationPlan } from '../src/operations/plan.js';
-import { listCursors } from '../src/state/backfill-cursors.js';
+import { pointOfNoReturn, type BackfillTask, type OperationPlan } from '../src/plan/plan.js';
+import { listCursors } from './backfill-engine/backfill-cursors.js';
 import { listSteps } from '../src/state/step-records.js';
 import type { RunContext } from './run-context.js';
 import { explainFailure } from './explain-failure.js';

@@ -1,5 +1,5 @@
 // Expand: the additive, backwards-compatible DDL of every operation, in plan order.
-import type { OperationPlan } from '../src/operations/plan.js';
+import type { OperationPlan } from '../src/plan/plan.js';
 import type { RunContext } from './run-context.js';
 import { runSteps } from './run-steps.js';
 

@@ -2,7 +2,7 @@
 // unique index, the rows a CHECK rejects, the orphans of a foreign key.
 import { errorMessage, sqlState, type Sql } from '../src/db/connect.js';
 import { DataViolationError } from '../src/errors/index.js';
-import type { PlannedStep } from '../src/operations/plan.js';
+import type { PlannedStep } from '../src/plan/plan.js';
 
 const sampleTimeoutMs = 30_000;
 

@@ -1,5 +1,5 @@
 // Rollback: undoes expand. Every statement is `if exists`, so running it twice is safe.
-import type { OperationPlan } from '../src/operations/plan.js';
+import type { OperationPlan } from '../src/plan/plan.js';
 import type { RunContext } from './run-context.js';
 import { runSteps, type PhaseFinish } from './run-steps.js';
 

@@ -1,7 +1,7 @@
 // What every phase runner needs: the connection, the ledger, the migration, its options and a way to report.
 import type { Sql } from '../src/db/connect.js';
 import type { EventListener } from '../src/events.js';
-import type { RunOptions } from '../src/run-options.js';
+import type { RunOptions } from '../src/settings/run-options.js';
 import type { StateStore } from '../src/state/state-store.js';
 
 export interface RunContext {

@@ -8,7 +8,7 @@
 import { runLockedDdl } from '../src/db/locked-ddl.js';
 import type { TransactionSql } from '../src/db/connect.js';
 import { StoppedError } from '../src/errors/index.js';
-import type { PlannedStep } from '../src/operations/plan.js';
+import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { listSteps, recordStep } from '../src/state/step-records.js';
 import { runConcurrentStep } from './concurrent-step.js';

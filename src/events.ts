@@ -1,5 +1,5 @@
 // Typed progress events the library emits; the CLI draws them (bars, plain lines or NDJSON).
-import type { IndexBuildProgress } from './db/index-build-progress.js';
+import type { IndexBuildProgress } from './catalog/index-build-progress.js';
 import type { LockRetryCause } from './db/locked-ddl.js';
 import type { Blocker } from './errors/index.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';

@@ -18,12 +18,12 @@ export { planDirectory, type SpecPlan, type PlanDirectoryInput } from './api/pla
 export { checkDirectory, type DirectoryCheck, type FileCheck, type CheckDirectoryInput } from './api/check-directory.js';
 export type { MigrationResult } from './api/run-migration.js';
 export type { ConnectionInput } from './api/session.js';
-export { loadSpecFile, parseSpec, specHash } from './spec/load-spec.js';
-export { migrationJsonSchema } from './spec/json-schema.js';
-export type { MigrationSpec, OperationSpec } from './spec/migration-spec.js';
-export type { OperationPlan, PlannedStep, BackfillTask } from './operations/plan.js';
+export { loadSpecFile, parseSpec, specHash } from './migration-spec/load-spec.js';
+export { migrationJsonSchema } from './migration-spec/json-schema.js';
+export type { MigrationSpec, OperationSpec } from './migration-spec/migration-spec.js';
+export type { OperationPlan, PlannedStep, BackfillTask } from './plan/plan.js';
 export { planAddColumn, type AddColumnSpec, type AddColumnFacts } from './operations/add-column.js';
-export { runOptionsSchema, defaultRunOptions, type RunOptions, type RunOptionsInput } from './run-options.js';
+export { runOptionsSchema, defaultRunOptions, type RunOptions, type RunOptionsInput } from './settings/run-options.js';
 export type { OnlineEvent, EventListener } from './events.js';
 export * from './errors/index.js';
 export { maskUrl } from './db/mask-secrets.js';

@@ -9,10 +9,10 @@
 // ledger) also touches cannot be judged against today's schema: the column it indexes may be the one
 // the earlier spec adds. Checking it anyway would report a false failure, so its pre-flight is
 // deferred, naming the spec it runs after; `online plan <dir>` rehearses the whole chain instead.
-import { displayName } from '../db/quote.js';
+import { displayName } from '../sql-text/quote.js';
 import { describeDrift, OnlineError } from '../errors/index.js';
 import { tablesOf } from '../operations/index.js';
-import { readSpecDirectory, type SpecFile } from '../spec/spec-directory.js';
+import { readSpecDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { finishedStatuses, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
 import { findDrift } from './migrate-steps.js';

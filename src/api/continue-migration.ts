@@ -1,7 +1,7 @@
 // What a run prepares after a reconnect: whatever the ledger recorded, it goes on from there. A
 // migration that settled meanwhile (its last step committed just before the connection dropped) is
 // reported as it is; otherwise the run continues from its recorded phase.
-import type { RunOptions } from '../run-options.js';
+import type { RunOptions } from '../settings/run-options.js';
 import { logEvent } from '../state/event-log.js';
 import { getMigration } from '../state/migration-records.js';
 import { reconcileMigration } from './reconcile-migration.js';

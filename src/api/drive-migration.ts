@@ -12,7 +12,7 @@ import { errorMessage } from '../db/connect.js';
 import { maskSecrets } from '../db/mask-secrets.js';
 import { MigrationFailedError, OnlineError, StoppedError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
-import type { OperationPlan } from '../operations/plan.js';
+import type { OperationPlan } from '../plan/plan.js';
 import { logEvent } from '../state/event-log.js';
 import { updateMigration, type MigrationPhase, type MigrationStatus } from '../state/migration-records.js';
 import type { Db } from '../state/state-store.js';

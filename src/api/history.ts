@@ -3,8 +3,8 @@
 // backfill cursors: rows summed over the ranges, time from the first range's start to the last batch;
 // a backfill interrupted and resumed counts the time in between too). Read-only: a database without a
 // ledger has no history, and asking for it never creates the state schema.
-import type { OperationPlan } from '../operations/plan.js';
-import { listCursors, type BackfillCursor } from '../state/backfill-cursors.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
 import {
   listMigrations,
   type MigrationPhase,

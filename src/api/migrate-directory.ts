@@ -10,8 +10,8 @@
 // drift). One migrate lock per state schema serialises whole runs, so two deploys never interleave.
 import { MigrationStateError, OnlineError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
-import type { RunOptionsInput } from '../run-options.js';
-import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../spec/spec-directory.js';
+import type { RunOptionsInput } from '../settings/run-options.js';
+import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { getMigration, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
 import { completeMigration } from './complete.js';

@@ -16,7 +16,7 @@
 // no steps changes nothing the old application relies on, so `--expand-only` completes such specs
 // (new tables, new indexes, nullable columns) instead of leaving them waiting for contract.
 import type { MigrationStatus, MigrationRecord } from '../state/migration-records.js';
-import type { SpecFile } from '../spec/spec-directory.js';
+import type { SpecFile } from '../migration-spec/spec-directory.js';
 import type { DriftedFile } from '../errors/index.js';
 
 export type MigrateMode = 'all' | 'expand-only' | 'contract';

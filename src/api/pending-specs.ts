@@ -1,7 +1,7 @@
 // Which specs of a migrations directory the ledger has applied, matched by migration name. A spec is
 // pending when the ledger has no migration of its name, or only a rolled-back one (rollback undid its
 // expand, so it applies again from scratch, as `start` allows for a rolled-back name).
-import type { SpecFile } from '../spec/spec-directory.js';
+import type { SpecFile } from '../migration-spec/spec-directory.js';
 import type { MigrationRecord } from '../state/migration-records.js';
 
 export interface SpecInLedger {

@@ -11,8 +11,8 @@
 // pre-flight, so a spec that does not fit what the earlier ones built fails here, naming its file.
 import { startEmbeddedServer } from '../embedded/embedded-server.js';
 import { RehearsalError } from '../errors/index.js';
-import type { OperationPlan } from '../operations/plan.js';
-import { readSpecDirectory, requireValidDirectory, type SpecDirectory } from '../spec/spec-directory.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { readSpecDirectory, requireValidDirectory, type SpecDirectory } from '../migration-spec/spec-directory.js';
 import { planMigration, startMigration } from './start.js';
 
 export interface SpecPlan {

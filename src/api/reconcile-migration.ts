@@ -7,7 +7,7 @@
 //     rollback refuses and complete/resume go forward without re-proving the backfill.
 // Locked steps need no such check: each one's record commits in the transaction of its DDL.
 import { MigrationStateError } from '../errors/index.js';
-import { pointOfNoReturn, type PlannedStep } from '../operations/plan.js';
+import { pointOfNoReturn, type PlannedStep } from '../plan/plan.js';
 import { logEvent } from '../state/event-log.js';
 import { finishedStatuses, getMigration, updateMigration, type MigrationRecord } from '../state/migration-records.js';
 import { listSteps, recordStep } from '../state/step-records.js';

@@ -1,7 +1,7 @@
 // `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
 // cursor. Options given here override the stored ones, and the override is recorded.
 import { MigrationStateError } from '../errors/index.js';
-import type { RunOptionsInput } from '../run-options.js';
+import type { RunOptionsInput } from '../settings/run-options.js';
 import { logEvent } from '../state/event-log.js';
 import { updateMigration } from '../state/migration-records.js';
 import { continueRecorded } from './continue-migration.js';

@@ -5,8 +5,8 @@
 import type { RunContext } from '../../phases/run-context.js';
 import { isConnectionLoss } from '../db/connection-loss.js';
 import { ConnectionLostError } from '../errors/index.js';
-import type { OperationPlan } from '../operations/plan.js';
-import type { RunOptions } from '../run-options.js';
+import type { OperationPlan } from '../plan/plan.js';
+import type { RunOptions } from '../settings/run-options.js';
 import { acquireLease } from '../state/lease.js';
 import type { MigrationPhase } from '../state/migration-records.js';
 import { driveMigration, type DriveResult } from './drive-migration.js';

@@ -3,7 +3,7 @@ import { connect, type Sql } from '../db/connect.js';
 import { driverIsPatched, unpatchedDriverWarning } from '../db/driver-patch.js';
 import type { EventListener } from '../events.js';
 import { InvalidOptionError } from '../errors/index.js';
-import { stateSchemaName } from '../spec/identifier.js';
+import { stateSchemaName } from '../sql-text/identifier.js';
 import { defaultStateSchema, type StateStore } from '../state/state-store.js';
 
 export interface ConnectionInput {

@@ -1,21 +1,21 @@
 // `start`: pre-flight every operation against the catalog (changing nothing), then record the
 // migration and run expand and backfill (and contract with `complete`).
-import { checkThrottleQuery } from '../db/expression-probe.js';
-import { serverVersionNum } from '../db/server-version.js';
-import { displayName } from '../db/quote.js';
+import { checkThrottleQuery } from '../preflight/expression-probe.js';
+import { serverVersionNum } from '../catalog/server-version.js';
+import { displayName } from '../sql-text/quote.js';
 import { InvalidOptionError, LeaseHeldError, MigrationStateError, PreflightError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
-import { combinePlans, type OperationPlan } from '../operations/plan.js';
-import { requireMigratableSchema } from '../operations/preflight-checks.js';
-import { runOptionsSchema, type RunOptions, type RunOptionsInput } from '../run-options.js';
-import { specHash } from '../spec/load-spec.js';
-import type { MigrationSpec } from '../spec/migration-spec.js';
+import { combinePlans, type OperationPlan } from '../plan/plan.js';
+import { requireMigratableSchema } from '../preflight/table-checks.js';
+import { runOptionsSchema, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
+import { specHash } from '../migration-spec/load-spec.js';
+import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
 import { finishedStatuses, getMigration, insertMigration, listMigrations, type MigrationRecord } from '../state/migration-records.js';
 import { logEvent } from '../state/event-log.js';
 import { ensureStateSchema, stateSchemaExists } from '../state/state-schema.js';
-import { requirePlannedIndexNamesFree } from '../operations/planned-index-names.js';
+import { requirePlannedIndexNamesFree } from '../preflight/planned-index-names.js';
 import { continueRecorded } from './continue-migration.js';
 import { runUnderLease, type MigrationResult, type PrepareRun } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';

@@ -3,7 +3,7 @@
 // contract (expanded and backfilled, waiting for the new application to be deployed), how many are
 // done, and which specs of the migrations directory are still pending. Read-only: it never creates the
 // state schema.
-import { readSpecDirectory } from '../spec/spec-directory.js';
+import { readSpecDirectory } from '../migration-spec/spec-directory.js';
 import { isLeaseHeld } from '../state/lease.js';
 import { listMigrations, type MigrationRecord } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';

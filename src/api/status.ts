@@ -1,5 +1,5 @@
 // `status`: typed reports of migrations: phase, running or interrupted, worker, and backfill progress.
-import { listCursors, type BackfillCursor } from '../state/backfill-cursors.js';
+import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
 import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
 import { listMigrations, type MigrationPhase, type MigrationStatus, type RecordedError } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';

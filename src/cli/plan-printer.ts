@@ -3,9 +3,9 @@
 // the order they apply, and nothing in the output depends on the machine or the moment (no timestamps,
 // ports or random names), so it can be committed and diffed in a pull request.
 import type { SpecPlan } from '../api/plan-directory.js';
-import { ctidUpdate } from '../db/ctid-sql.js';
-import { keysetQueries } from '../db/keyset-sql.js';
-import type { BackfillTask, OperationPlan, PlannedStep } from '../operations/plan.js';
+import { ctidUpdate } from '../../phases/backfill-engine/ctid-sql.js';
+import { keysetQueries } from '../../phases/backfill-engine/keyset-sql.js';
+import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
 
 export const planPhases = ['expand', 'backfill', 'contract', 'rollback'] as const;
 export type PlanPhase = (typeof planPhases)[number];

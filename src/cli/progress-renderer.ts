@@ -1,7 +1,7 @@
 // Draws library events: a cli-progress bar on a TTY, a plain line every few seconds otherwise, and
 // NDJSON (one event per line) under --json.
 import { SingleBar, Presets } from 'cli-progress';
-import { describeProgress } from '../db/index-build-progress.js';
+import { describeProgress } from '../catalog/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
 import { lockRetryLine } from './lock-retry-line.js';
 

@@ -3,7 +3,7 @@
 // stored options. Values are validated again by the run options' zod schema.
 import { Flags } from '@oclif/core';
 import { InvalidOptionError } from '../errors/index.js';
-import type { RunOptionsInput } from '../run-options.js';
+import type { RunOptionsInput } from '../settings/run-options.js';
 import { parseByteSize } from '../throttle/byte-size.js';
 import { parseDuration } from './duration.js';
 

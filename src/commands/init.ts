@@ -11,7 +11,7 @@ import { configFileNames } from '../config/project-config.js';
 import { displayPath, pathKind } from '../config/project-files.js';
 import { configSchemaFile, schemaReference } from '../config/schema-reference.js';
 import { InvalidOptionError } from '../errors/index.js';
-import { stateSchemaName } from '../spec/identifier.js';
+import { stateSchemaName } from '../sql-text/identifier.js';
 
 const formats: readonly ConfigFormat[] = ['json', 'yaml'];
 const migrationsReadme = `Migration specs, applied in file-name order by \`online migrate\`.

@@ -5,7 +5,7 @@ import { OnlineCommand } from '../cli/base-command.js';
 import { planPhases, renderDirectoryPlan, renderPlan } from '../cli/plan-printer.js';
 import { MigrationsDirMissingError } from '../config/config-errors.js';
 import { displayPath, pathKind } from '../config/project-files.js';
-import { loadSpecFile } from '../spec/load-spec.js';
+import { loadSpecFile } from '../migration-spec/load-spec.js';
 
 export default class Plan extends OnlineCommand<typeof Plan> {
   static override summary = 'Print the SQL a spec file or a whole migrations directory would run, with lock notes. Changes nothing.';

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { projectConfigJsonSchema } from '../config/config-schema.js';
-import { migrationJsonSchema } from '../spec/json-schema.js';
+import { migrationJsonSchema } from '../migration-spec/json-schema.js';
 
 export default class Schema extends Command {
   static override summary = 'Print the JSON Schema of migration spec files (or, with --config, of the config file), for editor validation.';

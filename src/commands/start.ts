@@ -6,8 +6,8 @@ import { flagPath, operationFlags, operationFromFlags } from '../cli/operation-f
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { withConfigDefaults } from '../config/config-defaults.js';
 import { planMigration, startMigration } from '../api/start.js';
-import { loadSpecFile, parseSpec } from '../spec/load-spec.js';
-import type { MigrationSpec } from '../spec/migration-spec.js';
+import { loadSpecFile, parseSpec } from '../migration-spec/load-spec.js';
+import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { operations } from '../operations/index.js';
 import { SpecError } from '../errors/index.js';
 

@@ -4,7 +4,7 @@
 // the command line and the file; `settingGroups` is checked against `runFlags` by a unit test.
 import { z } from 'zod';
 import { runFlags, type RunFlagValues } from '../cli/run-flags.js';
-import { stateSchemaName } from '../spec/identifier.js';
+import { stateSchemaName } from '../sql-text/identifier.js';
 import { defaultStateSchema } from '../state/state-store.js';
 
 const integer = z.number().int().min(0);

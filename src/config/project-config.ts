@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseRunOptions } from '../api/start.js';
 import { inFlagTerms, runOptionsFromFlags, type RunFlagValues } from '../cli/run-flags.js';
 import { InvalidOptionError } from '../errors/index.js';
-import { formatIssues } from '../spec/format-issues.js';
+import { formatIssues } from '../migration-spec/format-issues.js';
 import { ConfigError } from './config-errors.js';
 import { pathKind } from './project-files.js';
 import { projectConfigSchema, settingGroupNames, settingKeys, type ProjectConfigFile, type SettingGroup } from './config-schema.js';

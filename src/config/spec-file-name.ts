@@ -6,7 +6,7 @@
 // In a directory that mixes both styles, numbers are kept unless --timestamp is given.
 import { extname } from 'node:path';
 import { InvalidOptionError } from '../errors/index.js';
-import { specExtensions } from '../spec/spec-directory.js';
+import { specExtensions } from '../migration-spec/spec-directory.js';
 
 const numberPrefix = /^(\d+)(?=[-_.])/;
 const timestampDigits = 14;

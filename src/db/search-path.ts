@@ -3,7 +3,7 @@
 // the application's search_path) and on the connections that run backfill batches and complete's
 // check. So an unqualified `pick()` or type name means the same object everywhere.
 import type { Sql, TransactionSql } from './connect.js';
-import { quoteIdent } from './quote.js';
+import { quoteIdent } from '../sql-text/quote.js';
 
 /**
  * The schemas unqualified names resolve in on this connection, in order: `current_schemas(false)`,

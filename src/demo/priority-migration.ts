@@ -1,6 +1,6 @@
 // The demo's migration: add a NOT NULL `priority` column to tickets, derived from each ticket's state.
-import { parseSpec } from '../spec/load-spec.js';
-import type { MigrationSpec } from '../spec/migration-spec.js';
+import { parseSpec } from '../migration-spec/load-spec.js';
+import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 
 export const priorityColumn = 'priority';
 

@@ -6,7 +6,7 @@ import { parseRunOptions, startMigration } from '../api/start.js';
 import { startEmbeddedServer } from '../embedded/embedded-server.js';
 import { InvalidOptionError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
-import type { MigrationSpec } from '../spec/migration-spec.js';
+import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { DemoCheckFailedError, DemoInterruptedError } from './demo-errors.js';
 import { demoPassed, type DemoSummary } from './demo-summary.js';
 import { priorityMigration } from './priority-migration.js';

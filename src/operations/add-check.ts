@@ -3,16 +3,16 @@
 // the existing rows (SHARE UPDATE EXCLUSIVE: the scan blocks neither reads nor writes); when some fail,
 // up to five of their keys are shown. Rollback drops the constraint.
 import { createHash } from 'node:crypto';
-import { checkRowExpression } from '../db/expression-probe.js';
-import { quoteIdent, quoteQualified } from '../db/quote.js';
+import { checkRowExpression } from '../preflight/expression-probe.js';
+import { quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { InvalidExpressionError } from '../errors/index.js';
-import { refusalOnEmptyCopies } from '../db/constraint-probe.js';
-import { requireFreeConstraintName } from './constraint-checks.js';
+import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
+import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { addCheckSpec, type AddCheckSpec } from './constraint-specs.js';
-import { defaultObjectName } from './object-names.js';
+import { defaultObjectName } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 /** `<table>_<first 8 hex digits of sha256(check)>_check`: the same expression always gets the same name. */
 export function checkName(spec: AddCheckSpec): string {

@@ -9,17 +9,17 @@
 // With a `backfill` expression the `default` is only attached in contract, so that during the
 // migration an unaware insert is filled by the expression rather than by the default.
 import { z } from 'zod';
-import type { KeyColumn } from '../db/catalog.js';
-import { isDefaultVolatile } from '../db/default-volatility.js';
-import { checkRowExpression, resolveType } from '../db/expression-probe.js';
-import { quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import type { KeyColumn } from '../catalog/describe-table.js';
+import { isDefaultVolatile } from '../catalog/default-volatility.js';
+import { checkRowExpression, resolveType } from '../preflight/expression-probe.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
-import { identifier, sqlExpression } from '../spec/identifier.js';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan, PlannedStep } from './plan.js';
-import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from './preflight-checks.js';
-import { dollarQuote } from './dollar-quote.js';
-import { addColumnNames } from './object-names.js';
+import type { OperationPlan, PlannedStep } from '../plan/plan.js';
+import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from '../preflight/table-checks.js';
+import { dollarQuote } from '../sql-text/dollar-quote.js';
+import { addColumnNames } from '../ddl/object-names.js';
 
 export const addColumnSpec = z
   .object({

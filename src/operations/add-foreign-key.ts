@@ -9,17 +9,17 @@
 // Pre-flight requires the referenced columns to be exactly a primary key or unique key, asks
 // PostgreSQL whether the column types can be compared (on empty copies), and warns when no index on
 // the referencing table serves the lookups every delete or key update on the referenced table makes.
-import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../sql-text/quote.js';
 import { PreflightError } from '../errors/index.js';
-import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constraint-probe.js';
-import { requireColumns, requireFreeConstraintName } from './constraint-checks.js';
+import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../preflight/constraint-probe.js';
+import { requireColumns, requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { addForeignKeySpec, type AddForeignKeySpec } from './constraint-specs.js';
-import { defaultObjectName } from './object-names.js';
+import { defaultObjectName } from '../ddl/object-names.js';
 import type { LockMode } from '../db/lock-modes.js';
-import { lockTablesFirst } from './lock-tables-first.js';
+import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 export function foreignKeyName(spec: AddForeignKeySpec): string {
   return spec.name ?? defaultObjectName(spec.table, spec.columns, 'fkey');

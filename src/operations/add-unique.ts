@@ -6,19 +6,19 @@
 // runs again when that transaction did not commit, i.e. when the constraint does not exist.
 // A valid index of the same name and definition found in pre-flight was made by someone else (a
 // rollback drops ours, and pre-flight runs only on a fresh start): it is used, and rollback keeps it.
-import type { TableInfo } from '../db/catalog.js';
+import type { TableInfo } from '../catalog/describe-table.js';
 import type { Sql } from '../db/connect.js';
-import { normalizeIndexDefinition, readIndex, relationExists } from '../db/index-catalog.js';
-import { probeIndexDefinition } from '../db/index-probe.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { normalizeIndexDefinition, readIndex, relationExists } from '../catalog/read-index.js';
+import { probeIndexDefinition } from '../preflight/index-probe.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { NameTakenError } from '../errors/index.js';
 import { addUniqueSpec, type AddUniqueSpec } from './constraint-specs.js';
-import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from './index-checks.js';
-import { defaultObjectName } from './object-names.js';
+import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
+import { defaultObjectName } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan, PlannedStep } from './plan.js';
-import { requireColumns } from './constraint-checks.js';
-import { requireTable } from './preflight-checks.js';
+import type { OperationPlan, PlannedStep } from '../plan/plan.js';
+import { requireColumns } from '../preflight/constraint-checks.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 /** What pre-flight learned from the catalog, all that planning needs. */
 export interface AddUniqueFacts {

@@ -35,19 +35,19 @@
 // complete can be retried once the data is fixed. The step takes only ACCESS SHARE on what it reads.
 //
 // Rollback is empty: a data migration cannot be undone by online (the old values are not kept).
-import { findColumn, type KeyColumn, type TableInfo } from '../db/catalog.js';
+import { findColumn, type KeyColumn, type TableInfo } from '../catalog/describe-table.js';
 import type { Sql } from '../db/connect.js';
-import { refusalOnEmptyCopies } from '../db/constraint-probe.js';
-import { checkRowExpression } from '../db/expression-probe.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
+import { checkRowExpression } from '../preflight/expression-probe.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { resolutionSchemas } from '../db/search-path.js';
-import { checkRowPredicate, checkVerifyQuery, verifyAlias } from '../db/verify-query-probe.js';
+import { checkRowPredicate, checkVerifyQuery, verifyAlias } from '../preflight/verify-query-probe.js';
 import { PreflightError } from '../errors/index.js';
 import { backfillSpec, type BackfillSpec } from './data-specs.js';
-import { dollarQuote } from './dollar-quote.js';
+import { dollarQuote } from '../sql-text/dollar-quote.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan, PlannedStep } from './plan.js';
-import { backfillKey, requireTable } from './preflight-checks.js';
+import type { OperationPlan, PlannedStep } from '../plan/plan.js';
+import { backfillKey, requireTable } from '../preflight/table-checks.js';
 
 /** The SQLSTATE the verify step raises when the verify query returns rows. */
 export const verifySqlState = 'OLV01';

@@ -9,17 +9,17 @@
 // changed to the same type in the same migration, through the same mechanism (transitively), unless
 // they already have it; every such foreign key is re-created on the copies and validated before the
 // swap. The swap of all tables is one transaction, so no writer ever sees a half-changed schema.
-import { findColumn } from '../db/catalog.js';
-import { checkExpressionShape, resolveType } from '../db/expression-probe.js';
-import { displayName, quoteIdent, sameName } from '../db/quote.js';
-import { canonicalTypeOnShadowCopy, refusalOnShadowCopy, shadowCopy } from '../db/shadow-copy-probe.js';
+import { findColumn } from '../catalog/describe-table.js';
+import { checkExpressionShape, resolveType } from '../preflight/expression-probe.js';
+import { displayName, quoteIdent, sameName } from '../sql-text/quote.js';
+import { canonicalTypeOnShadowCopy, refusalOnShadowCopy, shadowCopy } from '../preflight/shadow-copy-probe.js';
 import { PreflightError } from '../errors/index.js';
 import { changeTypeSpec, type ChangeTypeSpec } from './column-specs.js';
 import { planColumnRebuild } from './column-rebuild.js';
-import { shadowName } from './object-names.js';
+import { shadowName } from '../ddl/object-names.js';
 import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
 import type { Operation } from './operation.js';
-import { requireTable } from './preflight-checks.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 export const changeType = {
   op: 'change-type',

@@ -2,10 +2,10 @@
 // refuses what cannot be carried to its copy (exit 2, naming it), rewrites the indexes, CHECKs, default
 // and foreign keys onto the copies, and has PostgreSQL build each of them on an empty copy of the table
 // first. Nothing is changed.
-import { describeTable, findColumn, type TableInfo } from '../db/catalog.js';
-import { readColumnShape, type ColumnShape } from '../db/column-shape.js';
+import { describeTable, findColumn, type TableInfo } from '../catalog/describe-table.js';
+import { readColumnShape, type ColumnShape } from '../catalog/column-shape.js';
 import type { Sql } from '../db/connect.js';
-import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../sql-text/quote.js';
 import { resolutionSchemas } from '../db/search-path.js';
 import {
   describeRefusalOnShadowCopy,
@@ -13,14 +13,14 @@ import {
   refusalOnShadowCopy,
   shadowCopy,
   type ShadowColumn,
-} from '../db/shadow-copy-probe.js';
+} from '../preflight/shadow-copy-probe.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnInCheck, renameColumnInIndexBody, UnparsableDefinitionError } from '../sql-grammar/column-rename.js';
 import type { ColumnRebuild, RebuiltColumn, RebuiltForeignKey, RebuiltIndex } from './column-rebuild.js';
-import { shadowName } from './object-names.js';
-import { requireSafeConcurrentBuilds } from './index-checks.js';
+import { shadowName } from '../ddl/object-names.js';
+import { requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import type { PreflightContext } from './operation.js';
-import { backfillKey, requireNotPartition } from './preflight-checks.js';
+import { backfillKey, requireNotPartition } from '../preflight/table-checks.js';
 
 /** One column to rebuild: its copy's name and type, and the expression over the row that fills it. */
 export interface RebuildTarget {

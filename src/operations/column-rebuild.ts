@@ -33,14 +33,14 @@
 // silently go stale, and keeping it would also keep its NOT NULL, unique and foreign keys enforcing
 // stale rules. Contract's swap is the point of no return; the steps before it only add and validate
 // what rollback drops.
-import type { KeyColumn } from '../db/catalog.js';
-import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../db/column-shape.js';
-import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../db/quote.js';
+import type { KeyColumn } from '../catalog/describe-table.js';
+import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../catalog/column-shape.js';
+import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../sql-text/quote.js';
 import { pinnedSearchPath } from '../db/search-path.js';
-import { dollarQuote } from './dollar-quote.js';
-import { lockTablesFirst, type TableLock } from './lock-tables-first.js';
-import { rebuildNames, shadowName } from './object-names.js';
-import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
+import { dollarQuote } from '../sql-text/dollar-quote.js';
+import { lockTablesFirst, type TableLock } from '../ddl/lock-tables-first.js';
+import { rebuildNames, shadowName } from '../ddl/object-names.js';
+import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
 
 export interface RebuiltIndex {
   readonly name: string;

@@ -4,17 +4,17 @@
 // an existing index of the same name must match. An invalid leftover of an interrupted build is
 // dropped and rebuilt (on start and on resume); a valid matching index is kept.
 import { z } from 'zod';
-import { checkExpressionShape } from '../db/expression-probe.js';
-import { readIndex, relationExists } from '../db/index-catalog.js';
-import { probeIndexDefinition } from '../db/index-probe.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { checkExpressionShape } from '../preflight/expression-probe.js';
+import { readIndex, relationExists } from '../catalog/read-index.js';
+import { probeIndexDefinition } from '../preflight/index-probe.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { NameTakenError } from '../errors/index.js';
-import { identifier, sqlExpression } from '../spec/identifier.js';
-import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from './index-checks.js';
-import { defaultObjectName } from './object-names.js';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
+import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
+import { defaultObjectName } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan, PlannedStep } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import type { OperationPlan, PlannedStep } from '../plan/plan.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 export const indexMethods = ['btree', 'hash', 'gin', 'gist', 'brin', 'spgist'] as const;
 

@@ -32,20 +32,20 @@
 // shown with PostgreSQL's message, the copies' names replaced by the real ones.
 // A warning names each foreign key whose lookups no index of the new table serves (every delete or
 // key update on the referenced table would scan the new table).
-import { describeTable } from '../db/catalog.js';
+import { describeTable } from '../catalog/describe-table.js';
 import type { Sql } from '../db/connect.js';
-import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../db/constraint-probe.js';
-import { checkExpressionShape, checkRowExpression, resolveType } from '../db/expression-probe.js';
-import { relationExists } from '../db/index-catalog.js';
+import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../preflight/constraint-probe.js';
+import { checkExpressionShape, checkRowExpression, resolveType } from '../preflight/expression-probe.js';
+import { relationExists } from '../catalog/read-index.js';
 import type { LockMode } from '../db/lock-modes.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { PreflightError } from '../errors/index.js';
 import { findReferencedKey, servesLookups } from './add-foreign-key.js';
-import { requireColumns } from './constraint-checks.js';
-import { lockTablesFirst } from './lock-tables-first.js';
+import { requireColumns } from '../preflight/constraint-checks.js';
+import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { requireTable } from '../preflight/table-checks.js';
 import { createTableSpec, type CreateTableSpec, type TableColumnSpec } from './table-specs.js';
 
 type ForeignKeySpec = NonNullable<CreateTableSpec['foreignKeys']>[number];

@@ -1,7 +1,7 @@
 // The spec schemas of the data and raw-SQL operations (backfill, sql), kept apart from their planning
 // so the registry, the spec union and the CLI share one definition.
 import { z } from 'zod';
-import { identifier, sqlExpression } from '../spec/identifier.js';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 
 export const backfillSpec = z
   .object({

@@ -18,17 +18,17 @@
 // column only goes with it and is named in the plan: its default, NOT NULL, owned sequence, plain
 // indexes on it and CHECKs on it alone. Dependants created between start and complete make the
 // contract fail (without cascade) or are dropped too (with it).
-import { findColumn } from '../db/catalog.js';
-import { columnDependants, isInheritedColumn, requireNoDependants } from '../db/dependants.js';
+import { findColumn } from '../catalog/describe-table.js';
+import { columnDependants, isInheritedColumn, requireNoDependants } from '../catalog/dependants.js';
 import { planCascadingDrop, type DropFacts } from './drop-plan.js';
-import { displayName, quoteIdent, quoteQualified } from '../db/quote.js';
-import { tablesLockedByColumnDrop } from '../db/drop-locks.js';
-import { lockTablesFirst } from './lock-tables-first.js';
+import { displayName, quoteIdent, quoteQualified } from '../sql-text/quote.js';
+import { tablesLockedByColumnDrop } from '../ddl/drop-locks.js';
+import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import { PreflightError } from '../errors/index.js';
 import { dropColumnSpec, type DropColumnSpec } from './column-specs.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 /** Pure planning: the exact SQL of every phase. */
 export function planDropColumn(spec: DropColumnSpec, facts: DropFacts): OperationPlan {

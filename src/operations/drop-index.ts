@@ -1,14 +1,14 @@
 // drop-index: contract only, DROP INDEX CONCURRENTLY (outside a transaction; reads and writes
 // continue). Refused in pre-flight when the index backs a constraint: drop the constraint instead.
 import { z } from 'zod';
-import { readIndex } from '../db/index-catalog.js';
-import { displayName, quoteQualified } from '../db/quote.js';
+import { readIndex } from '../catalog/read-index.js';
+import { displayName, quoteQualified } from '../sql-text/quote.js';
 import { PreflightError } from '../errors/index.js';
-import { identifier } from '../spec/identifier.js';
+import { identifier } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
-import { dollarQuote } from './dollar-quote.js';
-import type { OperationPlan } from './plan.js';
-import { requireTable } from './preflight-checks.js';
+import { dollarQuote } from '../sql-text/dollar-quote.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 export const dropIndexSpec = z
   .object({

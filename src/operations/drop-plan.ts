@@ -1,9 +1,9 @@
 // The plan of a contract-only drop: one locked step, CASCADE when asked, and what else goes named.
-import { describeObjects, type DropReach } from '../db/dependants.js';
-import type { QualifiedName } from '../db/quote.js';
-import type { OperationPlan } from './plan.js';
+import { describeObjects, type DropReach } from '../catalog/dependants.js';
+import type { QualifiedName } from '../sql-text/quote.js';
+import type { OperationPlan } from '../plan/plan.js';
 
-/** What pre-flight read for a drop: what it takes with it, and the other tables it locks (src/db/drop-locks.ts). */
+/** What pre-flight read for a drop: what it takes with it, and the other tables it locks (src/ddl/drop-locks.ts). */
 export interface DropFacts extends DropReach {
   readonly alsoLocks: readonly QualifiedName[];
 }

@@ -15,15 +15,15 @@
 // type… `cascade: true` drops them with it (`drop table … cascade`), and start warns which ones. Its
 // own indexes, constraints, triggers, policies, owned sequences and partitions go with it and are
 // named in the plan. A table of online's own state schema is refused (requireTable).
-import { requireNoDependants, tableDependants } from '../db/dependants.js';
-import { tablesLockedByTableDrop } from '../db/drop-locks.js';
-import { displayName, quoteQualified } from '../db/quote.js';
+import { requireNoDependants, tableDependants } from '../catalog/dependants.js';
+import { tablesLockedByTableDrop } from '../ddl/drop-locks.js';
+import { displayName, quoteQualified } from '../sql-text/quote.js';
 import { dropTableSpec, type DropTableSpec } from './table-specs.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan } from './plan.js';
+import type { OperationPlan } from '../plan/plan.js';
 import { planCascadingDrop, type DropFacts } from './drop-plan.js';
-import { lockTablesFirst } from './lock-tables-first.js';
-import { requireTable } from './preflight-checks.js';
+import { lockTablesFirst } from '../ddl/lock-tables-first.js';
+import { requireTable } from '../preflight/table-checks.js';
 
 /** Pure planning: the exact SQL of every phase. */
 export function planDropTable(spec: DropTableSpec, facts: DropFacts): OperationPlan {

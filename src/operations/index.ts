@@ -11,12 +11,12 @@ import { dropColumn } from './drop-column.js';
 import { dropIndex } from './drop-index.js';
 import { dropTable } from './drop-table.js';
 import type { Operation, PreflightContext } from './operation.js';
-import type { OperationPlan } from './plan.js';
+import type { OperationPlan } from '../plan/plan.js';
 import { rawSql } from './raw-sql.js';
 import { renameColumn } from './rename-column.js';
 import { setNotNull } from './set-not-null.js';
-import type { OperationSpec } from '../spec/migration-spec.js';
-import type { QualifiedName } from '../db/quote.js';
+import type { OperationSpec } from '../migration-spec/migration-spec.js';
+import type { QualifiedName } from '../sql-text/quote.js';
 
 export const operations = [
   addColumn,

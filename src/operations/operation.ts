@@ -1,8 +1,8 @@
 // What every operation provides: its spec schema, the tables it touches, and pre-flight + planning.
 import type { z } from 'zod';
 import type { Sql } from '../db/connect.js';
-import type { QualifiedName } from '../db/quote.js';
-import type { OperationPlan } from './plan.js';
+import type { QualifiedName } from '../sql-text/quote.js';
+import type { OperationPlan } from '../plan/plan.js';
 
 export interface PreflightContext {
   readonly sql: Sql;

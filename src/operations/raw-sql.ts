@@ -31,13 +31,13 @@
 // and block the same traffic. Parsing gives the syntax check without any of that.
 import { errorMessage, sqlState, type Sql } from '../db/connect.js';
 import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
-import { requireStandardConformingStrings } from '../db/standard-strings.js';
+import { requireStandardConformingStrings } from '../preflight/standard-strings.js';
 import { parseOneStatement } from '../sql-grammar/one-statement.js';
 import { PreflightError } from '../errors/index.js';
 import { sqlSpec, type SqlSpec } from './data-specs.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan, PlannedStep } from './plan.js';
-import { stepRefusal } from './raw-sql-refusals.js';
+import type { OperationPlan, PlannedStep } from '../plan/plan.js';
+import { stepRefusal } from '../preflight/raw-sql-refusals.js';
 
 /** The statements as a list, trimmed, each without one trailing `;`. */
 export function statementsOf(sql: string | readonly string[]): string[] {

@@ -6,15 +6,15 @@
 // `instant: true` is a plain `ALTER TABLE … RENAME COLUMN` in contract instead: catalog only, under
 // lock_timeout, but every query, prepared statement, ORM model or function body still using the old
 // name fails from that moment on (views, indexes and constraints follow the rename).
-import { findColumn } from '../db/catalog.js';
-import { displayName, quoteIdent, quoteQualified } from '../db/quote.js';
+import { findColumn } from '../catalog/describe-table.js';
+import { displayName, quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnSpec, type RenameColumnSpec } from './column-specs.js';
 import { planColumnRebuild } from './column-rebuild.js';
 import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
 import type { Operation } from './operation.js';
-import type { OperationPlan } from './plan.js';
-import { requireNotPartition, requireTable } from './preflight-checks.js';
+import type { OperationPlan } from '../plan/plan.js';
+import { requireNotPartition, requireTable } from '../preflight/table-checks.js';
 
 export function planInstantRename(spec: RenameColumnSpec): OperationPlan {
   const t = quoteQualified({ schema: spec.schema, name: spec.table });

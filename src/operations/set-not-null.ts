@@ -15,17 +15,17 @@
 // VALIDATE fails with sample keys instead (and the migration can be rolled back).
 // A column that is already NOT NULL fails pre-flight (exit 2): there is nothing to do, and a plan
 // whose rollback could undo someone else's NOT NULL is not one we want to record.
-import { findColumn, type KeyColumn } from '../db/catalog.js';
-import { checkRowExpression } from '../db/expression-probe.js';
-import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../db/quote.js';
+import { findColumn, type KeyColumn } from '../catalog/describe-table.js';
+import { checkRowExpression } from '../preflight/expression-probe.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
 import { PreflightError } from '../errors/index.js';
 import { setNotNullSpec, type SetNotNullSpec } from './constraint-specs.js';
-import { dollarQuote } from './dollar-quote.js';
-import { setNotNullNames } from './object-names.js';
+import { dollarQuote } from '../sql-text/dollar-quote.js';
+import { setNotNullNames } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
-import type { BackfillTask, OperationPlan, PlannedStep } from './plan.js';
-import { backfillKey, requireTable } from './preflight-checks.js';
+import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
+import { backfillKey, requireTable } from '../preflight/table-checks.js';
 
 /** What pre-flight learned from the catalog, all that planning needs. */
 export interface SetNotNullFacts {

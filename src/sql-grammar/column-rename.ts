@@ -10,7 +10,7 @@
 // Whatever this produces is then built on an empty copy of the table in pre-flight, so a rewrite
 // PostgreSQL does not accept is refused before anything changes.
 import type { IndexStmt, Node } from 'libpg-query';
-import { quoteIdent } from '../db/quote.js';
+import { quoteIdent } from '../sql-text/quote.js';
 import { walkNodes } from './parse-tree.js';
 import { parseSql, scanSql, type ScannedToken } from './postgres-parser.js';
 

@@ -1,7 +1,7 @@
 // The migrations table: one row per migration with its spec, plan, options, status and phase.
-import type { OperationPlan } from '../operations/plan.js';
-import type { MigrationSpec } from '../spec/migration-spec.js';
-import type { RunOptions } from '../run-options.js';
+import type { OperationPlan } from '../plan/plan.js';
+import type { MigrationSpec } from '../migration-spec/migration-spec.js';
+import type { RunOptions } from '../settings/run-options.js';
 import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
 import type { WorkerActivity } from './worker-activity.js';
 

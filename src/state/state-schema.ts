@@ -1,6 +1,6 @@
 // The state schema's own numbered migrations, applied in order under an advisory lock.
 import type { Sql } from '../db/connect.js';
-import { quoteIdent } from '../db/quote.js';
+import { quoteIdent } from '../sql-text/quote.js';
 import type { StateStore } from './state-store.js';
 
 const migrations: readonly ((s: string) => string[])[] = [

@@ -1,10 +1,10 @@
-// The other tables a drop locks up front (src/db/drop-locks.ts) are exactly the other tables
+// The other tables a drop locks up front (src/ddl/drop-locks.ts) are exactly the other tables
 // PostgreSQL itself takes ACCESS EXCLUSIVE on when it runs the drop: asked of the catalog, then checked
 // against pg_locks with the real DROP in a transaction that is rolled back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeTable } from '../../src/db/catalog.js';
-import { tablesLockedByColumnDrop, tablesLockedByTableDrop } from '../../src/db/drop-locks.js';
-import type { QualifiedName } from '../../src/db/quote.js';
+import { describeTable } from '../../src/catalog/describe-table.js';
+import { tablesLockedByColumnDrop, tablesLockedByTableDrop } from '../../src/ddl/drop-locks.js';
+import type { QualifiedName } from '../../src/sql-text/quote.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 describe('the tables a drop locks besides its own', () => {

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
-import { readHealth } from '../../src/db/health-probes.js';
+import { readHealth } from '../../src/throttle/health-probes.js';
 import { migrationStatus, parseSpec, startMigration, type OnlineEvent } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';

@@ -2,10 +2,10 @@
 // space up to the upper bound, put every row in exactly one range, and are balanced.
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeTable, type KeyColumn } from '../../src/db/catalog.js';
-import { splitKeyRanges, type KeyRange } from '../../src/db/key-ranges.js';
-import { keysetQueries, keyValues } from '../../src/db/keyset-sql.js';
-import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/db/quote.js';
+import { describeTable, type KeyColumn } from '../../src/catalog/describe-table.js';
+import { splitKeyRanges, type KeyRange } from '../../phases/backfill-engine/key-ranges.js';
+import { keysetQueries, keyValues } from '../../phases/backfill-engine/keyset-sql.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/sql-text/quote.js';
 import { InvalidOptionError } from '../../src/errors/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

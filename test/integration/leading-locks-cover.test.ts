@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { splitLeadingLocks } from '../../src/db/leading-locks.js';
 import { conflictsWith, lockModes, type LockMode } from '../../src/db/lock-modes.js';
 import { parseSpec, planMigration, startMigration, type MigrationSpec } from '../../src/index.js';
-import type { PlannedStep } from '../../src/operations/plan.js';
+import type { PlannedStep } from '../../src/plan/plan.js';
 import { createAccountTables, disputesTable } from '../support/account-workload.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

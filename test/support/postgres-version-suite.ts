@@ -5,7 +5,7 @@
 // partitioned tables (18).
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctidUpdate } from '../../src/db/ctid-sql.js';
+import { ctidUpdate } from '../../phases/backfill-engine/ctid-sql.js';
 import type { EmbeddedMajor } from '../../src/embedded/embedded-server.js';
 import { completeMigration, NoUsableKeyError, parseSpec, rollbackMigration, startMigration, type OnlineEvent } from '../../src/index.js';
 import { addColumn, addColumnSpec } from '../../src/operations/add-column.js';

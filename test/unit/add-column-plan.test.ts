@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysetQueries } from '../../src/db/keyset-sql.js';
+import { keysetQueries } from '../../phases/backfill-engine/keyset-sql.js';
 import { addColumnSpec, planAddColumn } from '../../src/operations/add-column.js';
 
 const idKey = [{ name: 'id', type: 'bigint' }];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysetQueries } from '../../src/db/keyset-sql.js';
+import { keysetQueries } from '../../phases/backfill-engine/keyset-sql.js';
 import { PreflightError } from '../../src/errors/index.js';
 import { backfill, planBackfill } from '../../src/operations/backfill.js';
 import { backfillSpec } from '../../src/operations/data-specs.js';

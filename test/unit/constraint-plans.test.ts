@@ -7,7 +7,7 @@ import {
   planAddForeignKey,
   servesLookups,
 } from '../../src/operations/add-foreign-key.js';
-import type { IndexKey } from '../../src/db/constraint-probe.js';
+import type { IndexKey } from '../../src/preflight/constraint-probe.js';
 import { addCheckSpec, addForeignKeySpec } from '../../src/operations/constraint-specs.js';
 
 const statements = (steps: readonly { statements: readonly string[] }[]) => steps.flatMap((s) => s.statements);

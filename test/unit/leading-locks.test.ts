@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { leadWith, parseTableLock, splitLeadingLocks } from '../../src/db/leading-locks.js';
 import { pgLocksMode, strongerMode } from '../../src/db/lock-modes.js';
-import { lockTablesFirst } from '../../src/operations/lock-tables-first.js';
+import { lockTablesFirst } from '../../src/ddl/lock-tables-first.js';
 
 describe('lock modes', () => {
   it('merges two modes into the weakest that blocks everything either blocks', () => {

@@ -7,7 +7,7 @@ import {
   setNotNullNames,
   shadowName,
   type NameTarget,
-} from '../../src/operations/object-names.js';
+} from '../../src/ddl/object-names.js';
 
 const allNames = (target: NameTarget): string[] => [
   ...Object.values(addColumnNames(target)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors/index.js';
-import { parseSpec } from '../../src/spec/load-spec.js';
+import { parseSpec } from '../../src/migration-spec/load-spec.js';
 
 const issues = (operations: readonly Record<string, unknown>[]): readonly string[] => {
   try {

@@ -1,6 +1,6 @@
 // splitPageRanges: the keyless ctid fallback's page ranges are contiguous, cover [0, pages), none empty.
 import { describe, expect, it } from 'vitest';
-import { splitPageRanges } from '../../src/db/key-ranges.js';
+import { splitPageRanges } from '../../phases/backfill-engine/key-ranges.js';
 import { InvalidOptionError } from '../../src/errors/index.js';
 
 describe('splitPageRanges', () => {

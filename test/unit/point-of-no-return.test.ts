@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planDropIndex } from '../../src/operations/drop-index.js';
 import { addColumnSpec, planAddColumn } from '../../src/operations/add-column.js';
-import { pointOfNoReturn, type OperationPlan } from '../../src/operations/plan.js';
+import { pointOfNoReturn, type OperationPlan } from '../../src/plan/plan.js';
 
 const addColumn = (): OperationPlan =>
   planAddColumn(

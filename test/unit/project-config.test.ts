@@ -14,8 +14,8 @@ import { schemaReference } from '../../src/config/schema-reference.js';
 import { nextSpecFileName, slugOf } from '../../src/config/spec-file-name.js';
 import { renderSpecTemplate } from '../../src/config/spec-template.js';
 import { InvalidOptionError, SpecError } from '../../src/errors/index.js';
-import { defaultRunOptions } from '../../src/run-options.js';
-import { parseSpec } from '../../src/spec/load-spec.js';
+import { defaultRunOptions } from '../../src/settings/run-options.js';
+import { parseSpec } from '../../src/migration-spec/load-spec.js';
 
 const tempDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'online-config-'));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRawSql, rawSql, statementsOf } from '../../src/operations/raw-sql.js';
-import { stepRefusal } from '../../src/operations/raw-sql-refusals.js';
+import { stepRefusal } from '../../src/preflight/raw-sql-refusals.js';
 import { parseOneStatement } from '../../src/sql-grammar/one-statement.js';
 
 const refusalOf = async (statement: string): Promise<string | undefined> => stepRefusal(await parseOneStatement('sql', statement));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { durationMs } from '../../src/cli/duration.js';
 import { backoffDelay } from '../../src/db/backoff.js';
 import { maskSecrets, maskUrl } from '../../src/db/mask-secrets.js';
-import { quoteIdent, quoteQualified } from '../../src/db/quote.js';
+import { quoteIdent, quoteQualified } from '../../src/sql-text/quote.js';
 
 describe('identifier quoting', () => {
   it('always quotes and doubles embedded quotes', () => {

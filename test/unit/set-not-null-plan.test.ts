@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysetQueries } from '../../src/db/keyset-sql.js';
+import { keysetQueries } from '../../phases/backfill-engine/keyset-sql.js';
 import { setNotNullSpec } from '../../src/operations/constraint-specs.js';
 import { planSetNotNull, setNotNull } from '../../src/operations/set-not-null.js';
 

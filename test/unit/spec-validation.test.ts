@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors/index.js';
-import { migrationJsonSchema } from '../../src/spec/json-schema.js';
-import { loadSpecFile, parseSpec, specHash } from '../../src/spec/load-spec.js';
+import { migrationJsonSchema } from '../../src/migration-spec/json-schema.js';
+import { loadSpecFile, parseSpec, specHash } from '../../src/migration-spec/load-spec.js';
 
 async function specFile(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'online-spec-'));

@@ -1,0 +1,187 @@
+// Decides when a backfill batch may run, for every range worker of a run: not after a stop signal or
+// --max-duration, not while paused (a flag any host can set), not outside the windows, not while a
+// health probe or the throttle query holds it, and not faster than --max-rows-per-second. A monitor
+// loop on its own connection reads the pause flag about every second and the health probes every
+// --probe-interval; what the worker is doing is recorded on the migration for `status`.
+import { sleep } from '../../src/db/backoff.js';
+import { errorMessage } from '../../src/db/connect.js';
+import { readHealth, readThrottleQuery } from '../../src/throttle/health-probes.js';
+import { StoppedError } from '../../src/errors/index.js';
+import { isPaused } from '../../src/state/pause-flag.js';
+import { recordActivity, type ActivityState, type WorkerActivity } from '../../src/state/worker-activity.js';
+import { HealthGate } from '../../src/throttle/health-gate.js';
+import { parseWindow, windowState, type DailyWindow } from '../../src/throttle/schedule-window.js';
+import { TokenBucket } from '../../src/throttle/token-bucket.js';
+import type { RunContext } from '../run-context.js';
+
+const pausePollMs = 1_000;
+/** The longest a waiting worker sleeps before it looks again (a window may be edited by a resume). */
+const longestIdleMs = 30_000;
+
+export class BackfillGovernor {
+  readonly #ctx: RunContext;
+  readonly #bucket: TokenBucket | null;
+  readonly #gate: HealthGate;
+  readonly #windows: readonly DailyWindow[];
+  readonly #deadline: number | null;
+  readonly #pids = new Set<number>();
+  readonly #stopMonitor = new AbortController();
+  #monitor: Promise<void> = Promise.resolve();
+  #paused = false;
+  #throttle: string | null = null;
+  #contention = 0;
+  #activity: WorkerActivity | null = null;
+
+  private constructor(ctx: RunContext) {
+    const o = ctx.options;
+    this.#ctx = ctx;
+    this.#bucket = o.maxRowsPerSecond === null ? null : new TokenBucket(o.maxRowsPerSecond);
+    this.#gate = new HealthGate({
+      maxReplicationLagMs: o.maxReplicationLagMs,
+      maxRetainedWalBytes: o.maxRetainedWalBytes,
+      maxActiveSessions: o.maxActiveSessions,
+    });
+    this.#windows = o.windows.map(parseWindow);
+    this.#deadline = o.maxDurationMs === null ? null : performance.now() + o.maxDurationMs;
+  }
+
+  /** Opens the governor and reads the pause flag and health once, so the first batch already obeys them. */
+  static async open(ctx: RunContext): Promise<BackfillGovernor> {
+    const governor = new BackfillGovernor(ctx);
+    await governor.#readPause();
+    await governor.#probe();
+    governor.#monitor = governor.#watch();
+    return governor;
+  }
+
+  /** The backend pids of the range workers: excluded from "active sessions", and whose lock waiters shrink batches. */
+  addWorker(pid: number): void {
+    this.#pids.add(pid);
+  }
+
+  removeWorker(pid: number): void {
+    this.#pids.delete(pid);
+  }
+
+  /** Grows each time a probe sees sessions waiting on our locks; workers shrink their batch when it moves. */
+  get contention(): number {
+    return this.#contention;
+  }
+
+  /** Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). */
+  async admit(rows: number): Promise<void> {
+    const { migration, options } = this.#ctx;
+    for (;;) {
+      if (this.#ctx.signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal');
+      if (this.#deadline !== null && performance.now() >= this.#deadline) {
+        throw new StoppedError(migration, `--max-duration ${Math.round((options.maxDurationMs ?? 0) / 1000)}s reached`);
+      }
+      if (this.#paused) {
+        if (options.exitOnPause) throw new StoppedError(migration, 'paused; `online unpause` lets it run again');
+        await this.#idle('paused', 'paused by `online pause`', null, pausePollMs);
+        continue;
+      }
+      const window = windowState(this.#windows, options.timezone, new Date());
+      if (!window.open) {
+        const opens = window.until?.toISOString() ?? null;
+        const reason = `outside the backfill windows (${options.windows.join(', ')} ${options.timezone})`;
+        if (options.windowExit) throw new StoppedError(migration, `${reason}; the next window opens at ${opens ?? 'an unknown time'}`);
+        const untilMs = window.until === null ? longestIdleMs : window.until.getTime() - Date.now();
+        await this.#idle('waiting-window', reason, opens, Math.min(longestIdleMs, Math.max(50, untilMs)));
+        continue;
+      }
+      if (this.#throttle !== null) {
+        await this.#idle('throttled', this.#throttle, null, Math.min(pausePollMs, options.probeIntervalMs));
+        continue;
+      }
+      await this.#setActivity('running', null, null);
+      await this.#takeTokens(rows);
+      return;
+    }
+  }
+
+  async #takeTokens(rows: number): Promise<void> {
+    if (this.#bucket === null) return;
+    try {
+      await this.#bucket.take(rows, this.#ctx.signal);
+    } catch (error) {
+      // The bucket rejects with the signal's reason when the wait is aborted.
+      if (this.#ctx.signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
+      throw error;
+    }
+  }
+
+  /** Gives back rate tokens a batch took but did not use. */
+  refund(rows: number): void {
+    this.#bucket?.refund(rows);
+  }
+
+  /** Stops the monitor and clears the recorded activity. */
+  async close(): Promise<void> {
+    this.#stopMonitor.abort();
+    await this.#monitor;
+    await recordActivity(this.#ctx.sql, this.#ctx.store, this.#ctx.migration, null).catch(() => undefined);
+  }
+
+  async #idle(state: ActivityState, reason: string, until: string | null, ms: number): Promise<void> {
+    await this.#setActivity(state, reason, until);
+    const deadlineLeft = this.#deadline === null ? ms : Math.max(0, this.#deadline - performance.now());
+    await sleep(Math.min(ms, deadlineLeft), this.#ctx.signal);
+  }
+
+  async #setActivity(state: ActivityState, reason: string | null, until: string | null): Promise<void> {
+    const current = this.#activity;
+    if (current !== null && current.state === state && current.reason === reason && current.until === until) return;
+    const activity: WorkerActivity = { state, reason, until, since: new Date().toISOString() };
+    this.#activity = activity;
+    // Recorded first: whoever hears the event and reads `status` then sees the same activity.
+    await recordActivity(this.#ctx.sql, this.#ctx.store, this.#ctx.migration, activity);
+    this.#ctx.emit({ type: 'activity', migration: this.#ctx.migration, state, reason, until });
+  }
+
+  async #watch(): Promise<void> {
+    const stop = this.#stopMonitor.signal;
+    const tick = Math.min(pausePollMs, this.#ctx.options.probeIntervalMs);
+    let sinceProbe = 0;
+    while (!stop.aborted) {
+      await sleep(tick, stop);
+      if (stop.aborted) return;
+      await this.#readPause();
+      sinceProbe += tick;
+      if (sinceProbe >= this.#ctx.options.probeIntervalMs) {
+        sinceProbe = 0;
+        await this.#probe();
+      }
+    }
+  }
+
+  async #readPause(): Promise<void> {
+    try {
+      this.#paused = await isPaused(this.#ctx.sql, this.#ctx.store, this.#ctx.migration);
+    } catch (error) {
+      this.#ctx.emit({ type: 'warning', message: `could not read the pause flag: ${errorMessage(error)}` });
+    }
+  }
+
+  async #probe(): Promise<void> {
+    const { sql, options } = this.#ctx;
+    let throttleQuery: boolean | null = null;
+    let queryFailed: string | null = null;
+    if (options.throttleQuery !== null) {
+      try {
+        throttleQuery = await readThrottleQuery(sql, options.throttleQuery, options.probeIntervalMs);
+      } catch (error) {
+        // Fail safe: a throttle query that cannot answer holds the backfill, with its error as the reason.
+        queryFailed = `throttle query failed: ${errorMessage(error)}`;
+      }
+    }
+    try {
+      const health = await readHealth(sql, [...this.#pids]);
+      const reason = this.#gate.update({ ...health, throttleQuery });
+      this.#throttle = queryFailed === null ? reason : [queryFailed, reason].filter((r) => r !== null).join('; ');
+      if (health.waitingOnUs > 0) this.#contention++;
+    } catch (error) {
+      this.#ctx.emit({ type: 'warning', message: `health probe failed: ${errorMessage(error)}` });
+    }
+  }
+}
