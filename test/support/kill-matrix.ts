@@ -22,7 +22,7 @@ import { inject } from 'vitest';
 import { readDatabaseState, type DatabaseState } from './database-state.js';
 import { runLifecycleCall, type LifecycleCall as DriverCall } from './lifecycle-call.js';
 
-const driverPath = fileURLToPath(new URL('../../dist/test/support/lifecycle-driver.js', import.meta.url));
+const driverPath = fileURLToPath(new URL('../../build/test/support/lifecycle-driver.js', import.meta.url));
 
 export interface LifecycleScenario {
   /** Short, lower-case: part of database names. */
