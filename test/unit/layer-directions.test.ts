@@ -1,6 +1,6 @@
 // The folders are layers, and imports only point down: commands → cli → api → phases → operations → db →
 // errors, with every other folder slotted in between. A file may import its own folder or any folder below.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +76,20 @@ function upwardImports(): string[] {
 describe('layer directions', () => {
   it('every folder of src/ and phases/ has its place in the layer list', () => {
     for (const file of [...sourceFiles('src'), ...sourceFiles('phases')]) expect(() => layerOf(file)).not.toThrow();
+  });
+
+  it('every folder opens with a README.md of one line on what it is for', () => {
+    const folders = ['src', 'phases', 'test'].flatMap((top) => [
+      top,
+      ...readdirSync(path.join(root, top), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && entry.name !== '__snapshots__')
+        .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name))),
+    ]);
+    const withoutOneLine = folders.filter((folder) => {
+      const readme = path.join(root, folder, 'README.md');
+      return !existsSync(readme) || readFileSync(readme, 'utf8').trim().split('\n').length !== 1;
+    });
+    expect(withoutOneLine).toEqual([]);
   });
 
   it('no file imports a folder above its own', () => {
