@@ -1,31 +1,12 @@
-// The migration spec: a name and a list of operations, each validated by its operation's own schema.
+// The migration spec: a name and a list of operations, each validated by its operation's own schema
+// (the union is built from the registry in operations/index.ts).
 import { z } from 'zod';
-import { addColumnSpec } from '../operations/add-column.js';
-import { addCheckSpec, addForeignKeySpec, addUniqueSpec, setNotNullSpec } from '../operations/constraint-specs.js';
-import { createIndexSpec } from '../operations/create-index.js';
-import { dropIndexSpec } from '../operations/drop-index.js';
-import { changeTypeSpec, dropColumnSpec, renameColumnSpec } from '../operations/column-specs.js';
-import { backfillSpec, sqlSpec } from '../operations/data-specs.js';
-import { createTableSpec, dropTableSpec } from '../operations/table-specs.js';
+import { operationSchemas, type OperationSpec } from '../operations/index.js';
 import { operationConflicts } from './operation-conflicts.js';
 
-export const operationSpec = z.discriminatedUnion('op', [
-  addColumnSpec,
-  createIndexSpec,
-  dropIndexSpec,
-  addUniqueSpec,
-  addCheckSpec,
-  addForeignKeySpec,
-  setNotNullSpec,
-  changeTypeSpec,
-  renameColumnSpec,
-  dropColumnSpec,
-  createTableSpec,
-  dropTableSpec,
-  backfillSpec,
-  sqlSpec,
-]);
-export type OperationSpec = z.infer<typeof operationSpec>;
+/** One operation, validated by the schema its `op` names in the registry. */
+export const operationSpec = z.discriminatedUnion('op', operationSchemas);
+export type { OperationSpec };
 
 export const migrationName = z
   .string()

@@ -8,11 +8,24 @@ import { quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { InvalidExpressionError } from '../errors/index.js';
 import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
 import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
-import { addCheckSpec, type AddCheckSpec } from './constraint-specs.js';
+import { z } from 'zod';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { defaultObjectName } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
+import { nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
+
+export const addCheckSpec = z
+  .object({
+    op: z.literal('add-check'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table to constrain'),
+    check: sqlExpression.describe('boolean SQL expression over the row, e.g. amount >= 0'),
+    name: identifier.optional().describe('constraint name; default <table>_<hash>_check'),
+  })
+  .strict();
+export type AddCheckSpec = z.infer<typeof addCheckSpec>;
 
 /** `<table>_<first 8 hex digits of sha256(check)>_check`: the same expression always gets the same name. */
 export function checkName(spec: AddCheckSpec): string {
@@ -67,6 +80,12 @@ export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): Operatio
 export const addCheck = {
   op: 'add-check',
   schema: addCheckSpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    { flag: 'check', field: ['check'], value: 'text', summary: 'Boolean SQL expression over the row, e.g. "amount >= 0" (add-check).' },
+    nameFlag,
+  ],
   defaultName: (spec) => `add-check-${spec.table}-${checkName(spec)}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql }, spec) {

@@ -16,6 +16,7 @@ import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quot
 import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
 import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
+import { backfillFlag, columnFlag, defaultFlag, schemaFlag, tableFlag, typeFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from '../preflight/table-checks.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
@@ -177,6 +178,20 @@ function requirePlannedKey(facts: AddColumnFacts): readonly KeyColumn[] {
 export const addColumn = {
   op: 'add-column',
   schema: addColumnSpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    columnFlag,
+    typeFlag,
+    defaultFlag,
+    backfillFlag,
+    {
+      flag: 'not-null',
+      field: ['nullable'],
+      value: 'false-when-given',
+      summary: 'Make the new column NOT NULL through a validated CHECK (add-column).',
+    },
+  ],
   defaultName: (spec) => `add-column-${spec.table}-${spec.column}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql, serverVersionNum }, spec) {

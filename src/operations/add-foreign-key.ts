@@ -13,13 +13,48 @@ import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName }
 import { PreflightError } from '../errors/index.js';
 import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../preflight/constraint-probe.js';
 import { requireColumns, requireFreeConstraintName } from '../preflight/constraint-checks.js';
-import { addForeignKeySpec, type AddForeignKeySpec } from './constraint-specs.js';
+import { z } from 'zod';
+import { identifier } from '../sql-text/identifier.js';
+import { referentialActions } from './referential-actions.js';
 import { defaultObjectName } from '../ddl/object-names.js';
 import type { LockMode } from '../db/lock-modes.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import type { Operation } from './operation.js';
+import { columnsFlag, nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
+
+export const addForeignKeySpec = z
+  .object({
+    op: z.literal('add-foreign-key'),
+    schema: identifier.default('public').describe('schema of the referencing table'),
+    table: identifier.describe('referencing table'),
+    columns: z.array(identifier).min(1, 'needs at least one column').describe('referencing columns'),
+    references: z
+      .object({
+        schema: identifier.default('public'),
+        table: identifier.describe('referenced table'),
+        columns: z
+          .array(identifier)
+          .min(1, 'needs at least one column')
+          .describe('referenced columns (a primary key or unique constraint)'),
+      })
+      .strict(),
+    onDelete: z.enum(referentialActions).optional(),
+    onUpdate: z.enum(referentialActions).optional(),
+    name: identifier.optional().describe('constraint name; default <table>_<columns>_fkey'),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.columns.length !== spec.references.columns.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['references', 'columns'],
+        message: `must list as many columns as columns (${spec.columns.length})`,
+      });
+    }
+  });
+export type AddForeignKeySpec = z.infer<typeof addForeignKeySpec>;
 
 export function foreignKeyName(spec: AddForeignKeySpec): string {
   return spec.name ?? defaultObjectName(spec.table, spec.columns, 'fkey');
@@ -134,6 +169,37 @@ function describeKeys(indexes: readonly IndexKey[]): string {
 export const addForeignKey = {
   op: 'add-foreign-key',
   schema: addForeignKeySpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    columnsFlag,
+    {
+      flag: 'references-schema',
+      field: ['references', 'schema'],
+      value: 'text',
+      summary: 'Schema of the referenced table (add-foreign-key). [default: public]',
+    },
+    { flag: 'references-table', field: ['references', 'table'], value: 'text', summary: 'Referenced table (add-foreign-key).' },
+    {
+      flag: 'references-columns',
+      field: ['references', 'columns'],
+      value: 'comma-list',
+      summary: 'Comma-separated referenced columns (add-foreign-key).',
+    },
+    {
+      flag: 'on-delete',
+      field: ['onDelete'],
+      value: 'text',
+      summary: 'no action, restrict, cascade, set null or set default (add-foreign-key).',
+    },
+    {
+      flag: 'on-update',
+      field: ['onUpdate'],
+      value: 'text',
+      summary: 'no action, restrict, cascade, set null or set default (add-foreign-key).',
+    },
+    nameFlag,
+  ],
   defaultName: (spec) => `add-foreign-key-${spec.table}-${foreignKeyName(spec)}`,
   tables: (spec) => {
     const referencing = { schema: spec.schema, name: spec.table };

@@ -12,13 +12,26 @@ import { normalizeIndexDefinition, readIndex, relationExists } from '../catalog/
 import { probeIndexDefinition } from '../preflight/index-probe.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { NameTakenError } from '../errors/index.js';
-import { addUniqueSpec, type AddUniqueSpec } from './constraint-specs.js';
+import { z } from 'zod';
+import { identifier } from '../sql-text/identifier.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import { defaultObjectName } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
+import { columnsFlag, nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { requireColumns } from '../preflight/constraint-checks.js';
 import { requireTable } from '../preflight/table-checks.js';
+
+export const addUniqueSpec = z
+  .object({
+    op: z.literal('add-unique'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table to constrain'),
+    columns: z.array(identifier).min(1, 'needs at least one column').describe('columns that must be unique together'),
+    name: identifier.optional().describe('constraint (and index) name; default <table>_<columns>_key'),
+  })
+  .strict();
+export type AddUniqueSpec = z.infer<typeof addUniqueSpec>;
 
 /** What pre-flight learned from the catalog, all that planning needs. */
 export interface AddUniqueFacts {
@@ -106,6 +119,7 @@ function equivalentIndexes(table: TableInfo, name: string, definition: string): 
 export const addUnique = {
   op: 'add-unique',
   schema: addUniqueSpec,
+  shorthand: [schemaFlag, tableFlag, columnsFlag, nameFlag],
   defaultName: (spec) => `add-unique-${spec.table}-${spec.columns.join('-')}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql, serverVersionNum }, spec) {

@@ -43,11 +43,32 @@ import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../
 import { resolutionSchemas } from '../db/search-path.js';
 import { checkRowPredicate, checkVerifyQuery, verifyAlias } from '../preflight/verify-query-probe.js';
 import { PreflightError } from '../errors/index.js';
-import { backfillSpec, type BackfillSpec } from './data-specs.js';
+import { z } from 'zod';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import type { Operation } from './operation.js';
+import { schemaFlag, tableFlag, whereFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { backfillKey, requireTable } from '../preflight/table-checks.js';
+
+export const backfillSpec = z
+  .object({
+    op: z.literal('backfill'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table whose rows are updated'),
+    set: z
+      .record(identifier, sqlExpression)
+      .refine((set) => Object.keys(set).length > 0, 'must set at least one column')
+      .describe('column: SQL expression over the row giving its new value'),
+    where: sqlExpression
+      .optional()
+      .describe('which rows need work (SQL over the row); default: rows where some set column differs from its expression'),
+    verify: sqlExpression
+      .optional()
+      .describe('a SELECT that must return no rows before the migration can complete, e.g. select id from tickets where status not in (…)'),
+  })
+  .strict();
+export type BackfillSpec = z.infer<typeof backfillSpec>;
 
 /** The SQLSTATE the verify step raises when the verify query returns rows. */
 export const verifySqlState = 'OLV01';
@@ -176,6 +197,13 @@ async function expressionsImmutable(sql: Sql, table: TableInfo, spec: BackfillSp
 export const backfill = {
   op: 'backfill',
   schema: backfillSpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    { flag: 'set', field: ['set'], value: 'assignments', summary: 'column=SQL expression over the row; repeatable (backfill).' },
+    whereFlag,
+    { flag: 'verify', field: ['verify'], value: 'text', summary: 'A SELECT that must return no rows before complete (backfill).' },
+  ],
   defaultName: (spec) => `backfill-${spec.table}-${Object.keys(spec.set).join('-')}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare(ctx, spec) {

@@ -14,16 +14,38 @@ import { checkExpressionShape, resolveType } from '../preflight/expression-probe
 import { displayName, quoteIdent, sameName } from '../sql-text/quote.js';
 import { canonicalTypeOnShadowCopy, refusalOnShadowCopy, shadowCopy } from '../preflight/shadow-copy-probe.js';
 import { PreflightError } from '../errors/index.js';
-import { changeTypeSpec, type ChangeTypeSpec } from './column-specs.js';
+import { z } from 'zod';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { planColumnRebuild } from './column-rebuild.js';
 import { shadowName } from '../ddl/object-names.js';
 import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
 import type { Operation } from './operation.js';
+import { columnFlag, defaultFlag, schemaFlag, tableFlag, typeFlag, usingFlag } from './shared-flags.js';
 import { requireTable } from '../preflight/table-checks.js';
+
+export const changeTypeSpec = z
+  .object({
+    op: z.literal('change-type'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table of the column'),
+    column: identifier.describe('column whose type changes'),
+    type: z.string().trim().min(1, 'must not be empty').describe('the new SQL type, e.g. bigint'),
+    using: sqlExpression
+      .optional()
+      .describe(
+        'SQL expression over the row giving the new value, e.g. status::int; default: the column, converted by assignment as ALTER COLUMN TYPE does',
+      ),
+    default: sqlExpression
+      .optional()
+      .describe('default of the column after the change; default: the old default, which must suit the new type'),
+  })
+  .strict();
+export type ChangeTypeSpec = z.infer<typeof changeTypeSpec>;
 
 export const changeType = {
   op: 'change-type',
   schema: changeTypeSpec,
+  shorthand: [schemaFlag, tableFlag, columnFlag, typeFlag, usingFlag, defaultFlag],
   defaultName: (spec) => `change-type-${spec.table}-${spec.column}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare(ctx, spec) {

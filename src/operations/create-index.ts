@@ -13,6 +13,7 @@ import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import { defaultObjectName } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
+import { columnsFlag, nameFlag, schemaFlag, tableFlag, usingFlag, whereFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
 
@@ -100,6 +101,22 @@ export function planCreateIndex(spec: CreateIndexSpec, definition: string, exist
 export const createIndex = {
   op: 'create-index',
   schema: createIndexSpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    nameFlag,
+    columnsFlag,
+    {
+      flag: 'expression',
+      field: ['expressions'],
+      value: 'texts',
+      summary: 'An index key expression, e.g. "lower(email)"; repeatable (create-index).',
+    },
+    { flag: 'unique', field: ['unique'], value: 'true-when-given', summary: 'A unique index (create-index).' },
+    usingFlag,
+    { flag: 'include', field: ['include'], value: 'comma-list', summary: 'Comma-separated INCLUDE columns (create-index).' },
+    whereFlag,
+  ],
   defaultName: (spec) => `create-index-${spec.table}-${indexName(spec)}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql, serverVersionNum }, spec) {

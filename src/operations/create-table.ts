@@ -44,9 +44,62 @@ import { findReferencedKey, servesLookups } from './add-foreign-key.js';
 import { requireColumns } from '../preflight/constraint-checks.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import type { Operation } from './operation.js';
+import { columnsFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
-import { createTableSpec, type CreateTableSpec, type TableColumnSpec } from './table-specs.js';
+import { z } from 'zod';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
+import { referentialActions } from './referential-actions.js';
+
+export const tableColumnSpec = z
+  .object({
+    name: identifier.describe('column name'),
+    type: z.string().trim().min(1, 'must not be empty').describe('SQL type, e.g. bigint, text, numeric(10,2)'),
+    nullable: z.boolean().default(true).describe('false makes the column NOT NULL'),
+    default: sqlExpression.optional().describe('SQL default expression'),
+    identity: z.enum(['always', 'by default']).optional().describe('GENERATED … AS IDENTITY'),
+  })
+  .strict();
+export type TableColumnSpec = z.infer<typeof tableColumnSpec>;
+
+export const createTableSpec = z
+  .object({
+    op: z.literal('create-table'),
+    schema: identifier.default('public').describe('schema of the new table'),
+    table: identifier.describe('name of the new table'),
+    columns: z.array(tableColumnSpec).min(1, 'needs at least one column').describe('the columns, in order'),
+    primaryKey: z.array(identifier).min(1, 'needs at least one column').optional().describe('primary key columns'),
+    unique: z
+      .array(z.array(identifier).min(1, 'needs at least one column'))
+      .optional()
+      .describe('unique constraints, each a list of columns'),
+    checks: z
+      .array(z.object({ name: identifier.optional(), check: sqlExpression.describe('boolean SQL expression over the row') }).strict())
+      .optional()
+      .describe('CHECK constraints'),
+    foreignKeys: z
+      .array(
+        z
+          .object({
+            name: identifier.optional(),
+            columns: z.array(identifier).min(1, 'needs at least one column'),
+            references: z
+              .object({
+                schema: identifier.default('public'),
+                table: identifier,
+                columns: z.array(identifier).min(1, 'needs at least one column'),
+              })
+              .strict(),
+            onDelete: z.enum(referentialActions).optional(),
+            onUpdate: z.enum(referentialActions).optional(),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('foreign keys to existing tables'),
+  })
+  .strict();
+export type CreateTableSpec = z.infer<typeof createTableSpec>;
 
 type ForeignKeySpec = NonNullable<CreateTableSpec['foreignKeys']>[number];
 
@@ -244,6 +297,12 @@ function withRealNames(spec: CreateTableSpec, message: string): string {
 export const createTable = {
   op: 'create-table',
   schema: createTableSpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    { ...columnsFlag, value: 'column-definitions' },
+    { flag: 'primary-key', field: ['primaryKey'], value: 'comma-list', summary: 'Comma-separated primary key columns (create-table).' },
+  ],
   defaultName: (spec) => `create-table-${spec.table}`,
   // The referenced tables too, like add-foreign-key: another migration's rollback on them (dropping
   // the key this table references) must not interleave with ours.

@@ -25,10 +25,23 @@ import { displayName, quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { tablesLockedByColumnDrop } from '../ddl/drop-locks.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import { PreflightError } from '../errors/index.js';
-import { dropColumnSpec, type DropColumnSpec } from './column-specs.js';
+import { z } from 'zod';
+import { identifier } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
+import { cascadeFlag, columnFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
+
+export const dropColumnSpec = z
+  .object({
+    op: z.literal('drop-column'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table of the column'),
+    column: identifier.describe('column to drop'),
+    cascade: z.boolean().default(false).describe('also drop the views, constraints and foreign keys that depend on the column'),
+  })
+  .strict();
+export type DropColumnSpec = z.infer<typeof dropColumnSpec>;
 
 /** Pure planning: the exact SQL of every phase. */
 export function planDropColumn(spec: DropColumnSpec, facts: DropFacts): OperationPlan {
@@ -47,6 +60,7 @@ export function planDropColumn(spec: DropColumnSpec, facts: DropFacts): Operatio
 export const dropColumn = {
   op: 'drop-column',
   schema: dropColumnSpec,
+  shorthand: [schemaFlag, tableFlag, columnFlag, cascadeFlag],
   defaultName: (spec) => `drop-column-${spec.table}-${spec.column}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql }, spec) {

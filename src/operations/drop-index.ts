@@ -6,6 +6,7 @@ import { displayName, quoteQualified } from '../sql-text/quote.js';
 import { PreflightError } from '../errors/index.js';
 import { identifier } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
+import { nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
@@ -52,6 +53,7 @@ export function planDropIndex(spec: DropIndexSpec, facts: DropIndexFacts): Opera
 export const dropIndex = {
   op: 'drop-index',
   schema: dropIndexSpec,
+  shorthand: [schemaFlag, tableFlag, nameFlag],
   defaultName: (spec) => `drop-index-${spec.name}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql }, spec) {

@@ -18,12 +18,24 @@
 import { requireNoDependants, tableDependants } from '../catalog/dependants.js';
 import { tablesLockedByTableDrop } from '../ddl/drop-locks.js';
 import { displayName, quoteQualified } from '../sql-text/quote.js';
-import { dropTableSpec, type DropTableSpec } from './table-specs.js';
+import { z } from 'zod';
+import { identifier } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
+import { cascadeFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { planCascadingDrop, type DropFacts } from './drop-plan.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import { requireTable } from '../preflight/table-checks.js';
+
+export const dropTableSpec = z
+  .object({
+    op: z.literal('drop-table'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table to drop'),
+    cascade: z.boolean().default(false).describe('also drop the views and foreign keys that depend on the table'),
+  })
+  .strict();
+export type DropTableSpec = z.infer<typeof dropTableSpec>;
 
 /** Pure planning: the exact SQL of every phase. */
 export function planDropTable(spec: DropTableSpec, facts: DropFacts): OperationPlan {
@@ -44,6 +56,7 @@ export function planDropTable(spec: DropTableSpec, facts: DropFacts): OperationP
 export const dropTable = {
   op: 'drop-table',
   schema: dropTableSpec,
+  shorthand: [schemaFlag, tableFlag, cascadeFlag],
   defaultName: (spec) => `drop-table-${spec.table}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql }, spec) {

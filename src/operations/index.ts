@@ -1,4 +1,6 @@
-// The one registry of operations. Adding an operation: one file, one entry here.
+// The one registry of operations. Adding an operation: one file, one entry here; the spec union, the
+// JSON Schema and the `online start <op>` flags are all built from this list.
+import type { z } from 'zod';
 import { addCheck } from './add-check.js';
 import { addColumn } from './add-column.js';
 import { addForeignKey } from './add-foreign-key.js';
@@ -15,9 +17,10 @@ import type { OperationPlan } from '../plan/plan.js';
 import { rawSql } from './raw-sql.js';
 import { renameColumn } from './rename-column.js';
 import { setNotNull } from './set-not-null.js';
-import type { OperationSpec } from '../migration-spec/migration-spec.js';
 import type { QualifiedName } from '../sql-text/quote.js';
+import { SpecError } from '../errors/index.js';
 
+/** In this order in the spec union, the JSON Schema and `online start --help`. */
 export const operations = [
   addColumn,
   createIndex,
@@ -35,48 +38,27 @@ export const operations = [
   rawSql,
 ] as const;
 
-/** Dispatches on `op`, keeping each operation's own spec type. */
-function withOperation<R>(spec: OperationSpec, use: <S extends OperationSpec>(operation: Operation<S>, spec: S) => R): R {
-  switch (spec.op) {
-    case 'add-column':
-      return use(addColumn, spec);
-    case 'create-index':
-      return use(createIndex, spec);
-    case 'drop-index':
-      return use(dropIndex, spec);
-    case 'add-unique':
-      return use(addUnique, spec);
-    case 'add-check':
-      return use(addCheck, spec);
-    case 'add-foreign-key':
-      return use(addForeignKey, spec);
-    case 'set-not-null':
-      return use(setNotNull, spec);
-    case 'change-type':
-      return use(changeType, spec);
-    case 'rename-column':
-      return use(renameColumn, spec);
-    case 'drop-column':
-      return use(dropColumn, spec);
-    case 'create-table':
-      return use(createTable, spec);
-    case 'drop-table':
-      return use(dropTable, spec);
-    case 'backfill':
-      return use(backfill, spec);
-    case 'sql':
-      return use(rawSql, spec);
-  }
+/** One operation of a spec: any registered operation's spec. */
+export type OperationSpec = z.infer<(typeof operations)[number]['schema']>;
+
+/** The options of the spec union, as zod wants them: a non-empty tuple. */
+export const operationSchemas = [operations[0].schema, ...operations.slice(1).map((operation) => operation.schema)] as const;
+
+function operationOf(spec: OperationSpec): Operation<OperationSpec> {
+  const operation = operations.find((o) => o.op === spec.op);
+  // Only a spec that skipped validation (e.g. one stored by another version) gets here.
+  if (operation === undefined) throw new SpecError(`(operation ${spec.op})`, [`unknown op "${spec.op}"`]);
+  return operation;
 }
 
 export function defaultMigrationName(spec: OperationSpec): string {
-  return withOperation(spec, (operation, s) => operation.defaultName(s));
+  return operationOf(spec).defaultName(spec);
 }
 
 export function tablesOf(spec: OperationSpec): readonly QualifiedName[] {
-  return withOperation(spec, (operation, s) => operation.tables(s));
+  return operationOf(spec).tables(spec);
 }
 
 export function prepareOperation(ctx: PreflightContext, spec: OperationSpec): Promise<OperationPlan> {
-  return withOperation(spec, (operation, s) => operation.prepare(ctx, s));
+  return operationOf(spec).prepare(ctx, spec);
 }

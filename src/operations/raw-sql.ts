@@ -34,10 +34,39 @@ import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
 import { requireStandardConformingStrings } from '../preflight/standard-strings.js';
 import { parseOneStatement } from '../sql-grammar/one-statement.js';
 import { PreflightError } from '../errors/index.js';
-import { sqlSpec, type SqlSpec } from './data-specs.js';
+import { z } from 'zod';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { stepRefusal } from '../preflight/raw-sql-refusals.js';
+
+export const sqlSpec = z
+  .object({
+    op: z.literal('sql'),
+    phase: z.enum(['expand', 'contract']).describe('when the SQL runs: expand (start) or contract (complete); there is no default'),
+    sql: z
+      .union([sqlExpression, z.array(sqlExpression).min(1, 'needs at least one statement')])
+      .describe('one SQL statement, or a list run in order in one transaction under lock_timeout'),
+    rollback: z
+      .union([sqlExpression, z.array(sqlExpression).min(1, 'needs at least one statement')])
+      .optional()
+      .describe('SQL that undoes an expand-phase sql on `online rollback`'),
+    tables: z
+      .array(z.object({ schema: identifier.default('public'), table: identifier }).strict())
+      .default([])
+      .describe('tables the SQL changes, so no other migration runs on them at the same time'),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.phase === 'contract' && spec.rollback !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollback'],
+        message: 'contract cannot be rolled back; rollback SQL belongs to a phase: expand sql',
+      });
+    }
+  });
+export type SqlSpec = z.infer<typeof sqlSpec>;
 
 /** The statements as a list, trimmed, each without one trailing `;`. */
 export function statementsOf(sql: string | readonly string[]): string[] {
@@ -111,6 +140,16 @@ async function checkStatement(sql: Sql, field: string, statement: string): Promi
 export const rawSql = {
   op: 'sql',
   schema: sqlSpec,
+  shorthand: [
+    { flag: 'phase', field: ['phase'], value: 'text', summary: 'expand or contract: when the SQL runs (sql).' },
+    {
+      flag: 'sql',
+      field: ['sql'],
+      value: 'texts',
+      summary: 'A SQL statement; repeatable, run in order in one transaction under lock_timeout (sql).',
+    },
+    { flag: 'rollback', field: ['rollback'], value: 'texts', summary: 'SQL that undoes an expand-phase sql; repeatable (sql).' },
+  ],
   defaultName: (spec) => `sql-${spec.phase}`,
   tables: (spec) => spec.tables.map((t) => ({ schema: t.schema, name: t.table })),
   async prepare({ sql }, spec) {

@@ -9,12 +9,34 @@
 import { findColumn } from '../catalog/describe-table.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
-import { renameColumnSpec, type RenameColumnSpec } from './column-specs.js';
+import { z } from 'zod';
+import { identifier } from '../sql-text/identifier.js';
 import { planColumnRebuild } from './column-rebuild.js';
 import { prepareColumnRebuild, readTarget } from './column-rebuild-preflight.js';
 import type { Operation } from './operation.js';
+import { columnFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireNotPartition, requireTable } from '../preflight/table-checks.js';
+
+export const renameColumnSpec = z
+  .object({
+    op: z.literal('rename-column'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table of the column'),
+    column: identifier.describe('column to rename'),
+    to: identifier.describe('the new name'),
+    instant: z
+      .boolean()
+      .default(false)
+      .describe(
+        'a plain RENAME in contract (catalog only, under lock_timeout) instead of a synced copy: code using the old name breaks at once',
+      ),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.to === spec.column) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must differ from column' });
+  });
+export type RenameColumnSpec = z.infer<typeof renameColumnSpec>;
 
 export function planInstantRename(spec: RenameColumnSpec): OperationPlan {
   const t = quoteQualified({ schema: spec.schema, name: spec.table });
@@ -35,6 +57,19 @@ export function planInstantRename(spec: RenameColumnSpec): OperationPlan {
 export const renameColumn = {
   op: 'rename-column',
   schema: renameColumnSpec,
+  shorthand: [
+    schemaFlag,
+    tableFlag,
+    columnFlag,
+    { flag: 'to', field: ['to'], value: 'text', summary: 'The new name (rename-column).' },
+    {
+      flag: 'instant',
+      field: ['instant'],
+      value: 'true-when-given',
+      summary:
+        'rename-column with a plain RENAME in contract: every query, ORM model or function still using the old name fails from that moment.',
+    },
+  ],
   defaultName: (spec) => `rename-column-${spec.table}-${spec.column}-to-${spec.to}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare(ctx, spec) {

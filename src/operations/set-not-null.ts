@@ -20,12 +20,27 @@ import { checkRowExpression } from '../preflight/expression-probe.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
 import { PreflightError } from '../errors/index.js';
-import { setNotNullSpec, type SetNotNullSpec } from './constraint-specs.js';
+import { z } from 'zod';
+import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { setNotNullNames } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
+import { backfillFlag, columnFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
 import { backfillKey, requireTable } from '../preflight/table-checks.js';
+
+export const setNotNullSpec = z
+  .object({
+    op: z.literal('set-not-null'),
+    schema: identifier.default('public').describe('schema of the table'),
+    table: identifier.describe('table of the column'),
+    column: identifier.describe('column to make NOT NULL'),
+    backfill: sqlExpression
+      .optional()
+      .describe('SQL expression over the row that fills existing NULLs first (through the backfill engine)'),
+  })
+  .strict();
+export type SetNotNullSpec = z.infer<typeof setNotNullSpec>;
 
 /** What pre-flight learned from the catalog, all that planning needs. */
 export interface SetNotNullFacts {
@@ -125,6 +140,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
 export const setNotNull = {
   op: 'set-not-null',
   schema: setNotNullSpec,
+  shorthand: [schemaFlag, tableFlag, columnFlag, backfillFlag],
   defaultName: (spec) => `set-not-null-${spec.table}-${spec.column}`,
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare({ sql, serverVersionNum }, spec) {

@@ -11,8 +11,7 @@ import {
   startMigration,
   type MigrationSpec,
 } from '../../src/index.js';
-import { checkName } from '../../src/operations/add-check.js';
-import { addCheckSpec } from '../../src/operations/constraint-specs.js';
+import { addCheckSpec, checkName } from '../../src/operations/add-check.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';

@@ -11,8 +11,7 @@ import {
   rollbackMigration,
   startMigration,
 } from '../../src/index.js';
-import { addUnique } from '../../src/operations/add-unique.js';
-import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
+import { addUnique, addUniqueSpec } from '../../src/operations/add-unique.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';

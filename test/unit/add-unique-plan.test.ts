@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addUnique, planAddUnique, uniqueName } from '../../src/operations/add-unique.js';
-import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
+import { addUnique, addUniqueSpec, planAddUnique, uniqueName } from '../../src/operations/add-unique.js';
 import { PreflightError } from '../../src/errors/index.js';
 import type { Sql } from '../../src/db/connect.js';
 

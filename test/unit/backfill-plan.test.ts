@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keysetQueries } from '../../phases/backfill-engine/keyset-sql.js';
 import { PreflightError } from '../../src/errors/index.js';
-import { backfill, planBackfill } from '../../src/operations/backfill.js';
-import { backfillSpec } from '../../src/operations/data-specs.js';
+import { backfill, backfillSpec, planBackfill } from '../../src/operations/backfill.js';
 
 const idKey = [{ name: 'id', type: 'bigint' }];
 const remap = "CASE status WHEN 'open' THEN 'OPEN' WHEN 'pending' THEN 'WAITING_ON_CUSTOMER' ELSE upper(status) END";

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planColumnRebuild, type ColumnRebuild, type RebuiltColumn } from '../../src/operations/column-rebuild.js';
-import { planInstantRename } from '../../src/operations/rename-column.js';
-import { renameColumnSpec } from '../../src/operations/column-specs.js';
+import { planInstantRename, renameColumnSpec } from '../../src/operations/rename-column.js';
 
 const users = { schema: 'public', name: 'users' };
 const orders = { schema: 'public', name: 'orders' };

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addCheck, checkName, planAddCheck } from '../../src/operations/add-check.js';
+import { addCheck, addCheckSpec, checkName, planAddCheck } from '../../src/operations/add-check.js';
 import {
   addForeignKey,
+  addForeignKeySpec,
   findReferencedKey,
   foreignKeyName,
   planAddForeignKey,
   servesLookups,
 } from '../../src/operations/add-foreign-key.js';
 import type { IndexKey } from '../../src/preflight/constraint-probe.js';
-import { addCheckSpec, addForeignKeySpec } from '../../src/operations/constraint-specs.js';
 
 const statements = (steps: readonly { statements: readonly string[] }[]) => steps.flatMap((s) => s.statements);
 

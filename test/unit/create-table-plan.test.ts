@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createTable, createTableStatement, planCreateTable, verdictStatements } from '../../src/operations/create-table.js';
-import { createTableSpec } from '../../src/operations/table-specs.js';
+import {
+  createTable,
+  createTableSpec,
+  createTableStatement,
+  planCreateTable,
+  verdictStatements,
+} from '../../src/operations/create-table.js';
 
 const satisfaction = createTableSpec.parse({
   op: 'create-table',

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dropColumn, planDropColumn } from '../../src/operations/drop-column.js';
-import { dropTable, planDropTable } from '../../src/operations/drop-table.js';
-import { dropColumnSpec } from '../../src/operations/column-specs.js';
-import { dropTableSpec } from '../../src/operations/table-specs.js';
+import { dropColumn, dropColumnSpec, planDropColumn } from '../../src/operations/drop-column.js';
+import { dropTable, dropTableSpec, planDropTable } from '../../src/operations/drop-table.js';
 
 const statements = (steps: readonly { statements: readonly string[] }[]) => steps.flatMap((s) => s.statements);
 const none = { dependants: [], goesWith: [], alsoLocks: [] };

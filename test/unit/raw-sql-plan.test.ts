@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planRawSql, rawSql, statementsOf } from '../../src/operations/raw-sql.js';
+import { planRawSql, rawSql, sqlSpec, statementsOf } from '../../src/operations/raw-sql.js';
 import { stepRefusal } from '../../src/preflight/raw-sql-refusals.js';
 import { parseOneStatement } from '../../src/sql-grammar/one-statement.js';
 
 const refusalOf = async (statement: string): Promise<string | undefined> => stepRefusal(await parseOneStatement('sql', statement));
-import { sqlSpec } from '../../src/operations/data-specs.js';
 
 const lockWarning = (phase: string): string =>
   `raw SQL (${phase}): online cannot check what it locks or how long it runs. It runs in one transaction under lock_timeout with retries, ` +

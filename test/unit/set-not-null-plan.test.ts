@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keysetQueries } from '../../phases/backfill-engine/keyset-sql.js';
-import { setNotNullSpec } from '../../src/operations/constraint-specs.js';
-import { planSetNotNull, setNotNull } from '../../src/operations/set-not-null.js';
+import { planSetNotNull, setNotNull, setNotNullSpec } from '../../src/operations/set-not-null.js';
 
 const idKey = [{ name: 'id', type: 'bigint' }];
 
