@@ -10,6 +10,8 @@ import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
 import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { addCheckSpec, type AddCheckSpec } from './constraint-specs.js';
 import { defaultObjectName } from '../ddl/object-names.js';
+import { addNotValid, checkDefinition, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
+import { sampleRowsQuery } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
@@ -27,15 +29,13 @@ export interface AddCheckFacts {
 
 /** Pure planning: the exact SQL of every phase. */
 export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): OperationPlan {
-  const t = quoteQualified({ schema: spec.schema, name: spec.table });
+  const table = { schema: spec.schema, name: spec.table };
   const name = checkName(spec);
-  const c = quoteIdent(name);
-  const shown = facts.key.length > 0 ? facts.key.map((k) => `${quoteIdent(k)}::text as ${quoteIdent(k)}`).join(', ') : 'ctid::text as ctid';
   return {
     expand: [
       {
         description: `add check ${name} not valid (new and updated rows are checked from now on)`,
-        statements: [`alter table ${t} add constraint ${c} check (${spec.check}) not valid`],
+        statements: [addNotValid(table, { name, definition: checkDefinition(spec.check) })],
         locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds (no scan)`,
       },
     ],
@@ -43,21 +43,21 @@ export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): Operatio
     contract: [
       {
         description: `validate check ${name} on the existing rows`,
-        statements: [`alter table ${t} validate constraint ${c}`],
+        statements: [validateConstraint(table, name)],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} during the scan: reads and writes continue`,
         reversible: true,
         explain: {
           kind: 'violations',
           sqlState: '23514',
           what: `rows that fail check ${name} (${spec.check}), shown by their ${facts.key.length > 0 ? `(${facts.key.join(', ')})` : 'ctid'}`,
-          query: `select ${shown} from ${t} where not (${spec.check}) limit 5`,
+          query: sampleRowsQuery({ table, key: facts.key, where: `not (${spec.check})` }),
         },
       },
     ],
     rollback: [
       {
         description: `drop check ${name}`,
-        statements: [`alter table ${t} drop constraint if exists ${c}`],
+        statements: [dropConstraintIfExists(table, name)],
         locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds`,
       },
     ],

@@ -17,6 +17,9 @@ import { addForeignKeySpec, type AddForeignKeySpec } from './constraint-specs.js
 import { defaultObjectName } from '../ddl/object-names.js';
 import type { LockMode } from '../db/lock-modes.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
+import { addNotValid, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
+import { foreignKeyDefinition } from '../ddl/foreign-key-definition.js';
+import { orphanRowsQuery } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
@@ -40,16 +43,7 @@ const actionClauses = (spec: AddForeignKeySpec): string =>
 export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyFacts): OperationPlan {
   const referencing: QualifiedName = { schema: spec.schema, name: spec.table };
   const referenced: QualifiedName = { schema: spec.references.schema, name: spec.references.table };
-  const t = quoteQualified(referencing);
-  const rt = quoteQualified(referenced);
   const name = foreignKeyName(spec);
-  const c = quoteIdent(name);
-  const pairs = spec.columns.map((col, i) => ({ col: quoteIdent(col), ref: quoteIdent(spec.references.columns[i] ?? col) }));
-  // MATCH SIMPLE: a row with any NULL referencing column is not checked, so it is never an orphan.
-  const orphans =
-    `select ${pairs.map((p) => `a.${p.col}::text as ${p.col}`).join(', ')} from ${t} a ` +
-    `left join ${rt} r on ${pairs.map((p) => `r.${p.ref} = a.${p.col}`).join(' and ')} ` +
-    `where r.${pairs[0]?.ref ?? ''} is null and ${pairs.map((p) => `a.${p.col} is not null`).join(' and ')} limit 5`;
   const target = `${displayName(referenced)} (${spec.references.columns.join(', ')})`;
   const referencedFirst = (mode: LockMode): string[] =>
     lockTablesFirst([
@@ -62,7 +56,15 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
         description: `add foreign key ${name} not valid (new and updated rows are checked from now on)`,
         statements: [
           ...referencedFirst('share row exclusive'),
-          `alter table ${t} add constraint ${c} foreign key (${list(spec.columns)}) references ${rt} (${list(spec.references.columns)})${actionClauses(spec)} not valid`,
+          addNotValid(referencing, {
+            name,
+            definition: foreignKeyDefinition({
+              columns: spec.columns,
+              references: referenced,
+              referencedColumns: spec.references.columns,
+              clauses: actionClauses(spec).trimStart(),
+            }),
+          }),
         ],
         locks: `SHARE ROW EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds (no scan): writes wait, reads continue`,
       },
@@ -76,7 +78,7 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
             { table: referencing, mode: 'share update exclusive' },
             { table: referenced, mode: 'row share' },
           ]),
-          `alter table ${t} validate constraint ${c}`,
+          validateConstraint(referencing, name),
         ],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
         reversible: true,
@@ -84,14 +86,14 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
           kind: 'orphans',
           sqlState: '23503',
           what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`,
-          query: orphans,
+          query: orphanRowsQuery(referencing, spec.columns, referenced, spec.references.columns),
         },
       },
     ],
     rollback: [
       {
         description: `drop foreign key ${name}`,
-        statements: [...referencedFirst('access exclusive'), `alter table ${t} drop constraint if exists ${c}`],
+        statements: [...referencedFirst('access exclusive'), dropConstraintIfExists(referencing, name)],
         locks: `ACCESS EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds`,
       },
     ],

@@ -15,6 +15,7 @@ import { NameTakenError } from '../errors/index.js';
 import { addUniqueSpec, type AddUniqueSpec } from './constraint-specs.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import { defaultObjectName } from '../ddl/object-names.js';
+import { sampleKeys } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { requireColumns } from '../preflight/constraint-checks.js';
@@ -55,7 +56,7 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
       sqlState: '23505',
       what: `duplicate (${spec.columns.join(', ')}) values (with their counts)`,
       query:
-        `select ${keys.map((k) => `${k}::text as ${k}`).join(', ')}, count(*) as ${countAlias} from ${t} ` +
+        `select ${sampleKeys(spec.columns)}, count(*) as ${countAlias} from ${t} ` +
         `where ${keys.map((k) => `${k} is not null`).join(' and ')} group by ${keys.join(', ')} ` +
         `having count(*) > 1 order by count(*) desc, ${keys.join(', ')} limit 5`,
     },
