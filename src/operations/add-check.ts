@@ -2,24 +2,22 @@
 // milliseconds, no scan): from then on every inserted or updated row is checked. Contract validates
 // the existing rows (SHARE UPDATE EXCLUSIVE: the scan blocks neither reads nor writes); when some fail,
 // up to five of their keys are shown. Rollback drops the constraint.
-import { createHash } from 'node:crypto';
 import { checkRowExpression } from '../preflight/expression-probe.js';
 import { quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { InvalidExpressionError } from '../errors/index.js';
 import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
 import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { addCheckSpec, type AddCheckSpec } from './constraint-specs.js';
-import { defaultObjectName } from '../ddl/object-names.js';
+import { defaultCheckName, probeNames } from '../ddl/object-names.js';
 import { addNotValid, checkDefinition, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
 import { sampleRowsQuery } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
 
-/** `<table>_<first 8 hex digits of sha256(check)>_check`: the same expression always gets the same name. */
+/** The given name, or `<table>_<hash of the expression>_check`: the same expression always gets the same name. */
 export function checkName(spec: AddCheckSpec): string {
-  const hash = createHash('sha256').update(spec.check).digest('hex').slice(0, 8);
-  return spec.name ?? defaultObjectName(spec.table, [hash], 'check');
+  return spec.name ?? defaultCheckName(spec.table, spec.check);
 }
 
 export interface AddCheckFacts {
@@ -76,8 +74,8 @@ export const addCheck = {
     // What a SELECT accepts but a CHECK does not: subqueries, aggregates, a non-boolean type… NOT VALID:
     // no validation pass, so the expression is not even prepared for evaluation.
     const refusal = await refusalOnEmptyCopies(sql, [
-      `create temporary table online_check_probe (like ${quoteQualified(table)}) on commit drop`,
-      `alter table online_check_probe add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
+      `create temporary table ${probeNames.checkCopy} (like ${quoteQualified(table)}) on commit drop`,
+      `alter table ${probeNames.checkCopy} add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
     ]);
     if (refusal !== undefined) throw new InvalidExpressionError('check', spec.check, refusal);
     return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [] });

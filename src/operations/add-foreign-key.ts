@@ -14,7 +14,7 @@ import { PreflightError } from '../errors/index.js';
 import { readIndexKeys, refusalOnEmptyCopies, type IndexKey } from '../preflight/constraint-probe.js';
 import { requireColumns, requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { addForeignKeySpec, type AddForeignKeySpec } from './constraint-specs.js';
-import { defaultObjectName } from '../ddl/object-names.js';
+import { defaultObjectName, probeNames } from '../ddl/object-names.js';
 import type { LockMode } from '../db/lock-modes.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import { addNotValid, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
@@ -162,11 +162,12 @@ export const addForeignKey = {
     }
     requireFreeConstraintName(table, foreignKeyName(spec));
     // PostgreSQL's own verdict on the column types, from the same DDL on empty copies.
+    const { referencedCopy, referencingCopy } = probeNames;
     const refusal = await refusalOnEmptyCopies(sql, [
-      `create temporary table online_fk_referenced (like ${quoteQualified(referenced)}) on commit drop`,
-      `alter table online_fk_referenced add unique (${list(spec.references.columns)})`,
-      `create temporary table online_fk_referencing (like ${quoteQualified(table)}) on commit drop`,
-      `alter table online_fk_referencing add constraint ${quoteIdent(foreignKeyName(spec))} foreign key (${list(spec.columns)}) references online_fk_referenced (${list(spec.references.columns)})${actionClauses(spec)}`,
+      `create temporary table ${referencedCopy} (like ${quoteQualified(referenced)}) on commit drop`,
+      `alter table ${referencedCopy} add unique (${list(spec.references.columns)})`,
+      `create temporary table ${referencingCopy} (like ${quoteQualified(table)}) on commit drop`,
+      `alter table ${referencingCopy} add constraint ${quoteIdent(foreignKeyName(spec))} foreign key (${list(spec.columns)}) references ${referencedCopy} (${list(spec.references.columns)})${actionClauses(spec)}`,
     ]);
     if (refusal !== undefined) throw new PreflightError('FOREIGN_KEY_REFUSED', `the foreign key cannot be created: ${refusal}`);
     const referencingIndexed = servesLookups(await readIndexKeys(sql, table), spec.columns);
