@@ -16,6 +16,7 @@ import { addUniqueSpec, type AddUniqueSpec } from './constraint-specs.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import { defaultObjectName } from '../ddl/object-names.js';
 import { sampleKeys } from '../ddl/sample-keys.js';
+import { createIndexConcurrently, dropIndexConcurrently } from '../ddl/concurrent-index.js';
 import type { Operation } from './operation.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { requireColumns } from '../preflight/constraint-checks.js';
@@ -48,7 +49,9 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
   const build: PlannedStep = {
     kind: 'concurrent',
     description: `build unique index ${name} concurrently`,
-    statements: [`create unique index concurrently ${quoteIdent(name)} on ${t} ${uniqueIndexBody(spec)}`],
+    statements: [
+      createIndexConcurrently({ name, table: { schema: spec.schema, name: spec.table }, unique: true, body: uniqueIndexBody(spec) }),
+    ],
     buildsIndex: { schema: spec.schema, name, table: { schema: spec.schema, name: spec.table }, definition: facts.definition },
     // Rows with a NULL in any key column never conflict, so they are not duplicates.
     explain: {
@@ -71,7 +74,7 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
   const drop: PlannedStep = {
     kind: 'concurrent',
     description: `drop index ${name} concurrently`,
-    statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
+    statements: [dropIndexConcurrently({ schema: spec.schema, name })],
     locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
   };
   return { expand: [build], backfill: [], contract: [attach], rollback: facts.existingIndex ? [] : [drop] };

@@ -45,6 +45,7 @@ import { replaceRowTrigger } from '../ddl/row-trigger.js';
 import { dropTriggers, type FunctionSignature } from '../ddl/drop-triggers.js';
 import { addNotValid, notNullCheck, replaceNotValid, validateConstraint } from '../ddl/not-valid-constraint.js';
 import { foreignKeyDefinition } from '../ddl/foreign-key-definition.js';
+import { createIndexConcurrently } from '../ddl/concurrent-index.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
 
 export interface RebuiltIndex {
@@ -182,11 +183,10 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
  * indexes also cost the backfill nothing (its updates can stay HOT) and are built in one sorted pass.
  */
 function indexCopySteps(c: RebuiltColumn): PlannedStep[] {
-  const t = quoteQualified(c.table);
   return c.indexes.map((index) => ({
     kind: 'concurrent',
     description: `build ${index.unique ? 'unique ' : ''}index ${index.newName} on ${c.shadow} concurrently (copy of ${index.name})`,
-    statements: [`create ${index.unique ? 'unique ' : ''}index concurrently ${quoteIdent(index.newName)} on ${t} ${index.body}`],
+    statements: [createIndexConcurrently({ name: index.newName, table: c.table, unique: index.unique, body: index.body })],
     buildsIndex: { schema: c.table.schema, name: index.newName, table: c.table, definition: index.definition },
     locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the whole build: reads and writes continue`,
     reversible: true,
