@@ -15,6 +15,10 @@
 // own objects follow PostgreSQL's `<table>_<columns>_idx` pattern. Both are cut with a hash of the
 // full name when too long. Plans are stored with their migration, so a migration in flight keeps the
 // names it was planned with.
+//
+// Pre-flight's probes create temporary tables, indexes and constraints on empty copies, inside
+// transactions it always rolls back; their names are here too (`online_…_probe`), all but the default
+// probe's in src/catalog/default-volatility.ts, a layer below this one.
 import { createHash } from 'node:crypto';
 
 /** The column a migration works on: what a helper object's name is unique to. */
@@ -109,3 +113,29 @@ export const shadowName = (name: string): string => fitIdentifier(name, '_online
 /** PostgreSQL's pattern for a name the user left out: `<table>_<parts…>_<suffix>` (idx, key, fkey, check). */
 export const defaultObjectName = (table: string, parts: readonly string[], suffix: string): string =>
   fitIdentifier([table, ...parts].join('_'), `_${suffix}`);
+
+/** add-check's default: `<table>_<first 8 hex digits of sha256(check)>_check`, so the same expression always gets the same name. */
+export function defaultCheckName(table: string, check: string): string {
+  const hash = createHash('sha256').update(check).digest('hex').slice(0, 8);
+  return defaultObjectName(table, [hash], 'check');
+}
+
+/** The temporary objects of pre-flight's probes: session-private, and gone when the probe's transaction rolls back. */
+export const probeNames = {
+  /** add-check: the copy the CHECK is tried on. */
+  checkCopy: 'online_check_probe',
+  /** add-foreign-key: the copies of the referenced and the referencing table. */
+  referencedCopy: 'online_fk_referenced',
+  referencingCopy: 'online_fk_referencing',
+  /** create-table: the table itself, and the copy of each referenced table (`<prefix><i>`). */
+  newTableCopy: 'online_ct_probe',
+  referenceCopyPrefix: 'online_ct_ref_',
+  /** create-index, add-unique: the copy the index is built on, and the index. */
+  indexCopy: 'online_index_probe',
+  indexCopyIndex: 'online_index_probe_idx',
+  /** change-type, rename-column: the copy with the shadow columns, its index, a type probe column and CHECK. */
+  shadowCopy: 'online_shadow_probe',
+  shadowCopyIndex: 'online_shadow_probe_idx',
+  shadowCopyTypeColumn: 'online_type_probe',
+  shadowCopyCheck: 'online_probe_check',
+} as const;

@@ -2,7 +2,6 @@
 // milliseconds, no scan): from then on every inserted or updated row is checked. Contract validates
 // the existing rows (SHARE UPDATE EXCLUSIVE: the scan blocks neither reads nor writes); when some fail,
 // up to five of their keys are shown. Rollback drops the constraint.
-import { createHash } from 'node:crypto';
 import { checkRowExpression } from '../preflight/expression-probe.js';
 import { quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { InvalidExpressionError } from '../errors/index.js';
@@ -10,7 +9,9 @@ import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
 import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { z } from 'zod';
 import { identifier, sqlExpression } from '../sql-text/identifier.js';
-import { defaultObjectName } from '../ddl/object-names.js';
+import { defaultCheckName, probeNames } from '../ddl/object-names.js';
+import { addNotValid, checkDefinition, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
+import { sampleRowsQuery } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import { nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
@@ -27,10 +28,9 @@ export const addCheckSpec = z
   .strict();
 export type AddCheckSpec = z.infer<typeof addCheckSpec>;
 
-/** `<table>_<first 8 hex digits of sha256(check)>_check`: the same expression always gets the same name. */
+/** The given name, or `<table>_<hash of the expression>_check`: the same expression always gets the same name. */
 export function checkName(spec: AddCheckSpec): string {
-  const hash = createHash('sha256').update(spec.check).digest('hex').slice(0, 8);
-  return spec.name ?? defaultObjectName(spec.table, [hash], 'check');
+  return spec.name ?? defaultCheckName(spec.table, spec.check);
 }
 
 export interface AddCheckFacts {
@@ -40,15 +40,13 @@ export interface AddCheckFacts {
 
 /** Pure planning: the exact SQL of every phase. */
 export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): OperationPlan {
-  const t = quoteQualified({ schema: spec.schema, name: spec.table });
+  const table = { schema: spec.schema, name: spec.table };
   const name = checkName(spec);
-  const c = quoteIdent(name);
-  const shown = facts.key.length > 0 ? facts.key.map((k) => `${quoteIdent(k)}::text as ${quoteIdent(k)}`).join(', ') : 'ctid::text as ctid';
   return {
     expand: [
       {
         description: `add check ${name} not valid (new and updated rows are checked from now on)`,
-        statements: [`alter table ${t} add constraint ${c} check (${spec.check}) not valid`],
+        statements: [addNotValid(table, { name, definition: checkDefinition(spec.check) })],
         locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds (no scan)`,
       },
     ],
@@ -56,21 +54,21 @@ export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): Operatio
     contract: [
       {
         description: `validate check ${name} on the existing rows`,
-        statements: [`alter table ${t} validate constraint ${c}`],
+        statements: [validateConstraint(table, name)],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} during the scan: reads and writes continue`,
         reversible: true,
         explain: {
           kind: 'violations',
           sqlState: '23514',
           what: `rows that fail check ${name} (${spec.check}), shown by their ${facts.key.length > 0 ? `(${facts.key.join(', ')})` : 'ctid'}`,
-          query: `select ${shown} from ${t} where not (${spec.check}) limit 5`,
+          query: sampleRowsQuery({ table, key: facts.key, where: `not (${spec.check})` }),
         },
       },
     ],
     rollback: [
       {
         description: `drop check ${name}`,
-        statements: [`alter table ${t} drop constraint if exists ${c}`],
+        statements: [dropConstraintIfExists(table, name)],
         locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds`,
       },
     ],
@@ -95,8 +93,8 @@ export const addCheck = {
     // What a SELECT accepts but a CHECK does not: subqueries, aggregates, a non-boolean type… NOT VALID:
     // no validation pass, so the expression is not even prepared for evaluation.
     const refusal = await refusalOnEmptyCopies(sql, [
-      `create temporary table online_check_probe (like ${quoteQualified(table)}) on commit drop`,
-      `alter table online_check_probe add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
+      `create temporary table ${probeNames.checkCopy} (like ${quoteQualified(table)}) on commit drop`,
+      `alter table ${probeNames.checkCopy} add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
     ]);
     if (refusal !== undefined) throw new InvalidExpressionError('check', spec.check, refusal);
     return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [] });

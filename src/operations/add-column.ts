@@ -13,14 +13,17 @@ import type { KeyColumn } from '../catalog/describe-table.js';
 import { isDefaultVolatile } from '../catalog/default-volatility.js';
 import { checkRowExpression, resolveType } from '../preflight/expression-probe.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
-import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
+import { resolutionSchemas } from '../db/search-path.js';
 import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
 import { backfillFlag, columnFlag, defaultFlag, schemaFlag, tableFlag, typeFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from '../preflight/table-checks.js';
-import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { addColumnNames } from '../ddl/object-names.js';
+import { createFillFunction } from '../ddl/fill-trigger.js';
+import { replaceRowTrigger } from '../ddl/row-trigger.js';
+import { dropTriggers } from '../ddl/drop-triggers.js';
+import { dropConstraintIfExists, notNullCheck, replaceNotValid, validateConstraint } from '../ddl/not-valid-constraint.js';
 
 export const addColumnSpec = z
   .object({
@@ -58,7 +61,8 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   const t = quoteQualified(table);
   const c = quoteIdent(spec.column);
   const names = addColumnNames(spec);
-  const fn = quoteQualified({ schema: spec.schema, name: names.fn });
+  const fn: QualifiedName = { schema: spec.schema, name: names.fn };
+  const dropFill = dropTriggers(table, [names.insertTrigger, names.updateTrigger], [{ name: fn }]);
   const fill = spec.backfill ?? (facts.defaultIsVolatile ? spec.default : undefined);
   const defaultInAdd = spec.default !== undefined && spec.backfill === undefined && !facts.defaultIsVolatile;
   const defaultAfterAdd = spec.default !== undefined && spec.backfill === undefined && facts.defaultIsVolatile;
@@ -80,26 +84,20 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     });
   }
   if (spec.backfill !== undefined) {
-    const body = ['begin', `  NEW.${c} := (select (${spec.backfill}) from (select NEW.*) as online_row);`, '  return NEW;', 'end'].join(
-      '\n',
-    );
     expand.push({
       description: `install triggers that fill ${spec.column} for writers unaware of it`,
       statements: [
-        `create or replace function ${fn}() returns trigger language plpgsql ${pinnedSearchPath(facts.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
-        `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
-        `create trigger ${quoteIdent(names.insertTrigger)} before insert on ${t} for each row when (NEW.${c} is null) execute function ${fn}()`,
-        `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
-        `create trigger ${quoteIdent(names.updateTrigger)} before update on ${t} for each row when (NEW.${c} is not distinct from OLD.${c}) execute function ${fn}()`,
+        createFillFunction(fn, spec.column, spec.backfill, facts.searchPath),
+        ...replaceRowTrigger({ name: names.insertTrigger, table, events: 'insert', when: `NEW.${c} is null`, fn }),
+        ...replaceRowTrigger({ name: names.updateTrigger, table, events: 'update', when: `NEW.${c} is not distinct from OLD.${c}`, fn }),
       ],
       locks: `ACCESS EXCLUSIVE on ${spec.table} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
     });
   }
-  const check = quoteIdent(names.notNullCheck);
   if (!spec.nullable) {
     expand.push({
       description: `add check (${spec.column} is not null) not valid`,
-      statements: [`alter table ${t} drop constraint if exists ${check}, add constraint ${check} check (${c} is not null) not valid`],
+      statements: [replaceNotValid(table, [{ name: names.notNullCheck, definition: notNullCheck(spec.column) }])],
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: no scan (existing rows are not checked)`,
     });
   }
@@ -124,22 +122,21 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   if (!spec.nullable) {
     contract.push({
       description: `validate check (${spec.column} is not null)`,
-      statements: [`alter table ${t} validate constraint ${check}`],
+      statements: [validateConstraint(table, names.notNullCheck)],
       locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} for the scan: reads and writes continue`,
       reversible: true,
     });
     contract.push({
       description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check`,
-      statements: [`alter table ${t} alter column ${c} set not null`, `alter table ${t} drop constraint if exists ${check}`],
+      statements: [`alter table ${t} alter column ${c} set not null`, dropConstraintIfExists(table, names.notNullCheck)],
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
   // The default takes over from the triggers in one transaction: no insert falls between them.
   if (spec.backfill !== undefined) {
-    const drop = dropTriggers(t, fn, names);
     contract.push({
-      description: defaultInContract ? `set the default of ${spec.column} and drop the fill triggers` : drop.description,
-      statements: [...(defaultInContract ? [setDefault] : []), ...drop.statements],
+      description: `${defaultInContract ? `set the default of ${spec.column} and drop` : 'drop'} the fill triggers`,
+      statements: [...(defaultInContract ? [setDefault] : []), ...dropFill],
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
@@ -149,25 +146,14 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     {
       description: `drop ${spec.backfill !== undefined ? 'the fill triggers, ' : ''}column ${spec.column} and its check`,
       statements: [
-        ...(spec.backfill !== undefined ? dropTriggers(t, fn, names).statements : []),
-        `alter table ${t} drop constraint if exists ${check}, drop column if exists ${c}`,
+        ...(spec.backfill !== undefined ? dropFill : []),
+        `alter table ${t} drop constraint if exists ${quoteIdent(names.notNullCheck)}, drop column if exists ${c}`,
       ],
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     },
   ];
 
   return { expand, backfill, contract, rollback };
-}
-
-function dropTriggers(t: string, fn: string, names: ReturnType<typeof addColumnNames>): PlannedStep {
-  return {
-    description: 'drop the fill triggers',
-    statements: [
-      `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
-      `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
-      `drop function if exists ${fn}()`,
-    ],
-  };
 }
 
 function requirePlannedKey(facts: AddColumnFacts): readonly KeyColumn[] {

@@ -16,9 +16,12 @@ import { requireColumns, requireFreeConstraintName } from '../preflight/constrai
 import { z } from 'zod';
 import { identifier } from '../sql-text/identifier.js';
 import { referentialActions } from './referential-actions.js';
-import { defaultObjectName } from '../ddl/object-names.js';
+import { defaultObjectName, probeNames } from '../ddl/object-names.js';
 import type { LockMode } from '../db/lock-modes.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
+import { addNotValid, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
+import { foreignKeyDefinition } from '../ddl/foreign-key-definition.js';
+import { orphanRowsQuery } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import { columnsFlag, nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
@@ -75,16 +78,7 @@ const actionClauses = (spec: AddForeignKeySpec): string =>
 export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyFacts): OperationPlan {
   const referencing: QualifiedName = { schema: spec.schema, name: spec.table };
   const referenced: QualifiedName = { schema: spec.references.schema, name: spec.references.table };
-  const t = quoteQualified(referencing);
-  const rt = quoteQualified(referenced);
   const name = foreignKeyName(spec);
-  const c = quoteIdent(name);
-  const pairs = spec.columns.map((col, i) => ({ col: quoteIdent(col), ref: quoteIdent(spec.references.columns[i] ?? col) }));
-  // MATCH SIMPLE: a row with any NULL referencing column is not checked, so it is never an orphan.
-  const orphans =
-    `select ${pairs.map((p) => `a.${p.col}::text as ${p.col}`).join(', ')} from ${t} a ` +
-    `left join ${rt} r on ${pairs.map((p) => `r.${p.ref} = a.${p.col}`).join(' and ')} ` +
-    `where r.${pairs[0]?.ref ?? ''} is null and ${pairs.map((p) => `a.${p.col} is not null`).join(' and ')} limit 5`;
   const target = `${displayName(referenced)} (${spec.references.columns.join(', ')})`;
   const referencedFirst = (mode: LockMode): string[] =>
     lockTablesFirst([
@@ -97,7 +91,15 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
         description: `add foreign key ${name} not valid (new and updated rows are checked from now on)`,
         statements: [
           ...referencedFirst('share row exclusive'),
-          `alter table ${t} add constraint ${c} foreign key (${list(spec.columns)}) references ${rt} (${list(spec.references.columns)})${actionClauses(spec)} not valid`,
+          addNotValid(referencing, {
+            name,
+            definition: foreignKeyDefinition({
+              columns: spec.columns,
+              references: referenced,
+              referencedColumns: spec.references.columns,
+              clauses: actionClauses(spec).trimStart(),
+            }),
+          }),
         ],
         locks: `SHARE ROW EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds (no scan): writes wait, reads continue`,
       },
@@ -111,7 +113,7 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
             { table: referencing, mode: 'share update exclusive' },
             { table: referenced, mode: 'row share' },
           ]),
-          `alter table ${t} validate constraint ${c}`,
+          validateConstraint(referencing, name),
         ],
         locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
         reversible: true,
@@ -119,14 +121,14 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
           kind: 'orphans',
           sqlState: '23503',
           what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`,
-          query: orphans,
+          query: orphanRowsQuery(referencing, spec.columns, referenced, spec.references.columns),
         },
       },
     ],
     rollback: [
       {
         description: `drop foreign key ${name}`,
-        statements: [...referencedFirst('access exclusive'), `alter table ${t} drop constraint if exists ${c}`],
+        statements: [...referencedFirst('access exclusive'), dropConstraintIfExists(referencing, name)],
         locks: `ACCESS EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds`,
       },
     ],
@@ -226,11 +228,12 @@ export const addForeignKey = {
     }
     requireFreeConstraintName(table, foreignKeyName(spec));
     // PostgreSQL's own verdict on the column types, from the same DDL on empty copies.
+    const { referencedCopy, referencingCopy } = probeNames;
     const refusal = await refusalOnEmptyCopies(sql, [
-      `create temporary table online_fk_referenced (like ${quoteQualified(referenced)}) on commit drop`,
-      `alter table online_fk_referenced add unique (${list(spec.references.columns)})`,
-      `create temporary table online_fk_referencing (like ${quoteQualified(table)}) on commit drop`,
-      `alter table online_fk_referencing add constraint ${quoteIdent(foreignKeyName(spec))} foreign key (${list(spec.columns)}) references online_fk_referenced (${list(spec.references.columns)})${actionClauses(spec)}`,
+      `create temporary table ${referencedCopy} (like ${quoteQualified(referenced)}) on commit drop`,
+      `alter table ${referencedCopy} add unique (${list(spec.references.columns)})`,
+      `create temporary table ${referencingCopy} (like ${quoteQualified(table)}) on commit drop`,
+      `alter table ${referencingCopy} add constraint ${quoteIdent(foreignKeyName(spec))} foreign key (${list(spec.columns)}) references ${referencedCopy} (${list(spec.references.columns)})${actionClauses(spec)}`,
     ]);
     if (refusal !== undefined) throw new PreflightError('FOREIGN_KEY_REFUSED', `the foreign key cannot be created: ${refusal}`);
     const referencingIndexed = servesLookups(await readIndexKeys(sql, table), spec.columns);

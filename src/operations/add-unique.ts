@@ -16,6 +16,8 @@ import { z } from 'zod';
 import { identifier } from '../sql-text/identifier.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import { defaultObjectName } from '../ddl/object-names.js';
+import { sampleKeys } from '../ddl/sample-keys.js';
+import { createIndexConcurrently, dropIndexConcurrently } from '../ddl/concurrent-index.js';
 import type { Operation } from './operation.js';
 import { columnsFlag, nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
@@ -60,7 +62,9 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
   const build: PlannedStep = {
     kind: 'concurrent',
     description: `build unique index ${name} concurrently`,
-    statements: [`create unique index concurrently ${quoteIdent(name)} on ${t} ${uniqueIndexBody(spec)}`],
+    statements: [
+      createIndexConcurrently({ name, table: { schema: spec.schema, name: spec.table }, unique: true, body: uniqueIndexBody(spec) }),
+    ],
     buildsIndex: { schema: spec.schema, name, table: { schema: spec.schema, name: spec.table }, definition: facts.definition },
     // Rows with a NULL in any key column never conflict, so they are not duplicates.
     explain: {
@@ -68,7 +72,7 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
       sqlState: '23505',
       what: `duplicate (${spec.columns.join(', ')}) values (with their counts)`,
       query:
-        `select ${keys.map((k) => `${k}::text as ${k}`).join(', ')}, count(*) as ${countAlias} from ${t} ` +
+        `select ${sampleKeys(spec.columns)}, count(*) as ${countAlias} from ${t} ` +
         `where ${keys.map((k) => `${k} is not null`).join(' and ')} group by ${keys.join(', ')} ` +
         `having count(*) > 1 order by count(*) desc, ${keys.join(', ')} limit 5`,
     },
@@ -83,7 +87,7 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
   const drop: PlannedStep = {
     kind: 'concurrent',
     description: `drop index ${name} concurrently`,
-    statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
+    statements: [dropIndexConcurrently({ schema: spec.schema, name })],
     locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
   };
   return { expand: [build], backfill: [], contract: [attach], rollback: facts.existingIndex ? [] : [drop] };

@@ -17,7 +17,7 @@ import {
 import { ColumnExistsError, PreflightError } from '../errors/index.js';
 import { renameColumnInCheck, renameColumnInIndexBody, UnparsableDefinitionError } from '../sql-grammar/column-rename.js';
 import type { ColumnRebuild, RebuiltColumn, RebuiltForeignKey, RebuiltIndex } from './column-rebuild.js';
-import { shadowName } from '../ddl/object-names.js';
+import { probeNames, shadowName } from '../ddl/object-names.js';
 import { requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import type { PreflightContext } from './operation.js';
 import { backfillKey, requireNotPartition } from '../preflight/table-checks.js';
@@ -145,7 +145,7 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
       claimed.add(`${displayName(table)}.${check.name}`);
       const definition = await rewrite(`check ${check.name}`, check.definition, renameColumnInCheck);
       const refusal = await refusalOnShadowCopy(ctx.sql, table, shadows, [
-        `alter table ${shadowCopy} add constraint online_probe_check ${definition} not valid`,
+        `alter table ${shadowCopy} add constraint ${probeNames.shadowCopyCheck} ${definition} not valid`,
       ]);
       if (refusal !== undefined) refuse(`check ${check.name}`, refusal);
       checks.push({ ...check, definition, newName: shadowName(check.name) });

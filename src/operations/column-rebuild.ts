@@ -36,10 +36,16 @@
 import type { KeyColumn } from '../catalog/describe-table.js';
 import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../catalog/column-shape.js';
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../sql-text/quote.js';
-import { pinnedSearchPath } from '../db/search-path.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { lockTablesFirst, type TableLock } from '../ddl/lock-tables-first.js';
 import { rebuildNames, shadowName } from '../ddl/object-names.js';
+import { createSyncFunction } from '../ddl/sync-function.js';
+import { createConversionErrorFunction, unconvertibleRowsQuery } from '../ddl/conversion-error-function.js';
+import { replaceRowTrigger } from '../ddl/row-trigger.js';
+import { dropTriggers, type FunctionSignature } from '../ddl/drop-triggers.js';
+import { addNotValid, notNullCheck, replaceNotValid, validateConstraint } from '../ddl/not-valid-constraint.js';
+import { foreignKeyDefinition } from '../ddl/foreign-key-definition.js';
+import { createIndexConcurrently } from '../ddl/concurrent-index.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
 
 export interface RebuiltIndex {
@@ -105,64 +111,26 @@ export interface ColumnRebuild {
 const namesOf = (c: Pick<RebuiltColumn, 'table' | 'column'>): ReturnType<typeof rebuildNames> =>
   rebuildNames({ schema: c.table.schema, table: c.table.name, column: c.column });
 
-const fnOf = (c: RebuiltColumn, name: string): string => quoteQualified({ schema: c.table.schema, name });
+/** A helper function of the rebuilt column, in the table's schema. */
+const fnOf = (c: RebuiltColumn, name: string): QualifiedName => ({ schema: c.table.schema, name });
 
-/** The expression `using` evaluated over `row` (a record: NEW, or a row-typed parameter). */
-const usingOver = (c: RebuiltColumn, row: string): string => `(select (${c.using}) from (select ${row}.*) as online_row)`;
-
-function syncFunction(rebuild: ColumnRebuild, c: RebuiltColumn): string {
-  const col = quoteIdent(c.column);
-  const shadow = quoteIdent(c.shadow);
-  const body =
-    rebuild.sync === 'two-way'
-      ? [
-          'begin',
-          "  if TG_OP = 'INSERT' then",
-          `    if NEW.${shadow} is null then NEW.${shadow} := NEW.${col}; else NEW.${col} := NEW.${shadow}; end if;`,
-          `  elsif NEW.${shadow} is distinct from OLD.${shadow} then`,
-          `    NEW.${col} := NEW.${shadow};`,
-          '  else',
-          `    NEW.${shadow} := NEW.${col};`,
-          '  end if;',
-          '  return NEW;',
-          'end',
-        ]
-      : [
-          'begin',
-          '  begin',
-          `    NEW.${shadow} := ${usingOver(c, 'NEW')};`,
-          // A value the new type cannot hold must not fail the writer: the shadow stays NULL, and the
-          // verify pass (or contract) then refuses with that row's key.
-          '  exception when data_exception then',
-          `    NEW.${shadow} := null;`,
-          '  end;',
-          '  return NEW;',
-          'end',
-        ];
-  return `create or replace function ${fnOf(c, namesOf(c).fn)}() returns trigger language plpgsql ${pinnedSearchPath(rebuild.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body.join('\n')}\n`)}`;
+/** The sync function and, for a type change, the conversion probe: what the swap and rollback drop after the triggers. */
+function helperFunctions(rebuild: ColumnRebuild, c: RebuiltColumn): FunctionSignature[] {
+  const names = namesOf(c);
+  return [{ name: fnOf(c, names.fn) }, ...(rebuild.sync === 'one-way' ? [{ name: fnOf(c, names.check), parameterTypes: [c.table] }] : [])];
 }
 
-/** For a type change: PostgreSQL's reason why using(row) cannot be stored in the new type, or NULL when it can. */
-function conversionErrorFunction(rebuild: ColumnRebuild, c: RebuiltColumn): string {
-  const t = quoteQualified(c.table);
-  const body = [
-    `declare converted ${c.type};`,
-    'begin',
-    // An assignment, as in the backfill's SET and the trigger: the same coercion, the same errors.
-    `  converted := ${usingOver(c, 'r')};`,
-    '  return null;',
-    'exception when others then',
-    '  return sqlerrm;',
-    'end',
-  ].join('\n');
-  return `create or replace function ${fnOf(c, namesOf(c).check)}(r ${t}) returns text language plpgsql stable ${pinnedSearchPath(rebuild.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`;
-}
+const dropHelpers = (rebuild: ColumnRebuild, c: RebuiltColumn): string[] => {
+  const names = namesOf(c);
+  return dropTriggers(c.table, [names.insertTrigger, names.updateTrigger], helperFunctions(rebuild, c));
+};
 
 function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
   const t = quoteQualified(c.table);
   const names = namesOf(c);
   const fn = fnOf(c, names.fn);
-  const on = rebuild.sync === 'one-way' ? `when (NEW.${quoteIdent(c.shadow)} is not distinct from OLD.${quoteIdent(c.shadow)}) ` : '';
+  const shadow = quoteIdent(c.shadow);
+  const sync = { column: c.column, shadow: c.shadow, using: c.using, searchPath: rebuild.searchPath };
   const steps: PlannedStep[] = [
     {
       description: `add column ${c.shadow} ${c.type} to ${c.table.name} (nullable, no default)`,
@@ -175,26 +143,30 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
           ? `install triggers that keep ${c.column} and ${c.shadow} equal, whichever one a writer changes`
           : `install triggers that keep ${c.shadow} = using(row) on every insert and update`,
       statements: [
-        syncFunction(rebuild, c),
-        ...(rebuild.sync === 'one-way' ? [conversionErrorFunction(rebuild, c)] : []),
-        `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
-        `create trigger ${quoteIdent(names.insertTrigger)} before insert on ${t} for each row execute function ${fn}()`,
-        `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
-        `create trigger ${quoteIdent(names.updateTrigger)} before update on ${t} for each row ${on}execute function ${fn}()`,
+        createSyncFunction({ name: fn, sync: rebuild.sync, ...sync }),
+        ...(rebuild.sync === 'one-way'
+          ? [createConversionErrorFunction({ name: fnOf(c, names.check), table: c.table, type: c.type, ...sync })]
+          : []),
+        ...replaceRowTrigger({ name: names.insertTrigger, table: c.table, events: 'insert', fn }),
+        ...replaceRowTrigger({
+          name: names.updateTrigger,
+          table: c.table,
+          events: 'update',
+          ...(rebuild.sync === 'one-way' ? { when: `NEW.${shadow} is not distinct from OLD.${shadow}` } : {}),
+          fn,
+        }),
       ],
       locks: `ACCESS EXCLUSIVE on ${c.table.name} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
     },
   ];
   const checks = [
-    ...c.checks.map((check) => `add constraint ${quoteIdent(check.newName)} ${check.definition} not valid`),
-    ...(c.notNull ? [`add constraint ${quoteIdent(names.notNull)} check (${quoteIdent(c.shadow)} is not null) not valid`] : []),
+    ...c.checks.map((check) => ({ name: check.newName, definition: check.definition })),
+    ...(c.notNull ? [{ name: names.notNull, definition: notNullCheck(c.shadow) }] : []),
   ];
   if (checks.length > 0) {
     steps.push({
       description: `add the CHECKs of ${c.column}${c.notNull ? ' and its NOT NULL' : ''} on ${c.shadow}, not valid`,
-      statements: [
-        `alter table ${t} ${[...c.checks.map((check) => `drop constraint if exists ${quoteIdent(check.newName)}`), ...(c.notNull ? [`drop constraint if exists ${quoteIdent(names.notNull)}`] : []), ...checks].join(', ')}`,
-      ],
+      statements: [replaceNotValid(c.table, checks)],
       locks: `ACCESS EXCLUSIVE on ${c.table.name}, brief: no scan`,
     });
   }
@@ -211,21 +183,14 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
  * indexes also cost the backfill nothing (its updates can stay HOT) and are built in one sorted pass.
  */
 function indexCopySteps(c: RebuiltColumn): PlannedStep[] {
-  const t = quoteQualified(c.table);
   return c.indexes.map((index) => ({
     kind: 'concurrent',
     description: `build ${index.unique ? 'unique ' : ''}index ${index.newName} on ${c.shadow} concurrently (copy of ${index.name})`,
-    statements: [`create ${index.unique ? 'unique ' : ''}index concurrently ${quoteIdent(index.newName)} on ${t} ${index.body}`],
+    statements: [createIndexConcurrently({ name: index.newName, table: c.table, unique: index.unique, body: index.body })],
     buildsIndex: { schema: c.table.schema, name: index.newName, table: c.table, definition: index.definition },
     locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the whole build: reads and writes continue`,
     reversible: true,
   }));
-}
-
-function keySamples(c: RebuiltColumn, alias: string): string {
-  return c.key.length === 0
-    ? `${alias}.ctid::text as ctid`
-    : c.key.map((k) => `${alias}.${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`).join(', ');
 }
 
 function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: BackfillTask; verify: BackfillTask } {
@@ -238,7 +203,11 @@ function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: Backfi
             kind: 'unconvertible' as const,
             sqlState: '22',
             what: `rows of ${displayName(c.table)} whose ${c.column} cannot be converted to ${c.type} (key, reason)`,
-            query: `select ${keySamples(c, 'r')}, ${fnOf(c, namesOf(c).check)}(r) as reason from ${quoteQualified(c.table)} r where ${fnOf(c, namesOf(c).check)}(r) is not null limit 5`,
+            query: unconvertibleRowsQuery(
+              fnOf(c, namesOf(c).check),
+              c.table,
+              c.key.map((k) => k.name),
+            ),
           },
         }
       : {};
@@ -256,8 +225,9 @@ function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: Backfi
 }
 
 function foreignKeySql(fk: RebuiltForeignKey): string {
-  const cols = (list: readonly string[]): string => list.map(quoteIdent).join(', ');
-  return `alter table ${quoteQualified(fk.table)} add constraint ${quoteIdent(fk.newName)} foreign key (${cols(fk.newColumns)}) references ${quoteQualified(fk.references)} (${cols(fk.newReferencedColumns)})${fk.clauses === '' ? '' : ` ${fk.clauses}`} not valid`;
+  const { references, clauses } = fk;
+  const definition = foreignKeyDefinition({ columns: fk.newColumns, references, referencedColumns: fk.newReferencedColumns, clauses });
+  return addNotValid(fk.table, { name: fk.newName, definition });
 }
 
 /**
@@ -277,14 +247,7 @@ function swapStatements(rebuild: ColumnRebuild): string[] {
   // Even a one-table swap opens with its lock: the statements after it then never wait long.
   const out = lockTablesFirst(exclusively(tablesInLockOrder(rebuild)), 1);
   for (const c of rebuild.columns) {
-    const t = quoteQualified(c.table);
-    const names = namesOf(c);
-    out.push(
-      `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
-      `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
-    );
-    out.push(`drop function if exists ${fnOf(c, names.fn)}()`);
-    if (rebuild.sync === 'one-way') out.push(`drop function if exists ${fnOf(c, names.check)}(${t})`);
+    out.push(...dropHelpers(rebuild, c));
   }
   for (const fk of rebuild.foreignKeys) out.push(`alter table ${quoteQualified(fk.table)} drop constraint ${quoteIdent(fk.name)}`);
   for (const c of rebuild.columns) {
@@ -365,11 +328,10 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
   const tasks = rebuild.columns.map((c) => backfillTasks(rebuild, c));
   const validations: PlannedStep[] = [];
   for (const c of rebuild.columns) {
-    const t = quoteQualified(c.table);
     for (const check of c.checks.filter((k) => k.validated)) {
       validations.push({
         description: `validate check ${check.newName} on ${c.table.name}`,
-        statements: [`alter table ${t} validate constraint ${quoteIdent(check.newName)}`],
+        statements: [validateConstraint(c.table, check.newName)],
         locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
         reversible: true,
       });
@@ -377,7 +339,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
     if (c.notNull) {
       validations.push({
         description: `validate check (${c.shadow} is not null) on ${c.table.name}`,
-        statements: [`alter table ${t} validate constraint ${quoteIdent(namesOf(c).notNull)}`],
+        statements: [validateConstraint(c.table, namesOf(c).notNull)],
         locks: `SHARE UPDATE EXCLUSIVE on ${c.table.name} for the scan: reads and writes continue`,
         reversible: true,
       });
@@ -416,7 +378,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
             { table: fk.table, mode: 'share update exclusive' },
             { table: fk.references, mode: 'row share' },
           ]),
-          `alter table ${quoteQualified(fk.table)} validate constraint ${quoteIdent(fk.newName)}`,
+          validateConstraint(fk.table, fk.newName),
         ],
         locks: `SHARE UPDATE EXCLUSIVE on ${fk.table.name} and ROW SHARE on ${fk.references.name} during the scan: reads and writes continue`,
         reversible: true,
@@ -438,17 +400,10 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
       statements: [
         ...lockTablesFirst(exclusively(tablesInLockOrder(rebuild))),
         ...foreignKeys.map((fk) => `alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`),
-        ...rebuild.columns.flatMap((c) => {
-          const t = quoteQualified(c.table);
-          const names = namesOf(c);
-          return [
-            `drop trigger if exists ${quoteIdent(names.insertTrigger)} on ${t}`,
-            `drop trigger if exists ${quoteIdent(names.updateTrigger)} on ${t}`,
-            `drop function if exists ${fnOf(c, names.fn)}()`,
-            ...(rebuild.sync === 'one-way' ? [`drop function if exists ${fnOf(c, names.check)}(${t})`] : []),
-            `alter table ${t} drop column if exists ${quoteIdent(c.shadow)}`,
-          ];
-        }),
+        ...rebuild.columns.flatMap((c) => [
+          ...dropHelpers(rebuild, c),
+          `alter table ${quoteQualified(c.table)} drop column if exists ${quoteIdent(c.shadow)}`,
+        ]),
       ],
       locks: 'ACCESS EXCLUSIVE on each table, brief: catalog only (the shadow indexes go with their column)',
     },

@@ -12,6 +12,7 @@ import { NameTakenError } from '../errors/index.js';
 import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { requireConcurrentlyIndexable, requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import { defaultObjectName } from '../ddl/object-names.js';
+import { createIndexConcurrently, dropIndexConcurrently } from '../ddl/concurrent-index.js';
 import type { Operation } from './operation.js';
 import { columnsFlag, nameFlag, schemaFlag, tableFlag, usingFlag, whereFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
@@ -61,9 +62,7 @@ export function planCreateIndex(spec: CreateIndexSpec, definition: string, exist
   const build: PlannedStep = {
     kind: 'concurrent',
     description: `build ${spec.unique ? 'unique ' : ''}index ${name} concurrently`,
-    statements: [
-      `create ${spec.unique ? 'unique ' : ''}index concurrently ${quoteIdent(name)} on ${quoteQualified(table)} ${indexBody(spec)}`,
-    ],
+    statements: [createIndexConcurrently({ name, table, unique: spec.unique, body: indexBody(spec) })],
     buildsIndex: { schema: spec.schema, name, table, definition },
     locks:
       'SHARE UPDATE EXCLUSIVE on the table for the whole build: reads and writes continue; it waits for transactions older than the build',
@@ -91,7 +90,7 @@ export function planCreateIndex(spec: CreateIndexSpec, definition: string, exist
           {
             kind: 'concurrent',
             description: `drop index ${name} concurrently`,
-            statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name })}`],
+            statements: [dropIndexConcurrently({ schema: spec.schema, name })],
             locks: 'SHARE UPDATE EXCLUSIVE on the table: reads and writes continue',
           },
         ],

@@ -43,6 +43,7 @@ import { PreflightError } from '../errors/index.js';
 import { findReferencedKey, servesLookups } from './add-foreign-key.js';
 import { requireColumns } from '../preflight/constraint-checks.js';
 import { lockTablesFirst } from '../ddl/lock-tables-first.js';
+import { probeNames } from '../ddl/object-names.js';
 import type { Operation } from './operation.js';
 import { columnsFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
@@ -262,8 +263,8 @@ async function requireReferencedKeys(sql: Sql, spec: CreateTableSpec): Promise<v
   }
 }
 
-const probeTable = 'online_ct_probe';
-const probeReference = (i: number): string => `online_ct_ref_${i}`;
+const probeTable = probeNames.newTableCopy;
+const probeReference = (i: number): string => `${probeNames.referenceCopyPrefix}${i}`;
 
 /** The statements of PostgreSQL's verdict: the exact table without foreign keys, then those on empty copies. */
 export function verdictStatements(spec: CreateTableSpec): string[] {
@@ -288,7 +289,7 @@ function withRealNames(spec: CreateTableSpec, message: string): string {
   return message
     .replace(new RegExp(`${probeTable}(?=_)`, 'g'), spec.table)
     .replaceAll(probeTable, displayName(newTable(spec)))
-    .replace(/online_ct_ref_(\d+)/g, (copy, i: string) => {
+    .replace(new RegExp(`${probeNames.referenceCopyPrefix}(\\d+)`, 'g'), (copy, i: string) => {
       const real = references[Number(i)];
       return real === undefined ? copy : displayName(real);
     });

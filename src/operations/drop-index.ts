@@ -10,6 +10,7 @@ import { nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireTable } from '../preflight/table-checks.js';
+import { dropIndexConcurrently } from '../ddl/concurrent-index.js';
 
 export const dropIndexSpec = z
   .object({
@@ -37,7 +38,7 @@ export function planDropIndex(spec: DropIndexSpec, facts: DropIndexFacts): Opera
       {
         kind: 'concurrent',
         description: `drop index ${spec.name} concurrently`,
-        statements: [`drop index concurrently if exists ${quoteQualified({ schema: spec.schema, name: spec.name })}`],
+        statements: [dropIndexConcurrently({ schema: spec.schema, name: spec.name })],
         locks: 'SHARE UPDATE EXCLUSIVE on the table, then waits for transactions using the index: reads and writes continue',
         // Done once the index is gone or, when it was valid, half-dropped by a killed DROP INDEX
         // CONCURRENTLY (no longer valid: queries stopped using it), which only finishing the drop tidies.

@@ -18,12 +18,16 @@
 import { findColumn, type KeyColumn } from '../catalog/describe-table.js';
 import { checkRowExpression } from '../preflight/expression-probe.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
-import { pinnedSearchPath, resolutionSchemas } from '../db/search-path.js';
+import { resolutionSchemas } from '../db/search-path.js';
 import { PreflightError } from '../errors/index.js';
 import { z } from 'zod';
 import { identifier, sqlExpression } from '../sql-text/identifier.js';
-import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { setNotNullNames } from '../ddl/object-names.js';
+import { createFillFunction } from '../ddl/fill-trigger.js';
+import { replaceRowTrigger } from '../ddl/row-trigger.js';
+import { dropTriggers } from '../ddl/drop-triggers.js';
+import { dropConstraintIfExists, notNullCheck, replaceNotValid, validateConstraint } from '../ddl/not-valid-constraint.js';
+import { sampleRowsQuery } from '../ddl/sample-keys.js';
 import type { Operation } from './operation.js';
 import { backfillFlag, columnFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
@@ -56,28 +60,24 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
   const t = quoteQualified(table);
   const c = quoteIdent(spec.column);
   const names = setNotNullNames(spec);
-  const fn = quoteQualified({ schema: spec.schema, name: names.fn });
-  const trigger = quoteIdent(names.trigger);
-  const check = quoteIdent(names.check);
+  const fn: QualifiedName = { schema: spec.schema, name: names.fn };
   const fill = spec.backfill;
-  const dropFill = fill === undefined ? [] : [`drop trigger if exists ${trigger} on ${t}`, `drop function if exists ${fn}()`];
+  const dropFill = fill === undefined ? [] : dropTriggers(table, [names.trigger], [{ name: fn }]);
 
   const expand: PlannedStep[] = [];
   if (fill !== undefined) {
-    const body = ['begin', `  NEW.${c} := (select (${fill}) from (select NEW.*) as online_row);`, '  return NEW;', 'end'].join('\n');
     expand.push({
       description: `install a trigger that fills ${spec.column} when a writer leaves it NULL`,
       statements: [
-        `create or replace function ${fn}() returns trigger language plpgsql ${pinnedSearchPath(facts.searchPath)} as ${dollarQuote(`\n#variable_conflict use_column\n${body}\n`)}`,
-        `drop trigger if exists ${trigger} on ${t}`,
-        `create trigger ${trigger} before insert or update on ${t} for each row when (NEW.${c} is null) execute function ${fn}()`,
+        createFillFunction(fn, spec.column, fill, facts.searchPath),
+        ...replaceRowTrigger({ name: names.trigger, table, events: 'insert or update', when: `NEW.${c} is null`, fn }),
       ],
       locks: 'ACCESS EXCLUSIVE on the table (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only',
     });
   }
   const addCheck: PlannedStep = {
     description: `add check (${spec.column} is not null) not valid`,
-    statements: [`alter table ${t} drop constraint if exists ${check}, add constraint ${check} check (${c} is not null) not valid`],
+    statements: [replaceNotValid(table, [{ name: names.check, definition: notNullCheck(spec.column) }])],
     locks: 'ACCESS EXCLUSIVE on the table, brief: no scan (existing rows are not checked)',
     reversible: true,
   };
@@ -100,25 +100,23 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
           },
         ];
 
-  const sampleKey =
-    facts.key.length === 0 ? ['ctid::text as ctid'] : facts.key.map((k) => `${quoteIdent(k.name)}::text as ${quoteIdent(k.name)}`);
   const contract: PlannedStep[] = [
     ...(fill === undefined ? [addCheck] : []),
     {
       description: `validate check (${spec.column} is not null)`,
-      statements: [`alter table ${t} validate constraint ${check}`],
+      statements: [validateConstraint(table, names.check)],
       locks: 'SHARE UPDATE EXCLUSIVE on the table for the scan: reads and writes continue',
       reversible: true,
       explain: {
         kind: 'violations',
         sqlState: '23514',
         what: `rows where ${spec.column} is NULL (keys shown)`,
-        query: `select ${sampleKey.join(', ')} from ${t} where ${c} is null limit 5`,
+        query: sampleRowsQuery({ table, key: facts.key.map((k) => k.name), where: `${c} is null` }),
       },
     },
     {
       description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check${fill === undefined ? '' : ' and the fill trigger'}`,
-      statements: [`alter table ${t} alter column ${c} set not null`, `alter table ${t} drop constraint if exists ${check}`, ...dropFill],
+      statements: [`alter table ${t} alter column ${c} set not null`, dropConstraintIfExists(table, names.check), ...dropFill],
       locks: 'ACCESS EXCLUSIVE on the table, brief: catalog only',
     },
   ];
@@ -129,7 +127,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
   const rollback: PlannedStep[] = [
     {
       description: `drop ${fill === undefined ? '' : 'the fill trigger and '}the check (${spec.column} is not null); ${spec.column} stays nullable`,
-      statements: [...dropFill, `alter table ${t} drop constraint if exists ${check}, alter column ${c} drop not null`],
+      statements: [...dropFill, `alter table ${t} drop constraint if exists ${quoteIdent(names.check)}, alter column ${c} drop not null`],
       locks: 'ACCESS EXCLUSIVE on the table, brief: catalog only',
     },
   ];

@@ -7,9 +7,9 @@ import { errorMessage, type Sql } from '../db/connect.js';
 import { normalizeIndexDefinition } from '../catalog/read-index.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
+import { probeNames } from '../ddl/object-names.js';
 
-const probeTable = 'online_index_probe';
-const probeIndex = 'online_index_probe_idx';
+const { indexCopy: probeTable, indexCopyIndex: probeIndex } = probeNames;
 
 /**
  * `body` is what follows `ON <table>` in CREATE INDEX: `USING btree (a, (lower(b))) INCLUDE (c) WHERE …`.

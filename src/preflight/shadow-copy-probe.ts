@@ -5,9 +5,10 @@ import { errorMessage, type Sql, type TransactionSql } from '../db/connect.js';
 import { normalizeIndexDefinition } from '../catalog/read-index.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
+import { probeNames } from '../ddl/object-names.js';
 
 /** The copy's name in the statements given to the probes. */
-export const shadowCopy = quoteIdent('online_shadow_probe');
+export const shadowCopy = quoteIdent(probeNames.shadowCopy);
 
 export interface ShadowColumn {
   readonly name: string;
@@ -73,8 +74,8 @@ export async function indexOnShadowCopy(
 ): Promise<{ readonly definition: string } | { readonly refusal: string }> {
   try {
     const definition = await onShadowCopy(sql, table, shadows, async (tx) => {
-      await tx.unsafe(`create ${unique ? 'unique ' : ''}index online_shadow_probe_idx on ${shadowCopy} ${body}`);
-      const [row] = await tx<{ def: string }[]>`select pg_get_indexdef('online_shadow_probe_idx'::regclass) as def`;
+      await tx.unsafe(`create ${unique ? 'unique ' : ''}index ${probeNames.shadowCopyIndex} on ${shadowCopy} ${body}`);
+      const [row] = await tx<{ def: string }[]>`select pg_get_indexdef(${probeNames.shadowCopyIndex}::regclass) as def`;
       return row?.def ?? '';
     });
     return { definition: normalizeIndexDefinition(definition, unique) };
@@ -85,10 +86,10 @@ export async function indexOnShadowCopy(
 
 /** The type as PostgreSQL spells it with its modifier (`character varying(20)`), from a column of that type on the copy. */
 export async function canonicalTypeOnShadowCopy(sql: Sql, table: QualifiedName, type: string): Promise<string> {
-  return onShadowCopy(sql, table, [{ name: 'online_type_probe', type }], async (tx) => {
+  return onShadowCopy(sql, table, [{ name: probeNames.shadowCopyTypeColumn, type }], async (tx) => {
     const [row] = await tx<{ type: string }[]>`
       select format_type(atttypid, atttypmod) as type from pg_attribute
-      where attrelid = 'online_shadow_probe'::regclass and attname = 'online_type_probe'`;
+      where attrelid = ${probeNames.shadowCopy}::regclass and attname = ${probeNames.shadowCopyTypeColumn}`;
     return row?.type ?? type;
   });
 }
