@@ -51,13 +51,7 @@ function sourceFiles(folder: string): string[] {
  * Upward imports that are still being taken apart in the restructure of issue 13; each goes when its
  * layer is fixed, and the list must end empty.
  */
-const knownUpward: readonly string[] = [
-  'src/config/config-defaults.ts imports src/cli/run-flags.ts',
-  'src/config/config-schema.ts imports src/cli/run-flags.ts',
-  'src/config/initial-config.ts imports src/cli/run-flags.ts',
-  'src/config/project-config.ts imports src/cli/run-flags.ts',
-  'src/operations/index.ts imports src/migration-spec/migration-spec.ts',
-];
+const knownUpward: readonly string[] = ['src/operations/index.ts imports src/migration-spec/migration-spec.ts'];
 
 function upwardImports(): string[] {
   const found: string[] = [];
