@@ -1,5 +1,5 @@
 // The library API: what a program imports to plan, run and inspect online migrations.
-export { startMigration, planMigration, parseRunOptions, type StartInput } from './api/start.js';
+export { startMigration, planMigration, type StartInput } from './api/start.js';
 export { resumeMigration, type ResumeInput } from './api/resume.js';
 export { completeMigration, type CompleteInput } from './api/complete.js';
 export { rollbackMigration, type RollbackInput } from './api/rollback.js';
@@ -23,7 +23,7 @@ export { migrationJsonSchema } from './migration-spec/json-schema.js';
 export type { MigrationSpec, OperationSpec } from './migration-spec/migration-spec.js';
 export type { OperationPlan, PlannedStep, BackfillTask } from './plan/plan.js';
 export { planAddColumn, type AddColumnSpec, type AddColumnFacts } from './operations/add-column.js';
-export { runOptionsSchema, defaultRunOptions, type RunOptions, type RunOptionsInput } from './settings/run-options.js';
+export { runOptionsSchema, defaultRunOptions, parseRunOptions, type RunOptions, type RunOptionsInput } from './settings/run-options.js';
 export type { OnlineEvent, EventListener } from './events.js';
 export * from './errors/index.js';
 export { maskUrl } from './db/mask-secrets.js';

@@ -10,7 +10,7 @@
 // drift). One migrate lock per state schema serialises whole runs, so two deploys never interleave.
 import { MigrationStateError, OnlineError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
-import type { RunOptionsInput } from '../settings/run-options.js';
+import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { getMigration, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
 import { stateSchemaExists } from '../state/state-schema.js';
@@ -21,7 +21,7 @@ import { findDrift, runsContract, stepFor, type MigrateMode, type SpecStep } fro
 import { resumeMigration } from './resume.js';
 import type { MigrationResult } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
-import { parseRunOptions, startMigration, type StartInput } from './start.js';
+import { startMigration, type StartInput } from './start.js';
 
 export { SpecDriftError, MigrateLockHeldError, MigrateStoppedError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
 export type { MigrateMode } from './migrate-steps.js';

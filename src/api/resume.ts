@@ -1,7 +1,7 @@
 // `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
 // cursor. Options given here override the stored ones, and the override is recorded.
 import { MigrationStateError } from '../errors/index.js';
-import type { RunOptionsInput } from '../settings/run-options.js';
+import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { logEvent } from '../state/event-log.js';
 import { updateMigration } from '../state/migration-records.js';
 import { continueRecorded } from './continue-migration.js';
@@ -9,7 +9,7 @@ import { reconcileMigration } from './reconcile-migration.js';
 import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type MigrationCallInput } from './session.js';
-import { parseRunOptions, preflightOptions, runPoolSize } from './start.js';
+import { preflightOptions, runPoolSize } from './start.js';
 
 export interface ResumeInput extends MigrationCallInput {
   /** Only the options given are overridden. */

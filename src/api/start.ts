@@ -3,12 +3,12 @@
 import { checkThrottleQuery } from '../preflight/expression-probe.js';
 import { serverVersionNum } from '../catalog/server-version.js';
 import { displayName } from '../sql-text/quote.js';
-import { InvalidOptionError, LeaseHeldError, MigrationStateError, PreflightError } from '../errors/index.js';
+import { LeaseHeldError, MigrationStateError, PreflightError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../plan/plan.js';
 import { requireMigratableSchema } from '../preflight/table-checks.js';
-import { runOptionsSchema, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
+import { parseRunOptions, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { specHash } from '../migration-spec/load-spec.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
@@ -39,19 +39,6 @@ export interface StartInput extends ConnectionInput {
    * file order). A migration running, stopped or failed on the table still refuses it.
    */
   readonly stackOnAwaitingContract?: boolean;
-}
-
-export function parseRunOptions(input: RunOptionsInput | undefined): RunOptions {
-  const parsed = runOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const option = issue?.path[0];
-    throw new InvalidOptionError(
-      `invalid option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
-      typeof option === 'string' ? option : undefined,
-    );
-  }
-  return parsed.data;
 }
 
 /** Pre-flight only: checks the spec against the database and returns the plan. Changes nothing. */

@@ -5,7 +5,7 @@ import type { MigrateMode } from '../api/migrate-steps.js';
 import { OnlineCommand } from '../cli/base-command.js';
 import { createProgressRenderer, progressMode, type ProgressRenderer } from '../cli/progress-renderer.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
-import { withConfigDefaults } from '../config/config-defaults.js';
+import { withConfigDefaults } from '../cli/config-defaults.js';
 
 export default class Migrate extends OnlineCommand<typeof Migrate> {
   static override summary = 'Apply every pending spec of a migrations directory, in file-name order: start, backfill, complete.';

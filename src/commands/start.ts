@@ -4,7 +4,7 @@ import { renderPlan } from '../cli/plan-printer.js';
 import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
 import { flagPath, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
-import { withConfigDefaults } from '../config/config-defaults.js';
+import { withConfigDefaults } from '../cli/config-defaults.js';
 import { planMigration, startMigration } from '../api/start.js';
 import { loadSpecFile, parseSpec } from '../migration-spec/load-spec.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';

@@ -1,75 +1,58 @@
 // The schema of online.config.{json,yaml}: where the migrations live, how to reach the database, and
-// default run settings. The settings use the run flags' own names and value forms ("1s", "512MB",
-// integers, booleans, lists), grouped as in `online start --help`, so there is one vocabulary for
-// the command line and the file; `settingGroups` is checked against `runFlags` by a unit test.
+// default run settings. The settings are generated from the run settings table (settings/run-settings.ts):
+// one section per group, keyed by each setting's config key, in the values the flags take ("1s",
+// "512MB", integers, booleans, lists), so the command line and the file spell values alike.
 import { z } from 'zod';
-import { runFlags, type RunFlagValues } from '../cli/run-flags.js';
 import { stateSchemaName } from '../sql-text/identifier.js';
+import type { InputValues, SettingInput } from '../settings/setting-input.js';
+import {
+  runSettingGroupInfo,
+  runSettingGroups,
+  runSettingRows,
+  type ConfigKeyOf,
+  type InputOf,
+  type RunSettingGroup,
+  type RunSettingKey,
+} from '../settings/run-settings.js';
 import { defaultStateSchema } from '../state/state-store.js';
 
-const integer = z.number().int().min(0);
 /** A duration or size in the flag's text form; a bare number means what it means on the command line (ms, bytes). */
 const flagText = z.union([z.string(), z.number().nonnegative()]).transform(String);
 
-const setting = <S extends z.ZodType>(flag: keyof typeof runFlags, schema: S): z.ZodOptional<S> =>
-  schema.optional().describe(runFlags[flag].summary ?? `--${flag}`);
-
-export const settingGroups = {
-  backfill: z
-    .object({
-      'batch-size': setting('batch-size', integer),
-      'target-batch-ms': setting('target-batch-ms', flagText),
-      'min-batch-size': setting('min-batch-size', integer),
-      'max-batch-size': setting('max-batch-size', integer),
-      'statement-timeout': setting('statement-timeout', flagText),
-      concurrency: setting('concurrency', integer),
-    })
-    .strict()
-    .describe('Batch sizing: the flags of the BATCH SIZING group of `online start --help`'),
-  throttle: z
-    .object({
-      'max-rows-per-second': setting('max-rows-per-second', integer),
-      'pause-ms': setting('pause-ms', integer),
-      'max-replication-lag': setting('max-replication-lag', flagText),
-      'max-retained-wal': setting('max-retained-wal', flagText),
-      'max-active-sessions': setting('max-active-sessions', integer),
-      'throttle-query': setting('throttle-query', z.string()),
-      'probe-interval': setting('probe-interval', flagText),
-      'exit-on-pause': setting('exit-on-pause', z.boolean()),
-    })
-    .strict()
-    .describe('Throttling and health limits: the flags of the THROTTLE group'),
-  schedule: z
-    .object({
-      window: setting('window', z.array(z.string())),
-      timezone: setting('timezone', z.string()),
-      'window-exit': setting('window-exit', z.boolean()),
-      'max-duration': setting('max-duration', flagText),
-    })
-    .strict()
-    .describe('Maintenance windows and time limits: the flags of the SCHEDULE group'),
-  locks: z
-    .object({
-      'lock-timeout': setting('lock-timeout', flagText),
-      'lock-retries': setting('lock-retries', integer),
-      'reconnect-timeout': setting('reconnect-timeout', flagText),
-    })
-    .strict()
-    .describe('Lock behaviour of DDL and batches: the flags of the LOCKS group'),
+const valueSchemas: { readonly [Kind in SettingInput['kind']]: z.ZodType<InputValues[Kind], unknown> } = {
+  count: z.number().int().min(0),
+  duration: flagText,
+  size: flagText,
+  text: z.string(),
+  switch: z.boolean(),
+  windows: z.array(z.string()),
 };
 
-export type SettingGroup = keyof typeof settingGroups;
-export const settingGroupNames = Object.keys(settingGroups) as SettingGroup[];
+/** The run settings as the config file gives them, by config key: `{ 'lock-timeout': '1s' }`. */
+export type ConfigSettingValues = { readonly [K in RunSettingKey as ConfigKeyOf<K>]?: InputOf<K> };
 
-/** The run flag names of each group, e.g. `locks` → `lock-timeout`, `lock-retries`. */
-export function settingKeys(group: SettingGroup): (keyof RunFlagValues)[] {
-  return Object.keys(settingGroups[group].shape) as (keyof RunFlagValues)[];
+type GroupSchema = z.ZodObject<Record<string, z.ZodOptional<z.ZodType<InputValues[SettingInput['kind']], unknown>>>, z.core.$strict>;
+
+function groupSchema(group: RunSettingGroup): GroupSchema {
+  const rows = runSettingRows.filter(([, row]) => row.group === group);
+  const shape = Object.fromEntries(
+    rows.map(([, row]) => [row.configKey, valueSchemas[row.input.kind].optional().describe(row.description)]),
+  );
+  return z.object(shape).strict().describe(runSettingGroupInfo[group].description);
 }
 
-/** Every group's settings must be run flag values (a compile-time check; exact coverage is unit-tested). */
-type GroupValues = { [G in SettingGroup]: z.output<(typeof settingGroups)[G]> }[SettingGroup];
-const groupValuesAreRunFlags = (values: GroupValues): RunFlagValues => values;
-void groupValuesAreRunFlags;
+export const settingGroups = Object.fromEntries(runSettingGroups.map((group) => [group, groupSchema(group)])) as Record<
+  RunSettingGroup,
+  GroupSchema
+>;
+
+export type SettingGroup = RunSettingGroup;
+export const settingGroupNames: readonly SettingGroup[] = runSettingGroups;
+
+/** The config keys of each group, e.g. `locks` → `lock-timeout`, `lock-retries`, `reconnect-timeout`. */
+export function settingKeys(group: SettingGroup): (keyof ConfigSettingValues)[] {
+  return Object.keys(settingGroups[group].shape) as (keyof ConfigSettingValues)[];
+}
 
 export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. DATABASE_URL');
 

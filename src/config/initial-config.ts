@@ -1,10 +1,12 @@
 // The config file `online init` writes: every setting spelled out with its built-in default (a unit
 // test proves they load to exactly `defaultRunOptions`), as JSON with a `$schema` reference, or as
-// YAML with a comment on every key taken from the flag's own help.
+// YAML with a comment on every key taken from the setting's description (the flag's help).
 import { stringify } from 'yaml';
-import { runFlags, type RunFlagValues } from '../cli/run-flags.js';
+import { defaultRunOptions } from '../settings/run-options.js';
+import { runSettingRows } from '../settings/run-settings.js';
+import { inputOf } from '../settings/setting-input.js';
 import { defaultStateSchema } from '../state/state-store.js';
-import { settingGroupNames, settingKeys, type ProjectConfigInput, type SettingGroup } from './config-schema.js';
+import { settingGroupNames, type ProjectConfigInput, type SettingGroup } from './config-schema.js';
 
 export type ConfigFormat = 'json' | 'yaml';
 
@@ -16,34 +18,13 @@ export interface InitialConfigInput {
   readonly stateSchema?: string;
 }
 
-/** The built-in defaults in the flags' own forms; 0 means "no limit" as on the command line. */
-export const initialSettings = {
-  backfill: {
-    'batch-size': 1000,
-    'target-batch-ms': '100ms',
-    'min-batch-size': 10,
-    'max-batch-size': 50000,
-    'statement-timeout': '30s',
-    concurrency: 1,
-  },
-  throttle: {
-    'max-rows-per-second': 0,
-    'pause-ms': 0,
-    'max-replication-lag': '10s',
-    'max-retained-wal': 0,
-    'max-active-sessions': 0,
-    'probe-interval': '2s',
-    'exit-on-pause': false,
-  },
-  schedule: { window: [], 'window-exit': false, 'max-duration': 0 },
-  locks: { 'lock-timeout': '1s', 'lock-retries': 30, 'reconnect-timeout': '5m' },
-} satisfies Required<Pick<ProjectConfigInput, SettingGroup>>;
-
-/** Settings without a fixed default, shown commented out in YAML with an example value. */
-const commentedExamples: Partial<Record<keyof RunFlagValues, string>> = {
-  'throttle-query': "select count(*) > 50 from pg_stat_activity where state = 'active'",
-  timezone: 'Europe/Berlin',
-};
+/** The built-in defaults as the flags spell them (0 = no limit), for every setting that has a fixed one. */
+export const initialSettings = Object.fromEntries(
+  settingGroupNames.map((group) => {
+    const rows = runSettingRows.filter(([, row]) => row.group === group && row.example === undefined);
+    return [group, Object.fromEntries(rows.map(([option, row]) => [row.configKey, inputOf(row.input, defaultRunOptions[option])]))];
+  }),
+) as Required<Pick<ProjectConfigInput, SettingGroup>>;
 
 export function initialConfig(input: InitialConfigInput): ProjectConfigInput {
   return {
@@ -70,14 +51,12 @@ export function renderInitialConfig(format: ConfigFormat, input: InitialConfigIn
     `stateSchema: ${scalar(config.stateSchema)}   # schema of the migration ledger (--state-schema wins)`,
   ];
   for (const group of settingGroupNames) {
-    const values: Partial<Record<keyof RunFlagValues, unknown>> = initialSettings[group];
+    const values: Readonly<Record<string, unknown>> = initialSettings[group];
     lines.push('', `${group}:`);
-    for (const key of settingKeys(group)) {
-      const help = (runFlags[key].summary ?? '').replace(/\s*\[default: [^\]]*\]/, '');
-      const value = values[key];
-      const example = commentedExamples[key];
-      if (value !== undefined) lines.push(`  ${key}: ${scalar(value)}   # ${help}`);
-      else if (example !== undefined) lines.push(`  # ${key}: ${scalar(example)}   # ${help}`);
+    for (const [, row] of runSettingRows.filter(([, r]) => r.group === group)) {
+      const help = row.description.replace(/\s*\[default: [^\]]*\]/, '');
+      if (row.example !== undefined) lines.push(`  # ${row.configKey}: ${scalar(row.example)}   # ${help}`);
+      else lines.push(`  ${row.configKey}: ${scalar(values[row.configKey])}   # ${help}`);
     }
   }
   return `${lines.join('\n')}\n`;

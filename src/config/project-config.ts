@@ -1,18 +1,18 @@
 // The project configuration file: online.config.json, online.config.yaml or online.config.yml (the
 // first found in the working directory), or the file named by --config. It is validated completely
-// when loaded: unknown keys are errors naming the key, and every run setting is checked exactly as the
-// flag of the same name would be (runOptionsFromFlags + parseRunOptions), so a bad `lock-timeout`
-// fails here, naming the file and the key, rather than when a migration starts.
+// when loaded: unknown keys are errors naming the key, and every run setting is read and checked exactly
+// as its flag would be (runOptionsFromInputs + parseRunOptions), so a bad `lock-timeout` fails here,
+// naming the file and the key, rather than when a migration starts.
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseRunOptions } from '../api/start.js';
-import { inFlagTerms, runOptionsFromFlags, type RunFlagValues } from '../cli/run-flags.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { formatIssues } from '../migration-spec/format-issues.js';
+import { parseRunOptions, runOptionsFromInputs, type RunSettingInputs } from '../settings/run-options.js';
+import { runSettingOf, runSettingRows } from '../settings/run-settings.js';
 import { ConfigError } from './config-errors.js';
 import { pathKind } from './project-files.js';
-import { projectConfigSchema, settingGroupNames, settingKeys, type ProjectConfigFile, type SettingGroup } from './config-schema.js';
+import { projectConfigSchema, settingGroupNames, type ConfigSettingValues, type ProjectConfigFile } from './config-schema.js';
 
 export const configFileNames: readonly string[] = ['online.config.json', 'online.config.yaml', 'online.config.yml'];
 
@@ -24,8 +24,8 @@ export interface ProjectConfig {
   /** Name of the environment variable holding the database URL. */
   readonly databaseUrlEnv: string;
   readonly stateSchema: string;
-  /** Default run settings, by run flag name (`lock-timeout: "1s"`): command-line flags win over them. */
-  readonly defaults: RunFlagValues;
+  /** Default run settings, by config key (`lock-timeout: "1s"`): command-line flags win over them. */
+  readonly defaults: ConfigSettingValues;
 }
 
 /** Finds and validates the config: `explicitPath`, else online.config.{json,yaml,yml} in `cwd`; undefined when none. */
@@ -69,48 +69,45 @@ async function readConfigData(path: string, file: string): Promise<unknown> {
   }
 }
 
-/** The groups' settings as one set of run flag values. */
-function runSettings(config: ProjectConfigFile): RunFlagValues {
-  return Object.assign({}, ...settingGroupNames.map((group) => config[group])) as RunFlagValues;
+/** The groups' settings as one set of values, by config key. */
+function runSettings(config: ProjectConfigFile): ConfigSettingValues {
+  return Object.assign({}, ...settingGroupNames.map((group) => config[group])) as ConfigSettingValues;
 }
 
 /**
- * Each setting alone, then all together (min ≤ batch ≤ max), through the same validation as the flags.
- * Alone, a setting is judged with the built-in defaults of the others, so only a problem of that
- * setting itself is reported there; contradictions are reported by the check of all together.
+ * Each setting alone, then all together (min ≤ batch ≤ max), through the same reading and validation as
+ * the flags. Alone, a setting is judged with the built-in defaults of the others, so only a problem of
+ * that setting itself is reported there; contradictions are reported by the check of all together.
  * Messages name the key as it is written in the file, e.g. `locks.lock-timeout: must be a duration…`.
  */
-function settingProblems(settings: RunFlagValues): string[] {
+function settingProblems(settings: ConfigSettingValues): string[] {
+  const given: Readonly<Record<string, unknown>> = settings;
   const problems: string[] = [];
-  for (const group of settingGroupNames) {
-    for (const key of settingKeys(group)) {
-      if (settings[key] === undefined) continue;
-      const problem = validationProblem({ [key]: settings[key] });
-      if (problem !== undefined && problem.key === key) problems.push(inConfigTerms(problem.message, key, group));
-    }
+  for (const [option, row] of runSettingRows) {
+    if (given[row.configKey] === undefined) continue;
+    const problem = validationProblem({ [option]: given[row.configKey] });
+    if (problem?.setting?.option === option) problems.push(inConfigTerms(problem));
   }
   if (problems.length > 0) return problems;
-  const combined = validationProblem(settings);
-  if (combined === undefined) return [];
-  const group = settingGroupNames.find((g) => combined.key !== undefined && settingKeys(g).includes(combined.key));
-  return [combined.key === undefined || group === undefined ? combined.message : inConfigTerms(combined.message, combined.key, group)];
+  const inputs = Object.fromEntries(runSettingRows.map(([option, row]) => [option, given[row.configKey]]));
+  const combined = validationProblem(inputs);
+  return combined === undefined ? [] : [inConfigTerms(combined)];
 }
 
-/** The first problem, in flag terms (`--lock-timeout: …`), with the flag it names. */
-function validationProblem(flags: RunFlagValues): { readonly key?: keyof RunFlagValues; readonly message: string } | undefined {
+/** The first problem of these values, if any. */
+function validationProblem(inputs: Readonly<Record<string, unknown>>): InvalidOptionError | undefined {
   try {
-    parseRunOptions(runOptionsFromFlags(flags));
+    parseRunOptions(runOptionsFromInputs(inputs as RunSettingInputs));
     return undefined;
   } catch (error) {
-    const flagError = inFlagTerms(error);
-    if (!(flagError instanceof InvalidOptionError)) throw error;
-    const key = /^--([\w-]+)/.exec(flagError.message)?.[1] as keyof RunFlagValues | undefined;
-    return { key, message: flagError.message };
+    if (error instanceof InvalidOptionError) return error;
+    throw error;
   }
 }
 
-/** `--lock-timeout must be a duration…` → `locks.lock-timeout: must be a duration…`. */
-function inConfigTerms(message: string, key: keyof RunFlagValues, group: SettingGroup): string {
-  const flagPrefix = new RegExp(`^(--${key}:?\\s*)+`);
-  return `${group}.${key}: ${message.replace(flagPrefix, '')}`;
+/** A run setting's error named by its key in the file: `locks.lock-timeout: must be a duration…`. */
+function inConfigTerms(error: InvalidOptionError): string {
+  const row = error.setting === undefined ? undefined : runSettingOf(error.setting.option);
+  if (error.setting === undefined || row === undefined) return error.message;
+  return `${row.group}.${row.configKey}: ${error.setting.problem}`;
 }

@@ -2,11 +2,12 @@
 // migration through the public API, then checks of what the traffic and the migration left behind.
 import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
-import { parseRunOptions, startMigration } from '../api/start.js';
+import { startMigration } from '../api/start.js';
 import { startEmbeddedServer } from '../embedded/embedded-server.js';
 import { InvalidOptionError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
+import { parseRunOptions } from '../settings/run-options.js';
 import { DemoCheckFailedError, DemoInterruptedError } from './demo-errors.js';
 import { demoPassed, type DemoSummary } from './demo-summary.js';
 import { priorityMigration } from './priority-migration.js';

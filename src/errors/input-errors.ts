@@ -75,13 +75,29 @@ export class NoUsableKeyError extends PreflightError {
   }
 }
 
+/**
+ * What is wrong with one run setting, in no layer's words, so each layer names the setting its own way:
+ * the library `lockTimeoutMs`, the command line `--lock-timeout`, the config file `locks.lock-timeout`.
+ */
+export interface SettingProblem {
+  /** The run option key, e.g. `maxDurationMs`. */
+  readonly option: string;
+  /** The problem without the setting's name, e.g. `Too big: expected number to be <=600000`. */
+  readonly problem: string;
+  /** The text given could not be read as a value at all (not a duration, not a size), rather than a value that is out of bounds. */
+  readonly unreadable: boolean;
+}
+
 export class InvalidOptionError extends OnlineError {
-  /** The run option at fault (e.g. `maxDurationMs`), when the error came from validating run options. */
+  /** The run option at fault (e.g. `maxDurationMs`), when the error came from validating run settings. */
+  readonly option?: string;
+
   constructor(
     message: string,
-    readonly option?: string,
+    readonly setting?: SettingProblem,
   ) {
     super('INVALID_OPTION', message, 2);
+    this.option = setting?.option;
   }
 }
 

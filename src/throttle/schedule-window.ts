@@ -20,7 +20,8 @@ const FORMAT_HINT = '(format HH:MM-HH:MM, e.g. 22:00-06:00)';
 
 export function parseWindow(text: string): DailyWindow {
   const fail = (problem: string): never => {
-    throw new InvalidOptionError(`--window "${text}": ${problem} ${FORMAT_HINT}`);
+    const setting = { option: 'windows', problem: `"${text}": ${problem} ${FORMAT_HINT}`, unreadable: true };
+    throw new InvalidOptionError(`--window ${setting.problem}`, setting);
   };
   const trimmed = text.trim();
   const parts = trimmed.split('-').map((part) => part.trim());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs } from '../../src/cli/duration.js';
+import { durationMs } from '../../src/settings/duration.js';
 import { backoffDelay } from '../../src/db/backoff.js';
 import { maskSecrets, maskUrl } from '../../src/db/mask-secrets.js';
 import { quoteIdent, quoteQualified } from '../../src/sql-text/quote.js';

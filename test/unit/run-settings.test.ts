@@ -1,0 +1,100 @@
+// The run settings table is the one source of the run options' zod schema, the run flags and the
+// config file's schema; errors name the option key and each layer names the setting its own way.
+import { describe, expect, it } from 'vitest';
+import { inFlagTerms, runFlags, runOptionsFromFlags } from '../../src/cli/run-flags.js';
+import { projectConfigJsonSchema, settingGroups } from '../../src/config/config-schema.js';
+import { InvalidOptionError } from '../../src/errors/index.js';
+import { defaultRunOptions, parseRunOptions, runOptionsFromInputs, runOptionsSchema } from '../../src/settings/run-options.js';
+import { runSettingRows } from '../../src/settings/run-settings.js';
+import { inputOf, readInput } from '../../src/settings/setting-input.js';
+
+interface JsonSchemaObject {
+  readonly properties: Record<
+    string,
+    { readonly description?: string; readonly properties: Record<string, { readonly description?: string }> }
+  >;
+}
+
+function thrown(run: () => unknown): InvalidOptionError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    return error as InvalidOptionError;
+  }
+  throw new Error('expected an InvalidOptionError');
+}
+
+describe('the run settings table', () => {
+  const configJson = projectConfigJsonSchema() as unknown as JsonSchemaObject;
+
+  it.each(runSettingRows)('%s is a run option, a flag and a config key, described alike', (option, row) => {
+    expect(Object.keys(runOptionsSchema.shape)).toContain(option);
+    const flag = runFlags[row.flag as keyof typeof runFlags];
+    expect(flag.summary).toBe(row.description);
+    expect(settingGroups[row.group].shape[row.configKey]).toBeDefined();
+    expect(configJson.properties[row.group]?.properties[row.configKey]?.description).toBe(row.description);
+  });
+
+  it('has every setting, and the schema, the flags and the config have nothing else (but `complete`, set by commands)', () => {
+    const options = runSettingRows.map(([option]) => option);
+    expect(Object.keys(runOptionsSchema.shape)).toEqual([...options, 'complete']);
+    expect(Object.keys(runFlags)).toEqual(runSettingRows.map(([, row]) => row.flag));
+    const configKeys = Object.entries(settingGroups).flatMap(([group, schema]) =>
+      Object.keys(schema.shape).map((key) => `${group}.${key}`),
+    );
+    expect(configKeys).toEqual(runSettingRows.map(([, row]) => `${row.group}.${row.configKey}`));
+  });
+
+  it.each(runSettingRows.filter(([, row]) => row.example === undefined))(
+    '%s: the default, as `online init` writes it in the config, reads back to the default',
+    (option, row) => {
+      const written = inputOf(row.input, defaultRunOptions[option]);
+      expect(written).toBeDefined();
+      const loaded = settingGroups[row.group].shape[row.configKey]?.parse(written);
+      expect(readInput(option, row.input, loaded ?? 0)).toEqual(defaultRunOptions[option]);
+    },
+  );
+
+  it.each(runSettingRows.filter(([, row]) => row.example !== undefined))('%s: its example is a valid value', (option, row) => {
+    expect(() => parseRunOptions(runOptionsFromInputs({ [option]: row.example }))).not.toThrow();
+  });
+});
+
+describe('errors about a run setting', () => {
+  it('name the option key in the library, with the problem apart', () => {
+    const error = thrown(() => parseRunOptions({ lockTimeoutMs: 0 }));
+    expect(error.message).toBe('invalid option lockTimeoutMs: Too small: expected number to be >=1');
+    expect(error.option).toBe('lockTimeoutMs');
+    expect(error.setting).toEqual({ option: 'lockTimeoutMs', problem: 'Too small: expected number to be >=1', unreadable: false });
+  });
+
+  it('name the flag on the command line: `--flag: …` for a value out of bounds, `--flag …` for text that cannot be read', () => {
+    const bounds = inFlagTerms(thrown(() => parseRunOptions({ lockTimeoutMs: 0 })));
+    expect(bounds).toBeInstanceOf(InvalidOptionError);
+    expect((bounds as InvalidOptionError).message).toBe('--lock-timeout: Too small: expected number to be >=1');
+    expect(thrown(() => runOptionsFromFlags({ 'lock-timeout': 'soon' })).message).toBe(
+      '--lock-timeout must be a duration like 500ms, 1s, 2m or 1h',
+    );
+    expect(thrown(() => runOptionsFromFlags({ 'max-retained-wal': 'lots' })).message).toMatch(/^--max-retained-wal "lots": not a size \(/);
+    expect(thrown(() => runOptionsFromFlags({ window: ['22:00-06:00', '25:00-03:00'] })).message).toBe(
+      '--window "25:00-03:00": hours must be 00–23 (format HH:MM-HH:MM, e.g. 22:00-06:00)',
+    );
+  });
+
+  it('leave other errors as they are', () => {
+    const other = new InvalidOptionError('no database: pass --database-url or set DATABASE_URL');
+    expect(inFlagTerms(other)).toBe(other);
+    const complete = thrown(() => parseRunOptions({ complete: 'yes' as unknown as boolean }));
+    expect(inFlagTerms(complete)).toBe(complete);
+  });
+
+  it('read 0 as no limit and "" as no throttle query, which clear stored ones on resume', () => {
+    expect(runOptionsFromFlags({ 'max-duration': '0', 'max-active-sessions': 0, 'throttle-query': ' ', 'pause-ms': 0 })).toMatchObject({
+      maxDurationMs: null,
+      maxActiveSessions: null,
+      throttleQuery: null,
+      pauseMs: 0,
+    });
+  });
+});
