@@ -8,6 +8,8 @@ import { loadProjectConfig, type ProjectConfig } from '../config/project-config.
 import { maskSecrets, secretsOf } from '../db/mask-secrets.js';
 import { InvalidOptionError, OnlineError } from '../errors/index.js';
 import { defaultStateSchema } from '../state/state-store.js';
+import type { EventListener } from '../events.js';
+import { createProgressRenderer, progressMode } from './progress-renderer.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof OnlineCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -97,6 +99,16 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
     return this.#stop.signal;
+  }
+
+  /** Runs library work that emits events, drawn by the progress renderer this output wants; the bar is gone when it returns. */
+  protected async withProgress<R>(work: (onEvent: EventListener) => Promise<R>): Promise<R> {
+    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
+    try {
+      return await work(progress.listener);
+    } finally {
+      progress.stop();
+    }
   }
 
   /** One JSON document per line, so long runs can stream NDJSON events before the result. */

@@ -1,3 +1,4 @@
+// `online check`: validates the specs of a directory (or files) without touching a database.
 import { Args } from '@oclif/core';
 import { checkDirectory } from '../api/check-directory.js';
 import type { ConnectionInput } from '../api/session.js';

@@ -1,7 +1,7 @@
+// `online complete`: runs contract once the backfill is done.
 import { Args } from '@oclif/core';
 import { completeMigration } from '../api/complete.js';
 import { OnlineCommand } from '../cli/base-command.js';
-import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
 
 export default class Complete extends OnlineCommand<typeof Complete> {
   static override summary = 'Run contract: validate, set NOT NULL, drop the sync triggers.';
@@ -11,19 +11,15 @@ export default class Complete extends OnlineCommand<typeof Complete> {
   static override args = { name: Args.string({ description: 'migration name (default: the only active one)' }) };
 
   public async run(): Promise<unknown> {
-    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
-    try {
-      const result = await completeMigration({
+    const result = await this.withProgress((onEvent) =>
+      completeMigration({
         ...this.connection(),
         migration: this.args.name,
         signal: this.stopSignal(),
-        onEvent: progress.listener,
-      });
-      progress.stop();
-      this.log(`✓ ${result.migration} completed`);
-      return result;
-    } finally {
-      progress.stop();
-    }
+        onEvent,
+      }),
+    );
+    this.log(`✓ ${result.migration} completed`);
+    return result;
   }
 }

@@ -1,3 +1,4 @@
+// `online history`: what each migration did, per phase and per backfill task.
 import { migrationHistory } from '../api/history.js';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderHistory } from '../cli/history-printer.js';

@@ -1,3 +1,4 @@
+// `online migrate`: takes every spec of the migrations directory to its next state, in order.
 import { Args, Flags } from '@oclif/core';
 import { migrateDirectory, type MigrateDirectoryResult, type MigrateEvent, type SpecOutcome } from '../api/migrate-directory.js';
 import { describeDrift, describeHolder } from '../errors/index.js';

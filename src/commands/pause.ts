@@ -1,3 +1,4 @@
+// `online pause`: asks a running migration to pause after its current batch.
 import { PauseFlagCommand } from '../cli/pause-command.js';
 
 export default class Pause extends PauseFlagCommand {

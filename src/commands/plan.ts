@@ -1,3 +1,4 @@
+// `online plan`: the SQL a spec (or a directory, rehearsed on a throwaway PostgreSQL) would run.
 import { Args, Flags } from '@oclif/core';
 import { planDirectory } from '../api/plan-directory.js';
 import { planMigration } from '../api/start.js';

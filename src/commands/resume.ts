@@ -1,7 +1,7 @@
+// `online resume`: continues an interrupted, stopped or failed migration from its last committed batch.
 import { Args } from '@oclif/core';
 import { resumeMigration } from '../api/resume.js';
 import { OnlineCommand } from '../cli/base-command.js';
-import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 
 export default class Resume extends OnlineCommand<typeof Resume> {
@@ -17,24 +17,20 @@ export default class Resume extends OnlineCommand<typeof Resume> {
   static override flags = { ...runFlags };
 
   public async run(): Promise<unknown> {
-    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
-    try {
-      const result = await resumeMigration({
+    const result = await this.withProgress((onEvent) =>
+      resumeMigration({
         ...this.connection(),
         migration: this.args.name,
         overrides: runOptionsFromFlags(this.flags),
         signal: this.stopSignal(),
-        onEvent: progress.listener,
+        onEvent,
       }).catch((error: unknown) => {
         throw inFlagTerms(error);
-      });
-      progress.stop();
-      this.log(
-        result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} is ${result.status.replace('_', ' ')}`,
-      );
-      return result;
-    } finally {
-      progress.stop();
-    }
+      }),
+    );
+    this.log(
+      result.status === 'completed' ? `✓ ${result.migration} completed` : `✓ ${result.migration} is ${result.status.replace('_', ' ')}`,
+    );
+    return result;
   }
 }

@@ -1,7 +1,7 @@
+// `online rollback`: undoes expand; refused past the point of no return.
 import { Args } from '@oclif/core';
 import { rollbackMigration } from '../api/rollback.js';
 import { OnlineCommand } from '../cli/base-command.js';
-import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
 
 export default class Rollback extends OnlineCommand<typeof Rollback> {
   static override summary = 'Undo expand (triggers, check, the new column). Safe to run twice; refused after complete.';
@@ -9,19 +9,15 @@ export default class Rollback extends OnlineCommand<typeof Rollback> {
   static override args = { name: Args.string({ description: 'migration name (default: the only active one)' }) };
 
   public async run(): Promise<unknown> {
-    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
-    try {
-      const result = await rollbackMigration({
+    const result = await this.withProgress((onEvent) =>
+      rollbackMigration({
         ...this.connection(),
         migration: this.args.name,
         signal: this.stopSignal(),
-        onEvent: progress.listener,
-      });
-      progress.stop();
-      this.log(`✓ ${result.migration} rolled back`);
-      return result;
-    } finally {
-      progress.stop();
-    }
+        onEvent,
+      }),
+    );
+    this.log(`✓ ${result.migration} rolled back`);
+    return result;
   }
 }

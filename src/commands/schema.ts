@@ -1,3 +1,4 @@
+// `online schema`: prints the JSON Schema of migration specs (or of the config).
 import { Command, Flags } from '@oclif/core';
 import { projectConfigJsonSchema } from '../config/config-schema.js';
 import { migrationJsonSchema } from '../migration-spec/json-schema.js';

@@ -1,7 +1,7 @@
+// `online start`: pre-flight, expand and backfill a spec file or an operation given as flags.
 import { Args, Flags } from '@oclif/core';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderPlan } from '../cli/plan-printer.js';
-import { createProgressRenderer, progressMode } from '../cli/progress-renderer.js';
 import { flagPath, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { withConfigDefaults } from '../cli/config-defaults.js';
@@ -55,29 +55,26 @@ export default class Start extends OnlineCommand<typeof Start> {
       if (!this.jsonEnabled()) this.log(renderPlan(spec.name, plan));
       return { migration: spec.name, dryRun: true, plan };
     }
-    const progress = createProgressRenderer(progressMode(this.jsonEnabled()));
-    try {
-      const result = await startMigration({
+    const options = { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete };
+    const result = await this.withProgress((onEvent) =>
+      startMigration({
         ...connection,
         spec,
-        options: { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete },
+        options,
         signal: this.stopSignal(),
-        onEvent: progress.listener,
+        onEvent,
       }).catch((error: unknown) => {
         throw inFlagTerms(error);
-      });
-      progress.stop();
-      if (!this.jsonEnabled()) {
-        this.log(
-          result.status === 'completed'
-            ? `✓ ${result.migration} completed`
-            : `✓ ${result.migration} expanded and backfilled; run \`online complete ${result.migration}\` to contract`,
-        );
-      }
-      return result;
-    } finally {
-      progress.stop();
+      }),
+    );
+    if (!this.jsonEnabled()) {
+      this.log(
+        result.status === 'completed'
+          ? `✓ ${result.migration} completed`
+          : `✓ ${result.migration} expanded and backfilled; run \`online complete ${result.migration}\` to contract`,
+      );
     }
+    return result;
   }
 
   private async spec(): Promise<MigrationSpec> {

@@ -1,3 +1,4 @@
+// `online status`: the project summary, or one migration's state and progress.
 import { Args, Flags } from '@oclif/core';
 import { migrationStatus, type MigrationReport } from '../api/status.js';
 import { statusSummary, type StatusSummary } from '../api/status-summary.js';

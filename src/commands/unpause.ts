@@ -1,3 +1,4 @@
+// `online unpause`: lets a paused migration continue.
 import { PauseFlagCommand } from '../cli/pause-command.js';
 
 export default class Unpause extends PauseFlagCommand {

@@ -80,6 +80,11 @@ describe('layer directions', () => {
     expect(withoutOneLine).toEqual([]);
   });
 
+  it('every source file opens with a comment line on what it is for', () => {
+    const withoutOne = [...sourceFiles('src'), ...sourceFiles('phases')].filter((file) => !readFileSync(file, 'utf8').startsWith('// '));
+    expect(withoutOne.map((file) => path.relative(root, file))).toEqual([]);
+  });
+
   it('no file imports a folder above its own', () => {
     expect(upwardImports()).toEqual([]);
   });
