@@ -5,6 +5,8 @@
 import { Flags } from '@oclif/core';
 import { operations } from '../operations/index.js';
 import type { ShorthandFlag, ShorthandValue } from '../operations/shorthand.js';
+import type { SpecIssue } from '../errors/index.js';
+import { formatIssue } from '../migration-spec/format-issues.js';
 
 const group = 'OPERATION';
 const list = (text: string): string[] =>
@@ -122,14 +124,8 @@ export function assignments(items: readonly string[]): Record<string, string> {
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const flagOfKey = (key: string): string => `--${flagOfField.get(key)?.flag ?? kebab(key)}`;
 
-/** `.references.columns[0]` → `['references', 'columns', 0]`. */
-function pathSteps(path: string): (string | number)[] {
-  return (path.match(/\.[^.[]+|\[\d+\]/g) ?? []).map((step) => (step.startsWith('.') ? step.slice(1) : Number(step.slice(1, -1))));
-}
-
-/** A path under the operation in flag terms: `.references.columns[0]` is `--references-columns`. */
-function flagOfPath(path: string): string {
-  const steps = pathSteps(path);
+/** A place under the operation in flag terms: `['references', 'columns', 0]` is `--references-columns`. */
+function flagOfSteps(steps: readonly PropertyKey[]): string {
   const [first, second] = steps;
   const nested = typeof second === 'string' ? flagOfField.get(`${String(first)}.${second}`) : undefined;
   const flag = nested ?? flagOfField.get(String(first));
@@ -137,26 +133,20 @@ function flagOfPath(path: string): string {
   let named = `--${flag?.flag ?? kebab(String(first))}`;
   // `--set status`: the assignment's column.
   if (flag?.value === 'assignments' && typeof rest[0] === 'string') {
-    named += ` ${rest[0]}`;
+    if (rest[0] !== '') named += ` ${rest[0]}`;
     rest = rest.slice(1);
   }
   // A repeatable flag keeps the occurrence (`--sql[1]`); an item of a comma list is the flag itself.
   if (flag?.value !== 'texts' && typeof rest[0] === 'number') rest = rest.slice(1);
-  return named + rest.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('');
+  return named + rest.map((step) => (typeof step === 'number' ? `[${step}]` : `.${String(step)}`)).join('');
 }
 
-/** `operations[0].references.table: required` reads as `--references-table: required`. */
-export function flagPath(issue: string): string {
-  if (issue.startsWith('name:')) return `--migration-name${issue.slice('name'.length)}`;
-  const operation = 'operations[0]';
-  if (!issue.startsWith(operation)) return issue;
-  const colon = issue.indexOf(': ');
-  if (colon < 0) return issue;
-  const path = issue.slice(operation.length, colon);
-  const message = issue.slice(colon);
-  const unknown = /^: unknown fields? (.*)$/.exec(message);
-  if (path === '' && unknown !== null) {
-    return `not a flag of this operation: ${unknown[1]!.replace(/"([^"]+)"/g, (_, key: string) => flagOfKey(key))}`;
-  }
-  return path.startsWith('.') ? flagOfPath(path) + message : issue;
+/** A problem of the spec `start <op>` built from flags, in flag terms: `--references-table: required`. */
+export function flagIssue(issue: SpecIssue): string {
+  const [top, index, ...steps] = issue.path;
+  if (top === 'name') return `${flagOfSteps(['migration-name', ...issue.path.slice(1)])}: ${issue.problem}`;
+  if (top !== 'operations' || index !== 0) return formatIssue(issue);
+  if (steps.length > 0) return `${flagOfSteps(steps)}: ${issue.problem}`;
+  if (issue.unknownFields !== undefined) return `not a flag of this operation: ${issue.unknownFields.map(flagOfKey).join(', ')}`;
+  return formatIssue(issue);
 }

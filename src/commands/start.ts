@@ -2,7 +2,7 @@
 import { Args, Flags } from '@oclif/core';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderPlan } from '../cli/plan-printer.js';
-import { flagPath, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
+import { flagIssue, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { withConfigDefaults } from '../cli/config-defaults.js';
 import { planMigration, startMigration } from '../api/start.js';
@@ -85,7 +85,7 @@ export default class Start extends OnlineCommand<typeof Start> {
       return parseSpec({ name: this.flags['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);
     } catch (error) {
       if (!(error instanceof SpecError)) throw error;
-      throw new SpecError(`(flags of \`start ${target}\`)`, error.issues.map(flagPath));
+      throw new SpecError(`(flags of \`start ${target}\`)`, error.details.map(flagIssue));
     }
   }
 }

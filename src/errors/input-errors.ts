@@ -1,11 +1,24 @@
 // Errors for bad input and failed pre-flight checks: all exit 2 and guarantee nothing was changed.
 import { OnlineError } from './online-error.js';
 
+/** One problem of a spec, where it is: each layer names the place in its own words (a path, a flag). */
+export interface SpecIssue {
+  /** Into the spec: `['operations', 0, 'references', 'table']`; empty for the spec as a whole. */
+  readonly path: readonly PropertyKey[];
+  readonly problem: string;
+  /** For a problem of fields the schema does not have: their keys. */
+  readonly unknownFields?: readonly string[];
+}
+
 export class SpecError extends OnlineError {
+  /** One line each, as printed. */
   readonly issues: readonly string[];
-  constructor(source: string, issues: readonly string[], options?: { cause?: unknown }) {
+  /** The same problems with their places, where validation found them (none for an unreadable file). */
+  readonly details: readonly SpecIssue[];
+  constructor(source: string, issues: readonly string[], options?: { cause?: unknown; details?: readonly SpecIssue[] }) {
     super('SPEC_INVALID', `invalid migration spec ${source}:\n  ${issues.join('\n  ')}`, 2, options);
     this.issues = issues;
+    this.details = options?.details ?? [];
   }
 }
 

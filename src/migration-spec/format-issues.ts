@@ -1,5 +1,6 @@
 // Turns zod issues into one line each, with a path like `operations[0].type: required`.
 import type { z } from 'zod';
+import type { SpecIssue } from '../errors/index.js';
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -20,6 +21,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** zod's issues with their paths, under `at` (the place the validated value has in the spec). */
+export function specIssues(error: z.ZodError, at: readonly PropertyKey[] = []): SpecIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...at, ...issue.path],
+    problem: describeIssue(issue),
+    ...(issue.code === 'unrecognized_keys' ? { unknownFields: issue.keys } : {}),
+  }));
+}
+
+export function formatIssue(issue: SpecIssue): string {
+  return `${formatPath(issue.path)}: ${issue.problem}`;
+}
+
 export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatPath(issue.path)}: ${describeIssue(issue)}`);
+  return specIssues(error).map(formatIssue);
 }

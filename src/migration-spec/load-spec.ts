@@ -4,22 +4,23 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { SpecError } from '../errors/index.js';
-import { formatIssues } from './format-issues.js';
+import { formatIssue, specIssues } from './format-issues.js';
+import type { SpecIssue } from '../errors/index.js';
 import { migrationName, migrationSpec, type MigrationSpec } from './migration-spec.js';
 import { defaultMigrationName } from '../operations/index.js';
+
+function invalidSpec(source: string, details: readonly SpecIssue[]): SpecError {
+  return new SpecError(source, details.map(formatIssue), { details });
+}
 
 /** Validates an already-parsed spec. `fallbackName` is used when the spec has no `name`. */
 export function parseSpec(input: unknown, source: string, fallbackName?: string): MigrationSpec {
   const parsed = migrationSpec.safeParse(input);
-  if (!parsed.success) throw new SpecError(source, formatIssues(parsed.error));
+  if (!parsed.success) throw invalidSpec(source, specIssues(parsed.error));
   const first = parsed.data.operations[0];
   const name = parsed.data.name ?? fallbackName ?? (first === undefined ? undefined : defaultMigrationName(first));
   const checkedName = migrationName.safeParse(name);
-  if (!checkedName.success)
-    throw new SpecError(
-      source,
-      formatIssues(checkedName.error).map((l) => l.replace('(root)', 'name')),
-    );
+  if (!checkedName.success) throw invalidSpec(source, specIssues(checkedName.error, ['name']));
   return { name: checkedName.data, operations: parsed.data.operations };
 }
 

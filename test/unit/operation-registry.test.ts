@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import Start from '../../src/commands/start.js';
-import { flagPath, operationFlags, operationFromFlags } from '../../src/cli/operation-flags.js';
+import { flagIssue, operationFlags, operationFromFlags } from '../../src/cli/operation-flags.js';
 import { SpecError } from '../../src/errors/index.js';
 import { migrationJsonSchema } from '../../src/migration-spec/json-schema.js';
 import { parseSpec } from '../../src/migration-spec/load-spec.js';
@@ -96,21 +96,25 @@ describe('the `online start <op>` flags', () => {
         parseSpec({ operations: [operationFromFlags(op, given)] }, 'flags');
       } catch (error) {
         if (!(error instanceof SpecError)) throw error;
-        issues = error.issues.map(flagPath);
+        issues = error.details.map(flagIssue);
       }
       expect(issues.filter((issue) => issue.startsWith('not a flag'))).toEqual([]);
     },
   );
 
   it("name the flag in errors, and report another operation's flags as not this one's", () => {
-    expect(flagPath('operations[0].references.columns[0]: must not be empty')).toBe('--references-columns: must not be empty');
-    expect(flagPath('operations[0].nullable: nullable: false needs a default')).toBe('--not-null: nullable: false needs a default');
-    expect(flagPath('operations[0].set.status: must not be empty')).toBe('--set status: must not be empty');
-    expect(flagPath('operations[0].sql[1]: must not be empty')).toBe('--sql[1]: must not be empty');
-    expect(flagPath('operations[0].references: required')).toBe('--references: required');
-    expect(flagPath('operations[0]: unknown fields "unique", "expressions", "primaryKey"')).toBe(
+    const at =
+      (...path: PropertyKey[]) =>
+      (problem: string, unknownFields?: string[]) =>
+        flagIssue({ path, problem, ...(unknownFields === undefined ? {} : { unknownFields }) });
+    expect(at('operations', 0, 'references', 'columns', 0)('must not be empty')).toBe('--references-columns: must not be empty');
+    expect(at('operations', 0, 'nullable')('nullable: false needs a default')).toBe('--not-null: nullable: false needs a default');
+    expect(at('operations', 0, 'set', 'status')('must not be empty')).toBe('--set status: must not be empty');
+    expect(at('operations', 0, 'sql', 1)('must not be empty')).toBe('--sql[1]: must not be empty');
+    expect(at('operations', 0, 'references')('required')).toBe('--references: required');
+    expect(at('operations', 0)('unknown fields "unique", "expressions", "primaryKey"', ['unique', 'expressions', 'primaryKey'])).toBe(
       'not a flag of this operation: --unique, --expression, --primary-key',
     );
-    expect(flagPath('name: must start with a letter')).toBe('--migration-name: must start with a letter');
+    expect(at('name')('must start with a letter')).toBe('--migration-name: must start with a letter');
   });
 });
