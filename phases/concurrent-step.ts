@@ -11,7 +11,6 @@ import { quoteQualified } from '../src/sql-text/quote.js';
 import { NameTakenError } from '../src/errors/index.js';
 import type { IndexBuild, PlannedStep } from '../src/plan/plan.js';
 import { classifyIndexName } from '../src/preflight/planned-index-names.js';
-import { recordActivity } from '../src/state/worker-activity.js';
 import { explainFailure } from './explain-failure.js';
 import type { RunContext } from './run-context.js';
 
@@ -96,7 +95,7 @@ function watchBuild(ctx: RunContext, build: IndexBuild, pid: number): { stop(): 
         const reason = describeProgress(build.name, progress);
         if (reason !== last) {
           last = reason;
-          await recordActivity(ctx.sql, ctx.store, ctx.migration, {
+          await ctx.ledger.recordActivity(ctx.migration, {
             state: 'building-index',
             reason,
             since: new Date().toISOString(),
@@ -113,7 +112,7 @@ function watchBuild(ctx: RunContext, build: IndexBuild, pid: number): { stop(): 
     async stop() {
       stopped = true;
       await running;
-      await recordActivity(ctx.sql, ctx.store, ctx.migration, null).catch(() => undefined);
+      await ctx.ledger.recordActivity(ctx.migration, null).catch(() => undefined);
     },
   };
 }

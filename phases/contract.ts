@@ -7,7 +7,6 @@ import { displayName } from '../src/sql-text/quote.js';
 import { BackfillIncompleteError } from '../src/errors/index.js';
 import { pointOfNoReturn, type BackfillTask, type OperationPlan } from '../src/plan/plan.js';
 import { listCursors } from './backfill-engine/backfill-cursors.js';
-import { listSteps } from '../src/state/step-records.js';
 import type { RunContext } from './run-context.js';
 import { explainFailure } from './explain-failure.js';
 import { runSteps, type PhaseFinish } from './run-steps.js';
@@ -49,7 +48,7 @@ async function sampleRemaining(sql: Sql, task: BackfillTask): Promise<Record<str
  */
 export async function runContract(ctx: RunContext, plan: OperationPlan, finish?: PhaseFinish): Promise<boolean> {
   ctx.emit({ type: 'phase', migration: ctx.migration, phase: 'contract' });
-  const recorded = (await listSteps(ctx.sql, ctx.store, ctx.migration)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex);
+  const recorded = (await ctx.ledger.steps(ctx.migration)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex);
   if (pointOfNoReturn(plan, new Set(recorded)) === undefined) await verifyBackfillComplete(ctx, plan);
   return runSteps(ctx, 'contract', plan.contract, finish);
 }

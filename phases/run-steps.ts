@@ -10,7 +10,6 @@ import type { TransactionSql } from '../src/db/connect.js';
 import { StoppedError } from '../src/errors/index.js';
 import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
-import { listSteps, recordStep } from '../src/state/step-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
 import { explainFailure } from './explain-failure.js';
 import type { RunContext } from './run-context.js';
@@ -28,7 +27,7 @@ export async function runSteps(
   steps: readonly PlannedStep[],
   finish?: PhaseFinish,
 ): Promise<boolean> {
-  const recorded = await listSteps(ctx.sql, ctx.store, ctx.migration);
+  const recorded = await ctx.ledger.steps(ctx.migration);
   const done = new Set(recorded.filter((s) => s.phase === phase).map((s) => s.stepIndex));
   let finished = false;
   for (const [index, step] of steps.entries()) {
@@ -40,7 +39,7 @@ export async function runSteps(
     const started = performance.now();
     const last = index === steps.length - 1;
     const record = async (tx: TransactionSql): Promise<void> => {
-      await recordStep(tx, ctx.store, {
+      await ctx.ledger.within(tx).recordStep({
         migration: ctx.migration,
         phase,
         stepIndex: index,

@@ -7,8 +7,7 @@ import { sleep } from '../../src/db/backoff.js';
 import { errorMessage } from '../../src/db/connect.js';
 import { readHealth, readThrottleQuery } from '../../src/throttle/health-probes.js';
 import { StoppedError } from '../../src/errors/index.js';
-import { isPaused } from '../../src/state/pause-flag.js';
-import { recordActivity, type ActivityState, type WorkerActivity } from '../../src/state/worker-activity.js';
+import type { ActivityState, WorkerActivity } from '../../src/state/worker-activity.js';
 import { HealthGate } from '../../src/throttle/health-gate.js';
 import { parseWindow, windowState, type DailyWindow } from '../../src/throttle/schedule-window.js';
 import { TokenBucket } from '../../src/throttle/token-bucket.js';
@@ -120,7 +119,7 @@ export class BackfillGovernor {
   async close(): Promise<void> {
     this.#stopMonitor.abort();
     await this.#monitor;
-    await recordActivity(this.#ctx.sql, this.#ctx.store, this.#ctx.migration, null).catch(() => undefined);
+    await this.#ctx.ledger.recordActivity(this.#ctx.migration, null).catch(() => undefined);
   }
 
   async #idle(state: ActivityState, reason: string, until: string | null, ms: number): Promise<void> {
@@ -135,7 +134,7 @@ export class BackfillGovernor {
     const activity: WorkerActivity = { state, reason, until, since: new Date().toISOString() };
     this.#activity = activity;
     // Recorded first: whoever hears the event and reads `status` then sees the same activity.
-    await recordActivity(this.#ctx.sql, this.#ctx.store, this.#ctx.migration, activity);
+    await this.#ctx.ledger.recordActivity(this.#ctx.migration, activity);
     this.#ctx.emit({ type: 'activity', migration: this.#ctx.migration, state, reason, until });
   }
 
@@ -157,7 +156,7 @@ export class BackfillGovernor {
 
   async #readPause(): Promise<void> {
     try {
-      this.#paused = await isPaused(this.#ctx.sql, this.#ctx.store, this.#ctx.migration);
+      this.#paused = await this.#ctx.ledger.isPaused(this.#ctx.migration);
     } catch (error) {
       this.#ctx.emit({ type: 'warning', message: `could not read the pause flag: ${errorMessage(error)}` });
     }

@@ -13,9 +13,9 @@ import { displayName } from '../sql-text/quote.js';
 import { describeDrift, OnlineError } from '../errors/index.js';
 import { tablesOf } from '../operations/index.js';
 import { readSpecDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
-import { finishedStatuses, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
-import { stateSchemaExists } from '../state/state-schema.js';
-import { findDrift } from './migrate-steps.js';
+import { findDrift } from '../lifecycle/migrate-step.js';
+import { isFinished } from '../lifecycle/migration-status.js';
+import type { MigrationRecord, MigrationStatus } from '../state/migration-records.js';
 import { matchLedger } from './pending-specs.js';
 import { withSession, type ConnectionInput } from './session.js';
 import { planMigration } from './start.js';
@@ -76,13 +76,11 @@ function validOnly(f: SpecFile): FileCheck {
 }
 
 async function againstDatabase(connection: ConnectionInput, files: readonly SpecFile[]): Promise<FileCheck[]> {
-  const ledger = await withSession(connection, async ({ sql, store }) =>
-    (await stateSchemaExists(sql, store)) ? listMigrations(sql, store) : [],
-  );
+  const ledger = await withSession(connection, (session) => session.ledger.migrationsIfAny());
   const fileOf = new Map(files.map((f) => [f.spec.name, f.file]));
   // Which earlier change each table waits for: unfinished migrations first, then the pending specs in order.
   const changedBy = new Map<string, string>();
-  for (const m of ledger.filter((m) => !finishedStatuses.includes(m.status))) {
+  for (const m of ledger.filter((m) => !isFinished(m.status))) {
     for (const table of m.tables)
       if (!changedBy.has(table)) changedBy.set(table, `${fileOf.get(m.name) ?? `migration ${m.name}`} (${m.status.replace('_', ' ')})`);
   }

@@ -10,12 +10,11 @@ import type { RunContext } from '../../phases/run-context.js';
 import type { PhaseFinish } from '../../phases/run-steps.js';
 import { errorMessage } from '../db/connect.js';
 import { maskSecrets } from '../db/mask-secrets.js';
-import { MigrationFailedError, OnlineError, StoppedError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
+import { failureOutcome, phaseAfter } from '../lifecycle/phase-route.js';
 import type { OperationPlan } from '../plan/plan.js';
-import { logEvent } from '../state/event-log.js';
-import { updateMigration, type MigrationPhase, type MigrationStatus } from '../state/migration-records.js';
-import type { Db } from '../state/state-store.js';
+import type { Ledger } from '../state/ledger.js';
+import type { MigrationPhase, MigrationStatus } from '../state/migration-records.js';
 
 export interface DriveResult {
   readonly status: MigrationStatus;
@@ -43,59 +42,58 @@ export async function driveMigration(
       runContext.emit(event);
     },
   };
-  const set = (status: MigrationStatus, phase: MigrationPhase) =>
-    updateMigration(ctx.sql, ctx.store, ctx.migration, { status, phase, error: null });
-  const closing =
-    (status: MigrationStatus, next: MigrationPhase): PhaseFinish =>
-    (tx) =>
-      recordFinish(tx, status, next);
+  const { ledger } = ctx;
+  const set = (status: MigrationStatus, phase: MigrationPhase) => ledger.updateMigration(ctx.migration, { status, phase, error: null });
   let phase = from;
   try {
     await set('running', phase);
-    if (phase === 'expand') {
-      await runExpand(ctx, plan);
-      phase = 'backfill';
+    for (;;) {
+      const after = phaseAfter(phase, ctx.options.complete);
+      if (after.kind === 'report') return { status: after.status, phase };
+      if (after.kind === 'settle' && after.closesWithLastStep) {
+        // The settled status commits with the phase's last step (see runSteps).
+        const committed = await runStepPhase(phase, (tx) => recordFinish(ledger.within(tx), after.status, after.phase));
+        return await finish(after.status, after.phase, committed);
+      }
+      await runDataPhase(phase);
+      if (after.kind === 'settle') {
+        phase = after.phase;
+        return await finish(after.status, after.phase, false);
+      }
+      phase = after.next;
       await set('running', phase);
     }
-    if (phase === 'backfill') {
-      await runBackfill(ctx, plan.backfill);
-      phase = 'contract';
-      if (!ctx.options.complete) return await finish('awaiting_contract', phase, false);
-      await set('running', phase);
-    }
-    if (phase === 'contract') {
-      const committed = await runContract(ctx, plan, closing('completed', 'done'));
-      return await finish('completed', 'done', committed);
-    }
-    if (phase === 'rollback') {
-      const committed = await runRollback(ctx, plan, closing('rolled_back', 'done'));
-      return await finish('rolled_back', 'done', committed);
-    }
-    return { status: 'completed', phase };
   } catch (error) {
-    const stopped = error instanceof StoppedError;
-    const keep = error instanceof OnlineError && !(changed && error.exitCode === 2);
-    const recorded = keep ? error : new MigrationFailedError(ctx.migration, phase, errorMessage(error), { cause: error });
+    const outcome = failureOutcome(error, ctx.migration, phase, changed, errorMessage(error));
+    const recorded = outcome.error;
+    const stopped = outcome.status === 'stopped';
     const message = maskSecrets(recorded.message, []);
-    await updateMigration(ctx.sql, ctx.store, ctx.migration, {
-      status: stopped ? 'stopped' : 'failed',
-      phase,
-      error: stopped ? null : { code: recorded.code, message },
-    }).catch(() => undefined);
-    await logEvent(ctx.sql, ctx.store, ctx.migration, stopped ? 'stopped' : 'failed', { phase, code: recorded.code, message }).catch(
-      () => undefined,
-    );
+    await ledger
+      .updateMigration(ctx.migration, { status: outcome.status, phase, error: stopped ? null : { code: recorded.code, message } })
+      .catch(() => undefined);
+    await ledger.logEvent(ctx.migration, outcome.status, { phase, code: recorded.code, message }).catch(() => undefined);
     throw recorded;
   }
 
-  async function recordFinish(db: Db, status: MigrationStatus, next: MigrationPhase): Promise<void> {
-    await updateMigration(db, ctx.store, ctx.migration, { status, phase: next, error: null });
-    await logEvent(db, ctx.store, ctx.migration, status, { phase: next });
+  /** Expand and backfill: they end with the run going on (or settling awaiting contract). */
+  async function runDataPhase(current: MigrationPhase): Promise<void> {
+    if (current === 'expand') await runExpand(ctx, plan);
+    else if (current === 'backfill') await runBackfill(ctx, plan.backfill);
+  }
+
+  /** Contract and rollback: true when `close` committed with the phase's last step. */
+  async function runStepPhase(current: MigrationPhase, close: PhaseFinish): Promise<boolean> {
+    return current === 'rollback' ? runRollback(ctx, plan, close) : runContract(ctx, plan, close);
+  }
+
+  async function recordFinish(target: Ledger, status: MigrationStatus, next: MigrationPhase): Promise<void> {
+    await target.updateMigration(ctx.migration, { status, phase: next, error: null });
+    await target.logEvent(ctx.migration, status, { phase: next });
   }
 
   /** Records the transition unless it already committed with the phase's last step, then reports it. */
   async function finish(status: MigrationStatus, next: MigrationPhase, committed: boolean): Promise<DriveResult> {
-    if (!committed) await ctx.sql.begin((tx) => recordFinish(tx, status, next));
+    if (!committed) await ledger.transaction((tx) => recordFinish(tx, status, next));
     ctx.emit({ type: 'finished', migration: ctx.migration, status });
     return { status, phase: next };
   }

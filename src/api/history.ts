@@ -5,15 +5,8 @@
 // ledger has no history, and asking for it never creates the state schema.
 import type { OperationPlan } from '../plan/plan.js';
 import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
-import {
-  listMigrations,
-  type MigrationPhase,
-  type MigrationRecord,
-  type MigrationStatus,
-  type RecordedError,
-} from '../state/migration-records.js';
-import { stateSchemaExists } from '../state/state-schema.js';
-import { listSteps, type StepRecord } from '../state/step-records.js';
+import type { MigrationPhase, MigrationRecord, MigrationStatus, RecordedError } from '../state/migration-records.js';
+import type { StepRecord } from '../state/step-records.js';
 import { withSession, type ConnectionInput } from './session.js';
 
 /** The phases made of DDL steps (backfill is reported per task instead). */
@@ -56,11 +49,10 @@ export interface HistoryEntry {
 }
 
 export async function migrationHistory(input: ConnectionInput): Promise<HistoryEntry[]> {
-  return withSession(input, async ({ sql, store }) => {
-    if (!(await stateSchemaExists(sql, store))) return [];
-    const migrations = await listMigrations(sql, store);
+  return withSession(input, async ({ sql, store, ledger }) => {
+    const migrations = await ledger.migrationsIfAny();
     const entries: HistoryEntry[] = [];
-    for (const m of migrations) entries.push(entryOf(m, await listSteps(sql, store, m.name), await listCursors(sql, store, m.name)));
+    for (const m of migrations) entries.push(entryOf(m, await ledger.steps(m.name), await listCursors(sql, store, m.name)));
     return entries;
   });
 }

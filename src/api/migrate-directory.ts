@@ -12,19 +12,20 @@ import { MigrationStateError, OnlineError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
 import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
-import { getMigration, listMigrations, type MigrationRecord, type MigrationStatus } from '../state/migration-records.js';
-import { stateSchemaExists } from '../state/state-schema.js';
+import { decide } from '../lifecycle/decide.js';
+import { obey } from '../lifecycle/decision.js';
+import { findDrift, runsContract, type MigrateMode, type SpecStep } from '../lifecycle/migrate-step.js';
+import type { MigrationRecord, MigrationStatus } from '../state/migration-records.js';
 import { completeMigration } from './complete.js';
 import { MigrateHaltedError, MigrateStoppedError, SpecDriftError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
 import { acquireMigrateLock } from './migrate-lock.js';
-import { findDrift, runsContract, stepFor, type MigrateMode, type SpecStep } from './migrate-steps.js';
 import { resumeMigration } from './resume.js';
 import type { MigrationResult } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 import { startMigration, type StartInput } from './start.js';
 
 export { SpecDriftError, MigrateLockHeldError, MigrateStoppedError, type DriftedFile, type MigrateLockHolder } from '../errors/index.js';
-export type { MigrateMode } from './migrate-steps.js';
+export type { MigrateMode } from '../lifecycle/migrate-step.js';
 
 /** What the run did with a spec: the first call it made, or `skipped` (nothing to do) / `pending` (left for later). */
 export type SpecAction = 'started' | 'resumed' | 'completed' | 'skipped' | 'pending';
@@ -170,8 +171,7 @@ async function applySpec(
   let first: SpecAction | undefined;
   // At most start (or resume) and then complete: every step ends in a status that needs fewer steps.
   for (let round = 0; round < 3; round++) {
-    const step = stepFor(record, mode);
-    if (step.kind === 'refuse') throw new MigrationStateError(step.message);
+    const step = obey(decide('migrate', record, { mode }));
     if (step.kind === 'skip' || step.kind === 'pending') {
       const action = first ?? (step.kind === 'skip' ? 'skipped' : 'pending');
       return {
@@ -198,7 +198,7 @@ async function applySpec(
       throw error;
     }
     first ??= actionOf(step.kind);
-    record = await getMigration(session.sql, session.store, name);
+    record = await session.ledger.migration(name);
   }
   throw new MigrationStateError(`migration "${name}" did not settle (status ${record?.status ?? 'none'}); run \`online status ${name}\``);
 }
@@ -240,6 +240,5 @@ function pendingOutcome(file: SpecFile, record: MigrationRecord | undefined): Sp
 }
 
 async function readLedger(session: Session): Promise<Map<string, MigrationRecord>> {
-  if (!(await stateSchemaExists(session.sql, session.store))) return new Map();
-  return new Map((await listMigrations(session.sql, session.store)).map((m) => [m.name, m]));
+  return new Map((await session.ledger.migrationsIfAny()).map((m) => [m.name, m]));
 }

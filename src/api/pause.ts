@@ -1,10 +1,7 @@
 // `pause` and `unpause`: set the migration's pause flag in the state table. The worker, on whatever
 // host it runs, idles at its next batch boundary (or exits 3 with --exit-on-pause) until unpaused.
-import { MigrationStateError } from '../errors/index.js';
-import { logEvent } from '../state/event-log.js';
-import { isLeaseHeld } from '../state/lease.js';
-import { finishedStatuses } from '../state/migration-records.js';
-import { setPaused } from '../state/pause-flag.js';
+import { decide } from '../lifecycle/decide.js';
+import { obey } from '../lifecycle/decision.js';
 import { resolveMigration } from './resolve-migration.js';
 import { withSession, type ConnectionInput } from './session.js';
 
@@ -27,17 +24,14 @@ export async function setMigrationPaused(input: PauseInput, paused: boolean): Pr
     input,
     async (session) => {
       const m = await resolveMigration(session, input.migration);
-      if (finishedStatuses.includes(m.status))
-        throw new MigrationStateError(
-          `migration "${m.name}" is already ${m.status.replace('_', ' ')}; there is nothing to ${paused ? 'pause' : 'unpause'}`,
-        );
-      await setPaused(session.sql, session.store, m.name, paused);
-      if (m.paused !== paused) await logEvent(session.sql, session.store, m.name, paused ? 'paused' : 'unpaused');
+      const action = obey(decide(paused ? 'pause' : 'unpause', m, {}));
+      await session.ledger.setPaused(m.name, action.paused);
+      if (action.changed) await session.ledger.logEvent(m.name, action.paused ? 'paused' : 'unpaused');
       return {
         migration: m.name,
-        paused,
-        changed: m.paused !== paused,
-        workerRunning: await isLeaseHeld(session.sql, session.store, m.name),
+        paused: action.paused,
+        changed: action.changed,
+        workerRunning: await session.ledger.isLeaseHeld(m.name),
       };
     },
     2,

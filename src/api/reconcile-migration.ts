@@ -8,9 +8,8 @@
 // Locked steps need no such check: each one's record commits in the transaction of its DDL.
 import { MigrationStateError } from '../errors/index.js';
 import { pointOfNoReturn, type PlannedStep } from '../plan/plan.js';
-import { logEvent } from '../state/event-log.js';
-import { finishedStatuses, getMigration, updateMigration, type MigrationRecord } from '../state/migration-records.js';
-import { listSteps, recordStep } from '../state/step-records.js';
+import { isFinished } from '../lifecycle/migration-status.js';
+import type { MigrationRecord } from '../state/migration-records.js';
 import type { Session } from './session.js';
 
 export interface ReconciledMigration {
@@ -23,16 +22,15 @@ export interface ReconciledMigration {
 
 /** Reads the migration (under its lease) and brings its record in line with the database. */
 export async function reconcileMigration(session: Session, name: string): Promise<ReconciledMigration> {
-  const { sql, store } = session;
+  const { ledger } = session;
   const found = await mustGetMigration(session, name);
   const contract = found.plan.contract;
-  const recorded = new Set((await listSteps(sql, store, name)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex));
-  if (finishedStatuses.includes(found.status))
-    return { record: found, derivedCompletion: false, pointOfNoReturn: pointOfNoReturn(found.plan, recorded) };
+  const recorded = new Set((await ledger.steps(name)).filter((s) => s.phase === 'contract').map((s) => s.stepIndex));
+  if (isFinished(found.status)) return { record: found, derivedCompletion: false, pointOfNoReturn: pointOfNoReturn(found.plan, recorded) };
   for (const [index, step] of contract.entries()) {
     if (recorded.has(index) || !(await tookEffect(session, step))) continue;
-    await sql.begin(async (tx) => {
-      await recordStep(tx, store, {
+    await ledger.transaction(async (tx) => {
+      await tx.recordStep({
         migration: name,
         phase: 'contract',
         stepIndex: index,
@@ -40,15 +38,15 @@ export async function reconcileMigration(session: Session, name: string): Promis
         statements: step.statements,
         durationMs: 0,
       });
-      await logEvent(tx, store, name, 'step-found-done', { phase: 'contract', index, description: step.description });
+      await tx.logEvent(name, 'step-found-done', { phase: 'contract', index, description: step.description });
     });
     recorded.add(index);
   }
   const complete = contract.length > 0 && contract.every((_, index) => recorded.has(index));
   if (complete) {
-    await sql.begin(async (tx) => {
-      await updateMigration(tx, store, name, { status: 'completed', phase: 'done', error: null });
-      await logEvent(tx, store, name, 'completed', { phase: 'done', derived: 'every contract step is recorded' });
+    await ledger.transaction(async (tx) => {
+      await tx.updateMigration(name, { status: 'completed', phase: 'done', error: null });
+      await tx.logEvent(name, 'completed', { phase: 'done', derived: 'every contract step is recorded' });
     });
   }
   const record = complete ? await mustGetMigration(session, name) : found;
@@ -57,7 +55,7 @@ export async function reconcileMigration(session: Session, name: string): Promis
 
 /** The migration's record; it was there when the command began, under its lease, so it must still be. */
 async function mustGetMigration(session: Session, name: string): Promise<MigrationRecord> {
-  const found = await getMigration(session.sql, session.store, name);
+  const found = await session.ledger.migration(name);
   if (found === undefined) throw new MigrationStateError(`migration "${name}" disappeared`);
   return found;
 }

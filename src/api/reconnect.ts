@@ -7,7 +7,7 @@ import { sleep } from '../db/backoff.js';
 import { errorMessage } from '../db/connect.js';
 import { isConnectionLoss } from '../db/connection-loss.js';
 import { ConnectionLostError, LeaseHeldError, LeaseTakenError, StoppedError } from '../errors/index.js';
-import { acquireLease, isOwnLease, type Lease } from '../state/lease.js';
+import { isOwnLease, type Lease } from '../state/lease.js';
 import type { Session } from './session.js';
 
 const retryEveryMs = 1_000;
@@ -38,7 +38,7 @@ export async function reconnect(
       return undefined;
     });
     if (session !== undefined) {
-      const taken = await acquireLease(session.sql, session.store, migration).then(
+      const taken = await session.ledger.acquireLease(migration).then(
         (lease): { lease: Lease } => ({ lease }),
         (error: unknown): { error: unknown } => ({ error }),
       );

@@ -1,9 +1,9 @@
 // `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
 // cursor. Options given here override the stored ones, and the override is recorded.
 import { MigrationStateError } from '../errors/index.js';
+import { decide } from '../lifecycle/decide.js';
+import { obey } from '../lifecycle/decision.js';
 import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
-import { logEvent } from '../state/event-log.js';
-import { updateMigration } from '../state/migration-records.js';
 import { continueRecorded } from './continue-migration.js';
 import { reconcileMigration } from './reconcile-migration.js';
 import { resolveMigration } from './resolve-migration.js';
@@ -30,20 +30,15 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
         signal: input.signal,
         prepare: async (s) => {
           const { record, derivedCompletion } = await reconcileMigration(s, name);
-          if (derivedCompletion) return { result: { status: record.status, phase: record.phase } };
-          if (record.status === 'completed' || record.status === 'rolled_back') {
-            throw new MigrationStateError(`migration "${name}" is already ${record.status.replace('_', ' ')}; nothing to resume`);
-          }
-          if (record.status === 'awaiting_contract') {
-            throw new MigrationStateError(`migration "${name}" has finished its backfill; run \`online complete ${name}\``);
-          }
+          const action = obey(decide('resume', record, { derivedCompletion }));
+          if (action.kind === 'report') return { result: { status: record.status, phase: record.phase } };
           const changed = Object.keys(definedOnly(input.overrides ?? {}));
           if (changed.length > 0) {
-            await updateMigration(s.sql, s.store, name, { options });
-            await logEvent(s.sql, s.store, name, 'options-overridden', { changed, options });
+            await s.ledger.updateMigration(name, { options });
+            await s.ledger.logEvent(name, 'options-overridden', { changed, options });
           }
-          await logEvent(s.sql, s.store, name, 'resumed', { phase: record.phase, from: record.status });
-          return { plan: record.plan, from: record.phase };
+          await s.ledger.logEvent(name, 'resumed', { phase: record.phase, from: record.status });
+          return { plan: record.plan, from: action.from };
         },
         prepareAgain: async (s) =>
           (await continueRecorded(s, name, options)) ?? Promise.reject(new MigrationStateError(`migration "${name}" disappeared`)),

@@ -7,7 +7,6 @@ import { isConnectionLoss } from '../db/connection-loss.js';
 import { ConnectionLostError } from '../errors/index.js';
 import type { OperationPlan } from '../plan/plan.js';
 import type { RunOptions } from '../settings/run-options.js';
-import { acquireLease } from '../state/lease.js';
 import type { MigrationPhase } from '../state/migration-records.js';
 import { driveMigration, type DriveResult } from './drive-migration.js';
 import { reconnect } from './reconnect.js';
@@ -36,7 +35,7 @@ export interface LeasedRunInput {
 export async function runUnderLease(session: Session, input: LeasedRunInput): Promise<MigrationResult> {
   const { migration, options, signal } = input;
   let current = session;
-  let lease = await acquireLease(current.sql, current.store, migration);
+  let lease = await current.ledger.acquireLease(migration);
   let prepare = input.prepare;
   let reconnected = false;
   try {
@@ -47,6 +46,7 @@ export async function runUnderLease(session: Session, input: LeasedRunInput): Pr
         const ctx: RunContext = {
           sql: current.sql,
           store: current.store,
+          ledger: current.ledger,
           migration,
           options,
           emit: current.emit,

@@ -4,6 +4,7 @@ import { driverIsPatched, unpatchedDriverWarning } from '../db/driver-patch.js';
 import type { EventListener } from '../events.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { stateSchemaName } from '../sql-text/identifier.js';
+import { Ledger } from '../state/ledger.js';
 import { defaultStateSchema, type StateStore } from '../state/state-store.js';
 
 export interface ConnectionInput {
@@ -25,6 +26,8 @@ export interface MigrationCallInput extends ConnectionInput {
 export interface Session {
   readonly sql: Sql;
   readonly store: StateStore;
+  /** The state tables, on this session's pool. */
+  readonly ledger: Ledger;
   readonly emit: EventListener;
   /** A new session with the same connection settings and a fresh pool (after a lost connection). */
   reopen(): Promise<Session>;
@@ -48,9 +51,11 @@ export async function openSession(input: ConnectionInput, poolSize = 4): Promise
     warnedUnpatched = true;
     emit({ type: 'warning', message: unpatchedDriverWarning });
   }
+  const store: StateStore = { sql, schema: schema.data };
   return {
     sql,
-    store: { sql, schema: schema.data },
+    store,
+    ledger: new Ledger(store),
     emit,
     reopen: () => openSession(input, poolSize),
     close: () => sql.end({ timeout: 5 }),

@@ -3,7 +3,7 @@
 import { checkThrottleQuery } from '../preflight/expression-probe.js';
 import { serverVersionNum } from '../catalog/server-version.js';
 import { displayName } from '../sql-text/quote.js';
-import { LeaseHeldError, MigrationStateError, PreflightError } from '../errors/index.js';
+import { PreflightError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../plan/plan.js';
@@ -11,10 +11,10 @@ import { requireMigratableSchema } from '../preflight/table-checks.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { specHash } from '../migration-spec/load-spec.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
-import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
-import { finishedStatuses, getMigration, insertMigration, listMigrations, type MigrationRecord } from '../state/migration-records.js';
-import { logEvent } from '../state/event-log.js';
-import { ensureStateSchema, stateSchemaExists } from '../state/state-schema.js';
+import { decide } from '../lifecycle/decide.js';
+import { obey } from '../lifecycle/decision.js';
+import type { StartFacts } from '../lifecycle/start-rule.js';
+import type { Recorded } from '../lifecycle/recorded.js';
 import { requirePlannedIndexNamesFree } from '../preflight/planned-index-names.js';
 import { continueRecorded } from './continue-migration.js';
 import { runUnderLease, type MigrationResult, type PrepareRun } from './run-migration.js';
@@ -52,17 +52,15 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
     input,
     async (session) => {
       const name = input.spec.name;
-      await refuseExisting(session, name);
-      await refuseBusyTables(session, input.spec, undefined, input.stackOnAwaitingContract === true);
+      await mayStart(session, input, undefined);
       const plan = await preflight(session, input.spec);
       await preflightOptions(session, options);
       for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
-      await ensureStateSchema(session.sql, session.store);
+      await session.ledger.ensureSchema();
       const record: PrepareRun = async (s) => {
-        await refuseExisting(s, name);
-        await refuseBusyTables(s, input.spec, plan, input.stackOnAwaitingContract === true);
-        await s.sql.begin(async (tx) => {
-          await insertMigration(tx, s.store, {
+        await mayStart(s, input, plan);
+        await s.ledger.transaction(async (ledger) => {
+          await ledger.insertMigration({
             name,
             spec: input.spec,
             specHash: specHash(input.spec),
@@ -70,7 +68,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
             options,
             tables: tablesTouched(input.spec, plan),
           });
-          await logEvent(tx, s.store, name, 'started', { options });
+          await ledger.logEvent(name, 'started', { options });
         });
         return { plan, from: 'expand', changedBefore: true };
       };
@@ -105,47 +103,29 @@ async function preflight(session: Session, spec: MigrationSpec): Promise<Operati
   return plan;
 }
 
-/** A name can be started again only after a rollback. */
-async function refuseExisting(session: Session, name: string): Promise<void> {
-  if (!(await stateSchemaExists(session.sql, session.store))) return;
-  const existing = await getMigration(session.sql, session.store, name);
-  if (existing === undefined || existing.status === 'rolled_back') return;
-  if (await isLeaseHeld(session.sql, session.store, name)) {
-    throw new LeaseHeldError(name, await readLeaseHolder(session.sql, session.store, name));
-  }
-  const next =
-    existing.status === 'completed'
-      ? 'nothing to do'
-      : existing.status === 'awaiting_contract'
-        ? `run \`online complete ${name}\``
-        : `run \`online resume ${name}\``;
-  throw new MigrationStateError(`migration "${name}" already exists (status ${existing.status}); ${next}`);
-}
-
 /** Every table the migration changes: the spec's own, and those its plan reaches (cascaded referencing tables). */
 function tablesTouched(spec: MigrationSpec, plan: OperationPlan | undefined): string[] {
   const names = [...spec.operations.flatMap((op) => tablesOf(op)), ...(plan?.tables ?? [])].map(displayName);
   return [...new Set(names)];
 }
 
-async function refuseBusyTables(
-  session: Session,
-  spec: MigrationSpec,
-  plan: OperationPlan | undefined,
-  stackOnAwaitingContract: boolean,
-): Promise<void> {
-  if (!(await stateSchemaExists(session.sql, session.store))) return;
-  const mine = new Set(tablesTouched(spec, plan));
-  const active = (m: MigrationRecord): boolean =>
-    !finishedStatuses.includes(m.status) && !(stackOnAwaitingContract && m.status === 'awaiting_contract');
-  const others = (await listMigrations(session.sql, session.store)).filter((m) => m.name !== spec.name && active(m));
-  for (const other of others) {
-    const shared = other.tables.find((t) => mine.has(t));
-    if (shared !== undefined) {
-      throw new PreflightError(
-        'TABLE_BUSY',
-        `migration "${other.name}" (status ${other.status}) is still active on ${shared}; complete or roll it back first`,
-      );
-    }
-  }
+/** Asks the lifecycle whether the spec may be recorded: its name free (or rolled back), its tables not held. */
+async function mayStart(session: Session, input: StartInput, plan: OperationPlan | undefined): Promise<void> {
+  const { ledger } = session;
+  if (!(await ledger.schemaExists())) return;
+  const name = input.spec.name;
+  const existing: Recorded | undefined = await ledger.migration(name);
+  const leaseHeld = existing !== undefined && (await ledger.isLeaseHeld(name));
+  const mine = new Set(tablesTouched(input.spec, plan));
+  const sharing: StartFacts['sharing'] = (await ledger.migrations()).flatMap((other) => {
+    const table = other.tables.find((t) => mine.has(t));
+    return other.name === name || table === undefined ? [] : [{ name: other.name, status: other.status, table }];
+  });
+  const facts: StartFacts = {
+    leaseHeld,
+    leaseHolder: leaseHeld ? await ledger.leaseHolder(name) : undefined,
+    sharing,
+    stackOnAwaitingContract: input.stackOnAwaitingContract === true,
+  };
+  obey(decide('start', existing, facts));
 }

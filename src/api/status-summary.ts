@@ -4,12 +4,10 @@
 // done, and which specs of the migrations directory are still pending. Read-only: it never creates the
 // state schema.
 import { readSpecDirectory } from '../migration-spec/spec-directory.js';
-import { isLeaseHeld } from '../state/lease.js';
-import { listMigrations, type MigrationRecord } from '../state/migration-records.js';
-import { stateSchemaExists } from '../state/state-schema.js';
+import { liveStateOf, type LiveState } from '../lifecycle/migration-status.js';
+import type { MigrationRecord } from '../state/migration-records.js';
 import { matchLedger } from './pending-specs.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
-import { liveStateOf, type LiveState } from './status.js';
 
 export interface PendingSpec {
   readonly file: string;
@@ -43,7 +41,7 @@ export async function statusSummary(input: StatusSummaryInput): Promise<StatusSu
   return withSession(
     input,
     async (session) => {
-      const ledger = (await stateSchemaExists(session.sql, session.store)) ? await listMigrations(session.sql, session.store) : [];
+      const ledger = await session.ledger.migrationsIfAny();
       const states = await Promise.all(ledger.map(async (m) => ({ name: m.name, state: await stateOf(session, m) })));
       const named = (state: LiveState): string[] => states.filter((s) => s.state === state).map((s) => s.name);
       const pending = directory === undefined ? [] : matchLedger(directory.files, ledger).filter((s) => s.pending);
@@ -65,5 +63,5 @@ export async function statusSummary(input: StatusSummaryInput): Promise<StatusSu
 }
 
 async function stateOf(session: Session, m: MigrationRecord): Promise<LiveState> {
-  return liveStateOf(m.status, m.status === 'running' && (await isLeaseHeld(session.sql, session.store, m.name)));
+  return liveStateOf(m.status, m.status === 'running' && (await session.ledger.isLeaseHeld(m.name)));
 }

@@ -1,14 +1,12 @@
 // `status`: typed reports of migrations: phase, running or interrupted, worker, and backfill progress.
 import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
-import { isLeaseHeld, readLeaseHolder } from '../state/lease.js';
-import { listMigrations, type MigrationPhase, type MigrationStatus, type RecordedError } from '../state/migration-records.js';
-import { stateSchemaExists } from '../state/state-schema.js';
+import { isFinished, liveStateOf, type LiveState } from '../lifecycle/migration-status.js';
+import type { MigrationPhase, MigrationStatus, RecordedError } from '../state/migration-records.js';
 import type { WorkerActivity } from '../state/worker-activity.js';
 import { resolveMigration } from './resolve-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 
-/** `running` and `interrupted` are told apart by the worker's lease, not by the recorded status. */
-export type LiveState = 'running' | 'interrupted' | 'stopped' | 'failed' | 'awaiting_contract' | 'completed' | 'rolled_back';
+export type { LiveState } from '../lifecycle/migration-status.js';
 
 export interface BackfillProgress {
   readonly task: string;
@@ -71,25 +69,18 @@ export async function migrationStatus(input: StatusInput): Promise<MigrationRepo
     input,
     async (session) => {
       if (input.migration !== undefined) return [await report(session, await resolveMigration(session, input.migration))];
-      if (!(await stateSchemaExists(session.sql, session.store))) return [];
-      const all = await listMigrations(session.sql, session.store);
-      const shown = input.all === true ? all : all.filter((m) => m.status !== 'completed' && m.status !== 'rolled_back');
+      const all = await session.ledger.migrationsIfAny();
+      const shown = input.all === true ? all : all.filter((m) => !isFinished(m.status));
       return Promise.all(shown.map((m) => report(session, m)));
     },
     2,
   );
 }
 
-/** A recorded `running` is only running while its worker holds the lease; otherwise the worker is gone. */
-export function liveStateOf(status: MigrationStatus, leaseHeld: boolean): LiveState {
-  if (status !== 'running') return status;
-  return leaseHeld ? 'running' : 'interrupted';
-}
-
 async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigration>>): Promise<MigrationReport> {
-  const { sql, store } = session;
-  const held = await isLeaseHeld(sql, store, m.name);
-  const holder = await readLeaseHolder(sql, store, m.name);
+  const { sql, store, ledger } = session;
+  const held = await ledger.isLeaseHeld(m.name);
+  const holder = await ledger.leaseHolder(m.name);
   const state = liveStateOf(m.status, held);
   const cursors = await listCursors(sql, store, m.name);
   const live = held && m.status === 'running';

@@ -2,7 +2,7 @@
 import { Args, Flags } from '@oclif/core';
 import { migrateDirectory, type MigrateDirectoryResult, type MigrateEvent, type SpecOutcome } from '../api/migrate-directory.js';
 import { describeDrift, describeHolder } from '../errors/index.js';
-import type { MigrateMode } from '../api/migrate-steps.js';
+import type { MigrateMode } from '../api/migrate-directory.js';
 import { OnlineCommand } from '../cli/base-command.js';
 import { createProgressRenderer, progressMode, type ProgressRenderer } from '../cli/progress-renderer.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';

@@ -51,3 +51,19 @@ export class BackfillIncompleteError extends OnlineError {
     super('BACKFILL_INCOMPLETE', `refusing to complete "${migration}": ${detail}. Run \`online resume ${migration}\` first.`, 2);
   }
 }
+
+/** A stored plan in a format this build does not know: a newer online planned the migration. */
+export class PlanFormatError extends OnlineError {
+  constructor(
+    readonly migration: string,
+    readonly found: unknown,
+    readonly known: number,
+  ) {
+    super(
+      'PLAN_FORMAT_UNSUPPORTED',
+      `migration "${migration}" was planned in plan format ${String(found)}, which this online does not know (it reads formats up to ${known}); ` +
+        `run it with the online version that started it, or a newer one`,
+      2,
+    );
+  }
+}

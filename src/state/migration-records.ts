@@ -1,13 +1,17 @@
 // The migrations table: one row per migration with its spec, plan, options, status and phase.
 import type { OperationPlan } from '../plan/plan.js';
+import { readStoredPlan, storedPlan, type StoredPlan } from '../plan/plan-format.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import type { RunOptions } from '../settings/run-options.js';
 import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
 import type { WorkerActivity } from './worker-activity.js';
 
-export type MigrationStatus = 'running' | 'stopped' | 'failed' | 'awaiting_contract' | 'completed' | 'rolled_back';
+/** Every status a migration can record; the lifecycle table and its tests enumerate these. */
+export const migrationStatuses = ['running', 'stopped', 'failed', 'awaiting_contract', 'completed', 'rolled_back'] as const;
+export type MigrationStatus = (typeof migrationStatuses)[number];
 /** The phase in progress, or to run next. */
-export type MigrationPhase = 'expand' | 'backfill' | 'contract' | 'rollback' | 'done';
+export const migrationPhases = ['expand', 'backfill', 'contract', 'rollback', 'done'] as const;
+export type MigrationPhase = (typeof migrationPhases)[number];
 
 export const finishedStatuses: readonly MigrationStatus[] = ['completed', 'rolled_back'];
 
@@ -48,20 +52,26 @@ export async function insertMigration(db: Db, store: StateStore, m: NewMigration
   await db`delete from ${stateTable(db, store, 'backfill_cursors')} where migration = ${m.name}`;
   await db`
     insert into ${table} (name, spec, spec_hash, plan, options, tables, status, phase, error)
-    values (${m.name}, ${jsonParam(db, m.spec)}, ${m.specHash}, ${jsonParam(db, m.plan)},
+    values (${m.name}, ${jsonParam(db, m.spec)}, ${m.specHash}, ${jsonParam(db, storedPlan(m.plan))},
             ${jsonParam(db, m.options)}, ${m.tables as string[]}, 'running', 'expand', null)
     on conflict (name) do update set spec = excluded.spec, spec_hash = excluded.spec_hash, plan = excluded.plan,
       options = excluded.options, tables = excluded.tables, status = 'running', phase = 'expand', paused = false,
       activity = null, error = null, created_at = now(), updated_at = now(), completed_at = null`;
 }
 
+type MigrationRow = Omit<MigrationRecord, 'plan'> & { readonly plan: StoredPlan };
+
+/** A row as the rest of online reads it: its plan checked against the formats this build knows. */
+const recordOf = (row: MigrationRow): MigrationRecord => ({ ...row, plan: readStoredPlan(row.name, row.plan) });
+
 export async function getMigration(db: Db, store: StateStore, name: string): Promise<MigrationRecord | undefined> {
-  const [row] = await db<MigrationRecord[]>`select ${columns(db)} from ${stateTable(db, store, 'migrations')} where name = ${name}`;
-  return row;
+  const [row] = await db<MigrationRow[]>`select ${columns(db)} from ${stateTable(db, store, 'migrations')} where name = ${name}`;
+  return row === undefined ? undefined : recordOf(row);
 }
 
 export async function listMigrations(db: Db, store: StateStore): Promise<MigrationRecord[]> {
-  return db<MigrationRecord[]>`select ${columns(db)} from ${stateTable(db, store, 'migrations')} order by created_at, name`;
+  const rows = await db<MigrationRow[]>`select ${columns(db)} from ${stateTable(db, store, 'migrations')} order by created_at, name`;
+  return rows.map(recordOf);
 }
 
 export interface MigrationUpdate {

@@ -1,7 +1,7 @@
 // The state schema's own numbered migrations, applied in order under an advisory lock.
 import type { Sql } from '../db/connect.js';
 import { quoteIdent } from '../sql-text/quote.js';
-import type { StateStore } from './state-store.js';
+import type { Db, StateStore } from './state-store.js';
 
 const migrations: readonly ((s: string) => string[])[] = [
   // 1: the ledger
@@ -94,7 +94,7 @@ export async function ensureStateSchema(sql: Sql, store: StateStore): Promise<vo
 }
 
 /** Whether the state schema exists yet (read-only; used before anything is created). */
-export async function stateSchemaExists(sql: Sql, store: StateStore): Promise<boolean> {
+export async function stateSchemaExists(sql: Db, store: StateStore): Promise<boolean> {
   const [row] = await sql<{ ok: boolean }[]>`select to_regclass(${`${quoteIdent(store.schema)}.migrations`}) is not null as ok`;
   return row?.ok === true;
 }

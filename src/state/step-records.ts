@@ -9,11 +9,16 @@ export interface StepRecord {
   readonly executedAt: Date;
 }
 
-export async function recordStep(
-  db: Db,
-  store: StateStore,
-  step: { migration: string; phase: string; stepIndex: number; description: string; statements: readonly string[]; durationMs: number },
-): Promise<void> {
+export interface NewStep {
+  readonly migration: string;
+  readonly phase: string;
+  readonly stepIndex: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+  readonly durationMs: number;
+}
+
+export async function recordStep(db: Db, store: StateStore, step: NewStep): Promise<void> {
   await db`
     insert into ${stateTable(db, store, 'steps')} (migration, phase, step_index, description, statements, duration_ms)
     values (${step.migration}, ${step.phase}, ${step.stepIndex}, ${step.description}, ${jsonParam(db, step.statements)}, ${step.durationMs})

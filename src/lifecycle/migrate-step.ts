@@ -15,9 +15,11 @@
 // earlier spec's (file order is the order the application was written against). A contract phase with
 // no steps changes nothing the old application relies on, so `--expand-only` completes such specs
 // (new tables, new indexes, nullable columns) instead of leaving them waiting for contract.
-import type { MigrationStatus, MigrationRecord } from '../state/migration-records.js';
+import { MigrationStateError, type DriftedFile } from '../errors/index.js';
 import type { SpecFile } from '../migration-spec/spec-directory.js';
-import type { DriftedFile } from '../errors/index.js';
+import type { MigrationRecord } from '../state/migration-records.js';
+import { act, refuse, type Decision } from './decision.js';
+import { isHashBound } from './migration-status.js';
 
 export type MigrateMode = 'all' | 'expand-only' | 'contract';
 
@@ -27,34 +29,34 @@ export type SpecStep =
   | { readonly kind: 'complete' }
   | { readonly kind: 'skip'; readonly note?: string }
   /** `--contract` reached a spec that is not expanded yet: it and every later spec are left alone. */
-  | { readonly kind: 'pending' }
-  | { readonly kind: 'refuse'; readonly message: string };
+  | { readonly kind: 'pending' };
 
 /** Whether a run in this mode takes migrations through contract. */
 export const runsContract = (mode: MigrateMode): boolean => mode !== 'expand-only';
 
-export function stepFor(record: Pick<MigrationRecord, 'name' | 'status' | 'phase' | 'plan'> | undefined, mode: MigrateMode): SpecStep {
-  if (record === undefined || record.status === 'rolled_back') return mode === 'contract' ? { kind: 'pending' } : { kind: 'start' };
-  if (record.status === 'completed') return { kind: 'skip' };
+export function stepFor(
+  record: Pick<MigrationRecord, 'name' | 'status' | 'phase' | 'plan'> | undefined,
+  mode: MigrateMode,
+): Decision<SpecStep> {
+  if (record === undefined || record.status === 'rolled_back') return act(mode === 'contract' ? { kind: 'pending' } : { kind: 'start' });
+  if (record.status === 'completed') return act({ kind: 'skip' });
   if (record.phase === 'rollback') {
-    return {
-      kind: 'refuse',
-      message: `migration "${record.name}" is being rolled back (status ${record.status}); finish with \`online rollback ${record.name}\`, then run \`online migrate\` again`,
-    };
+    return refuse(
+      new MigrationStateError(
+        `migration "${record.name}" is being rolled back (status ${record.status}); finish with \`online rollback ${record.name}\`, then run \`online migrate\` again`,
+      ),
+    );
   }
   if (record.status === 'awaiting_contract') {
-    return mode !== 'expand-only' || record.plan.contract.length === 0 ? { kind: 'complete' } : { kind: 'skip' };
+    return act(mode !== 'expand-only' || record.plan.contract.length === 0 ? { kind: 'complete' } : { kind: 'skip' });
   }
-  if (record.phase === 'expand' || record.phase === 'backfill') return mode === 'contract' ? { kind: 'pending' } : { kind: 'resume' };
+  if (record.phase === 'expand' || record.phase === 'backfill') return act(mode === 'contract' ? { kind: 'pending' } : { kind: 'resume' });
   // Interrupted, stopped or failed during contract.
   if (mode === 'expand-only') {
-    return { kind: 'skip', note: `${record.status} during contract; finish it with \`online migrate --contract\`` };
+    return act({ kind: 'skip', note: `${record.status} during contract; finish it with \`online migrate --contract\`` });
   }
-  return { kind: 'resume' };
+  return act({ kind: 'resume' });
 }
-
-/** The statuses whose spec hash must still match the file: everything but a rollback, after which the file starts afresh. */
-const hashBound = (status: MigrationStatus): boolean => status !== 'rolled_back';
 
 /** Files whose validated spec differs from what the ledger recorded when their migration started. */
 export function findDrift(
@@ -63,7 +65,7 @@ export function findDrift(
 ): DriftedFile[] {
   return files.flatMap((f) => {
     const record = ledger.get(f.spec.name);
-    if (record === undefined || !hashBound(record.status) || record.specHash === f.hash) return [];
+    if (record === undefined || !isHashBound(record.status) || record.specHash === f.hash) return [];
     return [{ file: f.file, migration: f.spec.name, recordedHash: record.specHash, fileHash: f.hash }];
   });
 }

@@ -1,0 +1,92 @@
+// `resume`, `complete`, `rollback` and the run that continues after a reconnect: what each does with a
+// migration whose record was just reconciled with the catalog (see api/reconcile-migration.ts).
+import { BackfillIncompleteError, MigrationStateError } from '../errors/index.js';
+import type { MigrationPhase } from '../state/migration-records.js';
+import { act, refuse, type Decision } from './decision.js';
+import { isFinished } from './migration-status.js';
+import type { Recorded, StepRef } from './recorded.js';
+
+/** Report the migration as it is (nothing to run), or drive it from a phase. */
+export type RunAction = { readonly kind: 'report' } | { readonly kind: 'drive'; readonly from: MigrationPhase };
+
+export interface ResumeFacts {
+  /** Reconciling found every contract step recorded and recorded the migration completed. */
+  readonly derivedCompletion: boolean;
+}
+
+export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<RunAction> {
+  if (facts.derivedCompletion) return act({ kind: 'report' });
+  if (isFinished(m.status)) {
+    return refuse(new MigrationStateError(`migration "${m.name}" is already ${m.status.replace('_', ' ')}; nothing to resume`));
+  }
+  if (m.status === 'awaiting_contract') {
+    return refuse(new MigrationStateError(`migration "${m.name}" has finished its backfill; run \`online complete ${m.name}\``));
+  }
+  return act({ kind: 'drive', from: m.phase });
+}
+
+export interface ContractFacts {
+  /** The first committed contract step rollback cannot undo, if any. */
+  readonly pointOfNoReturn: StepRef | undefined;
+}
+
+export type CompleteAction =
+  | { readonly kind: 'report' }
+  /** Past the point of no return the proof held when that step ran, and may no longer compile: no re-proof. */
+  | { readonly kind: 'drive'; readonly from: 'contract'; readonly proveBackfill: boolean };
+
+/** Idempotent: completing a completed migration (e.g. again after a crash) changes nothing and succeeds. */
+export function completeRule(m: Recorded, facts: ContractFacts): Decision<CompleteAction> {
+  const { name, status, phase } = m;
+  if (status === 'completed') return act({ kind: 'report' });
+  if (status === 'rolled_back') return refuse(new MigrationStateError(`migration "${name}" was rolled back; start it again first`));
+  if (phase === 'rollback') {
+    return refuse(new MigrationStateError(`migration "${name}" is being rolled back; run \`online rollback ${name}\` to finish that`));
+  }
+  if (phase === 'expand' || phase === 'backfill') {
+    return refuse(new BackfillIncompleteError(name, `it is still in its ${phase} phase (status ${status})`));
+  }
+  return act({ kind: 'drive', from: 'contract', proveBackfill: facts.pointOfNoReturn === undefined });
+}
+
+export type RollbackAction =
+  | { readonly kind: 'report' }
+  /** `begin`: record the switch to the rollback phase first (a rollback already under way just goes on). */
+  | { readonly kind: 'drive'; readonly from: 'rollback'; readonly begin: boolean };
+
+/**
+ * Refused once contract has passed its point of no return, whatever the status says; running it again
+ * after it finished changes nothing. Asked before the lease too, where only a finished rollback is
+ * answered (the rest is decided again under the lease, after reconciling).
+ */
+export function rollbackRule(m: Recorded, facts: ContractFacts): Decision<RollbackAction> {
+  const { name, status, phase } = m;
+  if (status === 'rolled_back') return act({ kind: 'report' });
+  if (status === 'completed') {
+    return refuse(new MigrationStateError(`migration "${name}" is completed; contract cannot be undone by rollback`));
+  }
+  const step = facts.pointOfNoReturn;
+  if (step !== undefined && phase !== 'rollback') {
+    return refuse(
+      new MigrationStateError(
+        `migration "${name}" is past its point of no return: contract step ${step.index + 1} (${step.description}) has committed, ` +
+          `so rollback can no longer restore the original; run \`online complete ${name}\` to finish it`,
+      ),
+    );
+  }
+  return act({ kind: 'drive', from: 'rollback', begin: phase !== 'rollback' });
+}
+
+export interface ReconnectFacts {
+  /** The run takes the migration through contract (its `complete` option). */
+  readonly runsContract: boolean;
+}
+
+/**
+ * After a reconnect: a migration that settled meanwhile (its last step committed just before the
+ * connection dropped) is reported as it is; otherwise the run goes on from its recorded phase.
+ */
+export function reconnectRule(m: Recorded, facts: ReconnectFacts): Decision<RunAction> {
+  const settled = isFinished(m.status) || (m.status === 'awaiting_contract' && !facts.runsContract);
+  return act(settled ? { kind: 'report' } : { kind: 'drive', from: m.phase });
+}
