@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -15,7 +15,7 @@ import { checkName } from '../../src/operations/add-check.js';
 import { addCheckSpec } from '../../src/operations/constraint-specs.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -27,15 +27,11 @@ interface ConstraintRow {
 }
 
 describe('add-check', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_check');
   beforeAll(async () => {
-    db = await createTestDatabase('add_check');
     await createTickets(db.sql, 20_000);
     // Statuses outside ('open', 'closed'): in_progress, pending and resolved.
     await createTickets(db.sql, 300, 'legacy_tickets');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function constraint(table: string, name: string): Promise<ConstraintRow | undefined> {

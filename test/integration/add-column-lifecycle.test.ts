@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, migrationStatus, parseSpec, rollbackMigration, startMigration, type OnlineEvent } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
 const spec = parseSpec(
@@ -23,13 +23,9 @@ const spec = parseSpec(
 );
 
 describe('add-column lifecycle: start → rollback → start → complete, under concurrent writers', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('lifecycle');
   beforeAll(async () => {
-    db = await createTestDatabase('lifecycle');
     await createTickets(db.sql, 30_000);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('keeps every row correct, writers error-free, and leaves nothing behind', async () => {

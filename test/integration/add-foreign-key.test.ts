@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -13,7 +13,7 @@ import {
 } from '../../src/index.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -25,9 +25,8 @@ interface ConstraintRow {
 }
 
 describe('add-foreign-key', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_fk');
   beforeAll(async () => {
-    db = await createTestDatabase('add_fk');
     await createTickets(db.sql, 20_000);
     await db.sql`create table users (id bigint primary key, email text not null unique, name text not null)`;
     await db.sql`insert into users select g, 'user' || g || '@example.com', 'user ' || g from generate_series(1, 500) g`;
@@ -41,9 +40,6 @@ describe('add-foreign-key', () => {
     await db.sql`update legacy_tickets set org_id = case when id % 50 = 0 then 9000 + id / 50 when id % 7 = 0 then null else 1 + id % 10 end`;
     await db.sql`create table comments (id bigint primary key, ticket_id bigint not null, created_at timestamptz not null default now())`;
     await db.sql`create table ticket_events (id bigint not null, user_id bigint) partition by range (id)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function constraint(table: string, name: string): Promise<ConstraintRow | undefined> {

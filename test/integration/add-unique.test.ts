@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -15,7 +15,7 @@ import { addUnique } from '../../src/operations/add-unique.js';
 import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -49,15 +49,11 @@ async function constraint(sql: postgres.Sql, table: string, name: string) {
 }
 
 describe('add-unique: a unique index built concurrently, then attached with USING INDEX', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_unique');
   beforeAll(async () => {
-    db = await createTestDatabase('add_unique');
     await createTickets(db.sql, 20_000);
     // Unique for every row, including the writers' inserts, which know nothing of the column.
     await db.sql`alter table tickets add column ref uuid not null default gen_random_uuid()`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('start → rollback → start → complete under concurrent writers, leaving a validated constraint on its index', async () => {
@@ -182,15 +178,11 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
 });
 
 describe('add-unique over duplicate values', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_unique_dups');
   beforeAll(async () => {
-    db = await createTestDatabase('add_unique_dups');
     await createTickets(db.sql, 2_000, 'contacts');
     await db.sql`alter table contacts add column email text`;
     await db.sql`update contacts set email = case when id <= 3 then 'a@x' when id <= 5 then 'b@x' when id <= 8 then null else 'u' || id || '@x' end`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'contacts', columns: ['email'] }] }, 'test');
@@ -239,18 +231,14 @@ describe('add-unique over duplicate values', () => {
 });
 
 describe('add-unique bad input exits 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_unique_bad');
   beforeAll(async () => {
-    db = await createTestDatabase('add_unique_bad');
     await createTickets(db.sql, 100);
     await db.sql`alter table tickets add constraint tickets_status_key check (status <> '')`;
     await db.sql`create table tickets_title_key (id int)`;
     await db.sql`create table other (title text)`;
     await db.sql`create unique index tickets_escalated_key on other (title)`;
     await db.sql`create unique index tickets_description_key on tickets (lower(description))`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function expectRefused(operation: Record<string, unknown>, type: typeof PreflightError, message: RegExp): Promise<void> {

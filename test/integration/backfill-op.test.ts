@@ -4,7 +4,7 @@
 // here (closed tickets missing resolved_at) is one they already write correctly, as a deployed
 // application must.
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DataViolationError,
   completeMigration,
@@ -19,7 +19,7 @@ import {
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
 
 const options = { lockTimeoutMs: 1_000, batchSize: 500, minBatchSize: 500, maxBatchSize: 500, pauseMs: 5 };
@@ -56,13 +56,7 @@ function resolvedAtFix(table: string, verify?: string): ReturnType<typeof parseS
 }
 
 describe('backfill', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('backfill_op');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('backfill_op');
 
   it('start → rollback → start → complete under writers; rollback keeps the new values; the catalog never changes', async () => {
     await createTickets(db.sql, 20_000, 'tickets_fix');
@@ -178,13 +172,9 @@ describe('backfill', () => {
 });
 
 describe('examples/backfill-resolution-time.yaml after examples/add-resolution-time.yaml, on examples/tickets.sql', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('backfill_resolution_time');
   beforeAll(async () => {
-    db = await createTestDatabase('backfill_resolution_time');
     await loadExampleTickets(db.sql);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('rewrites only the missing and stale values, under writers', async () => {
@@ -226,17 +216,13 @@ describe('examples/backfill-resolution-time.yaml after examples/add-resolution-t
 });
 
 describe('backfill bad input fails pre-flight with exit 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('backfill_bad');
   const contents = async (): Promise<string | null | undefined> =>
     (await db.sql<{ h: string | null }[]>`select md5(string_agg(t::text, ',' order by id)) as h from tickets t`)[0]?.h;
   beforeAll(async () => {
-    db = await createTestDatabase('backfill_bad');
     await createTickets(db.sql, 200);
     await db.sql`alter table tickets add column title_length int generated always as (length(title)) stored`;
     await db.sql`create table codes (code text primary key, label text)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('the CLI shorthand with --dry-run prints the batches, the verify step and the warnings, and changes nothing', async () => {

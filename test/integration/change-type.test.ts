@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { completeMigration, DataViolationError, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriterLoops, type ConcurrentWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 const lockTimeoutMs = 500;
 
@@ -39,13 +39,7 @@ function startShopTraffic(url: string, seededUsers: number): ConcurrentWriters {
 }
 
 describe('change-type', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('change_type');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('change_type');
 
   it('int → bigint on a primary key referenced by a foreign key: start → rollback → start → complete under inserts, updates and deletes', async () => {
     const seededUsers = 20_000;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -12,7 +12,7 @@ import {
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -42,13 +42,9 @@ const createIndexSpec = (name: string, fields: Record<string, unknown>): Migrati
   parseSpec({ name, operations: [{ op: 'create-index', table: 'tickets', ...fields }] }, 'test');
 
 describe('create-index through the library, under concurrent writers', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('create_index');
   beforeAll(async () => {
-    db = await createTestDatabase('create_index');
     await createTickets(db.sql, 30_000);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('start → rollback → start → complete for a partial composite index, valid at each point and gone after rollback', async () => {
@@ -234,17 +230,13 @@ describe('create-index through the library, under concurrent writers', () => {
 });
 
 describe('create-index bad input through the CLI exits 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('create_index_bad');
   let before: CatalogSnapshot;
   let indexesBefore: IndexRow[];
   beforeAll(async () => {
-    db = await createTestDatabase('create_index_bad');
     await createTickets(db.sql, 100);
     before = await catalogSnapshot(db.sql);
     indexesBefore = await indexesOf(db, 'tickets');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const createIndexArgs = (...extra: string[]) => ['start', 'create-index', '--table', 'tickets', ...extra];

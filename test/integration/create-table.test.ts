@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   loadSpecFile,
@@ -14,7 +14,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath } from '../support/tickets-fixture.js';
 
 const example = examplePath('create-table-customer-satisfaction.yaml');
@@ -35,14 +35,10 @@ interface ConstraintRow {
 }
 
 describe('create-table', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('create_table');
   beforeAll(async () => {
-    db = await createTestDatabase('create_table');
     await createTickets(db.sql, 20_000);
     await db.sql`create table users (id bigint primary key, name text not null)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const exists = async (table: string): Promise<boolean> => {

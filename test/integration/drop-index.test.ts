@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 describe('drop-index', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('drop_index');
   beforeAll(async () => {
-    db = await createTestDatabase('drop_index');
     await createTickets(db.sql, 20_000);
     await db.sql`create index tickets_status_idx on tickets (status, created_at)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const indexNames = async (): Promise<string[]> =>

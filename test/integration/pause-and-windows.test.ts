@@ -3,11 +3,11 @@
 // stopped run is resumed to the end and checked row by row. A run that must still be running when a
 // slow CLI command reaches it is first held by its throttle query (a gate the test closes), so no
 // test depends on how fast the machine is.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/index.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { eventually, killWatchedRuns, sleep, watchCli, type Event } from '../support/watched-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
 const batches = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'batch');
@@ -23,15 +23,9 @@ function closedWindow(): { readonly window: string; readonly opensAt: Date } {
 }
 
 describe('pausing, windows and --max-duration of a running backfill', severalCliRuns, () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('pause_windows');
-  });
+  const db = useTestDatabase('pause_windows');
   afterEach(() => {
     killWatchedRuns();
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const migrationOf = (table: string): string => `add-column-${table}-priority`;

@@ -8,15 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 const rows = 300;
 
 describe('pre-flight executes no user expression', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('no_execution');
   let dir: string;
   beforeAll(async () => {
-    db = await createTestDatabase('no_execution');
     const [database] = await db.sql<{ name: string }[]>`select current_database() as name`;
     await db.sql.unsafe(`alter database "${database?.name ?? ''}" set track_functions = 'all'`);
     await db.sql.unsafe(`
@@ -29,7 +28,6 @@ describe('pre-flight executes no user expression', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
-    await db.drop();
   });
 
   /** Waits until no `online` session is connected to the test database: a backend flushes its function statistics before it leaves. */

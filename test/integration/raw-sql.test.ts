@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/cli/plan-printer.js';
 import {
   completeMigration,
@@ -15,21 +15,17 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { holdLock } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath } from '../support/tickets-fixture.js';
 
 const example = examplePath('sql-ticket-channels.yaml');
 const lockTimeoutMs = 1_000;
 
 describe('sql', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('raw_sql');
   beforeAll(async () => {
-    db = await createTestDatabase('raw_sql');
     await createTickets(db.sql, 20_000);
     await db.sql`create table sla_policies (name text primary key, hours int not null)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const tableComment = async (): Promise<string | null> => {

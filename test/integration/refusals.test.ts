@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, PreflightError, startMigration } from '../../src/index.js';
 import { databaseSnapshot } from '../support/catalog-snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // What online cannot migrate is refused in pre-flight (exit 2), saying why, with nothing changed.
 describe('refused in pre-flight, saying why, with nothing changed', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('refusals');
   beforeAll(async () => {
-    db = await createTestDatabase('refusals');
     await db.sql.unsafe(`
       create table plain (id bigint primary key, v int);
       insert into plain select g, g from generate_series(1, 100) g;
@@ -36,9 +35,6 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
       databaseUrl: db.url,
       spec: parseSpec({ name: 'ledger-exists', operations: [{ op: 'add-check', table: 'plain', check: 'v > 0' }] }, 'test'),
     });
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function refused(operation: Record<string, unknown>, message: RegExp, stateSchema?: string): Promise<void> {

@@ -3,19 +3,18 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { completeMigration, parseSpec, resumeMigration, startMigration } from '../../src/index.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // online resolves `pick()` in schema `one` (its connection's search_path); the application's role
 // resolves it in schema `two`. The backfill (online's connection) and the fill trigger (the
 // application's sessions) must still agree: both use the search path pre-flight resolved it with.
 describe('every function online creates pins the search path pre-flight resolved expressions with', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('search_path');
   let appUrl: string;
   const role = `app_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(8).toString('hex');
 
   beforeAll(async () => {
-    db = await createTestDatabase('search_path');
     const name = new URL(db.url).pathname.slice(1);
     await db.sql.unsafe(`
       create schema one;
@@ -36,7 +35,6 @@ describe('every function online creates pins the search path pre-flight resolved
     appUrl = url.toString();
   });
   afterAll(async () => {
-    await db.drop();
     const admin = postgres(inject('pgAdminUrl'), { max: 1, onnotice: () => undefined });
     await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
   });

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BackfillIncompleteError,
   DataViolationError,
@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually } from '../support/watched-cli.js';
 
@@ -38,13 +38,7 @@ async function leftovers(sql: postgres.Sql): Promise<string[]> {
 }
 
 describe('set-not-null', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('set_not_null');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('set_not_null');
 
   it('without backfill: start → rollback → start → complete under writers, nothing left behind', async () => {
     await createTickets(db.sql, 20_000, 'tickets');
@@ -217,15 +211,11 @@ describe('set-not-null', () => {
 });
 
 describe('set-not-null bad input fails pre-flight with exit 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('set_not_null_bad');
   beforeAll(async () => {
-    db = await createTestDatabase('set_not_null_bad');
     await createTickets(db.sql, 100);
     await db.sql`alter table tickets add column channel text`;
     await db.sql`alter table tickets add column title_length int generated always as (length(title)) stored`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it.each([

@@ -1,17 +1,16 @@
 // Input that cannot escape: every spec field that is spliced into SQL is held to PostgreSQL's own
 // grammar in pre-flight, so a smuggled clause or statement exits 2 with nothing changed. One case per
 // field family, and the change-type reproduction (`--default "0, drop column secret"`) through the CLI.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec, planMigration, PreflightError, startMigration } from '../../src/index.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('spliced input', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('spliced_input');
   let before: CatalogSnapshot;
   beforeAll(async () => {
-    db = await createTestDatabase('spliced_input');
     await db.sql.unsafe(`
       create table t (id bigint primary key, code int not null default 0, secret text, note text);
       insert into t select g, g, 'secret ' || g, null from generate_series(1, 50) g;
@@ -19,9 +18,6 @@ describe('spliced input', () => {
       create function volatile_plus(a int, b int) returns int language sql volatile as 'select a + b';
       create operator ### (leftarg = int, rightarg = int, function = volatile_plus);`);
     before = await catalogSnapshot(db.sql, 't');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function expectNothingChanged(): Promise<void> {

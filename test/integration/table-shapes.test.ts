@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackfillIncompleteError, completeMigration, parseSpec, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('add-column on the tables users have', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('shapes');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('shapes');
 
   it('pages a composite text/integer primary key', async () => {
     await db.sql`create table ticket_tags (tag text not null, ticket_id int not null, weight int not null, primary key (tag, ticket_id))`;

@@ -1,23 +1,17 @@
 // --throttle-query through the built CLI: the backfill holds while the user's query returns true (or
 // fails), shows why in `status`, and runs to the end once it returns false, under application writes.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
 import { killWatchedRuns, sleep, watchCli, type WatchedRun } from '../support/watched-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
 describe('--throttle-query', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('throttle_query');
-  });
+  const db = useTestDatabase('throttle_query');
   afterEach(() => {
     killWatchedRuns();
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function status(name: string): Promise<MigrationReport> {
