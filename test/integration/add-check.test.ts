@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import { checkName } from '../../src/operations/add-check.js';
 import { addCheckSpec } from '../../src/operations/constraint-specs.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -59,10 +60,10 @@ describe('add-check', () => {
       ],
     ])('%s', async (_case, fields, message) => {
       const before = await catalogSnapshot(db.sql);
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: checkSpec(fields) }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec: checkSpec(fields) }), OnlineError, {
+        exitCode: 2,
+        message,
+      });
       expect(await catalogSnapshot(db.sql)).toEqual(before);
       const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
       expect(state?.exists).toBe(false);
@@ -100,11 +101,9 @@ describe('add-check', () => {
       definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at))) NOT VALID',
     });
     // New rows are checked as soon as expand is done.
-    const rejected: unknown =
-      await db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`.catch(
-        (e: unknown) => e,
-      );
-    expect(rejected).toMatchObject({ code: '23514' });
+    await expect(
+      db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`,
+    ).rejects.toMatchObject({ code: '23514' });
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
     expect(await catalogSnapshot(db.sql)).toEqual(before);
@@ -155,10 +154,9 @@ describe('add-check', () => {
       await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
       expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ validated: false });
 
-      const failure: unknown = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(DataViolationError);
-      const error = failure as DataViolationError;
-      expect(error.exitCode).toBe(1);
+      const error = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+        exitCode: 1,
+      });
       expect(error.kind).toBe('violations');
       expect(error.samples.length).toBe(5);
       for (const sample of error.samples) expect(violating).toContain(sample.id);

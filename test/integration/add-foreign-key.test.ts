@@ -11,6 +11,7 @@ import {
   startMigration,
   type MigrationSpec,
 } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -92,10 +93,10 @@ describe('add-foreign-key', () => {
       ['a name another constraint has', { name: 'tickets_pkey' }, /already has a constraint named tickets_pkey/],
     ])('%s', async (_case, fields, message) => {
       const before = await bothTables('tickets', 'users');
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: fkSpec(fields) }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec: fkSpec(fields) }), OnlineError, {
+        exitCode: 2,
+        message,
+      });
       expect(await bothTables('tickets', 'users')).toEqual(before);
       const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
       expect(state?.exists).toBe(false);
@@ -168,10 +169,7 @@ describe('add-foreign-key', () => {
       definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID',
     });
     // New rows are checked as soon as expand is done.
-    const rejected: unknown = await db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`.catch(
-      (e: unknown) => e,
-    );
-    expect(rejected).toMatchObject({ code: '23503' });
+    await expect(db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`).rejects.toMatchObject({ code: '23503' });
 
     expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
     expect(await bothTables('tickets', 'users')).toEqual(before);
@@ -221,10 +219,9 @@ describe('add-foreign-key', () => {
     await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
     expect(await constraint('legacy_tickets', 'legacy_tickets_org_id_fkey')).toMatchObject({ type: 'f', validated: false });
 
-    const failure: unknown = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const error = failure as DataViolationError;
-    expect(error.exitCode).toBe(1);
+    const error = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+      exitCode: 1,
+    });
     expect(error.kind).toBe('orphans');
     expect(error.samples.length).toBe(5);
     for (const sample of error.samples) expect(orphans).toContain(sample.org_id);

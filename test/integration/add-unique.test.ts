@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import { addUnique } from '../../src/operations/add-unique.js';
 import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -106,8 +107,10 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     expect(after.columns).toEqual(before.columns);
     // The constraint is enforced on rows old and new.
     const [{ ref } = { ref: '' }] = await db.sql<{ ref: string }[]>`select ref from tickets where id = 1`;
-    const duplicate = await db.sql`insert into tickets (title, ref) values ('copy', ${ref})`.catch((e: unknown) => e);
-    expect(duplicate).toMatchObject({ code: '23505', constraint_name: 'tickets_ref_key' });
+    await expect(db.sql`insert into tickets (title, ref) values ('copy', ${ref})`).rejects.toMatchObject({
+      code: '23505',
+      constraint_name: 'tickets_ref_key',
+    });
     const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000`;
     expect(inserted?.n).toBeGreaterThan(0);
   });
@@ -192,11 +195,7 @@ describe('add-unique over duplicate values', () => {
     const indexesBefore = await indexes(db.sql, 'contacts');
     // The writers insert rows with a NULL email: NULLs never conflict.
     const writers = startWriters(db.url, { writers: 2, table: 'contacts' });
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const error = failure as DataViolationError;
-    expect(error.exitCode).toBe(1);
+    const error = await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), DataViolationError, { exitCode: 1 });
     expect(error.kind).toBe('duplicates');
     expect(error.samples).toEqual([
       { email: 'a@x', count: '3' },
@@ -216,7 +215,7 @@ describe('add-unique over duplicate values', () => {
 
   it('resumes once the data is fixed', async () => {
     const writers = startWriters(db.url, { writers: 2, table: 'contacts' });
-    expect(await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e)).toBeInstanceOf(DataViolationError);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), DataViolationError, { exitCode: 1 });
     await db.sql`update contacts set email = 'u' || id || '@x' where id in (2, 3, 5)`;
     expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'awaiting_contract' });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
@@ -245,10 +244,7 @@ describe('add-unique bad input exits 2 and changes nothing', () => {
     const before = await catalogSnapshot(db.sql);
     const indexesBefore = await indexes(db.sql, 'tickets');
     const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', ...operation }] }, 'test');
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(type);
-    expect((failure as PreflightError).exitCode).toBe(2);
-    expect((failure as PreflightError).message).toMatch(message);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), type, { exitCode: 2, message });
     expect(await catalogSnapshot(db.sql)).toEqual(before);
     expect(await indexes(db.sql, 'tickets')).toEqual(indexesBefore);
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
@@ -285,8 +281,9 @@ describe('add-unique bad input exits 2 and changes nothing', () => {
 
   it('PostgreSQL 14.0–14.3', async () => {
     const spec = addUniqueSpec.parse({ op: 'add-unique', table: 'tickets', columns: ['title'], name: 'fresh_key' });
-    const failure = await addUnique.prepare({ sql: db.sql, serverVersionNum: 140002 }, spec).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(PreflightError);
-    expect((failure as PreflightError).message).toMatch(/14\.2 can corrupt indexes built CONCURRENTLY/);
+    await expectOnlineError(addUnique.prepare({ sql: db.sql, serverVersionNum: 140002 }, spec), PreflightError, {
+      exitCode: 2,
+      message: /14\.2 can corrupt indexes built CONCURRENTLY/,
+    });
   });
 });

@@ -16,6 +16,7 @@ import {
   startMigration,
   type OnlineEvent,
 } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
@@ -116,8 +117,9 @@ describe('backfill', () => {
     expect(refused.stderr).toContain(
       'the table has rows the verify query returned, e.g. (8, ticket 8), (43, ticket 43), (4999, ticket 4999)',
     );
-    const failure = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DataViolationError);
+    const failure = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+      exitCode: 1,
+    });
     expect(failure).toMatchObject({
       kind: 'unverified',
       exitCode: 1,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { completeMigration, DataViolationError, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriterLoops, type ConcurrentWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
@@ -230,12 +231,12 @@ describe('change-type', () => {
       { operations: [{ op: 'change-type', table: 'legacy', column: 'code', type: 'integer', using: 'code::integer' }] },
       'test',
     );
-    const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DataViolationError);
-    expect((error as DataViolationError).exitCode).toBe(1);
-    expect((error as Error).message).toMatch(/whose code cannot be converted to integer/);
-    expect((error as Error).message).toContain('(4242, invalid input syntax for type integer: "n/a")');
-    expect((error as Error).message).toContain('(8484, invalid input syntax for type integer: "n/a")');
+    const error = await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), DataViolationError, {
+      exitCode: 1,
+      message: /whose code cannot be converted to integer/,
+    });
+    expect(error.message).toContain('(4242, invalid input syntax for type integer: "n/a")');
+    expect(error.message).toContain('(8484, invalid input syntax for type integer: "n/a")');
     await rollbackMigration({ databaseUrl: db.url, migration: spec.name });
     expect(await catalogSnapshot(db.sql, 'legacy')).toEqual(catalogBefore);
     const [dataAfter] = await db.sql<
@@ -250,9 +251,10 @@ describe('change-type', () => {
     );
     const before = await catalogSnapshot(db.sql, 'legacy2');
     const spec = parseSpec({ operations: [{ op: 'change-type', table: 'legacy2', column: 'code', type: 'integer' }] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect((error as Error).message).toMatch(/cannot be converted to integer automatically: .*give the conversion as using/);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), PreflightError, {
+      exitCode: 2,
+      message: /cannot be converted to integer automatically: .*give the conversion as using/,
+    });
     const cli = await runCli(
       ['start', 'change-type', '--table', 'legacy2', '--column', 'code', '--type', 'integer', '--using', 'code::integer'],
       db.url,

@@ -9,6 +9,7 @@ import {
   type MigrationSpec,
   type OnlineEvent,
 } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
@@ -110,10 +111,7 @@ describe('create-index through the library, under concurrent writers', () => {
     );
     const writers = startWriters(db.url, { table: 'tickets_dup', writers: 2 });
 
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const violation = failure as DataViolationError;
-    expect(violation.exitCode).toBe(1);
+    const violation = await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), DataViolationError, { exitCode: 1 });
     expect(violation.kind).toBe('duplicates');
     expect(violation.samples).toEqual([
       { k0: 'T-1', count: '3' },
@@ -171,10 +169,10 @@ describe('create-index through the library, under concurrent writers', () => {
     const indexesBefore = await indexesOf(db, 'tickets');
     const archiveBefore = await indexesOf(db, 'tickets_archive');
     const spec = createIndexSpec('index-resolved-at', { columns: ['resolved_at'] });
-    const failure = await startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true } }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(NameTakenError);
-    expect((failure as NameTakenError).exitCode).toBe(2);
-    expect((failure as NameTakenError).message).toContain('already exists on public.tickets_archive');
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true } }), NameTakenError, {
+      exitCode: 2,
+      message: 'already exists on public.tickets_archive',
+    });
     expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
     expect(await indexesOf(db, 'tickets_archive')).toEqual(archiveBefore);
   });
@@ -186,11 +184,11 @@ describe('create-index through the library, under concurrent writers', () => {
       { migrations: number }[]
     >`select count(*)::int as migrations from online_migrate.migrations`;
     const spec = createIndexSpec('index-title-lower', { expressions: ['lower(title)'], name: 'tickets_title_idx' });
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(NameTakenError);
-    expect((failure as NameTakenError).exitCode).toBe(2);
-    expect((failure as NameTakenError).code).toBe('NAME_TAKEN');
-    expect((failure as NameTakenError).message).toContain('USING btree (title)');
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), NameTakenError, {
+      exitCode: 2,
+      code: 'NAME_TAKEN',
+      message: 'USING btree (title)',
+    });
     expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
     const [{ migrations: ledgerAfter } = { migrations: -1 }] = await db.sql<
       { migrations: number }[]
@@ -202,10 +200,11 @@ describe('create-index through the library, under concurrent writers', () => {
     await createTickets(db.sql, 5_000, 'tickets_leftover');
     await db.sql`alter table tickets_leftover add column ref text`;
     await db.sql`update tickets_leftover set ref = 'T-' || (id % 4000)`;
-    const failed = await db.sql
-      .unsafe(`create unique index concurrently tickets_leftover_ref_idx on tickets_leftover (ref)`)
-      .catch((e: unknown) => e);
-    expect(failed).toMatchObject({ code: '23505' });
+    await expect(
+      db.sql.unsafe(`create unique index concurrently tickets_leftover_ref_idx on tickets_leftover (ref)`),
+    ).rejects.toMatchObject({
+      code: '23505',
+    });
     const leftover = await indexNamed(db, 'tickets_leftover', 'tickets_leftover_ref_idx');
     expect(leftover).toMatchObject({ valid: false, unique: true });
 

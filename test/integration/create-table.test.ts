@@ -9,6 +9,7 @@ import {
   startMigration,
   type OnlineEvent,
 } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
@@ -141,12 +142,10 @@ describe('create-table', () => {
 
     // The foreign key works both ways: a real ticket is accepted, a bogus one refused, a delete cascades.
     await db.sql`insert into customer_satisfaction (ticket_id, rating, comment) values (2, 4, 'quick')`;
-    const orphan: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (999999999, 3)`.catch(
-      (e: unknown) => e,
-    );
-    expect(orphan).toMatchObject({ code: '23503' });
-    const badRating: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (2, 6)`.catch((e: unknown) => e);
-    expect(badRating).toMatchObject({ code: '23514' });
+    await expect(db.sql`insert into customer_satisfaction (ticket_id, rating) values (999999999, 3)`).rejects.toMatchObject({
+      code: '23503',
+    });
+    await expect(db.sql`insert into customer_satisfaction (ticket_id, rating) values (2, 6)`).rejects.toMatchObject({ code: '23514' });
     const rows2 = await db.sql<
       { ticket: string; created: boolean }[]
     >`select ticket_id::text as ticket, created_at is not null as created from customer_satisfaction`;
@@ -240,10 +239,7 @@ describe('create-table', () => {
     ])('%s', async (_case, fields, message) => {
       const before = await publicCatalog();
       const migrationsBefore = await recorded();
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: tableSpec(fields) }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec: tableSpec(fields) }), OnlineError, { exitCode: 2, message });
       expect(await publicCatalog()).toEqual(before);
       expect(await recorded()).toEqual(migrationsBefore);
     });

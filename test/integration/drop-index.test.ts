@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -42,10 +43,7 @@ describe('drop-index', () => {
       ['nope_idx', /index public\.nope_idx does not exist/],
     ] as const) {
       const spec = parseSpec({ operations: [{ op: 'drop-index', table: 'tickets', name }] }, 'test');
-      const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PreflightError);
-      expect((error as PreflightError).exitCode).toBe(2);
-      expect((error as Error).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), PreflightError, { exitCode: 2, message });
     }
     expect(await catalogSnapshot(db.sql)).toEqual(before);
   });

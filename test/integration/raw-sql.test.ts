@@ -10,6 +10,7 @@ import {
   rollbackMigration,
   startMigration,
 } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { holdLock } from '../support/held-lock.js';
@@ -130,10 +131,10 @@ describe('sql', () => {
       },
       'test',
     );
-    const failure: unknown = await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(OnlineError);
-    expect((failure as OnlineError).exitCode).toBe(1);
-    expect((failure as OnlineError).message).toMatch(/duplicate key value violates unique constraint "sla_policies_pkey"/);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } }), OnlineError, {
+      exitCode: 1,
+      message: /duplicate key value violates unique constraint "sla_policies_pkey"/,
+    });
     const [policies] = await db.sql<{ n: number }[]>`select count(*)::int as n from sla_policies`;
     expect(policies?.n).toBe(0);
     const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
@@ -227,10 +228,7 @@ describe('sql', () => {
     ])('%s', async (_case, fields, message) => {
       const spec = parseSpec({ operations: [{ op: 'sql', phase: 'expand', ...fields }] }, 'test');
       const before = await everything();
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), OnlineError, { exitCode: 2, message });
       expect(await everything()).toEqual(before);
     });
 

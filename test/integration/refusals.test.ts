@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, PreflightError, startMigration } from '../../src/index.js';
 import { databaseSnapshot } from '../support/catalog-snapshot.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { useTestDatabase } from '../support/test-database.js';
 
 // What online cannot migrate is refused in pre-flight (exit 2), saying why, with nothing changed.
@@ -40,11 +41,11 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
   async function refused(operation: Record<string, unknown>, message: RegExp, stateSchema?: string): Promise<void> {
     const before = await databaseSnapshot(db.sql);
     const spec = parseSpec({ operations: [operation] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec, ...(stateSchema === undefined ? {} : { stateSchema }) }).catch(
-      (e: unknown) => e,
+    await expectOnlineError(
+      startMigration({ databaseUrl: db.url, spec, ...(stateSchema === undefined ? {} : { stateSchema }) }),
+      PreflightError,
+      { exitCode: 2, message },
     );
-    expect(error).toBeInstanceOf(PreflightError);
-    expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) as unknown });
     expect(await databaseSnapshot(db.sql)).toEqual(before);
   }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { completeMigration, parseSpec, resumeMigration, startMigration } from '../../src/index.js';
+import { completeMigration, parseSpec, resumeMigration, startMigration, StoppedError } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
 
@@ -89,12 +90,11 @@ describe('every function online creates pins the search path pre-flight resolved
       },
       'test',
     );
-    const stopped = await startMigration({
-      databaseUrl: db.url,
-      spec,
-      options: { windows: [window], timezone: 'UTC', windowExit: true },
-    }).catch((e: unknown) => e);
-    expect(stopped).toMatchObject({ code: 'STOPPED', exitCode: 3 });
+    await expectOnlineError(
+      startMigration({ databaseUrl: db.url, spec, options: { windows: [window], timezone: 'UTC', windowExit: true } }),
+      StoppedError,
+      { exitCode: 3, code: 'STOPPED' },
+    );
     // From now on, online's own sessions cannot resolve pick() at all.
     const name = new URL(db.url).pathname.slice(1);
     await db.sql.unsafe(`alter database "${name}" set search_path = public`);

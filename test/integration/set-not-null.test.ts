@@ -13,6 +13,7 @@ import {
   startMigration,
   type OnlineEvent,
 } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -146,9 +147,9 @@ describe('set-not-null', () => {
       StoppedError,
     );
 
-    const refused = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(BackfillIncompleteError);
-    expect((refused as BackfillIncompleteError).exitCode).toBe(2);
+    await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), BackfillIncompleteError, {
+      exitCode: 2,
+    });
     expect(await notNull(db.sql, 'tickets_partial', 'channel')).toBe(false);
     const [nulls] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_partial where channel is null`;
     expect(nulls?.n).toBeGreaterThan(0);
@@ -168,10 +169,9 @@ describe('set-not-null', () => {
     const writers = startWriters(db.url, { table: 'tickets_nulls', writers: 2 });
 
     expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
-    const failure = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const violation = failure as DataViolationError;
-    expect(violation.exitCode).toBe(1);
+    const violation = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+      exitCode: 1,
+    });
     expect(violation.kind).toBe('violations');
     expect(violation.samples.map((s) => s.id).sort()).toEqual(['42', '4999', '7']);
     expect(violation.message).toMatch(/rows where title is NULL/);
@@ -254,10 +254,9 @@ describe('set-not-null bad input fails pre-flight with exit 2 and changes nothin
   ])('%s', async (_case, fields, code, message) => {
     const before = await catalogSnapshot(db.sql, 'tickets');
     const spec = parseSpec({ operations: [{ op: 'set-not-null', ...fields }] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
+    const error = await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), PreflightError, { exitCode: 2 });
     expect(error).toMatchObject({ code, exitCode: 2 });
-    expect((error as PreflightError).message).toMatch(message);
+    expect(error.message).toMatch(message);
     expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
     expect(state?.exists).toBe(false);

@@ -3,6 +3,7 @@
 // field family, and the change-type reproduction (`--default "0, drop column secret"`) through the CLI.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec, planMigration, PreflightError, startMigration } from '../../src/index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
@@ -128,10 +129,7 @@ describe('spliced input', () => {
     ],
   ])('%s', async (_case, operation, message) => {
     const spec = parseSpec({ operations: [operation] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect((error as PreflightError).exitCode).toBe(2);
-    expect((error as PreflightError).message).toMatch(message);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), PreflightError, { exitCode: 2, message });
     await expectNothingChanged();
   });
 
@@ -162,9 +160,10 @@ describe('spliced input', () => {
     const url = new URL(db.url);
     url.searchParams.set('options', '-c standard_conforming_strings=off');
     const spec = parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'text', default: "'a\\'" }] }, 'test');
-    const error = await startMigration({ databaseUrl: url.toString(), spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect((error as PreflightError).message).toMatch(/standard_conforming_strings is off/);
+    await expectOnlineError(startMigration({ databaseUrl: url.toString(), spec }), PreflightError, {
+      exitCode: 2,
+      message: /standard_conforming_strings is off/,
+    });
     await expectNothingChanged();
   });
 
@@ -195,9 +194,10 @@ describe('spliced input', () => {
 
     it('a default PostgreSQL refuses in a DEFAULT (a subquery) exits 2 in pre-flight', async () => {
       const spec = parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', default: '(select 1)' }] }, 'test');
-      const error = await planMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PreflightError);
-      expect((error as PreflightError).message).toMatch(/cannot use subquery in DEFAULT expression/);
+      await expectOnlineError(planMigration({ databaseUrl: db.url, spec }), PreflightError, {
+        exitCode: 2,
+        message: /cannot use subquery in DEFAULT expression/,
+      });
     });
   });
 });

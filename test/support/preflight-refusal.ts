@@ -1,6 +1,6 @@
 // Starts a one-operation migration that pre-flight must refuse, and returns the refusal (exit 2).
-import { expect } from 'vitest';
 import { parseSpec, PreflightError, startMigration, type RunOptionsInput } from '../../src/index.js';
+import { expectOnlineError } from './expect-online-error.js';
 
 export async function preflightRefusal(
   databaseUrl: string,
@@ -8,8 +8,5 @@ export async function preflightRefusal(
   options?: RunOptionsInput,
 ): Promise<PreflightError> {
   const spec = parseSpec({ operations: [operation] }, 'test');
-  const error = await startMigration({ databaseUrl, spec, options }).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(PreflightError);
-  expect((error as PreflightError).exitCode).toBe(2);
-  return error as PreflightError;
+  return expectOnlineError(startMigration({ databaseUrl, spec, options }), PreflightError, { exitCode: 2 });
 }
