@@ -13,9 +13,9 @@ import {
 } from '../../src/index.js';
 import { checkName } from '../../src/operations/add-check.js';
 import { addCheckSpec } from '../../src/operations/constraint-specs.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 

@@ -11,9 +11,9 @@ import {
   startMigration,
   type MigrationSpec,
 } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 

@@ -13,9 +13,10 @@ import {
 } from '../../src/index.js';
 import { addUnique } from '../../src/operations/add-unique.js';
 import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
@@ -243,8 +244,7 @@ describe('add-unique bad input exits 2 and changes nothing', () => {
   async function expectRefused(operation: Record<string, unknown>, type: typeof PreflightError, message: RegExp): Promise<void> {
     const before = await catalogSnapshot(db.sql);
     const indexesBefore = await indexes(db.sql, 'tickets');
-    const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', ...operation }] }, 'test');
-    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), type, { exitCode: 2, message });
+    await preflightRefusal(db.url, { op: 'add-unique', table: 'tickets', ...operation }, options, { type, message });
     expect(await catalogSnapshot(db.sql)).toEqual(before);
     expect(await indexes(db.sql, 'tickets')).toEqual(indexesBefore);
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { completeMigration, DataViolationError, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
+import { completeMigration, DataViolationError, parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriterLoops, type ConcurrentWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 
@@ -250,9 +251,7 @@ describe('change-type', () => {
       `create table IF NOT EXISTS legacy2 (id bigint primary key, code text); create view legacy2_codes as select code from legacy2;`,
     );
     const before = await catalogSnapshot(db.sql, 'legacy2');
-    const spec = parseSpec({ operations: [{ op: 'change-type', table: 'legacy2', column: 'code', type: 'integer' }] }, 'test');
-    await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), PreflightError, {
-      exitCode: 2,
+    await preflightRefusal(db.url, { op: 'change-type', table: 'legacy2', column: 'code', type: 'integer' }, undefined, {
       message: /cannot be converted to integer automatically: .*give the conversion as using/,
     });
     const cli = await runCli(

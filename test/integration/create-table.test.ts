@@ -9,9 +9,9 @@ import {
   startMigration,
   type OnlineEvent,
 } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { runCli } from '../support/run-cli.js';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { completeMigration, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
+import { completeMigration, parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
@@ -42,8 +42,7 @@ describe('drop-index', () => {
       ['tickets_pkey', /index tickets_pkey backs constraint tickets_pkey; drop the constraint instead/],
       ['nope_idx', /index public\.nope_idx does not exist/],
     ] as const) {
-      const spec = parseSpec({ operations: [{ op: 'drop-index', table: 'tickets', name }] }, 'test');
-      await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), PreflightError, { exitCode: 2, message });
+      await preflightRefusal(db.url, { op: 'drop-index', table: 'tickets', name }, undefined, { message });
     }
     expect(await catalogSnapshot(db.sql)).toEqual(before);
   });

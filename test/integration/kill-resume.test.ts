@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../support/test-database.js';
-import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
-import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
+import { useTestDatabase } from '../support/test-database.js';
+import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 import { migrationStatus } from '../../src/index.js';
 

@@ -3,10 +3,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWriters } from '../support/concurrent-writers.js';
+import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
-import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
 
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20'];
 const notesSpecs: Readonly<Record<string, string>> = {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startShapeWriters } from '../support/shape-writers.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
+import { startShapeWriters } from '../support/shape-writers.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/watched-cli.js';
 import {

@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/index.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
-import { eventually, killWatchedRuns, sleep, watchCli, type Event } from '../support/watched-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { eventually, killWatchedRuns, sleep, watchCli, type Event } from '../support/watched-cli.js';
 
 const batches = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'batch');
 const activities = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'activity');

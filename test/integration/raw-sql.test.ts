@@ -10,9 +10,9 @@ import {
   rollbackMigration,
   startMigration,
 } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { holdLock } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { runCli } from '../support/run-cli.js';

@@ -2,18 +2,23 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { completeMigration, parseSpec, resumeMigration, startMigration, StoppedError } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { useTestDatabase } from '../support/test-database.js';
 
 // online resolves `pick()` in schema `one` (its connection's search_path); the application's role
 // resolves it in schema `two`. The backfill (online's connection) and the fill trigger (the
 // application's sessions) must still agree: both use the search path pre-flight resolved it with.
 describe('every function online creates pins the search path pre-flight resolved expressions with', () => {
-  const db = useTestDatabase('search_path');
-  let appUrl: string;
   const role = `app_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(8).toString('hex');
+  // Declared before the database, so it runs after the database (which the role owns objects in) is dropped.
+  afterAll(async () => {
+    const admin = postgres(inject('pgAdminUrl'), { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
+  });
+  const db = useTestDatabase('search_path');
+  let appUrl: string;
 
   beforeAll(async () => {
     const name = new URL(db.url).pathname.slice(1);
@@ -35,11 +40,6 @@ describe('every function online creates pins the search path pre-flight resolved
     url.password = password;
     appUrl = url.toString();
   });
-  afterAll(async () => {
-    const admin = postgres(inject('pgAdminUrl'), { max: 1, onnotice: () => undefined });
-    await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
-  });
-
   it('add-column with backfill: pick(): rows filled by the backfill and by the app’s trigger agree', async () => {
     // The setting holds: each side really resolves pick() differently.
     const app = postgres(appUrl, { max: 1, onnotice: () => undefined });

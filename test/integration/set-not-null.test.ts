@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BackfillIncompleteError,
   DataViolationError,
-  PreflightError,
   StoppedError,
   completeMigration,
   migrationStatus,
@@ -13,9 +12,10 @@ import {
   startMigration,
   type OnlineEvent,
 } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually } from '../support/watched-cli.js';
@@ -253,10 +253,7 @@ describe('set-not-null bad input fails pre-flight with exit 2 and changes nothin
     ],
   ])('%s', async (_case, fields, code, message) => {
     const before = await catalogSnapshot(db.sql, 'tickets');
-    const spec = parseSpec({ operations: [{ op: 'set-not-null', ...fields }] }, 'test');
-    const error = await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), PreflightError, { exitCode: 2 });
-    expect(error).toMatchObject({ code, exitCode: 2 });
-    expect(error.message).toMatch(message);
+    await preflightRefusal(db.url, { op: 'set-not-null', ...fields }, options, { code, message });
     expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
     expect(state?.exists).toBe(false);

@@ -3,8 +3,9 @@
 // field family, and the change-type reproduction (`--default "0, drop column secret"`) through the CLI.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec, planMigration, PreflightError, startMigration } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 
@@ -128,8 +129,7 @@ describe('spliced input', () => {
       /set_config\(…, false\) changes the session/,
     ],
   ])('%s', async (_case, operation, message) => {
-    const spec = parseSpec({ operations: [operation] }, 'test');
-    await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), PreflightError, { exitCode: 2, message });
+    await preflightRefusal(db.url, operation, undefined, { message });
     await expectNothingChanged();
   });
 

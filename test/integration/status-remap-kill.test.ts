@@ -4,9 +4,9 @@
 import type postgres from 'postgres';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, loadSpecFile, migrationStatus, planMigration, startMigration, type MigrationReport } from '../../src/index.js';
+import { startWriterLoops } from '../support/concurrent-writers.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
-import { startWriterLoops } from '../support/concurrent-writers.js';
 import { createTickets, examplePath, loadExampleTickets, ticketStatuses } from '../support/tickets-fixture.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 

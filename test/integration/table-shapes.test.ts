@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackfillIncompleteError, completeMigration, parseSpec, startMigration } from '../../src/index.js';
-import { expectOnlineError } from '../support/expect-online-error.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 import { useTestDatabase } from '../support/test-database.js';
 
 describe('add-column on the tables users have', () => {

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
-import { killWatchedRuns, sleep, watchCli, type WatchedRun } from '../support/watched-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { killWatchedRuns, sleep, watchCli, type WatchedRun } from '../support/watched-cli.js';
 
 describe('--throttle-query', () => {
   const db = useTestDatabase('throttle_query');
