@@ -14,6 +14,7 @@ import {
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
@@ -152,49 +153,48 @@ describe('add-foreign-key', () => {
     expect(indexed.expand.flatMap((s) => s.statements)).toEqual(unindexed.expand.flatMap((s) => s.statements));
   });
 
-  it('start → rollback → start → complete under concurrent writers: NOT VALID, then validated', async () => {
-    const spec = fkSpec({});
-    const name = 'tickets_assigned_user_id_fkey';
-    const options = { lockTimeoutMs };
-    const before = await bothTables('tickets', 'users');
-    expect(before[0].constraints[name]).toBeUndefined();
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under concurrent writers: NOT VALID, then validated',
+    spec: fkSpec({}),
+    options: { lockTimeoutMs },
     // Writers insert tickets with a NULL assigned_user_id, which the foreign key allows.
-    const writers = startWriters(db.url, { writers: 3 });
-    await writers.waitForOperations(20);
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    expect(await constraint('tickets', name)).toEqual({
-      type: 'f',
-      validated: false,
-      definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID',
-    });
-    // New rows are checked as soon as expand is done.
-    await expect(db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`).rejects.toMatchObject({ code: '23503' });
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await bothTables('tickets', 'users')).toEqual(before);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    expect((await constraint('tickets', name))?.validated).toBe(false);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-
-    console.log(
-      `add-foreign-key lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
-    );
-    expect(traffic.errors).toEqual([]);
-    expect(await constraint('tickets', name)).toEqual({
-      type: 'f',
-      validated: true,
-      definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id)',
-    });
-    const [tickets, users] = await bothTables('tickets', 'users');
-    expect(tickets.constraints).toEqual({ ...before[0].constraints, [name]: { type: 'f', validated: true } });
-    expect(users).toEqual(before[1]);
-    const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000 and assigned_user_id is null`;
-    expect(inserted?.n).toBeGreaterThan(0);
+    seed: async () => {
+      const before = await bothTables('tickets', 'users');
+      expect(before[0].constraints.tickets_assigned_user_id_fkey).toBeUndefined();
+      return { before };
+    },
+    afterStart: async ({ db }) => {
+      expect(await constraint('tickets', 'tickets_assigned_user_id_fkey')).toEqual({
+        type: 'f',
+        validated: false,
+        definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID',
+      });
+      // New rows are checked as soon as expand is done.
+      await expect(db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`).rejects.toMatchObject({
+        code: '23503',
+      });
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await bothTables('tickets', 'users')).toEqual(state.before);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async () => {
+      expect((await constraint('tickets', 'tickets_assigned_user_id_fkey'))?.validated).toBe(false);
+    },
+    afterComplete: async ({ db, state: { before } }) => {
+      expect(await constraint('tickets', 'tickets_assigned_user_id_fkey')).toEqual({
+        type: 'f',
+        validated: true,
+        definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id)',
+      });
+      const [tickets, users] = await bothTables('tickets', 'users');
+      expect(tickets.constraints).toEqual({ ...before[0].constraints, tickets_assigned_user_id_fkey: { type: 'f', validated: true } });
+      expect(users).toEqual(before[1]);
+      const [inserted] = await db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from tickets where id > 20000 and assigned_user_id is null`;
+      expect(inserted?.n).toBeGreaterThan(0);
+    },
   });
 
   it('orphans fail contract with samples of their values; rollback restores the catalog', async () => {

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  completeMigration,
   DataViolationError,
   NameTakenError,
   parseSpec,
@@ -12,6 +11,7 @@ import {
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
@@ -48,53 +48,52 @@ describe('create-index through the library, under concurrent writers', () => {
     await createTickets(db.sql, 30_000);
   });
 
-  it('start → rollback → start → complete for a partial composite index, valid at each point and gone after rollback', async () => {
-    const spec = createIndexSpec('0003-open-tickets-by-status', {
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete for a partial composite index, valid at each point and gone after rollback',
+    spec: createIndexSpec('0003-open-tickets-by-status', {
       columns: ['status', 'created_at'],
       where: 'resolved_at is null',
       name: 'tickets_open_status_idx',
-    });
-    const before = await catalogSnapshot(db.sql);
-    const indexesBefore = await indexesOf(db, 'tickets');
-    const writers = startWriters(db.url, { writers: 3 });
-    const events: OnlineEvent[] = [];
-
-    const first = await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) });
-    expect(first).toMatchObject({ migration: spec.name, status: 'awaiting_contract', phase: 'contract' });
-    expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: false }]);
-    const built = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
-    expect(built).toMatchObject({ valid: true, unique: false });
-    expect(built?.definition).toBe(
-      'CREATE INDEX tickets_open_status_idx ON public.tickets USING btree (status, created_at) WHERE (resolved_at IS NULL)',
-    );
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
-    expect((await indexesOf(db, 'tickets')).filter((i) => !i.valid)).toEqual([]);
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    const rebuilt = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
-    expect(rebuilt?.valid).toBe(true);
-    expect(rebuilt?.oid).not.toBe(built?.oid);
-
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-    console.log(`create-index lifecycle: ${traffic.operations} writes, worst latency ${traffic.maxLatencyMs.toFixed(0)} ms`);
-    expect(traffic.errors).toEqual([]);
-
-    const after = await indexesOf(db, 'tickets');
-    expect(after.filter((i) => !i.valid)).toEqual([]);
-    expect(after.find((i) => i.name === 'tickets_open_status_idx')).toMatchObject({ valid: true, oid: rebuilt?.oid });
-    // The planner can use it: the index answers the query it was built for.
-    const plan = await db.sql.begin(async (tx) => {
-      await tx`set local enable_seqscan = off`;
-      return tx<{ 'QUERY PLAN': string }[]>`
-        explain (costs off) select id from tickets where status = 'open' and resolved_at is null order by created_at limit 10`;
-    });
-    expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toContain('tickets_open_status_idx');
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
+    }),
+    options,
+    seed: async (db) => ({
+      before: await catalogSnapshot(db.sql),
+      indexesBefore: await indexesOf(db, 'tickets'),
+      oids: { built: 0, rebuilt: 0 },
+    }),
+    afterStart: async ({ db, events, state }) => {
+      expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: false }]);
+      const built = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
+      expect(built).toMatchObject({ valid: true, unique: false });
+      expect(built?.definition).toBe(
+        'CREATE INDEX tickets_open_status_idx ON public.tickets USING btree (status, created_at) WHERE (resolved_at IS NULL)',
+      );
+      state.oids.built = built?.oid ?? 0;
+    },
+    afterRollback: async ({ db, state }) => {
+      expect(await indexesOf(db, 'tickets')).toEqual(state.indexesBefore);
+      expect((await indexesOf(db, 'tickets')).filter((i) => !i.valid)).toEqual([]);
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
+    afterRestart: async ({ db, state }) => {
+      const rebuilt = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
+      expect(rebuilt?.valid).toBe(true);
+      expect(rebuilt?.oid).not.toBe(state.oids.built);
+      state.oids.rebuilt = rebuilt?.oid ?? 0;
+    },
+    afterComplete: async ({ db, state }) => {
+      const after = await indexesOf(db, 'tickets');
+      expect(after.filter((i) => !i.valid)).toEqual([]);
+      expect(after.find((i) => i.name === 'tickets_open_status_idx')).toMatchObject({ valid: true, oid: state.oids.rebuilt });
+      // The planner can use it: the index answers the query it was built for.
+      const plan = await db.sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        return tx<{ 'QUERY PLAN': string }[]>`
+          explain (costs off) select id from tickets where status = 'open' and resolved_at is null order by created_at limit 10`;
+      });
+      expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toContain('tickets_open_status_idx');
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
   });
 
   it('fails a unique index over duplicates with exit 1, the duplicate values and counts, and no invalid index left', async () => {

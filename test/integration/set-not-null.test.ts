@@ -15,6 +15,7 @@ import {
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { preflightRefusal } from '../support/preflight-refusal.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
@@ -41,34 +42,37 @@ async function leftovers(sql: postgres.Sql): Promise<string[]> {
 describe('set-not-null', () => {
   const db = useTestDatabase('set_not_null');
 
-  it('without backfill: start → rollback → start → complete under writers, nothing left behind', async () => {
-    await createTickets(db.sql, 20_000, 'tickets');
-    await db.sql`alter table tickets alter column title drop not null`;
-    const before = await catalogSnapshot(db.sql, 'tickets');
-    const spec = parseSpec({ operations: [{ op: 'set-not-null', table: 'tickets', column: 'title' }] }, 'test');
-    expect(spec.name).toBe('set-not-null-tickets-title');
-    const writers = startWriters(db.url, { table: 'tickets', writers: 3 });
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    // Without a backfill, expand changes nothing: the check arrives in contract, right before VALIDATE.
-    expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
-    expect(await leftovers(db.sql)).toEqual([]);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    expect(await notNull(db.sql, 'tickets', 'title')).toBe(false);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await expectCalmTraffic('set-not-null without backfill', writers);
-
-    const after = await catalogSnapshot(db.sql, 'tickets');
-    expect(await notNull(db.sql, 'tickets', 'title')).toBe(true);
-    expect(after.constraints).toEqual(before.constraints);
-    expect(after.triggers).toEqual([]);
-    expect(after.onlineFunctions).toEqual([]);
-    expect(await leftovers(db.sql)).toEqual([]);
+  lifecycleTest(db, {
+    name: 'without backfill: start → rollback → start → complete under writers, nothing left behind',
+    spec: parseSpec({ operations: [{ op: 'set-not-null', table: 'tickets', column: 'title' }] }, 'test'),
+    options,
+    writers: { table: 'tickets', writers: 3 },
+    seed: async (db, spec) => {
+      await createTickets(db.sql, 20_000, 'tickets');
+      await db.sql`alter table tickets alter column title drop not null`;
+      expect(spec.name).toBe('set-not-null-tickets-title');
+      return { before: await catalogSnapshot(db.sql, 'tickets') };
+    },
+    afterStart: async ({ db, state }) => {
+      // Without a backfill, expand changes nothing: the check arrives in contract, right before VALIDATE.
+      expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(state.before);
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(state.before);
+      expect(await leftovers(db.sql)).toEqual([]);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async ({ db }) => {
+      expect(await notNull(db.sql, 'tickets', 'title')).toBe(false);
+    },
+    afterComplete: async ({ db, state: { before } }) => {
+      const after = await catalogSnapshot(db.sql, 'tickets');
+      expect(await notNull(db.sql, 'tickets', 'title')).toBe(true);
+      expect(after.constraints).toEqual(before.constraints);
+      expect(after.triggers).toEqual([]);
+      expect(after.onlineFunctions).toEqual([]);
+      expect(await leftovers(db.sql)).toEqual([]);
+    },
   });
 
   it('with backfill: fills old NULLs in batches and unaware writers’ NULLs by trigger, then sets NOT NULL', async () => {
