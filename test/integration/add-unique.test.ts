@@ -16,6 +16,7 @@ import { addUniqueSpec } from '../../src/operations/constraint-specs.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { preflightRefusal } from '../support/preflight-refusal.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
@@ -58,62 +59,59 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
     await db.sql`alter table tickets add column ref uuid not null default gen_random_uuid()`;
   });
 
-  it('start → rollback → start → complete under concurrent writers, leaving a validated constraint on its index', async () => {
-    const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', columns: ['ref'] }] }, 'test');
-    expect(spec.name).toBe('add-unique-tickets-ref');
-    const before = await catalogSnapshot(db.sql);
-    const indexesBefore = await indexes(db.sql, 'tickets');
-
-    const expandAndUndo = startWriters(db.url, { writers: 3 });
-    const first = await startMigration({ databaseUrl: db.url, spec, options });
-    expect(first).toMatchObject({ migration: spec.name, status: 'awaiting_contract', phase: 'contract' });
-    const built = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
-    expect(built).toMatchObject({
-      valid: true,
-      unique: true,
-      definition: 'CREATE UNIQUE INDEX tickets_ref_key ON public.tickets USING btree (ref)',
-    });
-    expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toBeUndefined();
-    expect((await catalogSnapshot(db.sql)).constraints).toEqual(before.constraints);
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-    expect(await indexes(db.sql, 'tickets')).toEqual(indexesBefore);
-    expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    await expectCalmTraffic('add-unique start + rollback', expandAndUndo);
-
-    const expandAgain = startWriters(db.url, { writers: 3 });
-    await startMigration({ databaseUrl: db.url, spec, options });
-    const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
-    expect(status).toMatchObject({ state: 'awaiting_contract', phase: 'contract' });
-    const rebuilt = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
-    expect(rebuilt?.valid).toBe(true);
-    expect(rebuilt?.oid).not.toBe(built?.oid);
-    await expectCalmTraffic('add-unique second start', expandAgain);
-
-    const contract = startWriters(db.url, { writers: 3 });
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await expectCalmTraffic('add-unique complete', contract);
-
-    expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({
-      type: 'u',
-      validated: true,
-      indexOid: rebuilt?.oid,
-      definition: 'UNIQUE (ref)',
-    });
-    expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
-    const after = await catalogSnapshot(db.sql);
-    expect(after.constraints).toEqual({ ...before.constraints, tickets_ref_key: { type: 'u', validated: true } });
-    expect(after.columns).toEqual(before.columns);
-    // The constraint is enforced on rows old and new.
-    const [{ ref } = { ref: '' }] = await db.sql<{ ref: string }[]>`select ref from tickets where id = 1`;
-    await expect(db.sql`insert into tickets (title, ref) values ('copy', ${ref})`).rejects.toMatchObject({
-      code: '23505',
-      constraint_name: 'tickets_ref_key',
-    });
-    const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000`;
-    expect(inserted?.n).toBeGreaterThan(0);
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under concurrent writers, leaving a validated constraint on its index',
+    spec: parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', columns: ['ref'] }] }, 'test'),
+    options,
+    seed: async (db, spec) => {
+      expect(spec.name).toBe('add-unique-tickets-ref');
+      return { before: await catalogSnapshot(db.sql), indexesBefore: await indexes(db.sql, 'tickets'), oids: { built: 0, rebuilt: 0 } };
+    },
+    afterStart: async ({ db, state }) => {
+      const built = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
+      expect(built).toMatchObject({
+        valid: true,
+        unique: true,
+        definition: 'CREATE UNIQUE INDEX tickets_ref_key ON public.tickets USING btree (ref)',
+      });
+      expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toBeUndefined();
+      expect((await catalogSnapshot(db.sql)).constraints).toEqual(state.before.constraints);
+      state.oids.built = built?.oid ?? 0;
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+      expect(await indexes(db.sql, 'tickets')).toEqual(state.indexesBefore);
+      expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async ({ db, spec, state }) => {
+      const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
+      expect(status).toMatchObject({ state: 'awaiting_contract', phase: 'contract' });
+      const rebuilt = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
+      expect(rebuilt?.valid).toBe(true);
+      expect(rebuilt?.oid).not.toBe(state.oids.built);
+      state.oids.rebuilt = rebuilt?.oid ?? 0;
+    },
+    afterComplete: async ({ db, state: { before, oids } }) => {
+      expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({
+        type: 'u',
+        validated: true,
+        indexOid: oids.rebuilt,
+        definition: 'UNIQUE (ref)',
+      });
+      expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
+      const after = await catalogSnapshot(db.sql);
+      expect(after.constraints).toEqual({ ...before.constraints, tickets_ref_key: { type: 'u', validated: true } });
+      expect(after.columns).toEqual(before.columns);
+      // The constraint is enforced on rows old and new.
+      const [{ ref } = { ref: '' }] = await db.sql<{ ref: string }[]>`select ref from tickets where id = 1`;
+      await expect(db.sql`insert into tickets (title, ref) values ('copy', ${ref})`).rejects.toMatchObject({
+        code: '23505',
+        constraint_name: 'tickets_ref_key',
+      });
+      const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000`;
+      expect(inserted?.n).toBeGreaterThan(0);
+    },
   });
 
   it('keeps an existing valid index of the same name and definition (same oid), on rollback too, and completes', async () => {

@@ -12,13 +12,12 @@ import {
   migrationStatus,
   parseSpec,
   planMigration,
-  rollbackMigration,
   startMigration,
-  type OnlineEvent,
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
 import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
@@ -59,43 +58,44 @@ function resolvedAtFix(table: string, verify?: string): ReturnType<typeof parseS
 describe('backfill', () => {
   const db = useTestDatabase('backfill_op');
 
-  it('start → rollback → start → complete under writers; rollback keeps the new values; the catalog never changes', async () => {
-    await createTickets(db.sql, 20_000, 'tickets_fix');
-    await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 0`;
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(2_000);
-    const before = await catalogSnapshot(db.sql, 'tickets_fix');
-    const spec = resolvedAtFix('tickets_fix', 'select id, created_at, resolved_at from tickets_fix where resolved_at < created_at');
-    expect(spec.name).toBe('backfill-tickets_fix-resolved_at');
-    const writers = startWriters(db.url, { table: 'tickets_fix', writers: 3 });
-    const events: OnlineEvent[] = [];
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({
-      status: 'awaiting_contract',
-    });
-    expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
-      'backfill of public.tickets_fix: no trigger keeps rows written during the run consistent; the application must already write the new values',
-      'backfill of public.tickets_fix: rollback does not restore the old values',
-    ]);
-    expect(events.filter((e) => e.type === 'batch').length).toBeGreaterThan(10);
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-    // Writers resolving a damaged ticket first fix it themselves; the batches only count the rest.
-    const first = await rowsDone(db.sql, spec.name);
-    expect(first).toBeGreaterThan(1_500);
-    expect(first).toBeLessThanOrEqual(2_000);
-    expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(before);
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-
-    await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 1 and id <= 20000`;
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await expectCalmTraffic('backfill lifecycle', writers);
-    expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(before);
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-    const [damaged] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_fix where resolved_at < created_at`;
-    expect(damaged?.n).toBe(0);
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under writers; rollback keeps the new values; the catalog never changes',
+    spec: resolvedAtFix('tickets_fix', 'select id, created_at, resolved_at from tickets_fix where resolved_at < created_at'),
+    options,
+    writers: { table: 'tickets_fix', writers: 3 },
+    seed: async (db, spec) => {
+      await createTickets(db.sql, 20_000, 'tickets_fix');
+      await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 0`;
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(2_000);
+      expect(spec.name).toBe('backfill-tickets_fix-resolved_at');
+      return { before: await catalogSnapshot(db.sql, 'tickets_fix') };
+    },
+    afterStart: async ({ db, spec, events, state }) => {
+      expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
+        'backfill of public.tickets_fix: no trigger keeps rows written during the run consistent; the application must already write the new values',
+        'backfill of public.tickets_fix: rollback does not restore the old values',
+      ]);
+      expect(events.filter((e) => e.type === 'batch').length).toBeGreaterThan(10);
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+      // Writers resolving a damaged ticket first fix it themselves; the batches only count the rest.
+      const first = await rowsDone(db.sql, spec.name);
+      expect(first).toBeGreaterThan(1_500);
+      expect(first).toBeLessThanOrEqual(2_000);
+      expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(state.before);
+    },
+    afterRollback: async ({ db }) => {
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+      await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 1 and id <= 20000`;
+    },
+    afterRestart: async ({ db }) => {
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+    },
+    afterComplete: async ({ db, state }) => {
+      expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(state.before);
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+      const [damaged] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_fix where resolved_at < created_at`;
+      expect(damaged?.n).toBe(0);
+    },
   });
 
   it('a verify query that returns rows fails complete with exit 1 and samples, switching nothing; complete succeeds once the data is fixed', async () => {

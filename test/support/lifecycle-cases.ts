@@ -52,6 +52,8 @@ export interface LifecycleCase<State> {
   readonly afterRestart?: (run: LifecycleRun<State>) => Promise<void>;
   /** After complete, with the writers stopped: `traffic` is what they did over the whole lifecycle. */
   readonly afterComplete?: (run: LifecycleRun<State>, traffic: WriterReport) => Promise<void>;
+  /** Complete without naming the migration (the one active migration), as `online complete` with no argument. */
+  readonly completeUnnamed?: boolean;
   readonly timeout?: number;
 }
 
@@ -60,20 +62,27 @@ export async function runLifecycleCase<State>(db: TestDatabase, c: LifecycleCase
   const spec = typeof c.spec === 'function' ? await c.spec() : c.spec;
   const state = (await c.seed?.(db, spec)) as State;
   const writers = typeof c.writers === 'function' ? c.writers(db.url) : startWriters(db.url, { writers: 3, ...c.writers });
-  // The application is already writing when the migration starts.
-  await writers.waitForOperations(20);
   const events: OnlineEvent[] = [];
   const run: LifecycleRun<State> = { db, spec, state, writers, events };
   const databaseUrl = db.url;
   const awaitingContract = { migration: spec.name, status: 'awaiting_contract', phase: 'contract' };
 
-  expect(await startMigration({ databaseUrl, spec, options: c.options, onEvent: (e) => events.push(e) })).toMatchObject(awaitingContract);
-  await c.afterStart?.(run);
-  expect(await rollbackMigration({ databaseUrl, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-  await c.afterRollback?.(run);
-  expect(await startMigration({ databaseUrl, spec, options: c.options })).toMatchObject(awaitingContract);
-  await c.afterRestart?.(run);
-  expect(await completeMigration({ databaseUrl, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
+  try {
+    // The application is already writing when the migration starts.
+    await writers.waitForOperations(20);
+    expect(await startMigration({ databaseUrl, spec, options: c.options, onEvent: (e) => events.push(e) })).toMatchObject(awaitingContract);
+    await c.afterStart?.(run);
+    expect(await rollbackMigration({ databaseUrl, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    await c.afterRollback?.(run);
+    expect(await startMigration({ databaseUrl, spec, options: c.options })).toMatchObject(awaitingContract);
+    await c.afterRestart?.(run);
+    const migration = c.completeUnnamed === true ? undefined : spec.name;
+    expect(await completeMigration({ databaseUrl, migration })).toMatchObject({ status: 'completed', phase: 'done' });
+  } catch (error) {
+    // The application stops with the test, whatever failed.
+    await writers.stop();
+    throw error;
+  }
   const traffic = await expectCalmTraffic(`${spec.name} lifecycle`, writers);
   await c.afterComplete?.(run, traffic);
 }
