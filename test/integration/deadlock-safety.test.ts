@@ -15,6 +15,7 @@ import { createAccountTables, ledgerProblems, startAccountWorkload } from '../su
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
 import { recordLockRetries, type LockRetryEvent } from '../support/lock-retry-recorder.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { eventually } from '../support/watched-cli.js';
 
 /** One application connection, its own transaction, its statements run one at a time. */
 interface AppSession {
@@ -30,10 +31,8 @@ async function appSession(url: string, settings = ''): Promise<AppSession> {
   return { pid: row?.pid ?? 0, sql, end: () => sql.end({ timeout: 5 }) };
 }
 
-/** Polls the server until `check` holds (state, not time: no deadline but the test's own). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
+/** Polls the server until `check` holds: a wait on state (test/support/watched-cli.ts's eventually). */
+const until = async (check: () => Promise<boolean>): Promise<void> => void (await eventually(check, (held) => held));
 
 const migrationWaitsForALock = (sql: postgres.Sql) => async (): Promise<boolean> => {
   const [row] = await sql<{ waiting: boolean }[]>`

@@ -44,6 +44,7 @@ function startNewShapeWriter(url: string): { stop(): Promise<{ tickets: number; 
       } catch (error) {
         errors.push(error instanceof Error ? error.message : String(error));
       }
+      // Kept: paces the application's loop (its think time), not a wait for anything.
       await sleep(3);
     }
   })();

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { eventually } from '../support/watched-cli.js';
 
 const rows = 300;
 
@@ -32,12 +33,14 @@ describe('pre-flight executes no user expression', () => {
 
   /** Waits until no `online` session is connected to the test database: a backend flushes its function statistics before it leaves. */
   async function onlineSessionsGone(): Promise<void> {
-    for (;;) {
-      const [row] = await db.sql<{ n: number }[]>`
-        select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'online%'`;
-      if (row?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      async () => {
+        const [row] = await db.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'online%'`;
+        return row?.n;
+      },
+      (n) => n === 0,
+    );
   }
 
   async function bumpCalls(): Promise<number> {
