@@ -1,5 +1,6 @@
 // The lifecycle every operation must survive, as a table case (pgroll's style): start → rollback →
-// start → complete under concurrent writers, with the operation's own checks in hooks after each step.
+// start → complete under concurrent writers, with the operation's own checks in hooks after each step
+// (afterStart, afterRollback, afterRestart after the second start, afterComplete).
 //
 //   lifecycleTest(db, {
 //     name: 'start → rollback → start → complete under writers: …',
