@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec, startMigration, StoppedError, type OnlineEvent } from '../../src/index.js';
 import { BatchSizer } from '../../src/throttle/batch-sizer.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
 type BatchEvent = Extract<OnlineEvent, { type: 'batch' }>;
@@ -34,16 +34,12 @@ function expectSizerAnswers(batches: readonly BatchEvent[], initial: number): vo
 }
 
 describe('adaptive batch sizing and the rate cap', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('adaptive');
   beforeAll(async () => {
-    db = await createTestDatabase('adaptive');
     // A row trigger that makes every updated row cost about 1 ms on the server (pg_sleep's floor).
     await db.sql.unsafe(
       `create function slow_row() returns trigger language plpgsql as $$ begin perform pg_sleep(0.0002); return new; end $$`,
     );
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const addPriority = (table: string) =>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -14,7 +14,9 @@ import {
 import { addCheckSpec, checkName } from '../../src/operations/add-check.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -26,15 +28,11 @@ interface ConstraintRow {
 }
 
 describe('add-check', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_check');
   beforeAll(async () => {
-    db = await createTestDatabase('add_check');
     await createTickets(db.sql, 20_000);
     // Statuses outside ('open', 'closed'): in_progress, pending and resolved.
     await createTickets(db.sql, 300, 'legacy_tickets');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function constraint(table: string, name: string): Promise<ConstraintRow | undefined> {
@@ -62,10 +60,10 @@ describe('add-check', () => {
       ],
     ])('%s', async (_case, fields, message) => {
       const before = await catalogSnapshot(db.sql);
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: checkSpec(fields) }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec: checkSpec(fields) }), OnlineError, {
+        exitCode: 2,
+        message,
+      });
       expect(await catalogSnapshot(db.sql)).toEqual(before);
       const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
       expect(state?.exists).toBe(false);
@@ -85,55 +83,49 @@ describe('add-check', () => {
     });
   });
 
-  it('start → rollback → start → complete under concurrent writers: NOT VALID, then validated', async () => {
-    const operation = { op: 'add-check', table: 'tickets', check: 'resolved_at is null or resolved_at >= created_at' };
-    const spec = parseSpec({ operations: [operation] }, 'test');
-    const name = checkName(addCheckSpec.parse(operation));
-    expect(name).toMatch(/^tickets_[0-9a-f]{8}_check$/);
-    const options = { lockTimeoutMs };
-    const before = await catalogSnapshot(db.sql);
-    expect(before.constraints[name]).toBeUndefined();
-    const writers = startWriters(db.url, { writers: 3 });
-    await writers.waitForOperations(20);
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    expect(await constraint('tickets', name)).toEqual({
-      type: 'c',
-      validated: false,
-      definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at))) NOT VALID',
-    });
-    // New rows are checked as soon as expand is done.
-    const rejected: unknown =
-      await db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`.catch(
-        (e: unknown) => e,
-      );
-    expect(rejected).toMatchObject({ code: '23514' });
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    expect((await constraint('tickets', name))?.validated).toBe(false);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-
-    console.log(
-      `add-check lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
-    );
-    expect(traffic.errors).toEqual([]);
-    expect(await constraint('tickets', name)).toEqual({
-      type: 'c',
-      validated: true,
-      definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at)))',
-    });
-    const after = await catalogSnapshot(db.sql);
-    expect(after.columns).toEqual(before.columns);
-    expect(after.triggers).toEqual(before.triggers);
-    expect(after.constraints).toEqual({ ...before.constraints, [name]: { type: 'c', validated: true } });
-    const [leases] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.leases`;
-    expect(leases?.n).toBe(0);
+  const lifecycleCheck = { op: 'add-check', table: 'tickets', check: 'resolved_at is null or resolved_at >= created_at' };
+  const lifecycleCheckName = checkName(addCheckSpec.parse(lifecycleCheck));
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under concurrent writers: NOT VALID, then validated',
+    spec: parseSpec({ operations: [lifecycleCheck] }, 'test'),
+    options: { lockTimeoutMs },
+    seed: async (db) => {
+      expect(lifecycleCheckName).toMatch(/^tickets_[0-9a-f]{8}_check$/);
+      const before = await catalogSnapshot(db.sql);
+      expect(before.constraints[lifecycleCheckName]).toBeUndefined();
+      return { before };
+    },
+    afterStart: async ({ db }) => {
+      expect(await constraint('tickets', lifecycleCheckName)).toEqual({
+        type: 'c',
+        validated: false,
+        definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at))) NOT VALID',
+      });
+      // New rows are checked as soon as expand is done.
+      await expect(
+        db.sql`insert into tickets (title, created_at, resolved_at) values ('bad', now(), now() - interval '1 day')`,
+      ).rejects.toMatchObject({ code: '23514' });
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async () => {
+      expect((await constraint('tickets', lifecycleCheckName))?.validated).toBe(false);
+    },
+    afterComplete: async ({ db, state: { before } }) => {
+      expect(await constraint('tickets', lifecycleCheckName)).toEqual({
+        type: 'c',
+        validated: true,
+        definition: 'CHECK (((resolved_at IS NULL) OR (resolved_at >= created_at)))',
+      });
+      const after = await catalogSnapshot(db.sql);
+      expect(after.columns).toEqual(before.columns);
+      expect(after.triggers).toEqual(before.triggers);
+      expect(after.constraints).toEqual({ ...before.constraints, [lifecycleCheckName]: { type: 'c', validated: true } });
+      const [leases] = await db.sql<{ n: number }[]>`select count(*)::int as n from online_migrate.leases`;
+      expect(leases?.n).toBe(0);
+    },
   });
 
   describe('rows that violate the check', () => {
@@ -158,10 +150,9 @@ describe('add-check', () => {
       await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
       expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ validated: false });
 
-      const failure: unknown = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(DataViolationError);
-      const error = failure as DataViolationError;
-      expect(error.exitCode).toBe(1);
+      const error = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+        exitCode: 1,
+      });
       expect(error.kind).toBe('violations');
       expect(error.samples.length).toBe(5);
       for (const sample of error.samples) expect(violating).toContain(sample.id);

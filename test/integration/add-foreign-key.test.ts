@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -13,7 +13,9 @@ import {
 } from '../../src/index.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -25,9 +27,8 @@ interface ConstraintRow {
 }
 
 describe('add-foreign-key', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_fk');
   beforeAll(async () => {
-    db = await createTestDatabase('add_fk');
     await createTickets(db.sql, 20_000);
     await db.sql`create table users (id bigint primary key, email text not null unique, name text not null)`;
     await db.sql`insert into users select g, 'user' || g || '@example.com', 'user ' || g from generate_series(1, 500) g`;
@@ -41,9 +42,6 @@ describe('add-foreign-key', () => {
     await db.sql`update legacy_tickets set org_id = case when id % 50 = 0 then 9000 + id / 50 when id % 7 = 0 then null else 1 + id % 10 end`;
     await db.sql`create table comments (id bigint primary key, ticket_id bigint not null, created_at timestamptz not null default now())`;
     await db.sql`create table ticket_events (id bigint not null, user_id bigint) partition by range (id)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function constraint(table: string, name: string): Promise<ConstraintRow | undefined> {
@@ -96,10 +94,10 @@ describe('add-foreign-key', () => {
       ['a name another constraint has', { name: 'tickets_pkey' }, /already has a constraint named tickets_pkey/],
     ])('%s', async (_case, fields, message) => {
       const before = await bothTables('tickets', 'users');
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: fkSpec(fields) }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec: fkSpec(fields) }), OnlineError, {
+        exitCode: 2,
+        message,
+      });
       expect(await bothTables('tickets', 'users')).toEqual(before);
       const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
       expect(state?.exists).toBe(false);
@@ -155,52 +153,48 @@ describe('add-foreign-key', () => {
     expect(indexed.expand.flatMap((s) => s.statements)).toEqual(unindexed.expand.flatMap((s) => s.statements));
   });
 
-  it('start → rollback → start → complete under concurrent writers: NOT VALID, then validated', async () => {
-    const spec = fkSpec({});
-    const name = 'tickets_assigned_user_id_fkey';
-    const options = { lockTimeoutMs };
-    const before = await bothTables('tickets', 'users');
-    expect(before[0].constraints[name]).toBeUndefined();
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under concurrent writers: NOT VALID, then validated',
+    spec: fkSpec({}),
+    options: { lockTimeoutMs },
     // Writers insert tickets with a NULL assigned_user_id, which the foreign key allows.
-    const writers = startWriters(db.url, { writers: 3 });
-    await writers.waitForOperations(20);
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    expect(await constraint('tickets', name)).toEqual({
-      type: 'f',
-      validated: false,
-      definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID',
-    });
-    // New rows are checked as soon as expand is done.
-    const rejected: unknown = await db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`.catch(
-      (e: unknown) => e,
-    );
-    expect(rejected).toMatchObject({ code: '23503' });
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await bothTables('tickets', 'users')).toEqual(before);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    expect((await constraint('tickets', name))?.validated).toBe(false);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-
-    console.log(
-      `add-foreign-key lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
-    );
-    expect(traffic.errors).toEqual([]);
-    expect(await constraint('tickets', name)).toEqual({
-      type: 'f',
-      validated: true,
-      definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id)',
-    });
-    const [tickets, users] = await bothTables('tickets', 'users');
-    expect(tickets.constraints).toEqual({ ...before[0].constraints, [name]: { type: 'f', validated: true } });
-    expect(users).toEqual(before[1]);
-    const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000 and assigned_user_id is null`;
-    expect(inserted?.n).toBeGreaterThan(0);
+    seed: async () => {
+      const before = await bothTables('tickets', 'users');
+      expect(before[0].constraints.tickets_assigned_user_id_fkey).toBeUndefined();
+      return { before };
+    },
+    afterStart: async ({ db }) => {
+      expect(await constraint('tickets', 'tickets_assigned_user_id_fkey')).toEqual({
+        type: 'f',
+        validated: false,
+        definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id) NOT VALID',
+      });
+      // New rows are checked as soon as expand is done.
+      await expect(db.sql`insert into tickets (title, assigned_user_id) values ('nobody', 100000)`).rejects.toMatchObject({
+        code: '23503',
+      });
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await bothTables('tickets', 'users')).toEqual(state.before);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async () => {
+      expect((await constraint('tickets', 'tickets_assigned_user_id_fkey'))?.validated).toBe(false);
+    },
+    afterComplete: async ({ db, state: { before } }) => {
+      expect(await constraint('tickets', 'tickets_assigned_user_id_fkey')).toEqual({
+        type: 'f',
+        validated: true,
+        definition: 'FOREIGN KEY (assigned_user_id) REFERENCES users(id)',
+      });
+      const [tickets, users] = await bothTables('tickets', 'users');
+      expect(tickets.constraints).toEqual({ ...before[0].constraints, tickets_assigned_user_id_fkey: { type: 'f', validated: true } });
+      expect(users).toEqual(before[1]);
+      const [inserted] = await db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from tickets where id > 20000 and assigned_user_id is null`;
+      expect(inserted?.n).toBeGreaterThan(0);
+    },
   });
 
   it('orphans fail contract with samples of their values; rollback restores the catalog', async () => {
@@ -225,10 +219,9 @@ describe('add-foreign-key', () => {
     await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
     expect(await constraint('legacy_tickets', 'legacy_tickets_org_id_fkey')).toMatchObject({ type: 'f', validated: false });
 
-    const failure: unknown = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const error = failure as DataViolationError;
-    expect(error.exitCode).toBe(1);
+    const error = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+      exitCode: 1,
+    });
     expect(error.kind).toBe('orphans');
     expect(error.samples.length).toBe(5);
     for (const sample of error.samples) expect(orphans).toContain(sample.org_id);

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   DataViolationError,
@@ -14,7 +14,10 @@ import {
 import { addUnique, addUniqueSpec } from '../../src/operations/add-unique.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -48,71 +51,66 @@ async function constraint(sql: postgres.Sql, table: string, name: string) {
 }
 
 describe('add-unique: a unique index built concurrently, then attached with USING INDEX', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_unique');
   beforeAll(async () => {
-    db = await createTestDatabase('add_unique');
     await createTickets(db.sql, 20_000);
     // Unique for every row, including the writers' inserts, which know nothing of the column.
     await db.sql`alter table tickets add column ref uuid not null default gen_random_uuid()`;
   });
-  afterAll(async () => {
-    await db.drop();
-  });
 
-  it('start → rollback → start → complete under concurrent writers, leaving a validated constraint on its index', async () => {
-    const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', columns: ['ref'] }] }, 'test');
-    expect(spec.name).toBe('add-unique-tickets-ref');
-    const before = await catalogSnapshot(db.sql);
-    const indexesBefore = await indexes(db.sql, 'tickets');
-
-    const expandAndUndo = startWriters(db.url, { writers: 3 });
-    const first = await startMigration({ databaseUrl: db.url, spec, options });
-    expect(first).toMatchObject({ migration: spec.name, status: 'awaiting_contract', phase: 'contract' });
-    const built = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
-    expect(built).toMatchObject({
-      valid: true,
-      unique: true,
-      definition: 'CREATE UNIQUE INDEX tickets_ref_key ON public.tickets USING btree (ref)',
-    });
-    expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toBeUndefined();
-    expect((await catalogSnapshot(db.sql)).constraints).toEqual(before.constraints);
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-    expect(await indexes(db.sql, 'tickets')).toEqual(indexesBefore);
-    expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    await expectCalmTraffic('add-unique start + rollback', expandAndUndo);
-
-    const expandAgain = startWriters(db.url, { writers: 3 });
-    await startMigration({ databaseUrl: db.url, spec, options });
-    const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
-    expect(status).toMatchObject({ state: 'awaiting_contract', phase: 'contract' });
-    const rebuilt = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
-    expect(rebuilt?.valid).toBe(true);
-    expect(rebuilt?.oid).not.toBe(built?.oid);
-    await expectCalmTraffic('add-unique second start', expandAgain);
-
-    const contract = startWriters(db.url, { writers: 3 });
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await expectCalmTraffic('add-unique complete', contract);
-
-    expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({
-      type: 'u',
-      validated: true,
-      indexOid: rebuilt?.oid,
-      definition: 'UNIQUE (ref)',
-    });
-    expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
-    const after = await catalogSnapshot(db.sql);
-    expect(after.constraints).toEqual({ ...before.constraints, tickets_ref_key: { type: 'u', validated: true } });
-    expect(after.columns).toEqual(before.columns);
-    // The constraint is enforced on rows old and new.
-    const [{ ref } = { ref: '' }] = await db.sql<{ ref: string }[]>`select ref from tickets where id = 1`;
-    const duplicate = await db.sql`insert into tickets (title, ref) values ('copy', ${ref})`.catch((e: unknown) => e);
-    expect(duplicate).toMatchObject({ code: '23505', constraint_name: 'tickets_ref_key' });
-    const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000`;
-    expect(inserted?.n).toBeGreaterThan(0);
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under concurrent writers, leaving a validated constraint on its index',
+    spec: parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', columns: ['ref'] }] }, 'test'),
+    options,
+    seed: async (db, spec) => {
+      expect(spec.name).toBe('add-unique-tickets-ref');
+      return { before: await catalogSnapshot(db.sql), indexesBefore: await indexes(db.sql, 'tickets'), oids: { built: 0, rebuilt: 0 } };
+    },
+    afterStart: async ({ db, state }) => {
+      const built = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
+      expect(built).toMatchObject({
+        valid: true,
+        unique: true,
+        definition: 'CREATE UNIQUE INDEX tickets_ref_key ON public.tickets USING btree (ref)',
+      });
+      expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toBeUndefined();
+      expect((await catalogSnapshot(db.sql)).constraints).toEqual(state.before.constraints);
+      state.oids.built = built?.oid ?? 0;
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+      expect(await indexes(db.sql, 'tickets')).toEqual(state.indexesBefore);
+      expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async ({ db, spec, state }) => {
+      const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
+      expect(status).toMatchObject({ state: 'awaiting_contract', phase: 'contract' });
+      const rebuilt = (await indexes(db.sql, 'tickets')).find((i) => i.name === 'tickets_ref_key');
+      expect(rebuilt?.valid).toBe(true);
+      expect(rebuilt?.oid).not.toBe(state.oids.built);
+      state.oids.rebuilt = rebuilt?.oid ?? 0;
+    },
+    afterComplete: async ({ db, state: { before, oids } }) => {
+      expect(await constraint(db.sql, 'tickets', 'tickets_ref_key')).toEqual({
+        type: 'u',
+        validated: true,
+        indexOid: oids.rebuilt,
+        definition: 'UNIQUE (ref)',
+      });
+      expect(await invalidIndexes(db.sql, 'tickets')).toBe(0);
+      const after = await catalogSnapshot(db.sql);
+      expect(after.constraints).toEqual({ ...before.constraints, tickets_ref_key: { type: 'u', validated: true } });
+      expect(after.columns).toEqual(before.columns);
+      // The constraint is enforced on rows old and new.
+      const [{ ref } = { ref: '' }] = await db.sql<{ ref: string }[]>`select ref from tickets where id = 1`;
+      await expect(db.sql`insert into tickets (title, ref) values ('copy', ${ref})`).rejects.toMatchObject({
+        code: '23505',
+        constraint_name: 'tickets_ref_key',
+      });
+      const [inserted] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets where id > 20000`;
+      expect(inserted?.n).toBeGreaterThan(0);
+    },
   });
 
   it('keeps an existing valid index of the same name and definition (same oid), on rollback too, and completes', async () => {
@@ -181,15 +179,11 @@ describe('add-unique: a unique index built concurrently, then attached with USIN
 });
 
 describe('add-unique over duplicate values', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_unique_dups');
   beforeAll(async () => {
-    db = await createTestDatabase('add_unique_dups');
     await createTickets(db.sql, 2_000, 'contacts');
     await db.sql`alter table contacts add column email text`;
     await db.sql`update contacts set email = case when id <= 3 then 'a@x' when id <= 5 then 'b@x' when id <= 8 then null else 'u' || id || '@x' end`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'contacts', columns: ['email'] }] }, 'test');
@@ -199,11 +193,7 @@ describe('add-unique over duplicate values', () => {
     const indexesBefore = await indexes(db.sql, 'contacts');
     // The writers insert rows with a NULL email: NULLs never conflict.
     const writers = startWriters(db.url, { writers: 2, table: 'contacts' });
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const error = failure as DataViolationError;
-    expect(error.exitCode).toBe(1);
+    const error = await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), DataViolationError, { exitCode: 1 });
     expect(error.kind).toBe('duplicates');
     expect(error.samples).toEqual([
       { email: 'a@x', count: '3' },
@@ -223,7 +213,7 @@ describe('add-unique over duplicate values', () => {
 
   it('resumes once the data is fixed', async () => {
     const writers = startWriters(db.url, { writers: 2, table: 'contacts' });
-    expect(await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e)).toBeInstanceOf(DataViolationError);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), DataViolationError, { exitCode: 1 });
     await db.sql`update contacts set email = 'u' || id || '@x' where id in (2, 3, 5)`;
     expect(await resumeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'awaiting_contract' });
     expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
@@ -238,9 +228,8 @@ describe('add-unique over duplicate values', () => {
 });
 
 describe('add-unique bad input exits 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('add_unique_bad');
   beforeAll(async () => {
-    db = await createTestDatabase('add_unique_bad');
     await createTickets(db.sql, 100);
     await db.sql`alter table tickets add constraint tickets_status_key check (status <> '')`;
     await db.sql`create table tickets_title_key (id int)`;
@@ -248,18 +237,11 @@ describe('add-unique bad input exits 2 and changes nothing', () => {
     await db.sql`create unique index tickets_escalated_key on other (title)`;
     await db.sql`create unique index tickets_description_key on tickets (lower(description))`;
   });
-  afterAll(async () => {
-    await db.drop();
-  });
 
   async function expectRefused(operation: Record<string, unknown>, type: typeof PreflightError, message: RegExp): Promise<void> {
     const before = await catalogSnapshot(db.sql);
     const indexesBefore = await indexes(db.sql, 'tickets');
-    const spec = parseSpec({ operations: [{ op: 'add-unique', table: 'tickets', ...operation }] }, 'test');
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(type);
-    expect((failure as PreflightError).exitCode).toBe(2);
-    expect((failure as PreflightError).message).toMatch(message);
+    await preflightRefusal(db.url, { op: 'add-unique', table: 'tickets', ...operation }, options, { type, message });
     expect(await catalogSnapshot(db.sql)).toEqual(before);
     expect(await indexes(db.sql, 'tickets')).toEqual(indexesBefore);
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
@@ -296,8 +278,9 @@ describe('add-unique bad input exits 2 and changes nothing', () => {
 
   it('PostgreSQL 14.0–14.3', async () => {
     const spec = addUniqueSpec.parse({ op: 'add-unique', table: 'tickets', columns: ['title'], name: 'fresh_key' });
-    const failure = await addUnique.prepare({ sql: db.sql, serverVersionNum: 140002 }, spec).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(PreflightError);
-    expect((failure as PreflightError).message).toMatch(/14\.2 can corrupt indexes built CONCURRENTLY/);
+    await expectOnlineError(addUnique.prepare({ sql: db.sql, serverVersionNum: 140002 }, spec), PreflightError, {
+      exitCode: 2,
+      message: /14\.2 can corrupt indexes built CONCURRENTLY/,
+    });
   });
 });

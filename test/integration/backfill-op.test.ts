@@ -4,7 +4,7 @@
 // here (closed tickets missing resolved_at) is one they already write correctly, as a deployed
 // application must.
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DataViolationError,
   completeMigration,
@@ -12,14 +12,14 @@ import {
   migrationStatus,
   parseSpec,
   planMigration,
-  rollbackMigration,
   startMigration,
-  type OnlineEvent,
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
 
 const options = { lockTimeoutMs: 1_000, batchSize: 500, minBatchSize: 500, maxBatchSize: 500, pauseMs: 5 };
@@ -56,51 +56,46 @@ function resolvedAtFix(table: string, verify?: string): ReturnType<typeof parseS
 }
 
 describe('backfill', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('backfill_op');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('backfill_op');
 
-  it('start → rollback → start → complete under writers; rollback keeps the new values; the catalog never changes', async () => {
-    await createTickets(db.sql, 20_000, 'tickets_fix');
-    await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 0`;
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(2_000);
-    const before = await catalogSnapshot(db.sql, 'tickets_fix');
-    const spec = resolvedAtFix('tickets_fix', 'select id, created_at, resolved_at from tickets_fix where resolved_at < created_at');
-    expect(spec.name).toBe('backfill-tickets_fix-resolved_at');
-    const writers = startWriters(db.url, { table: 'tickets_fix', writers: 3 });
-    const events: OnlineEvent[] = [];
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) })).toMatchObject({
-      status: 'awaiting_contract',
-    });
-    expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
-      'backfill of public.tickets_fix: no trigger keeps rows written during the run consistent; the application must already write the new values',
-      'backfill of public.tickets_fix: rollback does not restore the old values',
-    ]);
-    expect(events.filter((e) => e.type === 'batch').length).toBeGreaterThan(10);
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-    // Writers resolving a damaged ticket first fix it themselves; the batches only count the rest.
-    const first = await rowsDone(db.sql, spec.name);
-    expect(first).toBeGreaterThan(1_500);
-    expect(first).toBeLessThanOrEqual(2_000);
-    expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(before);
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-
-    await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 1 and id <= 20000`;
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await expectCalmTraffic('backfill lifecycle', writers);
-    expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(before);
-    expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
-    const [damaged] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_fix where resolved_at < created_at`;
-    expect(damaged?.n).toBe(0);
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under writers; rollback keeps the new values; the catalog never changes',
+    spec: resolvedAtFix('tickets_fix', 'select id, created_at, resolved_at from tickets_fix where resolved_at < created_at'),
+    options,
+    writers: { table: 'tickets_fix', writers: 3 },
+    seed: async (db, spec) => {
+      await createTickets(db.sql, 20_000, 'tickets_fix');
+      await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 0`;
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(2_000);
+      expect(spec.name).toBe('backfill-tickets_fix-resolved_at');
+      return { before: await catalogSnapshot(db.sql, 'tickets_fix') };
+    },
+    afterStart: async ({ db, spec, events, state }) => {
+      expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual([
+        'backfill of public.tickets_fix: no trigger keeps rows written during the run consistent; the application must already write the new values',
+        'backfill of public.tickets_fix: rollback does not restore the old values',
+      ]);
+      expect(events.filter((e) => e.type === 'batch').length).toBeGreaterThan(10);
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+      // Writers resolving a damaged ticket first fix it themselves; the batches only count the rest.
+      const first = await rowsDone(db.sql, spec.name);
+      expect(first).toBeGreaterThan(1_500);
+      expect(first).toBeLessThanOrEqual(2_000);
+      expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(state.before);
+    },
+    afterRollback: async ({ db }) => {
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+      await db.sql`update tickets_fix set resolved_at = null where status = 'closed' and id % 2 = 1 and id <= 20000`;
+    },
+    afterRestart: async ({ db }) => {
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+    },
+    afterComplete: async ({ db, state }) => {
+      expect(await catalogSnapshot(db.sql, 'tickets_fix')).toEqual(state.before);
+      expect(await unresolved(db.sql, 'tickets_fix')).toBe(0);
+      const [damaged] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_fix where resolved_at < created_at`;
+      expect(damaged?.n).toBe(0);
+    },
   });
 
   it('a verify query that returns rows fails complete with exit 1 and samples, switching nothing; complete succeeds once the data is fixed', async () => {
@@ -122,8 +117,9 @@ describe('backfill', () => {
     expect(refused.stderr).toContain(
       'the table has rows the verify query returned, e.g. (8, ticket 8), (43, ticket 43), (4999, ticket 4999)',
     );
-    const failure = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DataViolationError);
+    const failure = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+      exitCode: 1,
+    });
     expect(failure).toMatchObject({
       kind: 'unverified',
       exitCode: 1,
@@ -178,13 +174,9 @@ describe('backfill', () => {
 });
 
 describe('examples/backfill-resolution-time.yaml after examples/add-resolution-time.yaml, on examples/tickets.sql', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('backfill_resolution_time');
   beforeAll(async () => {
-    db = await createTestDatabase('backfill_resolution_time');
     await loadExampleTickets(db.sql);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('rewrites only the missing and stale values, under writers', async () => {
@@ -226,17 +218,13 @@ describe('examples/backfill-resolution-time.yaml after examples/add-resolution-t
 });
 
 describe('backfill bad input fails pre-flight with exit 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('backfill_bad');
   const contents = async (): Promise<string | null | undefined> =>
     (await db.sql<{ h: string | null }[]>`select md5(string_agg(t::text, ',' order by id)) as h from tickets t`)[0]?.h;
   beforeAll(async () => {
-    db = await createTestDatabase('backfill_bad');
     await createTickets(db.sql, 200);
     await db.sql`alter table tickets add column title_length int generated always as (length(title)) stored`;
     await db.sql`create table codes (code text primary key, label text)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('the CLI shorthand with --dry-run prints the batches, the verify step and the warnings, and changes nothing', async () => {

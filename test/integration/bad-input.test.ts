@@ -1,25 +1,21 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 describe('bad input exits 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('bad_input');
   let before: CatalogSnapshot;
   let dir: string;
   beforeAll(async () => {
-    db = await createTestDatabase('bad_input');
     await createTickets(db.sql, 100);
     await db.sql`create table audit_log (at timestamptz not null, message text)`;
     before = await catalogSnapshot(db.sql);
     dir = await mkdtemp(join(tmpdir(), 'online-bad-'));
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function expectNothingChanged(): Promise<void> {

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeMigration, DataViolationError, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { DataViolationError, parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriterLoops, type ConcurrentWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { jsonLines, runCli, spawnCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 const lockTimeoutMs = 500;
 
@@ -39,114 +42,104 @@ function startShopTraffic(url: string, seededUsers: number): ConcurrentWriters {
 }
 
 describe('change-type', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('change_type');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('change_type');
 
-  it('int → bigint on a primary key referenced by a foreign key: start → rollback → start → complete under inserts, updates and deletes', async () => {
-    const seededUsers = 20_000;
-    await db.sql.unsafe(`
-      create table users (id serial primary key, email text not null unique, created_at timestamptz not null default now());
-      create table orders (
-        id bigint generated always as identity primary key,
-        user_id integer not null references users (id) on delete cascade,
-        amount integer not null check (amount >= 0),
-        note text);
-      create index orders_user_id_idx on orders (user_id);
-      insert into users (email) select 'user' || g || '@example.com' from generate_series(1, ${seededUsers}) g;
-      insert into orders (user_id, amount) select 1 + g % ${seededUsers}, g % 100 from generate_series(1, 60000) g;
-      analyze users; analyze orders;`);
-    const checksum = async (): Promise<{ users: string; orders: string }> => {
-      const [row] = await db.sql<{ users: string; orders: string }[]>`
-        select (select md5(string_agg(id::text || ':' || email, ',' order by id)) from users where id <= ${seededUsers}) as users,
-               (select md5(string_agg(id::text || ':' || user_id::text, ',' order by id)) from orders where id <= 60000) as orders`;
-      return row ?? { users: '', orders: '' };
-    };
-    const before = await checksum();
-    const catalogBefore = { users: await catalogSnapshot(db.sql, 'users'), orders: await catalogSnapshot(db.sql, 'orders') };
-
-    const spec = parseSpec({ operations: [{ op: 'change-type', table: 'users', column: 'id', type: 'bigint' }] }, 'test');
-    const options = { lockTimeoutMs, batchSize: 2_000, minBatchSize: 2_000, maxBatchSize: 2_000 };
-    const traffic = startShopTraffic(db.url, seededUsers);
-    try {
-      expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
-      await rollbackMigration({ databaseUrl: db.url, migration: spec.name });
-      expect({ users: await catalogSnapshot(db.sql, 'users'), orders: await catalogSnapshot(db.sql, 'orders') }).toEqual(catalogBefore);
-
-      expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
+  const seededUsers = 20_000;
+  const checksum = async (): Promise<{ users: string; orders: string }> => {
+    const [row] = await db.sql<{ users: string; orders: string }[]>`
+      select (select md5(string_agg(id::text || ':' || email, ',' order by id)) from users where id <= ${seededUsers}) as users,
+             (select md5(string_agg(id::text || ':' || user_id::text, ',' order by id)) from orders where id <= 60000) as orders`;
+    return row ?? { users: '', orders: '' };
+  };
+  const bothCatalogs = async () => ({ users: await catalogSnapshot(db.sql, 'users'), orders: await catalogSnapshot(db.sql, 'orders') });
+  lifecycleTest(db, {
+    name: 'int → bigint on a primary key referenced by a foreign key: start → rollback → start → complete under inserts, updates and deletes',
+    spec: parseSpec({ operations: [{ op: 'change-type', table: 'users', column: 'id', type: 'bigint' }] }, 'test'),
+    options: { lockTimeoutMs, batchSize: 2_000, minBatchSize: 2_000, maxBatchSize: 2_000 },
+    writers: (url) => startShopTraffic(url, seededUsers),
+    seed: async (db) => {
+      await db.sql.unsafe(`
+        create table users (id serial primary key, email text not null unique, created_at timestamptz not null default now());
+        create table orders (
+          id bigint generated always as identity primary key,
+          user_id integer not null references users (id) on delete cascade,
+          amount integer not null check (amount >= 0),
+          note text);
+        create index orders_user_id_idx on orders (user_id);
+        insert into users (email) select 'user' || g || '@example.com' from generate_series(1, ${seededUsers}) g;
+        insert into orders (user_id, amount) select 1 + g % ${seededUsers}, g % 100 from generate_series(1, 60000) g;
+        analyze users; analyze orders;`);
+      return { before: await checksum(), catalogBefore: await bothCatalogs() };
+    },
+    afterRollback: async ({ state }) => {
+      expect(await bothCatalogs()).toEqual(state.catalogBefore);
+    },
+    afterRestart: async ({ db }) => {
       // Mid-migration both copies agree on every row, including rows the writers just wrote.
       const [drift] = await db.sql<{ n: number }[]>`
         select (select count(*) from users where id_online_new is distinct from id::bigint)::int
              + (select count(*) from orders where user_id_online_new is distinct from user_id::bigint)::int as n`;
       expect(drift?.n).toBe(0);
-      expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
-    } finally {
-      const report = await traffic.stop();
+    },
+    afterComplete: async ({ db, state }, traffic) => {
       console.log(
-        `change-type int→bigint: ${report.operations} writes, worst ${report.maxLatencyMs.toFixed(0)} ms, lock_timeout ${lockTimeoutMs} ms`,
+        `change-type int→bigint: ${traffic.operations} writes, worst ${traffic.maxLatencyMs.toFixed(0)} ms, lock_timeout ${lockTimeoutMs} ms`,
       );
-      expect(report.errors).toEqual([]);
-      expect(report.operations).toBeGreaterThan(100);
-      // A writer waits at most about one lock_timeout behind the swap (plus the swap itself).
-    }
-
-    const types = await db.sql<{ table: string; column: string; type: string; notNull: boolean }[]>`
-      select c.relname as table, a.attname as column, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as "notNull"
-      from pg_attribute a join pg_class c on c.oid = a.attrelid
-      where c.relname in ('users', 'orders') and a.attnum > 0 and not a.attisdropped order by 1, a.attnum`;
-    expect(types).toEqual([
-      { table: 'orders', column: 'id', type: 'bigint', notNull: true },
-      { table: 'orders', column: 'amount', type: 'integer', notNull: true },
-      { table: 'orders', column: 'note', type: 'text', notNull: false },
-      { table: 'orders', column: 'user_id', type: 'bigint', notNull: true },
-      { table: 'users', column: 'email', type: 'text', notNull: true },
-      { table: 'users', column: 'created_at', type: 'timestamp with time zone', notNull: true },
-      { table: 'users', column: 'id', type: 'bigint', notNull: true },
-    ]);
-    expect(await checksum()).toEqual(before);
-    const constraints = await db.sql<{ name: string; type: string; validated: boolean; definition: string }[]>`
-      select conname as name, contype::text as type, convalidated as validated, pg_get_constraintdef(oid) as definition
-      from pg_constraint where conrelid in ('users'::regclass, 'orders'::regclass) and contype <> 'n' order by 1`;
-    expect(constraints).toEqual([
-      { name: 'orders_amount_check', type: 'c', validated: true, definition: 'CHECK ((amount >= 0))' },
-      { name: 'orders_pkey', type: 'p', validated: true, definition: 'PRIMARY KEY (id)' },
-      {
-        name: 'orders_user_id_fkey',
-        type: 'f',
-        validated: true,
-        definition: 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
-      },
-      { name: 'users_email_key', type: 'u', validated: true, definition: 'UNIQUE (email)' },
-      { name: 'users_pkey', type: 'p', validated: true, definition: 'PRIMARY KEY (id)' },
-    ]);
-    const indexes = await db.sql<{ name: string; definition: string }[]>`
-      select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition from pg_index
-      where indrelid in ('users'::regclass, 'orders'::regclass) and indisvalid order by 1`;
-    expect(indexes.map((i) => i.name)).toEqual(['orders_pkey', 'orders_user_id_idx', 'users_email_key', 'users_pkey']);
-    expect(indexes.find((i) => i.name === 'orders_user_id_idx')?.definition).toBe(
-      'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id)',
-    );
-    // Nothing of the migration is left behind.
-    expect((await catalogSnapshot(db.sql, 'users')).triggers).toEqual([]);
-    expect((await catalogSnapshot(db.sql, 'orders')).triggers).toEqual([]);
-    expect((await catalogSnapshot(db.sql, 'users')).onlineFunctions).toEqual([]);
-    // The sequence continues, is owned by the new column and is wide enough for it.
-    const [seq] = await db.sql<{ owner: string | null; type: string; max: string }[]>`
-      select pg_get_serial_sequence('users', 'id') as owner, data_type::text as type, max_value::text as max
-      from pg_sequences where sequencename = 'users_id_seq'`;
-    expect(seq).toEqual({ owner: 'public.users_id_seq', type: 'bigint', max: '9223372036854775807' });
-    const [maxId] = await db.sql<{ id: string }[]>`select max(id)::text as id from users`;
-    const [next] = await db.sql<{ id: string }[]>`insert into users (email) values ('after@example.com') returning id::text as id`;
-    expect(BigInt(next?.id ?? 0)).toBeGreaterThan(BigInt(maxId?.id ?? 0));
-    await db.sql`select setval('users_id_seq', 3000000000)`;
-    const [big] = await db.sql<{ id: string }[]>`insert into users (email) values ('big@example.com') returning id::text as id`;
-    expect(big?.id).toBe('3000000001');
-    await db.sql`insert into orders (user_id, amount) values (3000000001, 1)`;
-    await expect(db.sql`insert into orders (user_id, amount) values (3000000002, 1)`).rejects.toMatchObject({ code: '23503' });
+      expect(traffic.operations).toBeGreaterThan(100);
+      const types = await db.sql<{ table: string; column: string; type: string; notNull: boolean }[]>`
+        select c.relname as table, a.attname as column, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as "notNull"
+        from pg_attribute a join pg_class c on c.oid = a.attrelid
+        where c.relname in ('users', 'orders') and a.attnum > 0 and not a.attisdropped order by 1, a.attnum`;
+      expect(types).toEqual([
+        { table: 'orders', column: 'id', type: 'bigint', notNull: true },
+        { table: 'orders', column: 'amount', type: 'integer', notNull: true },
+        { table: 'orders', column: 'note', type: 'text', notNull: false },
+        { table: 'orders', column: 'user_id', type: 'bigint', notNull: true },
+        { table: 'users', column: 'email', type: 'text', notNull: true },
+        { table: 'users', column: 'created_at', type: 'timestamp with time zone', notNull: true },
+        { table: 'users', column: 'id', type: 'bigint', notNull: true },
+      ]);
+      expect(await checksum()).toEqual(state.before);
+      const constraints = await db.sql<{ name: string; type: string; validated: boolean; definition: string }[]>`
+        select conname as name, contype::text as type, convalidated as validated, pg_get_constraintdef(oid) as definition
+        from pg_constraint where conrelid in ('users'::regclass, 'orders'::regclass) and contype <> 'n' order by 1`;
+      expect(constraints).toEqual([
+        { name: 'orders_amount_check', type: 'c', validated: true, definition: 'CHECK ((amount >= 0))' },
+        { name: 'orders_pkey', type: 'p', validated: true, definition: 'PRIMARY KEY (id)' },
+        {
+          name: 'orders_user_id_fkey',
+          type: 'f',
+          validated: true,
+          definition: 'FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE',
+        },
+        { name: 'users_email_key', type: 'u', validated: true, definition: 'UNIQUE (email)' },
+        { name: 'users_pkey', type: 'p', validated: true, definition: 'PRIMARY KEY (id)' },
+      ]);
+      const indexes = await db.sql<{ name: string; definition: string }[]>`
+        select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition from pg_index
+        where indrelid in ('users'::regclass, 'orders'::regclass) and indisvalid order by 1`;
+      expect(indexes.map((i) => i.name)).toEqual(['orders_pkey', 'orders_user_id_idx', 'users_email_key', 'users_pkey']);
+      expect(indexes.find((i) => i.name === 'orders_user_id_idx')?.definition).toBe(
+        'CREATE INDEX orders_user_id_idx ON public.orders USING btree (user_id)',
+      );
+      // Nothing of the migration is left behind.
+      expect((await catalogSnapshot(db.sql, 'users')).triggers).toEqual([]);
+      expect((await catalogSnapshot(db.sql, 'orders')).triggers).toEqual([]);
+      expect((await catalogSnapshot(db.sql, 'users')).onlineFunctions).toEqual([]);
+      // The sequence continues, is owned by the new column and is wide enough for it.
+      const [seq] = await db.sql<{ owner: string | null; type: string; max: string }[]>`
+        select pg_get_serial_sequence('users', 'id') as owner, data_type::text as type, max_value::text as max
+        from pg_sequences where sequencename = 'users_id_seq'`;
+      expect(seq).toEqual({ owner: 'public.users_id_seq', type: 'bigint', max: '9223372036854775807' });
+      const [maxId] = await db.sql<{ id: string }[]>`select max(id)::text as id from users`;
+      const [next] = await db.sql<{ id: string }[]>`insert into users (email) values ('after@example.com') returning id::text as id`;
+      expect(BigInt(next?.id ?? 0)).toBeGreaterThan(BigInt(maxId?.id ?? 0));
+      await db.sql`select setval('users_id_seq', 3000000000)`;
+      const [big] = await db.sql<{ id: string }[]>`insert into users (email) values ('big@example.com') returning id::text as id`;
+      expect(big?.id).toBe('3000000001');
+      await db.sql`insert into orders (user_id, amount) values (3000000001, 1)`;
+      await expect(db.sql`insert into orders (user_id, amount) values (3000000002, 1)`).rejects.toMatchObject({ code: '23503' });
+    },
   });
 
   it('killed with SIGKILL mid-backfill, resumed under writers: every row converted exactly', async () => {
@@ -236,12 +229,12 @@ describe('change-type', () => {
       { operations: [{ op: 'change-type', table: 'legacy', column: 'code', type: 'integer', using: 'code::integer' }] },
       'test',
     );
-    const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DataViolationError);
-    expect((error as DataViolationError).exitCode).toBe(1);
-    expect((error as Error).message).toMatch(/whose code cannot be converted to integer/);
-    expect((error as Error).message).toContain('(4242, invalid input syntax for type integer: "n/a")');
-    expect((error as Error).message).toContain('(8484, invalid input syntax for type integer: "n/a")');
+    const error = await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), DataViolationError, {
+      exitCode: 1,
+      message: /whose code cannot be converted to integer/,
+    });
+    expect(error.message).toContain('(4242, invalid input syntax for type integer: "n/a")');
+    expect(error.message).toContain('(8484, invalid input syntax for type integer: "n/a")');
     await rollbackMigration({ databaseUrl: db.url, migration: spec.name });
     expect(await catalogSnapshot(db.sql, 'legacy')).toEqual(catalogBefore);
     const [dataAfter] = await db.sql<
@@ -255,10 +248,9 @@ describe('change-type', () => {
       `create table IF NOT EXISTS legacy2 (id bigint primary key, code text); create view legacy2_codes as select code from legacy2;`,
     );
     const before = await catalogSnapshot(db.sql, 'legacy2');
-    const spec = parseSpec({ operations: [{ op: 'change-type', table: 'legacy2', column: 'code', type: 'integer' }] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect((error as Error).message).toMatch(/cannot be converted to integer automatically: .*give the conversion as using/);
+    await preflightRefusal(db.url, { op: 'change-type', table: 'legacy2', column: 'code', type: 'integer' }, undefined, {
+      message: /cannot be converted to integer automatically: .*give the conversion as using/,
+    });
     const cli = await runCli(
       ['start', 'change-type', '--table', 'legacy2', '--column', 'code', '--type', 'integer', '--using', 'code::integer'],
       db.url,

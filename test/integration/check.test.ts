@@ -5,7 +5,7 @@ import type { DirectoryCheck } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import {
   applyTicketSpec,
@@ -17,15 +17,13 @@ import {
 } from '../support/tickets-directory.js';
 
 describe('check', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('check');
   let project: TempProject;
   beforeEach(async () => {
-    db = await createTestDatabase('check');
     project = await tempTicketsProject();
   });
   afterEach(async () => {
     await project.remove();
-    await db.drop();
   });
 
   /** Every user relation (tables, indexes, sequences), to show nothing was created. */

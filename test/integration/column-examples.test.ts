@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, loadSpecFile, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
 
 describe('the rename-column and change-type examples, on examples/tickets.sql under writers', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('column_examples');
   beforeAll(async () => {
-    db = await createTestDatabase('column_examples');
     await loadExampleTickets(db.sql);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('rename-column-customer-email.yaml, then change-type-title-varchar.yaml', async () => {

@@ -8,7 +8,7 @@ import { connect } from '../../src/db/connect.js';
 import { driverIsPatched } from '../../src/db/driver-patch.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { runCli } from '../support/run-cli.js';
-import { describeTestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
@@ -50,7 +50,7 @@ async function expectEveryRowFilled(sql: postgres.Sql, table: string, migration:
 }
 
 describe('postgres.js with the patch for porsager/postgres#1208', () => {
-  const db = describeTestDatabase('driver_patch');
+  const db = useTestDatabase('driver_patch');
 
   it('is installed, and a query on a reserved connection whose backend died rejects instead of ending the process', async () => {
     expect(driverIsPatched()).toBe(true);
@@ -72,7 +72,7 @@ describe('postgres.js with the patch for porsager/postgres#1208', () => {
 });
 
 describe("one of online's backends terminated mid-backfill", () => {
-  const db = describeTestDatabase('conn_loss');
+  const db = useTestDatabase('conn_loss');
   afterEach(() => killWatchedRuns());
 
   /**
@@ -130,7 +130,7 @@ describe("one of online's backends terminated mid-backfill", () => {
 });
 
 describe('every backend of a paused run terminated', () => {
-  const db = describeTestDatabase('conn_loss_paused');
+  const db = useTestDatabase('conn_loss_paused');
   afterEach(() => killWatchedRuns());
 
   it('reconnects, keeps reading the pause flag (still paused), and finishes once unpaused', async () => {
@@ -188,7 +188,7 @@ describe('every backend of a paused run terminated', () => {
 });
 
 describe('a locked DDL step whose backend is terminated while it waits for its lock', () => {
-  const db = describeTestDatabase('conn_loss_ddl');
+  const db = useTestDatabase('conn_loss_ddl');
   afterEach(() => killWatchedRuns());
 
   it('reconnects, takes the step from the top and completes it once the table is free', async () => {

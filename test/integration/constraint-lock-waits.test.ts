@@ -3,29 +3,25 @@
 // than about lock_timeout: the statement gives up its place in the queue and retries. Measured as the
 // worst latency of concurrent writers against the time the long transaction held on (8 s against a
 // 200 ms lock_timeout: a busy machine cannot blur that contrast).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, startMigration, type OnlineEvent } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 200;
 
 describe('constraint operations under a long conflicting transaction', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('constraint_locks');
   beforeAll(async () => {
-    db = await createTestDatabase('constraint_locks');
     await createTickets(db.sql, 5_000);
     await db.sql`create table users (id bigint primary key, name text not null)`;
     await db.sql`insert into users select g, 'user ' || g from generate_series(1, 100) g`;
     // Writers insert tickets without these: ref stays NULL (unique allows it), channel takes its default.
     await db.sql`alter table tickets add column assigned_user_id bigint, add column ref text, add column channel text default 'web'`;
     await db.sql`update tickets set assigned_user_id = 1 + id % 100, ref = 'T-' || id`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const options = { lockTimeoutMs, lockRetries: 200 };

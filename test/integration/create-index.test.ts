@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  completeMigration,
   DataViolationError,
   NameTakenError,
   parseSpec,
@@ -11,8 +10,10 @@ import {
 } from '../../src/index.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const lockTimeoutMs = 1_000;
@@ -42,62 +43,57 @@ const createIndexSpec = (name: string, fields: Record<string, unknown>): Migrati
   parseSpec({ name, operations: [{ op: 'create-index', table: 'tickets', ...fields }] }, 'test');
 
 describe('create-index through the library, under concurrent writers', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('create_index');
   beforeAll(async () => {
-    db = await createTestDatabase('create_index');
     await createTickets(db.sql, 30_000);
   });
-  afterAll(async () => {
-    await db.drop();
-  });
 
-  it('start → rollback → start → complete for a partial composite index, valid at each point and gone after rollback', async () => {
-    const spec = createIndexSpec('0003-open-tickets-by-status', {
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete for a partial composite index, valid at each point and gone after rollback',
+    spec: createIndexSpec('0003-open-tickets-by-status', {
       columns: ['status', 'created_at'],
       where: 'resolved_at is null',
       name: 'tickets_open_status_idx',
-    });
-    const before = await catalogSnapshot(db.sql);
-    const indexesBefore = await indexesOf(db, 'tickets');
-    const writers = startWriters(db.url, { writers: 3 });
-    const events: OnlineEvent[] = [];
-
-    const first = await startMigration({ databaseUrl: db.url, spec, options, onEvent: (e) => events.push(e) });
-    expect(first).toMatchObject({ migration: spec.name, status: 'awaiting_contract', phase: 'contract' });
-    expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: false }]);
-    const built = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
-    expect(built).toMatchObject({ valid: true, unique: false });
-    expect(built?.definition).toBe(
-      'CREATE INDEX tickets_open_status_idx ON public.tickets USING btree (status, created_at) WHERE (resolved_at IS NULL)',
-    );
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
-    expect((await indexesOf(db, 'tickets')).filter((i) => !i.valid)).toEqual([]);
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    const rebuilt = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
-    expect(rebuilt?.valid).toBe(true);
-    expect(rebuilt?.oid).not.toBe(built?.oid);
-
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-    console.log(`create-index lifecycle: ${traffic.operations} writes, worst latency ${traffic.maxLatencyMs.toFixed(0)} ms`);
-    expect(traffic.errors).toEqual([]);
-
-    const after = await indexesOf(db, 'tickets');
-    expect(after.filter((i) => !i.valid)).toEqual([]);
-    expect(after.find((i) => i.name === 'tickets_open_status_idx')).toMatchObject({ valid: true, oid: rebuilt?.oid });
-    // The planner can use it: the index answers the query it was built for.
-    const plan = await db.sql.begin(async (tx) => {
-      await tx`set local enable_seqscan = off`;
-      return tx<{ 'QUERY PLAN': string }[]>`
-        explain (costs off) select id from tickets where status = 'open' and resolved_at is null order by created_at limit 10`;
-    });
-    expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toContain('tickets_open_status_idx');
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
+    }),
+    options,
+    seed: async (db) => ({
+      before: await catalogSnapshot(db.sql),
+      indexesBefore: await indexesOf(db, 'tickets'),
+      oids: { built: 0, rebuilt: 0 },
+    }),
+    afterStart: async ({ db, events, state }) => {
+      expect(events.filter((e) => e.type === 'step')).toMatchObject([{ phase: 'expand', skipped: false }]);
+      const built = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
+      expect(built).toMatchObject({ valid: true, unique: false });
+      expect(built?.definition).toBe(
+        'CREATE INDEX tickets_open_status_idx ON public.tickets USING btree (status, created_at) WHERE (resolved_at IS NULL)',
+      );
+      state.oids.built = built?.oid ?? 0;
+    },
+    afterRollback: async ({ db, state }) => {
+      expect(await indexesOf(db, 'tickets')).toEqual(state.indexesBefore);
+      expect((await indexesOf(db, 'tickets')).filter((i) => !i.valid)).toEqual([]);
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
+    afterRestart: async ({ db, state }) => {
+      const rebuilt = await indexNamed(db, 'tickets', 'tickets_open_status_idx');
+      expect(rebuilt?.valid).toBe(true);
+      expect(rebuilt?.oid).not.toBe(state.oids.built);
+      state.oids.rebuilt = rebuilt?.oid ?? 0;
+    },
+    afterComplete: async ({ db, state }) => {
+      const after = await indexesOf(db, 'tickets');
+      expect(after.filter((i) => !i.valid)).toEqual([]);
+      expect(after.find((i) => i.name === 'tickets_open_status_idx')).toMatchObject({ valid: true, oid: state.oids.rebuilt });
+      // The planner can use it: the index answers the query it was built for.
+      const plan = await db.sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        return tx<{ 'QUERY PLAN': string }[]>`
+          explain (costs off) select id from tickets where status = 'open' and resolved_at is null order by created_at limit 10`;
+      });
+      expect(plan.map((line) => line['QUERY PLAN']).join('\n')).toContain('tickets_open_status_idx');
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
   });
 
   it('fails a unique index over duplicates with exit 1, the duplicate values and counts, and no invalid index left', async () => {
@@ -114,10 +110,7 @@ describe('create-index through the library, under concurrent writers', () => {
     );
     const writers = startWriters(db.url, { table: 'tickets_dup', writers: 2 });
 
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const violation = failure as DataViolationError;
-    expect(violation.exitCode).toBe(1);
+    const violation = await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), DataViolationError, { exitCode: 1 });
     expect(violation.kind).toBe('duplicates');
     expect(violation.samples).toEqual([
       { k0: 'T-1', count: '3' },
@@ -175,10 +168,10 @@ describe('create-index through the library, under concurrent writers', () => {
     const indexesBefore = await indexesOf(db, 'tickets');
     const archiveBefore = await indexesOf(db, 'tickets_archive');
     const spec = createIndexSpec('index-resolved-at', { columns: ['resolved_at'] });
-    const failure = await startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true } }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(NameTakenError);
-    expect((failure as NameTakenError).exitCode).toBe(2);
-    expect((failure as NameTakenError).message).toContain('already exists on public.tickets_archive');
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options: { ...options, complete: true } }), NameTakenError, {
+      exitCode: 2,
+      message: 'already exists on public.tickets_archive',
+    });
     expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
     expect(await indexesOf(db, 'tickets_archive')).toEqual(archiveBefore);
   });
@@ -190,11 +183,11 @@ describe('create-index through the library, under concurrent writers', () => {
       { migrations: number }[]
     >`select count(*)::int as migrations from online_migrate.migrations`;
     const spec = createIndexSpec('index-title-lower', { expressions: ['lower(title)'], name: 'tickets_title_idx' });
-    const failure = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(NameTakenError);
-    expect((failure as NameTakenError).exitCode).toBe(2);
-    expect((failure as NameTakenError).code).toBe('NAME_TAKEN');
-    expect((failure as NameTakenError).message).toContain('USING btree (title)');
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options }), NameTakenError, {
+      exitCode: 2,
+      code: 'NAME_TAKEN',
+      message: 'USING btree (title)',
+    });
     expect(await indexesOf(db, 'tickets')).toEqual(indexesBefore);
     const [{ migrations: ledgerAfter } = { migrations: -1 }] = await db.sql<
       { migrations: number }[]
@@ -206,10 +199,11 @@ describe('create-index through the library, under concurrent writers', () => {
     await createTickets(db.sql, 5_000, 'tickets_leftover');
     await db.sql`alter table tickets_leftover add column ref text`;
     await db.sql`update tickets_leftover set ref = 'T-' || (id % 4000)`;
-    const failed = await db.sql
-      .unsafe(`create unique index concurrently tickets_leftover_ref_idx on tickets_leftover (ref)`)
-      .catch((e: unknown) => e);
-    expect(failed).toMatchObject({ code: '23505' });
+    await expect(
+      db.sql.unsafe(`create unique index concurrently tickets_leftover_ref_idx on tickets_leftover (ref)`),
+    ).rejects.toMatchObject({
+      code: '23505',
+    });
     const leftover = await indexNamed(db, 'tickets_leftover', 'tickets_leftover_ref_idx');
     expect(leftover).toMatchObject({ valid: false, unique: true });
 
@@ -234,17 +228,13 @@ describe('create-index through the library, under concurrent writers', () => {
 });
 
 describe('create-index bad input through the CLI exits 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('create_index_bad');
   let before: CatalogSnapshot;
   let indexesBefore: IndexRow[];
   beforeAll(async () => {
-    db = await createTestDatabase('create_index_bad');
     await createTickets(db.sql, 100);
     before = await catalogSnapshot(db.sql);
     indexesBefore = await indexesOf(db, 'tickets');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const createIndexArgs = (...extra: string[]) => ['start', 'create-index', '--table', 'tickets', ...extra];

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  completeMigration,
-  loadSpecFile,
-  OnlineError,
-  parseSpec,
-  planMigration,
-  rollbackMigration,
-  startMigration,
-  type OnlineEvent,
-} from '../../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSpecFile, OnlineError, parseSpec, planMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath } from '../support/tickets-fixture.js';
 
 const example = examplePath('create-table-customer-satisfaction.yaml');
@@ -35,14 +28,10 @@ interface ConstraintRow {
 }
 
 describe('create-table', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('create_table');
   beforeAll(async () => {
-    db = await createTestDatabase('create_table');
     await createTickets(db.sql, 20_000);
     await db.sql`create table users (id bigint primary key, name text not null)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const exists = async (table: string): Promise<boolean> => {
@@ -84,80 +73,66 @@ describe('create-table', () => {
     return (await db.sql<{ name: string }[]>`select name from online_migrate.migrations order by name`).map((m) => m.name);
   }
 
-  it('start → rollback → start → complete under writers: the exact table, its constraints, and a working foreign key', async () => {
-    const spec = await loadSpecFile(example);
-    const before = await publicCatalog();
-    const writers = startWriters(db.url, { writers: 3 });
-    await writers.waitForOperations(20);
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under writers: the exact table, its constraints, and a working foreign key',
+    spec: () => loadSpecFile(example),
+    options: { lockTimeoutMs },
+    seed: async () => ({ before: await publicCatalog() }),
+    afterStart: async ({ db, events }) => {
+      expect(events.filter((e) => e.type === 'warning').map((e) => (e.type === 'warning' ? e.message : ''))).toEqual([
+        expect.stringMatching(
+          /^no index on public\.customer_satisfaction starts with \(ticket_id\): every delete or key update on public\.tickets will scan/,
+        ) as unknown,
+      ]);
+      expect(await exists('customer_satisfaction')).toBe(true);
+      // Traffic on the new table, which a rollback drops with it.
+      await db.sql`insert into customer_satisfaction (ticket_id, rating) values (1, 5)`;
+    },
+    afterRollback: async ({ state }) => {
+      expect(await exists('customer_satisfaction')).toBe(false);
+      expect(await publicCatalog()).toEqual(state.before);
+    },
+    afterComplete: async ({ state: { before } }) => {
+      expect(await columns('customer_satisfaction')).toEqual([
+        { name: 'id', type: 'bigint', notNull: true, default: null, identity: 'a' },
+        { name: 'ticket_id', type: 'bigint', notNull: true, default: null, identity: '' },
+        { name: 'rating', type: 'integer', notNull: true, default: null, identity: '' },
+        { name: 'comment', type: 'text', notNull: false, default: null, identity: '' },
+        { name: 'created_at', type: 'timestamp with time zone', notNull: true, default: 'now()', identity: '' },
+      ]);
+      expect(await constraints('customer_satisfaction')).toEqual([
+        { name: 'customer_satisfaction_pkey', type: 'p', definition: 'PRIMARY KEY (id)' },
+        { name: 'customer_satisfaction_rating_check', type: 'c', definition: 'CHECK (((rating >= 1) AND (rating <= 5)))' },
+        {
+          name: 'customer_satisfaction_ticket_id_fkey',
+          type: 'f',
+          definition: 'FOREIGN KEY (ticket_id) REFERENCES tickets(id) ON DELETE CASCADE',
+        },
+      ]);
+      // tickets itself only gained the foreign key's internal triggers; no rows were lost or added by us.
+      const after = await publicCatalog();
+      expect(after.tickets).toEqual(before.tickets);
+      expect(after.ticketTriggers).toBe(before.ticketTriggers + 2);
+      const [rows] = await db.sql<
+        { n: number; written: number }[]
+      >`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
+      expect(rows?.n).toBe(20_000 + (rows?.written ?? 0));
+      expect(rows?.written).toBeGreaterThan(0);
 
-    const events: OnlineEvent[] = [];
-    const warned = (e: OnlineEvent): void => void events.push(e);
-    expect(await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs }, onEvent: warned })).toMatchObject({
-      status: 'awaiting_contract',
-    });
-    expect(events.filter((e) => e.type === 'warning').map((e) => (e.type === 'warning' ? e.message : ''))).toEqual([
-      expect.stringMatching(
-        /^no index on public\.customer_satisfaction starts with \(ticket_id\): every delete or key update on public\.tickets will scan/,
-      ) as unknown,
-    ]);
-    expect(await exists('customer_satisfaction')).toBe(true);
-    // Traffic on the new table, which a rollback drops with it.
-    await db.sql`insert into customer_satisfaction (ticket_id, rating) values (1, 5)`;
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await exists('customer_satisfaction')).toBe(false);
-    expect(await publicCatalog()).toEqual(before);
-
-    await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-    console.log(
-      `create-table lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
-    );
-    expect(traffic.errors).toEqual([]);
-
-    expect(await columns('customer_satisfaction')).toEqual([
-      { name: 'id', type: 'bigint', notNull: true, default: null, identity: 'a' },
-      { name: 'ticket_id', type: 'bigint', notNull: true, default: null, identity: '' },
-      { name: 'rating', type: 'integer', notNull: true, default: null, identity: '' },
-      { name: 'comment', type: 'text', notNull: false, default: null, identity: '' },
-      { name: 'created_at', type: 'timestamp with time zone', notNull: true, default: 'now()', identity: '' },
-    ]);
-    expect(await constraints('customer_satisfaction')).toEqual([
-      { name: 'customer_satisfaction_pkey', type: 'p', definition: 'PRIMARY KEY (id)' },
-      { name: 'customer_satisfaction_rating_check', type: 'c', definition: 'CHECK (((rating >= 1) AND (rating <= 5)))' },
-      {
-        name: 'customer_satisfaction_ticket_id_fkey',
-        type: 'f',
-        definition: 'FOREIGN KEY (ticket_id) REFERENCES tickets(id) ON DELETE CASCADE',
-      },
-    ]);
-    // tickets itself only gained the foreign key's internal triggers; no rows were lost or added by us.
-    const after = await publicCatalog();
-    expect(after.tickets).toEqual(before.tickets);
-    expect(after.ticketTriggers).toBe(before.ticketTriggers + 2);
-    const [rows] = await db.sql<
-      { n: number; written: number }[]
-    >`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
-    expect(rows?.n).toBe(20_000 + (rows?.written ?? 0));
-    expect(rows?.written).toBeGreaterThan(0);
-
-    // The foreign key works both ways: a real ticket is accepted, a bogus one refused, a delete cascades.
-    await db.sql`insert into customer_satisfaction (ticket_id, rating, comment) values (2, 4, 'quick')`;
-    const orphan: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (999999999, 3)`.catch(
-      (e: unknown) => e,
-    );
-    expect(orphan).toMatchObject({ code: '23503' });
-    const badRating: unknown = await db.sql`insert into customer_satisfaction (ticket_id, rating) values (2, 6)`.catch((e: unknown) => e);
-    expect(badRating).toMatchObject({ code: '23514' });
-    const rows2 = await db.sql<
-      { ticket: string; created: boolean }[]
-    >`select ticket_id::text as ticket, created_at is not null as created from customer_satisfaction`;
-    expect(rows2).toEqual([{ ticket: '2', created: true }]);
-    await db.sql`delete from tickets where id = 2`;
-    const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from customer_satisfaction`;
-    expect(left?.n).toBe(0);
+      // The foreign key works both ways: a real ticket is accepted, a bogus one refused, a delete cascades.
+      await db.sql`insert into customer_satisfaction (ticket_id, rating, comment) values (2, 4, 'quick')`;
+      await expect(db.sql`insert into customer_satisfaction (ticket_id, rating) values (999999999, 3)`).rejects.toMatchObject({
+        code: '23503',
+      });
+      await expect(db.sql`insert into customer_satisfaction (ticket_id, rating) values (2, 6)`).rejects.toMatchObject({ code: '23514' });
+      const rows2 = await db.sql<
+        { ticket: string; created: boolean }[]
+      >`select ticket_id::text as ticket, created_at is not null as created from customer_satisfaction`;
+      expect(rows2).toEqual([{ ticket: '2', created: true }]);
+      await db.sql`delete from tickets where id = 2`;
+      const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from customer_satisfaction`;
+      expect(left?.n).toBe(0);
+    },
   });
 
   describe('refusals exit 2 and change nothing', () => {
@@ -244,10 +219,7 @@ describe('create-table', () => {
     ])('%s', async (_case, fields, message) => {
       const before = await publicCatalog();
       const migrationsBefore = await recorded();
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec: tableSpec(fields) }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec: tableSpec(fields) }), OnlineError, { exitCode: 2, message });
       expect(await publicCatalog()).toEqual(before);
       expect(await recorded()).toEqual(migrationsBefore);
     });

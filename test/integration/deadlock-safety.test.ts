@@ -6,7 +6,7 @@
 // one of its tables, every retry naming that transaction; and the lock that transaction holds is
 // asked for first on the next attempt.
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import { leastDeadlockTimeoutMs } from '../../src/db/deadlock-timeout.js';
 import { runLockedDdl, type LockRetry } from '../../src/db/locked-ddl.js';
@@ -14,7 +14,8 @@ import { parseSpec, rollbackMigration, startMigration } from '../../src/index.js
 import { createAccountTables, ledgerProblems, startAccountWorkload } from '../support/account-workload.js';
 import { contrastHoldMs, holdLock, releaseAfter } from '../support/held-lock.js';
 import { recordLockRetries, type LockRetryEvent } from '../support/lock-retry-recorder.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { eventually } from '../support/watched-cli.js';
 
 /** One application connection, its own transaction, its statements run one at a time. */
 interface AppSession {
@@ -30,10 +31,8 @@ async function appSession(url: string, settings = ''): Promise<AppSession> {
   return { pid: row?.pid ?? 0, sql, end: () => sql.end({ timeout: 5 }) };
 }
 
-/** Polls the server until `check` holds (state, not time: no deadline but the test's own). */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
+/** Polls the server until `check` holds: a wait on state (test/support/watched-cli.ts's eventually). */
+const until = async (check: () => Promise<boolean>): Promise<void> => void (await eventually(check, (held) => held));
 
 const migrationWaitsForALock = (sql: postgres.Sql) => async (): Promise<boolean> => {
   const [row] = await sql<{ waiting: boolean }[]>`
@@ -69,18 +68,11 @@ const payment = (first: typeof update, second: typeof update) => async (s: AppSe
 
 /** A fresh database with the account tables for each test of the enclosing describe. */
 function eachWithAccounts(prefix: string): () => TestDatabase {
-  let db: TestDatabase | undefined;
+  const db = useTestDatabase(prefix, { per: 'test' });
   beforeEach(async () => {
-    db = await createTestDatabase(prefix);
     await createAccountTables(db.sql);
   });
-  afterEach(async () => {
-    await db?.drop();
-  });
-  return () => {
-    if (db === undefined) throw new Error('no database outside a test');
-    return db;
-  };
+  return () => db;
 }
 
 describe('an application transaction caught between two of our locks', () => {
@@ -137,17 +129,13 @@ describe('an application transaction caught between two of our locks', () => {
 });
 
 describe('our statement as the deadlock victim', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('deadlock_ours');
   beforeAll(async () => {
-    db = await createTestDatabase('deadlock_ours');
     await createAccountTables(db.sql);
     // Our sessions check for deadlocks after 100 ms; the application's after 30 s (below): when both
     // wait in one cycle, PostgreSQL aborts ours, every time.
     await db.sql.unsafe(`alter database "${new URL(db.url).pathname.slice(1)}" set deadlock_timeout = '100ms'`);
     await db.sql`create sequence attempts`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it(

@@ -1,17 +1,11 @@
 // `online demo` end to end on a real database: live writers, a real migration, every row checked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run-demo.js';
 import type { OnlineEvent } from '../../src/events.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('online demo', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('demo');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('demo');
 
   it('adds a NOT NULL derived column under live writers with no error and no stale row', async () => {
     const events: OnlineEvent[] = [];

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   parseSpec,
@@ -12,7 +12,7 @@ import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { preflightRefusal } from '../support/preflight-refusal.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const rows = 20_000;
@@ -29,9 +29,8 @@ const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<
   preflightRefusal(db.url, operation, options);
 
 describe('drop-column', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('drop_column');
   beforeAll(async () => {
-    db = await createTestDatabase('drop_column');
     await createTickets(db.sql, rows);
     // The writers never touch customer_email: the application stopped using it before contract.
     await db.sql`alter table tickets add column customer_email text`;
@@ -41,9 +40,6 @@ describe('drop-column', () => {
     await db.sql`create view ticket_emails as select id, customer_email from tickets`;
     await db.sql`create table followups (id int primary key, email text constraint followups_email_fkey references tickets (customer_email))`;
     await db.sql`insert into followups values (1, 'customer1@example.com')`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('refuses while a view, a unique constraint and a foreign key depend on the column, naming each, changing nothing', async () => {

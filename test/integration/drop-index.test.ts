@@ -1,19 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeMigration, parseSpec, PreflightError, rollbackMigration, startMigration } from '../../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSpec } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 describe('drop-index', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('drop_index');
   beforeAll(async () => {
-    db = await createTestDatabase('drop_index');
     await createTickets(db.sql, 20_000);
     await db.sql`create index tickets_status_idx on tickets (status, created_at)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const indexNames = async (): Promise<string[]> =>
@@ -23,20 +20,19 @@ describe('drop-index', () => {
       >`select indexrelid::regclass::text as name from pg_index where indrelid = 'tickets'::regclass order by 1`
     ).map((r) => r.name);
 
-  it('start → rollback → start → complete under writers: the index goes only in contract, concurrently', async () => {
-    const before = await catalogSnapshot(db.sql);
-    const spec = parseSpec({ operations: [{ op: 'drop-index', table: 'tickets', name: 'tickets_status_idx' }] }, 'test');
-    const writers = startWriters(db.url, { writers: 3 });
-    expect(await startMigration({ databaseUrl: db.url, spec })).toMatchObject({ status: 'awaiting_contract' });
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-    await rollbackMigration({ databaseUrl: db.url, migration: spec.name });
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-    await startMigration({ databaseUrl: db.url, spec });
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed' });
-    const traffic = await writers.stop();
-    console.log(`drop-index: ${traffic.operations} writes, worst ${traffic.maxLatencyMs.toFixed(0)} ms`);
-    expect(traffic.errors).toEqual([]);
-    expect(await indexNames()).toEqual(['tickets_pkey']);
+  lifecycleTest(db, {
+    name: 'start → rollback → start → complete under writers: the index goes only in contract, concurrently',
+    spec: parseSpec({ operations: [{ op: 'drop-index', table: 'tickets', name: 'tickets_status_idx' }] }, 'test'),
+    seed: async (db) => ({ before: await catalogSnapshot(db.sql) }),
+    afterStart: async ({ db, state }) => {
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
+    afterRollback: async ({ db, state }) => {
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
+    afterComplete: async () => {
+      expect(await indexNames()).toEqual(['tickets_pkey']);
+    },
   });
 
   it('refuses an index that backs a constraint, and an unknown index, changing nothing', async () => {
@@ -45,11 +41,7 @@ describe('drop-index', () => {
       ['tickets_pkey', /index tickets_pkey backs constraint tickets_pkey; drop the constraint instead/],
       ['nope_idx', /index public\.nope_idx does not exist/],
     ] as const) {
-      const spec = parseSpec({ operations: [{ op: 'drop-index', table: 'tickets', name }] }, 'test');
-      const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PreflightError);
-      expect((error as PreflightError).exitCode).toBe(2);
-      expect((error as Error).message).toMatch(message);
+      await preflightRefusal(db.url, { op: 'drop-index', table: 'tickets', name }, undefined, { message });
     }
     expect(await catalogSnapshot(db.sql)).toEqual(before);
   });

@@ -1,16 +1,15 @@
 // The other tables a drop locks up front (src/ddl/drop-locks.ts) are exactly the other tables
 // PostgreSQL itself takes ACCESS EXCLUSIVE on when it runs the drop: asked of the catalog, then checked
 // against pg_locks with the real DROP in a transaction that is rolled back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeTable } from '../../src/catalog/describe-table.js';
 import { tablesLockedByColumnDrop, tablesLockedByTableDrop } from '../../src/ddl/drop-locks.js';
 import type { QualifiedName } from '../../src/sql-text/quote.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('the tables a drop locks besides its own', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('drop_locks');
   beforeAll(async () => {
-    db = await createTestDatabase('drop_locks');
     await db.sql.unsafe(`
       create table parent (id int primary key, code text unique);
       create table child (id int primary key, parent_id int references parent (id), parent_code text references parent (code), note text);
@@ -21,9 +20,6 @@ describe('the tables a drop locks besides its own', () => {
       create table selfish (id int primary key, up int references selfish (id));
       create view child_notes as select id, note from child;
     `);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function table(name: string) {

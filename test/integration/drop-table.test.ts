@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   completeMigration,
   parseSpec,
@@ -13,7 +13,7 @@ import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { preflightRefusal } from '../support/preflight-refusal.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const rows = 20_000;
@@ -31,9 +31,8 @@ const refusal = (db: TestDatabase, operation: Record<string, unknown>): Promise<
   preflightRefusal(db.url, operation, options);
 
 describe('drop-table', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('drop_table');
   beforeAll(async () => {
-    db = await createTestDatabase('drop_table');
     await createTickets(db.sql, rows);
     // The retired archive feature: a table referencing tickets, a view over it, and a table referencing it.
     await db.sql.unsafe(`
@@ -43,9 +42,6 @@ describe('drop-table', () => {
       create view archive_recent as select id, archived_at from ticket_archive where archived_at > now() - interval '30 days';
       create table archive_notes (id int primary key, archive_id bigint constraint archive_notes_archive_id_fkey references ticket_archive (id), note text);
       insert into archive_notes select 1, min(id), 'kept' from ticket_archive;`);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const snapshot = async () => ({

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('test harness', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('harness');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('harness');
 
   it('gives each test file its own database on a real PostgreSQL 13+', async () => {
     const [row] = await db.sql<

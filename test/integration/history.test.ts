@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrationHistory, rollbackMigration, type HistoryEntry } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { applyTicketSpec, ledgerExists, seedExampleTickets } from '../support/tickets-directory.js';
 
 const seeded = 3_000;
 
 describe('history', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('history');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('history');
 
   it('on a database without a ledger prints "no migrations yet", exit 0, and creates nothing', async () => {
     const human = await runCli(['history'], db.url);

@@ -1,9 +1,9 @@
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWriters } from '../support/concurrent-writers.js';
 import { holdLock } from '../support/held-lock.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
@@ -36,9 +36,8 @@ async function indexState(db: TestDatabase, table: string): Promise<{ name: stri
 const progress = (events: Event[]): Event[] => events.filter((e) => e.type === 'index-progress');
 
 describe('an interrupted concurrent index build', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('index_interrupted');
   beforeAll(async () => {
-    db = await createTestDatabase('index_interrupted');
     await createTickets(db.sql, rows);
     await db.sql`analyze tickets`;
     // Declared immutable (an index expression must be); it only waits, its value is md5's.
@@ -52,9 +51,6 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
   });
   afterEach(() => {
     killWatchedRuns();
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('after kill -9 mid-build: interrupted, the INVALID index is dropped and rebuilt by resume while the application writes', async () => {

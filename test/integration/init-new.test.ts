@@ -5,12 +5,12 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { cliPath, type CliResult, jsonLines, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
 /** The CLI run in `cwd` with no DATABASE_URL unless `env` gives one. */
@@ -151,7 +151,7 @@ describe('online new', severalCliRuns, () => {
 });
 
 describe('the project config in start and resume', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('project_config');
   let dir: string;
   const rows = 5_000;
   const env = (): Record<string, string> => ({ APP_DB_URL: db.url });
@@ -182,12 +182,8 @@ describe('the project config in start and resume', severalCliRuns, () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase('project_config');
     await createTickets(db.sql, rows);
     dir = await project();
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('start takes the URL variable, state schema and run settings from the config; resume keeps the stored options after the config changes', async () => {

@@ -7,7 +7,7 @@ import { splitKeyRanges, type KeyRange } from '../../phases/backfill-engine/key-
 import { keysetQueries, keyValues } from '../../phases/backfill-engine/keyset-sql.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/sql-text/quote.js';
 import { InvalidOptionError } from '../../src/errors/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 interface Split {
   readonly key: readonly KeyColumn[];
@@ -21,16 +21,14 @@ interface Split {
 }
 
 describe('splitKeyRanges', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('key_ranges');
   let sql: postgres.Sql;
   let statements: string[] = [];
   beforeAll(async () => {
-    db = await createTestDatabase('key_ranges');
     sql = postgres(db.url, { max: 2, prepare: false, onnotice: () => undefined, debug: (_c, query) => void statements.push(query) });
   });
   afterAll(async () => {
     await sql.end({ timeout: 5 });
-    await db.drop();
   });
 
   /** Splits the table at its current last key and counts the rows of each range with keyset-sql.ts's row comparison. */

@@ -2,10 +2,10 @@
 // other connections: every row ends with the right value, NOT NULL holds, and the backfill filled
 // each seeded row at most once and never a row a writer inserted (the fill trigger covers those).
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, startMigration, type OnlineEvent, type RunOptionsInput } from '../../src/index.js';
 import { startShapeWriters } from '../support/shape-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 const seededRows = 30_000;
 /** The new column's value, over the columns every shape has. */
@@ -36,9 +36,8 @@ const uuidKey = (table: string): Shape => ({
 });
 
 describe('add-column on every key shape under concurrent writers', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('key_shapes');
   beforeAll(async () => {
-    db = await createTestDatabase('key_shapes');
     // Instrumentation only: records who gave each row its `score`: the fill trigger on a writer's insert,
     // a writer's update through the fill trigger, or the backfill (application_name `online`).
     await db.sql`create table fill_log (tbl text not null, n bigint not null, op text not null, app text not null)`;
@@ -50,9 +49,6 @@ describe('add-column on every key shape under concurrent writers', () => {
         end if;
         return null;
       end $$`);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   /**

@@ -1,23 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
-import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWriters } from '../support/concurrent-writers.js';
+import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
+import { useTestDatabase } from '../support/test-database.js';
+import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 import { migrationStatus } from '../../src/index.js';
 
 const rows = 40_000;
 
 describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('kill_resume');
   beforeAll(async () => {
-    db = await createTestDatabase('kill_resume');
     await createTickets(db.sql, rows);
   });
   afterEach(() => killWatchedRuns());
-  afterAll(async () => {
-    await db.drop();
-  });
 
   it('resumes from the last committed batch with every row correct and counted once', async () => {
     // A gate the test closes holds the run at a batch boundary (its throttle query) while status is read:

@@ -2,22 +2,17 @@
 // step takes no table lock they do not already cover: no lock upgraded mid-transaction, no table
 // forgotten (either would be a wait while holding, the short kind, but a needless retry under load).
 // Checked against PostgreSQL's own pg_locks, running each step's statements for real.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splitLeadingLocks } from '../../src/db/leading-locks.js';
 import { conflictsWith, lockModes, type LockMode } from '../../src/db/lock-modes.js';
 import { parseSpec, planMigration, startMigration, type MigrationSpec } from '../../src/index.js';
 import type { PlannedStep } from '../../src/plan/plan.js';
 import { createAccountTables, disputesTable } from '../support/account-workload.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-let db: TestDatabase | undefined;
-afterEach(async () => {
-  await db?.drop();
-  db = undefined;
-});
+const db = useTestDatabase('lead_locks', { per: 'test' });
 
 async function accounts(): Promise<TestDatabase> {
-  db = await createTestDatabase('lead_locks');
   await createAccountTables(db.sql, { historyForeignKey: true, historyKey: true });
   await db.sql`create table account_notes (id int primary key, account_id int references accounts (id), history_id bigint references history (id))`;
   return db;

@@ -4,19 +4,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readDatabaseState } from '../support/database-state.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('lifecycle guards', severalCliRuns, () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('lifecycle_guards');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('lifecycle_guards');
 
   it('records the referencing tables a change-type rebuilds, and refuses another migration on them', async () => {
     await db.sql.unsafe(`

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LockTimeoutError, parseSpec, rollbackMigration, startMigration, migrationStatus } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { holdLock, type HeldLock } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 const spec = parseSpec(
@@ -15,13 +15,9 @@ const spec = parseSpec(
 const holdTableLock = (url: string): Promise<HeldLock> => holdLock(url, 'select count(*) from tickets');
 
 describe('DDL under lock contention', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('locks');
   beforeAll(async () => {
-    db = await createTestDatabase('locks');
     await createTickets(db.sql, 1_000);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('retries while another session holds a lock and succeeds once it is released', async () => {

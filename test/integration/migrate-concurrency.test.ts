@@ -3,10 +3,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWriters } from '../support/concurrent-writers.js';
-import { runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 import { addTicketsSpecs, copyTicketsExample, removeDir, seedExampleTickets } from '../support/migrate-fixtures.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
+import { useTestDatabase } from '../support/test-database.js';
+import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20'];
 const notesSpecs: Readonly<Record<string, string>> = {
@@ -18,18 +18,16 @@ const notesSpecs: Readonly<Record<string, string>> = {
 const specSteps = (events: Event[]): unknown[] => events.filter((e) => e.type === 'migrate-spec').map((e) => e.migration);
 
 describe('two online migrate runs at once', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('migrate_concurrency');
   let tickets: string;
   let notes: string;
   beforeAll(async () => {
-    db = await createTestDatabase('migrate_concurrency');
     tickets = await copyTicketsExample((f) => f.startsWith('0001-'));
     notes = await mkdtemp(join(tmpdir(), 'online-migrate-notes-'));
     for (const [file, text] of Object.entries(notesSpecs)) await writeFile(join(notes, file), text);
   });
   afterEach(() => killWatchedRuns());
   afterAll(async () => {
-    await db.drop();
     await Promise.all([removeDir(tickets), removeDir(notes)]);
   });
 

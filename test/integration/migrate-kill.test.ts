@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { migrationStatus } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { killWatchedRuns, watchCli } from '../support/watched-cli.js';
 import {
   addTicketsSpecs,
@@ -18,15 +18,13 @@ const remap = '0004-ticket-status-remap';
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20'];
 
 describe('kill -9 during online migrate, then migrate again', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('migrate_kill');
   let dir: string;
   beforeAll(async () => {
-    db = await createTestDatabase('migrate_kill');
     dir = await copyTicketsExample((f) => f.startsWith('0001-'));
   });
   afterEach(() => killWatchedRuns());
   afterAll(async () => {
-    await db.drop();
     await removeDir(dir);
   });
 

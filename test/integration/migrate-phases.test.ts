@@ -6,7 +6,7 @@ import { migrationStatus } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { eventually, sleep } from '../support/watched-cli.js';
 import {
   addTicketsSpecs,
@@ -44,6 +44,7 @@ function startNewShapeWriter(url: string): { stop(): Promise<{ tickets: number; 
       } catch (error) {
         errors.push(error instanceof Error ? error.message : String(error));
       }
+      // Kept: paces the application's loop (its think time), not a wait for anything.
       await sleep(3);
     }
   })();
@@ -58,14 +59,12 @@ function startNewShapeWriter(url: string): { stop(): Promise<{ tickets: number; 
 }
 
 describe('online migrate --expand-only, deploy, then --contract', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('migrate_phases');
   let dir: string;
   beforeAll(async () => {
-    db = await createTestDatabase('migrate_phases');
     dir = await copyTicketsExample((f) => f.startsWith('0001-'));
   });
   afterAll(async () => {
-    await db.drop();
     await removeDir(dir);
   });
 

@@ -1,12 +1,12 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { startShapeWriters } from '../support/shape-writers.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startShapeWriters } from '../support/shape-writers.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/watched-cli.js';
 import {
   copyTicketsExample,
@@ -18,13 +18,9 @@ import {
 } from '../support/migrate-fixtures.js';
 
 describe('online migrate on examples/tickets', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('migrate');
   const dirs: string[] = [];
-  beforeAll(async () => {
-    db = await createTestDatabase('migrate');
-  });
   afterAll(async () => {
-    await db.drop();
     await Promise.all(dirs.map(removeDir));
   });
 

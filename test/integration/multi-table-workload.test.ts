@@ -2,7 +2,7 @@
 // an application pays into accounts and logs each payment in a keyless history table, taking the two
 // tables in BOTH orders, with hot accounts every session fights over. No application transaction may
 // fail in any way (a deadlock included), and the ledger must balance to the last transaction.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, rollbackMigration, startMigration, type MigrationSpec, type OnlineEvent } from '../../src/index.js';
 import {
   accountKeyTypes,
@@ -12,19 +12,14 @@ import {
   startAccountWorkload,
   type AccountTablesOptions,
 } from '../support/account-workload.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The defaults users get: deadlock_timeout is the server's (1 s), as is lock_timeout. */
 const options = { lockTimeoutMs: 1_000, lockRetries: 100, batchSize: 200 };
 
-let db: TestDatabase | undefined;
-afterEach(async () => {
-  await db?.drop();
-  db = undefined;
-});
+const db = useTestDatabase('multi_table', { per: 'test' });
 
 async function accountsDatabase(tables: AccountTablesOptions): Promise<TestDatabase> {
-  db = await createTestDatabase('multi_table');
   await createAccountTables(db.sql, tables);
   return db;
 }

@@ -1,9 +1,9 @@
 import type postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, rollbackMigration, startMigration, type OperationSpec } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // Table `a_b` column `c` and table `a` column `b_c` read alike as `a_b_c`: the objects online creates
 // for one must never be the other's.
@@ -29,13 +29,7 @@ const start = (name: string, operation: OperationSpec | Record<string, unknown>,
   startMigration({ databaseUrl: url, spec: parseSpec({ name, operations: [operation] }, 'test'), options });
 
 describe('objects of migrations on look-alike targets never collide', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('names');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('names');
 
   it('add-column with backfill on a_b.c and a.b_c: both in flight, writers error-free, both complete', async () => {
     await createPair(db.sql, 'a_b', 'a', 'w');

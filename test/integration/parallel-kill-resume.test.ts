@@ -1,11 +1,11 @@
 // kill -9 of a parallel backfill (--concurrency 3) under application inserts and updates, then resume and
 // complete: every row correct, and each row the backfill changed counted exactly once across the ranges.
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationReport } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 
 const seeded = 60_000;
@@ -31,18 +31,14 @@ const auditSql = [
 ];
 
 describe('kill -9 of a parallel backfill, then resume', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('parallel_kill');
   let child: ChildProcess | undefined;
   beforeAll(async () => {
-    db = await createTestDatabase('parallel_kill');
     await createTickets(db.sql, seeded, table);
     for (const statement of auditSql) await db.sql.unsafe(statement);
   });
   afterEach(() => {
     if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('resumes every range from its own cursor with every row correct and counted once', async () => {

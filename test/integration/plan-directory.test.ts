@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpecPlan } from '../../src/index.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { tempTicketsProject, ticketFiles, ticketsDir, type TempProject } from '../support/tickets-directory.js';
 
 /** The sections of a plan's output, by the comment line that opens each (`-- contract (online complete)`, …). */
@@ -14,15 +14,13 @@ function sections(sql: string, title: RegExp): string[] {
 const snapshot = new URL('./__snapshots__/tickets-plan.sql', import.meta.url);
 
 describe('plan <dir>', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('plan_directory');
   let project: TempProject;
   beforeAll(async () => {
-    db = await createTestDatabase('plan_directory');
     project = await tempTicketsProject();
   });
   afterAll(async () => {
     await project.remove();
-    await db.drop();
   });
 
   it('prints the SQL of every spec of examples/tickets, in order, with lock notes: stable (snapshot), no database needed', async () => {

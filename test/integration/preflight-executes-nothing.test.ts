@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
+import { eventually } from '../support/watched-cli.js';
 
 const rows = 300;
 
 describe('pre-flight executes no user expression', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('no_execution');
   let dir: string;
   beforeAll(async () => {
-    db = await createTestDatabase('no_execution');
     const [database] = await db.sql<{ name: string }[]>`select current_database() as name`;
     await db.sql.unsafe(`alter database "${database?.name ?? ''}" set track_functions = 'all'`);
     await db.sql.unsafe(`
@@ -29,17 +29,18 @@ describe('pre-flight executes no user expression', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
-    await db.drop();
   });
 
   /** Waits until no `online` session is connected to the test database: a backend flushes its function statistics before it leaves. */
   async function onlineSessionsGone(): Promise<void> {
-    for (;;) {
-      const [row] = await db.sql<{ n: number }[]>`
-        select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'online%'`;
-      if (row?.n === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      async () => {
+        const [row] = await db.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name like 'online%'`;
+        return row?.n;
+      },
+      (n) => n === 0,
+    );
   }
 
   async function bumpCalls(): Promise<number> {

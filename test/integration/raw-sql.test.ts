@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderPlan } from '../../src/cli/plan-printer.js';
 import {
   completeMigration,
@@ -12,24 +12,22 @@ import {
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriters } from '../support/concurrent-writers.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
 import { holdLock } from '../support/held-lock.js';
 import { recordLockRetries } from '../support/lock-retry-recorder.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath } from '../support/tickets-fixture.js';
 
 const example = examplePath('sql-ticket-channels.yaml');
 const lockTimeoutMs = 1_000;
 
 describe('sql', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('raw_sql');
   beforeAll(async () => {
-    db = await createTestDatabase('raw_sql');
     await createTickets(db.sql, 20_000);
     await db.sql`create table sla_policies (name text primary key, hours int not null)`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const tableComment = async (): Promise<string | null> => {
@@ -60,38 +58,33 @@ describe('sql', () => {
     };
   }
 
-  it('expand with rollback SQL under writers: start → rollback (undone) → start → complete', async () => {
-    const spec = await loadSpecFile(example);
-    const before = await catalogSnapshot(db.sql);
-    expect(await channels()).toBeUndefined();
-    const writers = startWriters(db.url, { writers: 3 });
-    await writers.waitForOperations(20);
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } })).toMatchObject({ status: 'awaiting_contract' });
-    expect(await channels()).toEqual(['email', 'phone', 'web']);
-    expect(await tableComment()).toBe('Customer support tickets; channels in ticket_channels');
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await channels()).toBeUndefined();
-    expect(await tableComment()).toBeNull();
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-
-    await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await writers.waitForOperations(20);
-    const traffic = await writers.stop();
-    console.log(
-      `sql expand lifecycle: ${traffic.operations} writes, worst writer latency ${traffic.maxLatencyMs.toFixed(0)} ms (lock_timeout ${lockTimeoutMs} ms)`,
-    );
-    expect(traffic.errors).toEqual([]);
-    expect(await channels()).toEqual(['email', 'phone', 'web']);
-    expect(await tableComment()).toBe('Customer support tickets; channels in ticket_channels');
-    expect(await catalogSnapshot(db.sql)).toEqual(before);
-    const [rows] = await db.sql<
-      { n: number; written: number }[]
-    >`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
-    expect(rows?.written).toBeGreaterThan(0);
-    expect(rows?.n).toBe(20_000 + (rows?.written ?? 0));
+  lifecycleTest(db, {
+    name: 'expand with rollback SQL under writers: start → rollback (undone) → start → complete',
+    spec: () => loadSpecFile(example),
+    options: { lockTimeoutMs },
+    seed: async (db) => {
+      expect(await channels()).toBeUndefined();
+      return { before: await catalogSnapshot(db.sql) };
+    },
+    afterStart: async () => {
+      expect(await channels()).toEqual(['email', 'phone', 'web']);
+      expect(await tableComment()).toBe('Customer support tickets; channels in ticket_channels');
+    },
+    afterRollback: async ({ db, state }) => {
+      expect(await channels()).toBeUndefined();
+      expect(await tableComment()).toBeNull();
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+    },
+    afterComplete: async ({ db, state }) => {
+      expect(await channels()).toEqual(['email', 'phone', 'web']);
+      expect(await tableComment()).toBe('Customer support tickets; channels in ticket_channels');
+      expect(await catalogSnapshot(db.sql)).toEqual(state.before);
+      const [rows] = await db.sql<
+        { n: number; written: number }[]
+      >`select count(*)::int as n, count(*) filter (where title like 'writer %')::int as written from tickets`;
+      expect(rows?.written).toBeGreaterThan(0);
+      expect(rows?.n).toBe(20_000 + (rows?.written ?? 0));
+    },
   });
 
   it('contract sql runs only at complete, under writers', async () => {
@@ -134,10 +127,10 @@ describe('sql', () => {
       },
       'test',
     );
-    const failure: unknown = await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(OnlineError);
-    expect((failure as OnlineError).exitCode).toBe(1);
-    expect((failure as OnlineError).message).toMatch(/duplicate key value violates unique constraint "sla_policies_pkey"/);
+    await expectOnlineError(startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } }), OnlineError, {
+      exitCode: 1,
+      message: /duplicate key value violates unique constraint "sla_policies_pkey"/,
+    });
     const [policies] = await db.sql<{ n: number }[]>`select count(*)::int as n from sla_policies`;
     expect(policies?.n).toBe(0);
     const [status] = await migrationStatus({ databaseUrl: db.url, migration: spec.name });
@@ -231,10 +224,7 @@ describe('sql', () => {
     ])('%s', async (_case, fields, message) => {
       const spec = parseSpec({ operations: [{ op: 'sql', phase: 'expand', ...fields }] }, 'test');
       const before = await everything();
-      const failure: unknown = await startMigration({ databaseUrl: db.url, spec }).catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(OnlineError);
-      expect((failure as OnlineError).exitCode).toBe(2);
-      expect((failure as OnlineError).message).toMatch(message);
+      await expectOnlineError(startMigration({ databaseUrl: db.url, spec }), OnlineError, { exitCode: 2, message });
       expect(await everything()).toEqual(before);
     });
 

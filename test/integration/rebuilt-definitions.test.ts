@@ -2,14 +2,13 @@
 // PostgreSQL's own definitions, on the parse tree: a column named like a function, a keyword or a
 // type, quoted mixed-case names, strings holding the name, INCLUDE columns and partial predicates all
 // come out of a type change exactly as they went in.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec, startMigration } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('indexes and CHECKs carried through a column rebuild', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('rebuilt_definitions');
   beforeAll(async () => {
-    db = await createTestDatabase('rebuilt_definitions');
     await db.sql.unsafe(`
       create table weird (id int primary key, "lower" varchar(20), "Mixed" text, "select" text, "date" date);
       insert into weird select g, 'v' || g, 'm' || g, 's' || g, date '2024-01-01' + g from generate_series(1, 200) g;
@@ -17,9 +16,6 @@ describe('indexes and CHECKs carried through a column rebuild', () => {
       create index weird_select on weird ("select") include ("lower", "Mixed") where ("lower" <> 'lower');
       create unique index weird_mixed on weird ("Mixed" text_pattern_ops, "lower" desc nulls last);
       alter table weird add constraint weird_not_lower check ("lower" <> E'it\\'s "lower"' and "date" > '2000-01-01'::date);`);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   const definitions = async (): Promise<string[]> =>

@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, PreflightError, startMigration } from '../../src/index.js';
 import { databaseSnapshot } from '../support/catalog-snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // What online cannot migrate is refused in pre-flight (exit 2), saying why, with nothing changed.
 describe('refused in pre-flight, saying why, with nothing changed', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('refusals');
   beforeAll(async () => {
-    db = await createTestDatabase('refusals');
     await db.sql.unsafe(`
       create table plain (id bigint primary key, v int);
       insert into plain select g, g from generate_series(1, 100) g;
@@ -37,18 +37,15 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
       spec: parseSpec({ name: 'ledger-exists', operations: [{ op: 'add-check', table: 'plain', check: 'v > 0' }] }, 'test'),
     });
   });
-  afterAll(async () => {
-    await db.drop();
-  });
 
   async function refused(operation: Record<string, unknown>, message: RegExp, stateSchema?: string): Promise<void> {
     const before = await databaseSnapshot(db.sql);
     const spec = parseSpec({ operations: [operation] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec, ...(stateSchema === undefined ? {} : { stateSchema }) }).catch(
-      (e: unknown) => e,
+    await expectOnlineError(
+      startMigration({ databaseUrl: db.url, spec, ...(stateSchema === undefined ? {} : { stateSchema }) }),
+      PreflightError,
+      { exitCode: 2, message },
     );
-    expect(error).toBeInstanceOf(PreflightError);
-    expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) as unknown });
     expect(await databaseSnapshot(db.sql)).toEqual(before);
   }
 

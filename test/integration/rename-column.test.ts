@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, parseSpec, rollbackMigration, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { startWriterLoops, startWriters, type ConcurrentWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 
 /** The new application version: writes tickets through the new column name only. */
@@ -15,16 +15,12 @@ const startNewNameWriters = (url: string): ConcurrentWriters =>
   );
 
 describe('rename-column', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('rename_column');
   beforeAll(async () => {
-    db = await createTestDatabase('rename_column');
     await createTickets(db.sql, 20_000);
     await db.sql.unsafe(`
       create index tickets_status_idx on tickets (status, created_at) where status <> 'closed';
       alter table tickets add constraint tickets_status_check check (status in ('open', 'in_progress', 'pending', 'resolved', 'closed'));`);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('both names work during the migration, under old-app then new-app writers; after contract only the new one exists', async () => {

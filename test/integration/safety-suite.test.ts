@@ -1,6 +1,6 @@
 // Every operation's lifecycle under a foreign-shaped application workload, with faults: see
 // test/support/safety-suite.ts for the workload, the faults and what is asserted.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bankSchema,
   defaultLoad,
@@ -12,7 +12,7 @@ import {
   worstWaitBoundMs,
   type SafetyCase,
 } from '../support/safety-suite.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 const cases: readonly SafetyCase[] = [
   {
@@ -128,14 +128,10 @@ const load = rounds > 1 ? soakLoad : defaultLoad;
 const runs = cases.flatMap((c) => Array.from({ length: rounds }, (_, round) => ({ ...c, round: round + 1 })));
 
 describe.each(runs)('$name under a foreign workload, killed and disconnected (round $round)', (c) => {
-  const dbs: TestDatabase[] = [];
-  afterAll(async () => {
-    for (const db of dbs) await db.drop();
-  });
+  const reference = useTestDatabase('safety_ref');
+  const db = useTestDatabase('safety');
 
   it('zero writer errors, the ledger balanced, every row right, the schema as an uninterrupted run leaves it, no writer held up', async () => {
-    const [reference, db] = [await createTestDatabase(`safety_ref`), await createTestDatabase(`safety`)];
-    dbs.push(reference, db);
     for (const target of [reference, db]) await target.sql.unsafe(`${bankSchema}\n${c.setup ?? ''}`);
     const expectedSchema = await referenceSchema(c, reference.url);
     const outcome = await runSafetyCase(c, db.url, load);

@@ -1,21 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { completeMigration, parseSpec, resumeMigration, startMigration } from '../../src/index.js';
+import { completeMigration, parseSpec, resumeMigration, startMigration, StoppedError } from '../../src/index.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // online resolves `pick()` in schema `one` (its connection's search_path); the application's role
 // resolves it in schema `two`. The backfill (online's connection) and the fill trigger (the
 // application's sessions) must still agree: both use the search path pre-flight resolved it with.
 describe('every function online creates pins the search path pre-flight resolved expressions with', () => {
-  let db: TestDatabase;
-  let appUrl: string;
   const role = `app_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(8).toString('hex');
+  // Declared before the database, so it runs after the database (which the role owns objects in) is dropped.
+  afterAll(async () => {
+    const admin = postgres(inject('pgAdminUrl'), { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
+  });
+  const db = useTestDatabase('search_path');
+  let appUrl: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('search_path');
     const name = new URL(db.url).pathname.slice(1);
     await db.sql.unsafe(`
       create schema one;
@@ -35,12 +40,6 @@ describe('every function online creates pins the search path pre-flight resolved
     url.password = password;
     appUrl = url.toString();
   });
-  afterAll(async () => {
-    await db.drop();
-    const admin = postgres(inject('pgAdminUrl'), { max: 1, onnotice: () => undefined });
-    await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
-  });
-
   it('add-column with backfill: pick(): rows filled by the backfill and by the app’s trigger agree', async () => {
     // The setting holds: each side really resolves pick() differently.
     const app = postgres(appUrl, { max: 1, onnotice: () => undefined });
@@ -91,12 +90,11 @@ describe('every function online creates pins the search path pre-flight resolved
       },
       'test',
     );
-    const stopped = await startMigration({
-      databaseUrl: db.url,
-      spec,
-      options: { windows: [window], timezone: 'UTC', windowExit: true },
-    }).catch((e: unknown) => e);
-    expect(stopped).toMatchObject({ code: 'STOPPED', exitCode: 3 });
+    await expectOnlineError(
+      startMigration({ databaseUrl: db.url, spec, options: { windows: [window], timezone: 'UTC', windowExit: true } }),
+      StoppedError,
+      { exitCode: 3, code: 'STOPPED' },
+    );
     // From now on, online's own sessions cannot resolve pick() at all.
     const name = new URL(db.url).pathname.slice(1);
     await db.sql.unsafe(`alter database "${name}" set search_path = public`);

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // Every connection-string form a password can travel in, unreachable or refused: the CLI exits 2 and
 // the password appears nowhere in stdout or stderr, in human output or under --json.
 describe('passwords never reach the output', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('secrets');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('secrets');
 
   const unreachable: readonly (readonly [string, string, readonly string[]])[] = [
     ['a keyword/value string', 'host=127.0.0.1 port=1 user=app password=kv-Secret-1 dbname=db', ['kv-Secret-1']],

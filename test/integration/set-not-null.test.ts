@@ -1,9 +1,8 @@
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BackfillIncompleteError,
   DataViolationError,
-  PreflightError,
   StoppedError,
   completeMigration,
   migrationStatus,
@@ -15,7 +14,10 @@ import {
 } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { lifecycleTest } from '../support/lifecycle-cases.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually } from '../support/watched-cli.js';
 
@@ -38,42 +40,39 @@ async function leftovers(sql: postgres.Sql): Promise<string[]> {
 }
 
 describe('set-not-null', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('set_not_null');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('set_not_null');
 
-  it('without backfill: start → rollback → start → complete under writers, nothing left behind', async () => {
-    await createTickets(db.sql, 20_000, 'tickets');
-    await db.sql`alter table tickets alter column title drop not null`;
-    const before = await catalogSnapshot(db.sql, 'tickets');
-    const spec = parseSpec({ operations: [{ op: 'set-not-null', table: 'tickets', column: 'title' }] }, 'test');
-    expect(spec.name).toBe('set-not-null-tickets-title');
-    const writers = startWriters(db.url, { table: 'tickets', writers: 3 });
-
-    expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract', phase: 'contract' });
-    // Without a backfill, expand changes nothing: the check arrives in contract, right before VALIDATE.
-    expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
-
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-    expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
-    expect(await leftovers(db.sql)).toEqual([]);
-    expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
-
-    await startMigration({ databaseUrl: db.url, spec, options });
-    expect(await notNull(db.sql, 'tickets', 'title')).toBe(false);
-    expect(await completeMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'completed', phase: 'done' });
-    await expectCalmTraffic('set-not-null without backfill', writers);
-
-    const after = await catalogSnapshot(db.sql, 'tickets');
-    expect(await notNull(db.sql, 'tickets', 'title')).toBe(true);
-    expect(after.constraints).toEqual(before.constraints);
-    expect(after.triggers).toEqual([]);
-    expect(after.onlineFunctions).toEqual([]);
-    expect(await leftovers(db.sql)).toEqual([]);
+  lifecycleTest(db, {
+    name: 'without backfill: start → rollback → start → complete under writers, nothing left behind',
+    spec: parseSpec({ operations: [{ op: 'set-not-null', table: 'tickets', column: 'title' }] }, 'test'),
+    options,
+    writers: { table: 'tickets', writers: 3 },
+    seed: async (db, spec) => {
+      await createTickets(db.sql, 20_000, 'tickets');
+      await db.sql`alter table tickets alter column title drop not null`;
+      expect(spec.name).toBe('set-not-null-tickets-title');
+      return { before: await catalogSnapshot(db.sql, 'tickets') };
+    },
+    afterStart: async ({ db, state }) => {
+      // Without a backfill, expand changes nothing: the check arrives in contract, right before VALIDATE.
+      expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(state.before);
+    },
+    afterRollback: async ({ db, spec, state }) => {
+      expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(state.before);
+      expect(await leftovers(db.sql)).toEqual([]);
+      expect(await rollbackMigration({ databaseUrl: db.url, migration: spec.name })).toMatchObject({ status: 'rolled_back' });
+    },
+    afterRestart: async ({ db }) => {
+      expect(await notNull(db.sql, 'tickets', 'title')).toBe(false);
+    },
+    afterComplete: async ({ db, state: { before } }) => {
+      const after = await catalogSnapshot(db.sql, 'tickets');
+      expect(await notNull(db.sql, 'tickets', 'title')).toBe(true);
+      expect(after.constraints).toEqual(before.constraints);
+      expect(after.triggers).toEqual([]);
+      expect(after.onlineFunctions).toEqual([]);
+      expect(await leftovers(db.sql)).toEqual([]);
+    },
   });
 
   it('with backfill: fills old NULLs in batches and unaware writers’ NULLs by trigger, then sets NOT NULL', async () => {
@@ -152,9 +151,9 @@ describe('set-not-null', () => {
       StoppedError,
     );
 
-    const refused = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(BackfillIncompleteError);
-    expect((refused as BackfillIncompleteError).exitCode).toBe(2);
+    await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), BackfillIncompleteError, {
+      exitCode: 2,
+    });
     expect(await notNull(db.sql, 'tickets_partial', 'channel')).toBe(false);
     const [nulls] = await db.sql<{ n: number }[]>`select count(*)::int as n from tickets_partial where channel is null`;
     expect(nulls?.n).toBeGreaterThan(0);
@@ -174,10 +173,9 @@ describe('set-not-null', () => {
     const writers = startWriters(db.url, { table: 'tickets_nulls', writers: 2 });
 
     expect(await startMigration({ databaseUrl: db.url, spec, options })).toMatchObject({ status: 'awaiting_contract' });
-    const failure = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(DataViolationError);
-    const violation = failure as DataViolationError;
-    expect(violation.exitCode).toBe(1);
+    const violation = await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), DataViolationError, {
+      exitCode: 1,
+    });
     expect(violation.kind).toBe('violations');
     expect(violation.samples.map((s) => s.id).sort()).toEqual(['42', '4999', '7']);
     expect(violation.message).toMatch(/rows where title is NULL/);
@@ -217,15 +215,11 @@ describe('set-not-null', () => {
 });
 
 describe('set-not-null bad input fails pre-flight with exit 2 and changes nothing', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('set_not_null_bad');
   beforeAll(async () => {
-    db = await createTestDatabase('set_not_null_bad');
     await createTickets(db.sql, 100);
     await db.sql`alter table tickets add column channel text`;
     await db.sql`alter table tickets add column title_length int generated always as (length(title)) stored`;
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it.each([
@@ -263,11 +257,7 @@ describe('set-not-null bad input fails pre-flight with exit 2 and changes nothin
     ],
   ])('%s', async (_case, fields, code, message) => {
     const before = await catalogSnapshot(db.sql, 'tickets');
-    const spec = parseSpec({ operations: [{ op: 'set-not-null', ...fields }] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec, options }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect(error).toMatchObject({ code, exitCode: 2 });
-    expect((error as PreflightError).message).toMatch(message);
+    await preflightRefusal(db.url, { op: 'set-not-null', ...fields }, options, { code, message });
     expect(await catalogSnapshot(db.sql, 'tickets')).toEqual(before);
     const [state] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('online_migrate') is not null as exists`;
     expect(state?.exists).toBe(false);

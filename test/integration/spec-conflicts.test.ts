@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseSnapshot } from '../support/catalog-snapshot.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 // Two operations of one spec that contradict each other pass each one's pre-flight; the spec itself
 // is refused instead, by every command that reads it, naming both operations.
@@ -27,11 +27,10 @@ const reason =
   'operations[2]: conflicts with operations[1]: create-index indexes or constrains column public.items.v, and change-type changes the type of it; put them in separate specs';
 
 describe('conflicting operations in one spec', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('conflicts');
   let dir: string;
   let file: string;
   beforeAll(async () => {
-    db = await createTestDatabase('conflicts');
     await db.sql`create table items (id bigint primary key, v int)`;
     await db.sql`insert into items select g, g from generate_series(1, 100) g`;
     dir = await mkdtemp(join(tmpdir(), 'online-conflicts-'));
@@ -41,7 +40,6 @@ describe('conflicting operations in one spec', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
-    await db.drop();
   });
 
   it.each([

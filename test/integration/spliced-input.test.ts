@@ -1,17 +1,18 @@
 // Input that cannot escape: every spec field that is spliced into SQL is held to PostgreSQL's own
 // grammar in pre-flight, so a smuggled clause or statement exits 2 with nothing changed. One case per
 // field family, and the change-type reproduction (`--default "0, drop column secret"`) through the CLI.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec, planMigration, PreflightError, startMigration } from '../../src/index.js';
 import { catalogSnapshot, type CatalogSnapshot } from '../support/catalog-snapshot.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { preflightRefusal } from '../support/preflight-refusal.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('spliced input', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('spliced_input');
   let before: CatalogSnapshot;
   beforeAll(async () => {
-    db = await createTestDatabase('spliced_input');
     await db.sql.unsafe(`
       create table t (id bigint primary key, code int not null default 0, secret text, note text);
       insert into t select g, g, 'secret ' || g, null from generate_series(1, 50) g;
@@ -19,9 +20,6 @@ describe('spliced input', () => {
       create function volatile_plus(a int, b int) returns int language sql volatile as 'select a + b';
       create operator ### (leftarg = int, rightarg = int, function = volatile_plus);`);
     before = await catalogSnapshot(db.sql, 't');
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   async function expectNothingChanged(): Promise<void> {
@@ -131,11 +129,7 @@ describe('spliced input', () => {
       /set_config\(…, false\) changes the session/,
     ],
   ])('%s', async (_case, operation, message) => {
-    const spec = parseSpec({ operations: [operation] }, 'test');
-    const error = await startMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect((error as PreflightError).exitCode).toBe(2);
-    expect((error as PreflightError).message).toMatch(message);
+    await preflightRefusal(db.url, operation, undefined, { message });
     await expectNothingChanged();
   });
 
@@ -166,9 +160,10 @@ describe('spliced input', () => {
     const url = new URL(db.url);
     url.searchParams.set('options', '-c standard_conforming_strings=off');
     const spec = parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'text', default: "'a\\'" }] }, 'test');
-    const error = await startMigration({ databaseUrl: url.toString(), spec }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightError);
-    expect((error as PreflightError).message).toMatch(/standard_conforming_strings is off/);
+    await expectOnlineError(startMigration({ databaseUrl: url.toString(), spec }), PreflightError, {
+      exitCode: 2,
+      message: /standard_conforming_strings is off/,
+    });
     await expectNothingChanged();
   });
 
@@ -199,9 +194,10 @@ describe('spliced input', () => {
 
     it('a default PostgreSQL refuses in a DEFAULT (a subquery) exits 2 in pre-flight', async () => {
       const spec = parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', default: '(select 1)' }] }, 'test');
-      const error = await planMigration({ databaseUrl: db.url, spec }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PreflightError);
-      expect((error as PreflightError).message).toMatch(/cannot use subquery in DEFAULT expression/);
+      await expectOnlineError(planMigration({ databaseUrl: db.url, spec }), PreflightError, {
+        exitCode: 2,
+        message: /cannot use subquery in DEFAULT expression/,
+      });
     });
   });
 });

@@ -2,11 +2,11 @@
 // that already writes the new statuses. A non-idempotent second assignment (remap_count + 1) proves
 // that every row was mapped exactly once across the kill. Then the example spec on examples/tickets.sql.
 import type postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, loadSpecFile, migrationStatus, planMigration, startMigration, type MigrationReport } from '../../src/index.js';
-import { runCli, severalCliRuns } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
+import { runCli, severalCliRuns } from '../support/run-cli.js';
+import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, examplePath, loadExampleTickets, ticketStatuses } from '../support/tickets-fixture.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
@@ -64,15 +64,9 @@ async function wrongSeededRows(sql: postgres.Sql, table: string, rows: number, r
 const batches = (events: Event[]): Event[] => events.filter((e) => e.type === 'batch');
 
 describe('status remap: kill -9 mid-run, then resume', severalCliRuns, () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('status_remap_kill');
-  });
+  const db = useTestDatabase('status_remap_kill');
   afterEach(() => {
     killWatchedRuns();
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it.each([
@@ -172,13 +166,9 @@ describe('status remap: kill -9 mid-run, then resume', severalCliRuns, () => {
 });
 
 describe('examples/backfill-status-remap.yaml on examples/tickets.sql', severalCliRuns, () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('status_remap_example');
   beforeAll(async () => {
-    db = await createTestDatabase('status_remap_example');
     await loadExampleTickets(db.sql);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('maps every seeded ticket under the application, and verify passes', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusSummary, type MigrationReport, type StatusSummary } from '../../src/index.js';
 import { startWriters } from '../support/concurrent-writers.js';
 import { runCli } from '../support/run-cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { useTestDatabase } from '../support/test-database.js';
 import {
   applyTicketSpec,
   ledgerExists,
@@ -20,16 +20,14 @@ interface StatusJson {
 }
 
 describe('status summary', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('status_summary');
   let project: TempProject;
   beforeAll(async () => {
-    db = await createTestDatabase('status_summary');
     project = await tempTicketsProject();
     await writeFile(join(project.migrations, '0010-broken.yaml'), 'operations:\n  - op: add-column\n    table: tickets\n');
   });
   afterAll(async () => {
     await project.remove();
-    await db.drop();
   });
 
   it('before anything ran: every spec pending, no ledger created', async () => {

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackfillIncompleteError, completeMigration, parseSpec, startMigration } from '../../src/index.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
+import { useTestDatabase } from '../support/test-database.js';
 
 describe('add-column on the tables users have', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('shapes');
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const db = useTestDatabase('shapes');
 
   it('pages a composite text/integer primary key', async () => {
     await db.sql`create table ticket_tags (tag text not null, ticket_id int not null, weight int not null, primary key (tag, ticket_id))`;
@@ -114,10 +109,10 @@ describe('add-column on the tables users have', () => {
     // A writer that sets the column explicitly to NULL is kept by the trigger rule, so the row needs work again.
     await db.sql`update replies set body_length = null where id in (7, 8)`;
     const before = await catalogSnapshot(db.sql, 'replies');
-    const refused = await completeMigration({ databaseUrl: db.url, migration: spec.name }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(BackfillIncompleteError);
-    expect((refused as BackfillIncompleteError).exitCode).toBe(2);
-    expect((refused as Error).message).toMatch(/still has rows that need backfill, e\.g\. keys \((7|8)\)/);
+    await expectOnlineError(completeMigration({ databaseUrl: db.url, migration: spec.name }), BackfillIncompleteError, {
+      exitCode: 2,
+      message: /still has rows that need backfill, e\.g\. keys \((7|8)\)/,
+    });
     expect(await catalogSnapshot(db.sql, 'replies')).toEqual(before);
     const [status] = await db.sql<{ status: string }[]>`select status from online_migrate.migrations where name = ${spec.name}`;
     expect(status?.status).toBe('awaiting_contract');

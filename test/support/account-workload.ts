@@ -126,6 +126,7 @@ export function startAccountWorkload(url: string, options: AccountWorkloadOption
         errors.push(`${order}: ${error instanceof Error ? error.message : String(error)}`);
       }
       worstWaitMs = Math.max(worstWaitMs, performance.now() - started);
+      // Kept: paces the application's loop (its think time), not a wait for anything.
       await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 2));
     }
   };

@@ -60,6 +60,7 @@ export function startWriterLoops(url: string, writers: number, step: WriterStep,
       maxLatencyMs = Math.max(maxLatencyMs, performance.now() - started);
       attempts++;
       for (const waiter of waiters) if (attempts >= waiter.at) waiter.settle();
+      // Kept: paces the application's loop (its think time), not a wait for anything.
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   };

@@ -49,6 +49,7 @@ export async function holdLock(url: string, statement: string): Promise<HeldLock
 export async function releaseAfter(lock: HeldLock, happened: Promise<unknown>, ms: number): Promise<number> {
   await happened;
   const left = lock.takenAt + ms - performance.now();
+  // Kept: holding the lock this long is the subject (a hold far beyond lock_timeout), not a wait.
   if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
   const heldMs = performance.now() - lock.takenAt;
   await lock.release();

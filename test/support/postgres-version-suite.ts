@@ -9,6 +9,7 @@ import { ctidUpdate } from '../../phases/backfill-engine/ctid-sql.js';
 import type { EmbeddedMajor } from '../../src/embedded/embedded-server.js';
 import { completeMigration, NoUsableKeyError, parseSpec, rollbackMigration, startMigration, type OnlineEvent } from '../../src/index.js';
 import { addColumn, addColumnSpec } from '../../src/operations/add-column.js';
+import { expectOnlineError } from './expect-online-error.js';
 import { startShapeWriters } from './shape-writers.js';
 import { lifecycleCases, type LifecycleCase, type Traffic } from './version-lifecycles.js';
 import { notNullProofs, tableReads, VersionServer, type VersionDatabase } from './version-server.js';
@@ -246,10 +247,10 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
       it('refuses a table without a key on PostgreSQL 13, which has no TID range scans, before anything changes', async () => {
         const db = await server.database('no_tid_ranges', 'create table events (n bigint not null, payload text not null)');
         const spec = addColumnSpec.parse({ op: 'add-column', table: 'events', column: 'tag', type: 'text', backfill: "'#' || n" });
-        const failure = await addColumn.prepare({ sql: db.sql, serverVersionNum: 130_016 }, spec).catch((e: unknown) => e);
-        expect(failure).toBeInstanceOf(NoUsableKeyError);
-        expect((failure as NoUsableKeyError).exitCode).toBe(2);
-        expect((failure as NoUsableKeyError).message).toMatch(
+        const failure = await expectOnlineError(addColumn.prepare({ sql: db.sql, serverVersionNum: 130_016 }, spec), NoUsableKeyError, {
+          exitCode: 2,
+        });
+        expect(failure.message).toMatch(
           /table public\.events has no primary key .* or use PostgreSQL 14\+ where online falls back to ctid page ranges/,
         );
         // The same table on this server pages by ctid.

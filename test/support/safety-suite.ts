@@ -130,6 +130,7 @@ function holdAccountsTable(url: string): { readonly held: Promise<void>; readonl
       await conn`begin`;
       await conn`insert into accounts (n, note, code, score) values (999999, 'holder', 999999, 0)`;
       signalHeld();
+      // Kept: the transaction held open this long is the fault under test, not a wait.
       await new Promise((resolve) => setTimeout(resolve, holderMs));
       await conn`rollback`;
     } finally {

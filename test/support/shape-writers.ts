@@ -56,6 +56,7 @@ export function startShapeWriters(url: string, options: ShapeWriterOptions): Sha
         errors.push(error instanceof Error ? error.message : String(error));
       }
       attempts++;
+      // Kept: paces the application's loop (its think time), not a wait for anything.
       await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 1));
     }
   };

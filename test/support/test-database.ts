@@ -1,7 +1,22 @@
-// Gives each test file its own database on the shared server, dropped at the end.
+// Gives each test file its own database on the shared server, dropped at the end: `useTestDatabase`.
+//
+// How a test file gets its database (the one fixture every integration file uses):
+//
+//   const db = useTestDatabase('add_check');        // at the top of the file or of a describe
+//   beforeAll(async () => { await db.sql`create table …`; });   // the file's own seed, if any
+//   it('…', async () => { await startMigration({ databaseUrl: db.url, spec }); });
+//
+// `useTestDatabase` registers the hooks that create the database before the first test of the scope
+// it is called in and drop it after the last (`{ per: 'test' }`: a fresh one for every test). It
+// returns a handle at once, so the file declares no `let db` and no hooks of its own for it; its url
+// and sql are read inside tests and hooks. Hooks run in the order they are declared and after-hooks in
+// reverse (vitest's `sequence.hooks: 'stack'`), so a seed declared after it sees the database, and
+// an afterAll declared after it (stopping writers, closing pools) runs before the drop.
+// A test that needs several databases at once (a reference run beside the real one) calls
+// `createTestDatabase` and drops them itself.
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 
 export interface TestDatabase {
   readonly url: string;
@@ -31,20 +46,27 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
   };
 }
 
+export interface TestDatabaseOptions {
+  /** 'scope' (the default): one database for the tests of the file or describe; 'test': one per test. */
+  readonly per?: 'scope' | 'test';
+}
+
 /**
- * A database for the tests of the enclosing describe: created before its first test, dropped after its
- * last. Read its url and sql only inside tests and hooks.
+ * The database of the enclosing file or describe (see the top of this file). Its url and sql exist only
+ * inside tests and hooks.
  */
-export function describeTestDatabase(prefix: string): TestDatabase {
+export function useTestDatabase(prefix: string, options: TestDatabaseOptions = {}): TestDatabase {
   let db: TestDatabase | undefined;
-  beforeAll(async () => {
+  const [before, after] = options.per === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
     db = await createTestDatabase(prefix);
   });
-  afterAll(async () => {
+  after(async () => {
     await db?.drop();
+    db = undefined;
   });
   const current = (): TestDatabase => {
-    if (db === undefined) throw new Error(`the database ${prefix} exists only inside the describe's tests`);
+    if (db === undefined) throw new Error(`the database ${prefix} exists only inside the tests and hooks that use it`);
     return db;
   };
   return {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addUnique, addUniqueSpec, planAddUnique, uniqueName } from '../../src/operations/add-unique.js';
 import { PreflightError } from '../../src/errors/index.js';
 import type { Sql } from '../../src/db/connect.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 
 const fresh = (definition: string) => ({ definition, existingIndex: false });
 
@@ -119,10 +120,10 @@ describe('add-unique planning (exact SQL)', () => {
         },
       },
     ) as unknown as Sql;
-    const failure = await addUnique.prepare({ sql: untouchable, serverVersionNum: 140003 }, spec).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(PreflightError);
-    expect((failure as PreflightError).exitCode).toBe(2);
-    expect((failure as PreflightError).message).toContain('14.3 can corrupt indexes built CONCURRENTLY');
+    await expectOnlineError(addUnique.prepare({ sql: untouchable, serverVersionNum: 140003 }, spec), PreflightError, {
+      exitCode: 2,
+      message: '14.3 can corrupt indexes built CONCURRENTLY',
+    });
   });
 
   it('rejects a spec without columns', () => {

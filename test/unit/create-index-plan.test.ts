@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Sql } from '../../src/db/connect.js';
 import { PreflightError } from '../../src/errors/index.js';
 import { createIndex, createIndexSpec, indexName, planCreateIndex } from '../../src/operations/create-index.js';
+import { expectOnlineError } from '../support/expect-online-error.js';
 
 const parse = (fields: Record<string, unknown>) => createIndexSpec.parse({ op: 'create-index', ...fields });
 const locks = expect.stringContaining('SHARE UPDATE EXCLUSIVE') as unknown;
@@ -194,11 +195,10 @@ describe('create-index spec', () => {
         },
       },
     ) as unknown as Sql;
-    const failure = await createIndex
-      .prepare({ sql: untouchable, serverVersionNum: 140002 }, parse({ table: 'tickets', columns: ['status'] }))
-      .catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(PreflightError);
-    expect((failure as PreflightError).exitCode).toBe(2);
-    expect((failure as PreflightError).code).toBe('UNSAFE_SERVER_VERSION');
+    await expectOnlineError(
+      createIndex.prepare({ sql: untouchable, serverVersionNum: 140002 }, parse({ table: 'tickets', columns: ['status'] })),
+      PreflightError,
+      { exitCode: 2, code: 'UNSAFE_SERVER_VERSION' },
+    );
   });
 });
