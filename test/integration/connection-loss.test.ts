@@ -9,6 +9,7 @@ import { driverIsPatched } from '../../src/db/driver-patch.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { startStallingProxy } from '../support/stalling-proxy.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
@@ -49,7 +50,7 @@ async function expectEveryRowFilled(sql: postgres.Sql, table: string, migration:
   expect(done?.rows).toBe(rows);
 }
 
-describe('postgres.js with the patch for porsager/postgres#1208', () => {
+describe('postgres.js with the patch for porsager/postgres#1208 and #1192', () => {
   const db = useTestDatabase('driver_patch');
 
   it('is installed, and a query on a reserved connection whose backend died rejects instead of ending the process', async () => {
@@ -67,6 +68,37 @@ describe('postgres.js with the patch for porsager/postgres#1208', () => {
       expect(answered[0]?.one).toBe(1);
     } finally {
       await sql.end({ timeout: 1 });
+    }
+  });
+
+  it('a pool ended while a new connection fetches its array types rejects the waiting query, and nothing else', async () => {
+    // A reconnect abandons the lost pool (end with timeout 0) while a query may still be opening a
+    // connection: that query fails, but the types query the driver runs first on a new connection, whose
+    // promise nothing awaits, must not end the process with its CONNECTION_DESTROYED.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const proxy = await startStallingProxy(db.url);
+    const sql = await connect(proxy.url, { max: 2 });
+    try {
+      // With the first connection reserved, the next query opens a second one: its types query gets no answer.
+      const busy = await sql.reserve();
+      const stalled = proxy.stallAt('pg_catalog.pg_type');
+      const waiting = sql`select 1`.then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+      await stalled;
+      busy.release();
+      await sql.end({ timeout: 0 });
+      expect(await waiting).toMatchObject({ code: 'CONNECTION_DESTROYED' });
+      // Node reports an unhandled rejection once the turn that made it has run its microtasks.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await sql.end({ timeout: 0 });
+      await proxy.close();
     }
   });
 });
