@@ -36,8 +36,12 @@ export class Ledger {
     return new Ledger(this.store, tx);
   }
 
-  /** Runs `work` in a new transaction of the pool, with the ledger bound to it. */
+  /**
+   * Runs `work` in a transaction with the ledger bound to it: a new one of the pool, or, on a ledger
+   * already bound to a transaction (`within`), that one, so its writes never commit apart from it.
+   */
   async transaction(work: (ledger: Ledger) => Promise<void>): Promise<void> {
+    if (this.#db !== this.store.sql) return work(this);
     await this.store.sql.begin((tx) => work(this.within(tx)));
   }
 
