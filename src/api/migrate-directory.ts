@@ -3,7 +3,7 @@
 // before contract so the new application can be deployed, and `contract` finishes them afterwards.
 //
 // Why it is safe to re-run at any point: nothing is decided from memory. Every run reads the ledger
-// and takes each spec from its recorded state (see migrate-steps.ts), through the same start, resume
+// and takes each spec from its recorded state (see src/lifecycle/migrate-step.ts), through the same start, resume
 // and complete calls a user would make by hand; a failure stops the run with the state recorded, and
 // the next run continues there. Before anything changes, every file must be valid and every applied
 // file unchanged (the ledger keeps the hash of the validated spec, so comments and formatting are not
