@@ -12,6 +12,7 @@ import { useTestDatabase } from '../support/test-database.js';
 import { startStallingProxy } from '../support/stalling-proxy.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 const rows = 20_000;
 const fixedBatches = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'];
@@ -127,18 +128,7 @@ describe("one of online's backends terminated mid-backfill", () => {
       await createHold(db.sql);
       const run = watchCli(
         [
-          'start',
-          'add-column',
-          '--table',
-          table,
-          '--column',
-          'flag',
-          '--type',
-          'boolean',
-          '--backfill',
-          'escalated',
-          '--migration-name',
-          migration,
+          ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: migration }),
           ...fixedBatches,
           ...holdable,
         ],
@@ -172,18 +162,7 @@ describe('every backend of a paused run terminated', () => {
     await createHold(db.sql);
     const run = watchCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        table,
-        '--column',
-        'flag',
-        '--type',
-        'boolean',
-        '--backfill',
-        'escalated',
-        '--migration-name',
-        migration,
+        ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: migration }),
         ...fixedBatches,
         ...holdable,
       ],
@@ -297,18 +276,7 @@ describe('the server restarts mid-run', () => {
     await createTickets(sql, rows, 'restart_fill');
     const run = watchCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        'restart_fill',
-        '--column',
-        'flag',
-        '--type',
-        'boolean',
-        '--backfill',
-        'escalated',
-        '--migration-name',
-        'restart-fill',
+        ...addColumnArgs({ table: 'restart_fill', column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: 'restart-fill' }),
         ...fixedBatches,
       ],
       server.url,
@@ -349,18 +317,7 @@ describe('the server restarts mid-run', () => {
     await createTickets(sql, rows, 'restart_gone');
     const run = watchCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        'restart_gone',
-        '--column',
-        'flag',
-        '--type',
-        'boolean',
-        '--backfill',
-        'escalated',
-        '--migration-name',
-        'restart-gone',
+        ...addColumnArgs({ table: 'restart_gone', column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: 'restart-gone' }),
         '--reconnect-timeout',
         '2s',
         ...fixedBatches,
@@ -385,18 +342,7 @@ describe('the server restarts mid-run', () => {
     await createHold(sql);
     const run = watchCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        'lease_taken',
-        '--column',
-        'flag',
-        '--type',
-        'boolean',
-        '--backfill',
-        'escalated',
-        '--migration-name',
-        'lease-taken',
+        ...addColumnArgs({ table: 'lease_taken', column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: 'lease-taken' }),
         ...fixedBatches,
         ...holdable,
       ],

@@ -12,6 +12,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { cliPath, type CliResult, jsonLines, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 /** The CLI run in `cwd` with no DATABASE_URL unless `env` gives one. */
 function online(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -194,16 +195,7 @@ describe('the project config in start and resume', severalCliRuns, () => {
     const started = await online(
       dir,
       [
-        'start',
-        'add-column',
-        '--table',
-        'tickets',
-        '--column',
-        'priority',
-        '--type',
-        'text',
-        '--backfill',
-        priorityExpression,
+        ...addColumnArgs({ table: 'tickets', column: 'priority', type: 'text', backfill: priorityExpression }),
         '--default',
         "'normal'",
         '--not-null',

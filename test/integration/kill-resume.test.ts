@@ -5,6 +5,7 @@ import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 import { migrationStatus } from '../../src/index.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 const rows = 40_000;
 
@@ -20,19 +21,7 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     // on a busy machine reading it takes long enough for a free-running backfill to finish first.
     await db.sql`create table kill_gate (hold boolean not null)`;
     await db.sql`insert into kill_gate values (false)`;
-    const args = [
-      'start',
-      'add-column',
-      '--table',
-      'tickets',
-      '--column',
-      'priority',
-      '--type',
-      'text',
-      '--backfill',
-      priorityExpression,
-      '--not-null',
-    ];
+    const args = [...addColumnArgs({ table: 'tickets', column: 'priority', type: 'text', backfill: priorityExpression, notNull: true })];
     const run = watchCli(
       [
         ...args,
@@ -117,16 +106,7 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     await createTickets(db.sql, 20_000, table);
     const child = spawnCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        table,
-        '--column',
-        'flag',
-        '--type',
-        'boolean',
-        '--backfill',
-        'escalated',
+        ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated' }),
         '--batch-size',
         '200',
         '--min-batch-size',

@@ -7,6 +7,7 @@ import { startWriters } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns, spawnCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 const seeded = 60_000;
 const table = 'tickets';
@@ -54,17 +55,7 @@ describe('kill -9 of a parallel backfill, then resume', severalCliRuns, () => {
     try {
       child = spawnCli(
         [
-          'start',
-          'add-column',
-          '--table',
-          table,
-          '--column',
-          'priority',
-          '--type',
-          'text',
-          '--backfill',
-          priorityExpression,
-          '--not-null',
+          ...addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, notNull: true }),
           '--concurrency',
           '3',
           '--batch-size',

@@ -9,6 +9,7 @@ import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { eventually, killWatchedRuns, sleep, watchCli, type Event } from '../support/watched-cli.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 const batches = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'batch');
 const activities = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'activity');
@@ -31,21 +32,7 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
   const migrationOf = (table: string): string => `add-column-${table}-priority`;
 
   function startArgs(table: string, ...extra: string[]): string[] {
-    return [
-      'start',
-      'add-column',
-      '--table',
-      table,
-      '--column',
-      'priority',
-      '--type',
-      'text',
-      '--backfill',
-      priorityExpression,
-      '--not-null',
-      ...extra,
-      '--json',
-    ];
+    return [...addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, notNull: true }), ...extra, '--json'];
   }
 
   /** A run slow enough to act on: 500-row batches with 50 ms between them. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/watched-cli.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 const rows = 300;
 
@@ -153,16 +154,7 @@ describe('pre-flight executes no user expression', () => {
     expect(await traces()).toEqual(untouched);
     const dry = await runCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        'items',
-        '--column',
-        'token',
-        '--type',
-        'int',
-        '--backfill',
-        '1',
+        ...addColumnArgs({ table: 'items', column: 'token', type: 'int', backfill: '1' }),
         '--throttle-query',
         'select bump() = 0',
         '--dry-run',

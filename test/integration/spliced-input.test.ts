@@ -8,6 +8,7 @@ import { expectOnlineError } from '../support/expect-online-error.js';
 import { preflightRefusal } from '../support/preflight-refusal.js';
 import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 describe('spliced input', () => {
   const db = useTestDatabase('spliced_input');
@@ -136,16 +137,7 @@ describe('spliced input', () => {
   it('--throttle-query must be exactly one read-only SELECT', async () => {
     const result = await runCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        't',
-        '--column',
-        'c',
-        '--type',
-        'int',
-        '--backfill',
-        '1',
+        ...addColumnArgs({ table: 't', column: 'c', type: 'int', backfill: '1' }),
         '--throttle-query',
         'select false; update t set secret = null',
       ],

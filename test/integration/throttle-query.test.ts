@@ -7,6 +7,7 @@ import { runCli } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { killWatchedRuns, sleep, watchCli, type WatchedRun } from '../support/watched-cli.js';
+import { addColumnArgs } from '../support/add-column-args.js';
 
 describe('--throttle-query', () => {
   const db = useTestDatabase('throttle_query');
@@ -44,17 +45,7 @@ describe('--throttle-query', () => {
     await db.sql.unsafe(`insert into ${control} values (true)`);
     const run = watchCli(
       [
-        'start',
-        'add-column',
-        '--table',
-        table,
-        '--column',
-        'priority',
-        '--type',
-        'text',
-        '--backfill',
-        priorityExpression,
-        '--not-null',
+        ...addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, notNull: true }),
         '--throttle-query',
         throttleQuery,
         '--probe-interval',
