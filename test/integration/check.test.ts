@@ -17,7 +17,7 @@ import {
 } from '../support/tickets-directory.js';
 
 describe('check', severalCliRuns, () => {
-  const db = useTestDatabase('check');
+  const db = useTestDatabase('check', { per: 'test' });
   let project: TempProject;
   beforeEach(async () => {
     project = await tempTicketsProject();
