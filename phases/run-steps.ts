@@ -7,7 +7,7 @@
 // crash can leave a finished phase recorded as unfinished.
 import { runLockedDdl } from '../src/db/locked-ddl.js';
 import type { TransactionSql } from '../src/db/connect.js';
-import { StoppedError } from '../src/errors/index.js';
+import { DataViolationError, StoppedError } from '../src/errors/index.js';
 import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
@@ -61,7 +61,11 @@ export async function runSteps(
         onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
         record,
       }).catch(async (error: unknown) => {
-        throw await explainFailure(ctx.sql, ctx.migration, step, error);
+        const explained = await explainFailure(ctx.sql, ctx.migration, step, error);
+        if (explained instanceof DataViolationError && step.undoPhaseOnViolation !== undefined) {
+          await undoPhase(ctx, phase, step.undoPhaseOnViolation);
+        }
+        throw explained;
       });
     }
     finished = last && finish !== undefined;
@@ -69,4 +73,19 @@ export async function runSteps(
     ctx.emit({ type: 'step', migration: ctx.migration, phase, index, description: step.description, skipped: !ran, durationMs });
   }
   return finished;
+}
+
+/**
+ * Takes a phase that failed on the data back out (its statements, its step records, in one transaction).
+ * Should the undo itself not get its locks, the phase stays as it failed, recorded as it is: the
+ * violation is still what the caller reports, and rollback removes what the phase left.
+ */
+async function undoPhase(ctx: RunContext, phase: MigrationPhase, statements: readonly string[]): Promise<void> {
+  await runLockedDdl(ctx.sql, statements, {
+    lockTimeoutMs: ctx.options.lockTimeoutMs,
+    lockRetries: ctx.options.lockRetries,
+    signal: ctx.signal,
+    onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
+    record: (tx) => ctx.ledger.within(tx).clearSteps(ctx.migration, phase),
+  }).catch(() => undefined);
 }

@@ -107,6 +107,9 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
       statements: [validateConstraint(table, names.check)],
       locks: 'SHARE UPDATE EXCLUSIVE on the table for the scan: reads and writes continue',
       reversible: true,
+      // Without a fill trigger, the check added just before would otherwise stay in force after a failed
+      // VALIDATE and refuse every update of a row still NULL until rollback: it goes with the failure.
+      ...(fill === undefined ? { undoPhaseOnViolation: [dropConstraintIfExists(table, names.check)] } : {}),
       explain: {
         kind: 'violations',
         sqlState: '23514',

@@ -18,6 +18,12 @@ export interface PlannedStep {
   readonly buildsIndex?: IndexBuild;
   /** When the step fails on the data (duplicates, violations, orphans): how to show samples. */
   readonly explain?: ViolationProbe;
+  /**
+   * When the step fails on the data: statements that take the phase's earlier steps back out. They run
+   * lock-safe, with the phase's step records cleared in the same transaction, so nothing of the failed
+   * phase stays in force and the next run starts the phase again.
+   */
+  readonly undoPhaseOnViolation?: readonly string[];
   /** Lock notes for reviewers: which lock the step takes and for how long. */
   readonly locks?: string;
   /**

@@ -27,6 +27,10 @@ describe('set-not-null planning (exact SQL)', () => {
       what: 'rows where title is NULL (keys shown)',
       query: `select "id"::text as "id" from "public"."tickets" where "title" is null limit 5`,
     });
+    // A failed VALIDATE takes the check added just before back out, so it refuses no update until rollback.
+    expect(plan.contract[1]?.undoPhaseOnViolation).toEqual([
+      `alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba"`,
+    ]);
     expect(plan.rollback.map((s) => s.statements)).toEqual([
       [
         `alter table "public"."tickets" drop constraint if exists "online_snn_tickets_title_f4bd4245ba", alter column "title" drop not null`,
@@ -59,6 +63,8 @@ describe('set-not-null planning (exact SQL)', () => {
         searchPath: ['public'],
       },
     ]);
+    // With the fill trigger, the check guards from expand on and stays through a failed VALIDATE.
+    expect(plan.contract[0]?.undoPhaseOnViolation).toBeUndefined();
     expect(plan.contract.map((s) => s.description)).toEqual([
       'validate check (channel is not null)',
       'set channel not null (no scan: the validated check proves it) and drop the check and the fill trigger',
