@@ -56,10 +56,10 @@ export async function driveMigration(
         return await finish(after.status, after.phase, committed);
       }
       await runDataPhase(phase);
-      if (after.kind === 'settle') {
-        phase = after.phase;
-        return await finish(after.status, after.phase, false);
-      }
+      // The recorded phase moves on only once the settled status has committed: a failure while it
+      // commits (a terminated backend) is recorded in the phase that ran. Recorded "failed in
+      // contract", a contract that never began would later run on a resume that was not asked to.
+      if (after.kind === 'settle') return await finish(after.status, after.phase, false);
       phase = after.next;
       await set('running', phase);
     }
