@@ -8,10 +8,10 @@ import { connect } from '../../src/db/connect.js';
 import { driverIsPatched } from '../../src/db/driver-patch.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { runCli } from '../support/run-cli.js';
-import { useTestDatabase } from '../support/test-database.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startStallingProxy } from '../support/stalling-proxy.js';
 import { createTickets } from '../support/tickets-fixture.js';
-import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+import { eventually, killWatchedRuns, watchCli, type Event, type WatchedRun } from '../support/watched-cli.js';
 import { addColumnArgs } from '../support/add-column-args.js';
 
 const rows = 20_000;
@@ -104,6 +104,23 @@ describe('postgres.js with the patch for porsager/postgres#1208 and #1192', () =
   });
 });
 
+/** A holdable `start add-column` filling `table` (created with its rows), five batches in. */
+async function fillUnderWay(db: TestDatabase, table: string): Promise<{ migration: string; run: WatchedRun }> {
+  const migration = `fill-${table}`;
+  await createTickets(db.sql, rows, table);
+  await createHold(db.sql);
+  const run = watchCli(
+    [
+      ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: migration }),
+      ...fixedBatches,
+      ...holdable,
+    ],
+    db.url,
+  );
+  await run.until((events) => batches(events) >= 5, 60_000);
+  return { migration, run };
+}
+
 describe("one of online's backends terminated mid-backfill", () => {
   const db = useTestDatabase('conn_loss');
   afterEach(() => killWatchedRuns());
@@ -123,18 +140,7 @@ describe("one of online's backends terminated mid-backfill", () => {
     async (victim) => {
       const { pick, noticedWhileHeld } = victims[victim];
       const table = `tickets_${victim.replaceAll(' ', '_')}`;
-      const migration = `fill-${table}`;
-      await createTickets(db.sql, rows, table);
-      await createHold(db.sql);
-      const run = watchCli(
-        [
-          ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: migration }),
-          ...fixedBatches,
-          ...holdable,
-        ],
-        db.url,
-      );
-      await run.until((events) => batches(events) >= 5, 60_000);
+      const { migration, run } = await fillUnderWay(db, table);
       await hold(db.sql, run);
       const chosen = (await onlineBackends(db.sql)).filter((b) => pick(b, table));
       expect(chosen.length).toBeGreaterThan(0);
@@ -157,18 +163,7 @@ describe('every backend of a paused run terminated', () => {
 
   it('reconnects, keeps reading the pause flag (still paused), and finishes once unpaused', async () => {
     const table = 'tickets_paused';
-    const migration = `fill-${table}`;
-    await createTickets(db.sql, rows, table);
-    await createHold(db.sql);
-    const run = watchCli(
-      [
-        ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated', migrationName: migration }),
-        ...fixedBatches,
-        ...holdable,
-      ],
-      db.url,
-    );
-    await run.until((events) => batches(events) >= 5, 60_000);
+    const { migration, run } = await fillUnderWay(db, table);
     // Held mid-backfill by the throttle query while the pause is set; then only the pause holds it.
     await hold(db.sql, run);
     const paused = await runCli(['pause', migration], db.url);
