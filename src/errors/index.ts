@@ -5,3 +5,4 @@ export * from './state-errors.js';
 export * from './run-errors.js';
 export * from './directory-errors.js';
 export * from './stop-errors.js';
+export * from './stamp-errors.js';
