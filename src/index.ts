@@ -17,6 +17,7 @@ export {
 export { statusSummary, type StatusSummary, type StatusSummaryInput, type PendingSpec } from './api/status-summary.js';
 export { migrationHistory, type HistoryEntry, type PhaseSteps, type BackfillHistory } from './api/history.js';
 export { planDirectory, type SpecPlan, type PlanDirectoryInput } from './api/plan-directory.js';
+export { planPendingSpecs, type PendingSpecPlan, type PlanPendingInput } from './api/plan-pending.js';
 export { checkDirectory, type DirectoryCheck, type FileCheck, type CheckDirectoryInput } from './api/check-directory.js';
 export type { MigrationResult } from './api/run-migration.js';
 export type { ConnectionInput } from './api/session.js';

@@ -6,3 +6,4 @@ export * from './run-errors.js';
 export * from './directory-errors.js';
 export * from './stop-errors.js';
 export * from './stamp-errors.js';
+export * from './pending-plan-errors.js';
