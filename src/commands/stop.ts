@@ -10,7 +10,7 @@ export default class Stop extends OnlineCommand<typeof Stop> {
     'Records a stop request in the state table. The worker running the migration, on whatever host, reads it within about a second, ' +
       'finishes the batch or step under way, records the migration as stopped and exits 3 with a message naming who stopped it. ' +
       'Then `online resume NAME` continues from the last committed batch, or `online rollback NAME` undoes it; no process needs to be found. ' +
-      '`online migrate` whose current spec is stopped exits 3 too, and a re-run continues there.',
+      'An `online migrate` whose current spec is stopped exits 3 too, and a re-run continues there.',
     "This command returns once the request is recorded; with --wait it returns once the worker has stopped (it follows the worker's lease). " +
       'With no NAME it acts on the only running migration, and refuses (exit 2) listing them if several are running.',
     'Exit codes: 0 requested, or already stopped (nothing to do); 2 no such migration, none or several running (without NAME), ' +
