@@ -4,6 +4,8 @@ export { resumeMigration, type ResumeInput } from './api/resume.js';
 export { completeMigration, type CompleteInput } from './api/complete.js';
 export { rollbackMigration, type RollbackInput } from './api/rollback.js';
 export { setMigrationPaused, type PauseInput, type PauseResult } from './api/pause.js';
+export { stampDirectory, type StampInput, type StampResult, type StampedSpec, type StampAction } from './api/stamp.js';
+export { stopMigration, type StopInput, type StopResult } from './api/stop.js';
 export {
   migrationStatus,
   type MigrationReport,
@@ -15,6 +17,7 @@ export {
 export { statusSummary, type StatusSummary, type StatusSummaryInput, type PendingSpec } from './api/status-summary.js';
 export { migrationHistory, type HistoryEntry, type PhaseSteps, type BackfillHistory } from './api/history.js';
 export { planDirectory, type SpecPlan, type PlanDirectoryInput } from './api/plan-directory.js';
+export { planPendingSpecs, type PendingSpecPlan, type PlanPendingInput } from './api/plan-pending.js';
 export { checkDirectory, type DirectoryCheck, type FileCheck, type CheckDirectoryInput } from './api/check-directory.js';
 export type { MigrationResult } from './api/run-migration.js';
 export type { ConnectionInput } from './api/session.js';

@@ -6,17 +6,14 @@
 //   - pre-flight: every pending spec is checked against the live catalog (tables, columns, types,
 //     expressions) through planMigration, the path `start` takes before it changes anything.
 // A pending spec that touches a table an earlier pending spec (or a migration still unfinished in the
-// ledger) also touches cannot be judged against today's schema: the column it indexes may be the one
-// the earlier spec adds. Checking it anyway would report a false failure, so its pre-flight is
-// deferred, naming the spec it runs after; `online plan <dir>` rehearses the whole chain instead.
-import { displayName } from '../sql-text/quote.js';
+// ledger) also touches cannot be judged against today's schema (see pending-specs.ts). Checking it
+// anyway would report a false failure, so its pre-flight is deferred, naming the spec it runs after;
+// `online plan <dir>` rehearses the whole chain instead.
 import { describeDrift, OnlineError } from '../errors/index.js';
-import { tablesOf } from '../operations/index.js';
 import { readSpecDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { findDrift } from '../lifecycle/migrate-step.js';
-import { isFinished } from '../lifecycle/migration-status.js';
 import type { MigrationRecord, MigrationStatus } from '../state/migration-records.js';
-import { matchLedger } from './pending-specs.js';
+import { deferredSpecs, matchLedger } from './pending-specs.js';
 import { withSession, type ConnectionInput } from './session.js';
 import { planMigration } from './start.js';
 
@@ -77,26 +74,14 @@ function validOnly(f: SpecFile): FileCheck {
 
 async function againstDatabase(connection: ConnectionInput, files: readonly SpecFile[]): Promise<FileCheck[]> {
   const ledger = await withSession(connection, (session) => session.ledger.migrationsIfAny());
-  const fileOf = new Map(files.map((f) => [f.spec.name, f.file]));
-  // Which earlier change each table waits for: unfinished migrations first, then the pending specs in order.
-  const changedBy = new Map<string, string>();
-  for (const m of ledger.filter((m) => !isFinished(m.status))) {
-    for (const table of m.tables)
-      if (!changedBy.has(table)) changedBy.set(table, `${fileOf.get(m.name) ?? `migration ${m.name}`} (${m.status.replace('_', ' ')})`);
-  }
+  const deferred = deferredSpecs(files, ledger);
   const checks: FileCheck[] = [];
   for (const { file, record, pending } of matchLedger(files, ledger)) {
-    if (!pending && record !== undefined) {
-      checks.push(ledgerCheck(file, record));
-      continue;
-    }
-    const tables = file.spec.operations.flatMap((op) => tablesOf(op).map(displayName));
-    const table = tables.find((t) => changedBy.has(t));
-    const after = table === undefined ? undefined : changedBy.get(table);
-    if (table !== undefined && after !== undefined)
-      checks.push({ file: file.file, migration: file.spec.name, outcome: 'preflight-deferred', ok: true, after, table });
+    const waits = deferred.get(file.file);
+    if (!pending && record !== undefined) checks.push(ledgerCheck(file, record));
+    else if (waits !== undefined)
+      checks.push({ file: file.file, migration: file.spec.name, outcome: 'preflight-deferred', ok: true, ...waits });
     else checks.push(await preflightCheck(connection, file));
-    for (const t of tables) if (!changedBy.has(t)) changedBy.set(t, file.file);
   }
   return checks;
 }

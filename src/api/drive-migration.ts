@@ -10,11 +10,13 @@ import type { RunContext } from '../../phases/run-context.js';
 import type { PhaseFinish } from '../../phases/run-steps.js';
 import { errorMessage } from '../db/connect.js';
 import { maskSecrets } from '../db/mask-secrets.js';
+import { StoppedError, StopRequestedError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
 import { failureOutcome, phaseAfter } from '../lifecycle/phase-route.js';
 import type { OperationPlan } from '../plan/plan.js';
 import type { Ledger } from '../state/ledger.js';
 import type { MigrationPhase, MigrationStatus } from '../state/migration-records.js';
+import { stopRequestOf } from './stop-watch.js';
 
 export interface DriveResult {
   readonly status: MigrationStatus;
@@ -63,7 +65,10 @@ export async function driveMigration(
       phase = after.next;
       await set('running', phase);
     }
-  } catch (error) {
+  } catch (caught) {
+    // A stop the phases saw as a signal: say who asked for it and what to run next.
+    const requester = caught instanceof StoppedError ? stopRequestOf(ctx.signal) : undefined;
+    const error = requester === undefined ? caught : new StopRequestedError(ctx.migration, phase, requester);
     const outcome = failureOutcome(error, ctx.migration, phase, changed, errorMessage(error));
     const recorded = outcome.error;
     const stopped = outcome.status === 'stopped';

@@ -1,7 +1,8 @@
 // Runs a recorded migration under its lease: the common tail of start, resume, complete and rollback.
 // A lost connection is an event, not a failure: the run waits for the server (--reconnect-timeout),
 // opens a fresh pool, retakes its lease and prepares again from what the ledger recorded, so it
-// continues from the last committed batch or step (every step and batch is safe to repeat).
+// continues from the last committed batch or step (every step and batch is safe to repeat). An
+// `online stop` from any host ends the run like a signal does (see stop-watch.ts).
 import type { RunContext } from '../../phases/run-context.js';
 import { isConnectionLoss } from '../db/connection-loss.js';
 import { ConnectionLostError } from '../errors/index.js';
@@ -11,6 +12,7 @@ import type { MigrationPhase } from '../state/migration-records.js';
 import { driveMigration, type DriveResult } from './drive-migration.js';
 import { reconnect } from './reconnect.js';
 import type { Session } from './session.js';
+import { watchStopRequests } from './stop-watch.js';
 
 export interface MigrationResult extends DriveResult {
   readonly migration: string;
@@ -33,9 +35,15 @@ export interface LeasedRunInput {
 }
 
 export async function runUnderLease(session: Session, input: LeasedRunInput): Promise<MigrationResult> {
-  const { migration, options, signal } = input;
+  const { migration, options } = input;
   let current = session;
-  let lease = await current.ledger.acquireLease(migration);
+  // Read before the lease is taken: an `online stop` that saw this run holding it comes after.
+  const stopWatch = watchStopRequests(() => current.ledger, migration, await current.ledger.lastEventId(migration));
+  const signal = anySignal(input.signal, stopWatch.signal);
+  let lease = await current.ledger.acquireLease(migration).catch(async (error: unknown) => {
+    await stopWatch.close();
+    throw error;
+  });
   let prepare = input.prepare;
   let reconnected = false;
   try {
@@ -76,11 +84,12 @@ export async function runUnderLease(session: Session, input: LeasedRunInput): Pr
       }
     }
   } finally {
+    await stopWatch.close();
     await lease.release().catch(() => undefined);
     if (current !== session) await current.close().catch(() => undefined);
   }
 }
 
-function anySignal(stop: AbortSignal | undefined, lost: AbortSignal): AbortSignal {
-  return stop === undefined ? lost : AbortSignal.any([stop, lost]);
+function anySignal(stop: AbortSignal | undefined, other: AbortSignal): AbortSignal {
+  return stop === undefined ? other : AbortSignal.any([stop, other]);
 }

@@ -1,9 +1,12 @@
 // `online plan`: the SQL a spec (or a directory, rehearsed on a throwaway PostgreSQL) would run.
 import { Args, Flags } from '@oclif/core';
 import { planDirectory } from '../api/plan-directory.js';
+import { planPendingSpecs } from '../api/plan-pending.js';
 import { planMigration } from '../api/start.js';
 import { OnlineCommand } from '../cli/base-command.js';
+import { renderPendingPlan } from '../cli/pending-plan-printer.js';
 import { planPhases, renderDirectoryPlan, renderPlan } from '../cli/plan-printer.js';
+import { InvalidOptionError } from '../errors/index.js';
 import { MigrationsDirMissingError } from '../config/config-errors.js';
 import { displayPath, pathKind } from '../config/project-files.js';
 import { loadSpecFile } from '../migration-spec/load-spec.js';
@@ -18,12 +21,18 @@ export default class Plan extends OnlineCommand<typeof Plan> {
       'from an empty database, each spec is planned, then applied there, in order. No database of yours is touched or needed, so the directory must build its schema from empty ' +
       "(the assumption Alembic's offline mode makes too). The output is stable (no timestamps, ports or random names), so it can be committed and diffed.",
     '',
+    'With --pending, a DIRECTORY prints only what the target database (--database-url / DATABASE_URL) has not applied yet, like `alembic upgrade head --sql` from the current revision: ' +
+      'applied specs are left out, a migration under way shows only the steps it has left (one waiting for contract: its contract), and each pending spec is pre-flighted and planned against the live catalog. ' +
+      'Nothing on the target changes (the ledger is only read, never created). A pending spec that changes a table an earlier pending or unfinished one also changes is listed as deferred, naming that one: ' +
+      'its plan depends on what the earlier one leaves, which the live catalog does not show yet.',
+    '',
     '--phase limits the printed SQL to some phases (repeat it for several); --json always gives the whole plans.',
   ].join('\n');
   static override examples = [
     '<%= config.bin %> plan',
     '<%= config.bin %> plan examples/tickets > schema-changes.sql',
     '<%= config.bin %> plan examples/tickets --phase contract',
+    '<%= config.bin %> plan examples/tickets --pending   # only what this database has not applied yet',
     '<%= config.bin %> plan examples/add-priority.yaml',
     '<%= config.bin %> plan examples/add-priority.yaml --json',
   ];
@@ -32,6 +41,10 @@ export default class Plan extends OnlineCommand<typeof Plan> {
   };
   static override flags = {
     phase: Flags.string({ summary: 'Print only this phase (repeatable).', options: [...planPhases], multiple: true }),
+    pending: Flags.boolean({
+      summary:
+        'A directory: only what the target database has not applied yet, planned against its live catalog (needs a database; changes nothing).',
+    }),
   };
 
   public async run(): Promise<unknown> {
@@ -39,10 +52,16 @@ export default class Plan extends OnlineCommand<typeof Plan> {
     const phases = planPhases.filter((p) => this.flags.phase === undefined || this.flags.phase.includes(p));
     if ((await pathKind(target)) !== 'directory') {
       if (this.args.target === undefined) throw new MigrationsDirMissingError(displayPath(target));
+      if (this.flags.pending) throw new InvalidOptionError(`--pending plans a migrations directory; ${displayPath(target)} is not one`);
       const spec = await loadSpecFile(target);
       const plan = await planMigration({ ...this.connection(), spec });
       this.log(renderPlan(spec.name, plan, phases));
       return { migration: spec.name, plan };
+    }
+    if (this.flags.pending) {
+      const pending = await planPendingSpecs({ ...this.connection(), dir: target });
+      this.log(renderPendingPlan(pending, phases));
+      return { migrations: pending };
     }
     const quiet = this.jsonEnabled();
     const plans = await planDirectory({

@@ -4,3 +4,6 @@ export * from './input-errors.js';
 export * from './state-errors.js';
 export * from './run-errors.js';
 export * from './directory-errors.js';
+export * from './stop-errors.js';
+export * from './stamp-errors.js';
+export * from './pending-plan-errors.js';

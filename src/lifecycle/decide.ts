@@ -19,6 +19,7 @@ import {
   type RunAction,
 } from './run-rules.js';
 import { startRule, type StartAction, type StartFacts } from './start-rule.js';
+import { stopRule, type StopAction, type StopFacts } from './stop-rule.js';
 
 interface Rules {
   /** The migration of the same name, if one is recorded. */
@@ -30,6 +31,8 @@ interface Rules {
   reconnect: { recorded: Recorded; facts: ReconnectFacts; action: RunAction };
   pause: { recorded: Pick<MigrationRecord, 'name' | 'status' | 'paused'>; facts: Record<string, never>; action: PauseAction };
   unpause: { recorded: Pick<MigrationRecord, 'name' | 'status' | 'paused'>; facts: Record<string, never>; action: PauseAction };
+  /** `online stop`: ask the worker to end at its next batch or step boundary. */
+  stop: { recorded: Recorded; facts: StopFacts; action: StopAction };
   /** `online migrate`'s next step with one spec of its directory. */
   migrate: {
     recorded: Pick<MigrationRecord, 'name' | 'status' | 'phase' | 'plan'> | undefined;
@@ -51,6 +54,7 @@ const table: { [C in LifecycleCommand]: (recorded: RecordedFor<C>, facts: FactsF
   reconnect: reconnectRule,
   pause: (recorded) => pauseRule(recorded, true),
   unpause: (recorded) => pauseRule(recorded, false),
+  stop: stopRule,
   migrate: (recorded, facts) => stepFor(recorded, facts.mode),
 };
 

@@ -1,9 +1,9 @@
 // The ledger: one object, bound to a connection and a state schema, that owns every read and write of
-// the state tables (migrations, steps, events, the pause flag, worker activity, leases). The small
-// per-table files beside it hold the queries; this is the one door to them. A write that must commit
-// with DDL goes through `within(tx)`, the same ledger on the transaction's handle.
+// the state tables (migrations, steps, events, the pause flag, stop requests, worker activity,
+// leases). The small per-table files beside it hold the queries; this is the one door to them. A write
+// that must commit with DDL goes through `within(tx)`, the same ledger on the transaction's handle.
 import type { TransactionSql } from '../db/connect.js';
-import type { LeaseHolder } from '../errors/index.js';
+import type { LeaseHolder, StopRequester } from '../errors/index.js';
 import { logEvent } from './event-log.js';
 import { acquireLease, isLeaseHeld, readLeaseHolder, type Lease } from './lease.js';
 import {
@@ -18,6 +18,7 @@ import {
 import { isPaused, setPaused } from './pause-flag.js';
 import { ensureStateSchema, stateSchemaExists } from './state-schema.js';
 import type { Db, StateStore } from './state-store.js';
+import { lastEventId, recordStopRequest, stopRequestAfter } from './stop-request.js';
 import { clearSteps, listSteps, recordStep, type NewStep, type StepRecord } from './step-records.js';
 import { recordActivity, type WorkerActivity } from './worker-activity.js';
 
@@ -100,6 +101,21 @@ export class Ledger {
 
   isPaused(migration: string): Promise<boolean> {
     return isPaused(this.#db, this.store, migration);
+  }
+
+  /** The newest event id of the migration: where a run starts looking for stop requests. */
+  lastEventId(migration: string): Promise<string> {
+    return lastEventId(this.#db, this.store, migration);
+  }
+
+  /** `online stop`: asks the worker running the migration to end at its next batch or step boundary. */
+  requestStop(migration: string, by: StopRequester): Promise<void> {
+    return recordStopRequest(this.#db, this.store, migration, by);
+  }
+
+  /** The first stop request recorded after event `afterId`, if any. */
+  stopRequestAfter(migration: string, afterId: string): Promise<StopRequester | undefined> {
+    return stopRequestAfter(this.#db, this.store, migration, afterId);
   }
 
   recordActivity(migration: string, activity: WorkerActivity | null): Promise<void> {

@@ -284,6 +284,39 @@ describe('pause and unpause: any unfinished migration takes the flag; a finished
   });
 });
 
+describe('stop: a worker holding the lease is asked to stop; already stopped succeeds; any other state refuses naming its next step', () => {
+  /** Without a worker: what `stop` answers for each status (in phase backfill). */
+  const withoutWorker: Record<MigrationStatus, Outcome> = {
+    running: invalidState(
+      'migration "m" is not running, so there is no worker to stop: it was interrupted in its backfill phase (its worker is gone); `online resume m` continues it, `online rollback m` undoes it',
+    ),
+    stopped: { action: { kind: 'report' } },
+    failed: invalidState(
+      'migration "m" is not running, so there is no worker to stop: it failed in its backfill phase; `online resume m` continues it, `online rollback m` undoes it',
+    ),
+    awaiting_contract: invalidState(
+      'migration "m" is not running, so there is no worker to stop: it waits for contract; `online complete m` runs it',
+    ),
+    completed: invalidState('migration "m" is already completed; there is no worker to stop'),
+    rolled_back: invalidState('migration "m" is already rolled back; there is no worker to stop'),
+  };
+
+  it('has a row for every status', () => {
+    expectEvery(migrationStatuses, withoutWorker);
+  });
+
+  it.each(everyRecord.flatMap((r) => [false, true].map((leaseHeld) => ({ ...r, leaseHeld }))))(
+    'a migration $status in $phase, lease held $leaseHeld',
+    ({ status, phase, leaseHeld }) => {
+      const decision = outcome(decide('stop', { name: m, status, phase }, { leaseHeld }));
+      if (isFinished(status)) expect(decision).toEqual(withoutWorker[status]);
+      else if (leaseHeld) expect(decision).toEqual({ action: { kind: 'request' } });
+      else if (phase === 'backfill') expect(decision).toEqual(withoutWorker[status]);
+      else expect(decision).toEqual(JSON.parse(JSON.stringify(withoutWorker[status]).replaceAll('backfill phase', `${phase} phase`)));
+    },
+  );
+});
+
 describe('migrate: the next step of one spec, in each mode', () => {
   type Step = Outcome | 'as-unfinished';
   const start = { action: { kind: 'start' } };
