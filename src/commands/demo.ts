@@ -19,6 +19,8 @@ export default class Demo extends OnlineCommand<typeof Demo> {
     '<%= config.bin %> demo --rows 100000 --writers 8',
     '<%= config.bin %> demo --json',
   ];
+  /** None of the connection flags: the demo runs on its own embedded PostgreSQL and reads no project config. */
+  static override baseFlags = {};
   static override flags = {
     rows: Flags.integer({ summary: 'Tickets to seed.', default: demoDefaults.rows, min: 1 }),
     writers: Flags.integer({
