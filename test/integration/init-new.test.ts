@@ -318,7 +318,9 @@ describe('the project config in start and resume', severalCliRuns, () => {
       DATABASE_URL: db.url,
     });
     expect(value.code).toBe(2);
-    expect(value.stderr).toContain('invalid config online.config.yaml:\n  locks.lock-timeout: must be a duration like 500ms, 1s, 2m or 1h');
+    expect(value.stderr).toContain(
+      'invalid config online.config.yaml:\n  locks.lock-timeout: must be a duration with a unit (ms, s, m (or min), h), like 500ms, 1s, 2m or 1h',
+    );
     expect(await catalogSnapshot(db.sql)).toEqual(before);
     const [ledger] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('bad_ledger') is not null as exists`;
     expect(ledger?.exists).toBe(false);
