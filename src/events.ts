@@ -81,7 +81,6 @@ export type OnlineEvent =
   | { readonly type: 'connection-lost'; readonly migration: string; readonly reason: string; readonly reconnectTimeoutMs: number }
   /** The server answers again and the lease is retaken: the run goes on from the last committed batch or step. */
   | { readonly type: 'reconnected'; readonly migration: string; readonly downMs: number }
-  | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'finished'; readonly migration: string; readonly status: MigrationStatus };
 

@@ -9,7 +9,7 @@
 // ledger) also touches cannot be judged against today's schema (see pending-specs.ts). Checking it
 // anyway would report a false failure, so its pre-flight is deferred, naming the spec it runs after;
 // `online plan <dir>` rehearses the whole chain instead.
-import { describeDrift, OnlineError } from '../errors/index.js';
+import { describeDrift, driftAdvice, OnlineError } from '../errors/index.js';
 import { readSpecDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { findDrift } from '../lifecycle/migrate-step.js';
 import type { MigrationRecord, MigrationStatus } from '../state/migration-records.js';
@@ -95,7 +95,7 @@ function ledgerCheck(file: SpecFile, record: MigrationRecord): FileCheck {
     outcome: 'drift',
     ok: false,
     messages: [
-      `drift: ${describeDrift(drifted)}, edited after it was applied (ledger status ${record.status}). Restore the applied version and put the change in a new spec.`,
+      `drift: ${describeDrift(drifted)}, applied from different content (another file of the same name? or edited since; ledger status ${record.status}): ${driftAdvice}.`,
     ],
   };
 }

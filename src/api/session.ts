@@ -45,7 +45,7 @@ export async function openSession(input: ConnectionInput, poolSize = 4): Promise
   const emit: EventListener = input.onEvent ?? (() => undefined);
   const sql = await connect(input.databaseUrl, {
     max: poolSize,
-    onNotice: (message) => emit({ type: 'notice', message }),
+    onWarning: (message) => emit({ type: 'warning', message: `PostgreSQL warning: ${message}` }),
   });
   if (!driverIsPatched() && !warnedUnpatched) {
     warnedUnpatched = true;

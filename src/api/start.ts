@@ -46,6 +46,21 @@ export async function planMigration(input: ConnectionInput & { readonly spec: Mi
   return withSession(input, (session) => preflight(session, input.spec));
 }
 
+/**
+ * `start --dry-run`: every check a start makes before it changes anything (the options, the name and
+ * tables free in the ledger, pre-flight, the throttle query), and the plan. Changes nothing.
+ */
+export async function dryRunStart(input: Omit<StartInput, 'signal'>): Promise<OperationPlan> {
+  const options = parseRunOptions(input.options);
+  return withSession(input, async (session) => {
+    await mayStart(session, input, undefined);
+    const plan = await preflight(session, input.spec);
+    await preflightOptions(session, options);
+    await mayStart(session, input, plan);
+    return plan;
+  });
+}
+
 export async function startMigration(input: StartInput): Promise<MigrationResult> {
   const options = parseRunOptions(input.options);
   return withSession(

@@ -14,23 +14,26 @@ import { createProgressRenderer, progressMode } from './progress-renderer.js';
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof OnlineCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
+/** The flags every command takes unless it declares fewer (`new` and `demo` never connect, so they leave some out). */
+export const connectionFlags = {
+  'database-url': Flags.string({
+    summary: "PostgreSQL connection URL. [default: the environment variable named by the config's databaseUrlEnv, else DATABASE_URL]",
+    helpGroup: 'CONNECTION',
+  }),
+  'state-schema': Flags.string({
+    summary: "Schema that holds the migration ledger. [default: the config's stateSchema, else online_migrate]",
+    helpGroup: 'CONNECTION',
+  }),
+  config: Flags.string({
+    summary: 'Project config file. [default: online.config.json, .yaml or .yml in the working directory, if any]',
+    helpGroup: 'CONNECTION',
+  }),
+};
+
 export abstract class OnlineCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 
-  static override baseFlags = {
-    'database-url': Flags.string({
-      summary: "PostgreSQL connection URL. [default: the environment variable named by the config's databaseUrlEnv, else DATABASE_URL]",
-      helpGroup: 'CONNECTION',
-    }),
-    'state-schema': Flags.string({
-      summary: "Schema that holds the migration ledger. [default: the config's stateSchema, else online_migrate]",
-      helpGroup: 'CONNECTION',
-    }),
-    config: Flags.string({
-      summary: 'Project config file. [default: online.config.json, .yaml or .yml in the working directory, if any]',
-      helpGroup: 'CONNECTION',
-    }),
-  };
+  static override baseFlags: Partial<typeof connectionFlags> = connectionFlags;
 
   protected flags!: CommandFlags<T>;
   protected args!: CommandArgs<T>;

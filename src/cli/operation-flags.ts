@@ -5,7 +5,7 @@
 import { Flags } from '@oclif/core';
 import { operations } from '../operations/index.js';
 import type { ShorthandFlag, ShorthandValue } from '../operations/shorthand.js';
-import type { SpecIssue } from '../errors/index.js';
+import { InvalidOptionError, type SpecIssue } from '../errors/index.js';
 import { formatIssue } from '../migration-spec/format-issues.js';
 
 const group = 'OPERATION';
@@ -84,6 +84,22 @@ export function operationFromFlags(op: string, given: Readonly<Record<string, un
     if (value !== undefined) setField(spec, flag.field, value);
   }
   return spec;
+}
+
+/**
+ * `start file.yaml --table foo` would ignore `--table`: a spec file carries its fields, so any operation
+ * flag given with one is refused (exit 2), named.
+ */
+export function refuseOperationFlags(target: string, given: Readonly<Record<string, unknown>>): void {
+  const named = Object.keys(operationFlags)
+    .filter((flag) => given[flag] !== undefined)
+    .map((flag) => `--${flag}`);
+  if (named.length === 0) return;
+  const them = named.length === 1 ? 'it' : 'them';
+  throw new InvalidOptionError(
+    `${named.join(', ')} ${named.length === 1 ? 'applies' : 'apply'} only to \`start <operation>\`; ${target} is a spec file, ` +
+      `which gives its own fields: put ${them} in the file, or leave ${them} out`,
+  );
 }
 
 /** `id bigint, amount numeric(10,2)` → `[{name: 'id', type: 'bigint'}, …]`: commas inside parentheses stay. */

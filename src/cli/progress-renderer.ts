@@ -111,7 +111,6 @@ export function createProgressRenderer(
       case 'reconnected':
         say(`  reconnected after ${(event.downMs / 1000).toFixed(1)}s; resuming from the last committed batch or step`);
         return;
-      case 'notice':
       case 'finished':
         return;
     }

@@ -9,7 +9,7 @@ import { demoDefaults, runDemo } from '../demo/run-demo.js';
 export default class Demo extends OnlineCommand<typeof Demo> {
   static override summary = 'Add a NOT NULL column to a live, seeded tickets table on an embedded PostgreSQL, and measure it.';
   static override description =
-    'Starts a throwaway embedded PostgreSQL (it never touches --database-url or DATABASE_URL), seeds a customer-support `tickets` table, ' +
+    'Starts a throwaway embedded PostgreSQL (it never touches your database, and takes no connection flags), seeds a customer-support `tickets` table, ' +
     'runs writers that know nothing of the new column, then adds `priority text NOT NULL` with a derived backfill through a real migration ' +
     '(before contract drops the fill trigger, the writers switch to a release that sets priority itself). ' +
     'It reports the backfill speed, the traffic latency before and during the migration, and checks every row. ' +
@@ -19,6 +19,8 @@ export default class Demo extends OnlineCommand<typeof Demo> {
     '<%= config.bin %> demo --rows 100000 --writers 8',
     '<%= config.bin %> demo --json',
   ];
+  /** None of the connection flags: the demo runs on its own embedded PostgreSQL and reads no project config. */
+  static override baseFlags = {};
   static override flags = {
     rows: Flags.integer({ summary: 'Tickets to seed.', default: demoDefaults.rows, min: 1 }),
     writers: Flags.integer({

@@ -9,7 +9,7 @@ import { ConfigExistsError } from '../config/config-errors.js';
 import { renderInitialConfig, type ConfigFormat } from '../config/initial-config.js';
 import { configFileNames } from '../config/project-config.js';
 import { displayPath, pathKind } from '../config/project-files.js';
-import { configSchemaFile, schemaReference } from '../config/schema-reference.js';
+import { configSchemaFile, isMachineLocal, schemaReference } from '../config/schema-reference.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { stateSchemaName } from '../sql-text/identifier.js';
 
@@ -24,6 +24,7 @@ export default class Init extends OnlineCommand<typeof Init> {
     'The config holds the name of the environment variable with the database URL, the state schema, and the default backfill, throttle, lock and schedule settings, keyed by the flag names of `online start`.',
     'Precedence: command-line flags > the config file > built-in defaults. The settings apply when a migration starts; `online resume` keeps the options a migration started with unless flags are given.',
     'An existing config is not overwritten without --force (exit 2); an existing migrations directory is kept as it is. --state-schema is written into the config.',
+    "The config's $schema is ./node_modules/online/online.config.schema.json (relative to the config file) when online is installed in the project; otherwise the absolute path of the running copy, which only this machine has (said in the output).",
   ].join('\n');
   static override examples = [
     '<%= config.bin %> init',
@@ -68,6 +69,12 @@ export default class Init extends OnlineCommand<typeof Init> {
     if (!this.jsonEnabled()) {
       for (const path of created) this.log(`created ${path}`);
       for (const path of kept) this.log(`kept ${path} (it already exists)`);
+      if (isMachineLocal(schemaRef)) {
+        this.log(
+          `note: $schema is this machine's copy of online (${schemaRef}); once online is a dependency of the project (npm install --save-dev online), ` +
+            `\`online init --force\` writes ./node_modules/online/${configSchemaFile} instead, which works for everyone`,
+        );
+      }
       this.log(`next: online new "<what the first migration does>" --dir ${displayPath(migrationsDir)}`);
     }
     return { config: displayPath(configPath), format, migrations: displayPath(migrationsDir), created, kept };

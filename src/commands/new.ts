@@ -3,7 +3,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { OnlineCommand } from '../cli/base-command.js';
+import { connectionFlags, OnlineCommand } from '../cli/base-command.js';
 import { MigrationsDirMissingError } from '../config/config-errors.js';
 import { displayPath, pathKind } from '../config/project-files.js';
 import { schemaReference, specSchemaFile } from '../config/schema-reference.js';
@@ -24,6 +24,8 @@ export default class New extends OnlineCommand<typeof New> {
     '<%= config.bin %> new "ticket priority" --timestamp',
     '<%= config.bin %> new "assignee index" --dir db/migrations --json',
   ];
+  /** Only --config (where the migrations directory is): it never connects, so no --database-url or --state-schema to ignore. */
+  static override baseFlags = { config: connectionFlags.config };
   static override args = { description: Args.string({ required: true, description: 'what the migration does; it names the file' }) };
   static override flags = {
     dir: Flags.string({ summary: "Migrations directory. [default: the config's migrations, else ./migrations]" }),

@@ -4,7 +4,10 @@ import { rollbackMigration } from '../api/rollback.js';
 import { OnlineCommand } from '../cli/base-command.js';
 
 export default class Rollback extends OnlineCommand<typeof Rollback> {
-  static override summary = 'Undo expand (triggers, check, the new column). Safe to run twice; refused after complete.';
+  static override summary = "Undo a migration's expand. Safe to run twice; refused once contract has passed its point of no return.";
+  static override description =
+    'What rollback does depends on the operations: it drops what expand added (triggers, a NOT VALID constraint, a new column, shadow columns, an index built concurrently, a created table); a contract-only operation (drop-column, drop-index, drop-table) has nothing to undo. ' +
+    '`online plan <file>` or `online start <file> --dry-run` print its exact SQL (the rollback section).';
   static override examples = ['<%= config.bin %> rollback', '<%= config.bin %> rollback add-column-tickets-priority'];
   static override args = { name: Args.string({ description: 'migration name (default: the only active one)' }) };
 

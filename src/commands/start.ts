@@ -2,10 +2,12 @@
 import { Args, Flags } from '@oclif/core';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderPlan } from '../cli/plan-printer.js';
-import { flagIssue, operationFlags, operationFromFlags } from '../cli/operation-flags.js';
+import { flagIssue, operationFlags, operationFromFlags, refuseOperationFlags } from '../cli/operation-flags.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { withConfigDefaults } from '../cli/config-defaults.js';
-import { planMigration, startMigration } from '../api/start.js';
+import { dryRunStart, startMigration } from '../api/start.js';
+import { recordedPlan } from '../api/recorded-plan.js';
+import { awaitingContractLine } from '../plan/phase-summary.js';
 import { loadSpecFile, parseSpec } from '../migration-spec/load-spec.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { operations } from '../operations/index.js';
@@ -16,8 +18,8 @@ const opNames: readonly string[] = operations.map((o) => o.op);
 export default class Start extends OnlineCommand<typeof Start> {
   static override summary = 'Pre-flight, expand and backfill a migration (and contract with --complete).';
   static override description =
-    'TARGET is a spec file (YAML or JSON) or an operation name with its fields as flags. Nothing is changed when a pre-flight check fails (exit 2). Exit codes: 0 done, 1 failed (resumable), 2 invalid input, 3 stopped (resumable).\n\n' +
-    'Run settings: a flag given here wins over the project config (online.config.json/.yaml: groups backfill, throttle, schedule, locks, keyed by these flag names), which wins over the built-in defaults. The options the migration starts with are stored with it: `online resume` keeps them (a config edited later does not apply) unless flags are given to resume.';
+    'TARGET is a spec file (YAML or JSON) or an operation name with its fields as flags (the OPERATION flags, which a spec file refuses: its fields are in the file). --dry-run makes every check a start makes, then prints the plan. Nothing is changed when a pre-flight check fails (exit 2). Exit codes: 0 done, 1 failed (resumable), 2 invalid input, 3 stopped (resumable).\n\n' +
+    'Run settings: a flag given here wins over the project config (online.config.json/.yaml: groups backfill, throttle, schedule, locks, keyed by these flag names), which wins over the built-in defaults. The options the migration starts with are stored with it: `online resume` keeps them (a config edited later does not apply) unless flags are given to resume. Durations need a unit (ms, s, m or min, h): 500ms, 1s, 2m; a bare number is refused but 0 (none) and --target-batch-ms.';
   static override examples = [
     '<%= config.bin %> start examples/add-priority.yaml',
     `<%= config.bin %> start add-column --table tickets --column priority --type text --default "'normal'" --backfill "CASE WHEN escalated THEN 'high' ELSE 'normal' END" --not-null`,
@@ -48,14 +50,17 @@ export default class Start extends OnlineCommand<typeof Start> {
   };
 
   public async run(): Promise<unknown> {
+    if (!opNames.includes(this.args.target)) refuseOperationFlags(this.args.target, this.flags);
     const spec = await this.spec();
     const connection = this.connection();
+    const options = { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete };
     if (this.flags['dry-run']) {
-      const plan = await planMigration({ ...connection, spec });
+      const plan = await dryRunStart({ ...connection, spec, options }).catch((error: unknown) => {
+        throw inFlagTerms(error);
+      });
       if (!this.jsonEnabled()) this.log(renderPlan(spec.name, plan));
       return { migration: spec.name, dryRun: true, plan };
     }
-    const options = { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete };
     const result = await this.withProgress((onEvent) =>
       startMigration({
         ...connection,
@@ -71,7 +76,7 @@ export default class Start extends OnlineCommand<typeof Start> {
       this.log(
         result.status === 'completed'
           ? `✓ ${result.migration} completed`
-          : `✓ ${result.migration} expanded and backfilled; run \`online complete ${result.migration}\` to contract`,
+          : awaitingContractLine(result.migration, await recordedPlan({ ...connection, migration: result.migration })),
       );
     }
     return result;

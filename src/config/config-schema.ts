@@ -16,7 +16,7 @@ import {
 } from '../settings/run-settings.js';
 import { defaultStateSchema } from '../state/state-store.js';
 
-/** A duration or size in the flag's text form; a bare number means what it means on the command line (ms, bytes). */
+/** A duration or size in the flag's text form; a bare number is read as the flag reads it (a duration needs a unit unless 0). */
 const flagText = z.union([z.string(), z.number().nonnegative()]).transform(String);
 
 const valueSchemas: { readonly [Kind in SettingInput['kind']]: z.ZodType<InputValues[Kind], unknown> } = {

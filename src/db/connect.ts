@@ -1,4 +1,4 @@
-// The postgres.js connection factory: no prepared statements, captured notices, masked errors.
+// The postgres.js connection factory: no prepared statements, server warnings captured (notices dropped), masked errors.
 import postgres from 'postgres';
 import { OnlineError } from '../errors/index.js';
 import { maskSecrets, maskUrl, secretsOf } from './mask-secrets.js';
@@ -11,8 +11,11 @@ export interface ConnectOptions {
   /** Pool size. The migration needs one per backfill range plus one for state and one for the lease. */
   readonly max?: number;
   readonly applicationName?: string;
-  /** Server notices (e.g. "relation already exists, skipping"). Never printed raw by the library. */
-  readonly onNotice?: (message: string) => void;
+  /**
+   * Server WARNINGs. NOTICEs ("relation already exists, skipping") are what our idempotent DDL expects
+   * and are dropped; postgres.js would otherwise print them to stdout, into a --json stream.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 export class ConnectionError extends OnlineError {
@@ -41,7 +44,9 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       connect_timeout: 10,
       connection: { application_name: options.applicationName ?? 'online' },
       debug: statementHookFromEnvironment(),
-      onnotice: (notice) => options.onNotice?.(String(notice.message ?? '')),
+      onnotice: (notice) => {
+        if (notice.severity === 'WARNING') options.onWarning?.(String(notice.message ?? ''));
+      },
     });
   } catch (error) {
     throw new ConnectionError(url, error);

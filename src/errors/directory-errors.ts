@@ -20,6 +20,10 @@ export function describeDrift(d: DriftedFile): string {
   return `${d.file} (migration ${d.migration}): recorded ${d.recordedHash.slice(0, hashPrefixLength)}, file now ${d.fileHash.slice(0, hashPrefixLength)}`;
 }
 
+/** The next step for a drifted file: two files shared a name, or an applied file was edited. */
+export const driftAdvice =
+  'if another file of the same name was applied, give one of them another name (its file name, or `name:`); if this file was edited, restore the applied version and put the change in a new spec';
+
 export class SpecDriftError extends OnlineError {
   constructor(
     readonly dir: string,
@@ -27,9 +31,10 @@ export class SpecDriftError extends OnlineError {
   ) {
     super(
       'SPEC_DRIFT',
-      `${drifted.length === 1 ? 'an applied spec was' : `${drifted.length} applied specs were`} edited after ${drifted.length === 1 ? 'it' : 'they'} started (${dir}):\n  ` +
+      `${drifted.length === 1 ? 'a migration of this directory was' : `${drifted.length} migrations of this directory were`} applied from different content ` +
+        `(another file of the same name? or edited after it started) (${dir}):\n  ` +
         `${drifted.map(describeDrift).join('\n  ')}\n` +
-        'restore the applied version and put the change in a new spec, or pass --allow-drift to go on (the ledger keeps the recorded plans; the edits are not applied)',
+        `${driftAdvice}, or pass --allow-drift to go on (the ledger keeps the recorded plans; the edits are not applied)`,
       2,
     );
   }

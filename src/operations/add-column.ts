@@ -144,7 +144,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   // One step, so no writer ever sees the CHECK without the triggers that satisfy it.
   const rollback: PlannedStep[] = [
     {
-      description: `drop ${spec.backfill !== undefined ? 'the fill triggers, ' : ''}column ${spec.column} and its check`,
+      description: `drop ${spec.backfill !== undefined ? 'the fill triggers, ' : ''}column ${spec.column}${spec.nullable ? '' : ' and its check'}`,
       statements: [
         ...(spec.backfill !== undefined ? dropFill : []),
         `alter table ${t} drop constraint if exists ${quoteIdent(names.notNullCheck)}, drop column if exists ${c}`,

@@ -65,9 +65,9 @@ export const runSettings = {
     flag: 'target-batch-ms',
     configKey: 'target-batch-ms',
     group: 'backfill',
-    input: { kind: 'duration' },
+    input: { kind: 'duration', bareUnit: 'ms' },
     value: z.number().int().min(1).max(600_000).default(100),
-    description: 'Server-side time each batch aims for (bounds row-lock waits), e.g. 100ms. [default: 100ms]',
+    description: 'Server-side time each batch aims for (bounds row-lock waits), e.g. 100ms; a bare number is ms. [default: 100ms]',
   }),
   minBatchSize: setting({
     flag: 'min-batch-size',

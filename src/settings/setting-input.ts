@@ -8,10 +8,12 @@ import { durationMs, formatDuration } from './duration.js';
 /**
  * `zeroMeansNone`: 0 means "no limit" (null), which also clears a stored limit on resume.
  * `emptyMeansNone`: "" (or blanks) means none, which also clears a stored one.
+ * `bareUnit`: a duration whose name says its unit (`target-batch-ms`) reads a bare number in it; every
+ * other duration needs a unit (duration.ts).
  */
 export type SettingInput =
   | { readonly kind: 'count'; readonly min: number; readonly max?: number; readonly zeroMeansNone?: boolean }
-  | { readonly kind: 'duration'; readonly zeroMeansNone?: boolean }
+  | { readonly kind: 'duration'; readonly zeroMeansNone?: boolean; readonly bareUnit?: 'ms' }
   | { readonly kind: 'size'; readonly zeroMeansNone?: boolean }
   | { readonly kind: 'text'; readonly emptyMeansNone?: boolean }
   | { readonly kind: 'switch' }
@@ -36,7 +38,7 @@ export function readInput(option: string, input: SettingInput, value: InputValue
     case 'count':
       return noneIfZero(input.zeroMeansNone, value as number);
     case 'duration': {
-      const parsed = durationMs.safeParse(value);
+      const parsed = durationMs(input.bareUnit).safeParse(value);
       if (!parsed.success) throw unreadable(option, parsed.error.issues[0]?.message ?? 'is invalid');
       return noneIfZero(input.zeroMeansNone, parsed.data);
     }

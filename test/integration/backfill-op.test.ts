@@ -197,7 +197,7 @@ describe('examples/backfill-resolution-time.yaml after examples/add-resolution-t
     await db.sql`create trigger app_resolution_time before insert or update on tickets for each row execute function app_resolution_time()`;
 
     const spec = await loadSpecFile(examplePath('backfill-resolution-time.yaml'));
-    expect(spec.name).toBe('0012-resolution-time-refresh');
+    expect(spec.name).toBe('backfill-resolution-time');
     const plan = await planMigration({ databaseUrl: db.url, spec });
     expect(plan.backfill[0]?.needsWork).toBe(
       `(resolved_at IS NOT NULL) and case when (resolved_at IS NOT NULL) then "resolution_time_seconds" is distinct from (${expression})::integer else false end`,

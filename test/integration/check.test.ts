@@ -145,7 +145,7 @@ describe('check', severalCliRuns, () => {
     const drift = await runCli(['check', '--config', project.config], db.url);
     expect(drift.code).toBe(2);
     expect(drift.stdout).toMatch(
-      /^error {2}0002-ticket-priority\.yaml +drift: 0002-ticket-priority\.yaml \(migration 0002-ticket-priority\): recorded [0-9a-f]{12}, file now [0-9a-f]{12}, edited after it was applied \(ledger status completed\)\. Restore the applied version and put the change in a new spec\.$/m,
+      /^error {2}0002-ticket-priority\.yaml +drift: 0002-ticket-priority\.yaml \(migration 0002-ticket-priority\): recorded [0-9a-f]{12}, file now [0-9a-f]{12}, applied from different content \(another file of the same name\? or edited since; ledger status completed\): if another file of the same name was applied, give one of them another name \(its file name, or `name:`\); if this file was edited, restore the applied version and put the change in a new spec\.$/m,
     );
     expect(drift.stdout.trim().split('\n').at(-1)).toBe('9 files: 8 ok, 1 error (specs, drift and pre-flight checked)');
     expect(await catalogSnapshot(db.sql)).toEqual(before);

@@ -2,9 +2,9 @@
 // directory as a user would: scaffolding, numbering, and the config's settings taking effect in
 // `start` (stored with the migration), kept by `resume`, and overridden by flags.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
@@ -13,6 +13,7 @@ import { cliPath, type CliResult, jsonLines, severalCliRuns } from '../support/r
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
 import { addColumnArgs } from '../support/add-column-args.js';
+import { configSchemaFile, specSchemaFile } from '../../src/config/schema-reference.js';
 
 /** The CLI run in `cwd` with no DATABASE_URL unless `env` gives one. */
 function online(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -83,6 +84,42 @@ describe('online init', severalCliRuns, () => {
     expect(text).toContain('  lock-timeout: 1s   # Longest wait for a lock');
     expect(parseYaml(text)).toMatchObject({ migrations: 'db/migrations', schedule: { window: [], 'window-exit': false } });
     expect(await readdir(join(dir, 'db', 'migrations'))).toEqual(['README.md']);
+  });
+
+  it('writes a $schema that stays in the project: ./node_modules/online/… when installed there, else the absolute path of the copy that ran, said', async () => {
+    const outer = await project();
+    const app = join(outer, 'app');
+    await mkdir(app);
+    await writeFile(join(app, 'package.json'), '{"name": "app", "private": true}\n');
+    // A copy of online above the project, which a clone of the project would not have: never referenced.
+    await mkdir(join(outer, 'node_modules', 'online'), { recursive: true });
+    await writeFile(join(outer, 'node_modules', 'online', configSchemaFile), '{}');
+
+    const bare = await online(app, ['init']);
+    expect(bare.code).toBe(0);
+    const running = join(dirname(dirname(cliPath)), configSchemaFile);
+    expect(JSON.parse(await readFile(join(app, 'online.config.json'), 'utf8'))).toMatchObject({ $schema: running });
+    expect(bare.stdout).toContain(
+      `note: $schema is this machine's copy of online (${running}); once online is a dependency of the project`,
+    );
+
+    await mkdir(join(app, 'node_modules', 'online'), { recursive: true });
+    for (const file of [configSchemaFile, specSchemaFile])
+      await copyFile(join(dirname(running), file), join(app, 'node_modules', 'online', file));
+    const installed = await online(app, ['init', '--force']);
+    expect(installed.code).toBe(0);
+    expect(installed.stdout).not.toContain('note:');
+    expect(JSON.parse(await readFile(join(app, 'online.config.json'), 'utf8'))).toMatchObject({
+      $schema: './node_modules/online/online.config.schema.json',
+    });
+    expect((await online(app, ['init', '--config', 'deploy/online.config.yaml'])).code).toBe(0);
+    expect(await readFile(join(app, 'deploy', 'online.config.yaml'), 'utf8')).toMatch(
+      /^# yaml-language-server: \$schema=\.\.\/node_modules\/online\/online\.config\.schema\.json\n/,
+    );
+    expect((await online(app, ['new', 'ticket priority'])).code).toBe(0);
+    expect(await readFile(join(app, 'migrations', '0001-ticket-priority.yaml'), 'utf8')).toMatch(
+      /^# yaml-language-server: \$schema=\.\.\/node_modules\/online\/online\.schema\.json\n/,
+    );
   });
 });
 
@@ -281,7 +318,9 @@ describe('the project config in start and resume', severalCliRuns, () => {
       DATABASE_URL: db.url,
     });
     expect(value.code).toBe(2);
-    expect(value.stderr).toContain('invalid config online.config.yaml:\n  locks.lock-timeout: must be a duration like 500ms, 1s, 2m or 1h');
+    expect(value.stderr).toContain(
+      'invalid config online.config.yaml:\n  locks.lock-timeout: must be a duration with a unit (ms, s, m (or min), h), like 500ms, 1s, 2m or 1h',
+    );
     expect(await catalogSnapshot(db.sql)).toEqual(before);
     const [ledger] = await db.sql<{ exists: boolean }[]>`select to_regnamespace('bad_ledger') is not null as exists`;
     expect(ledger?.exists).toBe(false);

@@ -175,7 +175,7 @@ describe('examples/backfill-status-remap.yaml on examples/tickets.sql', severalC
     const [{ rows } = { rows: 0 }] = await db.sql<{ rows: number }[]>`select count(*)::int as rows from tickets`;
     expect(rows).toBe(100_000);
     const spec = await loadSpecFile(examplePath('backfill-status-remap.yaml'));
-    expect(spec.name).toBe('0011-ticket-status-remap');
+    expect(spec.name).toBe('backfill-status-remap');
     const plan = await planMigration({ databaseUrl: db.url, spec });
     expect(plan.backfill[0]?.needsWork).toMatch(
       /^\(status IN \('open', 'in_progress', 'pending', 'resolved', 'closed'\)\) and case when .* then "status" is distinct from \(CASE status .* END\)::text else false end$/,

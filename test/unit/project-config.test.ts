@@ -9,7 +9,7 @@ import { ConfigError } from '../../src/config/config-errors.js';
 import { projectConfigJsonSchema, settingGroupNames, settingKeys } from '../../src/config/config-schema.js';
 import { renderInitialConfig } from '../../src/config/initial-config.js';
 import { loadProjectConfig, type ProjectConfig } from '../../src/config/project-config.js';
-import { schemaReference } from '../../src/config/schema-reference.js';
+import { isMachineLocal, schemaReference } from '../../src/config/schema-reference.js';
 import { nextSpecFileName, slugOf } from '../../src/config/spec-file-name.js';
 import { renderSpecTemplate } from '../../src/config/spec-template.js';
 import { InvalidOptionError, SpecError } from '../../src/errors/index.js';
@@ -112,7 +112,19 @@ describe('loadProjectConfig', () => {
       'a bad duration',
       'online.config.yaml',
       'locks:\n  lock-timeout: abc',
-      /locks\.lock-timeout: must be a duration like 500ms, 1s, 2m or 1h/,
+      /locks\.lock-timeout: must be a duration with a unit \(ms, s, m \(or min\), h\), like 500ms, 1s, 2m or 1h/,
+    ],
+    [
+      'a duration without a unit, as a JSON number',
+      'online.config.json',
+      '{"locks": {"lock-timeout": 1}}',
+      /locks\.lock-timeout: needs a unit: 1ms or 1s\? \(units: ms, s, m \(or min\), h\)/,
+    ],
+    [
+      'a duration without a unit, as YAML text',
+      'online.config.yaml',
+      'throttle:\n  max-replication-lag: "10"',
+      /throttle\.max-replication-lag: needs a unit: 10ms or 10s\?/,
     ],
     ['a duration out of range', 'online.config.yaml', 'locks:\n  lock-timeout: 2h', /locks\.lock-timeout: Too big/],
     ['a bad size', 'online.config.yaml', 'throttle:\n  max-retained-wal: lots', /throttle\.max-retained-wal: "lots": not a size/],
@@ -331,14 +343,30 @@ describe('the spec template of `online new`', () => {
 });
 
 describe('schemaReference', () => {
-  it("prefers node_modules/online of the directory or a parent, else the running package's copy", async () => {
+  it("prefers node_modules/online of the directory or a parent, else the running package's copy, by its absolute path", async () => {
     const project = await tempDir();
     const migrations = join(project, 'db', 'migrations');
     await mkdir(migrations, { recursive: true });
-    expect(await schemaReference(migrations, '/opt/online', 'online.schema.json')).toMatch(/^(\.\.\/)+opt\/online\/online\.schema\.json$/);
+    // Not `../../../opt/online/…`: a relative path out of the project resolves on this machine only.
+    expect(await schemaReference(migrations, '/opt/online', 'online.schema.json')).toBe('/opt/online/online.schema.json');
+    expect(isMachineLocal('/opt/online/online.schema.json')).toBe(true);
     await mkdir(join(project, 'node_modules', 'online'), { recursive: true });
     await writeFile(join(project, 'node_modules', 'online', 'online.schema.json'), '{}');
     expect(await schemaReference(migrations, '/opt/online', 'online.schema.json')).toBe('../../node_modules/online/online.schema.json');
     expect(await schemaReference(project, '/opt/online', 'online.schema.json')).toBe('./node_modules/online/online.schema.json');
+    expect(isMachineLocal('./node_modules/online/online.schema.json')).toBe(false);
+  });
+
+  it("looks for node_modules/online only up to the project's root (package.json or .git), and is relative to a running copy inside it", async () => {
+    const outer = await tempDir();
+    const app = join(outer, 'app');
+    await mkdir(join(outer, 'node_modules', 'online'), { recursive: true });
+    await writeFile(join(outer, 'node_modules', 'online', 'online.schema.json'), '{}');
+    await mkdir(join(app, 'migrations'), { recursive: true });
+    await writeFile(join(app, 'package.json'), '{}');
+    expect(await schemaReference(join(app, 'migrations'), '/opt/online', 'online.schema.json')).toBe('/opt/online/online.schema.json');
+    expect(await schemaReference(join(app, 'migrations'), join(app, 'vendor', 'online'), 'online.schema.json')).toBe(
+      '../vendor/online/online.schema.json',
+    );
   });
 });

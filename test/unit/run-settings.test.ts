@@ -74,7 +74,10 @@ describe('errors about a run setting', () => {
     expect(bounds).toBeInstanceOf(InvalidOptionError);
     expect((bounds as InvalidOptionError).message).toBe('--lock-timeout: Too small: expected number to be >=1');
     expect(thrown(() => runOptionsFromFlags({ 'lock-timeout': 'soon' })).message).toBe(
-      '--lock-timeout must be a duration like 500ms, 1s, 2m or 1h',
+      '--lock-timeout must be a duration with a unit (ms, s, m (or min), h), like 500ms, 1s, 2m or 1h',
+    );
+    expect(thrown(() => runOptionsFromFlags({ 'lock-timeout': '1' })).message).toBe(
+      '--lock-timeout needs a unit: 1ms or 1s? (units: ms, s, m (or min), h)',
     );
     expect(thrown(() => runOptionsFromFlags({ 'max-retained-wal': 'lots' })).message).toMatch(/^--max-retained-wal "lots": not a size \(/);
     expect(thrown(() => runOptionsFromFlags({ window: ['22:00-06:00', '25:00-03:00'] })).message).toBe(
@@ -88,6 +91,17 @@ describe('errors about a run setting', () => {
     const complete = thrown(() => parseRunOptions({ complete: 'yes' as unknown as boolean }));
     expect(inFlagTerms(complete)).toBe(complete);
   });
+
+  it.each(runSettingRows.filter(([, row]) => row.input.kind === 'duration'))(
+    '%s: a bare number is refused unless the name gives the unit; 0 is read in any unit',
+    (option, row) => {
+      const bare = (): unknown => runOptionsFromFlags({ [row.flag]: '5' });
+      if (row.flag.endsWith('-ms')) expect(bare()).toEqual({ [option]: 5 });
+      else expect(bare).toThrow(`--${row.flag} needs a unit: 5ms or 5s?`);
+      expect(runOptionsFromFlags({ [row.flag]: '0' })).toHaveProperty(option);
+      expect(runOptionsFromFlags({ [row.flag]: '5s' })).toEqual({ [option]: 5_000 });
+    },
+  );
 
   it('read 0 as no limit and "" as no throttle query, which clear stored ones on resume', () => {
     expect(runOptionsFromFlags({ 'max-duration': '0', 'max-active-sessions': 0, 'throttle-query': ' ', 'pause-ms': 0 })).toMatchObject({

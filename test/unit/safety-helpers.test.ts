@@ -32,11 +32,20 @@ describe('lock retry backoff', () => {
 });
 
 describe('durations', () => {
-  it('parses ms, s, m and bare numbers', () => {
-    expect(durationMs.parse('1s')).toBe(1000);
-    expect(durationMs.parse('250ms')).toBe(250);
-    expect(durationMs.parse('2m')).toBe(120_000);
-    expect(durationMs.parse('300')).toBe(300);
-    expect(durationMs.safeParse('soon').success).toBe(false);
+  it('parses ms, s, m (or min) and h, and a bare number only where the setting names its unit', () => {
+    expect(durationMs().parse('1s')).toBe(1000);
+    expect(durationMs().parse('250ms')).toBe(250);
+    expect(durationMs().parse('2m')).toBe(120_000);
+    expect(durationMs().parse('2min')).toBe(120_000);
+    expect(durationMs().parse('1h')).toBe(3_600_000);
+    expect(durationMs('ms').parse('300')).toBe(300);
+    expect(durationMs().safeParse('soon').success).toBe(false);
+  });
+
+  it('refuses a bare number but 0, naming the units', () => {
+    const bare = durationMs().safeParse('1');
+    expect(bare.success).toBe(false);
+    expect(bare.error?.issues[0]?.message).toBe('needs a unit: 1ms or 1s? (units: ms, s, m (or min), h)');
+    expect(durationMs().parse('0')).toBe(0);
   });
 });

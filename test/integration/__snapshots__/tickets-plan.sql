@@ -225,7 +225,7 @@ drop trigger if exists "online_fill_update_tickets_resolution_time_seconds_85b9d
 drop function if exists "public"."online_fill_tickets_resolution_time_seconds_85b9d74a5d"();
 
 -- rollback (online rollback)
--- 1. drop the fill triggers, column resolution_time_seconds and its check (one transaction, lock_timeout, retried)
+-- 1. drop the fill triggers, column resolution_time_seconds (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 drop trigger if exists "online_fill_insert_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
 drop trigger if exists "online_fill_update_tickets_resolution_time_seconds_85b9d74a5d" on "public"."tickets";
@@ -273,7 +273,7 @@ alter table "public"."tickets" add column if not exists "assigned_user_id" bigin
 -- contract (online complete): nothing to do
 
 -- rollback (online rollback)
--- 1. drop column assigned_user_id and its check (one transaction, lock_timeout, retried)
+-- 1. drop column assigned_user_id (one transaction, lock_timeout, retried)
 --    locks: ACCESS EXCLUSIVE on tickets, brief: catalog only
 alter table "public"."tickets" drop constraint if exists "online_nn_tickets_assigned_user_id_1910ba5c0d", drop column if exists "assigned_user_id";
 
