@@ -12,7 +12,7 @@ export default class Revert extends OnlineCommand<typeof Revert> {
     'rollback undoes a migration until contract; after complete, revert plans the inverse of each operation, last first, and runs it like `online start`: ' +
       'pre-flight (nothing changes when it fails, exit 2), expand and backfill, and contract with --complete (else `online complete revert-NAME` after deploying the application that no longer needs the change).',
     'Inverses: create-index → drop-index; add-column → drop-column; change-type → change-type back to the recorded original type (converted by assignment); ' +
-      'rename-column → rename back; add-check, add-foreign-key, add-unique → drop the constraint (and its index); set-not-null → DROP NOT NULL; create-table → drop-table, only while the table is empty.',
+      'rename-column → rename back; add-check, add-foreign-key, add-unique → drop the constraint (and its index); set-not-null → DROP NOT NULL; create-table → drop-table, only while the table is empty (checked at start and again just before the drop).',
     'Refused (exit 2, nothing changed): drop-column, drop-table, drop-index, backfill and sql (no safe inverse: a spec is reverted whole or not at all), ' +
       'a migration not completed (use rollback), one already reverted, and a schema that changed so the inverse no longer applies.',
     'history shows "reverts NAME" on the revert and "reverted by revert-NAME" on the original once the revert completes; the original stays completed.',

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { NoSafeInverseError } from '../errors/index.js';
 import type { OperationPlan } from '../plan/plan.js';
+import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { quoteIdent, quoteQualified, sameName, type QualifiedName } from '../sql-text/quote.js';
 import { checkName } from './add-check.js';
 import { foreignKeyName } from './add-foreign-key.js';
@@ -28,21 +29,29 @@ export interface Inverse {
   readonly emptyTables: readonly QualifiedName[];
 }
 
-type Part = { readonly operation: InverseOperation } & Partial<Pick<Inverse, 'constraints' | 'emptyTables'>>;
+type Part = { readonly operations: readonly InverseOperation[] } & Partial<Pick<Inverse, 'constraints' | 'emptyTables'>>;
 
 const tableOf = (spec: { readonly schema: string; readonly table: string }): QualifiedName => ({ schema: spec.schema, name: spec.table });
 
 /** Contract-phase SQL that drops a constraint (and, for a unique constraint, its index) under lock_timeout. */
 function dropConstraint(table: QualifiedName, name: string, others: readonly QualifiedName[] = []): Part {
   return {
-    operation: {
-      op: 'sql',
-      phase: 'contract',
-      sql: `alter table ${quoteQualified(table)} drop constraint ${quoteIdent(name)}`,
-      tables: [table, ...others].map((t) => ({ schema: t.schema, table: t.name })),
-    },
+    operations: [
+      {
+        op: 'sql',
+        phase: 'contract',
+        sql: `alter table ${quoteQualified(table)} drop constraint ${quoteIdent(name)}`,
+        tables: [table, ...others].map((t) => ({ schema: t.schema, table: t.name })),
+      },
+    ],
     constraints: [{ table, name }],
   };
+}
+
+/** Contract-phase SQL that fails while the table has rows: a revert never drops data. Raw SQL never conflicts with the drop-table after it. */
+function emptyTableGuard(table: QualifiedName): InverseOperation {
+  const body = `begin if exists (select from ${quoteQualified(table)}) then raise exception 'the table has rows: reverting its create-table would drop them'; end if; end`;
+  return { op: 'sql', phase: 'contract', sql: `do ${dollarQuote(body)}` };
 }
 
 /** Why an operation has no safe inverse, said as the refusal says it. */
@@ -52,9 +61,9 @@ const refusal = (op: string, why: string): string => `${op} has no safe inverse:
 function inverseOf(spec: OperationSpec, plan: OperationPlan): Part | string {
   switch (spec.op) {
     case 'add-column':
-      return { operation: { op: 'drop-column', schema: spec.schema, table: spec.table, column: spec.column } };
+      return { operations: [{ op: 'drop-column', schema: spec.schema, table: spec.table, column: spec.column }] };
     case 'create-index':
-      return { operation: { op: 'drop-index', schema: spec.schema, table: spec.table, name: indexName(spec) } };
+      return { operations: [{ op: 'drop-index', schema: spec.schema, table: spec.table, name: indexName(spec) }] };
     case 'add-unique':
       return dropConstraint(tableOf(spec), uniqueName(spec));
     case 'add-check':
@@ -66,12 +75,14 @@ function inverseOf(spec: OperationSpec, plan: OperationPlan): Part | string {
     }
     case 'set-not-null':
       return {
-        operation: {
-          op: 'sql',
-          phase: 'contract',
-          sql: `alter table ${quoteQualified(tableOf(spec))} alter column ${quoteIdent(spec.column)} drop not null`,
-          tables: [{ schema: spec.schema, table: spec.table }],
-        },
+        operations: [
+          {
+            op: 'sql',
+            phase: 'contract',
+            sql: `alter table ${quoteQualified(tableOf(spec))} alter column ${quoteIdent(spec.column)} drop not null`,
+            tables: [{ schema: spec.schema, table: spec.table }],
+          },
+        ],
       };
     case 'change-type': {
       const before = plan.typesBefore?.find((t) => sameName(t.table, tableOf(spec)) && t.column === spec.column);
@@ -89,29 +100,37 @@ function inverseOf(spec: OperationSpec, plan: OperationPlan): Part | string {
         );
       }
       return {
-        operation: {
-          op: 'change-type',
-          schema: spec.schema,
-          table: spec.table,
-          column: spec.column,
-          type: before.type,
-          ...(restoreDefault && before.default !== null ? { default: before.default } : {}),
-        },
+        operations: [
+          {
+            op: 'change-type',
+            schema: spec.schema,
+            table: spec.table,
+            column: spec.column,
+            type: before.type,
+            ...(restoreDefault && before.default !== null ? { default: before.default } : {}),
+          },
+        ],
       };
     }
     case 'rename-column':
       return {
-        operation: {
-          op: 'rename-column',
-          schema: spec.schema,
-          table: spec.table,
-          column: spec.to,
-          to: spec.column,
-          ...(spec.instant ? { instant: true } : {}),
-        },
+        operations: [
+          {
+            op: 'rename-column',
+            schema: spec.schema,
+            table: spec.table,
+            column: spec.to,
+            to: spec.column,
+            ...(spec.instant ? { instant: true } : {}),
+          },
+        ],
       };
     case 'create-table':
-      return { operation: { op: 'drop-table', schema: spec.schema, table: spec.table }, emptyTables: [tableOf(spec)] };
+      // Checked when the revert starts, and again in contract just before the drop (the guard fails the run, exit 1, resumable).
+      return {
+        operations: [emptyTableGuard(tableOf(spec)), { op: 'drop-table', schema: spec.schema, table: spec.table }],
+        emptyTables: [tableOf(spec)],
+      };
     case 'drop-column':
       return refusal(`drop-column of ${spec.table}.${spec.column}`, 'the column and its data are gone');
     case 'drop-table':
@@ -138,7 +157,7 @@ export function invertOperations(migration: string, operations: readonly Operati
   if (refusals.length > 0) throw new NoSafeInverseError(migration, refusals);
   const parts = inverses.filter((inverse): inverse is Part => typeof inverse !== 'string').reverse();
   return {
-    operations: parts.map((p) => p.operation),
+    operations: parts.flatMap((p) => p.operations),
     constraints: parts.flatMap((p) => p.constraints ?? []),
     emptyTables: parts.flatMap((p) => p.emptyTables ?? []),
   };

@@ -80,6 +80,33 @@ describe('online revert', () => {
   );
 
   it(
+    'drops the constraint of add-foreign-key in contract under writers; a constraint dropped meanwhile refuses (exit 2)',
+    severalCliRuns,
+    async () => {
+      await db.sql`create table agents (id bigint primary key)`;
+      await db.sql`alter table tickets add column agent_id bigint`;
+      const before = await tableShape(db);
+      const writers = startWriters(db.url, { writers: 2 });
+      await cli(db, [
+        ...['start', 'add-foreign-key', '--table', 'tickets', '--columns', 'agent_id'],
+        ...['--references-table', 'agents', '--references-columns', 'id', '--complete'],
+      ]);
+      expect(await tableShape(db)).not.toEqual(before);
+      await cli(db, ['revert', 'add-foreign-key-tickets-tickets_agent_id_fkey', '--complete']);
+      await expectCalmTraffic('revert add-foreign-key', writers);
+      expect(await tableShape(db)).toEqual(before);
+
+      await cli(db, ['start', 'add-check', '--table', 'tickets', '--check', 'length(title) > 0', '--name', 'title_present', '--complete']);
+      await db.sql`alter table tickets drop constraint title_present`;
+      const unchanged = await databaseSnapshot(db.sql);
+      const drifted = await runCli(['revert', 'add-check-tickets-title_present'], db.url);
+      expect(drifted.code).toBe(2);
+      expect(drifted.stderr).toContain('constraint title_present does not exist on public.tickets; the schema has changed since');
+      expect(await databaseSnapshot(db.sql)).toEqual(unchanged);
+    },
+  );
+
+  it(
     '--dry-run prints the inverse plan and changes nothing; without --complete the revert waits for contract',
     severalCliRuns,
     async () => {
@@ -156,7 +183,15 @@ describe('online revert', () => {
     expect(refused.stderr).toContain('public.notes has rows; reverting its create-table would drop them');
     expect(await databaseSnapshot(db.sql)).toEqual(before);
     await db.sql`delete from notes`;
-    await cli(db, ['revert', 'create-table-notes', '--complete']);
+    expect(await cli(db, ['revert', 'create-table-notes'])).toContain('run `online complete revert-create-table-notes`');
+    // A row written after the revert started: contract checks again, just before the drop, and fails (exit 1, resumable).
+    await db.sql`insert into notes values (2, 'written meanwhile')`;
+    const guarded = await runCli(['complete', 'revert-create-table-notes'], db.url);
+    expect(guarded.code).toBe(1);
+    expect(guarded.stderr).toContain('the table has rows: reverting its create-table would drop them');
+    expect(await db.sql`select id::int from notes`).toEqual([{ id: 2 }]);
+    await db.sql`delete from notes`;
+    await cli(db, ['complete', 'revert-create-table-notes']);
     const [found] = await db.sql<{ exists: boolean }[]>`select to_regclass('public.notes') is not null as exists`;
     expect(found?.exists).toBe(false);
   });

@@ -124,9 +124,16 @@ describe('the inverse of each operation (exact spec)', () => {
     ]);
   });
 
-  it('create-table becomes drop-table, and needs the table empty', () => {
+  it('create-table becomes drop-table, with the table checked empty at the start and again in contract just before the drop', () => {
     expect(inverseOf([{ op: 'create-table', table: 'notes', columns: [{ name: 'id', type: 'bigint' }] }])).toEqual({
-      operations: [{ op: 'drop-table', schema: 'public', table: 'notes' }],
+      operations: [
+        {
+          op: 'sql',
+          phase: 'contract',
+          sql: `do $online$begin if exists (select from "public"."notes") then raise exception 'the table has rows: reverting its create-table would drop them'; end if; end$online$`,
+        },
+        { op: 'drop-table', schema: 'public', table: 'notes' },
+      ],
       constraints: [],
       emptyTables: [{ schema: 'public', name: 'notes' }],
     });
