@@ -8,7 +8,8 @@ import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
 import { parseSpec } from '../migration-spec/load-spec.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
-import { invertOperations } from '../operations/inverse-operations.js';
+import { invertOperations, typeChangesBeyond } from '../operations/inverse-operations.js';
+import { NoSafeInverseError } from '../errors/index.js';
 import type { OperationPlan } from '../plan/plan.js';
 import { requireConstraint, requireEmptyTable } from '../preflight/revert-checks.js';
 import type { RunOptionsInput } from '../settings/run-options.js';
@@ -40,27 +41,29 @@ export const revertName = (migration: string): string => `revert-${migration}`;
 
 /** The revert's spec and plan, checked against the database; changes nothing (`revert --dry-run`). */
 export async function planRevert(input: RevertInput): Promise<RevertPlan> {
-  const spec = await inverseSpec(input);
-  const plan = await planMigration({ ...input, spec });
-  return { migration: spec.name, reverts: input.migration, spec, plan: { ...plan, reverts: input.migration } };
+  const { original, spec } = await inverseSpec(input);
+  const plan = await planInverse(input, original, spec);
+  return { migration: spec.name, reverts: original.name, spec, plan: { ...plan, reverts: original.name } };
 }
 
 export async function revertMigration(input: RevertInput): Promise<RevertResult> {
-  const spec = await inverseSpec(input);
-  const { migration, options, signal, onEvent } = input;
+  const { original, spec } = await inverseSpec(input);
+  // Only a type change back can reach further than the original did (its cascade to referencing columns).
+  if (spec.operations.some((op) => op.op === 'change-type')) await planInverse(input, original, spec);
+  const { options, signal, onEvent } = input;
   const result = await startMigration({
     ...input,
     spec,
-    reverts: migration,
+    reverts: original.name,
     ...(options === undefined ? {} : { options }),
     ...(signal === undefined ? {} : { signal }),
     ...(onEvent === undefined ? {} : { onEvent }),
   });
-  return { ...result, reverts: migration };
+  return { ...result, reverts: original.name };
 }
 
 /** Asks the lifecycle whether the migration may be reverted, then inverts its recorded spec. */
-async function inverseSpec(input: RevertInput): Promise<MigrationSpec> {
+async function inverseSpec(input: RevertInput): Promise<{ readonly original: MigrationRecord; readonly spec: MigrationSpec }> {
   return withSession(
     input,
     async (session) => {
@@ -69,10 +72,19 @@ async function inverseSpec(input: RevertInput): Promise<MigrationSpec> {
       const inverse = invertOperations(original.name, original.spec.operations, original.plan);
       for (const c of inverse.constraints) await requireConstraint(session.sql, c.table, c.name);
       for (const table of inverse.emptyTables) await requireEmptyTable(session.sql, table);
-      return parseSpec({ name: revertName(original.name), operations: inverse.operations }, `(revert of ${original.name})`);
+      const spec = parseSpec({ name: revertName(original.name), operations: inverse.operations }, `(revert of ${original.name})`);
+      return { original, spec };
     },
     2,
   );
+}
+
+/** Pre-flights the inverse; refuses one that would change the type of a column the original left alone. */
+async function planInverse(input: RevertInput, original: MigrationRecord, spec: MigrationSpec): Promise<OperationPlan> {
+  const plan = await planMigration({ ...input, spec });
+  const beyond = typeChangesBeyond(original.plan, plan);
+  if (beyond.length > 0) throw new NoSafeInverseError(original.name, beyond);
+  return plan;
 }
 
 /** The latest migration whose plan says it reverts this one. */

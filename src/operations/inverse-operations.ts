@@ -162,3 +162,18 @@ export function invertOperations(migration: string, operations: readonly Operati
     emptyTables: parts.flatMap((p) => p.emptyTables ?? []),
   };
 }
+
+/**
+ * The columns whose type the inverse's plan changes that the original's did not: a change-type back
+ * follows foreign keys to referencing columns of another type, which the original may never have
+ * changed. Each is said as a refusal.
+ */
+export function typeChangesBeyond(original: OperationPlan, inverse: OperationPlan): string[] {
+  const changed = original.typesBefore ?? [];
+  return (inverse.typesBefore ?? [])
+    .filter((c) => !changed.some((o) => sameName(o.table, c.table) && o.column === c.column))
+    .map(
+      (c) =>
+        `the change-type back would also change ${c.table.schema}.${c.table.name}.${c.column} (${c.type}), which the migration did not change`,
+    );
+}

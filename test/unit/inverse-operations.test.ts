@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoSafeInverseError } from '../../src/errors/index.js';
 import { parseSpec } from '../../src/migration-spec/load-spec.js';
-import { invertOperations, type Inverse } from '../../src/operations/inverse-operations.js';
+import { invertOperations, typeChangesBeyond, type Inverse } from '../../src/operations/inverse-operations.js';
 import type { OperationPlan } from '../../src/plan/plan.js';
 
 const emptyPlan: OperationPlan = { expand: [], backfill: [], contract: [], rollback: [] };
@@ -187,5 +187,42 @@ describe('no safe inverse: refused with exit 2, the whole spec', () => {
     ).toBe(
       'cannot revert "forward": operations[1]: drop-column of tickets.legacy has no safe inverse: the column and its data are gone; nothing was changed',
     );
+  });
+});
+
+describe('a change-type back that reaches further than the original', () => {
+  const orders = { schema: 'public', name: 'orders' };
+  const users = { schema: 'public', name: 'users' };
+  const forward: OperationPlan = {
+    ...emptyPlan,
+    typesBefore: [
+      { table: users, column: 'id', type: 'integer', default: null },
+      { table: orders, column: 'user_id', type: 'integer', default: null },
+    ],
+  };
+
+  it('is fine while it changes only the columns the original changed', () => {
+    const back: OperationPlan = {
+      ...emptyPlan,
+      typesBefore: [
+        { table: users, column: 'id', type: 'bigint', default: null },
+        { table: orders, column: 'user_id', type: 'bigint', default: null },
+      ],
+    };
+    expect(typeChangesBeyond(forward, back)).toEqual([]);
+  });
+
+  it('names each referencing column the original left alone', () => {
+    const back: OperationPlan = {
+      ...emptyPlan,
+      typesBefore: [
+        { table: users, column: 'id', type: 'bigint', default: null },
+        { table: orders, column: 'user_id', type: 'bigint', default: null },
+        { table: { schema: 'public', name: 'audits' }, column: 'user_id', type: 'bigint', default: null },
+      ],
+    };
+    expect(typeChangesBeyond(forward, back)).toEqual([
+      'the change-type back would also change public.audits.user_id (bigint), which the migration did not change',
+    ]);
   });
 });
