@@ -3,6 +3,7 @@ import { NoSafeInverseError } from '../../src/errors/index.js';
 import { parseSpec } from '../../src/migration-spec/load-spec.js';
 import { invertOperations, typeChangesBeyond, type Inverse } from '../../src/operations/inverse-operations.js';
 import type { OperationPlan } from '../../src/plan/plan.js';
+import type { QualifiedName } from '../../src/sql-text/quote.js';
 
 const emptyPlan: OperationPlan = { expand: [], backfill: [], contract: [], rollback: [] };
 const tickets = { schema: 'public', name: 'tickets' };
@@ -193,35 +194,17 @@ describe('no safe inverse: refused with exit 2, the whole spec', () => {
 describe('a change-type back that reaches further than the original', () => {
   const orders = { schema: 'public', name: 'orders' };
   const users = { schema: 'public', name: 'users' };
-  const forward: OperationPlan = {
+  const changed = (type: string, ...also: QualifiedName[]): OperationPlan => ({
     ...emptyPlan,
-    typesBefore: [
-      { table: users, column: 'id', type: 'integer', default: null },
-      { table: orders, column: 'user_id', type: 'integer', default: null },
-    ],
-  };
+    typesBefore: [users, orders, ...also].map((table) => ({ table, column: table === users ? 'id' : 'user_id', type, default: null })),
+  });
 
   it('is fine while it changes only the columns the original changed', () => {
-    const back: OperationPlan = {
-      ...emptyPlan,
-      typesBefore: [
-        { table: users, column: 'id', type: 'bigint', default: null },
-        { table: orders, column: 'user_id', type: 'bigint', default: null },
-      ],
-    };
-    expect(typeChangesBeyond(forward, back)).toEqual([]);
+    expect(typeChangesBeyond(changed('integer'), changed('bigint'))).toEqual([]);
   });
 
   it('names each referencing column the original left alone', () => {
-    const back: OperationPlan = {
-      ...emptyPlan,
-      typesBefore: [
-        { table: users, column: 'id', type: 'bigint', default: null },
-        { table: orders, column: 'user_id', type: 'bigint', default: null },
-        { table: { schema: 'public', name: 'audits' }, column: 'user_id', type: 'bigint', default: null },
-      ],
-    };
-    expect(typeChangesBeyond(forward, back)).toEqual([
+    expect(typeChangesBeyond(changed('integer'), changed('bigint', { schema: 'public', name: 'audits' }))).toEqual([
       'the change-type back would also change public.audits.user_id (bigint), which the migration did not change',
     ]);
   });
