@@ -3,6 +3,7 @@ export { startMigration, planMigration, type StartInput } from './api/start.js';
 export { resumeMigration, type ResumeInput } from './api/resume.js';
 export { completeMigration, type CompleteInput } from './api/complete.js';
 export { rollbackMigration, type RollbackInput } from './api/rollback.js';
+export { planRevert, revertMigration, revertName, type RevertInput, type RevertPlan, type RevertResult } from './api/revert.js';
 export { setMigrationPaused, type PauseInput, type PauseResult } from './api/pause.js';
 export { stampDirectory, type StampInput, type StampResult, type StampedSpec, type StampAction } from './api/stamp.js';
 export { stopMigration, type StopInput, type StopResult } from './api/stop.js';

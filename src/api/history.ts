@@ -46,18 +46,27 @@ export interface HistoryEntry {
   /** Only the phases the plan has steps for, or that ran steps. */
   readonly phases: readonly PhaseSteps[];
   readonly backfills: readonly BackfillHistory[];
+  /** The completed migration this one undoes (`online revert`), if it is a revert. */
+  readonly reverts: string | null;
+  /** The revert that undid this migration, once that revert has completed. */
+  readonly revertedBy: string | null;
 }
 
 export async function migrationHistory(input: ConnectionInput): Promise<HistoryEntry[]> {
   return withSession(input, async ({ sql, store, ledger }) => {
     const migrations = await ledger.migrationsIfAny();
     const entries: HistoryEntry[] = [];
-    for (const m of migrations) entries.push(entryOf(m, await ledger.steps(m.name), await listCursors(sql, store, m.name)));
+    for (const m of migrations) entries.push(entryOf(m, migrations, await ledger.steps(m.name), await listCursors(sql, store, m.name)));
     return entries;
   });
 }
 
-function entryOf(m: MigrationRecord, steps: readonly StepRecord[], cursors: readonly BackfillCursor[]): HistoryEntry {
+function entryOf(
+  m: MigrationRecord,
+  all: readonly MigrationRecord[],
+  steps: readonly StepRecord[],
+  cursors: readonly BackfillCursor[],
+): HistoryEntry {
   return {
     name: m.name,
     status: m.status,
@@ -68,6 +77,8 @@ function entryOf(m: MigrationRecord, steps: readonly StepRecord[], cursors: read
     completedAt: m.completedAt?.toISOString() ?? null,
     phases: stepPhases.map((phase) => phaseSteps(phase, m.plan, steps)).filter((p) => p.planned > 0 || p.done > 0),
     backfills: backfillsOf(cursors),
+    reverts: m.plan.reverts ?? null,
+    revertedBy: all.find((r) => r.plan.reverts === m.name && r.status === 'completed')?.name ?? null,
   };
 }
 

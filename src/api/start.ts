@@ -39,6 +39,8 @@ export interface StartInput extends ConnectionInput {
    * file order). A migration running, stopped or failed on the table still refuses it.
    */
   readonly stackOnAwaitingContract?: boolean;
+  /** The completed migration this one undoes (`online revert`): recorded with its plan, so history links the two. */
+  readonly reverts?: string;
 }
 
 /** Pre-flight only: checks the spec against the database and returns the plan. Changes nothing. */
@@ -68,7 +70,8 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
     async (session) => {
       const name = input.spec.name;
       await mayStart(session, input, undefined);
-      const plan = await preflight(session, input.spec);
+      const planned = await preflight(session, input.spec);
+      const plan = input.reverts === undefined ? planned : { ...planned, reverts: input.reverts };
       await preflightOptions(session, options);
       for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
       await session.ledger.ensureSchema();

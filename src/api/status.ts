@@ -56,6 +56,8 @@ export interface MigrationReport {
   readonly backfill: readonly BackfillProgress[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The completed migration this one undoes (`online revert`), if it is a revert. */
+  readonly reverts: string | null;
 }
 
 export interface StatusInput extends ConnectionInput {
@@ -100,6 +102,7 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
     backfill,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
+    reverts: m.plan.reverts ?? null,
   };
 }
 

@@ -32,7 +32,8 @@ export function renderHistory(entries: readonly HistoryEntry[]): string {
   for (const e of entries) {
     const finished = e.completedAt === null ? `updated ${when(e.updatedAt)}` : `finished ${when(e.completedAt)}`;
     const phase = e.phase === 'done' ? '' : `, phase ${e.phase}`;
-    lines.push(`${e.name}: ${e.status.replace('_', ' ')}${phase} (started ${when(e.startedAt)}, ${finished})`);
+    const link = `${e.reverts === null ? '' : `, reverts ${e.reverts}`}${e.revertedBy === null ? '' : `, reverted by ${e.revertedBy}`}`;
+    lines.push(`${e.name}: ${e.status.replace('_', ' ')}${phase}${link} (started ${when(e.startedAt)}, ${finished})`);
     // A rollback that never ran is only noise next to a finished migration.
     const shown = e.phases.filter((p) => p.phase !== 'rollback' || p.done > 0 || e.phase === 'rollback' || e.status === 'rolled_back');
     if (shown.length > 0) lines.push(`  ${shown.map(phaseText).join('; ')}`);

@@ -37,7 +37,9 @@ export function renderStatus(reports: readonly MigrationReport[]): string {
   if (reports.length === 0) return 'no active migrations';
   const lines: string[] = [];
   for (const r of reports) {
-    lines.push(`${r.name}: ${r.state.replace('_', ' ')} (phase ${r.phase}${r.paused ? ', paused' : ''})`);
+    lines.push(
+      `${r.name}: ${r.state.replace('_', ' ')} (phase ${r.phase}${r.paused ? ', paused' : ''}${r.reverts === null ? '' : `, reverts ${r.reverts}`})`,
+    );
     if (r.activity !== null && r.activity.state !== 'running') {
       const until = r.activity.until === null ? '' : `; next window opens ${r.activity.until}`;
       lines.push(`  ${r.activity.state}: ${r.activity.reason ?? ''}${until} (since ${ago(r.activity.since)})`);

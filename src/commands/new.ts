@@ -8,6 +8,7 @@ import { MigrationsDirMissingError } from '../config/config-errors.js';
 import { displayPath, pathKind } from '../config/project-files.js';
 import { schemaReference, specSchemaFile } from '../config/schema-reference.js';
 import { nextSpecFileName } from '../config/spec-file-name.js';
+import { tableToCreate } from '../config/create-table-template.js';
 import { renderSpecTemplate } from '../config/spec-template.js';
 
 export default class New extends OnlineCommand<typeof New> {
@@ -17,6 +18,8 @@ export default class New extends OnlineCommand<typeof New> {
       '(the default in a directory of timestamped specs only). The slug is the description in lower case, letters, digits and dashes.',
     "The file references online.schema.json for editor validation: node_modules/online/online.schema.json when the package is installed in the project, else the running package's own copy. " +
       'It stays invalid until `operations` lists at least one operation.',
+    'A description that creates a table ("create tickets", "create table tickets", "add table tickets") gets a create-table operation for that table instead, ' +
+      'with commented placeholder columns and constraints; it stays invalid until `columns` lists at least one column.',
     "The directory is --dir, else the config's `migrations`, else ./migrations; it must exist (`online init` creates it).",
   ].join('\n');
   static override examples = [
@@ -38,8 +41,16 @@ export default class New extends OnlineCommand<typeof New> {
     const next = nextSpecFileName(await readdir(dir), this.args.description, { timestamp: this.flags.timestamp });
     const path = join(dir, next.file);
     const schemaRef = await schemaReference(dir, this.config.root, specSchemaFile);
-    await writeFile(path, renderSpecTemplate({ name: next.name, description: this.args.description, schemaRef }), { flag: 'wx' });
-    if (!this.jsonEnabled()) this.log(`created ${displayPath(path)}: add its operations, then \`online plan ${displayPath(path)}\``);
-    return { path: displayPath(path), file: next.file, name: next.name };
+    const table = tableToCreate(this.args.description);
+    const text = renderSpecTemplate({
+      name: next.name,
+      description: this.args.description,
+      schemaRef,
+      ...(table === undefined ? {} : { table }),
+    });
+    await writeFile(path, text, { flag: 'wx' });
+    const todo = table === undefined ? 'add its operations' : `add the columns of ${table}`;
+    if (!this.jsonEnabled()) this.log(`created ${displayPath(path)}: ${todo}, then \`online plan ${displayPath(path)}\``);
+    return { path: displayPath(path), file: next.file, name: next.name, ...(table === undefined ? {} : { createTable: table }) };
   }
 }

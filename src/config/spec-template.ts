@@ -2,7 +2,9 @@
 // commented templates of the common operations. `operations: []` is deliberately left empty: the
 // untouched file fails validation with "operations: must list at least one operation", so a spec
 // nobody filled in can never be applied by accident. Template lines start with `#   `; removing the
-// leading `# ` gives valid YAML under `operations:` (a unit test parses them all as one spec).
+// leading `# ` gives valid YAML under `operations:` (a unit test parses them all as one spec). A
+// description that creates a table gets its create-table operation instead (create-table-template.ts).
+import { createTableOperations } from './create-table-template.js';
 
 export interface SpecTemplateInput {
   /** The migration name: the file name without its extension. */
@@ -10,6 +12,8 @@ export interface SpecTemplateInput {
   readonly description: string;
   /** The path of online.schema.json relative to the spec's directory. */
   readonly schemaRef: string;
+  /** The table the description creates (see tableToCreate): the file holds its create-table operation. */
+  readonly table?: string;
 }
 
 const phases = `# How online runs it (every step and batch is recorded; an interrupted run resumes where it stopped):
@@ -76,11 +80,20 @@ const operationTemplates = `# Templates of the common operations: remove the lea
 
 export function renderSpecTemplate(input: SpecTemplateInput): string {
   const description = input.description.replace(/\s+/g, ' ').trim();
-  return `# yaml-language-server: $schema=${input.schemaRef}
+  const head = `# yaml-language-server: $schema=${input.schemaRef}
 # ${description}
 #
 ${phases}
-#
+#`;
+  if (input.table !== undefined) {
+    return `${head}
+# Until \`columns\` lists at least one column this file is invalid: \`online check\` and
+# \`online migrate\` reject it with "columns: needs at least one column".
+name: ${input.name}
+${createTableOperations(input.table)}
+`;
+  }
+  return `${head}
 # Until \`operations\` lists at least one operation this file is invalid: \`online check\` and
 # \`online migrate\` reject it with "operations: must list at least one operation".
 name: ${input.name}

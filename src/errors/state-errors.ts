@@ -67,3 +67,13 @@ export class PlanFormatError extends OnlineError {
     );
   }
 }
+
+/** `online revert` of a migration with an operation whose effect cannot be undone online: a drop, a backfill, raw SQL. */
+export class NoSafeInverseError extends OnlineError {
+  constructor(
+    readonly migration: string,
+    readonly reasons: readonly string[],
+  ) {
+    super('NO_SAFE_INVERSE', `cannot revert "${migration}": ${reasons.join('; ')}; nothing was changed`, 2);
+  }
+}

@@ -18,6 +18,7 @@ import {
   type RollbackAction,
   type RunAction,
 } from './run-rules.js';
+import { revertRule, type RevertAction, type RevertFacts } from './revert-rule.js';
 import { startRule, type StartAction, type StartFacts } from './start-rule.js';
 import { stopRule, type StopAction, type StopFacts } from './stop-rule.js';
 
@@ -27,6 +28,8 @@ interface Rules {
   resume: { recorded: Recorded; facts: ResumeFacts; action: RunAction };
   complete: { recorded: Recorded; facts: ContractFacts; action: CompleteAction };
   rollback: { recorded: Recorded; facts: ContractFacts; action: RollbackAction };
+  /** A completed migration that `online revert` would undo. */
+  revert: { recorded: Recorded; facts: RevertFacts; action: RevertAction };
   /** A run that lost its connection and took its lease again. */
   reconnect: { recorded: Recorded; facts: ReconnectFacts; action: RunAction };
   pause: { recorded: Pick<MigrationRecord, 'name' | 'status' | 'paused'>; facts: Record<string, never>; action: PauseAction };
@@ -51,6 +54,7 @@ const table: { [C in LifecycleCommand]: (recorded: RecordedFor<C>, facts: FactsF
   resume: resumeRule,
   complete: completeRule,
   rollback: rollbackRule,
+  revert: revertRule,
   reconnect: reconnectRule,
   pause: (recorded) => pauseRule(recorded, true),
   unpause: (recorded) => pauseRule(recorded, false),

@@ -63,7 +63,11 @@ export function rollbackRule(m: Recorded, facts: ContractFacts): Decision<Rollba
   const { name, status, phase } = m;
   if (status === 'rolled_back') return act({ kind: 'report' });
   if (status === 'completed') {
-    return refuse(new MigrationStateError(`migration "${name}" is completed; contract cannot be undone by rollback`));
+    return refuse(
+      new MigrationStateError(
+        `migration "${name}" is completed; contract cannot be undone by rollback; run \`online revert ${name}\` to undo it with an inverse migration`,
+      ),
+    );
   }
   const step = facts.pointOfNoReturn;
   if (step !== undefined && phase !== 'rollback') {

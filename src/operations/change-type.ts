@@ -106,6 +106,12 @@ export const changeType = {
       }
     }
     const { rebuild, warnings } = await prepareColumnRebuild(ctx, targets, { sync: 'one-way', renameShadow: true });
-    return { ...planColumnRebuild(rebuild), warnings: [...cascaded, ...warnings] };
+    const typesBefore = targets.map((t) => ({
+      table: { schema: t.table.schema, name: t.table.name },
+      column: t.column,
+      type: t.shape.type,
+      default: t.shape.default,
+    }));
+    return { ...planColumnRebuild(rebuild), warnings: [...cascaded, ...warnings], typesBefore };
   },
 } satisfies Operation<ChangeTypeSpec>;

@@ -91,6 +91,22 @@ export interface OperationPlan {
    * the ledger records them, so no other migration starts on them meanwhile.
    */
   readonly tables?: readonly QualifiedName[];
+  /**
+   * The types (and defaults) of the columns a change-type rebuilt, as they were before it: after
+   * contract the catalog no longer shows them, and `online revert` changes them back to these.
+   * Absent in plans recorded before it existed, and in plans of other operations.
+   */
+  readonly typesBefore?: readonly ColumnTypeBefore[];
+  /** Set on the plan of an `online revert`: the name of the completed migration it undoes. */
+  readonly reverts?: string;
+}
+
+export interface ColumnTypeBefore {
+  readonly table: QualifiedName;
+  readonly column: string;
+  readonly type: string;
+  /** The column's default expression then, or null when it had none. */
+  readonly default: string | null;
 }
 
 /** Concatenates operation plans; rollback runs in reverse operation order. */
@@ -102,7 +118,14 @@ export function combinePlans(plans: readonly OperationPlan[]): OperationPlan {
     rollback: [...plans].reverse().flatMap((p) => p.rollback),
     warnings: plans.flatMap((p) => p.warnings ?? []),
     tables: plans.flatMap((p) => p.tables ?? []),
+    ...typesBeforeOf(plans),
   };
+}
+
+/** Only plans that carry types before get the field: the plans of other operations stay as they were. */
+function typesBeforeOf(plans: readonly OperationPlan[]): Pick<OperationPlan, 'typesBefore'> {
+  const typesBefore = plans.flatMap((p) => p.typesBefore ?? []);
+  return typesBefore.length === 0 ? {} : { typesBefore };
 }
 
 /** The first recorded contract step that rollback cannot undo, if any: past it, the migration only goes forward. */

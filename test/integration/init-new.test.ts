@@ -326,3 +326,34 @@ describe('the project config in start and resume', severalCliRuns, () => {
     expect(ledger?.exists).toBe(false);
   });
 });
+
+describe('online new "create <table>"', severalCliRuns, () => {
+  const db = useTestDatabase('new_create_table');
+
+  it('writes a create-table spec for the table, refused untouched, planned against the database once its placeholders are uncommented', async () => {
+    const dir = await project();
+    expect((await online(dir, ['init'])).code).toBe(0);
+    const created = await online(dir, ['new', 'create support_notes', '--json']);
+    expect(lastJson(created.stdout)).toEqual({
+      path: 'migrations/0001-create-support-notes.yaml',
+      file: '0001-create-support-notes.yaml',
+      name: '0001-create-support-notes',
+      createTable: 'support_notes',
+    });
+    const file = join(dir, 'migrations', '0001-create-support-notes.yaml');
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('\nname: 0001-create-support-notes\n');
+    expect(text).toContain('\noperations:\n  - op: create-table');
+    expect(text).toContain('\n    table: support_notes\n');
+
+    const untouched = await online(dir, ['check']);
+    expect(untouched.code).toBe(2);
+    expect(untouched.stderr + untouched.stdout).toContain('columns: needs at least one column');
+
+    await writeFile(file, text.replace('columns: []', 'columns:').replace(/^ {4}# /gm, '    '));
+    const plan = await online(dir, ['plan', 'migrations/0001-create-support-notes.yaml'], { DATABASE_URL: db.url });
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('create table "public"."support_notes"');
+  });
+});

@@ -214,7 +214,9 @@ describe('rollback: undoes expand until contract passes its point of no return; 
     stopped: 'by-phase',
     failed: 'by-phase',
     awaiting_contract: 'by-phase',
-    completed: invalidState('migration "m" is completed; contract cannot be undone by rollback'),
+    completed: invalidState(
+      'migration "m" is completed; contract cannot be undone by rollback; run `online revert m` to undo it with an inverse migration',
+    ),
     rolled_back: { action: { kind: 'report' } },
   };
 
@@ -232,6 +234,52 @@ describe('rollback: undoes expand until contract passes its point of no return; 
       else expect(decision).toEqual({ action: { kind: 'drive', from: 'rollback', begin: true } });
     },
   );
+});
+
+describe('revert: only a completed migration, and only once; a revert recorded already is finished or continued', () => {
+  const byStatus: Record<MigrationStatus, Outcome | 'by-revert'> = {
+    running: invalidState(
+      'migration "m" is not completed (status running); revert undoes a completed migration: run `online rollback m` to undo it',
+    ),
+    stopped: invalidState(
+      'migration "m" is not completed (status stopped); revert undoes a completed migration: run `online rollback m` to undo it',
+    ),
+    failed: invalidState(
+      'migration "m" is not completed (status failed); revert undoes a completed migration: run `online rollback m` to undo it',
+    ),
+    awaiting_contract: invalidState(
+      'migration "m" is not completed (status awaiting_contract); revert undoes a completed migration: run `online rollback m` to undo it',
+    ),
+    completed: 'by-revert',
+    rolled_back: invalidState('migration "m" was rolled back; there is nothing to revert'),
+  };
+  /** What a completed migration's revert, recorded in this status, makes of a new `revert`. */
+  const byRevertStatus: Record<MigrationStatus, Outcome> = {
+    running: invalidState('migration "m" is being reverted by revert-m (status running); run `online resume revert-m`'),
+    stopped: invalidState('migration "m" is being reverted by revert-m (status stopped); run `online resume revert-m`'),
+    failed: invalidState('migration "m" is being reverted by revert-m (status failed); run `online resume revert-m`'),
+    awaiting_contract: invalidState(
+      'migration "m" is being reverted by revert-m (status awaiting_contract); run `online complete revert-m`',
+    ),
+    completed: invalidState('migration "m" is already reverted (by revert-m); nothing to do'),
+    rolled_back: { action: { kind: 'plan-inverse' } },
+  };
+
+  it('has a row for every status', () => {
+    expectEvery(migrationStatuses, byStatus);
+    expectEvery(migrationStatuses, byRevertStatus);
+  });
+
+  it.each(everyRecord)('$status in $phase, no revert recorded', ({ status, phase }) => {
+    const rule = byStatus[status];
+    const decision = outcome(decide('revert', { name: m, status, phase }, { revert: undefined }));
+    expect(decision).toEqual(rule === 'by-revert' ? { action: { kind: 'plan-inverse' } } : rule);
+  });
+
+  it.each(everyRecord)('completed, its revert $status in $phase', ({ status, phase }) => {
+    const revert = { name: 'revert-m', status, phase };
+    expect(outcome(decide('revert', { name: m, status: 'completed', phase: 'done' }, { revert }))).toEqual(byRevertStatus[status]);
+  });
 });
 
 describe('a run that reconnected: reports a migration that settled meanwhile, goes on with any other', () => {
