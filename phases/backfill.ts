@@ -28,7 +28,7 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
   const floor = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null)
     ? await keyFloor(ctx.sql, task.table, task.key)
     : null;
-  const progress = new TaskProgress(task.id, cursors, task.key[0]?.type, floor);
+  const progress = new TaskProgress(task.id, cursors, task.key[0]?.type, floor, ctx.options.maxRowsPerSecond);
   const start = progress.snapshot();
   ctx.emit({
     type: 'backfill-start',

@@ -1,8 +1,8 @@
 // Rates of a backfill over a recent window of its running time: the clock it is given stops while the
 // worker is held (paused, throttled, outside its windows), so a hold neither drags the rate down nor
 // leaves it frozen at the last value. A new running stretch starts an empty window and skips its first
-// second, when --max-rows-per-second's bucket (one second of rows, refilled during the hold) lets a burst
-// through: a rate shown under a cap is the cap, not the burst.
+// second. Under --max-rows-per-second the rates never exceed the cap: its bucket lets up to one second of
+// rows saved while the worker was slower (or held) through at once, which is not the pace it holds.
 
 /** Samples older than this much running time leave the window. */
 const windowMs = 20_000;
@@ -44,15 +44,17 @@ export class ProgressWindow {
     while (this.#samples.length > 2 && ms - (this.#samples[1] as Sample).ms >= windowMs) this.#samples.shift();
   }
 
-  /** The rates over the window, or null until it holds enough running time. */
-  rates(): WindowRates | null {
+  /** The rates over the window (at most `cap` rows a second), or null until it holds enough running time. */
+  rates(cap: number | null = null): WindowRates | null {
     const first = this.#samples[0];
     const last = this.#samples[this.#samples.length - 1];
     if (first === undefined || last === undefined) return null;
     const seconds = (last.ms - first.ms) / 1000;
     if (!(seconds * 1000 >= minimumSpanMs)) return null;
-    const rowsPerSecond = Math.max(0, (last.rows - first.rows) / seconds);
-    const fractionPerSecond = Math.max(0, (last.fraction - first.fraction) / seconds);
+    const measured = Math.max(0, (last.rows - first.rows) / seconds);
+    const scale = cap !== null && cap > 0 && measured > cap ? cap / measured : 1;
+    const rowsPerSecond = measured * scale;
+    const fractionPerSecond = Math.max(0, (last.fraction - first.fraction) / seconds) * scale;
     return Number.isFinite(rowsPerSecond) && Number.isFinite(fractionPerSecond) ? { rowsPerSecond, fractionPerSecond } : null;
   }
 }

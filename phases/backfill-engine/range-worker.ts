@@ -58,7 +58,7 @@ export async function runRange(
       const size = sizer.size;
       await governor.admit(size);
       const batchStarted = performance.now();
-      const rate = Math.round(rangeWindow.rates()?.rowsPerSecond ?? 0);
+      const rate = Math.round(rangeWindow.rates(o.maxRowsPerSecond)?.rowsPerSecond ?? 0);
       const from = position;
       const outcome = await withRetries(ctx, sizer, () => batches.run(conn, from, sizer.size, rate));
       governor.refund(Math.max(0, size - outcome.covered));

@@ -28,9 +28,18 @@ export class TaskProgress {
   readonly #leadingKeyType: string | undefined;
   readonly #floor: string | null;
   readonly #window = new ProgressWindow();
+  readonly #cap: number | null;
 
-  constructor(task: string, cursors: readonly BackfillCursor[], leadingKeyType: string | undefined, floor: string | null) {
+  /** `cap`: --max-rows-per-second, which the rates shown never exceed. */
+  constructor(
+    task: string,
+    cursors: readonly BackfillCursor[],
+    leadingKeyType: string | undefined,
+    floor: string | null,
+    cap: number | null,
+  ) {
     this.task = task;
+    this.#cap = cap;
     this.rowsEstimated = cursors.reduce((n, c) => n + c.rowsEstimated, 0);
     this.#leadingKeyType = leadingKeyType;
     this.#floor = floor;
@@ -79,7 +88,7 @@ export class TaskProgress {
     const rowsDone = this.rowsDone;
     const done = this.done;
     const fraction = this.fraction;
-    const rates = done ? null : this.#window.rates();
+    const rates = done ? null : this.#window.rates(this.#cap);
     return {
       rowsDone,
       rowsExpected: expectedRows(rowsDone, this.rowsEstimated, fraction, done),

@@ -132,6 +132,15 @@ describe('rate window', () => {
     expect(w.rates()?.rowsPerSecond).toBeCloseTo(20_000, 0);
   });
 
+  it("never exceeds --max-rows-per-second: the bucket's saved-up second is a burst, not the pace", () => {
+    const w = new ProgressWindow();
+    for (let ms = 1_000; ms <= 4_000; ms += 500) w.record(ms, 0, (ms - 1_000) * 14.242, (ms - 1_000) / 100_000);
+    expect(w.rates()?.rowsPerSecond).toBeCloseTo(14_242, 0);
+    expect(w.rates(10_000)?.rowsPerSecond).toBeCloseTo(10_000, 0);
+    expect(w.rates(10_000)?.fractionPerSecond).toBeCloseTo((0.01 * 10_000) / 14_242, 6);
+    expect(w.rates(20_000)?.rowsPerSecond).toBeCloseTo(14_242, 0);
+  });
+
   it('keeps only the recent window', () => {
     const w = new ProgressWindow();
     for (let ms = 0; ms <= 60_000; ms += 1_000) w.record(ms, 0, ms < 30_000 ? ms * 100 : 3_000_000 + (ms - 30_000) * 5, 0);
