@@ -6,7 +6,9 @@ import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
 import { ctidBatches, keysetBatches, type RangeBatches } from './backfill-engine/range-batches.js';
-import { runRange, type TaskProgress } from './backfill-engine/range-worker.js';
+import { keyFloor } from './backfill-engine/key-floor.js';
+import { runRange } from './backfill-engine/range-worker.js';
+import { TaskProgress } from './backfill-engine/task-progress.js';
 import type { BackfillCursor } from './backfill-engine/backfill-cursors.js';
 import type { RunContext } from './run-context.js';
 
@@ -23,19 +25,18 @@ export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[
 
 async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
-  const progress: TaskProgress = {
-    task: task.id,
-    rowsEstimated: cursors.reduce((n, c) => n + c.rowsEstimated, 0),
-    rowsDone: cursors.reduce((n, c) => n + c.rowsDone, 0),
-    rowsThisRun: 0,
-    startedAt: performance.now(),
-  };
+  const floor = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null)
+    ? await keyFloor(ctx.sql, task.table, task.key)
+    : null;
+  const progress = new TaskProgress(task.id, cursors, task.key[0]?.type, floor, ctx.options.maxRowsPerSecond);
+  const start = progress.snapshot();
   ctx.emit({
     type: 'backfill-start',
     migration: ctx.migration,
     task: task.id,
     rowsEstimated: progress.rowsEstimated,
-    rowsDone: progress.rowsDone,
+    rowsDone: start.rowsDone,
+    percent: start.percent,
     resumed: cursors.some((c) => c.batches > 0),
     ranges: cursors.length,
     mode: task.key.length === 0 ? 'ctid' : 'key',

@@ -35,8 +35,11 @@ export type OnlineEvent =
       readonly type: 'backfill-start';
       readonly migration: string;
       readonly task: string;
+      /** The table's rows, from fresh statistics (or counted), when the task's ranges were split. */
       readonly rowsEstimated: number;
       readonly rowsDone: number;
+      /** Where a resumed task stands, 0–100 by its cursors' positions. */
+      readonly percent: number;
       readonly resumed: boolean;
       /** Key ranges (or page ranges) the task is split into, each with its own cursor. */
       readonly ranges: number;
@@ -48,9 +51,16 @@ export type OnlineEvent =
       readonly migration: string;
       readonly task: string;
       readonly range: number;
-      /** The task's rows done so far, over all ranges. */
+      /** The task's rows updated so far, over all ranges. */
       readonly rowsDone: number;
+      /** The estimate the ranges were split with. */
       readonly rowsEstimated: number;
+      /** The rows the task is expected to update in all: projected from rows done and the fraction done once that is 5% or more. */
+      readonly rowsExpected: number;
+      /** 0–1 by the cursors' positions in their ranges (pages for ctid); 1 only when done. */
+      readonly fraction: number;
+      /** 0–100 with one decimal; 100 only when done. */
+      readonly percent: number;
       readonly batchRows: number;
       /** The size this batch ran with (adaptive sizing moves it). */
       readonly batchSize: number;
@@ -58,8 +68,10 @@ export type OnlineEvent =
       readonly serverMs: number;
       /** Wall time of the batch's round trips, without throttle sleeps. */
       readonly batchMs: number;
-      /** The task's rows per second in this run, throttle waits included. */
-      readonly rowsPerSecond: number;
+      /** Rows updated per second over the last seconds of running time (holds excluded); null until known. */
+      readonly rowsPerSecond: number | null;
+      /** At the recent pace; null when unknown. */
+      readonly etaSeconds: number | null;
     }
   | {
       readonly type: 'activity';

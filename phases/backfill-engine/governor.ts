@@ -30,6 +30,10 @@ export class BackfillGovernor {
   #throttle: string | null = null;
   #contention = 0;
   #activity: WorkerActivity | null = null;
+  readonly #openedAt = performance.now();
+  #heldSince: number | null = null;
+  #heldMs = 0;
+  #stretch = 0;
 
   private constructor(ctx: RunContext) {
     const o = ctx.options;
@@ -65,6 +69,13 @@ export class BackfillGovernor {
   /** Grows each time a probe sees sessions waiting on our locks; workers shrink their batch when it moves. */
   get contention(): number {
     return this.#contention;
+  }
+
+  /** Milliseconds of running time since the governor opened, holds excluded; `stretch` counts the holds it came out of. */
+  runningClock(): { readonly ms: number; readonly stretch: number } {
+    const now = performance.now();
+    const holding = this.#heldSince === null ? 0 : now - this.#heldSince;
+    return { ms: now - this.#openedAt - this.#heldMs - holding, stretch: this.#stretch };
   }
 
   /** Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). */
@@ -131,11 +142,21 @@ export class BackfillGovernor {
   async #setActivity(state: ActivityState, reason: string | null, until: string | null): Promise<void> {
     const current = this.#activity;
     if (current !== null && current.state === state && current.reason === reason && current.until === until) return;
+    this.#trackHold(state !== 'running');
     const activity: WorkerActivity = { state, reason, until, since: new Date().toISOString() };
     this.#activity = activity;
     // Recorded first: whoever hears the event and reads `status` then sees the same activity.
     await this.#ctx.ledger.recordActivity(this.#ctx.migration, activity);
     this.#ctx.emit({ type: 'activity', migration: this.#ctx.migration, state, reason, until });
+  }
+
+  #trackHold(holding: boolean): void {
+    if (holding && this.#heldSince === null) this.#heldSince = performance.now();
+    if (!holding && this.#heldSince !== null) {
+      this.#heldMs += performance.now() - this.#heldSince;
+      this.#heldSince = null;
+      this.#stretch++;
+    }
   }
 
   async #watch(): Promise<void> {

@@ -8,21 +8,14 @@ import { StoppedError } from '../../src/errors/index.js';
 import type { BackfillCursor } from './backfill-cursors.js';
 import { BatchSizer } from '../../src/throttle/batch-sizer.js';
 import type { BackfillGovernor } from './governor.js';
+import { ProgressWindow } from './progress-window.js';
 import type { RangeBatches } from './range-batches.js';
+import type { TaskProgress } from './task-progress.js';
 import type { RunContext } from '../run-context.js';
 
 const RETRYABLE = new Set(['55P03', '40P01', '40001', '57014']);
 /** Lock timeout and statement timeout: the batch was too big for the moment; halve it. */
 const HALVING = new Set(['55P03', '57014']);
-
-/** Shared by the ranges of one task: totals for progress events. */
-export interface TaskProgress {
-  readonly task: string;
-  readonly rowsEstimated: number;
-  rowsDone: number;
-  rowsThisRun: number;
-  readonly startedAt: number;
-}
 
 export async function runRange(
   ctx: RunContext,
@@ -53,7 +46,8 @@ export async function runRange(
     let position = cursor.position;
     let contention = governor.contention;
     let rowsThisRun = 0;
-    const started = performance.now();
+    // This range's own rate, recorded on its cursor for `status`; the event reports the task's.
+    const rangeWindow = new ProgressWindow();
     for (let done = false; !done;) {
       // The range's own signal also fires when a sibling range failed.
       if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
@@ -64,8 +58,7 @@ export async function runRange(
       const size = sizer.size;
       await governor.admit(size);
       const batchStarted = performance.now();
-      const elapsed = (batchStarted - started) / 1000;
-      const rate = elapsed > 0 ? rowsThisRun / elapsed : 0;
+      const rate = Math.round(rangeWindow.rates(o.maxRowsPerSecond)?.rowsPerSecond ?? 0);
       const from = position;
       const outcome = await withRetries(ctx, sizer, () => batches.run(conn, from, sizer.size, rate));
       governor.refund(Math.max(0, size - outcome.covered));
@@ -73,21 +66,20 @@ export async function runRange(
       position = outcome.position;
       done = outcome.last;
       rowsThisRun += outcome.rows;
-      progress.rowsDone += outcome.rows;
-      progress.rowsThisRun += outcome.rows;
-      const runSeconds = (performance.now() - progress.startedAt) / 1000;
+      const clock = governor.runningClock();
+      progress.advance(cursor.rangeIndex, outcome.position, outcome.last, outcome.rows, clock);
+      rangeWindow.record(clock.ms, clock.stretch, rowsThisRun, progress.rangeFraction(cursor.rangeIndex));
       ctx.emit({
         type: 'batch',
         migration: ctx.migration,
         task: progress.task,
         range: cursor.rangeIndex,
-        rowsDone: progress.rowsDone,
+        ...progress.snapshot(),
         rowsEstimated: progress.rowsEstimated,
         batchRows: outcome.rows,
         batchSize: size,
         serverMs: Math.round(outcome.serverMs * 10) / 10,
         batchMs: Math.round(performance.now() - batchStarted),
-        rowsPerSecond: runSeconds > 0 ? Math.round(progress.rowsThisRun / runSeconds) : 0,
       });
       if (!done && o.pauseMs > 0) await sleep(o.pauseMs, ctx.signal);
     }

@@ -8,7 +8,7 @@
 // the next run continues there. Before anything changes, every file must be valid and every applied
 // file unchanged (the ledger keeps the hash of the validated spec, so comments and formatting are not
 // drift). One migrate lock per state schema serialises whole runs, so two deploys never interleave.
-import { MigrationStateError, OnlineError } from '../errors/index.js';
+import { MigrationStateError, OnlineError, StoppedError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
 import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
@@ -138,6 +138,7 @@ async function applyDirectory(
           const applied = specs
             .filter((s) => s.action === 'started' || s.action === 'resumed' || s.action === 'completed')
             .map((s) => s.file);
+          if (error instanceof StoppedError) throw new MigrateStoppedError(file.file, error);
           throw error instanceof OnlineError && error.exitCode === 2 && applied.length > 0
             ? new MigrateHaltedError(file.file, applied, error)
             : error;

@@ -21,6 +21,12 @@ export interface StatusSummary {
   readonly stopped: readonly string[];
   readonly failed: readonly string[];
   readonly awaitingContract: readonly string[];
+  /**
+   * Those of awaitingContract that are specs of the migrations directory (same name, same content):
+   * `online migrate --contract` contracts them; the others were begun with `start` and `online complete
+   * <name>` contracts them. The ledger does not record how a migration was begun.
+   */
+  readonly awaitingContractInDirectory: readonly string[];
   readonly completed: readonly string[];
   readonly rolledBack: readonly string[];
   /** The migrations directory read for `pending`, or null when none was given. */
@@ -51,6 +57,9 @@ export async function statusSummary(input: StatusSummaryInput): Promise<StatusSu
         stopped: named('stopped'),
         failed: named('failed'),
         awaitingContract: named('awaiting_contract'),
+        awaitingContractInDirectory: named('awaiting_contract').filter((name) =>
+          (directory?.files ?? []).some((f) => f.spec.name === name && ledger.some((m) => m.name === name && m.specHash === f.hash)),
+        ),
         completed: named('completed'),
         rolledBack: named('rolled_back'),
         directory: directory?.dir ?? null,

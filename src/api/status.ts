@@ -1,5 +1,8 @@
 // `status`: typed reports of migrations: phase, running or interrupted, worker, and backfill progress.
 import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
+import { keyFloor } from '../../phases/backfill-engine/key-floor.js';
+import { expectedRows, percentOf, rangeFraction, taskFraction } from '../../phases/backfill-engine/range-fraction.js';
+import type { BackfillTask } from '../plan/plan.js';
 import { isFinished, liveStateOf, type LiveState } from '../lifecycle/migration-status.js';
 import type { MigrationPhase, MigrationStatus, RecordedError } from '../state/migration-records.js';
 import type { WorkerActivity } from '../state/worker-activity.js';
@@ -13,10 +16,17 @@ export interface BackfillProgress {
   readonly range: number;
   /** `key`: keyset cursor; `ctid`: page cursor of a table without a key. */
   readonly mode: 'key' | 'ctid';
+  /** Rows updated so far. */
   readonly rowsDone: number;
+  /** The range's share of the estimate taken when the ranges were split. */
   readonly rowsEstimated: number;
-  /** 0–100, capped (the estimate may be low). */
+  /** The rows the range is expected to update in all (see expectedRows in range-fraction.ts). */
+  readonly rowsExpected: number;
+  /** 0–1 by the cursor's position in the range (pages for ctid); 1 only when done. */
+  readonly fraction: number;
+  /** 0–100 with one decimal, by the cursor's position; 100 only when done. */
   readonly percent: number;
+  /** Over the worker's recent running time; 0 when it holds, is gone, or has no rate yet. */
   readonly rowsPerSecond: number;
   readonly etaSeconds: number | null;
   /** The size adaptive sizing last chose. */
@@ -36,6 +46,8 @@ export interface TaskSummary {
   readonly ranges: number;
   readonly rowsDone: number;
   readonly rowsEstimated: number;
+  readonly rowsExpected: number;
+  readonly fraction: number;
   readonly percent: number;
   readonly rowsPerSecond: number;
   readonly etaSeconds: number | null;
@@ -88,7 +100,9 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   const live = held && m.status === 'running';
   // A paused, throttled or waiting worker moves no rows: no rate, no ETA.
   const moving = live && (m.activity === null || m.activity.state === 'running');
-  const backfill = cursors.map((c) => progressOf(c, moving));
+  const tasks = new Map(m.plan.backfill.map((t) => [t.id, t]));
+  const floors = await keyFloors(session, m.plan.backfill, cursors);
+  const backfill = cursors.map((c) => progressOf(c, moving, tasks.get(c.task)?.key[0]?.type, floors.get(c.task) ?? null));
   return {
     name: m.name,
     state,
@@ -106,18 +120,37 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   };
 }
 
-function progressOf(c: BackfillCursor, moving: boolean): BackfillProgress {
+/** The first range's span starts at its key's smallest value: read for the tasks whose first range is still running. */
+async function keyFloors(
+  session: Session,
+  tasks: readonly BackfillTask[],
+  cursors: readonly BackfillCursor[],
+): Promise<Map<string, string | null>> {
+  const floors = new Map<string, string | null>();
+  for (const task of tasks) {
+    if (!cursors.some((c) => c.task === task.id && c.kind === 'key' && !c.done && c.lowerBound === null)) continue;
+    // The table may be gone or renamed by now; progress then falls back to rows (range-fraction.ts).
+    floors.set(task.id, await keyFloor(session.sql, task.table, task.key).catch(() => null));
+  }
+  return floors;
+}
+
+function progressOf(c: BackfillCursor, moving: boolean, leadingKeyType: string | undefined, floor: string | null): BackfillProgress {
   // The worker records each range's rate with every batch; it means nothing once the worker is gone or holds.
-  const rowsPerSecond = moving && !c.done ? Math.round(c.rowsPerSecond) : 0;
+  const rowsPerSecond = moving && !c.done && Number.isFinite(c.rowsPerSecond) ? Math.round(c.rowsPerSecond) : 0;
+  const fraction = rangeFraction(c, leadingKeyType, floor);
+  const rowsExpected = expectedRows(c.rowsDone, c.rowsEstimated, fraction, c.done);
   return {
     task: c.task,
     range: c.rangeIndex,
     mode: c.kind,
     rowsDone: c.rowsDone,
     rowsEstimated: c.rowsEstimated,
-    percent: percentOf(c.rowsDone, c.rowsEstimated, c.done),
+    rowsExpected,
+    fraction,
+    percent: percentOf(fraction, c.done),
     rowsPerSecond,
-    etaSeconds: etaOf(c.rowsDone, c.rowsEstimated, rowsPerSecond, c.done),
+    etaSeconds: etaOf(c.rowsDone, rowsExpected, rowsPerSecond, c.done),
     batchSize: c.batchSize,
     batches: c.batches,
     batchMs: { last: round1(c.batchMsLast), avg: round1(c.batchMsAvg), max: round1(c.batchMsMax) },
@@ -136,28 +169,28 @@ function summarize(ranges: readonly BackfillProgress[]): TaskSummary[] {
     const rowsEstimated = mine.reduce((n, r) => n + r.rowsEstimated, 0);
     const rowsPerSecond = mine.reduce((n, r) => n + r.rowsPerSecond, 0);
     const done = mine.every((r) => r.done);
+    const fraction = taskFraction(mine);
+    const rowsExpected = expectedRows(rowsDone, rowsEstimated, fraction, done);
     return {
       task,
       ranges: mine.length,
       rowsDone,
       rowsEstimated,
-      percent: percentOf(rowsDone, rowsEstimated, done),
+      rowsExpected,
+      fraction,
+      percent: percentOf(fraction, done),
       rowsPerSecond,
-      etaSeconds: etaOf(rowsDone, rowsEstimated, rowsPerSecond, done),
+      etaSeconds: etaOf(rowsDone, rowsExpected, rowsPerSecond, done),
       done,
     };
   });
 }
 
-/** 0–100; capped below 100 until done, because the estimate may be low. */
-function percentOf(done: number, estimated: number, finished: boolean): number {
-  if (finished) return 100;
-  return estimated > 0 ? Math.round(Math.min(99.9, (100 * done) / estimated) * 10) / 10 : 0;
-}
-
-function etaOf(done: number, estimated: number, rowsPerSecond: number, finished: boolean): number | null {
+/** Seconds to update the rows still expected at the current rate; null when unknown (no rate, or nothing to project from). */
+function etaOf(done: number, expected: number, rowsPerSecond: number, finished: boolean): number | null {
   if (finished) return 0;
-  return rowsPerSecond > 0 ? Math.round(Math.max(0, estimated - done) / rowsPerSecond) : null;
+  const seconds = Math.round(Math.max(0, expected - done) / rowsPerSecond);
+  return rowsPerSecond > 0 && done > 0 && Number.isFinite(seconds) ? seconds : null;
 }
 
 function round1(n: number): number {

@@ -1,5 +1,8 @@
-// The row count for progress and ETA: the planner's estimate (cheap on any size) once the table has
-// statistics; an exact count for a never-analyzed table under 1 GiB, where the planner only guesses.
+// The row count shown at a backfill's start (and that splits its estimate over ranges): the statistics
+// system's count of live rows, which inserts and deletes keep current and updates leave alone (so a
+// table bloated by updates, ours included, is not over-counted, as the planner's reltuples scaled to
+// the table's current size was); else reltuples as last analyzed; else an exact count for a table under
+// 1 GiB; else the planner's guess. Progress itself is measured by the cursors, not by this.
 import type { Sql } from '../db/connect.js';
 import { quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 
@@ -7,10 +10,12 @@ const exactCountLimitBytes = 1024 ** 3;
 
 export async function estimateRows(sql: Sql, table: QualifiedName): Promise<number> {
   const t = quoteQualified(table);
-  const [stats] = await sql<{ analyzed: boolean; bytes: number }[]>`
-    select c.reltuples >= 0 as analyzed, pg_relation_size(c.oid)::float8 as bytes
-    from pg_class c where c.oid = ${t}::regclass`;
-  if (stats !== undefined && !stats.analyzed && stats.bytes < exactCountLimitBytes) {
+  const [stats] = await sql<{ live: number | null; reltuples: number; bytes: number }[]>`
+    select s.n_live_tup::float8 as live, c.reltuples::float8 as reltuples, pg_relation_size(c.oid)::float8 as bytes
+    from pg_class c left join pg_stat_all_tables s on s.relid = c.oid where c.oid = ${t}::regclass`;
+  if (stats !== undefined && stats.live !== null && stats.live > 0) return Math.round(stats.live);
+  if (stats !== undefined && stats.reltuples >= 0) return Math.round(stats.reltuples);
+  if (stats !== undefined && stats.bytes < exactCountLimitBytes) {
     const [row] = await sql.unsafe<{ n: number }[]>(`select count(*)::float8 as n from ${t}`);
     return row?.n ?? 0;
   }

@@ -9,7 +9,7 @@ import { maskSecrets, secretsOf } from '../db/mask-secrets.js';
 import { InvalidOptionError, OnlineError } from '../errors/index.js';
 import { defaultStateSchema } from '../state/state-store.js';
 import type { EventListener } from '../events.js';
-import { createProgressRenderer, progressMode } from './progress-renderer.js';
+import { createProgressRenderer, progressMode, stopProgressBars } from './progress-renderer.js';
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof OnlineCommand)['baseFlags'] & T['flags']>;
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -87,14 +87,21 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
 
   /**
    * Aborted by the first SIGINT, SIGTERM or SIGHUP (the current batch finishes); a second one exits at
-   * once. SIGHUP (a closed terminal or SSH session) would otherwise end the process mid-batch.
+   * once. SIGHUP (a closed terminal or SSH session) would otherwise end the process mid-batch. The bar
+   * is taken down before a signal line is written, so the line is never drawn over. The stop's error
+   * names the next step; the line after a second signal names the one this command's user runs. `quiet`:
+   * for commands that change nothing (`status --watch`), which just stop, without a line.
    */
-  protected stopSignal(): AbortSignal {
+  protected stopSignal(options: { readonly quiet?: boolean } = {}): AbortSignal {
     const onSignal = (signal: NodeJS.Signals): void => {
+      stopProgressBars();
+      if (options.quiet === true) {
+        if (this.#stop.signal.aborted) process.exit(0);
+        this.#stop.abort();
+        return;
+      }
       if (this.#stop.signal.aborted) {
-        process.stderr.write(
-          `\n${signal} again: exiting now; \`online resume\` (or \`online migrate\`, for a directory) continues from the last committed batch\n`,
-        );
+        process.stderr.write(`\n${signal} again: exiting now; ${this.continueHint()} continues from the last committed batch\n`);
         process.exit(3);
       }
       process.stderr.write(`\n${signal}: finishing the current batch, then stopping (press again to exit now)\n`);
@@ -102,6 +109,13 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
     return this.#stop.signal;
+  }
+
+  /** The command that continues a run this command started: `online migrate` for a directory, else `online resume`. */
+  private continueHint(): string {
+    if (this.id === 'migrate') return '`online migrate`';
+    const name = (this.args as Record<string, unknown> | undefined)?.name;
+    return `\`online resume ${this.id === 'resume' && typeof name === 'string' ? name : '<name>'}\``;
   }
 
   /** Runs library work that emits events, drawn by the progress renderer this output wants; the bar is gone when it returns. */

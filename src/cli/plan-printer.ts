@@ -34,14 +34,14 @@ function backfill(tasks: readonly BackfillTask[]): string[] {
   for (const task of tasks) {
     if (task.key.length === 0) {
       out.push(`-- backfill ${task.id}: no key, so ctid page ranges (TID range scans) up to the table's size at start`);
-      out.push(`-- each batch, in one statement with its cursor update:`, `${ctidUpdate(task)};`, '');
+      out.push(`-- each batch, one statement (it also advances the range's cursor, in the same statement):`, `${ctidUpdate(task)};`, '');
       continue;
     }
     const q = keysetQueries(task);
     out.push(`-- backfill ${task.id}: keyset batches on (${task.key.map((k) => k.name).join(', ')}), upper bound captured at start`);
     out.push(`-- upper bound: ${q.upperBound};`);
-    out.push(`-- each batch, in one statement with its cursor update:`);
-    out.push(`${q.nextBoundary};`, `${q.nextUpdate};`, '');
+    out.push(`-- each batch, two statements: 1. read the key one batch on, through the index`, `${q.nextBoundary};`);
+    out.push(`-- 2. update up to it (the same statement also advances the range's cursor)`, `${q.nextUpdate};`, '');
   }
   return out;
 }

@@ -1,9 +1,12 @@
 // Draws library events: a cli-progress bar on a TTY, a plain line every few seconds otherwise, and
-// NDJSON (one event per line) under --json.
+// NDJSON (one event per line) under --json. The bar is redrawn at the true position after anything is
+// said above it, and at every hold and every return to running: while the worker holds it shows the
+// reason, and no rate or ETA. Every number drawn goes through progress-numbers.ts (never NaN or Infinity).
 import { SingleBar, Presets } from 'cli-progress';
 import { describeProgress } from '../catalog/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
 import { lockRetryLine } from './lock-retry-line.js';
+import { backfillLine, percentText, type BackfillFrame } from './progress-numbers.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
 
@@ -18,6 +21,16 @@ export function progressMode(json: boolean): ProgressMode {
 }
 
 const plainIntervalMs = 3_000;
+/** The bar's units: tenths of a percent. */
+const barTotal = 1_000;
+
+/** Renderers drawing now, so that a signal line can take the bar down before it is written. */
+const drawing = new Set<ProgressRenderer>();
+
+/** Stops every bar being drawn (the signal handler calls it before it writes its line). */
+export function stopProgressBars(): void {
+  for (const renderer of drawing) renderer.stop();
+}
 
 export function createProgressRenderer(
   mode: ProgressMode,
@@ -26,16 +39,38 @@ export function createProgressRenderer(
   if (mode === 'json') return { listener: (event) => write(JSON.stringify(event)), stop: () => undefined };
   let bar: SingleBar | undefined;
   let lastPlain = 0;
-  /** Whether the last activity was a hold (throttled, paused, waiting), so "running again" is worth a line. */
+  /** The backfill being drawn: where it stands and whether the worker holds (with the reason). */
+  let frame: BackfillFrame | undefined;
+  /** A plain line is due at the next batch whatever the interval (after a hold or a message). */
+  let plainDue = false;
+  /** Whether the last activity was a hold, so "running again" is worth a line. */
   let held = false;
   let lastIndexLine = '';
   const stopBar = (): void => {
     bar?.stop();
     bar = undefined;
+    drawing.delete(renderer);
+  };
+  const draw = (): void => {
+    if (frame === undefined) return;
+    const line = backfillLine(frame);
+    if (mode === 'plain') {
+      lastPlain = Date.now();
+      plainDue = false;
+      write(`  ${frame.task}: ${line}`);
+      return;
+    }
+    const value = Math.round((frame.percent / 100) * barTotal);
+    if (bar === undefined) {
+      bar = new SingleBar({ format: '  [{bar}] {line}', hideCursor: true, stream: process.stdout }, Presets.shades_classic);
+      bar.start(barTotal, value, { line });
+      drawing.add(renderer);
+    } else bar.update(value, { line });
   };
   const say = (line: string): void => {
-    if (bar !== undefined) stopBar();
+    stopBar();
     write(line);
+    plainDue = true;
   };
   const listener = (event: OnlineEvent): void => {
     switch (event.type) {
@@ -51,46 +86,56 @@ export function createProgressRenderer(
       case 'backfill-start':
         say(
           `  backfill ${event.task}: ~${event.rowsEstimated.toLocaleString('en-US')} rows${event.ranges > 1 ? ` in ${event.ranges} ranges` : ''}` +
-            `${event.mode === 'ctid' ? ' (no key: ctid page ranges)' : ''}${event.resumed ? `, resuming after ${event.rowsDone.toLocaleString('en-US')} done` : ''}`,
+            `${event.mode === 'ctid' ? ' (no key: ctid page ranges)' : ''}` +
+            `${event.resumed ? `, resuming after ${event.rowsDone.toLocaleString('en-US')} done, at ${percentText(event.percent)}` : ''}`,
         );
-        if (mode === 'tty') {
-          bar = new SingleBar(
-            {
-              format: '  [{bar}] {percentage}% | {value}/{total} rows | {rps} rows/s | batch {size} | ETA {eta_formatted}',
-              hideCursor: true,
-              etaBuffer: 50,
-            },
-            Presets.shades_classic,
-          );
-          bar.start(Math.max(event.rowsEstimated, event.rowsDone, 1), event.rowsDone, { rps: 0, size: '-' });
-        }
+        frame = {
+          task: event.task,
+          percent: event.percent,
+          rowsDone: event.rowsDone,
+          rowsPerSecond: null,
+          etaSeconds: null,
+          batchSize: null,
+          hold: null,
+        };
+        if (mode === 'tty') draw();
         return;
-      case 'batch':
-        if (bar !== undefined) {
-          if (event.rowsDone > bar.getTotal()) bar.setTotal(event.rowsDone);
-          bar.update(event.rowsDone, { rps: event.rowsPerSecond.toLocaleString('en-US'), size: event.batchSize.toLocaleString('en-US') });
-        } else if (mode === 'plain' && Date.now() - lastPlain >= plainIntervalMs) {
-          lastPlain = Date.now();
-          const pct = event.rowsEstimated > 0 ? ` (${Math.min(99.9, (100 * event.rowsDone) / event.rowsEstimated).toFixed(1)}%)` : '';
-          const left = Math.max(0, event.rowsEstimated - event.rowsDone);
-          const eta = event.rowsPerSecond > 0 ? `, ETA ${Math.ceil(left / event.rowsPerSecond)}s` : '';
-          write(
-            `  ${event.task}: ${event.rowsDone.toLocaleString('en-US')} rows${pct}, ${event.rowsPerSecond.toLocaleString('en-US')} rows/s, batch ${event.batchSize} (${event.serverMs} ms)${eta}`,
-          );
-        }
+      case 'batch': {
+        const hold = frame?.task === event.task ? frame.hold : null;
+        const { task, percent, rowsDone, rowsPerSecond, etaSeconds, batchSize } = event;
+        frame = { task, percent, rowsDone, rowsPerSecond, etaSeconds, batchSize, hold, done: event.fraction >= 1 };
+        if (mode === 'tty' || plainDue || Date.now() - lastPlain >= plainIntervalMs) draw();
         return;
+      }
       case 'backfill-done':
+        if (frame !== undefined && frame.task === event.task) {
+          frame = { ...frame, percent: 100, rowsDone: event.rowsDone, rowsPerSecond: null, etaSeconds: null, hold: null, done: true };
+          if (mode === 'tty') draw();
+        }
+        frame = undefined;
         say(`  ✓ backfilled ${event.rowsDone.toLocaleString('en-US')} rows of ${event.task} in ${event.seconds.toFixed(1)}s`);
         return;
-      case 'activity':
+      case 'activity': {
         if (event.state === 'running') {
-          if (held) say('  running again');
+          if (!held) return;
           held = false;
+          say('  running again');
+          if (frame !== undefined) {
+            frame = { ...frame, hold: null, rowsPerSecond: null, etaSeconds: null };
+            // The bar comes back at once; a plain line follows with the next batch (it is due now).
+            if (mode === 'tty') draw();
+          }
           return;
         }
         held = true;
-        say(`  ${event.state}: ${event.reason ?? ''}${event.until === null ? '' : `; next window opens ${event.until}`}`);
+        const reason = `${event.state}: ${event.reason ?? ''}${event.until === null ? '' : `; next window opens ${event.until}`}`;
+        say(`  ${reason}`);
+        if (frame !== undefined) {
+          frame = { ...frame, hold: reason, rowsPerSecond: null, etaSeconds: null };
+          draw();
+        }
         return;
+      }
       case 'index-progress': {
         const line = `  ${describeProgress(event.index, event)}`;
         if (mode === 'tty' || Date.now() - lastPlain >= plainIntervalMs || line.includes('waiting for pid')) {
@@ -102,6 +147,7 @@ export function createProgressRenderer(
       }
       case 'warning':
         say(`  warning: ${event.message}`);
+        if (mode === 'tty') draw();
         return;
       case 'connection-lost':
         say(
@@ -115,5 +161,6 @@ export function createProgressRenderer(
         return;
     }
   };
-  return { listener, stop: stopBar };
+  const renderer: ProgressRenderer = { listener, stop: stopBar };
+  return renderer;
 }

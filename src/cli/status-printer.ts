@@ -3,37 +3,40 @@
 import type { BackfillProgress, MigrationReport, TaskSummary } from '../api/status.js';
 import type { StatusSummary } from '../api/status-summary.js';
 import { displayPath } from '../config/project-files.js';
+import { count, etaText, percentText, rateText } from './progress-numbers.js';
 
 function ago(iso: string): string {
   const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
   return seconds < 120 ? `${seconds.toFixed(0)}s ago` : `${(seconds / 60).toFixed(0)}m ago`;
 }
 
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** `84,220/~200,000 rows (42.1%)`: the total is an estimate (see expectedRows) until the task is done. */
+function rows(p: { readonly done: boolean; readonly rowsDone: number; readonly rowsExpected: number; readonly percent: number }): string {
+  return `${p.done ? 'done, ' : ''}${count(p.rowsDone)}/${p.done ? '' : '~'}${count(p.rowsExpected)} rows (${percentText(p.percent)})`;
+}
 
-function eta(seconds: number | null): string {
-  if (seconds === null) return '';
-  if (seconds < 120) return `, ETA ${seconds}s`;
-  if (seconds < 7_200) return `, ETA ${Math.round(seconds / 60)}m`;
-  return `, ETA ${(seconds / 3_600).toFixed(1)}h`;
+/** `, 20,000 rows/s, ETA 45s` while it moves; nothing once done, and no rate or ETA while unknown. */
+function pace(p: { readonly done: boolean; readonly rowsPerSecond: number; readonly etaSeconds: number | null }): string {
+  if (p.done) return '';
+  const eta = etaText(p.etaSeconds);
+  // 0: no rate known (held, gone, or too early to tell), so none is shown.
+  const rate = p.rowsPerSecond > 0 ? rateText(p.rowsPerSecond) : null;
+  return `${rate === null ? '' : `, ${rate}`}${eta === null ? '' : `, ${eta}`}`;
 }
 
 function taskLine(t: TaskSummary): string {
-  const state = t.done ? 'done, ' : '';
-  const rate = t.done ? '' : `, ${count(t.rowsPerSecond)} rows/s${eta(t.etaSeconds)}`;
-  return `  backfill ${t.task}: ${state}${count(t.rowsDone)}/~${count(t.rowsEstimated)} rows (${t.percent}%)${rate}${t.ranges > 1 ? `, ${t.ranges} ranges` : ''}`;
+  return `  backfill ${t.task}: ${rows(t)}${pace(t)}${t.ranges > 1 ? `, ${t.ranges} ranges` : ''}`;
 }
 
-function rangeLine(b: BackfillProgress, indent: string): string {
+/** A range's own progress; the only range of a task shows just its batches and cursor (its task line has the rest). */
+function rangeLine(b: BackfillProgress, indent: string, only: boolean): string {
   const where = b.cursor === null ? 'start' : b.mode === 'ctid' ? `page ${b.cursor[0] ?? '?'}` : `(${b.cursor.join(', ')})`;
-  const rate = b.done ? '' : `, ${count(b.rowsPerSecond)} rows/s${eta(b.etaSeconds)}`;
-  return (
-    `${indent}${b.done ? 'done, ' : ''}${count(b.rowsDone)}/~${count(b.rowsEstimated)} rows (${b.percent}%)${rate}, ` +
-    `batch ${count(b.batchSize)} (${b.batchMs.last} ms last, ${b.batchMs.avg} avg, ${b.batchMs.max} max), cursor ${where}`
-  );
+  const progress = only ? '' : `${rows(b)}${pace(b)}, `;
+  return `${indent}${progress}batch ${count(b.batchSize)} (${b.batchMs.last} ms last, ${b.batchMs.avg} avg, ${b.batchMs.max} max), cursor ${where}`;
 }
 
-export function renderStatus(reports: readonly MigrationReport[]): string {
+/** `inDirectory`: the migrations that are specs of the migrations directory, contracted by `online migrate --contract`. */
+export function renderStatus(reports: readonly MigrationReport[], inDirectory: ReadonlySet<string> = new Set()): string {
   if (reports.length === 0) return 'no active migrations';
   const lines: string[] = [];
   for (const r of reports) {
@@ -53,12 +56,15 @@ export function renderStatus(reports: readonly MigrationReport[]): string {
     for (const t of r.tasks) {
       lines.push(taskLine(t));
       const ranges = r.backfill.filter((b) => b.task === t.task);
-      if (ranges.length === 1 && ranges[0] !== undefined) lines.push(rangeLine(ranges[0], '    '));
-      else for (const b of ranges) lines.push(rangeLine(b, `    range ${b.range}: `));
+      if (ranges.length === 1 && ranges[0] !== undefined) lines.push(rangeLine(ranges[0], '    ', true));
+      else for (const b of ranges) lines.push(rangeLine(b, `    range ${b.range}: `, false));
     }
     if (r.paused && r.state !== 'running') lines.push(`  paused: \`online unpause ${r.name}\` lets a worker continue`);
     if (r.state === 'interrupted') lines.push(`  the worker is gone; run \`online resume ${r.name}\` to continue`);
-    if (r.state === 'awaiting_contract') lines.push(`  backfill finished; run \`online complete ${r.name}\``);
+    if (r.state === 'awaiting_contract') {
+      const contract = inDirectory.has(r.name) ? 'online migrate --contract' : `online complete ${r.name}`;
+      lines.push(`  backfill finished; run \`${contract}\``);
+    }
   }
   return lines.join('\n');
 }
@@ -86,10 +92,11 @@ export function renderSummary(s: StatusSummary): string {
     ...named('interrupted', s.interrupted, 'the worker is gone; `online resume <name>` continues'),
     ...named('stopped', s.stopped, '`online resume <name>` continues'),
     ...named('failed', s.failed, 'error below; `online resume <name>` retries, `online rollback <name>` undoes'),
+    ...named('waiting for contract', s.awaitingContractInDirectory, 'deploy the new application, then `online migrate --contract`'),
     ...named(
       'waiting for contract',
-      s.awaitingContract,
-      'deploy the new application, then `online migrate --contract` or `online complete <name>`',
+      s.awaitingContract.filter((name) => !s.awaitingContractInDirectory.includes(name)),
+      'deploy the new application, then `online complete <name>`',
     ),
     ...named(
       `pending${where}`,

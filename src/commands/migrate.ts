@@ -108,6 +108,8 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
         return;
       }
       case 'migrate-halted':
+        // A stop (Ctrl-C, --max-duration, a window) is not a cause to fix: its error names the one next step.
+        if (event.code === 'STOPPED') return;
         say(
           `✗ ${event.file}: ${event.migration} stopped the run (${event.code}); once the cause is fixed, \`online migrate\` continues from here`,
         );

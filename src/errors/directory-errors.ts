@@ -74,15 +74,23 @@ export class MigrateLockHeldError extends OnlineError {
   }
 }
 
-/** A stop request (SIGINT/SIGTERM) honoured while waiting for the lock or between two specs. */
+/**
+ * A stop request (SIGINT/SIGTERM) honoured while waiting for the lock, between two specs, or during one
+ * (`during`: the spec's run stopped at its last committed batch; `online migrate` resumes it, so that is
+ * the one next step named, not the spec's own `online resume`).
+ */
 export class MigrateStoppedError extends OnlineError {
-  constructor(readonly next: string | undefined) {
+  constructor(
+    readonly next: string | undefined,
+    during?: OnlineError & { readonly reason: string },
+  ) {
     super(
       'STOPPED',
       next === undefined
         ? 'online migrate stopped while waiting for another online migrate; nothing was changed'
-        : `online migrate stopped before ${next}; run \`online migrate\` again to continue from there`,
+        : `online migrate stopped ${during === undefined ? `before ${next}` : `during ${next} (${during.reason})`}; run \`online migrate\` again to continue from there`,
       3,
+      during === undefined ? undefined : { cause: during },
     );
   }
 }

@@ -37,7 +37,7 @@ export class LockTimeoutError extends OnlineError {
 export class StoppedError extends OnlineError {
   constructor(
     readonly migration: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super('STOPPED', `migration "${migration}" stopped (${reason}); run \`online resume ${migration}\` to continue`, 3);
   }

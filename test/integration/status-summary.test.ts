@@ -59,6 +59,8 @@ describe('status summary', () => {
       interrupted: [],
       failed: [],
       awaitingContract: ['0003-ticket-priority-index'],
+      // A spec of the migrations directory (same name, same content): `migrate --contract` contracts it.
+      awaitingContractInDirectory: ['0003-ticket-priority-index'],
       completed: ['0001-create-tickets-and-users', '0002-ticket-priority'],
       invalid: ['0010-broken.yaml'],
     });
@@ -70,13 +72,13 @@ describe('status summary', () => {
     const [head, ...rest] = human.stdout.split('\n');
     expect(head).toBe('summary: 0 running, 0 interrupted, 0 failed, 1 waiting for contract, 2 completed, 6 pending');
     expect(rest).toContain(
-      '  waiting for contract: 0003-ticket-priority-index (deploy the new application, then `online migrate --contract` or `online complete <name>`)',
+      '  waiting for contract: 0003-ticket-priority-index (deploy the new application, then `online migrate --contract`)',
     );
     expect(rest).toContain(`  pending in ${project.migrations}: ${pendingFiles.join(', ')} (\`online migrate\` applies them in order)`);
     expect(rest).toContain(`  invalid in ${project.migrations}: 0010-broken.yaml (\`online check\` explains)`);
     // What `status` printed before the summary existed follows it unchanged.
     expect(human.stdout).toContain(
-      '\n\n0003-ticket-priority-index: awaiting contract (phase contract)\n  backfill finished; run `online complete 0003-ticket-priority-index`',
+      '\n\n0003-ticket-priority-index: awaiting contract (phase contract)\n  backfill finished; run `online migrate --contract`',
     );
     expect(human.stdout).not.toContain('0001-create-tickets-and-users:');
 
@@ -101,5 +103,25 @@ describe('status summary', () => {
     const result = await runCli(['status'], db.url);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe('summary: 0 running, 0 interrupted, 0 failed, 1 waiting for contract, 2 completed');
+  });
+  it("recommends the contract by how a migration was begun: `migrate --contract` for the directory's specs, `complete <name>` for one begun with start", async () => {
+    await db.sql`create table side_notes (id int primary key)`;
+    await db.sql`insert into side_notes select generate_series(1, 10)`;
+    const started = await runCli(
+      ['start', 'add-column', '--table', 'side_notes', '--column', 'note', '--type', 'text', '--backfill', "'x'"],
+      db.url,
+    );
+    expect(started.code).toBe(0);
+    const human = await runCli(['status', '--config', project.config], db.url);
+    expect(human).toMatchObject({ code: 0, stderr: '' });
+    const lines = human.stdout.split('\n');
+    expect(lines).toContain(
+      '  waiting for contract: 0003-ticket-priority-index (deploy the new application, then `online migrate --contract`)',
+    );
+    expect(lines).toContain(
+      '  waiting for contract: add-column-side_notes-note (deploy the new application, then `online complete <name>`)',
+    );
+    expect(lines).toContain('  backfill finished; run `online complete add-column-side_notes-note`');
+    expect(human.stdout).not.toContain('run `online complete 0003-ticket-priority-index`');
   });
 });

@@ -69,8 +69,9 @@ alter table "public"."tickets" drop constraint if exists "online_nn_tickets_prio
 
 -- backfill public.tickets.priority: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
--- each batch, in one statement with its cursor update:
+-- each batch, two statements: 1. read the key one batch on, through the index
 select "id"::text as k0 from "public"."tickets" where "id" > $1::text::bigint and "id" <= $2::text::bigint order by "id" offset $3::bigint limit 1;
+-- 2. update up to it (the same statement also advances the range's cursor)
 update "public"."tickets" set "priority" = (CASE WHEN escalated THEN 'high' WHEN status IN ('resolved', 'closed', 'RESOLVED', 'CLOSED') THEN 'low' ELSE 'normal' END) where "id" > $1::text::bigint and "id" <= $2::text::bigint and ("priority" is null and (CASE WHEN escalated THEN 'high' WHEN status IN ('resolved', 'closed', 'RESOLVED', 'CLOSED') THEN 'low' ELSE 'normal' END) is not null);
 
 -- contract (online complete)
@@ -154,14 +155,16 @@ alter table "public"."tickets" drop constraint if exists "online_sync_nn_tickets
 
 -- backfill public.tickets.status_online_new: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
--- each batch, in one statement with its cursor update:
+-- each batch, two statements: 1. read the key one batch on, through the index
 select "id"::text as k0 from "public"."tickets" where "id" > $1::text::bigint and "id" <= $2::text::bigint order by "id" offset $3::bigint limit 1;
+-- 2. update up to it (the same statement also advances the range's cursor)
 update "public"."tickets" set "status_online_new" = (CASE status WHEN 'open' THEN 'OPEN' WHEN 'in_progress' THEN 'IN_PROGRESS' WHEN 'pending' THEN 'WAITING_ON_CUSTOMER' WHEN 'resolved' THEN 'RESOLVED' WHEN 'closed' THEN 'CLOSED' ELSE status END) where "id" > $1::text::bigint and "id" <= $2::text::bigint and ("status_online_new" is distinct from (CASE status WHEN 'open' THEN 'OPEN' WHEN 'in_progress' THEN 'IN_PROGRESS' WHEN 'pending' THEN 'WAITING_ON_CUSTOMER' WHEN 'resolved' THEN 'RESOLVED' WHEN 'closed' THEN 'CLOSED' ELSE status END)::text);
 
 -- backfill public.tickets.status_online_new:verify: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
--- each batch, in one statement with its cursor update:
+-- each batch, two statements: 1. read the key one batch on, through the index
 select "id"::text as k0 from "public"."tickets" where "id" > $1::text::bigint and "id" <= $2::text::bigint order by "id" offset $3::bigint limit 1;
+-- 2. update up to it (the same statement also advances the range's cursor)
 update "public"."tickets" set "status_online_new" = (CASE status WHEN 'open' THEN 'OPEN' WHEN 'in_progress' THEN 'IN_PROGRESS' WHEN 'pending' THEN 'WAITING_ON_CUSTOMER' WHEN 'resolved' THEN 'RESOLVED' WHEN 'closed' THEN 'CLOSED' ELSE status END) where "id" > $1::text::bigint and "id" <= $2::text::bigint and ("status_online_new" is distinct from (CASE status WHEN 'open' THEN 'OPEN' WHEN 'in_progress' THEN 'IN_PROGRESS' WHEN 'pending' THEN 'WAITING_ON_CUSTOMER' WHEN 'resolved' THEN 'RESOLVED' WHEN 'closed' THEN 'CLOSED' ELSE status END)::text);
 
 -- contract (online complete)
@@ -213,8 +216,9 @@ create trigger "online_fill_update_tickets_resolution_time_seconds_85b9d74a5d" b
 
 -- backfill public.tickets.resolution_time_seconds: keyset batches on (id), upper bound captured at start
 -- upper bound: select "id"::text as k0 from "public"."tickets" order by "id" desc limit 1;
--- each batch, in one statement with its cursor update:
+-- each batch, two statements: 1. read the key one batch on, through the index
 select "id"::text as k0 from "public"."tickets" where "id" > $1::text::bigint and "id" <= $2::text::bigint order by "id" offset $3::bigint limit 1;
+-- 2. update up to it (the same statement also advances the range's cursor)
 update "public"."tickets" set "resolution_time_seconds" = (extract(epoch from (resolved_at - created_at))::integer) where "id" > $1::text::bigint and "id" <= $2::text::bigint and ("resolution_time_seconds" is null and (extract(epoch from (resolved_at - created_at))::integer) is not null);
 
 -- contract (online complete)

@@ -1,0 +1,15 @@
+// The smallest value of a key's leading column, where progress can be measured along it (integers,
+// uuids): the start of the first range's span, which has no lower bound of its own. One index probe.
+import type { Sql } from '../../src/db/connect.js';
+import type { KeyColumn } from '../../src/catalog/describe-table.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/sql-text/quote.js';
+import { measurableKeyType } from './range-fraction.js';
+
+export async function keyFloor(sql: Sql, table: QualifiedName, key: readonly KeyColumn[]): Promise<string | null> {
+  const [leading] = key;
+  if (leading === undefined || !measurableKeyType(leading.type)) return null;
+  const [row] = await sql.unsafe<{ low: string | null }[]>(
+    `select min(${quoteIdent(leading.name)})::text as low from ${quoteQualified(table)}`,
+  );
+  return row?.low ?? null;
+}
