@@ -6,7 +6,8 @@ import { flagIssue, operationFlags, operationFromFlags } from '../cli/operation-
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { withConfigDefaults } from '../cli/config-defaults.js';
 import { planMigration, startMigration } from '../api/start.js';
-import { loadSpecFile, parseSpec } from '../migration-spec/load-spec.js';
+import { parseSpec } from '../migration-spec/load-spec.js';
+import { loadSpecTarget } from '../cli/spec-target.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { operations } from '../operations/index.js';
 import { SpecError } from '../errors/index.js';
@@ -79,7 +80,7 @@ export default class Start extends OnlineCommand<typeof Start> {
 
   private async spec(): Promise<MigrationSpec> {
     const { target } = this.args;
-    if (!opNames.includes(target)) return loadSpecFile(target);
+    if (!opNames.includes(target)) return loadSpecTarget(target, opNames);
     const op = operationFromFlags(target, this.flags);
     try {
       return parseSpec({ name: this.flags['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);
