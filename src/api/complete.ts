@@ -1,6 +1,7 @@
 // `complete`: runs contract, but only after proving that no row still needs backfill. A migration a
 // killed `complete` left with every contract step committed is found completed, not contracted twice;
 // completing a completed migration succeeds and changes nothing.
+import { leaseHeldThenRun } from '../errors/index.js';
 import { verifyBackfillComplete } from '../../phases/contract.js';
 import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
@@ -28,7 +29,7 @@ export async function completeMigration(input: CompleteInput): Promise<Migration
           await s.ledger.logEvent(name, 'complete-requested');
           return { plan: current.plan, from: action.from };
         },
-      });
+      }).catch(leaseHeldThenRun(`online complete ${name}`));
     },
     4,
   );

@@ -1,6 +1,6 @@
 // `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
 // cursor. Options given here override the stored ones, and the override is recorded.
-import { MigrationStateError } from '../errors/index.js';
+import { MigrationStateError, leaseHeldThenRun } from '../errors/index.js';
 import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
 import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
@@ -42,7 +42,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
         },
         prepareAgain: async (s) =>
           (await continueRecorded(s, name, options)) ?? Promise.reject(new MigrationStateError(`migration "${name}" disappeared`)),
-      });
+      }).catch(leaseHeldThenRun(`online resume ${name}`));
     },
     runPoolSize,
   );

@@ -1,6 +1,7 @@
 // `rollback`: undoes expand (triggers, constraints, the new column). Refused once contract has passed
 // its point of no return (a step rollback cannot undo, such as the swap that drops the old column),
 // whatever the status column says; running it again after it finished is a no-op.
+import { leaseHeldThenRun } from '../errors/index.js';
 import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
 import { reconcileMigration } from './reconcile-migration.js';
@@ -36,7 +37,7 @@ export async function rollbackMigration(input: RollbackInput): Promise<Migration
           }
           return { plan: record.plan, from: action.from };
         },
-      });
+      }).catch(leaseHeldThenRun(`online rollback ${name}`));
     },
     4,
   );

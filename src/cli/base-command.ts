@@ -7,6 +7,8 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadProjectConfig, type ProjectConfig } from '../config/project-config.js';
 import { maskSecrets, secretsOf } from '../db/mask-secrets.js';
 import { InvalidOptionError, OnlineError } from '../errors/index.js';
+import { unknownFlagError } from './non-existent-flags.js';
+import { writeError } from './error-output.js';
 import { defaultStateSchema } from '../state/state-store.js';
 import type { EventListener } from '../events.js';
 import { createProgressRenderer, progressMode, stopProgressBars } from './progress-renderer.js';
@@ -134,15 +136,16 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    // oclif would print its error and then the whole help (150 lines): name the flag it was meant to be.
+    const unknownFlag = unknownFlagError(err, this.ctor, this.id);
+    if (unknownFlag !== undefined) return this.catch(unknownFlag);
     if (err.oclif?.exit !== undefined) return super.catch(err);
     const url = this.#databaseUrl ?? this.flags?.['database-url'];
     const secrets = url === undefined ? [] : secretsOf(url);
     const known = err instanceof OnlineError;
     const exitCode = known ? err.exitCode : 1;
     const message = maskSecrets(known ? err.message : `unexpected error: ${err.message}`, secrets);
-    if (this.jsonEnabled())
-      this.logJson({ error: { ...(known ? err.toJSON() : { name: err.name, code: 'UNEXPECTED' }), message, exitCode } });
-    else process.stderr.write(`error: ${message}\n`);
+    writeError(this.jsonEnabled(), known ? err.toJSON() : { name: err.name, code: 'UNEXPECTED' }, message, exitCode);
     this.exit(exitCode);
     return undefined;
   }

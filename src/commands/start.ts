@@ -8,7 +8,8 @@ import { withConfigDefaults } from '../cli/config-defaults.js';
 import { dryRunStart, startMigration } from '../api/start.js';
 import { recordedPlan } from '../api/recorded-plan.js';
 import { awaitingContractLine } from '../plan/phase-summary.js';
-import { loadSpecFile, parseSpec } from '../migration-spec/load-spec.js';
+import { parseSpec } from '../migration-spec/load-spec.js';
+import { loadSpecTarget } from '../cli/spec-target.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { operations } from '../operations/index.js';
 import { SpecError } from '../errors/index.js';
@@ -84,7 +85,7 @@ export default class Start extends OnlineCommand<typeof Start> {
 
   private async spec(): Promise<MigrationSpec> {
     const { target } = this.args;
-    if (!opNames.includes(target)) return loadSpecFile(target);
+    if (!opNames.includes(target)) return loadSpecTarget(target, opNames);
     const op = operationFromFlags(target, this.flags);
     try {
       return parseSpec({ name: this.flags['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);

@@ -24,8 +24,5 @@ export class ConfigExistsError extends OnlineError {
   }
 }
 
-export class MigrationsDirMissingError extends OnlineError {
-  constructor(readonly dir: string) {
-    super('NO_MIGRATIONS_DIR', `the migrations directory ${dir} does not exist: run \`online init\` first, or name the directory`, 2);
-  }
-}
+/** Moved to errors/ (reading a directory is below this layer); kept here for its importers. */
+export { MigrationsDirMissingError } from '../errors/index.js';

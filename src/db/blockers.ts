@@ -6,12 +6,19 @@ import { conflictsWith, pgLocksMode, type LockMode } from './lock-modes.js';
 
 interface BlockerRow {
   pid: number;
+  application: string;
   state: string | null;
   age: number | null;
   query: string | null;
 }
 
-const toBlocker = (r: BlockerRow): Blocker => ({ pid: r.pid, state: r.state, transactionAgeSeconds: r.age, query: r.query });
+const toBlocker = (r: BlockerRow): Blocker => ({
+  pid: r.pid,
+  application: r.application,
+  state: r.state,
+  transactionAgeSeconds: r.age,
+  query: r.query,
+});
 
 export async function findBlockers(sql: Sql, pid: number): Promise<Blocker[]> {
   return (await sampleBlockers(sql, pid)).map(asBlocker);
@@ -27,7 +34,7 @@ export const asBlocker = ({ waitingForUs: _, ...blocker }: SampledBlocker): Bloc
 
 async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> {
   const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
-    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
+    select a.pid, a.application_name as application, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
            ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
     from pg_stat_activity a where a.pid = any(pg_blocking_pids(${pid})) order by a.xact_start`;
   return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
@@ -41,7 +48,7 @@ async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> 
 export async function findHolders(sql: Sql, relation: string, mode: LockMode, pid: number): Promise<SampledBlocker[]> {
   const modes = conflictsWith(mode).map(pgLocksMode);
   const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
-    select a.pid, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
+    select a.pid, a.application_name as application, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
            ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
     from pg_stat_activity a
     where a.pid in (select l.pid from pg_locks l where l.locktype = 'relation' and l.granted and l.pid <> ${pid}
@@ -57,29 +64,37 @@ export interface BlockerWatch {
   stop(): Promise<SampledBlocker[]>;
 }
 
-/** Samples the blockers of `pid` during each lock wait: once the wait has failed, pg_blocking_pids no longer knows. */
+/**
+ * Samples the blockers of `pid` during each lock wait: once the wait has failed, pg_blocking_pids no
+ * longer knows. A sample needs a pool connection, which may first have to be opened, so one taken late
+ * in a short wait can come back after the wait is over: the wait is sampled from a fifth of the way in,
+ * one sample after the other, and the last sample that saw blockers is kept.
+ */
 export function watchBlockers(sql: Sql, pid: number): BlockerWatch {
   let seen: SampledBlocker[] = [];
   let pending: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let statement = 0;
+  let stopped = false;
+  const sampleFrom = (current: number, everyMs: number): void => {
+    timer = setTimeout(() => {
+      pending = sampleBlockers(sql, pid)
+        .then((found) => {
+          if (current !== statement) return;
+          if (found.length > 0) seen = found;
+          if (!stopped) sampleFrom(current, everyMs);
+        })
+        .catch(() => undefined);
+    }, everyMs);
+  };
   return {
     expect(timeoutMs) {
       clearTimeout(timer);
       seen = [];
-      const current = ++statement;
-      timer = setTimeout(
-        () => {
-          pending = sampleBlockers(sql, pid)
-            .then((found) => {
-              if (current === statement) seen = found;
-            })
-            .catch(() => undefined);
-        },
-        Math.floor(timeoutMs * 0.6),
-      );
+      sampleFrom(++statement, Math.max(5, Math.floor(timeoutMs / 5)));
     },
     async stop() {
+      stopped = true;
       clearTimeout(timer);
       await pending;
       return seen;

@@ -57,6 +57,9 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
   const attempts = Math.max(1, options.lockRetries);
   const lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs));
   let step = splitLeadingLocks(statements);
+  // Two pool connections ready before the first wait: one for the transaction, one for sampling who
+  // blocks it. Opening one takes long enough on a busy machine that a short wait would be over first.
+  await Promise.all([sql`select 1`, sql`select 1`]);
   for (let attempt = 1; ; attempt++) {
     const failure = await runAttempt(sql, step, lockTimeoutMs, options.record);
     if (failure === undefined) return;

@@ -1,4 +1,4 @@
-// Errors of migration directories: an applied spec edited afterwards, another `online migrate`
+// Errors of migration directories: a missing directory, an applied spec edited afterwards, another `online migrate`
 // holding the directory lock, a stop between specs (all leave the ledger consistent), and a spec that
 // failed when `plan <dir>` rehearsed the directory.
 import { OnlineError, type ExitCode } from './online-error.js';
@@ -128,6 +128,17 @@ export class MigrateHaltedError extends OnlineError {
       `${cause.message}\n(online migrate stopped at ${file} after applying ${applied.join(', ')}; those stay applied: fix ${file} and run \`online migrate\` again to continue from it)`,
       1,
       { cause },
+    );
+  }
+}
+
+/** No migrations directory where one was expected (the default `migrations`, the config's, or the one named). */
+export class MigrationsDirMissingError extends OnlineError {
+  constructor(readonly dir: string) {
+    super(
+      'NO_MIGRATIONS_DIR',
+      `no migrations directory '${dir}': run \`online init\` to create one, or pass the path of an existing directory`,
+      2,
     );
   }
 }

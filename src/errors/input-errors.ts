@@ -1,4 +1,5 @@
 // Errors for bad input and failed pre-flight checks: all exit 2 and guarantee nothing was changed.
+import { didYouMean } from './did-you-mean.js';
 import { OnlineError } from './online-error.js';
 
 /** One problem of a spec, where it is: each layer names the place in its own words (a path, a flag). */
@@ -125,5 +126,43 @@ export class InvalidIndexError extends PreflightError {
 export class NameTakenError extends PreflightError {
   constructor(message: string) {
     super('NAME_TAKEN', message);
+  }
+}
+
+/** `online start <target>` where the target is neither a spec file nor an operation. */
+export class UnknownOperationError extends OnlineError {
+  constructor(
+    readonly target: string,
+    readonly operations: readonly string[],
+  ) {
+    super(
+      'UNKNOWN_OPERATION',
+      `unknown operation '${target}'${didYouMean(target, operations)}\n` +
+        `  the operations: ${operations.join(', ')}\n` +
+        '  or give the path of a spec file (YAML or JSON)',
+      2,
+    );
+  }
+}
+
+/** `online <id>` where no command has that name. */
+export class UnknownCommandError extends OnlineError {
+  constructor(
+    readonly command: string,
+    commands: readonly string[],
+  ) {
+    super('UNKNOWN_COMMAND', `unknown command '${command}'${didYouMean(command, commands)}\n  run \`online --help\` for the commands`, 2);
+  }
+}
+
+/** Flags the command does not have, each with the nearest flag it does have. */
+export class UnknownFlagError extends OnlineError {
+  constructor(
+    readonly flags: readonly string[],
+    known: readonly string[],
+    command: string,
+  ) {
+    const lines = flags.map((flag) => `unknown flag ${flag}${didYouMean(flag.replace(/^-+/, ''), known, (name) => `--${name}`)}`);
+    super('UNKNOWN_FLAG', `${lines.join('\n')}\n  run \`online ${command} --help\` for its flags`, 2);
   }
 }

@@ -6,15 +6,18 @@ export type ViolationKind = 'duplicates' | 'violations' | 'orphans' | 'unverifie
 
 export interface Blocker {
   readonly pid: number;
+  /** Its application_name, when it set one: which service or tool holds the lock. */
+  readonly application?: string | null;
   readonly state: string | null;
   readonly transactionAgeSeconds: number | null;
   readonly query: string | null;
 }
 
-/** `pid 123 (idle in transaction, transaction open 4.2s): <query>` */
+/** `pid 123 (idle in transaction, transaction open 4.2s, application billing): <query>` */
 export function describeBlocker(b: Blocker): string {
   const age = b.transactionAgeSeconds === null ? 'no transaction' : `transaction open ${b.transactionAgeSeconds.toFixed(1)}s`;
-  return `pid ${b.pid} (${b.state ?? 'unknown state'}, ${age}): ${b.query ?? '<no query>'}`;
+  const application = b.application === undefined || b.application === null || b.application === '' ? '' : `, application ${b.application}`;
+  return `pid ${b.pid} (${b.state ?? 'unknown state'}, ${age}${application}): ${b.query ?? '<no query>'}`;
 }
 
 export class LockTimeoutError extends OnlineError {
@@ -25,7 +28,14 @@ export class LockTimeoutError extends OnlineError {
     options?: { cause?: unknown },
   ) {
     const who = blockers.length === 0 ? 'no blocker could be identified' : `blocked by:\n  ${blockers.map(describeBlocker).join('\n  ')}`;
-    super('LOCK_TIMEOUT', `could not acquire a lock after ${attempts} attempts for: ${statement}\n${who}`, 1, options);
+    super(
+      'LOCK_TIMEOUT',
+      `could not acquire a lock after ${attempts} attempts for: ${statement}\n${who}\n` +
+        'the state is recorded: once the blocking sessions have ended, `online resume` (or `online migrate`, for a directory) ' +
+        'continues from the last recorded step; a longer --lock-timeout or more --lock-retries wait longer',
+      1,
+      options,
+    );
   }
 
   override toJSON(): Record<string, unknown> {

@@ -3,7 +3,13 @@ import { OnlineError } from './online-error.js';
 
 export class MigrationNotFoundError extends OnlineError {
   constructor(readonly migration: string | undefined) {
-    super('MIGRATION_NOT_FOUND', migration === undefined ? 'no active migration found' : `no migration named "${migration}"`, 2);
+    super(
+      'MIGRATION_NOT_FOUND',
+      migration === undefined
+        ? 'no active migration found; `online history` lists every migration, or name one'
+        : `no migration named "${migration}"; \`online status\` lists the active ones, \`online history\` all of them`,
+      2,
+    );
   }
 }
 
@@ -18,23 +24,47 @@ export interface LeaseHolder {
   readonly pid: number;
   readonly startedAt: string;
   readonly heartbeatAt: string;
+  /** Seconds since the last heartbeat, by the database's clock (the worker beats every 2 s). */
+  readonly heartbeatAgeSeconds?: number;
 }
 
+function describeLeaseHolder(holder: LeaseHolder): string {
+  const age = holder.heartbeatAgeSeconds === undefined ? '' : ` (${holder.heartbeatAgeSeconds.toFixed(1)}s ago)`;
+  return `pid ${holder.pid} on ${holder.host}, started ${holder.startedAt}, last heartbeat ${holder.heartbeatAt}${age}`;
+}
+
+/** Another worker runs the migration. `next`: the command to run once it is gone (e.g. `online complete m`). */
 export class LeaseHeldError extends OnlineError {
   constructor(
     readonly migration: string,
     readonly holder: LeaseHolder | undefined,
+    readonly next?: string,
   ) {
     super(
       'LEASE_HELD',
-      holder === undefined
-        ? `migration "${migration}" is being run by another worker`
-        : `migration "${migration}" is being run by another worker: pid ${holder.pid} on ${holder.host}, ` +
-            `started ${holder.startedAt}, last heartbeat ${holder.heartbeatAt}`,
+      `migration "${migration}" is being run by another worker${holder === undefined ? '' : `: ${describeLeaseHolder(holder)}`}; ` +
+        `wait for it to finish (\`online status ${migration}\` shows its progress), or stop it from any shell with \`online stop ${migration} --wait\` (it stops after its current batch or step), ` +
+        `then ${next === undefined ? 'run this command again' : `run \`${next}\``}`,
       2,
     );
   }
+
+  /** The same refusal, naming the command to run once the worker is gone. */
+  thenRun(next: string): LeaseHeldError {
+    return new LeaseHeldError(this.migration, this.holder, next);
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), holder: this.holder ?? null };
+  }
 }
+
+/** For `.catch`: a LeaseHeldError thrown again naming the command to run once the worker is gone; any other error as it is. */
+export const leaseHeldThenRun =
+  (next: string) =>
+  (error: unknown): never => {
+    throw error instanceof LeaseHeldError ? error.thenRun(next) : error;
+  };
 
 /** A command that does not fit the migration's current state (e.g. rollback after contract). */
 export class MigrationStateError extends OnlineError {

@@ -16,9 +16,14 @@ export interface ResumeFacts {
 
 export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<RunAction> {
   if (facts.derivedCompletion) return act({ kind: 'report' });
-  if (isFinished(m.status)) {
-    return refuse(new MigrationStateError(`migration "${m.name}" is already ${m.status.replace('_', ' ')}; nothing to resume`));
+  if (m.status === 'rolled_back') {
+    return refuse(
+      new MigrationStateError(
+        `migration "${m.name}" is already rolled back; nothing to resume (to apply it again, run \`online start\` with its spec)`,
+      ),
+    );
   }
+  if (isFinished(m.status)) return refuse(new MigrationStateError(`migration "${m.name}" is already completed; nothing to resume`));
   if (m.status === 'awaiting_contract') {
     return refuse(new MigrationStateError(`migration "${m.name}" has finished its backfill; run \`online complete ${m.name}\``));
   }
@@ -39,7 +44,13 @@ export type CompleteAction =
 export function completeRule(m: Recorded, facts: ContractFacts): Decision<CompleteAction> {
   const { name, status, phase } = m;
   if (status === 'completed') return act({ kind: 'report' });
-  if (status === 'rolled_back') return refuse(new MigrationStateError(`migration "${name}" was rolled back; start it again first`));
+  if (status === 'rolled_back') {
+    return refuse(
+      new MigrationStateError(
+        `migration "${name}" was rolled back; start it again first (\`online start\` with its spec), then run \`online complete ${name}\``,
+      ),
+    );
+  }
   if (phase === 'rollback') {
     return refuse(new MigrationStateError(`migration "${name}" is being rolled back; run \`online rollback ${name}\` to finish that`));
   }

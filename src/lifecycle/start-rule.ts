@@ -20,7 +20,7 @@ export type StartAction = { readonly kind: 'record' };
 export function startRule(existing: Recorded | undefined, facts: StartFacts): Decision<StartAction> {
   if (existing !== undefined && existing.status !== 'rolled_back') {
     const { name, status } = existing;
-    if (facts.leaseHeld) return refuse(new LeaseHeldError(name, facts.leaseHolder));
+    if (facts.leaseHeld) return refuse(new LeaseHeldError(name, facts.leaseHolder, `online resume ${name}`));
     const next =
       status === 'completed'
         ? 'nothing to do'
@@ -34,7 +34,8 @@ export function startRule(existing: Recorded | undefined, facts: StartFacts): De
     return refuse(
       new PreflightError(
         'TABLE_BUSY',
-        `migration "${busy.name}" (status ${busy.status}) is still active on ${busy.table}; complete or roll it back first`,
+        `migration "${busy.name}" (status ${busy.status}) is still active on ${busy.table}; complete or roll it back first ` +
+          `(\`online complete ${busy.name}\` or \`online rollback ${busy.name}\`; \`online status ${busy.name}\` shows where it is)`,
       ),
     );
   }

@@ -4,7 +4,7 @@
 // report them together and `migrate` can refuse before changing anything.
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { SpecError } from '../errors/index.js';
+import { MigrationsDirMissingError, SpecError } from '../errors/index.js';
 import { loadSpecFile, specHash } from './load-spec.js';
 import type { MigrationSpec } from './migration-spec.js';
 
@@ -41,6 +41,8 @@ export async function readSpecDirectory(dir: string): Promise<SpecDirectory> {
       .filter((e) => e.isFile() && specExtensions.includes(extname(e.name).toLowerCase()))
       .map((e) => e.name);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MigrationsDirMissingError(dir);
     throw new SpecError(dir, [`cannot read the migrations directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`], {
       cause: error,
     });

@@ -65,11 +65,18 @@ export async function acquireLease(sql: Sql, store: StateStore, migration: strin
 }
 
 export async function readLeaseHolder(db: Db, store: StateStore, migration: string): Promise<LeaseHolder | undefined> {
-  const [row] = await db<{ host: string; pid: number; startedAt: Date; heartbeatAt: Date }[]>`
-    select host, pid, started_at as "startedAt", heartbeat_at as "heartbeatAt"
+  const [row] = await db<{ host: string; pid: number; startedAt: Date; heartbeatAt: Date; heartbeatAge: number }[]>`
+    select host, pid, started_at as "startedAt", heartbeat_at as "heartbeatAt",
+           extract(epoch from now() - heartbeat_at)::float8 as "heartbeatAge"
     from ${stateTable(db, store, 'leases')} where migration = ${migration}`;
   if (row === undefined) return undefined;
-  return { host: row.host, pid: row.pid, startedAt: row.startedAt.toISOString(), heartbeatAt: row.heartbeatAt.toISOString() };
+  return {
+    host: row.host,
+    pid: row.pid,
+    startedAt: row.startedAt.toISOString(),
+    heartbeatAt: row.heartbeatAt.toISOString(),
+    heartbeatAgeSeconds: Math.max(0, row.heartbeatAge),
+  };
 }
 
 /** Whether the lease row names this very process (a lock still held by one of its own lost backends). */

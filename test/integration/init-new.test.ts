@@ -128,7 +128,7 @@ describe('online new', severalCliRuns, () => {
     const dir = await project();
     const result = await online(dir, ['new', 'create tickets']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('the migrations directory migrations does not exist: run `online init` first');
+    expect(result.stderr).toContain("no migrations directory 'migrations': run `online init` to create one");
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -16,15 +16,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function spawnCli(args: readonly string[], databaseUrl: string): ChildProcess {
+/** `cwd`: the working directory (the project), when not this one. */
+export function spawnCli(args: readonly string[], databaseUrl: string, cwd?: string): ChildProcess {
   return spawn(process.execPath, [cliPath, ...args], {
+    cwd,
     env: { ...process.env, DATABASE_URL: databaseUrl, CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-export function runCli(args: readonly string[], databaseUrl: string): Promise<CliResult> {
-  const child = spawnCli(args, databaseUrl);
+export function runCli(args: readonly string[], databaseUrl: string, cwd?: string): Promise<CliResult> {
+  const child = spawnCli(args, databaseUrl, cwd);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

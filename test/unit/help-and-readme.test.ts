@@ -139,7 +139,13 @@ describe('README.md', async () => {
     .filter((_, index) => fenced.has(index))
     .join('\n')
     .replaceAll('\\\n', ' ');
-  const tableRows = lines.filter((line, index) => !fenced.has(index) && line.startsWith('|'));
+  // A table headed `| you typed |` shows mistyped command lines on purpose (the errors they get).
+  let mistyped = false;
+  const tableRows = lines.filter((line, index) => {
+    if (fenced.has(index) || !line.startsWith('|')) return false;
+    if (!(lines[index - 1] ?? '').startsWith('|')) mistyped = line.startsWith('| you typed |');
+    return !mistyped;
+  });
   const prose = lines.filter((line, index) => !fenced.has(index) && !line.startsWith('|')).join('\n');
   const inlineCode = [...prose.matchAll(/`([^`\n]+)`/g)].map((match) => match[1] ?? '');
 

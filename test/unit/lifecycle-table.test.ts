@@ -79,7 +79,9 @@ describe('start: a name is recorded again only after a rollback, a table only wh
             code: 'LEASE_HELD',
             exitCode: 2,
             message:
-              'migration "m" is being run by another worker: pid 42 on db-1, started 2024-01-01T00:00:00.000Z, last heartbeat 2024-01-01T00:00:02.000Z',
+              'migration "m" is being run by another worker: pid 42 on db-1, started 2024-01-01T00:00:00.000Z, last heartbeat 2024-01-01T00:00:02.000Z; ' +
+              'wait for it to finish (`online status m` shows its progress), or stop it from any shell with `online stop m --wait` ' +
+              '(it stops after its current batch or step), then run `online resume m`',
           },
         });
       } else expect(decision).toEqual(invalidState(refusal));
@@ -90,7 +92,15 @@ describe('start: a name is recorded again only after a rollback, a table only wh
     const decision = outcome(
       decide('start', { name: m, status: 'running', phase: 'backfill' }, { leaseHeld: true, leaseHolder: undefined, ...noSharing }),
     );
-    expect(decision).toEqual({ refusal: { code: 'LEASE_HELD', exitCode: 2, message: 'migration "m" is being run by another worker' } });
+    expect(decision).toEqual({
+      refusal: {
+        code: 'LEASE_HELD',
+        exitCode: 2,
+        message:
+          'migration "m" is being run by another worker; wait for it to finish (`online status m` shows its progress), ' +
+          'or stop it from any shell with `online stop m --wait` (it stops after its current batch or step), then run `online resume m`',
+      },
+    });
   });
 
   it.each(migrationStatuses.flatMap((status) => [false, true].map((stackOnAwaitingContract) => ({ status, stackOnAwaitingContract }))))(
@@ -106,7 +116,9 @@ describe('start: a name is recorded again only after a rollback, a table only wh
               refusal: {
                 code: 'TABLE_BUSY',
                 exitCode: 2,
-                message: `pre-flight failed: migration "other" (status ${status}) is still active on public.tickets; complete or roll it back first`,
+                message:
+                  `pre-flight failed: migration "other" (status ${status}) is still active on public.tickets; complete or roll it back first ` +
+                  '(`online complete other` or `online rollback other`; `online status other` shows where it is)',
               },
             }
           : { action: { kind: 'record' } },
@@ -139,7 +151,7 @@ describe('resume: continues from the recorded phase; refuses a finished migratio
     failed: null,
     awaiting_contract: 'migration "m" has finished its backfill; run `online complete m`',
     completed: 'migration "m" is already completed; nothing to resume',
-    rolled_back: 'migration "m" is already rolled back; nothing to resume',
+    rolled_back: 'migration "m" is already rolled back; nothing to resume (to apply it again, run `online start` with its spec)',
   };
 
   it('has a row for every status', () => expectEvery(migrationStatuses, refusal));
@@ -197,7 +209,11 @@ describe('complete: runs contract once the backfill is proven; a completed migra
       const decision = outcome(decide('complete', { name: m, status, phase }, { pointOfNoReturn }));
       const rule = byStatus[status];
       if (rule === 'report') expect(decision).toEqual({ action: { kind: 'report' } });
-      else if (rule === 'refuse-rolled-back') expect(decision).toEqual(invalidState('migration "m" was rolled back; start it again first'));
+      else if (rule === 'refuse-rolled-back') {
+        expect(decision).toEqual(
+          invalidState('migration "m" was rolled back; start it again first (`online start` with its spec), then run `online complete m`'),
+        );
+      }
       // Past the point of no return the backfill is not proven again: its queries may name a dropped column.
       else expect(decision).toEqual(byPhase[phase](status, pointOfNoReturn === undefined));
     },

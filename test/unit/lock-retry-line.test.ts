@@ -30,6 +30,16 @@ describe('the lock-retry progress line', () => {
     );
   });
 
+  it("names the blocker's application when it set one", () => {
+    const line = lockRetryLine({
+      ...base,
+      cause: 'lock-timeout',
+      blockers: [{ pid: 7, application: 'billing', state: 'active', transactionAgeSeconds: 1, query: `select ${'x, '.repeat(80)}1` }],
+    });
+    expect(line).toContain('blocked by pid 7 (active, transaction open 1.0s, application billing): select x, x,');
+    expect(line.endsWith('…')).toBe(true);
+  });
+
   it('names a deadlock as the cause, and says when no blocker was seen', () => {
     expect(lockRetryLine({ ...base, cause: 'deadlock', blockers: [] })).toBe(
       '  … chosen as a deadlock victim (lock table "public"."history" in share row exclusive mode), retry 2/30 in 180 ms; no blocker seen',

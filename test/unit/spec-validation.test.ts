@@ -34,6 +34,15 @@ describe('migration spec', () => {
       ['operations[0]: unknown field "colour"'],
     );
     expect(issuesOf(() => parseSpec({ operations: [{ op: 'drop-everything' }] }, 'x'))[0]).toMatch(/^operations\[0\]\.op: /);
+    expect(issuesOf(() => parseSpec({ operations: [{ op: 'drop-everything' }] }, 'x'))[0]).toMatch(
+      /^operations\[0\]\.op: unknown op "drop-everything" \(the operations: add-column, create-index, .*, sql\)$/,
+    );
+    expect(issuesOf(() => parseSpec({ operations: [{ op: 'set-not-nul', table: 't' }] }, 'x'))[0]).toMatch(
+      /^operations\[0\]\.op: unknown op "set-not-nul"; did you mean set-not-null\? \(the operations: add-column, /,
+    );
+    expect(issuesOf(() => parseSpec({ operations: [{ table: 't' }] }, 'x'))[0]).toMatch(
+      /^operations\[0\]\.op: required \(the operations: /,
+    );
     expect(
       issuesOf(() => parseSpec({ operations: [{ op: 'add-column', table: 't', column: 'c', type: 'int', nullable: false }] }, 'x')),
     ).toEqual(['operations[0].nullable: nullable: false needs a default or a backfill expression']);
@@ -58,6 +67,7 @@ describe('migration spec', () => {
   it('says where a YAML file is malformed', async () => {
     const path = await specFile('broken.yaml', 'operations:\n  - op: add-column\n   table: [\n');
     await expect(loadSpecFile(path)).rejects.toThrow(/not valid YAML at line \d+/);
+    await expect(loadSpecFile(path)).rejects.toThrow(`--> ${path}:3:1\n    2 |   - op: add-column\n    3 |    table: [\n      | ^`);
   });
 
   it('derives a readable name from the first operation when there is none', () => {
