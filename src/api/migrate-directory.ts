@@ -13,6 +13,7 @@ import type { OnlineEvent } from '../events.js';
 import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { decide } from '../lifecycle/decide.js';
+import { startedSummary } from '../plan/phase-summary.js';
 import { obey } from '../lifecycle/decision.js';
 import { findDrift, runsContract, type MigrateMode, type SpecStep } from '../lifecycle/migrate-step.js';
 import type { MigrationRecord, MigrationStatus } from '../state/migration-records.js';
@@ -37,6 +38,8 @@ export interface SpecOutcome {
   /** The ledger status afterwards; null for a spec never started. */
   readonly status: MigrationStatus | null;
   readonly note?: string;
+  /** For a spec awaiting contract: what its start did (`expanded and backfilled`, `expanded`, …), from its plan. */
+  readonly started?: string;
 }
 
 export type MigrateEvent =
@@ -181,6 +184,7 @@ async function applySpec(
         action,
         status: record?.status ?? null,
         note: step.kind === 'skip' ? step.note : undefined,
+        ...(record?.status === 'awaiting_contract' ? { started: startedSummary(record.plan) } : {}),
       };
     }
     if (input.signal?.aborted === true) throw new MigrateStoppedError(file.file);

@@ -128,7 +128,7 @@ function outcomeLine(o: SpecOutcome): string | undefined {
     o.status === 'completed'
       ? 'completed'
       : o.status === 'awaiting_contract'
-        ? 'expanded and backfilled; waits for contract'
+        ? `${o.started ?? 'expanded'}; waits for contract`
         : (o.status ?? 'not started');
   return `✓ ${o.file}: ${o.migration} ${state}`;
 }

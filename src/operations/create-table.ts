@@ -246,7 +246,10 @@ async function requireNameFree(sql: Sql, spec: CreateTableSpec): Promise<void> {
     (await describeTable(sql, table)) === undefined
       ? `a relation named ${displayName(table)} (a view, sequence or index)`
       : `table ${displayName(table)}`;
-  throw new PreflightError('TABLE_EXISTS', `${what} already exists; create-table only creates new tables`);
+  throw new PreflightError(
+    'TABLE_EXISTS',
+    `${what} already exists; create-table only creates new tables (if this database was built before it adopted online, \`online stamp\` records the specs its schema already has as applied)`,
+  );
 }
 
 async function requireReferencedKeys(sql: Sql, spec: CreateTableSpec): Promise<void> {

@@ -85,6 +85,8 @@ describe('online migrate --expand-only, deploy, then --contract', severalCliRuns
     expect(expanded.stdout).toContain(`4 migrations wait for contract: ${waiting.join(', ')}`);
     expect(expanded.stdout).toContain('deploy the new application, then run `online migrate --contract`');
     expect(expanded.stdout).toContain('✓ 0002-ticket-priority.yaml: 0002-ticket-priority expanded and backfilled; waits for contract');
+    // What each start did comes from its plan: a foreign key is added NOT VALID in expand, with nothing to backfill.
+    expect(expanded.stdout).toContain('✓ 0009-ticket-assignee-fk.yaml: 0009-ticket-assignee-fk expanded; waits for contract');
     // A contract phase with no steps (new tables, indexes, a nullable column) breaks nothing: completed at once.
     expect(expanded.stdout).toContain('✓ 0006-customer-satisfaction.yaml: 0006-customer-satisfaction completed');
     const reports = await migrationStatus({ databaseUrl: db.url });
