@@ -26,7 +26,8 @@ export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[
 async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
   const floor = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null)
-    ? await keyFloor(ctx.sql, task.table, task.key)
+    ? // Progress display only: a floor that cannot be read leaves the first range measured by its rows.
+      await keyFloor(ctx.sql, task.table, task.key).catch(() => null)
     : null;
   const progress = new TaskProgress(task.id, cursors, task.key[0]?.type, floor, ctx.options.maxRowsPerSecond);
   const start = progress.snapshot();

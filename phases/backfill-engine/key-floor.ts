@@ -8,8 +8,11 @@ import { measurableKeyType } from './range-fraction.js';
 export async function keyFloor(sql: Sql, table: QualifiedName, key: readonly KeyColumn[]): Promise<string | null> {
   const [leading] = key;
   if (leading === undefined || !measurableKeyType(leading.type)) return null;
+  // ORDER BY … LIMIT 1, not min(): it walks the key's index, and every btree type has an ordering where
+  // not every one has a min() aggregate (uuid has none before PostgreSQL 16).
+  const column = quoteIdent(leading.name);
   const [row] = await sql.unsafe<{ low: string | null }[]>(
-    `select min(${quoteIdent(leading.name)})::text as low from ${quoteQualified(table)}`,
+    `select ${column}::text as low from ${quoteQualified(table)} where ${column} is not null order by ${column} limit 1`,
   );
   return row?.low ?? null;
 }
