@@ -7,7 +7,7 @@
 // crash can leave a finished phase recorded as unfinished.
 import { runLockedDdl } from '../src/db/locked-ddl.js';
 import type { TransactionSql } from '../src/db/connect.js';
-import { DataViolationError, StoppedError } from '../src/errors/index.js';
+import { DataViolationError, LockTimeoutError, StoppedError } from '../src/errors/index.js';
 import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
@@ -61,6 +61,11 @@ export async function runSteps(
         onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
         record,
       }).catch(async (error: unknown) => {
+        // Stopped (a signal, `online stop`) while waiting to retry a lock: the attempt was rolled back
+        // and nothing is recorded for the step, so the run stops here, resumable, rather than failing.
+        if (error instanceof LockTimeoutError && ctx.signal?.aborted === true) {
+          throw new StoppedError(ctx.migration, 'interrupted by signal while waiting for a lock');
+        }
         const explained = await explainFailure(ctx.sql, ctx.migration, step, error);
         if (explained instanceof DataViolationError && step.undoPhaseOnViolation !== undefined) {
           await undoPhase(ctx, phase, step.undoPhaseOnViolation);

@@ -55,6 +55,7 @@ interface AttemptFailure {
  */
 export async function runLockedDdl(sql: Sql, statements: readonly string[], options: LockedDdlOptions): Promise<void> {
   const attempts = Math.max(1, options.lockRetries);
+  const stopped = (): boolean => options.signal?.aborted === true;
   const lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs));
   let step = splitLeadingLocks(statements);
   // Two pool connections ready before the first wait: one for the transaction, one for sampling who
@@ -69,7 +70,7 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
     const statement = failure.index === undefined ? statements.join('; ') : (ordered[failure.index] ?? '');
     const blockers = failure.blockers.map(asBlocker);
     const failedLead = failure.index !== undefined && failure.index < step.leading.length ? failure.index : undefined;
-    if (attempt >= attempts || options.signal?.aborted === true) {
+    if (attempt >= attempts || stopped()) {
       throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error });
     }
     const waitMs = backoffDelay(attempt, options.backoff ?? defaultBackoff);
@@ -81,6 +82,8 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
     // and the planned order is the one most writers take.
     if (failedLead !== undefined && failure.blockers.some((b) => !b.waitingForUs)) step = leadWith(step, failedLead);
     await sleep(waitMs, options.signal);
+    // Stopped during the backoff: no further attempt (it would queue traffic behind us once more).
+    if (stopped()) throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error });
   }
 }
 

@@ -116,6 +116,52 @@ describe('online stop', severalCliRuns, () => {
     expect(await wrongRows(table)).toBe(0);
   });
 
+  it('a stop while a step waits to retry its lock ends the run stopped (exit 3), not failed, and rollback then works', async () => {
+    const table = 'tickets_stop_lock';
+    const name = `add-column-${table}-flag`;
+    await createTickets(db.sql, 1_000, table);
+    // A transaction holding a lock the ALTER conflicts with, until the test lets it go.
+    const holder = await db.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`lock table ${holder(table)} in access share mode`;
+      const run = watchCli(
+        [
+          'start',
+          'add-column',
+          '--table',
+          table,
+          '--column',
+          'flag',
+          '--type',
+          'boolean',
+          '--lock-timeout',
+          '100ms',
+          '--lock-retries',
+          '10000',
+          '--json',
+        ],
+        db.url,
+      );
+      await run.until((events) => events.some((e) => e.type === 'lock-retry'));
+      const stop = await runCli(['stop', name, '--wait'], db.url);
+      expect(stop.stderr).toBe('');
+      expect(stop.code).toBe(0);
+      const { code } = await run.exited;
+      expect(code).toBe(3);
+      expect(run.events().at(-1)).toMatchObject({ error: { code: 'STOPPED', exitCode: 3 } });
+      expect(await recorded(name)).toEqual({ status: 'stopped', phase: 'expand' });
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    const rollback = await runCli(['rollback', name], db.url);
+    expect(rollback.stderr).toBe('');
+    expect(rollback.code).toBe(0);
+    const [column] = await db.sql`select from information_schema.columns where table_name = ${table} and column_name = 'flag'`;
+    expect(column).toBeUndefined();
+  });
+
   it('a migrate whose current spec is stopped exits 3, and a re-run finishes it', async () => {
     const table = 'tickets_migrate_stop';
     await createTickets(db.sql, 20_000, table);
