@@ -88,8 +88,9 @@ describe('adaptive batch sizing and the rate cap', () => {
     for (let i = 1; i < sizes.length; i++) expect(sizes[i]).toBeLessThanOrEqual(Math.ceil((sizes[i - 1] ?? 0) * 1.5) + 1);
     console.log(`fast: sizes ${sizes.join(' ')}; server ms ${r.batches.map((b) => b.serverMs).join(' ')}`);
     // 100 rows take a few ms, far under the 100 ms target (it would take a machine 20× slower than a busy
-    // one to blur that): the size grows, as far as the server times let it.
-    expect(sizes[1]).toBe(150);
+    // one to blur that): the size grows, as far as the server times let it. Not from the first batch
+    // on: that one may meet cold buffers on a busy machine (149 ms once), and the sizer rightly shrinks.
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(1_000);
     expectSizerAnswers(r.batches, 100);
     expect(r.batches.reduce((n, b) => n + b.batchRows, 0)).toBe(150_000);
   });
