@@ -6,7 +6,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadProjectConfig, type ProjectConfig } from '../config/project-config.js';
 import { maskSecrets, secretsOf } from '../db/mask-secrets.js';
-import { InvalidOptionError, OnlineError } from '../errors/index.js';
+import { InvalidOptionError, OnlineError, UsageError } from '../errors/index.js';
 import { unknownFlagError } from './non-existent-flags.js';
 import { writeError } from './error-output.js';
 import { defaultStateSchema } from '../state/state-store.js';
@@ -139,7 +139,13 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
     // oclif would print its error and then the whole help (150 lines): name the flag it was meant to be.
     const unknownFlag = unknownFlagError(err, this.ctor, this.id);
     if (unknownFlag !== undefined) return this.catch(unknownFlag);
-    if (err.oclif?.exit !== undefined) return super.catch(err);
+    if (err.oclif?.exit !== undefined) {
+      // `this.exit()` travels as an error too: let it through.
+      if ((err as Error & { code?: unknown }).code === 'EEXIT') return super.catch(err);
+      // Anything else oclif raises here is its parser refusing the command line: exit 2 with one short
+      // message (under --json, the error object, not oclif's dump of its whole configuration).
+      return this.catch(new UsageError(err.message, (this.id ?? '').split(':').join(' ')));
+    }
     const url = this.#databaseUrl ?? this.flags?.['database-url'];
     const secrets = url === undefined ? [] : secretsOf(url);
     const known = err instanceof OnlineError;

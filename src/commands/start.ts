@@ -51,7 +51,6 @@ export default class Start extends OnlineCommand<typeof Start> {
   };
 
   public async run(): Promise<unknown> {
-    if (!opNames.includes(this.args.target)) refuseOperationFlags(this.args.target, this.flags);
     const spec = await this.spec();
     const connection = this.connection();
     const options = { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete };
@@ -85,7 +84,12 @@ export default class Start extends OnlineCommand<typeof Start> {
 
   private async spec(): Promise<MigrationSpec> {
     const { target } = this.args;
-    if (!opNames.includes(target)) return loadSpecTarget(target, opNames);
+    if (!opNames.includes(target)) {
+      // A mistyped operation is named as such first; only a real spec file makes operation flags ignored.
+      const spec = await loadSpecTarget(target, opNames);
+      refuseOperationFlags(target, this.flags);
+      return spec;
+    }
     const op = operationFromFlags(target, this.flags);
     try {
       return parseSpec({ name: this.flags['migration-name'], operations: [op] }, `(flags of \`start ${target}\`)`);

@@ -166,3 +166,15 @@ export class UnknownFlagError extends OnlineError {
     super('UNKNOWN_FLAG', `${lines.join('\n')}\n  run \`online ${command} --help\` for its flags`, 2);
   }
 }
+
+/**
+ * A command line oclif's parser refused (a missing argument, a flag without its value, an argument too
+ * many): invalid input, nothing done. Its notes about flags that take several values are dropped: they
+ * are oclif's guess, and mislead where the real mistake is elsewhere.
+ */
+export class UsageError extends OnlineError {
+  constructor(parserMessage: string, command: string) {
+    const reason = (parserMessage.split(/\n\s*Note: /)[0] ?? parserMessage).replace(/\n?See more help with --help/, '').trim();
+    super('USAGE', `${reason}\n  run \`online ${command} --help\` for its arguments and flags`, 2);
+  }
+}

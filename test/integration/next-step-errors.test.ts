@@ -95,6 +95,29 @@ describe('errors that name the next step', severalCliRuns, () => {
     expect(JSON.stringify(jsonLines(json.stdout))).toContain('unknown flag --jsno; did you mean --json?');
   });
 
+  it('a command line the parser refuses exits 2 with one short error, the object alone under --json', async () => {
+    expect(await runCli(['resume', '--window'], db.url, dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: Flag --window expects a value\n  run `online resume --help` for its arguments and flags\n',
+    });
+    const missing = await runCli(['revert'], db.url, dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Missing 1 required arg');
+    expect(missing.stderr).not.toContain('allows multiple values');
+    for (const args of [
+      ['revert', '--json'],
+      ['start', 'x.yaml', 'extra', '--json'],
+      ['status', '--json', '--state-schema'],
+    ]) {
+      const json = await runCli(args, db.url, dir);
+      expect(json.code).toBe(2);
+      expect(jsonLines(json.stdout)).toEqual([{ error: expect.objectContaining({ code: 'USAGE', exitCode: 2 }) }]);
+      // Not oclif's dump of its configuration (package.json, every command), some 150 kB.
+      expect(json.stdout.length).toBeLessThan(1_000);
+    }
+  });
+
   it('an unknown op inside a spec lists the operations, with did you mean', async () => {
     const { stderr } = await startRefused('bad-op.yaml', 'operations:\n  - op: create-indx\n    table: tickets\n    columns: [status]\n');
     expect(stderr).toContain(
