@@ -6,7 +6,7 @@ import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
 import { ctidBatches, keysetBatches, type RangeBatches } from './backfill-engine/range-batches.js';
-import { keyFloor } from './backfill-engine/key-floor.js';
+import { keyMeasure } from './backfill-engine/key-measure.js';
 import { runRange } from './backfill-engine/range-worker.js';
 import { TaskProgress } from './backfill-engine/task-progress.js';
 import type { BackfillCursor } from './backfill-engine/backfill-cursors.js';
@@ -25,11 +25,9 @@ export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[
 
 async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
-  const floor = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null)
-    ? // Progress display only: a floor that cannot be read leaves the first range measured by its rows.
-      await keyFloor(ctx.sql, task.table, task.key).catch(() => null)
-    : null;
-  const progress = new TaskProgress(task.id, cursors, task.key[0]?.type, floor, ctx.options.maxRowsPerSecond);
+  const firstRunning = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null);
+  const measure = await keyMeasure(ctx.sql, task.table, task.key, firstRunning);
+  const progress = new TaskProgress(task.id, cursors, measure, ctx.options.maxRowsPerSecond);
   const start = progress.snapshot();
   ctx.emit({
     type: 'backfill-start',
@@ -72,7 +70,10 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     migration: ctx.migration,
     task: task.id,
     rowsDone: progress.rowsDone,
+    rowsThisRun: progress.rowsDone - start.rowsDone,
     seconds: (performance.now() - progress.startedAt) / 1000,
+    // column-rebuild.ts names a rebuild's second pass `<column>:verify`: it re-checks every row.
+    pass: task.id.endsWith(':verify') ? 'verify' : 'fill',
   });
 }
 

@@ -85,8 +85,14 @@ export type OnlineEvent =
       readonly type: 'backfill-done';
       readonly migration: string;
       readonly task: string;
+      /** Rows updated in all, earlier runs of a resumed backfill included. */
       readonly rowsDone: number;
+      /** Rows updated by this run. */
+      readonly rowsThisRun: number;
+      /** This run's time. */
       readonly seconds: number;
+      /** `verify`: the second pass of a rebuild, which re-checks every row and updates those changed since. */
+      readonly pass: 'fill' | 'verify';
     }
   | ({ readonly type: 'index-progress'; readonly migration: string; readonly index: string } & IndexBuildProgress)
   /** The server went away mid-run: the worker waits for it (up to reconnectTimeoutMs), then resumes. */

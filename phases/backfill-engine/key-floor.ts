@@ -3,7 +3,7 @@
 import type { Sql } from '../../src/db/connect.js';
 import type { KeyColumn } from '../../src/catalog/describe-table.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/sql-text/quote.js';
-import { measurableKeyType } from './range-fraction.js';
+import { measurableKeyType } from './key-scale.js';
 
 export async function keyFloor(sql: Sql, table: QualifiedName, key: readonly KeyColumn[]): Promise<string | null> {
   const [leading] = key;

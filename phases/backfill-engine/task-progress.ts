@@ -3,7 +3,8 @@
 // Shared by the task's range workers; what a `batch` event reports.
 import type { BackfillCursor } from './backfill-cursors.js';
 import { ProgressWindow, etaSeconds } from './progress-window.js';
-import { expectedRows, percentOf, rangeFraction, taskFraction, type RangeSpan } from './range-fraction.js';
+import type { KeyMeasure } from './key-measure.js';
+import { expectedRows, percentOf, rangeFraction, rangeShare, taskFraction, type RangeSpan } from './range-fraction.js';
 
 export interface ProgressSnapshot {
   readonly rowsDone: number;
@@ -25,24 +26,16 @@ export class TaskProgress {
   readonly rowsEstimated: number;
   readonly startedAt = performance.now();
   readonly #spans = new Map<number, Span>();
-  readonly #leadingKeyType: string | undefined;
-  readonly #floor: string | null;
+  readonly #measure: KeyMeasure;
   readonly #window = new ProgressWindow();
   readonly #cap: number | null;
 
   /** `cap`: --max-rows-per-second, which the rates shown never exceed. */
-  constructor(
-    task: string,
-    cursors: readonly BackfillCursor[],
-    leadingKeyType: string | undefined,
-    floor: string | null,
-    cap: number | null,
-  ) {
+  constructor(task: string, cursors: readonly BackfillCursor[], measure: KeyMeasure, cap: number | null) {
     this.task = task;
     this.#cap = cap;
     this.rowsEstimated = cursors.reduce((n, c) => n + c.rowsEstimated, 0);
-    this.#leadingKeyType = leadingKeyType;
-    this.#floor = floor;
+    this.#measure = measure;
     for (const c of cursors) {
       const { kind, lowerBound, upperBound, position, rowsDone, rowsEstimated, done } = c;
       this.#spans.set(c.rangeIndex, { kind, lowerBound, upperBound, position, rowsDone, rowsEstimated, done });
@@ -56,11 +49,13 @@ export class TaskProgress {
   /** The fraction of one range done, as its cursor stands. */
   rangeFraction(range: number): number {
     const span = this.#spans.get(range);
-    return span === undefined ? 0 : rangeFraction(span, this.#leadingKeyType, this.#floor);
+    return span === undefined ? 0 : rangeFraction(span, this.#measure);
   }
 
   get fraction(): number {
-    return taskFraction([...this.#spans.values()].map((s) => ({ ...s, fraction: rangeFraction(s, this.#leadingKeyType, this.#floor) })));
+    return taskFraction(
+      [...this.#spans.values()].map((s) => ({ ...s, share: rangeShare(s, this.#measure), fraction: rangeFraction(s, this.#measure) })),
+    );
   }
 
   get done(): boolean {
@@ -89,13 +84,15 @@ export class TaskProgress {
     const done = this.done;
     const fraction = this.fraction;
     const rates = done ? null : this.#window.rates(this.#cap);
+    // No rows moving (a verify pass finding nothing to update), no rate: no ETA either.
+    const moving = rates !== null && rates.rowsPerSecond > 0 ? rates : null;
     return {
       rowsDone,
       rowsExpected: expectedRows(rowsDone, this.rowsEstimated, fraction, done),
       fraction,
       percent: percentOf(fraction, done),
       rowsPerSecond: rates === null ? null : Math.round(rates.rowsPerSecond),
-      etaSeconds: done ? null : etaSeconds(fraction, rates),
+      etaSeconds: done ? null : etaSeconds(fraction, moving),
     };
   }
 }

@@ -1,7 +1,7 @@
 // `status`: typed reports of migrations: phase, running or interrupted, worker, and backfill progress.
 import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
-import { keyFloor } from '../../phases/backfill-engine/key-floor.js';
-import { expectedRows, percentOf, rangeFraction, taskFraction } from '../../phases/backfill-engine/range-fraction.js';
+import { keyMeasure, type KeyMeasure } from '../../phases/backfill-engine/key-measure.js';
+import { expectedRows, percentOf, rangeFraction, rangeShare, taskFraction } from '../../phases/backfill-engine/range-fraction.js';
 import type { BackfillTask } from '../plan/plan.js';
 import { isFinished, liveStateOf, type LiveState } from '../lifecycle/migration-status.js';
 import type { MigrationPhase, MigrationStatus, RecordedError } from '../state/migration-records.js';
@@ -22,8 +22,13 @@ export interface BackfillProgress {
   readonly rowsEstimated: number;
   /** The rows the range is expected to update in all (see expectedRows in range-fraction.ts). */
   readonly rowsExpected: number;
-  /** 0–1 by the cursor's position in the range (pages for ctid); 1 only when done. */
+  /**
+   * 0–1 by the cursor's position in the range (pages for ctid; for integer and uuid keys the share of the
+   * rows by the key column's statistics when it has some); 1 only when done.
+   */
   readonly fraction: number;
+  /** The range's share of its task's rows by the key column's statistics, when known: what the task's fraction weighs it by. */
+  readonly share: number | null;
   /** 0–100 with one decimal, by the cursor's position; 100 only when done. */
   readonly percent: number;
   /** Over the worker's recent running time; 0 when it holds, is gone, or has no rate yet. */
@@ -100,9 +105,9 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   const live = held && m.status === 'running';
   // A paused, throttled or waiting worker moves no rows: no rate, no ETA.
   const moving = live && (m.activity === null || m.activity.state === 'running');
-  const tasks = new Map(m.plan.backfill.map((t) => [t.id, t]));
-  const floors = await keyFloors(session, m.plan.backfill, cursors);
-  const backfill = cursors.map((c) => progressOf(c, moving, tasks.get(c.task)?.key[0]?.type, floors.get(c.task) ?? null));
+  const measures = await keyMeasures(session, m.plan.backfill, cursors);
+  const noMeasure: KeyMeasure = { leadingKeyType: undefined, floor: null, scale: null };
+  const backfill = cursors.map((c) => progressOf(c, moving, measures.get(c.task) ?? noMeasure));
   return {
     name: m.name,
     state,
@@ -120,25 +125,27 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   };
 }
 
-/** The first range's span starts at its key's smallest value: read for the tasks whose first range is still running. */
-async function keyFloors(
+/** What each unfinished task's progress is measured along: read as the backfill reads it (key-measure.ts). */
+async function keyMeasures(
   session: Session,
   tasks: readonly BackfillTask[],
   cursors: readonly BackfillCursor[],
-): Promise<Map<string, string | null>> {
-  const floors = new Map<string, string | null>();
+): Promise<Map<string, KeyMeasure>> {
+  const measures = new Map<string, KeyMeasure>();
   for (const task of tasks) {
-    if (!cursors.some((c) => c.task === task.id && c.kind === 'key' && !c.done && c.lowerBound === null)) continue;
-    // The table may be gone or renamed by now; progress then falls back to rows (range-fraction.ts).
-    floors.set(task.id, await keyFloor(session.sql, task.table, task.key).catch(() => null));
+    const mine = cursors.filter((c) => c.task === task.id);
+    if (mine.every((c) => c.done)) continue;
+    const firstRunning = mine.some((c) => c.kind === 'key' && !c.done && c.lowerBound === null);
+    // The table may be gone or renamed by now; progress then falls back (range-fraction.ts).
+    measures.set(task.id, await keyMeasure(session.sql, task.table, task.key, firstRunning));
   }
-  return floors;
+  return measures;
 }
 
-function progressOf(c: BackfillCursor, moving: boolean, leadingKeyType: string | undefined, floor: string | null): BackfillProgress {
+function progressOf(c: BackfillCursor, moving: boolean, measure: KeyMeasure): BackfillProgress {
   // The worker records each range's rate with every batch; it means nothing once the worker is gone or holds.
   const rowsPerSecond = moving && !c.done && Number.isFinite(c.rowsPerSecond) ? Math.round(c.rowsPerSecond) : 0;
-  const fraction = rangeFraction(c, leadingKeyType, floor);
+  const fraction = rangeFraction(c, measure);
   const rowsExpected = expectedRows(c.rowsDone, c.rowsEstimated, fraction, c.done);
   return {
     task: c.task,
@@ -148,6 +155,7 @@ function progressOf(c: BackfillCursor, moving: boolean, leadingKeyType: string |
     rowsEstimated: c.rowsEstimated,
     rowsExpected,
     fraction,
+    share: rangeShare(c, measure),
     percent: percentOf(fraction, c.done),
     rowsPerSecond,
     etaSeconds: etaOf(c.rowsDone, rowsExpected, rowsPerSecond, c.done),

@@ -113,7 +113,7 @@ export function createProgressRenderer(
           if (mode === 'tty') draw();
         }
         frame = undefined;
-        say(`  ✓ backfilled ${event.rowsDone.toLocaleString('en-US')} rows of ${event.task} in ${event.seconds.toFixed(1)}s`);
+        say(`  ✓ ${closingLine(event)}`);
         return;
       case 'activity': {
         if (event.state === 'running') {
@@ -163,4 +163,22 @@ export function createProgressRenderer(
   };
   const renderer: ProgressRenderer = { listener, stop: stopBar };
   return renderer;
+}
+
+/**
+ * What a finished backfill pass did: a verify pass verifies (and says how many rows it updated); a
+ * resumed pass gives the rows of all its runs and those of this run, which its time is of.
+ */
+function closingLine(event: Extract<OnlineEvent, { type: 'backfill-done' }>): string {
+  const count = (n: number): string => `${n.toLocaleString('en-US')} ${n === 1 ? 'row' : 'rows'}`;
+  const time = `${event.seconds.toFixed(1)}s`;
+  const resumed = event.rowsThisRun < event.rowsDone;
+  if (event.pass === 'verify') {
+    const updated = resumed
+      ? `${count(event.rowsDone)} updated in all, ${event.rowsThisRun.toLocaleString('en-US')} in this run`
+      : `${count(event.rowsThisRun)} updated`;
+    return `verified ${event.task} in ${time}: ${updated}`;
+  }
+  if (resumed) return `backfilled ${count(event.rowsDone)} of ${event.task} in all, ${count(event.rowsThisRun)} in this run in ${time}`;
+  return `backfilled ${count(event.rowsDone)} of ${event.task} in ${time}`;
 }

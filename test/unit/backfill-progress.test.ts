@@ -1,7 +1,13 @@
 // Backfill progress is where the cursors stand (exact), rates are over recent running time only, and no number is ever non-finite.
 import { describe, expect, it } from 'vitest';
 import { ProgressWindow, etaSeconds } from '../../phases/backfill-engine/progress-window.js';
+import type { BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
+import { TaskProgress } from '../../phases/backfill-engine/task-progress.js';
+import type { KeyMeasure } from '../../phases/backfill-engine/key-measure.js';
 import { expectedRows, percentOf, rangeFraction, taskFraction, type RangeSpan } from '../../phases/backfill-engine/range-fraction.js';
+
+/** A key measured without statistics: its numeric span (with the first range's floor). */
+const measure = (leadingKeyType: string | undefined, floor: string | null): KeyMeasure => ({ leadingKeyType, floor, scale: null });
 
 const span = (over: Partial<RangeSpan>): RangeSpan => ({
   kind: 'key',
@@ -17,16 +23,15 @@ const span = (over: Partial<RangeSpan>): RangeSpan => ({
 describe('range fraction', () => {
   it('integer keys: the share of the key span at or below the cursor, whatever the rows updated', () => {
     // A verify pass updates nothing; a fill may update only some rows: the cursor still says how far it is.
-    expect(rangeFraction(span({ lowerBound: ['500'], position: ['750'], rowsDone: 0 }), 'bigint', null)).toBeCloseTo(0.5, 5);
-    expect(rangeFraction(span({ position: ['400'], rowsDone: 3 }), 'integer', '1')).toBeCloseTo(0.4, 5);
-    expect(rangeFraction(span({ position: null }), 'integer', '1')).toBeLessThan(0.01);
+    expect(rangeFraction(span({ lowerBound: ['500'], position: ['750'], rowsDone: 0 }), measure('bigint', null))).toBeCloseTo(0.5, 5);
+    expect(rangeFraction(span({ position: ['400'], rowsDone: 3 }), measure('integer', '1'))).toBeCloseTo(0.4, 5);
+    expect(rangeFraction(span({ position: null }), measure('integer', '1'))).toBeLessThan(0.01);
   });
 
   it('bigint keys near the type limits keep their precision', () => {
     const f = rangeFraction(
       span({ lowerBound: ['9223372036854775000'], upperBound: ['9223372036854775800'], position: ['9223372036854775400'] }),
-      'bigint',
-      null,
+      measure('bigint', null),
     );
     expect(f).toBeCloseTo(0.5, 5);
   });
@@ -38,42 +43,44 @@ describe('range fraction', () => {
         upperBound: ['ffffffff-ffff-ffff-ffff-ffffffffffff'],
         position: ['40000000-0000-0000-0000-000000000000'],
       }),
-      'uuid',
-      null,
+      measure('uuid', null),
     );
     expect(f).toBeCloseTo(0.25, 5);
   });
 
   it('composite keys with an integer leading column move by that column', () => {
-    const f = rangeFraction(span({ lowerBound: ['100', 'x'], upperBound: ['200', 'a'], position: ['150', 'q'] }), 'integer', null);
+    const f = rangeFraction(span({ lowerBound: ['100', 'x'], upperBound: ['200', 'a'], position: ['150', 'q'] }), measure('integer', null));
     expect(f).toBeCloseTo(0.5, 2);
   });
 
   it('non-numeric keys: a finished range counts fully, an unfinished one by its rows against its estimate, capped below 100%', () => {
-    expect(rangeFraction(span({ upperBound: ['m'], position: ['f'], rowsDone: 300 }), 'text', null)).toBeCloseTo(0.3, 5);
-    expect(rangeFraction(span({ upperBound: ['m'], position: ['l'], rowsDone: 5000 }), 'text', null)).toBe(0.95);
-    expect(rangeFraction(span({ upperBound: ['m'], position: ['m'], rowsDone: 10, done: true }), 'text', null)).toBe(1);
+    expect(rangeFraction(span({ upperBound: ['m'], position: ['f'], rowsDone: 300 }), measure('text', null))).toBeCloseTo(0.3, 5);
+    expect(rangeFraction(span({ upperBound: ['m'], position: ['l'], rowsDone: 5000 }), measure('text', null))).toBe(0.95);
+    expect(rangeFraction(span({ upperBound: ['m'], position: ['m'], rowsDone: 10, done: true }), measure('text', null))).toBe(1);
     // Composite key with a text leading column.
-    expect(rangeFraction(span({ upperBound: ['m', '1'], position: ['f', '2'], rowsDone: 0 }), 'text', null)).toBe(0);
+    expect(rangeFraction(span({ upperBound: ['m', '1'], position: ['f', '2'], rowsDone: 0 }), measure('text', null))).toBe(0);
   });
 
   it('ctid: pages done of the range pages', () => {
-    expect(rangeFraction(span({ kind: 'ctid', lowerBound: ['100'], upperBound: ['200'], position: ['130'] }), undefined, null)).toBeCloseTo(
-      0.3,
-      5,
+    expect(
+      rangeFraction(span({ kind: 'ctid', lowerBound: ['100'], upperBound: ['200'], position: ['130'] }), measure(undefined, null)),
+    ).toBeCloseTo(0.3, 5);
+    expect(rangeFraction(span({ kind: 'ctid', lowerBound: ['0'], upperBound: ['200'], position: ['0'] }), measure(undefined, null))).toBe(
+      0,
     );
-    expect(rangeFraction(span({ kind: 'ctid', lowerBound: ['0'], upperBound: ['200'], position: ['0'] }), undefined, null)).toBe(0);
   });
 
   it('is 1 only when done: a cursor at the upper bound of an unfinished range stays below', () => {
-    expect(rangeFraction(span({ lowerBound: ['0'], position: ['1000'] }), 'integer', null)).toBeLessThan(1);
-    expect(rangeFraction(span({ kind: 'ctid', lowerBound: ['0'], upperBound: ['10'], position: ['10'] }), undefined, null)).toBeLessThan(1);
-    expect(rangeFraction(span({ lowerBound: ['0'], position: ['1000'], done: true }), 'integer', null)).toBe(1);
+    expect(rangeFraction(span({ lowerBound: ['0'], position: ['1000'] }), measure('integer', null))).toBeLessThan(1);
+    expect(
+      rangeFraction(span({ kind: 'ctid', lowerBound: ['0'], upperBound: ['10'], position: ['10'] }), measure(undefined, null)),
+    ).toBeLessThan(1);
+    expect(rangeFraction(span({ lowerBound: ['0'], position: ['1000'], done: true }), measure('integer', null))).toBe(1);
   });
 
   it('a cursor outside its span (rows deleted below the floor, absurd bounds) clamps to 0–1', () => {
-    expect(rangeFraction(span({ position: ['5'] }), 'integer', '50')).toBe(0);
-    expect(rangeFraction(span({ lowerBound: ['10'], upperBound: ['10'], position: ['10'] }), 'integer', null)).toBeLessThan(1);
+    expect(rangeFraction(span({ position: ['5'] }), measure('integer', '50'))).toBe(0);
+    expect(rangeFraction(span({ lowerBound: ['10'], upperBound: ['10'], position: ['10'] }), measure('integer', null))).toBeLessThan(1);
   });
 });
 
@@ -105,7 +112,8 @@ describe('task fraction and percent', () => {
     // A 1M-row table whose estimate came out at 3.2M after our own updates doubled its heap.
     expect(expectedRows(100_000, 3_253_368, 0.1, false)).toBe(1_000_000);
     expect(expectedRows(1_000, 3_253_368, 0.001, false)).toBe(3_253_368);
-    expect(expectedRows(0, 500_000, 0.5, false)).toBe(0);
+    // Nothing updated yet (a verify pass finding nothing to do) says nothing of the rows it scans: the estimate.
+    expect(expectedRows(0, 500_000, 0.5, false)).toBe(500_000);
     expect(expectedRows(999_999, 1, 1, true)).toBe(999_999);
     expect(Number.isFinite(expectedRows(10, Number.POSITIVE_INFINITY, 0, false))).toBe(true);
   });
@@ -156,5 +164,20 @@ describe('rate window', () => {
     expect(etaSeconds(0.5, { rowsPerSecond: 0, fractionPerSecond: 0 })).toBeNull();
     expect(etaSeconds(0.5, { rowsPerSecond: 0, fractionPerSecond: 1e-320 })).toBeNull();
     expect(etaSeconds(0.5, { rowsPerSecond: 0, fractionPerSecond: 0.01 })).toBe(50);
+  });
+});
+
+describe('task progress of a pass that updates nothing', () => {
+  it('has no ETA while no rows move (0 rows/s), though its cursor advances', () => {
+    const cursor = { ...span({ upperBound: ['100000'] }), task: 't', rangeIndex: 0 } as unknown as BackfillCursor;
+    const progress = new TaskProgress('t:verify', [cursor], measure('bigint', '1'), null);
+    for (const [i, ms] of [0, 1_500, 3_000, 4_500, 6_000].entries())
+      progress.advance(0, [String((i + 1) * 10_000)], false, 0, { ms, stretch: 0 });
+    const snapshot = progress.snapshot();
+    expect(snapshot.fraction).toBeGreaterThan(0.4);
+    expect(snapshot.rowsPerSecond).toBe(0);
+    expect(snapshot.etaSeconds).toBeNull();
+    // The total it scans is the estimate, not ~0.
+    expect(snapshot.rowsExpected).toBe(1000);
   });
 });

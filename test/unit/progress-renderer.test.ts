@@ -110,3 +110,32 @@ describe('progress numbers', () => {
     );
   });
 });
+
+describe('closing line of a backfill pass', () => {
+  const done = (over: Partial<Extract<OnlineEvent, { type: 'backfill-done' }>>): OnlineEvent => ({
+    type: 'backfill-done',
+    migration,
+    task,
+    rowsDone: 500_000,
+    rowsThisRun: 500_000,
+    seconds: 11.94,
+    pass: 'fill',
+    ...over,
+  });
+
+  it('a fill says the rows it backfilled and its time', () => {
+    expect(render([done({})])).toContain('  ✓ backfilled 500,000 rows of public.tickets.priority in 11.9s');
+  });
+
+  it('a resumed fill says the rows in all and those of this run, which its time is of', () => {
+    expect(render([done({ rowsThisRun: 367_000 })])).toContain(
+      '  ✓ backfilled 500,000 rows of public.tickets.priority in all, 367,000 rows in this run in 11.9s',
+    );
+  });
+
+  it('a verify pass says it verified, and how many rows it updated', () => {
+    const lines = render([done({ task: `${task}:verify`, rowsDone: 0, rowsThisRun: 0, seconds: 13.3, pass: 'verify' })]);
+    expect(lines).toContain('  ✓ verified public.tickets.priority:verify in 13.3s: 0 rows updated');
+    expect(lines.join('\n')).not.toContain('backfilled');
+  });
+});
