@@ -71,6 +71,8 @@ export interface MigrateDirectoryInput extends ConnectionInput {
   /** Aborted on SIGINT/SIGTERM: the current batch finishes, then the run stops (exit 3); a re-run continues. */
   readonly signal?: AbortSignal;
   readonly onEvent?: MigrateEventListener;
+  /** How the user runs this directory again, named by the next step of a stop (default `online migrate`). */
+  readonly command?: string;
 }
 
 export interface MigrateDirectoryResult {
@@ -141,9 +143,9 @@ async function applyDirectory(
           const applied = specs
             .filter((s) => s.action === 'started' || s.action === 'resumed' || s.action === 'completed')
             .map((s) => s.file);
-          if (error instanceof StoppedError) throw new MigrateStoppedError(file.file, error);
+          if (error instanceof StoppedError) throw new MigrateStoppedError(file.file, error, input.command);
           throw error instanceof OnlineError && error.exitCode === 2 && applied.length > 0
-            ? new MigrateHaltedError(file.file, applied, error)
+            ? new MigrateHaltedError(file.file, applied, error, input.command)
             : error;
         });
     reachedPending ||= outcome.action === 'pending';
@@ -187,7 +189,7 @@ async function applySpec(
         ...(record?.status === 'awaiting_contract' ? { started: startedSummary(record.plan) } : {}),
       };
     }
-    if (input.signal?.aborted === true) throw new MigrateStoppedError(file.file);
+    if (input.signal?.aborted === true) throw new MigrateStoppedError(file.file, undefined, input.command);
     emit({ type: 'migrate-spec', file: file.file, migration: name, step: step.kind });
     try {
       await runStep(input, mode, file, record, step);

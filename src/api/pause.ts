@@ -23,7 +23,8 @@ export async function setMigrationPaused(input: PauseInput, paused: boolean): Pr
   return withSession(
     input,
     async (session) => {
-      const m = await resolveMigration(session, input.migration);
+      // Without a name: one with a worker's run ahead of it (not waiting for contract) whose flag would change.
+      const m = await resolveMigration(session, input.migration, (r) => r.status !== 'awaiting_contract' && r.paused !== paused);
       const action = obey(decide(paused ? 'pause' : 'unpause', m, {}));
       await session.ledger.setPaused(m.name, action.paused);
       if (action.changed) await session.ledger.logEvent(m.name, action.paused ? 'paused' : 'unpaused');

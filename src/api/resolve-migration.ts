@@ -4,7 +4,15 @@ import { isFinished } from '../lifecycle/migration-status.js';
 import type { MigrationRecord } from '../state/migration-records.js';
 import type { Session } from './session.js';
 
-export async function resolveMigration(session: Session, name: string | undefined): Promise<MigrationRecord> {
+/**
+ * `actsOn`: without a name, the active migrations the command could act on are the candidates (a
+ * refusal lists only those); when none could, every active one is, so the command's own rule explains.
+ */
+export async function resolveMigration(
+  session: Session,
+  name: string | undefined,
+  actsOn: (m: MigrationRecord) => boolean = () => true,
+): Promise<MigrationRecord> {
   const { ledger } = session;
   if (!(await ledger.schemaExists())) throw new MigrationNotFoundError(name);
   if (name !== undefined) {
@@ -12,7 +20,9 @@ export async function resolveMigration(session: Session, name: string | undefine
     if (found === undefined) throw new MigrationNotFoundError(name);
     return found;
   }
-  const active = (await ledger.migrations()).filter((m) => !isFinished(m.status));
+  const unfinished = (await ledger.migrations()).filter((m) => !isFinished(m.status));
+  const eligible = unfinished.filter(actsOn);
+  const active = eligible.length > 0 ? eligible : unfinished;
   if (active.length > 1) throw new AmbiguousMigrationError(active.map((m) => m.name));
   const only = active[0];
   if (only === undefined) throw new MigrationNotFoundError(undefined);

@@ -17,7 +17,7 @@ import type { MigrationRecord } from '../state/migration-records.js';
 import { resolveMigration } from './resolve-migration.js';
 import type { MigrationResult } from './run-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
-import { planMigration, startMigration } from './start.js';
+import { dryRunStart, planMigration, startMigration } from './start.js';
 
 export interface RevertInput extends ConnectionInput {
   /** The completed migration to undo. */
@@ -39,10 +39,21 @@ export type RevertResult = MigrationResult & { readonly reverts: string };
 
 export const revertName = (migration: string): string => `revert-${migration}`;
 
-/** The revert's spec and plan, checked against the database; changes nothing (`revert --dry-run`). */
+/**
+ * The revert's spec and plan, with every check its start makes (the options, the revert's name and
+ * tables free in the ledger, pre-flight, the throttle query); changes nothing (`revert --dry-run`).
+ */
 export async function planRevert(input: RevertInput): Promise<RevertPlan> {
   const { original, spec } = await inverseSpec(input);
-  const plan = await planInverse(input, original, spec);
+  const { options, onEvent } = input;
+  const plan = await dryRunStart({
+    ...input,
+    spec,
+    reverts: original.name,
+    ...(options === undefined ? {} : { options }),
+    ...(onEvent === undefined ? {} : { onEvent }),
+  });
+  refuseTypeChangesBeyond(original, plan);
   return { migration: spec.name, reverts: original.name, spec, plan: { ...plan, reverts: original.name } };
 }
 
@@ -82,9 +93,13 @@ async function inverseSpec(input: RevertInput): Promise<{ readonly original: Mig
 /** Pre-flights the inverse; refuses one that would change the type of a column the original left alone. */
 async function planInverse(input: RevertInput, original: MigrationRecord, spec: MigrationSpec): Promise<OperationPlan> {
   const plan = await planMigration({ ...input, spec });
+  refuseTypeChangesBeyond(original, plan);
+  return plan;
+}
+
+function refuseTypeChangesBeyond(original: MigrationRecord, plan: OperationPlan): void {
   const beyond = typeChangesBeyond(original.plan, plan);
   if (beyond.length > 0) throw new NoSafeInverseError(original.name, beyond);
-  return plan;
 }
 
 /** The latest migration whose plan says it reverts this one. */

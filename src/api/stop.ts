@@ -54,16 +54,23 @@ export async function stopMigration(input: StopInput): Promise<StopResult> {
   );
 }
 
-/** The named migration, or the only one a worker runs now (several: refused, naming them). */
+/**
+ * The named migration, or the only one a worker runs now (several: refused, naming them). With none
+ * running, the one the newest stop request named when it is recorded stopped: a second `online stop`
+ * reports it already stopped (exit 0), as the named form does, so a script may run it twice.
+ */
 async function runningMigration(session: Session, name: string | undefined): Promise<MigrationRecord> {
   if (name !== undefined) return resolveMigration(session, name);
   const { ledger } = session;
   const active = (await ledger.migrationsIfAny()).filter((m) => !isFinished(m.status));
+  const lastStopped = active.length === 0 ? undefined : await ledger.lastStopRequested();
   const running: MigrationRecord[] = [];
   for (const m of active) if (await ledger.isLeaseHeld(m.name)) running.push(m);
   if (running.length > 1) throw new AmbiguousMigrationError(running.map((m) => m.name));
   const only = running[0];
   if (only === undefined) {
+    const stopped = active.find((m) => m.status === 'stopped' && m.name === lastStopped);
+    if (stopped !== undefined) return stopped;
     const idle = active.length === 0 ? '' : ` (without a worker: ${active.map((m) => m.name).join(', ')}; \`online status\` shows them)`;
     throw new MigrationStateError(`no migration is running, so there is no worker to stop${idle}`);
   }

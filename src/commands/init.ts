@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Flags } from '@oclif/core';
-import { OnlineCommand } from '../cli/base-command.js';
+import { connectionFlags, OnlineCommand } from '../cli/base-command.js';
 import { ConfigExistsError } from '../config/config-errors.js';
 import { renderInitialConfig, type ConfigFormat } from '../config/initial-config.js';
 import { configFileNames } from '../config/project-config.js';
@@ -23,7 +23,7 @@ export default class Init extends OnlineCommand<typeof Init> {
   static override description = [
     'The config holds the name of the environment variable with the database URL, the state schema, and the default backfill, throttle, lock and schedule settings, keyed by the flag names of `online start`.',
     'Precedence: command-line flags > the config file > built-in defaults. The settings apply when a migration starts; `online resume` keeps the options a migration started with unless flags are given.',
-    'An existing config is not overwritten without --force (exit 2); an existing migrations directory is kept as it is. --state-schema is written into the config.',
+    'An existing config is not overwritten without --force (exit 2); an existing migrations directory is kept as it is. --state-schema is written into the config. init connects to no database, so it takes no database URL (refused, exit 2): set the variable the config names (databaseUrlEnv, DATABASE_URL by default).',
     "The config's $schema is ./node_modules/online/online.config.schema.json (relative to the config file) when online is installed in the project; otherwise the absolute path of the running copy, which only this machine has (said in the output).",
   ].join('\n');
   static override examples = [
@@ -31,6 +31,8 @@ export default class Init extends OnlineCommand<typeof Init> {
     '<%= config.bin %> init --format yaml --migrations db/migrations',
     '<%= config.bin %> init --config deploy/online.config.yaml --force',
   ];
+  // init writes files and connects nowhere: a --database-url would be ignored, so it is refused (exit 2).
+  static override baseFlags = { config: connectionFlags.config, 'state-schema': connectionFlags['state-schema'] };
   static override flags = {
     format: Flags.string({ summary: 'Config file format. [default: json, or the extension of --config]', options: [...formats] }),
     migrations: Flags.string({ summary: 'Migrations directory, relative to the config file.', default: 'migrations' }),

@@ -7,6 +7,7 @@ import { OnlineCommand } from '../cli/base-command.js';
 import { createProgressRenderer, progressMode, type ProgressRenderer } from '../cli/progress-renderer.js';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { withConfigDefaults } from '../cli/config-defaults.js';
+import { withDirectory } from '../cli/directory-argument.js';
 
 export default class Migrate extends OnlineCommand<typeof Migrate> {
   static override summary = 'Apply every pending spec of a migrations directory, in file-name order: start, backfill, complete.';
@@ -56,6 +57,7 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
     const mode: MigrateMode = this.flags['expand-only'] ? 'expand-only' : this.flags.contract ? 'contract' : 'all';
     const json = this.jsonEnabled();
     const progress = createProgressRenderer(progressMode(json));
+    const command = withDirectory('online migrate', this.args.dir);
     try {
       const result = await migrateDirectory({
         ...connection,
@@ -66,19 +68,20 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
         options: runOptionsFromFlags(withConfigDefaults(this.flags, config)),
         overrides: runOptionsFromFlags(this.flags),
         signal: this.stopSignal(),
-        onEvent: (event) => this.show(event, progress, json),
+        command,
+        onEvent: (event) => this.show(event, progress, json, command),
       }).catch((error: unknown) => {
         throw inFlagTerms(error);
       });
       progress.stop();
-      this.log(summary(result));
+      this.log(summary(result, command));
       return result;
     } finally {
       progress.stop();
     }
   }
 
-  private show(event: MigrateEvent, progress: ProgressRenderer, json: boolean): void {
+  private show(event: MigrateEvent, progress: ProgressRenderer, json: boolean, command: string): void {
     if (json) {
       this.logJson(event);
       return;
@@ -111,7 +114,7 @@ export default class Migrate extends OnlineCommand<typeof Migrate> {
         // A stop (Ctrl-C, --max-duration, a window) is not a cause to fix: its error names the one next step.
         if (event.code === 'STOPPED') return;
         say(
-          `✗ ${event.file}: ${event.migration} stopped the run (${event.code}); once the cause is fixed, \`online migrate\` continues from here`,
+          `✗ ${event.file}: ${event.migration} stopped the run (${event.code}); once the cause is fixed, \`${command}\` continues from here`,
         );
         return;
       default:
@@ -133,7 +136,8 @@ function outcomeLine(o: SpecOutcome): string | undefined {
   return `✓ ${o.file}: ${o.migration} ${state}`;
 }
 
-function summary(r: MigrateDirectoryResult): string {
+/** `command`: `online migrate` with the directory as the user gave it, for the next steps. */
+function summary(r: MigrateDirectoryResult, command: string): string {
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const acted = r.specs.filter((s) => s.action !== 'skipped' && s.action !== 'pending').length;
   const waiting =
@@ -143,7 +147,7 @@ function summary(r: MigrateDirectoryResult): string {
   const pending =
     r.pending.length === 0
       ? ''
-      : `\n${count(r.pending.length, 'spec')} not expanded yet (from ${r.pending[0] ?? ''}): run \`online migrate --expand-only\` (or \`online migrate\`) first`;
+      : `\n${count(r.pending.length, 'spec')} not expanded yet (from ${r.pending[0] ?? ''}): run \`${command} --expand-only\` (or \`${command}\`) first`;
   if (r.specs.length === 0) return `nothing to do: ${r.dir} has no spec files`;
   if (r.nothingToDo) {
     const state =
@@ -155,7 +159,7 @@ function summary(r: MigrateDirectoryResult): string {
     return `nothing to do in ${r.dir}: ${state}${waiting}${pending}`;
   }
   if (r.mode === 'expand-only') {
-    const next = r.awaitingContract.length === 0 ? '' : '\ndeploy the new application, then run `online migrate --contract`';
+    const next = r.awaitingContract.length === 0 ? '' : `\ndeploy the new application, then run \`${command} --contract\``;
     const completed = r.specs.filter((s) => s.action !== 'skipped' && s.status === 'completed').length;
     const none = completed === 0 ? '' : ` (${completed} completed: nothing to contract)`;
     return `✓ ${r.dir}: ${count(acted, 'spec')} expanded${none}${waiting}${next}`;

@@ -60,7 +60,7 @@ export default class Plan extends OnlineCommand<typeof Plan> {
     }
     if (this.flags.pending) {
       const pending = await planPendingSpecs({ ...this.connection(), dir: target });
-      this.log(renderPendingPlan(pending, phases));
+      this.log(renderPendingPlan(pending, phases, this.args.target));
       return { migrations: pending };
     }
     const quiet = this.jsonEnabled();

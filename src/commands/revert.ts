@@ -32,12 +32,14 @@ export default class Revert extends OnlineCommand<typeof Revert> {
 
   public async run(): Promise<unknown> {
     const input = { ...this.connection(), migration: this.args.name };
+    const options = { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete };
     if (this.flags['dry-run']) {
-      const planned = await planRevert(input);
+      const planned = await planRevert({ ...input, options }).catch((error: unknown) => {
+        throw inFlagTerms(error);
+      });
       if (!this.jsonEnabled()) this.log(renderPlan(planned.migration, planned.plan));
       return { ...planned, dryRun: true };
     }
-    const options = { ...runOptionsFromFlags(withConfigDefaults(this.flags, await this.projectConfig())), complete: this.flags.complete };
     const result = await this.withProgress((onEvent) =>
       revertMigration({ ...input, options, signal: this.stopSignal(), onEvent }).catch((error: unknown) => {
         throw inFlagTerms(error);

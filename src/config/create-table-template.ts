@@ -20,11 +20,16 @@ const notTables = new Set([
   'extension',
   'schema',
   'sequence',
+  'table',
 ]);
 
-const createsTable = /^\s*(create|add)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?(table\s+)?([A-Za-z_][A-Za-z0-9_]*)\b/i;
+const createsTable = /^\s*(create|add)\s+(?:(?:a|an|the)\s+)?(?:new\s+)?(table\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*$/i;
 
-/** The table a description creates (`create tickets`, `create table tickets`, `add table tickets`), lower case; else undefined. */
+/**
+ * The table a description creates (`create tickets`, `create table tickets`, `add table tickets`), lower
+ * case; else undefined, and `new` writes the general template: also for several tables (`create tickets and
+ * users`), a schema-qualified name (`create public.tickets`) or none (`create table`), never a wrong guess.
+ */
 export function tableToCreate(description: string): string | undefined {
   const match = createsTable.exec(description);
   if (match === null) return undefined;

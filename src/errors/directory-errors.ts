@@ -83,12 +83,13 @@ export class MigrateStoppedError extends OnlineError {
   constructor(
     readonly next: string | undefined,
     during?: OnlineError & { readonly reason: string },
+    command = 'online migrate',
   ) {
     super(
       'STOPPED',
       next === undefined
         ? 'online migrate stopped while waiting for another online migrate; nothing was changed'
-        : `online migrate stopped ${during === undefined ? `before ${next}` : `during ${next} (${during.reason})`}; run \`online migrate\` again to continue from there`,
+        : `online migrate stopped ${during === undefined ? `before ${next}` : `during ${next} (${during.reason})`}; run \`${command}\` again to continue from there`,
       3,
       during === undefined ? undefined : { cause: during },
     );
@@ -122,10 +123,11 @@ export class MigrateHaltedError extends OnlineError {
     readonly file: string,
     readonly applied: readonly string[],
     cause: OnlineError,
+    command = 'online migrate',
   ) {
     super(
       cause.code,
-      `${cause.message}\n(online migrate stopped at ${file} after applying ${applied.join(', ')}; those stay applied: fix ${file} and run \`online migrate\` again to continue from it)`,
+      `${cause.message}\n(online migrate stopped at ${file} after applying ${applied.join(', ')}; those stay applied: fix ${file} and run \`${command}\` again to continue from it)`,
       1,
       { cause },
     );

@@ -18,7 +18,7 @@ import {
 import { isPaused, setPaused } from './pause-flag.js';
 import { ensureStateSchema, stateSchemaExists } from './state-schema.js';
 import type { Db, StateStore } from './state-store.js';
-import { lastEventId, recordStopRequest, stopRequestAfter } from './stop-request.js';
+import { lastEventId, lastStopRequested, recordStopRequest, stopRequestAfter } from './stop-request.js';
 import { clearSteps, listSteps, recordStep, type NewStep, type StepRecord } from './step-records.js';
 import { recordActivity, type WorkerActivity } from './worker-activity.js';
 
@@ -111,6 +111,11 @@ export class Ledger {
   /** `online stop`: asks the worker running the migration to end at its next batch or step boundary. */
   requestStop(migration: string, by: StopRequester): Promise<void> {
     return recordStopRequest(this.#db, this.store, migration, by);
+  }
+
+  /** The migration of the newest stop request, if any. */
+  lastStopRequested(): Promise<string | undefined> {
+    return lastStopRequested(this.#db, this.store);
   }
 
   /** The first stop request recorded after event `afterId`, if any. */

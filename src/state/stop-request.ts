@@ -26,6 +26,13 @@ export async function recordStopRequest(db: Db, store: StateStore, migration: st
   await db`insert into ${stateTable(db, store, 'events')} (migration, kind, detail) values (${migration}, ${stopRequestKind}, ${jsonParam(db, by)})`;
 }
 
+/** The migration of the newest stop request, if any (`stop` with no name, run again after a stop). */
+export async function lastStopRequested(db: Db, store: StateStore): Promise<string | undefined> {
+  const [row] = await db<{ migration: string }[]>`
+    select migration from ${stateTable(db, store, 'events')} where kind = ${stopRequestKind} order by id desc limit 1`;
+  return row?.migration;
+}
+
 /** The first stop request recorded after event `afterId`, if any. */
 export async function stopRequestAfter(db: Db, store: StateStore, migration: string, afterId: string): Promise<StopRequester | undefined> {
   const [row] = await db<{ detail: unknown }[]>`

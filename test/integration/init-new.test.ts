@@ -75,6 +75,15 @@ describe('online init', severalCliRuns, () => {
     expect(await readdir(join(dir, 'migrations'))).toEqual(['0001-mine.yaml']);
   });
 
+  it('refuses --database-url (exit 2, nothing written): init connects nowhere, so the flag would be ignored', async () => {
+    const dir = await project();
+    const result = await online(dir, ['init', '--database-url', 'postgres://nobody:secret@nowhere:1/x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--database-url');
+    expect(result.stderr).not.toContain('secret');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('writes a commented YAML config with --format yaml, and another migrations directory with --migrations', async () => {
     const dir = await project();
     const result = await online(dir, ['init', '--format', 'yaml', '--migrations', 'db/migrations']);

@@ -83,7 +83,7 @@ describe('online migrate --expand-only, deploy, then --contract', severalCliRuns
     expect(expanded.code).toBe(0);
     const waiting = ['0002-ticket-priority', '0004-ticket-status-remap', '0005-resolution-time', '0009-ticket-assignee-fk'];
     expect(expanded.stdout).toContain(`4 migrations wait for contract: ${waiting.join(', ')}`);
-    expect(expanded.stdout).toContain('deploy the new application, then run `online migrate --contract`');
+    expect(expanded.stdout).toContain(`deploy the new application, then run \`online migrate ${dir} --contract\``);
     expect(expanded.stdout).toContain('✓ 0002-ticket-priority.yaml: 0002-ticket-priority expanded and backfilled; waits for contract');
     // What each start did comes from its plan: a foreign key is added NOT VALID in expand, with nothing to backfill.
     expect(expanded.stdout).toContain('✓ 0009-ticket-assignee-fk.yaml: 0009-ticket-assignee-fk expanded; waits for contract');

@@ -293,3 +293,35 @@ describe('pausing, windows and --max-duration of a running backfill', severalCli
     expect(stored?.limit).toBeNull();
   });
 });
+
+describe('pause and unpause with no name', severalCliRuns, () => {
+  const db = useTestDatabase('pause_candidates');
+
+  it('act on, or list, only the migrations whose flag they would change, never one waiting for contract', async () => {
+    const [waiting, first, second] = ['pc_waiting', 'pc_first', 'pc_second'];
+    for (const table of [waiting, first, second]) await createTickets(db.sql, 100, table);
+    expect((await runCli(['start', 'add-column', '--table', waiting, '--column', 'note', '--type', 'text'], db.url)).code).toBe(0);
+    const { window } = closedWindow();
+    const stopped = (table: string): string[] => [
+      ...addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, notNull: true }),
+      ...['--window', window, '--timezone', 'UTC', '--window-exit'],
+    ];
+    expect((await runCli(stopped(first), db.url)).code).toBe(3);
+
+    const one = await runCli(['pause'], db.url);
+    expect(one.stderr).toBe('');
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`add-column-${first}-priority`);
+
+    expect((await runCli(stopped(second), db.url)).code).toBe(3);
+    const other = await runCli(['pause', '--json'], db.url);
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ migration: `add-column-${second}-priority`, paused: true });
+
+    const several = await runCli(['unpause'], db.url);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain(
+      `several migrations are active; name one of: add-column-${first}-priority, add-column-${second}-priority\n`,
+    );
+  });
+});

@@ -72,6 +72,9 @@ describe('plan <dir> --pending', severalCliRuns, () => {
     expect(deferred).toContain(
       '-- not planned: it changes public.accounts after 0002-account-login.yaml (awaiting contract), which is not applied yet',
     );
+    expect(deferred).toContain(
+      `Run \`online plan ${specDir.path} --pending\` again once it is applied, or \`online plan ${specDir.path}\` to`,
+    );
     expect(deferred).not.toMatch(/^create /m);
     expect(fresh).toContain('create table "public"."notes"');
 

@@ -140,6 +140,37 @@ describe('online revert', () => {
     },
   );
 
+  it(
+    '--dry-run makes every check the revert makes: its flags, the throttle query, a table held by another migration',
+    severalCliRuns,
+    async () => {
+      await cli(db, ['start', 'add-column', '--table', 'tickets', '--column', 'origin', '--type', 'text', '--complete']);
+      const revert = ['revert', 'add-column-tickets-origin'];
+      const refusals: [readonly string[], RegExp][] = [
+        [['--window', '25:00-26:00'], /--window/],
+        [['--timezone', 'Mars/X'], /--timezone/],
+        [['--lock-timeout', '1'], /--lock-timeout/],
+        [['--throttle-query', 'delete from tickets'], /--throttle-query/],
+      ];
+      const before = await databaseSnapshot(db.sql);
+      for (const [flags, message] of refusals) {
+        for (const dryRun of [['--dry-run'], []]) {
+          const result = await runCli([...revert, ...dryRun, ...flags], db.url);
+          expect({ args: [...dryRun, ...flags], code: result.code }).toEqual({ args: [...dryRun, ...flags], code: 2 });
+          expect(result.stderr).toMatch(message);
+        }
+      }
+      expect(await databaseSnapshot(db.sql)).toEqual(before);
+
+      await cli(db, ['start', 'add-column', '--table', 'tickets', '--column', 'route', '--type', 'text']);
+      const held = await runCli([...revert, '--dry-run'], db.url);
+      expect(held.code).toBe(2);
+      expect(held.stderr).toContain('add-column-tickets-route');
+      await cli(db, ['rollback', 'add-column-tickets-route']);
+      expect(await cli(db, [...revert, '--dry-run'])).toContain('drop column if exists "origin"');
+    },
+  );
+
   it('refuses a migration with no safe inverse (drop-column) with exit 2, changing nothing', severalCliRuns, async () => {
     await db.sql`alter table tickets add column legacy_flag boolean`;
     await cli(db, ['start', 'drop-column', '--table', 'tickets', '--column', 'legacy_flag', '--complete']);

@@ -8,7 +8,12 @@ import { parseSpec } from '../../src/migration-spec/load-spec.js';
 describe('which descriptions create a table (`online new`)', () => {
   it.each([
     ['create tickets', 'tickets'],
-    ['Create Tickets & users', 'tickets'],
+    ['Create Tickets', 'tickets'],
+    ['create tickets and users', undefined],
+    ['Create Tickets & users', undefined],
+    ['create public.tickets', undefined],
+    ['create table', undefined],
+    ['create a table', undefined],
     ['create table support_notes', 'support_notes'],
     ['create a new table tickets', 'tickets'],
     ['add table tickets', 'tickets'],
