@@ -45,14 +45,8 @@ export const revertName = (migration: string): string => `revert-${migration}`;
  */
 export async function planRevert(input: RevertInput): Promise<RevertPlan> {
   const { original, spec } = await inverseSpec(input);
-  const { options, onEvent } = input;
-  const plan = await dryRunStart({
-    ...input,
-    spec,
-    reverts: original.name,
-    ...(options === undefined ? {} : { options }),
-    ...(onEvent === undefined ? {} : { onEvent }),
-  });
+  // The input already carries its options and listener: the spread passes them on as they are.
+  const plan = await dryRunStart({ ...input, spec, reverts: original.name });
   refuseTypeChangesBeyond(original, plan);
   return { migration: spec.name, reverts: original.name, spec, plan: { ...plan, reverts: original.name } };
 }
@@ -61,15 +55,7 @@ export async function revertMigration(input: RevertInput): Promise<RevertResult>
   const { original, spec } = await inverseSpec(input);
   // Only a type change back can reach further than the original did (its cascade to referencing columns).
   if (spec.operations.some((op) => op.op === 'change-type')) await planInverse(input, original, spec);
-  const { options, signal, onEvent } = input;
-  const result = await startMigration({
-    ...input,
-    spec,
-    reverts: original.name,
-    ...(options === undefined ? {} : { options }),
-    ...(signal === undefined ? {} : { signal }),
-    ...(onEvent === undefined ? {} : { onEvent }),
-  });
+  const result = await startMigration({ ...input, spec, reverts: original.name });
   return { ...result, reverts: original.name };
 }
 
