@@ -48,7 +48,10 @@ interface PtyRun {
 
 /** Runs the CLI under a pseudo-terminal; `interrupt()` types Ctrl-C on it, as a person would. */
 function underPty(args: readonly string[], url: string): PtyRun & { interrupt(): void } {
-  const command = [process.execPath, cliPath, ...args].map(shellQuote).join(' ');
+  // `exec`: `script` runs the command through $SHELL, and a shell that stays as the parent (dash, the
+  // /bin/sh of Debian, when SHELL is unset as under CI) dies of the typed Ctrl-C itself, so `script`
+  // reports 130 whatever the CLI did. Exec'd, the CLI is the pty's foreground process and its exit code is ours.
+  const command = `exec ${[process.execPath, cliPath, ...args].map(shellQuote).join(' ')}`;
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, TERM: 'xterm', COLUMNS: '200' };
   delete env.CI;
   const child = spawn('script', ['-qfec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
