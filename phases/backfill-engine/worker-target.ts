@@ -1,0 +1,32 @@
+// How many range workers a task's backfill runs at once. The pool reads `wanted()` at every batch
+// boundary: it starts workers up to it (splitting a running range when none is free) and lets a worker
+// above it stop after its batch, leaving its range, cursor committed, to the others. `observe()` hears
+// every committed batch, so a target that adapts (`--concurrency auto`) can follow the throughput.
+import type { RunOptions } from '../../src/settings/run-options.js';
+import type { BackfillGovernor } from './governor.js';
+
+export interface WorkerSample {
+  /** Rows the task has done in this run so far (all its ranges). */
+  readonly rowsDone: number;
+  /** The governor's running clock: milliseconds since it opened, holds (pause, throttle, window) excluded. */
+  readonly runningMs: number;
+  /** Workers running when the batch committed. */
+  readonly workers: number;
+}
+
+export interface WorkerTarget {
+  /** Workers wanted now, at least 1. */
+  wanted(): number;
+  /** Called after every committed batch of the task. */
+  observe(sample: WorkerSample): void;
+}
+
+/** `--concurrency N`: always N. */
+export function fixedWorkers(n: number): WorkerTarget {
+  return { wanted: () => n, observe: () => undefined };
+}
+
+/** The worker target of a run's options. */
+export function workerTargetFor(options: RunOptions, _governor: BackfillGovernor): WorkerTarget {
+  return fixedWorkers(options.concurrency);
+}
