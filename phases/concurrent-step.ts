@@ -4,6 +4,7 @@
 // name: an invalid leftover of an interrupted build is dropped and rebuilt, a valid index with the
 // same definition is kept, anything else is an error. While it builds, progress is reported from
 // pg_stat_progress_create_index, with the sessions it waits for.
+import { sleep } from '../src/db/backoff.js';
 import { errorMessage, type Sql } from '../src/db/connect.js';
 import { describeProgress, readIndexBuildProgress } from '../src/catalog/index-build-progress.js';
 import { readIndex } from '../src/catalog/read-index.js';
@@ -82,15 +83,16 @@ async function dropIndex(ctx: RunContext, build: IndexBuild): Promise<void> {
 
 /** Polls the build's progress every second: an event for the renderer, and the worker activity for `status`. */
 function watchBuild(ctx: RunContext, build: IndexBuild, pid: number): { stop(): Promise<void> } {
-  let stopped = false;
+  // Stopping wakes the poll from its sleep: the step ends when its build does, not up to a second later.
+  const stopping = new AbortController();
   let last = '';
   const poll = async (): Promise<void> => {
-    while (!stopped) {
-      await new Promise((resolve) => setTimeout(resolve, progressEveryMs));
-      if (stopped) return;
+    while (!stopping.signal.aborted) {
+      await sleep(progressEveryMs, stopping.signal);
+      if (stopping.signal.aborted) return;
       try {
         const progress = await readIndexBuildProgress(ctx.sql, pid);
-        if (progress === undefined || stopped) continue;
+        if (progress === undefined || stopping.signal.aborted) continue;
         ctx.emit({ type: 'index-progress', migration: ctx.migration, index: build.name, ...progress });
         const reason = describeProgress(build.name, progress);
         if (reason !== last) {
@@ -110,7 +112,7 @@ function watchBuild(ctx: RunContext, build: IndexBuild, pid: number): { stop(): 
   const running = poll();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       await running;
       await ctx.ledger.recordActivity(ctx.migration, null).catch(() => undefined);
     },
