@@ -1,8 +1,8 @@
 // `online start add-column` run as the built CLI, with the given flags. Only the backfill is timed,
 // from the first backfill-start to the last backfill-done event; expand's DDL is not. With
 // `asyncCommit`, the database is set to synchronous_commit=off for the run (so the CLI's new
-// sessions get it) and reset afterwards.
-import { quoteIdent } from '../../../src/sql-text/quote.js';
+// sessions get it), and its own setting is put back afterwards.
+import { withDatabaseSetting } from '../database-setting.js';
 import { benchSchema, benchStateSchema, benchTable, type TableShape } from '../bench-table.js';
 import { median } from '../median.js';
 import { backfillWindow, eventsOf, runOnlineCli } from '../online-cli-run.js';
@@ -42,15 +42,8 @@ export function onlineFill(id: string, label: string, options: OnlineFillOptions
     table: options.table ?? 'uniform',
     triggerFills: true,
     async fill({ sql, databaseUrl }) {
-      const [db] = await sql.unsafe<{ name: string }[]>('select current_database() as name');
-      const database = quoteIdent(db?.name ?? 'postgres');
-      if (options.asyncCommit === true) await sql.unsafe(`alter database ${database} set synchronous_commit = off`);
-      let run;
-      try {
-        run = await runOnlineCli(databaseUrl, [...addPriorityArgs, ...(options.flags ?? [])]);
-      } finally {
-        if (options.asyncCommit === true) await sql.unsafe(`alter database ${database} reset synchronous_commit`);
-      }
+      const cli = () => runOnlineCli(databaseUrl, [...addPriorityArgs, ...(options.flags ?? [])]);
+      const run = options.asyncCommit === true ? await withDatabaseSetting(sql, 'synchronous_commit', 'off', cli) : await cli();
       const finished = eventsOf(run, 'finished').at(-1)?.event;
       if (finished?.status !== 'awaiting_contract')
         throw new Error(`online ended as ${String(finished?.status)}, expected awaiting_contract`);
