@@ -9,9 +9,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { epochMs } from './bench-clock.js';
 
-/** bin/run.js of this checkout: the bench runs from build/test/bench/. */
-const cliEntry = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
-const preload = new URL('./rss-preload.js', import.meta.url).href;
+/** The first that exists: compiled, the bench runs from build/test/bench/; tests run its source from test/bench/. */
+function firstExisting(candidates: readonly string[]): URL {
+  const urls = candidates.map((c) => new URL(c, import.meta.url));
+  return urls.find((u) => existsSync(fileURLToPath(u))) ?? (urls[0] as URL);
+}
+
+const cliEntry = fileURLToPath(firstExisting(['../../bin/run.js', '../../../bin/run.js']));
+/** Node runs the preload without a TypeScript loader, so always the compiled one. */
+const preload = firstExisting(['./rss-preload.js', '../../build/test/bench/rss-preload.js']);
 
 export interface CliEvent {
   /** When the line arrived, epoch ms. */
@@ -35,7 +41,9 @@ export async function runOnlineCli(databaseUrl: string, args: readonly string[])
   try {
     const startedAt = epochMs();
     // The scratch directory as working directory: no project config of the caller's applies.
-    const child = spawn(process.execPath, ['--import', preload, cliEntry, ...args, '--json'], {
+    if (!existsSync(fileURLToPath(preload)))
+      throw new Error(`the bench's RSS preload is not at ${fileURLToPath(preload)}: run npm run build:test`);
+    const child = spawn(process.execPath, ['--import', preload.href, cliEntry, ...args, '--json'], {
       cwd: scratch,
       env: { ...process.env, DATABASE_URL: databaseUrl, CI: '1', ONLINE_BENCH_RSS_FILE: rssFile },
       stdio: ['ignore', 'pipe', 'pipe'],
