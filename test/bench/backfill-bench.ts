@@ -1,69 +1,86 @@
-// `npm run bench`: fills a new column on a fresh tickets table with each approach (single UPDATE,
-// Alembic LIMIT/OFFSET, pgroll-style, online defaults, online concurrency 2), idle and under an OLTP
-// load, repeated interleaved; then online at 4× the rows. Prints medians as Markdown; --json-out too.
+// `npm run bench`: on PostgreSQL's durable settings (or --unsafe-fast), fills a new column on a fresh
+// tickets table with each approach, idle and (some) under an OLTP load, repeated interleaved; times
+// change-type and create-index against their offline statements; then online at 4× the rows. Prints
+// medians as Markdown to stdout, progress to stderr; --json-out writes everything.
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startEmbeddedServer } from '../../src/embedded/embedded-server.js';
 import { approaches, onlineDefaults } from './approaches/index.js';
 import type { Approach } from './approaches/approach.js';
-import { parseBenchArgs } from './bench-args.js';
+import { BenchArgsError, parseBenchArgs, type BenchArgs } from './bench-args.js';
 import { renderMarkdown } from './bench-report.js';
-import { runsOf, summarizeBaseline, summarizeMode, summarizeScaling, type BenchResults } from './bench-summary.js';
+import { benchResults } from './bench-results.js';
 import { dropBenchSchemas, openBenchSql } from './bench-table.js';
-import { machineInfo } from './machine-info.js';
+import { loadAverage, machineInfo } from './machine-info.js';
+import { offlineCeilings } from './offline-ceilings.js';
+import { runCeiling, type CeilingRecord } from './run-ceiling.js';
 import { runOnce, type BenchMode, type RunRecord, type RunSettings } from './run-once.js';
 
-const modes: readonly BenchMode[] = ['idle', 'load'];
 const scalingFactor = 4;
 
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+const mb = (bytes: number | null): string => (bytes === null ? '' : `, ${n(bytes / 2 ** 20)} MB`);
 
-async function main(): Promise<void> {
-  const args = parseBenchArgs(process.argv.slice(2), process.env);
-  const server = args.databaseUrl === undefined ? await startEmbeddedServer() : { url: args.databaseUrl, stop: async () => undefined };
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseBenchArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof BenchArgsError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n(npm run bench -- --help lists the flags)\n`);
+    return error.exitCode;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${command.text}\n`);
+    return 0;
+  }
+  await bench(command.args);
+  return 0;
+}
+
+async function bench(args: BenchArgs): Promise<void> {
+  const server =
+    args.databaseUrl === undefined
+      ? await startEmbeddedServer({ durable: !args.unsafeFast })
+      : { url: args.databaseUrl, stop: async () => undefined };
   const sql = openBenchSql(server.url);
   try {
     const machine = await machineInfo(sql, args.databaseUrl === undefined ? 'embedded' : 'BENCH_DATABASE_URL');
+    const s = machine.settings;
+    if (args.unsafeFast)
+      progress('UNSAFE-FAST: fsync=off. These figures flatter every approach that commits often; production never runs so.');
     progress(
-      `PostgreSQL ${machine.postgres}; ${machine.cores} cores (${machine.cpuModel}); ${n(args.rows)} rows × ${args.repeat} round(s)`,
+      `PostgreSQL ${machine.postgres} (fsync=${s.fsync}, synchronous_commit=${s.synchronousCommit}, full_page_writes=${s.fullPageWrites}); ` +
+        `${machine.cores} cores (${machine.cpuModel}), load ${machine.loadAverageAtStart.join(' ')}; ${n(args.rows)} rows × ${args.repeat} round(s)`,
     );
     const settings: RunSettings = { ...args, databaseUrl: server.url };
-    const selected = args.approaches.map((id) => approaches[id]);
-    const scaling = args.scaling && args.approaches.includes('d');
     const records: RunRecord[] = [];
+    const ceilings: CeilingRecord[] = [];
     const scaled: RunRecord[] = [];
     const measure = async (approach: Approach, mode: BenchMode, rows: number, round: number): Promise<RunRecord> => {
       const record = await runOnce(sql, approach, mode, rows, round, settings);
       progress(`round ${round}/${args.repeat}  ${approach.label}, ${mode}, ${n(rows)} rows: ${describe(record)}`);
       return record;
     };
+    const selected = (ids: readonly string[]): Approach[] => ids.flatMap((id) => approaches.get(id) ?? []);
     for (let round = 1; round <= args.repeat; round++) {
-      for (const mode of modes) for (const approach of selected) records.push(await measure(approach, mode, args.rows, round));
-      if (scaling) scaled.push(await measure(onlineDefaults, 'idle', args.rows * scalingFactor, round));
+      for (const approach of selected(args.approaches)) records.push(await measure(approach, 'idle', args.rows, round));
+      for (const approach of selected(args.loadApproaches)) records.push(await measure(approach, 'load', args.rows, round));
+      if (args.otherOperations) {
+        for (const ceiling of offlineCeilings) {
+          for (const way of ['offline', 'online'] as const) {
+            const record = await runCeiling(sql, server.url, ceiling, way, args.rows, round);
+            ceilings.push(record);
+            progress(`round ${round}/${args.repeat}  ${ceiling.id}, ${way}: ${record.seconds.toFixed(2)} s${mb(record.peakRssBytes)}`);
+          }
+        }
+      }
+      if (args.scaling && args.approaches.includes(onlineDefaults.id))
+        scaled.push(await measure(onlineDefaults, 'idle', args.rows * scalingFactor, round));
     }
     await dropBenchSchemas(sql);
-    const results: BenchResults = {
-      settings: {
-        rows: args.rows,
-        repeat: args.repeat,
-        approaches: args.approaches,
-        offsetBudgetSeconds: args.offsetBudgetSeconds,
-        baselineSeconds: args.baselineSeconds,
-        oltpConnections: args.oltpConnections,
-        thinkMs: args.thinkMs,
-        scaling: scaling,
-      },
-      machine,
-      approaches: selected.map((a) => ({
-        id: a.id,
-        label: a.label,
-        idle: summarizeMode(runsOf(records, a.id, 'idle'), runsOf(records, 'a', 'idle')),
-        load: summarizeMode(runsOf(records, a.id, 'load'), runsOf(records, 'a', 'load')),
-      })),
-      baseline: summarizeBaseline(records),
-      scaling: scaling ? summarizeScaling(runsOf(records, 'd', 'idle'), scaled) : null,
-    };
+    const results = benchResults(args, machine, { records, ceilings, scaled, loadAverageAtEnd: loadAverage() });
     process.stdout.write(renderMarkdown(results));
     if (args.jsonOut !== undefined) await writeFile(resolve(args.jsonOut), JSON.stringify(results, null, 2) + '\n');
   } finally {
@@ -75,15 +92,21 @@ async function main(): Promise<void> {
 function describe(r: RunRecord): string {
   const fill = `${r.seconds.toFixed(2)} s, ${n(r.rowsPerSecond)} rows/s${r.complete ? '' : ` (partial: ${n(r.rowsFilled)} rows)`}`;
   const batch = r.settledBatchSize === null ? '' : `, batch ${n(r.settledBatchSize)}`;
+  const wal = `, WAL ${n(r.walBytes / 2 ** 20)} MB${r.peakRssBytes === null ? '' : `, peak RSS ${n(r.peakRssBytes / 2 ** 20)} MB`}`;
   const o = r.oltp;
   const load =
     o === null
       ? ''
       : `; OLTP p99 ${o.fill.p99Ms.toFixed(1)} ms (baseline ${o.baseline.p99Ms.toFixed(1)}), max ${o.fill.maxMs.toFixed(0)} ms, ${o.fill.errors} errors, lock wait ${o.fillLockWaitMaxMs.toFixed(0)} ms`;
-  return fill + batch + load;
+  return fill + batch + wal + load;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,56 +1,73 @@
-// Renders the results as Markdown: the setup, one row per approach and mode, the baseline, the
-// LIMIT/OFFSET decay note and the scaling row.
-import type { BenchResults, ModeSummary } from './bench-summary.js';
+// Renders the results as Markdown: what it ran on (settings read back from the server, the machine and
+// its load), one row per approach and mode, the baseline, the skewed table, the offline ceilings, the
+// scaling rows, and how to read the ratios.
+import type { BenchResults, CeilingSummary, ModeSummary, ScalingSummary, SkewSummary } from './bench-summary.js';
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const ms = (x: number): string => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : n(x));
+const mb = (bytes: number | null): string =>
+  bytes === null ? dash : bytes < 10 * 2 ** 20 ? (bytes / 2 ** 20).toFixed(1) : n(bytes / 2 ** 20);
+const ratio = (x: number | null): string => (x === null ? dash : x.toFixed(2));
+const verdict = (value: number, target: number, atMost: boolean): string =>
+  `target ${atMost ? '≤' : '≥'} ${target}: ${(atMost ? value <= target : value >= target) ? 'met' : 'missed'}`;
 const dash = '–';
 
 export function renderMarkdown(r: BenchResults): string {
-  const m = r.machine;
   const s = r.settings;
   const lines = [
     `## backfill bench: ${n(s.rows)} rows, median of ${s.repeat} interleaved run(s), each on a fresh table`,
     '',
-    `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; PostgreSQL ${m.postgres} (${m.server}, fsync=${m.fsync}, shared_buffers=${m.sharedBuffers})`,
+    ...setup(r),
     '',
-    `table: tickets, bigint key, 8 columns, 2 secondary indexes. OLTP load: ${s.oltpConnections} connections, point reads and single-row \`updated_at\` updates (50/50) on random keys, ${s.thinkMs} ms think time; baseline: ${s.baselineSeconds} s of it with no migration on each fresh table. Lock waits: pg_stat_activity sampled every 10 ms.`,
-    '',
-    '| approach | mode | fill s | rows/s | vs (a) | OLTP p50 ms | OLTP p99 ms | OLTP max ms | OLTP ops/s | p99 vs baseline | OLTP errors | longest lock wait ms | settled batch size |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    '| approach | mode | fill s | rows/s | vs UPDATE | vs keyset loop | OLTP p50 ms (baseline) | OLTP p99 ms (baseline) | p99 vs baseline | OLTP max ms | OLTP ops/s | OLTP errors | worst writer lock wait ms | WAL MB | peak RSS MB | settled batch |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
   ];
   for (const a of r.approaches) {
-    for (const [mode, summary] of [
-      ['idle', a.idle],
-      ['load', a.load],
-    ] as const) {
-      if (summary !== null) lines.push(approachRow(a.label, mode, summary));
-    }
+    if (a.idle !== null) lines.push(approachRow(a.label, 'idle', a.idle));
+    if (a.load !== null) lines.push(approachRow(a.label, 'load', a.load));
   }
   const b = r.baseline;
   if (b !== null) {
-    lines.push(
-      `| no migration (baseline) | load | ${dash} | ${dash} | ${dash} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${ms(b.maxMs)} | ${n(b.operationsPerSecond)} | 1.00 | ${errors(b.errors, b.firstError)} | ${ms(b.lockWaitMaxMs)} | ${dash} |`,
-    );
+    const cells = [
+      'no migration (baseline)',
+      'load',
+      dash,
+      dash,
+      dash,
+      dash,
+      ms(b.p50Ms),
+      ms(b.p99Ms),
+      '1.0×',
+      ms(b.maxMs),
+      n(b.operationsPerSecond),
+    ];
+    lines.push(`| ${[...cells, errors(b.errors, b.firstError), ms(b.lockWaitMaxMs), dash, dash, dash].join(' | ')} |`);
   }
-  lines.push(
-    '',
-    '- OLTP latencies are over the operations that started during the fill. A blocked writer starts no more operations, so a fill that blocks the load shows it in ops/s, the max and the longest lock wait rather than in p50/p99.',
-    ...partialNotes(r),
-  );
-  if (r.scaling !== null) {
-    const c = r.scaling;
-    lines.push(
-      '',
-      '### scaling: online defaults, idle',
-      '',
-      '| rows | fill s | rows/s | time ratio |',
-      '|---:|---:|---:|---:|',
-      `| ${n(c.rows)} | ${c.seconds.toFixed(2)} | ${n(c.rows / c.seconds)} | 1.00 |`,
-      `| ${n(c.scaledRows)} | ${c.scaledSeconds.toFixed(2)} | ${n(c.scaledRows / c.scaledSeconds)} | ${c.timeRatio.toFixed(2)} (target ≤ ${c.target}: ${c.timeRatio <= c.target ? 'met' : 'missed'}) |`,
-    );
-  }
+  lines.push('', ...readingNotes(), ...partialNotes(r));
+  if (r.skew !== null) lines.push('', ...skewSection(r.skew));
+  if (r.ceilings.length > 0) lines.push('', ...ceilingSection(r.ceilings));
+  if (r.scaling !== null) lines.push('', ...scalingSection(r.scaling));
   return lines.join('\n') + '\n';
+}
+
+function setup(r: BenchResults): string[] {
+  const m = r.machine;
+  const c = m.settings;
+  const s = r.settings;
+  const warning = r.durable
+    ? []
+    : [
+        `> **NOT DURABLE${s.unsafeFast ? ' (--unsafe-fast)' : ''}: fsync=${c.fsync}, synchronous_commit=${c.synchronousCommit}, full_page_writes=${c.fullPageWrites}.** No production server runs so; these figures flatter every approach that commits often.`,
+        '',
+      ];
+  return [
+    ...warning,
+    `server: PostgreSQL ${m.postgres} (${m.server}), settings read back from it: fsync=${c.fsync}, synchronous_commit=${c.synchronousCommit}, full_page_writes=${c.fullPageWrites}, shared_buffers=${c.sharedBuffers}, max_wal_size=${c.maxWalSize}${r.durable ? ' (durable, as PostgreSQL ships)' : ''}`,
+    '',
+    `machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; load average (1, 5, 15 min) ${m.loadAverageAtStart.join(' ')} at start, ${r.loadAverageAtEnd.join(' ')} at end`,
+    '',
+    `table: tickets, bigint key, 8 columns, 2 secondary indexes. OLTP load: ${s.oltpConnections} connections, point reads and single-row \`updated_at\` updates (50/50) on random keys, ${s.thinkMs} ms think time; baseline: ${s.baselineSeconds} s of it with no migration on each fresh table. Lock waits: pg_stat_activity sampled every 10 ms.`,
+  ];
 }
 
 function approachRow(label: string, mode: string, s: ModeSummary): string {
@@ -61,14 +78,17 @@ function approachRow(label: string, mode: string, s: ModeSummary): string {
     mode,
     s.medianSeconds.toFixed(2),
     rate,
-    s.ratioVsSingleUpdate === null ? dash : s.ratioVsSingleUpdate.toFixed(2),
-    o === null ? dash : ms(o.p50Ms),
-    o === null ? dash : ms(o.p99Ms),
+    ratio(s.ratioVsSingleUpdate),
+    ratio(s.ratioVsKeyset),
+    o === null ? dash : `${ms(o.p50Ms)} (${ms(o.baselineP50Ms)})`,
+    o === null ? dash : `${ms(o.p99Ms)} (${ms(o.baselineP99Ms)})`,
+    o === null ? dash : `${o.p99VsBaseline.toFixed(1)}×`,
     o === null ? dash : ms(o.maxMs),
     o === null ? dash : n(o.operationsPerSecond),
-    o === null ? dash : `${o.p99VsBaseline.toFixed(1)}×`,
     o === null ? dash : errors(o.errors, o.firstError),
     o === null ? dash : ms(o.lockWaitMaxMs),
+    mb(s.walBytes),
+    mb(s.peakRssBytes),
     s.settledBatchSize === null ? dash : n(s.settledBatchSize),
   ];
   return `| ${cells.join(' | ')} |`;
@@ -78,6 +98,15 @@ function errors(count: number, first: string | null): string {
   if (count === 0) return '0';
   const text = (first ?? '').replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 80);
   return `${count} (first: ${text})`;
+}
+
+function readingNotes(): string[] {
+  return [
+    '- **vs UPDATE** is rows/s over the single `UPDATE`’s in the same mode (the ceiling: one statement, one commit, no batching); **vs keyset loop** is over the server-side PL/pgSQL keyset loop’s, the best any batched tool can do on one connection. Above 1 is faster.',
+    '- online runs as the built CLI (`node bin/run.js start … --json`), timed from its first backfill-start to its last backfill-done event, so its expand DDL and start-up are not counted; peak RSS is the CLI process’s own (`process.resourceUsage().maxRSS` at exit).',
+    '- WAL MB: `pg_wal_lsn_diff` from just before the fill to just after it; under load it includes the load’s own writes.',
+    '- OLTP latencies are over the operations that started during the fill. A blocked writer starts no more operations, so a fill that blocks the load shows it in ops/s, the max and the worst lock wait rather than in p50/p99.',
+  ];
 }
 
 /** The budget-bound runs, with how their rate fell from the first to the last tenth of their batches. */
@@ -98,4 +127,44 @@ function partialNotes(r: BenchResults): string[] {
     }
   }
   return notes;
+}
+
+function skewSection(k: SkewSummary): string[] {
+  return [
+    '### skewed table: online --concurrency 2, idle',
+    '',
+    'A dense half and a sparse half of the id space (ids 1…d, then every 10th id up to about 2d), the first fifth of the dense ids 10× wider; the same row count as the uniform table.',
+    '',
+    '| table | rows/s | vs uniform |',
+    '|---|---:|---:|',
+    `| uniform | ${n(k.uniformRowsPerSecond)} | 1.00 |`,
+    `| skewed | ${n(k.skewedRowsPerSecond)} | ${k.ratio.toFixed(2)} (${verdict(k.ratio, k.target, false)}) |`,
+  ];
+}
+
+function ceilingSection(ceilings: readonly CeilingSummary[]): string[] {
+  return [
+    '### other long operations against their offline ceilings, idle',
+    '',
+    '| operation | offline s | online s | time ratio (online / offline) | offline WAL MB | online WAL MB | online peak RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...ceilings.map(
+      (c) =>
+        `| ${c.onlineLabel} vs ${c.offlineLabel} | ${c.offlineSeconds.toFixed(2)} | ${c.onlineSeconds.toFixed(2)} | ${c.timeRatio.toFixed(2)} | ${mb(c.offlineWalBytes)} | ${mb(c.onlineWalBytes)} | ${mb(c.onlinePeakRssBytes)} |`,
+    ),
+    '',
+    '- change-type is timed from its first backfill-start to its last backfill-done (the fill and the verify pass); create-index over its expand steps as the CLI times them. The offline statements hold ACCESS EXCLUSIVE (ALTER) or SHARE (CREATE INDEX) for all of their time; online holds no lock that blocks writers.',
+  ];
+}
+
+function scalingSection(c: ScalingSummary): string[] {
+  const rss = c.rssRatio === null ? dash : `${c.rssRatio.toFixed(2)} (${verdict(c.rssRatio, c.rssTarget, true)})`;
+  return [
+    '### scaling: online defaults, idle',
+    '',
+    '| rows | fill s | rows/s | peak RSS MB | time ratio | peak RSS ratio |',
+    '|---:|---:|---:|---:|---:|---:|',
+    `| ${n(c.rows)} | ${c.seconds.toFixed(2)} | ${n(c.rows / c.seconds)} | ${mb(c.peakRssBytes)} | 1.00 | 1.00 |`,
+    `| ${n(c.scaledRows)} | ${c.scaledSeconds.toFixed(2)} | ${n(c.scaledRows / c.scaledSeconds)} | ${mb(c.scaledPeakRssBytes)} | ${c.timeRatio.toFixed(2)} (${verdict(c.timeRatio, c.target, true)}) | ${rss} |`,
+  ];
 }

@@ -1,5 +1,6 @@
 // One measured run: a fresh table, then (under load) the OLTP traffic, its no-migration baseline and
-// the lock-wait sampler, then the approach's fill, then the exact checks of what it wrote.
+// the lock-wait sampler, then the approach's fill with the WAL it wrote, then the exact checks of what
+// it wrote.
 import type postgres from 'postgres';
 import type { Approach, BatchRateTrend, FillInput, FillResult } from './approaches/approach.js';
 import { epochMs, sleep, type TimeWindow } from './bench-clock.js';
@@ -43,6 +44,10 @@ export interface RunRecord {
   readonly settledBatchSize: number | null;
   readonly trend: BatchRateTrend | null;
   readonly oltp: OltpDuringRun | null;
+  /** WAL written from just before the fill to just after it (under load, the load's own WAL too). */
+  readonly walBytes: number;
+  /** The online CLI's peak resident set, bytes; null for SQL run from the bench. */
+  readonly peakRssBytes: number | null;
 }
 
 export const oltpApplicationName = 'bench-oltp';
@@ -56,9 +61,11 @@ export async function runOnce(
   round: number,
   s: RunSettings,
 ): Promise<RunRecord> {
-  await seedFreshTickets(sql, rows);
+  if (mode === 'load' && approach.idleOnly !== undefined) throw new Error(`${approach.label} runs idle only: ${approach.idleOnly}`);
+  await seedFreshTickets(sql, rows, approach.table);
   const input: FillInput = { sql, databaseUrl: s.databaseUrl, rows, budgetMs: s.offsetBudgetSeconds * 1000 };
-  const { fill, oltp } = mode === 'idle' ? { fill: await approach.fill(input), oltp: null } : await fillUnderLoad(approach, input, s);
+  const { fill, walBytes, oltp } =
+    mode === 'idle' ? { ...(await fillWithWal(approach, input)), oltp: null } : await fillUnderLoad(approach, input, s);
   // Idle, nothing but the fill writes, so its own count must be exact; under load a trigger may fill some rows first.
   const exactCount = mode === 'idle' || !approach.triggerFills;
   if (fill.complete && exactCount && fill.rowsFilled !== rows)
@@ -78,10 +85,38 @@ export async function runOnce(
     settledBatchSize: fill.settledBatchSize,
     trend: fill.trend,
     oltp,
+    walBytes,
+    peakRssBytes: fill.peakRssBytes,
   };
 }
 
-async function fillUnderLoad(approach: Approach, input: FillInput, s: RunSettings): Promise<{ fill: FillResult; oltp: OltpDuringRun }> {
+/** The server's current WAL insert position (an LSN, as text). */
+export async function walPosition(sql: postgres.Sql): Promise<string> {
+  const [row] = await sql.unsafe<{ lsn: string }[]>('select pg_current_wal_lsn()::text as lsn');
+  if (row === undefined) throw new Error('pg_current_wal_lsn() returned no row');
+  return row.lsn;
+}
+
+/** Bytes of WAL written since `from` (pg_wal_lsn_diff). */
+export async function walSince(sql: postgres.Sql, from: string): Promise<number> {
+  const [row] = await sql.unsafe<{ bytes: string }[]>('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint::text as bytes', [
+    from,
+  ]);
+  return Number(row?.bytes ?? 0);
+}
+
+interface MeasuredFill {
+  readonly fill: FillResult;
+  readonly walBytes: number;
+}
+
+async function fillWithWal(approach: Approach, input: FillInput): Promise<MeasuredFill> {
+  const from = await walPosition(input.sql);
+  const fill = await approach.fill(input);
+  return { fill, walBytes: await walSince(input.sql, from) };
+}
+
+async function fillUnderLoad(approach: Approach, input: FillInput, s: RunSettings): Promise<MeasuredFill & { oltp: OltpDuringRun }> {
   const load = await startOltpLoad({
     databaseUrl: s.databaseUrl,
     schema: benchSchema,
@@ -95,22 +130,23 @@ async function fillUnderLoad(approach: Approach, input: FillInput, s: RunSetting
   const sampler = startLockWaitSampler(s.databaseUrl, oltpApplicationName);
   const baselineFrom = epochMs() + warmUpMs;
   const baseline: TimeWindow = { from: baselineFrom, to: baselineFrom + s.baselineSeconds * 1000 };
-  let fill: FillResult;
+  let measured: MeasuredFill;
   let run: TimeWindow;
   try {
     await sleep(baseline.to - epochMs());
     const from = epochMs();
-    fill = await approach.fill(input);
+    measured = await fillWithWal(approach, input);
     run = { from, to: epochMs() };
   } catch (error) {
     await Promise.allSettled([load.stop(), sampler.stop()]);
     throw error;
   }
   const [samples, waits] = await Promise.all([load.stop(), sampler.stop()]);
+  const { fill } = measured;
   const fillStats = latencyStats(samples, fill.window);
   const baselineStats = latencyStats(samples, baseline);
   return {
-    fill,
+    ...measured,
     oltp: {
       baseline: baselineStats,
       fill: fillStats,

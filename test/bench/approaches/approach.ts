@@ -2,6 +2,7 @@
 // span of the fill itself and what it did, so the OLTP figures are cut to exactly that span.
 import type postgres from 'postgres';
 import type { TimeWindow } from '../bench-clock.js';
+import type { TableShape } from '../bench-table.js';
 
 export interface FillInput {
   /** Setup connection, search_path on the bench schema; the plain-SQL approaches fill through it. */
@@ -31,12 +32,18 @@ export interface FillResult {
   /** The batch size adaptive sizing settled on (median of the last 20 batches); null for fixed-size approaches. */
   readonly settledBatchSize: number | null;
   readonly trend: BatchRateTrend | null;
+  /** The peak resident set of the process that ran the fill (the `online` CLI), bytes; null for SQL run from the bench. */
+  readonly peakRssBytes: number | null;
 }
 
 export interface Approach {
   readonly id: string;
   readonly label: string;
+  /** The table it fills: the uniform tickets table, or the skewed one (bench-table.ts). */
+  readonly table: TableShape;
   /** Whether writers' own updates also fill rows (a trigger), so rowsFilled may fall short of the table under load. */
   readonly triggerFills: boolean;
+  /** Refused under the OLTP load (with the reason), where it could not fill every row correctly. */
+  readonly idleOnly?: string;
   fill(input: FillInput): Promise<FillResult>;
 }

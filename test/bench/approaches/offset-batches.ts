@@ -1,4 +1,4 @@
-// (b) The Alembic pattern from the seeds: LIMIT/OFFSET batches of 1,000, each its own transaction.
+// The Alembic pattern from the seeds: LIMIT/OFFSET batches of 1,000, each its own transaction.
 // Batch k skips k·1,000 rows to find its own, so the whole fill is O(n²); it stops starting batches
 // when its time budget runs out, and the result is then partial.
 //
@@ -15,8 +15,9 @@ import { batchRateTrend, type TimedBatch } from './batch-rate-trend.js';
 const batchSize = 1_000;
 
 export const offsetBatches: Approach = {
-  id: 'b',
-  label: '(b) Alembic LIMIT/OFFSET, 1,000/batch',
+  id: 'offset',
+  label: 'Alembic LIMIT/OFFSET, 1,000/batch',
+  table: 'uniform',
   triggerFills: false,
   async fill({ sql, rows, budgetMs }) {
     await sql.unsafe(`alter table ${benchTable} add column priority text`);
@@ -42,6 +43,6 @@ export const offsetBatches: Approach = {
     const to = epochMs();
     complete ||= rowsFilled === rows;
     if (complete && rowsFilled !== rows) throw new Error(`LIMIT/OFFSET filled ${rowsFilled} rows, expected ${rows}`);
-    return { window: { from, to }, rowsFilled, complete, settledBatchSize: null, trend: batchRateTrend(batches) };
+    return { window: { from, to }, rowsFilled, complete, settledBatchSize: null, trend: batchRateTrend(batches), peakRssBytes: null };
   },
 };

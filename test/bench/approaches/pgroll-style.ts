@@ -1,4 +1,4 @@
-// (c) pgroll's backfill, rebuilt in SQL: a `_pgroll_needs_backfill boolean default true` column, a
+// pgroll's backfill, rebuilt in SQL: a `_pgroll_needs_backfill boolean default true` column, a
 // BEFORE INSERT OR UPDATE row trigger that computes the new column and clears the flag, and batches
 // of a fixed 1,000 rows by primary key with no delay, each touching its rows with a no-op
 // `set id = id` (pgroll's pkg/backfill templates: the batch CTE locks FOR NO KEY UPDATE).
@@ -32,8 +32,9 @@ const batchStatement = `with batch as (
   select max(id)::text as last, count(*)::int as n from updated`;
 
 export const pgrollStyle: Approach = {
-  id: 'c',
-  label: '(c) pgroll-style: flag + trigger, 1,000/batch',
+  id: 'pgroll',
+  label: 'pgroll-style: flag + trigger, 1,000/batch',
+  table: 'uniform',
   triggerFills: true,
   async fill({ sql, rows }) {
     const columns = await sql.unsafe<{ name: string }[]>(
@@ -57,6 +58,6 @@ export const pgrollStyle: Approach = {
     }
     const to = epochMs();
     if (rowsFilled > rows) throw new Error(`pgroll-style batches touched ${rowsFilled} rows, more than the ${rows} in the table`);
-    return { window: { from, to }, rowsFilled, complete: true, settledBatchSize: null, trend: null };
+    return { window: { from, to }, rowsFilled, complete: true, settledBatchSize: null, trend: null, peakRssBytes: null };
   },
 };

@@ -1,0 +1,66 @@
+// Assembles every summary of a finished bench into the results the report and --json-out are made of.
+import { approaches, referenceIds, skewPair } from './approaches/index.js';
+import type { BenchArgs } from './bench-args.js';
+import {
+  runsOf,
+  summarizeBaseline,
+  summarizeCeiling,
+  summarizeMode,
+  summarizeScaling,
+  summarizeSkew,
+  type BenchResults,
+} from './bench-summary.js';
+import { isDurable, type MachineInfo } from './machine-info.js';
+import { offlineCeilings } from './offline-ceilings.js';
+import type { CeilingRecord } from './run-ceiling.js';
+import type { RunRecord } from './run-once.js';
+
+export interface BenchMeasurements {
+  readonly records: readonly RunRecord[];
+  readonly ceilings: readonly CeilingRecord[];
+  /** online defaults, idle, at 4× the rows. */
+  readonly scaled: readonly RunRecord[];
+  readonly loadAverageAtEnd: readonly number[];
+}
+
+export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeasurements): BenchResults {
+  const reference = (id: string, mode: 'idle' | 'load'): RunRecord[] => runsOf(m.records, id, mode);
+  return {
+    // The URL may hold a password, and the output path says nothing about the figures.
+    settings: {
+      rows: args.rows,
+      repeat: args.repeat,
+      approaches: args.approaches,
+      loadApproaches: args.loadApproaches,
+      unsafeFast: args.unsafeFast,
+      offsetBudgetSeconds: args.offsetBudgetSeconds,
+      baselineSeconds: args.baselineSeconds,
+      oltpConnections: args.oltpConnections,
+      thinkMs: args.thinkMs,
+      scaling: args.scaling,
+      otherOperations: args.otherOperations,
+    },
+    durable: !args.unsafeFast && isDurable(machine.settings),
+    machine,
+    loadAverageAtEnd: m.loadAverageAtEnd,
+    approaches: args.approaches.map((id) => ({
+      id,
+      label: approaches.get(id)?.label ?? id,
+      idle: summarizeMode(reference(id, 'idle'), reference(referenceIds.singleUpdate, 'idle'), reference(referenceIds.keyset, 'idle')),
+      load: summarizeMode(reference(id, 'load'), reference(referenceIds.singleUpdate, 'load'), reference(referenceIds.keyset, 'load')),
+    })),
+    baseline: summarizeBaseline(m.records),
+    skew: summarizeSkew(reference(skewPair.skewed, 'idle'), reference(skewPair.uniform, 'idle')),
+    ceilings: offlineCeilings.flatMap((c) => {
+      const summary = summarizeCeiling(
+        c,
+        m.ceilings.filter((r) => r.operation === c.id),
+      );
+      return summary === null ? [] : [summary];
+    }),
+    scaling: summarizeScaling(
+      m.records.filter((r) => r.approach === 'online' && r.mode === 'idle'),
+      m.scaled,
+    ),
+  };
+}

@@ -1,0 +1,135 @@
+// The bench's Markdown report: the settings read back from the server and the machine's load up front,
+// a loud banner when the server was not durable, both ratio columns, WAL and peak RSS, and the skewed,
+// offline-ceiling and scaling sections with their targets met or missed.
+import { describe, expect, it } from 'vitest';
+import type { BenchArgs } from '../../test/bench/bench-args.js';
+import { renderMarkdown } from '../../test/bench/bench-report.js';
+import { benchResults } from '../../test/bench/bench-results.js';
+import type { MachineInfo, ServerSettings } from '../../test/bench/machine-info.js';
+import type { CeilingRecord } from '../../test/bench/run-ceiling.js';
+import type { RunRecord } from '../../test/bench/run-once.js';
+import { benchRunRecord, MiB } from './bench-run-record.js';
+
+const durable: ServerSettings = { fsync: 'on', synchronousCommit: 'on', fullPageWrites: 'on', sharedBuffers: '128MB', maxWalSize: '1GB' };
+
+function machine(settings: ServerSettings = durable): MachineInfo {
+  return {
+    cores: 2,
+    cpuModel: 'Test CPU',
+    memoryGiB: 8,
+    node: 'v20.0.0',
+    server: 'embedded',
+    postgres: '17.10',
+    settings,
+    loadAverageAtStart: [0.5, 0.4, 0.3],
+  };
+}
+
+const args: BenchArgs = {
+  rows: 1_000_000,
+  repeat: 1,
+  jsonOut: undefined,
+  databaseUrl: 'postgres://u:secret@host/db',
+  approaches: ['update', 'keyset', 'online', 'online-c2', 'online-c2-skewed'],
+  loadApproaches: [],
+  unsafeFast: false,
+  offsetBudgetSeconds: 60,
+  baselineSeconds: 10,
+  oltpConnections: 8,
+  thinkMs: 2,
+  scaling: true,
+  otherOperations: true,
+};
+
+/** Idle at 1M rows over `seconds`, 250 MiB of WAL. */
+const run = (approach: string, seconds: number, extra: Partial<RunRecord> = {}): RunRecord =>
+  benchRunRecord(approach, 1, { walBytes: 250 * MiB, ...extra, seconds });
+
+const ceiling = (operation: CeilingRecord['operation'], way: CeilingRecord['way'], seconds: number): CeilingRecord => ({
+  operation,
+  way,
+  round: 1,
+  rows: 1_000_000,
+  seconds,
+  walBytes: 5 * MiB,
+  peakRssBytes: way === 'online' ? 120 * MiB : null,
+});
+
+const measurements = {
+  records: [
+    run('update', 10),
+    run('keyset', 16),
+    run('online', 16, { peakRssBytes: 150 * MiB, settledBatchSize: 9_000 }),
+    run('online-c2', 10, { peakRssBytes: 160 * MiB }),
+    run('online-c2-skewed', 20, { peakRssBytes: 160 * MiB }),
+  ],
+  ceilings: [
+    ceiling('change-type', 'offline', 8),
+    ceiling('change-type', 'online', 20),
+    ceiling('create-index', 'offline', 2),
+    ceiling('create-index', 'online', 3),
+  ],
+  scaled: [run('online', 68, { rows: 4_000_000, peakRssBytes: 180 * MiB })],
+  loadAverageAtEnd: [1.5, 0.9, 0.4],
+};
+
+describe('renderMarkdown', () => {
+  const text = renderMarkdown(benchResults(args, machine(), measurements));
+
+  it('says what it ran on: the settings read back from the server, the machine and its load at start and end', () => {
+    expect(text).toContain(
+      'fsync=on, synchronous_commit=on, full_page_writes=on, shared_buffers=128MB, max_wal_size=1GB (durable, as PostgreSQL ships)',
+    );
+    expect(text).toContain('2 cores (Test CPU), 8 GiB');
+    expect(text).toContain('load average (1, 5, 15 min) 0.5 0.4 0.3 at start, 1.5 0.9 0.4 at end');
+    expect(text).not.toContain('NOT DURABLE');
+    expect(text).not.toContain('secret');
+  });
+
+  it('gives each approach its rate, both ratios, WAL and the CLI’s peak RSS', () => {
+    expect(text).toContain('| vs UPDATE | vs keyset loop |');
+    expect(text).toContain('| single UPDATE (the ceiling) | idle | 10.00 | 100,000 | 1.00 | 1.60 |');
+    expect(text).toContain(
+      '| online, defaults (adaptive, 100 ms target) | idle | 16.00 | 62,500 | 0.63 | 1.00 | – | – | – | – | – | – | – | 250 | 150 | 9,000 |',
+    );
+    expect(text).toContain('| online --concurrency 2 | idle | 10.00 | 100,000 | 1.00 | 1.60 |');
+  });
+
+  it('compares the skewed table with the uniform one against the target', () => {
+    expect(text).toContain('| skewed | 50,000 | 0.50 (target ≥ 0.9: missed) |');
+  });
+
+  it('holds change-type and create-index against their offline statements', () => {
+    expect(text).toMatch(
+      /\| online change-type .* vs ALTER TABLE … ALTER COLUMN title TYPE varchar\(200\) \| 8\.00 \| 20\.00 \| 2\.50 \| 5\.0 \| 5\.0 \| 120 \|/,
+    );
+    expect(text).toMatch(/\| online create-index .* vs CREATE INDEX \(status, updated_at\) \| 2\.00 \| 3\.00 \| 1\.50 \|/);
+  });
+
+  it('gives the scaling time ratio and peak-RSS ratio with their targets', () => {
+    expect(text).toContain('| 4,000,000 | 68.00 | 58,824 | 180 | 4.25 (target ≤ 4.4: met) | 1.20 (target ≤ 1.1: missed) |');
+  });
+
+  it('opens with a loud banner when the server was not durable (--unsafe-fast)', () => {
+    const fast = renderMarkdown(benchResults({ ...args, unsafeFast: true }, machine({ ...durable, fsync: 'off' }), measurements));
+    expect(fast).toContain('> **NOT DURABLE (--unsafe-fast): fsync=off, synchronous_commit=on, full_page_writes=on.**');
+    expect(fast).not.toContain('(durable, as PostgreSQL ships)');
+  });
+
+  it('leaves out the sections whose runs were not made', () => {
+    const bare = renderMarkdown(
+      benchResults(args, machine(), { ...measurements, ceilings: [], scaled: [], records: measurements.records.slice(0, 2) }),
+    );
+    expect(bare).not.toContain('### skewed table');
+    expect(bare).not.toContain('### other long operations');
+    expect(bare).not.toContain('### scaling');
+  });
+});
+
+describe('benchResults', () => {
+  it('marks a run durable only when the server read back durable and --unsafe-fast was not given, and keeps the URL out', () => {
+    expect(benchResults(args, machine(), measurements).durable).toBe(true);
+    expect(benchResults(args, machine({ ...durable, synchronousCommit: 'off' }), measurements).durable).toBe(false);
+    expect(JSON.stringify(benchResults(args, machine(), measurements))).not.toContain('secret');
+  });
+});
