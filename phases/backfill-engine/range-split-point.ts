@@ -88,22 +88,23 @@ export async function splitPointFor(
   if (rowsLeft > exactSplitRows && tableRows > 0) {
     const percent = Math.min(100, (100 * sampleRows) / tableRows);
     const sampled = await middleKey(sql, source, true, [...from, ...upper, percent]);
-    if (sampled !== null) return sampled;
+    if (sampled !== null) return { at: sampled.at, movedShare: (sampled.read - sampled.rn) / sampled.read };
   }
   const exact = await middleKey(sql, source, false, [...from, ...upper, exactSplitRows]);
-  // A full read stopped at its limit: the range goes on past it, so the upper part is most of the work.
-  return exact !== null && exact.read >= exactSplitRows ? { ...exact, movedShare: 1 - exact.rn / Math.max(rowsLeft, exact.read) } : exact;
+  if (exact === null) return null;
+  // A read that stopped at its limit: the range goes on past it, so the upper part is most of the work.
+  const rows = exact.read >= exactSplitRows ? Math.max(rowsLeft, exact.read) : exact.read;
+  return { at: exact.at, movedShare: (rows - exact.rn) / rows };
 }
 
+/** The middle key of a read of `read` rows, and its row number there. */
 async function middleKey(
   sql: Sql,
   source: KeyRangeSource,
   sampled: boolean,
   params: readonly (string | number)[],
-): Promise<(SplitPoint & { readonly rn: number; readonly read: number }) | null> {
+): Promise<{ readonly at: readonly string[]; readonly rn: number; readonly read: number } | null> {
   const [row] = await sql.unsafe<Record<string, unknown>[]>(middleKeyQuery(source, sampled), [...params]);
   if (row === undefined) return null;
-  const rn = Number(row.rn);
-  const read = Number(row.n);
-  return { at: keyValues(row, source.key.length), movedShare: (read - rn) / read, rn, read };
+  return { at: keyValues(row, source.key.length), rn: Number(row.rn), read: Number(row.n) };
 }
