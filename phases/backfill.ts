@@ -1,15 +1,15 @@
-// Backfill: each task's ranges run in parallel (p-limit, --concurrency at once), each from its persisted
-// cursor to the upper bound captured at start, under one governor that paces, pauses and throttles them.
-import pLimit from 'p-limit';
+// Backfill: each task's ranges run in parallel on a pool of workers (range-pool.ts), each from its
+// persisted cursor to the upper bound captured at start, an idle worker splitting the range with the most
+// left; under one governor that paces, pauses and throttles them.
 import type { BackfillTask } from '../src/plan/plan.js';
 import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
-import { ctidBatches, keysetBatches, type RangeBatches } from './backfill-engine/range-batches.js';
+import { ctidBatches, keysetBatches } from './backfill-engine/range-batches.js';
 import { keyMeasure } from './backfill-engine/key-measure.js';
-import { runRange } from './backfill-engine/range-worker.js';
+import { RangePool } from './backfill-engine/range-pool.js';
 import { TaskProgress } from './backfill-engine/task-progress.js';
-import type { BackfillCursor } from './backfill-engine/backfill-cursors.js';
+import { workerTargetFor } from './backfill-engine/worker-target.js';
 import type { RunContext } from './run-context.js';
 
 export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[]): Promise<void> {
@@ -41,30 +41,23 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     mode: task.key.length === 0 ? 'ctid' : 'key',
   });
   const perPage = rowsPerPage(cursors);
-  const limit = pLimit(ctx.options.concurrency);
-  const stop = new AbortController();
-  // The first range to fail stops the others at their next batch; its error is the one reported.
-  let firstError: { readonly error: unknown } | undefined;
-  await Promise.allSettled(
-    cursors.map((cursor) =>
-      limit(async () => {
-        if (stop.signal.aborted) return;
-        try {
-          await runRange(
-            { ...ctx, signal: anySignal(ctx.signal, stop.signal) },
-            governor,
-            cursor,
-            batchesOf(ctx, task, cursor, perPage),
-            progress,
-          );
-        } catch (error) {
-          firstError ??= { error };
-          stop.abort();
-        }
-      }),
-    ),
-  );
-  if (firstError !== undefined) throw await explainFailure(ctx.sql, ctx.migration, task, firstError.error);
+  const pool = new RangePool({
+    ctx,
+    governor,
+    task,
+    cursors,
+    progress,
+    target: workerTargetFor(ctx.options, governor),
+    batchesOf: (kind, rangeIndex, upper) => {
+      const range = { store: ctx.store, migration: ctx.migration, task, rangeIndex, upper };
+      return kind === 'ctid' ? ctidBatches(range, perPage) : keysetBatches(range);
+    },
+  });
+  try {
+    await pool.run();
+  } catch (error) {
+    throw await explainFailure(ctx.sql, ctx.migration, task, error);
+  }
   ctx.emit({
     type: 'backfill-done',
     migration: ctx.migration,
@@ -75,13 +68,4 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     // column-rebuild.ts names a rebuild's second pass `<column>:verify`: it re-checks every row.
     pass: task.id.endsWith(':verify') ? 'verify' : 'fill',
   });
-}
-
-function batchesOf(ctx: RunContext, task: BackfillTask, cursor: BackfillCursor, perPage: number): RangeBatches {
-  const range = { store: ctx.store, migration: ctx.migration, task, rangeIndex: cursor.rangeIndex, upper: cursor.upperBound ?? [] };
-  return cursor.kind === 'ctid' ? ctidBatches(range, perPage) : keysetBatches(range);
-}
-
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a === undefined ? b : AbortSignal.any([a, b]);
 }

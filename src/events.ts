@@ -74,6 +74,20 @@ export type OnlineEvent =
       readonly etaSeconds: number | null;
     }
   | {
+      /** An idle worker took over part of a running range: the range now ends at `at`, the new one runs from there to its old end. */
+      readonly type: 'range-split';
+      readonly migration: string;
+      readonly task: string;
+      /** The range that was split. */
+      readonly range: number;
+      /** The range that took its upper part (the task's largest index plus one), with its own cursor. */
+      readonly newRange: number;
+      /** The split key (a heap page for ctid ranges): the split range's new inclusive upper bound, the new range's exclusive lower one. */
+      readonly at: readonly string[];
+      /** The rows of the split range's estimate that moved to the new one. */
+      readonly rowsMoved: number;
+    }
+  | {
       readonly type: 'activity';
       readonly migration: string;
       readonly state: ActivityState;

@@ -28,7 +28,8 @@ export interface KeyRangeSource {
   readonly key: readonly KeyColumn[];
 }
 
-const integerTypes = new Set(['smallint', 'integer', 'bigint']);
+/** Key types split arithmetically. */
+export const integerTypes = new Set(['smallint', 'integer', 'bigint']);
 /** Up to this many estimated rows, quantiles are exact: every key ≤ upper is read through the index. */
 const exactQuantileRows = 100_000;
 const sampleRowsPerRange = 10_000;

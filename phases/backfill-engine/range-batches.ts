@@ -30,7 +30,8 @@ export interface RangeIdentity {
   readonly migration: string;
   readonly task: BackfillTask;
   readonly rangeIndex: number;
-  readonly upper: readonly string[];
+  /** The range's inclusive upper key (or page after its last) now: a split lowers it between batches. */
+  readonly upper: () => readonly string[];
 }
 
 /** Keyset: read the key `size` rows on through the index, then update up to it (two round trips). */
@@ -43,12 +44,13 @@ export function keysetBatches(r: RangeIdentity): RangeBatches {
     searchPath: r.task.searchPath,
     async run(conn, position, size, rowsPerSecond) {
       const offset = Math.max(0, size - 1);
+      const upper = r.upper();
       const [boundary] =
         position === null
-          ? await conn.unsafe<Record<string, unknown>[]>(q.firstBoundary, [...r.upper, offset])
-          : await conn.unsafe<Record<string, unknown>[]>(q.nextBoundary, [...position, ...r.upper, offset]);
-      const to = boundary === undefined ? [...r.upper] : keyValues(boundary, width);
-      const last = boundary === undefined || to.every((v, i) => v === r.upper[i]);
+          ? await conn.unsafe<Record<string, unknown>[]>(q.firstBoundary, [...upper, offset])
+          : await conn.unsafe<Record<string, unknown>[]>(q.nextBoundary, [...position, ...upper, offset]);
+      const to = boundary === undefined ? [...upper] : keyValues(boundary, width);
+      const last = boundary === undefined || to.every((v, i) => v === upper[i]);
       const cursor = [JSON.stringify(to), last, size, r.migration, r.task.id, r.rangeIndex, rowsPerSecond];
       const [result] =
         position === null
@@ -62,10 +64,10 @@ export function keysetBatches(r: RangeIdentity): RangeBatches {
 /** ctid: update the next pages of the range through a TID range scan (one round trip). */
 export function ctidBatches(r: RangeIdentity, rowsPerPage: number): RangeBatches {
   const update = batchWithCursorAdvance(r.store, ctidUpdate(r.task), 3);
-  const upperPage = Number(r.upper[0]);
   return {
     searchPath: r.task.searchPath,
     async run(conn, position, size, rowsPerSecond) {
+      const upperPage = Number(r.upper()[0]);
       const from = Number(position?.[0] ?? 0);
       const pages = Math.max(1, Math.round(size / rowsPerPage));
       const to = Math.min(upperPage, from + pages);

@@ -62,6 +62,57 @@ export class TaskProgress {
     return [...this.#spans.values()].every((s) => s.done);
   }
 
+  /** Where a range stands now (a split moves its upper bound), or undefined for a range the task doesn't have. */
+  span(range: number): RangeSpan | undefined {
+    const span = this.#spans.get(range);
+    return span === undefined ? undefined : { ...span };
+  }
+
+  /**
+   * The rows a range has left, estimated: (1 − its fraction) × its rows, counted by its share of the
+   * table's rows where the statistics give one (they follow a skewed key), else by its estimate.
+   */
+  rowsLeft(range: number): number {
+    const span = this.#spans.get(range);
+    if (span === undefined || span.done) return 0;
+    const share = rangeShare(span, this.#measure);
+    const rows = share === null ? span.rowsEstimated : share * this.rowsEstimated;
+    return Math.max(0, (1 - rangeFraction(span, this.#measure)) * rows);
+  }
+
+  /**
+   * The rows of a range's estimate that move to a new range taking `movedShare` of its remaining work
+   * from `at` on: so many that the part done of the shrunken range weighs what it weighed in the whole
+   * (w' × f' = w × f), which keeps the task's fraction where it was when ranges weigh by their estimates.
+   * First in proportion to the work left; where the fraction counts positions (which a shorter range
+   * makes larger), w' = w × f / f'.
+   */
+  rowsMoved(range: number, at: readonly string[], movedShare: number): number {
+    const span = this.#spans.get(range);
+    if (span === undefined) return 0;
+    const w = span.rowsEstimated;
+    const f = rangeFraction(span, this.#measure);
+    let kept = w - (1 - f) * w * Math.min(1, Math.max(0, movedShare));
+    const shrunk = rangeFraction({ ...span, upperBound: at, rowsEstimated: kept }, this.#measure);
+    if (shrunk > 0 && Math.abs(kept * shrunk - w * f) > 0.5) kept = (w * f) / shrunk;
+    return Math.round(w - Math.min(w, Math.max(0, kept)));
+  }
+
+  /**
+   * Range `range` split at `at`: it now ends there, and range `added` takes the rest, with `rowsMoved` of
+   * its estimate (rowsMoved). Weighted by estimates, the range's part done then weighs what it weighed
+   * before; weighted by statistics, the two ranges' shares add up to the old one's: either way the task's
+   * fraction stays where it was, neither a jump nor a step back.
+   */
+  split(range: number, added: number, at: readonly string[], rowsMoved: number): void {
+    const span = this.#spans.get(range);
+    if (span === undefined) return;
+    const { kind, upperBound } = span;
+    this.#spans.set(added, { kind, lowerBound: at, upperBound, position: at, rowsDone: 0, rowsEstimated: rowsMoved, done: false });
+    span.upperBound = at;
+    span.rowsEstimated = Math.max(0, span.rowsEstimated - rowsMoved);
+  }
+
   /** A batch of `range` committed: its cursor now stands at `position`. `clock` is the governor's running clock. */
   advance(
     range: number,

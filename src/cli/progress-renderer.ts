@@ -157,6 +157,8 @@ export function createProgressRenderer(
       case 'reconnected':
         say(`  reconnected after ${(event.downMs / 1000).toFixed(1)}s; resuming from the last committed batch or step`);
         return;
+      // Work stealing moves no bar: the task's percent stays where it was. NDJSON carries the split.
+      case 'range-split':
       case 'finished':
         return;
     }

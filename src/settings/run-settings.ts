@@ -101,7 +101,7 @@ export const runSettings = {
     group: 'backfill',
     input: { kind: 'count', min: 1, max: 64 },
     value: z.number().int().min(1).max(64).default(1),
-    description: 'Key ranges backfilled in parallel, each with its own cursor; the split is made at backfill start. [default: 1]',
+    description: 'Key ranges backfilled in parallel, each with its own cursor; an idle worker splits the busiest range. [default: 1]',
   }),
   maxRowsPerSecond: setting({
     flag: 'max-rows-per-second',
