@@ -2,6 +2,7 @@
 // cursor to the upper bound captured at start, under one governor that paces, pauses and throttles them.
 import pLimit from 'p-limit';
 import type { BackfillTask } from '../src/plan/plan.js';
+import { initialWorkers } from '../src/settings/worker-count.js';
 import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
@@ -41,7 +42,7 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     mode: task.key.length === 0 ? 'ctid' : 'key',
   });
   const perPage = rowsPerPage(cursors);
-  const limit = pLimit(ctx.options.concurrency);
+  const limit = pLimit(initialWorkers(ctx.options));
   const stop = new AbortController();
   // The first range to fail stops the others at their next batch; its error is the one reported.
   let firstError: { readonly error: unknown } | undefined;

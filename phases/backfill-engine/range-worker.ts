@@ -7,6 +7,7 @@ import { searchPathSetting } from '../../src/db/search-path.js';
 import { StoppedError } from '../../src/errors/index.js';
 import type { BackfillCursor } from './backfill-cursors.js';
 import { BatchSizer } from '../../src/throttle/batch-sizer.js';
+import { maxWorkers } from '../../src/settings/worker-count.js';
 import type { BackfillGovernor } from './governor.js';
 import { ProgressWindow } from './progress-window.js';
 import type { RangeBatches } from './range-batches.js';
@@ -32,7 +33,7 @@ export async function runRange(
     max: o.maxBatchSize,
     targetMs: o.targetBatchMs,
   });
-  if (o.maxRowsPerSecond !== null) sizer.setCeiling(Math.max(o.minBatchSize, Math.ceil(o.maxRowsPerSecond / Math.max(1, o.concurrency))));
+  if (o.maxRowsPerSecond !== null) sizer.setCeiling(Math.max(o.minBatchSize, Math.ceil(o.maxRowsPerSecond / maxWorkers(o))));
   const conn = await ctx.sql.reserve();
   let pid: number | undefined;
   try {
