@@ -95,6 +95,17 @@ export type OnlineEvent =
       /** When the awaited window opens. */
       readonly until: string | null;
     }
+  /** `--concurrency auto` changed how many range workers it wants (recorded for `status` first). */
+  | {
+      readonly type: 'workers';
+      readonly migration: string;
+      readonly workers: number;
+      readonly max: number;
+      /** `start`: the first target; `add`: one more; `back`: the last one added gained too little; `down`: a health probe left its limits. */
+      readonly change: 'start' | 'add' | 'back' | 'down';
+      /** e.g. `added a 3rd worker: +22% rows/s (14,000 → 17,100)`, `down to 1: 4 sessions waiting on our locks`. */
+      readonly reason: string;
+    }
   | {
       readonly type: 'backfill-done';
       readonly migration: string;

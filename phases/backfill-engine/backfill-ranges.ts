@@ -1,11 +1,12 @@
 // Opens a task's range cursors: those recorded by an earlier run, or new ones. New ones capture the
 // upper bound now (the last key, or the table's size in pages) and split the space into
-// --concurrency ranges, all inserted in one statement.
+// --concurrency ranges (--max-concurrency under auto), all inserted in one statement.
 import { tablePages } from './ctid-sql.js';
 import { splitKeyRanges, splitPageRanges } from './key-ranges.js';
 import { keysetQueries, keyValues } from './keyset-sql.js';
 import { estimateRows } from '../../src/catalog/row-estimate.js';
 import type { BackfillTask } from '../../src/plan/plan.js';
+import { maxWorkers } from '../../src/settings/worker-count.js';
 import { createCursors, listCursors, type BackfillCursor, type CursorKind, type NewCursor } from './backfill-cursors.js';
 import type { RunContext } from '../run-context.js';
 
@@ -34,13 +35,13 @@ async function keyRanges(ctx: RunContext, task: BackfillTask, estimate: number):
   const [upperRow] = await ctx.sql.unsafe<Record<string, unknown>[]>(keysetQueries(task).upperBound);
   if (upperRow === undefined) return [{ rangeIndex: 0, lowerBound: null, upperBound: null, rowsEstimated: 0 }];
   const upper = keyValues(upperRow, task.key.length);
-  const ranges = await splitKeyRanges(ctx.sql, task, upper, ctx.options.concurrency);
+  const ranges = await splitKeyRanges(ctx.sql, task, upper, maxWorkers(ctx.options));
   return ranges.map((r, i) => ({ rangeIndex: i, lowerBound: r.lower, upperBound: r.upper, rowsEstimated: estimate / ranges.length }));
 }
 
 async function pageRanges(ctx: RunContext, task: BackfillTask, estimate: number): Promise<NewCursor[]> {
   const pages = await tablePages(ctx.sql, task.table);
-  const ranges = splitPageRanges(pages, ctx.options.concurrency);
+  const ranges = splitPageRanges(pages, maxWorkers(ctx.options));
   if (ranges.length === 0) return [{ rangeIndex: 0, lowerBound: null, upperBound: null, rowsEstimated: 0 }];
   return ranges.map((r, i) => ({
     rangeIndex: i,

@@ -2,16 +2,18 @@
 // --max-duration, not while paused (a flag any host can set), not outside the windows, not while a
 // health probe or the throttle query holds it, and not faster than --max-rows-per-second. A monitor
 // loop on its own connection reads the pause flag about every second and the health probes every
-// --probe-interval; what the worker is doing is recorded on the migration for `status`.
+// --probe-interval; what the worker is doing (and, under --concurrency auto, how many workers it wants
+// and why) is recorded on the migration for `status`.
 import { sleep } from '../../src/db/backoff.js';
 import { errorMessage } from '../../src/db/connect.js';
-import { readHealth, readThrottleQuery } from '../../src/throttle/health-probes.js';
+import { readHealth, readThrottleQuery, type HealthSample } from '../../src/throttle/health-probes.js';
 import { StoppedError } from '../../src/errors/index.js';
-import type { ActivityState, WorkerActivity } from '../../src/state/worker-activity.js';
+import type { ActivityState, WorkerActivity, WorkersRecord } from '../../src/state/worker-activity.js';
 import { HealthGate } from '../../src/throttle/health-gate.js';
 import { parseWindow, windowState, type DailyWindow } from '../../src/throttle/schedule-window.js';
 import { TokenBucket } from '../../src/throttle/token-bucket.js';
 import type { RunContext } from '../run-context.js';
+import type { HealthSnapshot, WorkerChange } from './auto-concurrency.js';
 
 const pausePollMs = 1_000;
 /** The longest a waiting worker sleeps before it looks again (a window may be edited by a resume). */
@@ -30,6 +32,11 @@ export class BackfillGovernor {
   #throttle: string | null = null;
   #contention = 0;
   #activity: WorkerActivity | null = null;
+  #workers: WorkersRecord | undefined;
+  /** Activity records are written one after another, each with the latest state and workers. */
+  #recording: Promise<void> = Promise.resolve();
+  #health: HealthSample | null = null;
+  #probes = 0;
   readonly #openedAt = performance.now();
   #heldSince: number | null = null;
   #heldMs = 0;
@@ -69,6 +76,21 @@ export class BackfillGovernor {
   /** Grows each time a probe sees sessions waiting on our locks; workers shrink their batch when it moves. */
   get contention(): number {
     return this.#contention;
+  }
+
+  /** The last health probe's reading, numbered by probe; null until one succeeded. */
+  health(): HealthSnapshot | null {
+    return this.#health === null ? null : { ...this.#health, probe: this.#probes };
+  }
+
+  /** Records a change of the workers wanted (--concurrency auto) for `status`, then emits it as a `workers` event. */
+  recordWorkers(change: WorkerChange): void {
+    const { migration } = this.#ctx;
+    this.#workers = { workers: change.workers, max: change.max, reason: change.reason, since: new Date().toISOString() };
+    this.#record().then(
+      () => this.#ctx.emit({ type: 'workers', migration, ...change }),
+      (error: unknown) => this.#ctx.emit({ type: 'warning', message: `could not record the workers wanted: ${errorMessage(error)}` }),
+    );
   }
 
   /** Milliseconds of running time since the governor opened, holds excluded; `stretch` counts the holds it came out of. */
@@ -130,6 +152,7 @@ export class BackfillGovernor {
   async close(): Promise<void> {
     this.#stopMonitor.abort();
     await this.#monitor;
+    await this.#recording;
     await this.#ctx.ledger.recordActivity(this.#ctx.migration, null).catch(() => undefined);
   }
 
@@ -143,11 +166,21 @@ export class BackfillGovernor {
     const current = this.#activity;
     if (current !== null && current.state === state && current.reason === reason && current.until === until) return;
     this.#trackHold(state !== 'running');
-    const activity: WorkerActivity = { state, reason, until, since: new Date().toISOString() };
-    this.#activity = activity;
+    this.#activity = { state, reason, until, since: new Date().toISOString() };
     // Recorded first: whoever hears the event and reads `status` then sees the same activity.
-    await this.#ctx.ledger.recordActivity(this.#ctx.migration, activity);
+    await this.#record();
     this.#ctx.emit({ type: 'activity', migration: this.#ctx.migration, state, reason, until });
+  }
+
+  /** Queues a write of the activity with the workers, as they are when the write runs (so the last write is the latest). */
+  #record(): Promise<void> {
+    const write = this.#recording.then(() => {
+      const activity = this.#activity ?? { state: 'running', reason: null, until: null, since: new Date().toISOString() };
+      const workers = this.#workers === undefined ? {} : { workers: this.#workers };
+      return this.#ctx.ledger.recordActivity(this.#ctx.migration, { ...activity, ...workers });
+    });
+    this.#recording = write.catch(() => undefined);
+    return write;
   }
 
   #trackHold(holding: boolean): void {
@@ -197,6 +230,8 @@ export class BackfillGovernor {
     }
     try {
       const health = await readHealth(sql, [...this.#pids]);
+      this.#health = health;
+      this.#probes++;
       const reason = this.#gate.update({ ...health, throttleQuery });
       this.#throttle = queryFailed === null ? reason : [queryFailed, reason].filter((r) => r !== null).join('; ');
       if (health.waitingOnUs > 0) this.#contention++;

@@ -3,6 +3,8 @@
 // above it stop after its batch, leaving its range, cursor committed, to the others. `observe()` hears
 // every committed batch, so a target that adapts (`--concurrency auto`) can follow the throughput.
 import type { RunOptions } from '../../src/settings/run-options.js';
+import { maxWorkers } from '../../src/settings/worker-count.js';
+import { AutoConcurrency, type WorkerChange } from './auto-concurrency.js';
 import type { BackfillGovernor } from './governor.js';
 
 export interface WorkerSample {
@@ -26,7 +28,38 @@ export function fixedWorkers(n: number): WorkerTarget {
   return { wanted: () => n, observe: () => undefined };
 }
 
-/** The worker target of a run's options. */
-export function workerTargetFor(options: RunOptions, _governor: BackfillGovernor): WorkerTarget {
-  return fixedWorkers(options.concurrency);
+/** The worker target of a run's options: the controller under `--concurrency auto`, else fixed. */
+export function workerTargetFor(options: RunOptions, governor: BackfillGovernor): WorkerTarget {
+  return options.concurrency === 'auto' ? autoWorkers(options, governor) : fixedWorkers(options.concurrency);
+}
+
+/**
+ * `--concurrency auto`: the controller (auto-concurrency.ts) hears every batch and every new health
+ * probe; each change it makes is recorded on the migration and emitted as a `workers` event.
+ */
+function autoWorkers(options: RunOptions, governor: BackfillGovernor): WorkerTarget {
+  const controller = new AutoConcurrency({
+    maxWorkers: maxWorkers(options),
+    maxActiveSessions: options.maxActiveSessions,
+    maxReplicationLagMs: options.maxReplicationLagMs,
+    maxRetainedWalBytes: options.maxRetainedWalBytes,
+  });
+  const apply = (change: WorkerChange | null): void => {
+    if (change !== null) governor.recordWorkers(change);
+  };
+  const hearHealth = (): void => {
+    const health = governor.health();
+    if (health !== null) apply(controller.health(health));
+  };
+  apply(controller.start());
+  return {
+    wanted: () => {
+      hearHealth();
+      return controller.workers;
+    },
+    observe: (sample) => {
+      hearHealth();
+      apply(controller.observe(sample));
+    },
+  };
 }

@@ -10,7 +10,7 @@
 // drift). One migrate lock per state schema serialises whole runs, so two deploys never interleave.
 import { MigrationStateError, OnlineError, StoppedError } from '../errors/index.js';
 import type { OnlineEvent } from '../events.js';
-import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
+import { overrideOptions, parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { readSpecDirectory, requireValidDirectory, type SpecFile } from '../migration-spec/spec-directory.js';
 import { decide } from '../lifecycle/decide.js';
 import { startedSummary } from '../plan/phase-summary.js';
@@ -93,7 +93,7 @@ export interface MigrateDirectoryResult {
 export async function migrateDirectory(input: MigrateDirectoryInput): Promise<MigrateDirectoryResult> {
   const files = requireValidDirectory(await readSpecDirectory(input.dir));
   parseRunOptions(input.options);
-  parseRunOptions(input.overrides);
+  parseRunOptions(overrideOptions(input.options ?? {}, input.overrides ?? {}));
   const emit: MigrateEventListener = input.onEvent ?? (() => undefined);
   return withSession(
     { ...input, onEvent: emit },

@@ -3,7 +3,7 @@
 import { MigrationStateError, leaseHeldThenRun } from '../errors/index.js';
 import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
-import { parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
+import { overrideOptions, parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { continueRecorded } from './continue-migration.js';
 import { reconcileMigration } from './reconcile-migration.js';
 import { resolveMigration } from './resolve-migration.js';
@@ -22,7 +22,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
     async (session) => {
       const found = await resolveMigration(session, input.migration);
       const name = found.name;
-      const options = parseRunOptions({ ...found.options, ...definedOnly(input.overrides ?? {}) });
+      const options = parseRunOptions(overrideOptions(found.options, input.overrides ?? {}));
       await preflightOptions(session, options);
       return runUnderLease(session, {
         migration: name,

@@ -9,6 +9,7 @@ import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../plan/plan.js';
 import { requireMigratableSchema } from '../preflight/table-checks.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
+import { workerLimit } from '../settings/worker-count.js';
 import { specHash } from '../migration-spec/load-spec.js';
 import type { MigrationSpec } from '../migration-spec/migration-spec.js';
 import { decide } from '../lifecycle/decide.js';
@@ -23,10 +24,11 @@ import { withSession, type ConnectionInput, type Session } from './session.js';
 export const minimumServerVersion = 130000;
 
 /**
- * Connections a run may open: one per parallel range, the lease, the governor and the ledger.
- * postgres.js opens them lazily, so a run with --concurrency 1 uses a handful.
+ * Connections a run may open: one per worker (--concurrency N, or --max-concurrency under auto, at most
+ * workerLimit), the lease, the governor's monitor and the ledger. postgres.js opens them lazily, so a
+ * run with --concurrency 1 uses a handful.
  */
-export const runPoolSize = 64 + 4;
+export const runPoolSize = workerLimit + 4;
 
 export interface StartInput extends ConnectionInput {
   readonly spec: MigrationSpec;

@@ -5,7 +5,7 @@ import { expectedRows, percentOf, rangeFraction, rangeShare, taskFraction } from
 import type { BackfillTask } from '../plan/plan.js';
 import { isFinished, liveStateOf, type LiveState } from '../lifecycle/migration-status.js';
 import type { MigrationPhase, MigrationStatus, RecordedError } from '../state/migration-records.js';
-import type { WorkerActivity } from '../state/worker-activity.js';
+import type { WorkerActivity, WorkersRecord } from '../state/worker-activity.js';
 import { resolveMigration } from './resolve-migration.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 
@@ -67,6 +67,8 @@ export interface MigrationReport {
   readonly paused: boolean;
   /** What a live worker is doing: running, throttled (with the reason), paused, or waiting for a window (until when). */
   readonly activity: WorkerActivity | null;
+  /** Under `--concurrency auto`, while a worker runs: the workers it wants, the most allowed, and why it last changed. */
+  readonly workers: WorkersRecord | null;
   readonly error: RecordedError | null;
   readonly worker: { readonly host: string; readonly pid: number; readonly heartbeatAt: string; readonly alive: boolean } | null;
   readonly tasks: readonly TaskSummary[];
@@ -115,6 +117,7 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
     phase: m.phase,
     paused: m.paused,
     activity: live ? m.activity : null,
+    workers: live ? (m.activity?.workers ?? null) : null,
     error: m.error,
     worker: holder === undefined ? null : { host: holder.host, pid: holder.pid, heartbeatAt: holder.heartbeatAt, alive: held },
     tasks: summarize(backfill),

@@ -136,6 +136,9 @@ export function createProgressRenderer(
         }
         return;
       }
+      case 'workers':
+        say(`  workers: ${event.reason}`);
+        return;
       case 'index-progress': {
         const line = `  ${describeProgress(event.index, event)}`;
         if (mode === 'tty' || Date.now() - lastPlain >= plainIntervalMs || line.includes('waiting for pid')) {

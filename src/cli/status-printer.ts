@@ -47,6 +47,9 @@ export function renderStatus(reports: readonly MigrationReport[], inDirectory: R
       const until = r.activity.until === null ? '' : `; next window opens ${r.activity.until}`;
       lines.push(`  ${r.activity.state}: ${r.activity.reason ?? ''}${until} (since ${ago(r.activity.since)})`);
     }
+    if (r.workers !== null) {
+      lines.push(`  workers: ${r.workers.workers} of max ${r.workers.max} (auto): ${r.workers.reason} (since ${ago(r.workers.since)})`);
+    }
     if (r.worker !== null) {
       lines.push(
         `  worker: pid ${r.worker.pid} on ${r.worker.host}, heartbeat ${ago(r.worker.heartbeatAt)}${r.worker.alive ? '' : ' (lease not held)'}`,

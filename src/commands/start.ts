@@ -20,7 +20,8 @@ export default class Start extends OnlineCommand<typeof Start> {
   static override summary = 'Pre-flight, expand and backfill a migration (and contract with --complete).';
   static override description =
     'TARGET is a spec file (YAML or JSON) or an operation name with its fields as flags (the OPERATION flags, which a spec file refuses: its fields are in the file). --dry-run makes every check a start makes, then prints the plan. Nothing is changed when a pre-flight check fails (exit 2). Exit codes: 0 done, 1 failed (resumable), 2 invalid input, 3 stopped (resumable).\n\n' +
-    'Run settings: a flag given here wins over the project config (online.config.json/.yaml: groups backfill, throttle, schedule, locks, keyed by these flag names), which wins over the built-in defaults. The options the migration starts with are stored with it: `online resume` keeps them (a config edited later does not apply) unless flags are given to resume. Durations need a unit (ms, s, m or min, h): 500ms, 1s, 2m; a bare number is refused but 0 (none) and --target-batch-ms.';
+    'Run settings: a flag given here wins over the project config (online.config.json/.yaml: groups backfill, throttle, schedule, locks, keyed by these flag names), which wins over the built-in defaults. The options the migration starts with are stored with it: `online resume` keeps them (a config edited later does not apply) unless flags are given to resume. Durations need a unit (ms, s, m or min, h): 500ms, 1s, 2m; a bare number is refused but 0 (none) and --target-batch-ms.\n\n' +
+    '--concurrency auto starts the backfill with one worker and adds one while rows/s rises 10% or more and the health probes allow, up to --max-concurrency (default 4); a worker that gains less is taken back, and a probe past its limit (or sessions waiting on our locks) takes one away. `online status` shows how many and why.';
   static override examples = [
     '<%= config.bin %> start examples/add-priority.yaml',
     `<%= config.bin %> start add-column --table tickets --column priority --type text --default "'normal'" --backfill "CASE WHEN escalated THEN 'high' ELSE 'normal' END" --not-null`,
@@ -37,6 +38,7 @@ export default class Start extends OnlineCommand<typeof Start> {
     '<%= config.bin %> start examples/add-priority.yaml --dry-run',
     '<%= config.bin %> start examples/add-priority.yaml --complete --json',
     '<%= config.bin %> start examples/add-priority.yaml --concurrency 2 --max-rows-per-second 20000 --max-replication-lag 5s',
+    '<%= config.bin %> start examples/add-priority.yaml --concurrency auto --max-concurrency 8 --max-active-sessions 40',
     '<%= config.bin %> start examples/add-priority.yaml --window 22:00-06:00 --timezone Europe/Berlin --window-exit',
     `<%= config.bin %> start examples/add-priority.yaml --throttle-query "select count(*) > 50 from pg_stat_activity where state = 'active'"`,
   ];

@@ -21,6 +21,7 @@ const flagText = z.union([z.string(), z.number().nonnegative()]).transform(Strin
 
 const valueSchemas: { readonly [Kind in SettingInput['kind']]: z.ZodType<InputValues[Kind], unknown> } = {
   count: z.number().int().min(0),
+  workers: z.union([z.string(), z.number()]),
   duration: flagText,
   size: flagText,
   text: z.string(),

@@ -18,6 +18,13 @@ export const runOptionsSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
+    if (o.maxConcurrency !== null && o.concurrency !== 'auto') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxConcurrency'],
+        message: `applies only with concurrency auto (it caps the workers auto adds), and concurrency is ${o.concurrency}: set concurrency to auto, or leave max concurrency out`,
+      });
+    }
     if (o.minBatchSize > o.maxBatchSize) {
       ctx.addIssue({
         code: 'custom',
@@ -48,6 +55,18 @@ export function runOptionsFromInputs(inputs: RunSettingInputs): RunOptionsInput 
     return [option, value === undefined ? undefined : readInput(option, row.input, value)];
   });
   return Object.fromEntries(read) as RunOptionsInput;
+}
+
+/**
+ * `given` over `inherited` (stored or configured options): the values given win, and a setting that only
+ * qualifies another (maxConcurrency, of concurrency auto) is not inherited when `given` sets the one it
+ * qualifies, so `resume --concurrency 2` on an auto run drops its stored cap instead of refusing it.
+ */
+export function overrideOptions(inherited: RunOptionsInput, given: RunOptionsInput): RunOptionsInput {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as RunOptionsInput;
+  const dropped = runSettingRows.filter(([option, row]) => row.qualifies !== undefined && row.qualifies in defined && !(option in defined));
+  const kept = Object.fromEntries(Object.entries(inherited).filter(([option]) => !dropped.some(([d]) => d === option)));
+  return { ...kept, ...defined };
 }
 
 /** The options with their defaults; the first problem throws an InvalidOptionError naming its option. */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { isTimeZone, localTimeZone, parseWindow } from '../throttle/schedule-window.js';
 import type { InputValues, SettingInput } from './setting-input.js';
+import { defaultMaxConcurrency, workerCount, workerLimit } from './worker-count.js';
 
 /** The groups of `online start --help` (by title) and the sections of the config file (by key, with a description). */
 export const runSettingGroupInfo = {
@@ -32,6 +33,8 @@ export interface RunSetting<
   readonly value: V;
   /** The flag's help; the config schema's description. */
   readonly description: string;
+  /** The setting this one only qualifies: it is not taken from the config or the stored options when that one is given. */
+  readonly qualifies?: string;
   /** For a setting without a fixed default: an example, shown commented out in the config `online init` writes. */
   readonly example?: string;
 }
@@ -94,14 +97,25 @@ export const runSettings = {
     value: z.number().int().min(1).max(86_400_000).default(30_000),
     description: 'Per batch; a batch that hits it is retried at half size. [default: 30s]',
   }),
-  /** Parallel key ranges, each with its own cursor and connection. */
+  /** Parallel key ranges, each with its own cursor and connection; `auto` adds workers while they pay. */
   concurrency: setting({
     flag: 'concurrency',
     configKey: 'concurrency',
     group: 'backfill',
-    input: { kind: 'count', min: 1, max: 64 },
-    value: z.number().int().min(1).max(64).default(1),
-    description: 'Key ranges backfilled in parallel, each with its own cursor; an idle worker splits the busiest range. [default: 1]',
+    input: { kind: 'workers' },
+    value: workerCount.default(1),
+    description:
+      'Parallel range workers, each with its own cursor and connection (an idle one splits the busiest range): N, or auto (start with 1, add one while rows/s rises and health allows, up to --max-concurrency). [default: 1]',
+  }),
+  /** With concurrency auto: the most workers it may add; null: defaultMaxConcurrency. Refused without auto. */
+  maxConcurrency: setting({
+    flag: 'max-concurrency',
+    configKey: 'max-concurrency',
+    group: 'backfill',
+    input: { kind: 'count', min: 0, max: workerLimit, zeroMeansNone: true },
+    value: z.number().int().min(1).max(workerLimit).nullable().default(null),
+    qualifies: 'concurrency',
+    description: `Most workers --concurrency auto may run (only with auto); 0 = the default. [default: ${defaultMaxConcurrency}]`,
   }),
   maxRowsPerSecond: setting({
     flag: 'max-rows-per-second',

@@ -4,15 +4,18 @@ import { InvalidOptionError } from '../errors/index.js';
 import { parseByteSize } from '../throttle/byte-size.js';
 import { parseWindow } from '../throttle/schedule-window.js';
 import { durationMs, formatDuration } from './duration.js';
+import { workerCountForms } from './worker-count.js';
 
 /**
  * `zeroMeansNone`: 0 means "no limit" (null), which also clears a stored limit on resume.
  * `emptyMeansNone`: "" (or blanks) means none, which also clears a stored one.
  * `bareUnit`: a duration whose name says its unit (`target-batch-ms`) reads a bare number in it; every
  * other duration needs a unit (duration.ts).
+ * `workers`: a number of workers or `auto` (worker-count.ts); the option's zod value checks the bounds.
  */
 export type SettingInput =
   | { readonly kind: 'count'; readonly min: number; readonly max?: number; readonly zeroMeansNone?: boolean }
+  | { readonly kind: 'workers' }
   | { readonly kind: 'duration'; readonly zeroMeansNone?: boolean; readonly bareUnit?: 'ms' }
   | { readonly kind: 'size'; readonly zeroMeansNone?: boolean }
   | { readonly kind: 'text'; readonly emptyMeansNone?: boolean }
@@ -22,6 +25,8 @@ export type SettingInput =
 /** The value given, by kind: a flag's value, or a config file's after its schema. */
 export interface InputValues {
   readonly count: number;
+  /** A flag's text (`4`, `auto`); a config file may give the number as a number. */
+  readonly workers: string | number;
   readonly duration: string;
   readonly size: string;
   readonly text: string;
@@ -37,6 +42,8 @@ export function readInput(option: string, input: SettingInput, value: InputValue
   switch (input.kind) {
     case 'count':
       return noneIfZero(input.zeroMeansNone, value as number);
+    case 'workers':
+      return readWorkers(option, value as string | number);
     case 'duration': {
       const parsed = durationMs(input.bareUnit).safeParse(value);
       if (!parsed.success) throw unreadable(option, parsed.error.issues[0]?.message ?? 'is invalid');
@@ -62,6 +69,13 @@ export function inputOf(input: SettingInput, value: OptionValue): InputValue | u
 
 function noneIfZero(zeroMeansNone: boolean | undefined, value: number): number | null {
   return zeroMeansNone === true && value === 0 ? null : value;
+}
+
+function readWorkers(option: string, value: string | number): number | 'auto' {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'auto') return 'auto';
+  if (/^\d+$/.test(text)) return Number(text);
+  throw unreadable(option, `must be ${workerCountForms}: ${JSON.stringify(value)}`);
 }
 
 function readSize(option: string, text: string): number {

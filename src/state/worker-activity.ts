@@ -1,9 +1,19 @@
 // What the worker is doing right now, recorded on the migration for `status` on any host: running,
 // throttled (and why), paused, waiting for a window (and until when), or building an index (its phase
-// and the sessions it waits for). Cleared when the run ends.
+// and the sessions it waits for), and under --concurrency auto how many workers it wants and why.
+// Cleared when the run ends.
 import { jsonParam, stateTable, type Db, type StateStore } from './state-store.js';
 
 export type ActivityState = 'running' | 'throttled' | 'paused' | 'waiting-window' | 'building-index';
+
+/** Under `--concurrency auto`: the workers wanted now, the most allowed, and why the number last changed. */
+export interface WorkersRecord {
+  readonly workers: number;
+  readonly max: number;
+  /** e.g. `added a 3rd worker: +22% rows/s (14,000 → 17,100)`. */
+  readonly reason: string;
+  readonly since: string;
+}
 
 export interface WorkerActivity {
   readonly state: ActivityState;
@@ -12,6 +22,8 @@ export interface WorkerActivity {
   readonly since: string;
   /** When the awaited window opens; null otherwise. */
   readonly until: string | null;
+  /** Absent without --concurrency auto (and in records written before it existed). */
+  readonly workers?: WorkersRecord;
 }
 
 export async function recordActivity(db: Db, store: StateStore, migration: string, activity: WorkerActivity | null): Promise<void> {

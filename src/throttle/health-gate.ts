@@ -80,7 +80,7 @@ export class HealthGate {
 }
 
 /** `14000` → `14s`, `1500` → `1.5s`, `800` → `800ms`, `125000` → `2m5s`. */
-function formatLag(ms: number): string {
+export function formatLag(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${Number((ms / 1_000).toFixed(1))}s`;
   const totalSeconds = Math.round(ms / 1_000);

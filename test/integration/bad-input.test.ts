@@ -64,7 +64,17 @@ describe('bad input exits 2 and changes nothing', () => {
       /--references-columns: required/,
     ],
     ['a negative batch size', addColumn('--backfill', "'x'", '--batch-size=-5'), /greater than or equal to 1/],
-    ['a zero concurrency', addColumn('--backfill', "'x'", '--concurrency', '0'), /greater than or equal to 1/],
+    ['a zero concurrency', addColumn('--backfill', "'x'", '--concurrency', '0'), /--concurrency: Too small: expected number to be >=1/],
+    [
+      'a concurrency neither a number nor auto',
+      addColumn('--backfill', "'x'", '--concurrency', 'lots'),
+      /--concurrency must be a number of workers from 1 to 64, or auto: "lots"/,
+    ],
+    [
+      'a --max-concurrency without auto',
+      addColumn('--backfill', "'x'", '--concurrency', '2', '--max-concurrency', '6'),
+      /--max-concurrency: applies only with concurrency auto/,
+    ],
     [
       'min batch size above max',
       addColumn('--backfill', "'x'", '--min-batch-size', '500', '--max-batch-size', '100'),

@@ -151,7 +151,7 @@ describe('add-column on every key shape under concurrent writers', () => {
     if (rows === 0) expect(cursor?.rowsDone).toBe(0);
 
     const start = events.find((e) => e.type === 'backfill-start');
-    const concurrency = options.concurrency ?? 1;
+    const concurrency = typeof options.concurrency === 'number' ? options.concurrency : 1;
     // An idle worker splits a busy range (work stealing): each split adds one range.
     const splits = events.filter((e) => e.type === 'range-split').length;
     if (rows > 0) expect(cursor?.ranges).toBe(concurrency + splits);

@@ -90,6 +90,31 @@ describe('plain progress renderer', () => {
     expect(lines.at(-1)).toContain('41%');
   });
 
+  it('--concurrency auto: each change of the workers wanted is a short line with its reason', () => {
+    const workers = (n: number, change: 'start' | 'add' | 'back' | 'down', reason: string): OnlineEvent => ({
+      type: 'workers',
+      migration,
+      workers: n,
+      max: 4,
+      change,
+      reason,
+    });
+    const lines = render([
+      start,
+      workers(1, 'start', 'starting with 1 worker; adds one while rows/s rises 10% or more and health allows, up to 4'),
+      batch(10, 100_000, 14_000, 60),
+      workers(2, 'add', 'added a 2nd worker: 1 made 14,000 rows/s'),
+      workers(1, 'down', 'down to 1: 4 sessions waiting on our locks'),
+      batch(30, 300_000, 15_000, 50),
+    ]);
+    expect(lines.filter((l) => l.startsWith('  workers: '))).toEqual([
+      '  workers: starting with 1 worker; adds one while rows/s rises 10% or more and health allows, up to 4',
+      '  workers: added a 2nd worker: 1 made 14,000 rows/s',
+      '  workers: down to 1: 4 sessions waiting on our locks',
+    ]);
+    expect(lines.at(-1)).toContain('30%');
+  });
+
   it('never prints a non-finite number', () => {
     const lines = render([start, batch(Number.NaN, Number.NaN, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)]);
     expect(lines.join('\n')).not.toMatch(/NaN|Infinity|NFs/);

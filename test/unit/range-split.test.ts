@@ -68,22 +68,20 @@ returning range_index as "rangeIndex"`);
 
 /** A task's ranges as openRanges records them (each from its lower bound), 1000 rows estimated each. */
 const ranges = (kind: BackfillCursor['kind'], ...bounds: (readonly string[] | null)[]): BackfillCursor[] =>
-  bounds
-    .slice(1)
-    .map(
-      (upperBound, rangeIndex) =>
-        ({
-          task: 't',
-          rangeIndex,
-          kind,
-          lowerBound: bounds[rangeIndex],
-          upperBound,
-          position: bounds[rangeIndex],
-          rowsDone: 0,
-          rowsEstimated: 1000,
-          done: false,
-        }) as BackfillCursor,
-    );
+  bounds.slice(1).map(
+    (upperBound, rangeIndex) =>
+      ({
+        task: 't',
+        rangeIndex,
+        kind,
+        lowerBound: bounds[rangeIndex],
+        upperBound,
+        position: bounds[rangeIndex],
+        rowsDone: 0,
+        rowsEstimated: 1000,
+        done: false,
+      }) as BackfillCursor,
+  );
 
 const noStats = (leadingKeyType: string, floor: string | null): KeyMeasure => ({ leadingKeyType, floor, scale: null });
 const withStats = (histogram: readonly string[]): KeyMeasure => ({

@@ -1,10 +1,19 @@
 // The run settings table is the one source of the run options' zod schema, the run flags and the
 // config file's schema; errors name the option key and each layer names the setting its own way.
+// --concurrency takes a number or auto, and --max-concurrency only goes with auto.
 import { describe, expect, it } from 'vitest';
 import { inFlagTerms, runFlags, runOptionsFromFlags } from '../../src/cli/run-flags.js';
 import { projectConfigJsonSchema, settingGroups } from '../../src/config/config-schema.js';
 import { InvalidOptionError } from '../../src/errors/index.js';
-import { defaultRunOptions, parseRunOptions, runOptionsFromInputs, runOptionsSchema } from '../../src/settings/run-options.js';
+import { withConfigDefaults } from '../../src/cli/config-defaults.js';
+import {
+  defaultRunOptions,
+  overrideOptions,
+  parseRunOptions,
+  runOptionsFromInputs,
+  runOptionsSchema,
+} from '../../src/settings/run-options.js';
+import { defaultMaxConcurrency, initialWorkers, maxWorkers } from '../../src/settings/worker-count.js';
 import { runSettingRows } from '../../src/settings/run-settings.js';
 import { inputOf, readInput } from '../../src/settings/setting-input.js';
 
@@ -110,5 +119,66 @@ describe('errors about a run setting', () => {
       throttleQuery: null,
       pauseMs: 0,
     });
+  });
+});
+
+describe('--concurrency and --max-concurrency', () => {
+  it('read a number of workers or auto, from a flag and from the config file alike', () => {
+    expect(runOptionsFromFlags({ concurrency: '3' })).toEqual({ concurrency: 3 });
+    expect(runOptionsFromFlags({ concurrency: 'auto', 'max-concurrency': 6 })).toEqual({ concurrency: 'auto', maxConcurrency: 6 });
+    expect(runOptionsFromInputs({ concurrency: 4 })).toEqual({ concurrency: 4 });
+    expect(runOptionsFromInputs({ concurrency: ' AUTO ' })).toEqual({ concurrency: 'auto' });
+    expect(parseRunOptions({ concurrency: 'auto' })).toMatchObject({ concurrency: 'auto', maxConcurrency: null });
+  });
+
+  it.each(['lots', '2.5', '-1', '', 'auto2'])('refuse %j, naming the forms they take', (text) => {
+    expect(thrown(() => runOptionsFromFlags({ concurrency: text })).message).toBe(
+      `--concurrency must be a number of workers from 1 to 64, or auto: ${JSON.stringify(text)}`,
+    );
+  });
+
+  it('refuse a number of workers out of bounds', () => {
+    expect(inFlagTerms(thrown(() => parseRunOptions(runOptionsFromFlags({ concurrency: '0' }))))).toHaveProperty(
+      'message',
+      '--concurrency: Too small: expected number to be >=1',
+    );
+    expect(() => parseRunOptions({ concurrency: 65 })).toThrow('Too big');
+  });
+
+  it('refuse --max-concurrency without auto, since it would do nothing', () => {
+    const error = inFlagTerms(thrown(() => parseRunOptions(runOptionsFromFlags({ concurrency: '2', 'max-concurrency': 6 }))));
+    expect((error as InvalidOptionError).message).toBe(
+      '--max-concurrency: applies only with concurrency auto (it caps the workers auto adds), and concurrency is 2: set concurrency to auto, or leave max concurrency out',
+    );
+    expect(() => parseRunOptions({ maxConcurrency: 6 })).toThrow('concurrency is 1');
+    // 0 is the default cap, as `online init` writes it, and clears a stored one on resume.
+    expect(parseRunOptions(runOptionsFromFlags({ 'max-concurrency': 0 }))).toMatchObject({ concurrency: 1, maxConcurrency: null });
+  });
+
+  it('give the workers a run starts with and the most it may have', () => {
+    const options = (input: Parameters<typeof parseRunOptions>[0]): [number, number] => {
+      const o = parseRunOptions(input);
+      return [initialWorkers(o), maxWorkers(o)];
+    };
+    expect(options({})).toEqual([1, 1]);
+    expect(options({ concurrency: 3 })).toEqual([3, 3]);
+    expect(options({ concurrency: 'auto' })).toEqual([1, defaultMaxConcurrency]);
+    expect(options({ concurrency: 'auto', maxConcurrency: 8 })).toEqual([1, 8]);
+  });
+
+  it('a cap is not inherited from stored or configured options when --concurrency is given without one', () => {
+    const stored = parseRunOptions({ concurrency: 'auto', maxConcurrency: 6 });
+    expect(parseRunOptions(overrideOptions(stored, { concurrency: 2 }))).toMatchObject({ concurrency: 2, maxConcurrency: null });
+    expect(parseRunOptions(overrideOptions(stored, { maxConcurrency: 8 }))).toMatchObject({ concurrency: 'auto', maxConcurrency: 8 });
+    expect(overrideOptions(stored, { concurrency: undefined })).toMatchObject({ concurrency: 'auto', maxConcurrency: 6 });
+    const config = {
+      path: '/p/online.config.yaml',
+      migrations: '/p/migrations',
+      databaseUrlEnv: 'DATABASE_URL',
+      stateSchema: 'online_migrate',
+    };
+    const configured = { ...config, defaults: { concurrency: 'auto', 'max-concurrency': 6 } };
+    expect(withConfigDefaults({ concurrency: '2' }, configured)).toEqual({ concurrency: '2' });
+    expect(withConfigDefaults({}, configured)).toEqual({ concurrency: 'auto', 'max-concurrency': 6 });
   });
 });
