@@ -21,11 +21,11 @@ function refusal(argv: readonly string[], env: NodeJS.ProcessEnv = {}): BenchArg
 }
 
 describe('parseBenchArgs', () => {
-  it('defaults to a durable 1M-row run of every approach but online-auto, some under load, with scaling and the offline ceilings', () => {
+  it('defaults to a durable 1M-row run of every approach, online-auto included, some under load, with scaling and the offline ceilings', () => {
     const args = run([]);
     expect(args).toMatchObject({ rows: 1_000_000, repeat: 2, unsafeFast: false, scaling: true, otherOperations: true, jsonOut: undefined });
     expect(args.approaches).toEqual(defaultApproachIds);
-    expect(args.approaches).not.toContain('online-auto');
+    expect(args.approaches).toContain('online-auto');
     expect(args.approaches).toEqual(expect.arrayContaining(['update', 'keyset', 'ctid', 'offset', 'pgroll', 'online', 'online-c2']));
     expect(args.loadApproaches).toEqual(defaultLoadApproachIds);
     expect(args.databaseUrl).toBeUndefined();

@@ -33,10 +33,7 @@ export const referenceIds = { singleUpdate: singleUpdate.id, keyset: keysetLoop.
 /** The skewed table's approach and the same on the uniform one, whose speeds the report compares. */
 export const skewPair = { skewed: 'online-c2-skewed', uniform: onlineConcurrency2.id } as const;
 
-/**
- * Run when --approaches is not given. online-auto is left out until `--concurrency auto` and
- * `--max-concurrency` exist in the CLI (issue 15, built in parallel): add it here once they do.
- */
-export const defaultApproachIds: readonly string[] = approachIds.filter((id) => id !== 'online-auto');
+/** Run when --approaches is not given: all of them. */
+export const defaultApproachIds: readonly string[] = approachIds;
 /** Also run under the OLTP load by default: the references and online's two shapes, to keep a 1M-row run near 30 minutes. */
 export const defaultLoadApproachIds: readonly string[] = [singleUpdate.id, keysetLoop.id, onlineDefaults.id, onlineConcurrency2.id];
