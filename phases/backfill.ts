@@ -7,6 +7,7 @@ import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
 import { ctidBatches, keysetBatches } from './backfill-engine/range-batches.js';
 import { keyMeasure } from './backfill-engine/key-measure.js';
+import { connectionRoom } from './backfill-engine/connection-room.js';
 import { RangePool } from './backfill-engine/range-pool.js';
 import { TaskProgress } from './backfill-engine/task-progress.js';
 import { workerTargetFor } from './backfill-engine/worker-target.js';
@@ -54,7 +55,7 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     },
   });
   try {
-    await pool.run();
+    await pool.run(await connectionRoom(ctx.sql));
   } catch (error) {
     throw await explainFailure(ctx.sql, ctx.migration, task, error);
   }

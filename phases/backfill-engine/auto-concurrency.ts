@@ -66,17 +66,17 @@ export interface WorkerChange {
 type Phase = 'warmup' | 'measure' | 'hold-off' | 'steady';
 
 interface Mark {
-  readonly rowsDone: number;
+  readonly rowsCovered: number;
   readonly runningMs: number;
   readonly batches: number;
 }
 
 export class AutoConcurrency {
-  readonly #limits: AutoLimits;
+  #limits: AutoLimits;
   readonly #tuning: AutoTuning;
   #workers = 1;
   #phase: Phase = 'warmup';
-  #mark: Mark = { rowsDone: 0, runningMs: 0, batches: 0 };
+  #mark: Mark = { rowsCovered: 0, runningMs: 0, batches: 0 };
   #batches = 0;
   #lastMs = 0;
   #holdUntilMs = 0;
@@ -105,11 +105,25 @@ export class AutoConcurrency {
     );
   }
 
+  /**
+   * The pool can run no more than `workers` (the server refused a connection for another): that is the
+   * most from now on, and the controller stops probing for more.
+   */
+  capped(workers: number, why: string): WorkerChange | null {
+    const most = Math.max(1, Math.min(workers, this.#limits.maxWorkers));
+    this.#limits = { ...this.#limits, maxWorkers: most };
+    this.#before = null;
+    this.#phase = 'steady';
+    if (this.#workers <= most) return null;
+    this.#workers = most;
+    return this.#change('down', `down to ${most}: ${why}`);
+  }
+
   /** A committed batch: returns the change it leads to, if any. */
   observe(sample: WorkerSample): WorkerChange | null {
     this.#batches++;
     this.#lastMs = sample.runningMs;
-    const mark = { rowsDone: sample.rowsDone, runningMs: sample.runningMs, batches: this.#batches };
+    const mark = { rowsCovered: sample.rowsCovered, runningMs: sample.runningMs, batches: this.#batches };
     if (this.#phase === 'hold-off') {
       if (sample.runningMs >= this.#holdUntilMs) this.#begin('warmup', mark);
       return null;
@@ -129,7 +143,7 @@ export class AutoConcurrency {
       this.#begin('measure', mark);
       return null;
     }
-    const rate = ((sample.rowsDone - this.#mark.rowsDone) / ranMs) * 1000;
+    const rate = ((sample.rowsCovered - this.#mark.rowsCovered) / ranMs) * 1000;
     return this.#judge(rate, mark);
   }
 
@@ -177,7 +191,7 @@ export class AutoConcurrency {
     this.#workers++;
     this.#begin('warmup', mark);
     const why =
-      before === null
+      before === null || before <= 0
         ? `${this.#workers - 1} made ${rateText(rate)} rows/s`
         : `+${percent(rate / before - 1)} rows/s (${rateText(before)} → ${rateText(rate)})`;
     return this.#change('add', `added a ${ordinal(this.#workers)} worker: ${why}`);

@@ -100,17 +100,20 @@ export class BackfillGovernor {
     return { ms: now - this.#openedAt - this.#heldMs - holding, stretch: this.#stretch };
   }
 
-  /** Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). */
-  async admit(rows: number): Promise<void> {
+  /**
+   * Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). `signal`:
+   * the worker's own, which also fires when a sibling range failed, so no wait outlives the run.
+   */
+  async admit(rows: number, signal: AbortSignal | undefined = this.#ctx.signal): Promise<void> {
     const { migration, options } = this.#ctx;
     for (;;) {
-      if (this.#ctx.signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal');
+      if (signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal');
       if (this.#deadline !== null && performance.now() >= this.#deadline) {
         throw new StoppedError(migration, `--max-duration ${Math.round((options.maxDurationMs ?? 0) / 1000)}s reached`);
       }
       if (this.#paused) {
         if (options.exitOnPause) throw new StoppedError(migration, 'paused; `online unpause` lets it run again');
-        await this.#idle('paused', 'paused by `online pause`', null, pausePollMs);
+        await this.#idle('paused', 'paused by `online pause`', null, pausePollMs, signal);
         continue;
       }
       const window = windowState(this.#windows, options.timezone, new Date());
@@ -119,26 +122,26 @@ export class BackfillGovernor {
         const reason = `outside the backfill windows (${options.windows.join(', ')} ${options.timezone})`;
         if (options.windowExit) throw new StoppedError(migration, `${reason}; the next window opens at ${opens ?? 'an unknown time'}`);
         const untilMs = window.until === null ? longestIdleMs : window.until.getTime() - Date.now();
-        await this.#idle('waiting-window', reason, opens, Math.min(longestIdleMs, Math.max(50, untilMs)));
+        await this.#idle('waiting-window', reason, opens, Math.min(longestIdleMs, Math.max(50, untilMs)), signal);
         continue;
       }
       if (this.#throttle !== null) {
-        await this.#idle('throttled', this.#throttle, null, Math.min(pausePollMs, options.probeIntervalMs));
+        await this.#idle('throttled', this.#throttle, null, Math.min(pausePollMs, options.probeIntervalMs), signal);
         continue;
       }
       await this.#setActivity('running', null, null);
-      await this.#takeTokens(rows);
+      await this.#takeTokens(rows, signal);
       return;
     }
   }
 
-  async #takeTokens(rows: number): Promise<void> {
+  async #takeTokens(rows: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#bucket === null) return;
     try {
-      await this.#bucket.take(rows, this.#ctx.signal);
+      await this.#bucket.take(rows, signal);
     } catch (error) {
       // The bucket rejects with the signal's reason when the wait is aborted.
-      if (this.#ctx.signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
+      if (signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
       throw error;
     }
   }
@@ -156,10 +159,10 @@ export class BackfillGovernor {
     await this.#ctx.ledger.recordActivity(this.#ctx.migration, null).catch(() => undefined);
   }
 
-  async #idle(state: ActivityState, reason: string, until: string | null, ms: number): Promise<void> {
+  async #idle(state: ActivityState, reason: string, until: string | null, ms: number, signal: AbortSignal | undefined): Promise<void> {
     await this.#setActivity(state, reason, until);
     const deadlineLeft = this.#deadline === null ? ms : Math.max(0, this.#deadline - performance.now());
-    await sleep(Math.min(ms, deadlineLeft), this.#ctx.signal);
+    await sleep(Math.min(ms, deadlineLeft), signal);
   }
 
   async #setActivity(state: ActivityState, reason: string | null, until: string | null): Promise<void> {

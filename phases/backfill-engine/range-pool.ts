@@ -4,7 +4,7 @@
 // worker takes the upper part. How many workers run follows the WorkerTarget, read at every batch
 // boundary. The first range to fail stops the others at their next batch; its error is the one thrown.
 import { StoppedError } from '../../src/errors/index.js';
-import type { Sql } from '../../src/db/connect.js';
+import { errorMessage, sqlState, type Sql } from '../../src/db/connect.js';
 import type { BackfillTask } from '../../src/plan/plan.js';
 import type { BackfillCursor } from './backfill-cursors.js';
 import { splitCursor } from './cursor-split.js';
@@ -54,14 +54,27 @@ export interface RangePoolInput {
   readonly batchesOf: (kind: BackfillCursor['kind'], rangeIndex: number, upper: () => readonly string[]) => RangeBatches;
 }
 
+/** SQLSTATE too_many_connections: the server's max_connections, or the role's or database's CONNECTION LIMIT. */
+const tooManyConnections = '53300';
+
+/** lock_timeout, deadlock, serialization failure, statement_timeout: the split rolled back and nothing changed. */
+const splitMayGiveUp = new Set(['55P03', '40P01', '40001', '57014']);
+
 export class RangePool {
   readonly #in: RangePoolInput;
   readonly #ctx: RunContext;
   readonly #slots = new Map<number, Slot>();
   readonly #stop = new AbortController();
   readonly #running = new Set<Promise<void>>();
-  readonly #startRows: number;
   #workers = 0;
+  /** Why #cap is what it is, for the worker target when it wants more. */
+  #capWhy = '';
+  /** Workers holding a connection. */
+  #connected = 0;
+  /** The most workers the server gave connections to: set when it refused one for another worker. */
+  #cap = Number.POSITIVE_INFINITY;
+  /** Rows the task's batches covered in this run, for the worker target. */
+  #covered = 0;
   /** False once a stealer found no range worth splitting: what is left only shrinks. */
   #stealing = true;
   /** One split of the task at a time: the new range's index is the task's largest plus one. */
@@ -72,14 +85,22 @@ export class RangePool {
     this.#in = input;
     const signal = input.ctx.signal === undefined ? this.#stop.signal : AbortSignal.any([input.ctx.signal, this.#stop.signal]);
     this.#ctx = { ...input.ctx, signal };
-    this.#startRows = input.progress.rowsDone;
     for (const c of input.cursors) {
       this.#slots.set(c.rangeIndex, this.#slot(c.kind, c.rangeIndex, c.upperBound ?? [], c.batches > 0 ? c.batchSize : null, c.done));
     }
   }
 
-  /** Runs the task's ranges to their end; throws the first range's error (StoppedError on a signal). */
-  async run(): Promise<void> {
+  /**
+   * Runs the task's ranges to their end; throws the first range's error (StoppedError on a signal).
+   * `room`: connections the server has free now. Workers beyond it less one (the connection the ledger
+   * and the monitor need once the workers have taken the idle ones) are not started.
+   */
+  async run(room: number): Promise<void> {
+    this.#cap = Math.max(1, room - 1);
+    this.#capWhy = `the server has room for ${room} more connection${room === 1 ? '' : 's'} (max_connections, or the role's or database's CONNECTION LIMIT), one of them kept for the run's ledger`;
+    const wanted = this.#in.target.wanted();
+    if (wanted > this.#cap)
+      this.#ctx.emit({ type: 'warning', message: `running ${this.#cap} of the ${wanted} workers wanted: ${this.#capWhy}` });
     this.#fill();
     while (this.#running.size > 0) await Promise.all([...this.#running]);
     if (this.#firstError !== undefined) throw this.#firstError.error;
@@ -105,7 +126,9 @@ export class RangePool {
 
   /** Starts workers up to the target while there is work for them: a free range, or one worth splitting. */
   #fill(): void {
-    while (!this.#stop.signal.aborted && this.#workers < this.#in.target.wanted()) {
+    // A target that wants more than the server has connections for hears so (auto then stops adding).
+    if (this.#in.target.wanted() > this.#cap) this.#in.target.capped(this.#cap, this.#capWhy);
+    while (!this.#stop.signal.aborted && this.#workers < this.#wanted()) {
       const free = this.#claimFree();
       if (free === undefined && (!this.#stealing || this.#victim() === undefined)) return;
       this.#workers++;
@@ -132,17 +155,18 @@ export class RangePool {
     let connection: Awaited<ReturnType<typeof reserveWorkerConnection>> | undefined;
     try {
       connection = await reserveWorkerConnection(this.#ctx, this.#in.governor, this.#in.task.searchPath);
+      this.#connected++;
       for (slot ??= await this.#next(worker); slot !== undefined; slot = await this.#next(worker)) {
         const current = slot;
         const start = {
           rangeIndex: current.rangeIndex,
           position: this.#in.progress.span(current.rangeIndex)?.position ?? null,
           batchSize: current.batchSize,
-          workers: this.#in.target.wanted(),
+          workers: this.#wanted(),
         };
         const turn: RangeTurn = {
           beforeBatch: (conn, size) => this.#boundary(worker, current, conn, size),
-          afterBatch: () => this.#committed(),
+          afterBatch: (covered) => this.#committed(covered),
         };
         const finished = await runRange(this.#ctx, this.#in.governor, connection.conn, start, current.batches, this.#in.progress, turn);
         current.finished = finished;
@@ -151,12 +175,19 @@ export class RangePool {
       }
       slot = undefined;
     } catch (error) {
-      this.#firstError ??= { error };
-      this.#stop.abort();
+      if (connection === undefined && this.#connected > 0 && sqlState(error) === tooManyConnections) {
+        this.#refused(error);
+      } else {
+        this.#firstError ??= { error };
+        this.#stop.abort();
+      }
     } finally {
       if (slot !== undefined) this.#release(slot);
       if (worker.counted) this.#workers--;
-      await connection?.release();
+      if (connection !== undefined) {
+        this.#connected--;
+        await connection.release();
+      }
       this.#fill();
     }
   }
@@ -220,8 +251,14 @@ export class RangePool {
       try {
         request.settle(await split);
       } catch (error) {
-        request.settle('gone');
-        throw error;
+        // A split that lost a lock wait or ran out of statement_timeout rolled back whole: the range
+        // just runs on unsplit, as a batch would be retried. Anything else fails the run.
+        if (!splitMayGiveUp.has(sqlState(error) ?? '')) {
+          request.settle('gone');
+          throw error;
+        }
+        this.#ctx.emit({ type: 'warning', message: `range ${slot.rangeIndex} was not split: ${errorMessage(error)}` });
+        request.settle('declined');
       }
     }
     if (this.#leaves(worker)) return false;
@@ -231,7 +268,7 @@ export class RangePool {
 
   /** Whether the worker is one too many for the target; if so it stops counting at once, so no other leaves for the same excess. */
   #leaves(worker: Worker): boolean {
-    if (!worker.counted || this.#workers <= this.#in.target.wanted()) return !worker.counted;
+    if (!worker.counted || this.#workers <= this.#wanted()) return !worker.counted;
     worker.counted = false;
     this.#workers--;
     return true;
@@ -268,9 +305,25 @@ export class RangePool {
   }
 
   /** After every committed batch: the target hears it, and may want more workers. */
-  #committed(): void {
-    const rowsDone = this.#in.progress.rowsDone - this.#startRows;
-    this.#in.target.observe({ rowsDone, runningMs: this.#in.governor.runningClock().ms, workers: this.#workers });
+  #committed(covered: number): void {
+    this.#covered += covered;
+    this.#in.target.observe({ rowsCovered: this.#covered, runningMs: this.#in.governor.runningClock().ms, workers: this.#workers });
+  }
+
+  /** Workers wanted now: the target's, within what the server gave connections to. */
+  #wanted(): number {
+    return Math.min(this.#in.target.wanted(), this.#cap);
+  }
+
+  /**
+   * The server refused a connection for one more worker (max_connections, or the role's CONNECTION
+   * LIMIT) while others run: not a failure of the migration. The others go on, and no more are started.
+   */
+  #refused(error: unknown): void {
+    const running = this.#connected;
+    this.#cap = Math.min(this.#cap, running);
+    this.#capWhy = `the server refused a connection for another worker (${errorMessage(error)})`;
+    this.#ctx.emit({ type: 'warning', message: `going on with ${running} worker${running === 1 ? '' : 's'}: ${this.#capWhy}` });
   }
 
   /** The worker lets go of a range (finished, or back to the pool); a pending split request ends. */

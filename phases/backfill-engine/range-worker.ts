@@ -35,8 +35,8 @@ export interface RangeTurn {
    * (on `conn`). False: the worker stops before the batch, the range stays unfinished for another.
    */
   beforeBatch(conn: Sql, batchSize: number): Promise<boolean>;
-  /** After each committed batch. */
-  afterBatch(): void;
+  /** After each committed batch, with the rows it covered (keys or pages passed, needing work or not). */
+  afterBatch(covered: number): void;
 }
 
 /** A range worker's reserved connection, set up for batches: timeouts, the task's search path, known to the governor. */
@@ -93,15 +93,16 @@ export async function runRange(
   // This range's own rate, recorded on its cursor for `status`; the event reports the task's.
   const rangeWindow = new ProgressWindow();
   for (let done = false; !done;) {
-    // The range's own signal also fires when a sibling range failed.
-    if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
+    stopIfAborted(ctx);
     if (governor.contention !== contention) {
       contention = governor.contention;
       sizer.shrink();
     }
     if (!(await turn.beforeBatch(conn, sizer.size))) return false;
     const size = sizer.size;
-    await governor.admit(size);
+    await governor.admit(size, ctx.signal);
+    // Once more: a sibling may have failed while the governor held this batch.
+    stopIfAborted(ctx);
     const batchStarted = performance.now();
     const rate = Math.round(rangeWindow.rates(o.maxRowsPerSecond)?.rowsPerSecond ?? 0);
     const from = position;
@@ -126,7 +127,7 @@ export async function runRange(
       serverMs: Math.round(outcome.serverMs * 10) / 10,
       batchMs: Math.round(performance.now() - batchStarted),
     });
-    turn.afterBatch();
+    turn.afterBatch(outcome.covered);
     if (!done && o.pauseMs > 0) await sleep(o.pauseMs, ctx.signal);
   }
   return true;
@@ -153,4 +154,9 @@ async function withRetries<T>(ctx: RunContext, sizer: BatchSizer, attempt: () =>
       await sleep(backoffDelay(n), ctx.signal);
     }
   }
+}
+
+/** Ends the range when its signal fired: a stop, or (the range's own signal) a sibling range's failure. */
+function stopIfAborted(ctx: RunContext): void {
+  if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
 }

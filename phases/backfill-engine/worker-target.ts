@@ -8,8 +8,12 @@ import { AutoConcurrency, type WorkerChange } from './auto-concurrency.js';
 import type { BackfillGovernor } from './governor.js';
 
 export interface WorkerSample {
-  /** Rows the task has done in this run so far (all its ranges). */
-  readonly rowsDone: number;
+  /**
+   * Rows the task's batches have covered in this run so far (all its ranges): keys or pages passed,
+   * whether or not a row needed work, so a pass that finds little to change (a verify pass, a table the
+   * triggers mostly filled) is measured by its real pace.
+   */
+  readonly rowsCovered: number;
   /** The governor's running clock: milliseconds since it opened, holds (pause, throttle, window) excluded. */
   readonly runningMs: number;
   /** Workers running when the batch committed. */
@@ -21,11 +25,13 @@ export interface WorkerTarget {
   wanted(): number;
   /** Called after every committed batch of the task. */
   observe(sample: WorkerSample): void;
+  /** The pool can run no more than `workers`: the server refused a connection for another (`why`). */
+  capped(workers: number, why: string): void;
 }
 
 /** `--concurrency N`: always N. */
 export function fixedWorkers(n: number): WorkerTarget {
-  return { wanted: () => n, observe: () => undefined };
+  return { wanted: () => n, observe: () => undefined, capped: () => undefined };
 }
 
 /** The worker target of a run's options: the controller under `--concurrency auto`, else fixed. */
@@ -61,5 +67,6 @@ function autoWorkers(options: RunOptions, governor: BackfillGovernor): WorkerTar
       hearHealth();
       apply(controller.observe(sample));
     },
+    capped: (workers, why) => apply(controller.capped(workers, why)),
   };
 }

@@ -141,7 +141,7 @@ describe('work stealing', severalCliRuns, () => {
     expect(shown?.tasks).toMatchObject([{ ranges: cursors.length, done: true }]);
   });
 
-  it('kill -9 at a batch, then right after the 1st, 2nd and 3rd split of the resumes: every row once, rows_done equal to the work', async () => {
+  it('kill -9 at a batch, then right after the first split of each of three resumes: every row once, rows_done equal to the work', async () => {
     const skewed = { table: 'skewed_kill', dense: 30_000 };
     const table = skewed.table;
     await seedSkewed(db, skewed);
@@ -160,12 +160,14 @@ describe('work stealing', severalCliRuns, () => {
       expectTiling(await cursorsOf(db, name), lastId(skewed));
       return events;
     };
-    // Paced, so that the kill lands within a few batches of the event it follows.
-    const paced = ['--pause-ms', '10'];
+    // Paced, so that the kill lands within a few batches of the event it follows, and capped in rate, so
+    // that how much is left at each kill follows the rows, not the machine's speed.
+    const paced = ['--pause-ms', '10', '--max-rows-per-second', '5000'];
     const first = await killAfter([...runArgs(table), ...paced], (events) => events.filter((e) => e.type === 'batch').length >= 7);
     expect(first.find((e) => e.type === 'backfill-start')).toMatchObject({ ranges: 2, resumed: false });
-    for (const k of [1, 2, 3]) {
-      const events = await killAfter(['resume', name, '--json', ...paced], (e) => splits(e).length >= k);
+    // Each resume is killed right after its first split: three kills mid-stealing in all.
+    for (let kill = 1; kill <= 3; kill++) {
+      const events = await killAfter(['resume', name, '--json', ...paced], (e) => splits(e).length >= 1);
       expect(events.find((e) => e.type === 'backfill-start')).toMatchObject({ resumed: true });
     }
 
@@ -173,7 +175,7 @@ describe('work stealing', severalCliRuns, () => {
     expect(finished.stderr).toBe('');
     expect(finished.code).toBe(0);
     expect(jsonLines(finished.stdout).at(-1)).toMatchObject({ migration: name, status: 'awaiting_contract' });
-    expect(total).toBeGreaterThanOrEqual(6);
+    expect(total).toBeGreaterThanOrEqual(3);
 
     // No writers here: the backfill filled every seeded row, each once, and counted each once.
     expect(await expectFilledOnce(db, skewed)).toBe(seededRows(skewed));

@@ -26,7 +26,7 @@ class Run {
     for (let i = 0; i < batches; i++) {
       this.ms += 100 / workers;
       this.rows += rowsPerSecond / 10 / workers;
-      const change = this.controller.observe({ rowsDone: Math.round(this.rows), runningMs: this.ms, workers });
+      const change = this.controller.observe({ rowsCovered: Math.round(this.rows), runningMs: this.ms, workers });
       if (change !== null) changes.push(change);
     }
     return changes;
@@ -171,6 +171,21 @@ describe('--concurrency auto', () => {
     expect(run.follow(20, () => 10_000)).toEqual([]);
     run.controller.health(probe({ replicationLagMs: 1_000 }));
     expect(run.follow(4, () => 10_000).map((c) => c.change)).toEqual(['add']);
+  });
+
+  it('when the pool is capped (no connection for another worker), goes down to the cap and stops adding', () => {
+    const run = started();
+    run.follow(6, (workers) => workers * 10_000);
+    expect(run.controller.workers).toBeGreaterThanOrEqual(2);
+    const change = run.controller.capped(1, 'the server refused a connection for another worker');
+    expect(change).toMatchObject({
+      workers: 1,
+      max: 1,
+      change: 'down',
+      reason: 'down to 1: the server refused a connection for another worker',
+    });
+    expect(run.follow(120, (workers) => workers * 10_000)).toEqual([]);
+    expect(run.controller.workers).toBe(1);
   });
 
   it('names workers in words', () => {
