@@ -49,13 +49,19 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
         return md5(t);
       end $$`);
   });
-  afterEach(() => {
+  // A test that fails before it opens its gate must not leave the lock's transaction open: the next
+  // test's concurrent build would wait for it to the timeout.
+  let gateHolder: { release(): Promise<void> } | undefined;
+  afterEach(async () => {
     killWatchedRuns();
+    await gateHolder?.release();
+    gateHolder = undefined;
   });
 
   it('after kill -9 mid-build: interrupted, the INVALID index is dropped and rebuilt by resume while the application writes', async () => {
     const migration = 'create-index-tickets-tickets_title_digest_idx';
     const closed = await holdLock(db.url, `select pg_advisory_lock(${gate})`);
+    gateHolder = closed;
     const scanning = (e: Event): boolean => String(e.phase).startsWith('building index') && Number(e.blocksTotal) > 0;
     const run = watchCli(
       [
@@ -90,7 +96,10 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
     const orphans = await db.sql<{ pid: number }[]>`
       select pid from pg_stat_activity
       where query ilike 'create index concurrently%' and backend_type = 'client backend' and pid <> pg_backend_pid()`;
-    expect(orphans).toHaveLength(1);
+    // Should this ever fail, it says what the database's sessions were doing instead.
+    const sessions = await db.sql`
+      select pid, state, wait_event, left(query, 80) as query from pg_stat_activity where datname = current_database()`;
+    expect(orphans, JSON.stringify(sessions)).toHaveLength(1);
     await db.sql`select pg_terminate_backend(${orphans[0]?.pid ?? 0}::int)`;
     await eventually(
       () => db.sql`select 1 from pg_stat_activity where pid = ${orphans[0]?.pid ?? 0}::int`,
