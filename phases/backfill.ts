@@ -4,7 +4,10 @@
 import type { BackfillTask } from '../src/plan/plan.js';
 import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
-import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
+import { openRanges } from './backfill-engine/backfill-ranges.js';
+import { rowsPerPage } from './backfill-engine/ctid-sql.js';
+import { deleteCursors } from './backfill-engine/backfill-cursors.js';
+import { TableRewrittenError } from '../src/errors/index.js';
 import { ctidBatches, keysetBatches } from './backfill-engine/range-batches.js';
 import { keyMeasure } from './backfill-engine/key-measure.js';
 import { connectionRoom } from './backfill-engine/connection-room.js';
@@ -24,7 +27,29 @@ export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[
   }
 }
 
+/** A table rewritten this many times during one task's backfill ends the run (exit 1) instead of paging it once more. */
+const rewritesTolerated = 3;
+
 async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
+  for (let rewrites = 0; ; rewrites++) {
+    try {
+      await backfillPass(ctx, governor, task);
+      return;
+    } catch (error) {
+      if (!(error instanceof TableRewrittenError) || rewrites >= rewritesTolerated) throw error;
+      // The batch that found the rewrite changed nothing; the rows done before it stay done (needsWork
+      // skips them), so a new pass over the new file only costs reading it.
+      ctx.emit({
+        type: 'warning',
+        message: `${error.table} was rewritten during the backfill of ${task.id}: paging its new file from the start`,
+      });
+      await deleteCursors(ctx.sql, ctx.store, ctx.migration, task.id);
+    }
+  }
+}
+
+/** Runs a task's ranges from their cursors to their ends. */
+async function backfillPass(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
   const firstRunning = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null);
   const measure = await keyMeasure(ctx.sql, task.table, task.key, firstRunning);
@@ -39,9 +64,10 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     percent: start.percent,
     resumed: cursors.some((c) => c.batches > 0),
     ranges: cursors.length,
-    mode: task.key.length === 0 ? 'ctid' : 'key',
+    mode: cursors.some((c) => c.kind === 'ctid') ? 'ctid' : 'key',
   });
-  const perPage = rowsPerPage(cursors);
+  const file = cursors.find((c) => c.relationFile !== null)?.relationFile ?? null;
+  const perPage = file === null ? 1 : await rowsPerPage(ctx.sql, task.table);
   const pool = new RangePool({
     ctx,
     governor,
@@ -51,12 +77,15 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     target: workerTargetFor(ctx.options, governor),
     batchesOf: (kind, rangeIndex, upper) => {
       const range = { store: ctx.store, migration: ctx.migration, task, rangeIndex, upper };
-      return kind === 'ctid' ? ctidBatches(range, perPage) : keysetBatches(range);
+      if (kind === 'key') return keysetBatches(range);
+      if (file === null) throw new Error(`the page ranges of ${task.id} have no relation file`);
+      return ctidBatches(range, perPage, file);
     },
   });
   try {
     await pool.run(await connectionRoom(ctx.sql));
   } catch (error) {
+    if (error instanceof TableRewrittenError) throw error;
     throw await explainFailure(ctx.sql, ctx.migration, task, error);
   }
   ctx.emit({

@@ -16,6 +16,8 @@ export interface BackfillCursor {
   readonly lowerBound: readonly string[] | null;
   /** Where the range ends (inclusive key, or page after the last); null for an empty table. */
   readonly upperBound: readonly string[] | null;
+  /** A ctid range's relation file (pg_relation_filenode) when its pages were counted; null for keys. */
+  readonly relationFile: number | null;
   /** The last key processed (or next page); null before the first batch. */
   readonly position: readonly string[] | null;
   readonly rowsDone: number;
@@ -33,7 +35,7 @@ export interface BackfillCursor {
 
 const columns = (db: Db) =>
   db`task, range_index as "rangeIndex", key_kind as kind, key_columns as "keyColumns", lower_bound as "lowerBound",
-     upper_bound as "upperBound", position, rows_done::float8 as "rowsDone", rows_estimated::float8 as "rowsEstimated",
+     upper_bound as "upperBound", relation_file::float8 as "relationFile", position, rows_done::float8 as "rowsDone", rows_estimated::float8 as "rowsEstimated",
      batches::float8 as batches, batch_size as "batchSize", batch_ms_last as "batchMsLast", batch_ms_avg as "batchMsAvg",
      batch_ms_max as "batchMsMax", rows_per_second as "rowsPerSecond", done, started_at as "startedAt", updated_at as "updatedAt"`;
 
@@ -50,6 +52,18 @@ export interface NewCursor {
   readonly rowsEstimated: number;
 }
 
+/** Forgets a task's ranges, so that the next run pages the table afresh (after a rewrite moved its rows). */
+export async function deleteCursors(db: Db, store: StateStore, migration: string, task: string): Promise<void> {
+  await db`delete from ${stateTable(db, store, 'backfill_cursors')} where migration = ${migration} and task = ${task}`;
+}
+
+/** Records the relation file of a task's ctid ranges that were created before it was recorded (null). */
+export async function adoptRelationFile(db: Db, store: StateStore, migration: string, task: string, file: number): Promise<void> {
+  await db`
+    update ${stateTable(db, store, 'backfill_cursors')} set relation_file = ${file}
+    where migration = ${migration} and task = ${task} and key_kind = 'ctid' and relation_file is null`;
+}
+
 /** Creates all the ranges of a task in one statement, so a crash never leaves half of them. */
 export async function createCursors(
   db: Db,
@@ -60,6 +74,8 @@ export async function createCursors(
     readonly kind: CursorKind;
     readonly keyColumns: readonly string[];
     readonly batchSize: number;
+    /** For ctid ranges: the relation file their pages belong to. */
+    readonly relationFile: number | null;
   },
   ranges: readonly NewCursor[],
 ): Promise<void> {
@@ -71,6 +87,7 @@ export async function createCursors(
     key_columns: task.keyColumns,
     lower_bound: r.lowerBound,
     upper_bound: r.upperBound,
+    relation_file: task.relationFile,
     position: r.lowerBound,
     rows_estimated: Math.round(r.rowsEstimated),
     batch_size: task.batchSize,
@@ -78,11 +95,11 @@ export async function createCursors(
   }));
   await db`
     insert into ${stateTable(db, store, 'backfill_cursors')}
-      (migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, position, rows_estimated, batch_size, done)
-    select migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, position, rows_estimated, batch_size, done
+      (migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, relation_file, position, rows_estimated, batch_size, done)
+    select migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, relation_file, position, rows_estimated, batch_size, done
     from jsonb_to_recordset(${jsonParam(db, rows)}) as r(
       migration text, task text, range_index int, key_kind text, key_columns jsonb, lower_bound jsonb, upper_bound jsonb,
-      position jsonb, rows_estimated bigint, batch_size int, done boolean)
+      relation_file bigint, position jsonb, rows_estimated bigint, batch_size int, done boolean)
     on conflict do nothing`;
 }
 
@@ -92,9 +109,10 @@ export async function createCursors(
  * batch on the server: `clock_timestamp()` is read after the aggregate has consumed every updated row,
  * so `ms` is the UPDATE's execution time, without network or client time. The update's own parameters
  * come first; the cursor's are `$first`…`$first+6`: position (JSON text), done, batch size, migration,
- * task, range index, rows/s. Returns one row `{ rows, ms }`.
+ * task, range index, rows/s. Returns one row `{ rows, ms }`; none when `gate`, a condition the cursor
+ * advance also needs (one the update checks too), is false: then nothing changed.
  */
-export function batchWithCursorAdvance(store: StateStore, update: string, first: number): string {
+export function batchWithCursorAdvance(store: StateStore, update: string, first: number, gate?: string): string {
   const p = (i: number): string => `$${first + i}`;
   return `with updated as (${update} returning 1),
 b as (select count(*)::int as n, (extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)::float8 as ms from updated)
@@ -104,6 +122,6 @@ update ${quoteIdent(store.schema)}.backfill_cursors c set position = ${p(0)}::te
   batch_ms_avg = case when c.batches = 0 then b.ms else c.batch_ms_avg * 0.9 + b.ms * 0.1 end,
   rows_per_second = ${p(6)}::float8, updated_at = now()
 from b
-where c.migration = ${p(3)}::text and c.task = ${p(4)}::text and c.range_index = ${p(5)}::int
+where c.migration = ${p(3)}::text and c.task = ${p(4)}::text and c.range_index = ${p(5)}::int${gate === undefined ? '' : ` and ${gate}`}
 returning b.n as rows, b.ms as ms`;
 }

@@ -1,30 +1,56 @@
 // Opens a task's range cursors: those recorded by an earlier run, or new ones. New ones capture the
 // upper bound now (the last key, or the table's size in pages) and split the space into
-// --concurrency ranges (--max-concurrency under auto), all inserted in one statement.
-import { tablePages } from './ctid-sql.js';
+// --concurrency ranges (--max-concurrency under auto), all inserted in one statement. They page by
+// ctid when the table has no key, or when the task's triggers fill every row writers write and
+// --page-ranges allows it (TID range scans read no index); by the key otherwise.
+import { relationFile, tablePages } from './ctid-sql.js';
 import { splitKeyRanges, splitPageRanges } from './key-ranges.js';
 import { keysetQueries, keyValues } from './keyset-sql.js';
 import { estimateRows } from '../../src/catalog/row-estimate.js';
+import { minimumCtidServerVersion } from '../../src/catalog/server-version.js';
 import type { BackfillTask } from '../../src/plan/plan.js';
+import { quoteQualified } from '../../src/sql-text/quote.js';
 import { maxWorkers } from '../../src/settings/worker-count.js';
-import { createCursors, listCursors, type BackfillCursor, type CursorKind, type NewCursor } from './backfill-cursors.js';
+import { adoptRelationFile, createCursors, listCursors, type BackfillCursor, type CursorKind, type NewCursor } from './backfill-cursors.js';
 import type { RunContext } from '../run-context.js';
 
 export async function openRanges(ctx: RunContext, task: BackfillTask): Promise<BackfillCursor[]> {
   const existing = await taskCursors(ctx, task);
+  if (existing.some((c) => c.kind === 'ctid' && c.relationFile === null)) {
+    // Ranges created before the file was recorded: the file now is the best there is.
+    await adoptRelationFile(ctx.sql, ctx.store, ctx.migration, task.id, await relationFile(ctx.sql, task.table));
+    return taskCursors(ctx, task);
+  }
   if (existing.length > 0) return existing;
-  const kind: CursorKind = task.key.length === 0 ? 'ctid' : 'key';
+  const kind = await pagingKind(ctx, task);
   const estimate = await estimateRows(ctx.sql, task.table);
   const ranges = kind === 'ctid' ? await pageRanges(ctx, task, estimate) : await keyRanges(ctx, task, estimate);
   await createCursors(
     ctx.sql,
     ctx.store,
-    { migration: ctx.migration, task: task.id, kind, keyColumns: task.key.map((k) => k.name), batchSize: ctx.options.batchSize },
+    {
+      migration: ctx.migration,
+      task: task.id,
+      kind,
+      keyColumns: task.key.map((k) => k.name),
+      batchSize: ctx.options.batchSize,
+      relationFile: kind === 'ctid' ? await relationFile(ctx.sql, task.table) : null,
+    },
     ranges,
   );
   const created = await taskCursors(ctx, task);
   if (created.length === 0) throw new Error(`backfill cursors for ${task.id} were not created`);
   return created;
+}
+
+/** ctid for a keyless table; ctid for a trigger-filled task on an ordinary table on PostgreSQL 14+ unless --no-page-ranges; else the key. */
+async function pagingKind(ctx: RunContext, task: BackfillTask): Promise<CursorKind> {
+  if (task.key.length === 0) return 'ctid';
+  if (task.writesFilled !== true || !ctx.options.pageRanges) return 'key';
+  const [row] = await ctx.sql<{ pages: boolean }[]>`
+    select c.relkind = 'r' and current_setting('server_version_num')::int >= ${minimumCtidServerVersion} as pages
+    from pg_class c where c.oid = ${quoteQualified(task.table)}::regclass`;
+  return row?.pages === true ? 'ctid' : 'key';
 }
 
 async function taskCursors(ctx: RunContext, task: BackfillTask): Promise<BackfillCursor[]> {
@@ -49,14 +75,4 @@ async function pageRanges(ctx: RunContext, task: BackfillTask, estimate: number)
     upperBound: [String(r.upperPage)],
     rowsEstimated: (estimate * (r.upperPage - r.lowerPage)) / pages,
   }));
-}
-
-/** Rows per page, for sizing ctid batches in rows. */
-export function rowsPerPage(cursors: readonly BackfillCursor[]): number {
-  const pages = cursors.reduce(
-    (n, c) => n + (c.upperBound === null || c.lowerBound === null ? 0 : Number(c.upperBound[0]) - Number(c.lowerBound[0])),
-    0,
-  );
-  const rows = cursors.reduce((n, c) => n + c.rowsEstimated, 0);
-  return pages > 0 ? Math.max(1, rows / pages) : 1;
 }

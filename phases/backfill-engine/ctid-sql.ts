@@ -1,7 +1,10 @@
-// The SQL of a backfill over a table with no usable key: page ranges through a TID range scan (PG 14+).
-// It stays correct when rows move: an UPDATE writes a new row version, and every version written after
-// expand already has its value (the fill triggers), so only versions in the pages that existed at
-// backfill start can need work, and rows our own batches move to later pages no longer match `needsWork`.
+// The SQL of a backfill over ctid page ranges through a TID range scan (PG 14+): a table with no usable
+// key, or a task whose triggers fill every row writers write (BackfillTask.writesFilled). It stays
+// correct when rows move: an UPDATE writes a new row version, and every version written after expand
+// already has its value (the fill triggers), so only versions in the pages that existed at backfill
+// start can need work, and rows our own batches move to later pages no longer match `needsWork`.
+// A rewrite of the table (VACUUM FULL, CLUSTER, pg_repack) moves every row to other pages, so each batch
+// first checks that the relation file is still the one its range's pages were counted in.
 import type { Sql } from '../../src/db/connect.js';
 import { quoteQualified, type QualifiedName } from '../../src/sql-text/quote.js';
 
@@ -11,11 +14,23 @@ export interface CtidSource {
   readonly needsWork: string;
 }
 
-/** Params: first page (inclusive), last page (exclusive). */
+/** True while the table is still in relation file `$table`/`$file`: a one-time filter, evaluated once per statement. */
+export function sameRelationFile(tableParam: number, fileParam: number): string {
+  return `pg_relation_filenode($${tableParam}::text::regclass)::bigint = $${fileParam}::bigint`;
+}
+
+/** Params: first page (inclusive), last page (exclusive), the table's quoted name, its relation file. */
 export function ctidUpdate(source: CtidSource): string {
   const t = quoteQualified(source.table);
   const page = (n: number): string => `('(' || $${n}::bigint || ',0)')::tid`;
-  return `update ${t} set ${source.set} where ctid >= ${page(1)} and ctid < ${page(2)} and (${source.needsWork})`;
+  return `update ${t} set ${source.set} where ctid >= ${page(1)} and ctid < ${page(2)} and (${source.needsWork}) and ${sameRelationFile(3, 4)}`;
+}
+
+/** The table's relation file now (pg_relation_filenode): it changes when the table is rewritten. */
+export async function relationFile(sql: Sql, table: QualifiedName): Promise<number> {
+  const [row] = await sql<{ file: number }[]>`select pg_relation_filenode(${quoteQualified(table)}::regclass)::bigint::float8 as file`;
+  if (row === undefined) throw new Error(`no relation file for ${quoteQualified(table)}`);
+  return row.file;
 }
 
 /** The table's size in pages now: the backfill's upper bound. */
@@ -23,4 +38,26 @@ export async function tablePages(sql: Sql, table: QualifiedName): Promise<number
   const [row] = await sql<{ pages: number }[]>`
     select (pg_relation_size(${quoteQualified(table)}::regclass) / current_setting('block_size')::int)::float8 as pages`;
   return row?.pages ?? 0;
+}
+
+/** Pages of the table read to count its rows per page when it has no statistics. */
+const densitySamplePages = 64;
+
+/**
+ * Rows per page, for sizing ctid batches in rows: the planner's statistics (reltuples over relpages, both
+ * from the same VACUUM or ANALYZE), else the rows in the first pages, counted through a TID range scan.
+ * Never the row estimate over today's size: a table not yet analyzed has none, and a batch of "1,000
+ * rows" would then cover 1,000 pages.
+ */
+export async function rowsPerPage(sql: Sql, table: QualifiedName): Promise<number> {
+  const t = quoteQualified(table);
+  const [stats] = await sql<{ tuples: number; pages: number; size: number }[]>`
+    select reltuples::float8 as tuples, relpages::float8 as pages,
+      (pg_relation_size(oid) / current_setting('block_size')::int)::float8 as size
+    from pg_class where oid = ${t}::regclass`;
+  if (stats !== undefined && stats.pages > 0 && stats.tuples > 0) return Math.max(1, stats.tuples / stats.pages);
+  const pages = Math.min(densitySamplePages, stats?.size ?? 0);
+  if (pages === 0) return 1;
+  const [row] = await sql.unsafe<{ n: number }[]>(`select count(*)::float8 as n from ${t} where ctid < '(${pages},0)'::tid`);
+  return Math.max(1, (row?.n ?? 0) / pages);
 }

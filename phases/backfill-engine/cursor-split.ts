@@ -18,17 +18,17 @@ export interface CursorSplit {
 /**
  * Params: migration, task, range index, upper (JSON text), split point (JSON text), rows moved. The new
  * range's index is the task's largest plus one (the caller runs one split of a task at a time); it starts
- * at the split point with no rows done and the range's batch size. Returns its index, or no row.
+ * at the split point with no rows done and the range's batch size (and relation file). Returns its index, or no row.
  */
 export function splitCursorSql(store: StateStore): string {
   const t = `${quoteIdent(store.schema)}.backfill_cursors`;
   return `with shrunk as (
   update ${t} c set upper_bound = $5::text::jsonb, rows_estimated = greatest(0, c.rows_estimated - $6::bigint), updated_at = now()
   where c.migration = $1::text and c.task = $2::text and c.range_index = $3::int and not c.done and c.upper_bound = $4::text::jsonb
-  returning c.migration, c.task, c.key_kind, c.key_columns, c.batch_size)
-insert into ${t} (migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, position, rows_estimated, batch_size, done)
+  returning c.migration, c.task, c.key_kind, c.key_columns, c.relation_file, c.batch_size)
+insert into ${t} (migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, relation_file, position, rows_estimated, batch_size, done)
 select s.migration, s.task, (select max(o.range_index) + 1 from ${t} o where o.migration = s.migration and o.task = s.task),
-  s.key_kind, s.key_columns, $5::text::jsonb, $4::text::jsonb, $5::text::jsonb, $6::bigint, s.batch_size, false
+  s.key_kind, s.key_columns, $5::text::jsonb, $4::text::jsonb, s.relation_file, $5::text::jsonb, $6::bigint, s.batch_size, false
 from shrunk s
 returning range_index as "rangeIndex"`;
 }

@@ -1,7 +1,9 @@
 // One batch of one range, keyset or ctid: the UPDATE and its cursor advance run as one statement on
 // the range's reserved connection, and the statement reports its own server-side time.
 import type { Sql } from '../../src/db/connect.js';
-import { ctidUpdate } from './ctid-sql.js';
+import { ctidUpdate, sameRelationFile } from './ctid-sql.js';
+import { TableRewrittenError } from '../../src/errors/index.js';
+import { displayName, quoteQualified } from '../../src/sql-text/quote.js';
 import { keysetQueries, keyValues } from './keyset-sql.js';
 import type { BackfillTask } from '../../src/plan/plan.js';
 import { batchWithCursorAdvance } from './backfill-cursors.js';
@@ -61,9 +63,13 @@ export function keysetBatches(r: RangeIdentity): RangeBatches {
   };
 }
 
-/** ctid: update the next pages of the range through a TID range scan (one round trip). */
-export function ctidBatches(r: RangeIdentity, rowsPerPage: number): RangeBatches {
-  const update = batchWithCursorAdvance(r.store, ctidUpdate(r.task), 3);
+/**
+ * ctid: update the next pages of the range through a TID range scan (one round trip). A batch that finds
+ * the table in another relation file than `relationFile` changes nothing and throws TableRewrittenError.
+ */
+export function ctidBatches(r: RangeIdentity, rowsPerPage: number, relationFile: number): RangeBatches {
+  const update = batchWithCursorAdvance(r.store, ctidUpdate(r.task), 5, sameRelationFile(3, 4));
+  const table = quoteQualified(r.task.table);
   return {
     searchPath: r.task.searchPath,
     async run(conn, position, size, rowsPerSecond) {
@@ -73,11 +79,12 @@ export function ctidBatches(r: RangeIdentity, rowsPerPage: number): RangeBatches
       const to = Math.min(upperPage, from + pages);
       const last = to >= upperPage;
       const cursor = [JSON.stringify([String(to)]), last, size, r.migration, r.task.id, r.rangeIndex, rowsPerSecond];
-      const [result] = await conn.unsafe<{ rows: number; ms: number }[]>(update, [from, to, ...cursor]);
+      const [result] = await conn.unsafe<{ rows: number; ms: number }[]>(update, [from, to, table, relationFile, ...cursor]);
+      if (result === undefined) throw new TableRewrittenError(displayName(r.task.table), r.task.id);
       return {
-        rows: result?.rows ?? 0,
+        rows: result.rows,
         covered: Math.round((to - from) * rowsPerPage),
-        serverMs: result?.ms ?? 0,
+        serverMs: result.ms,
         position: [String(to)],
         last,
       };

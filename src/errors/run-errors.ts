@@ -122,3 +122,23 @@ export class LeaseTakenError extends OnlineError {
     );
   }
 }
+
+/**
+ * A backfill over ctid page ranges found its table in another relation file: a rewrite (VACUUM FULL,
+ * CLUSTER, pg_repack) moved every row, so its page numbers point at other rows now. The engine starts
+ * the task's ranges again over the new pages; this escapes only when the table keeps being rewritten.
+ */
+export class TableRewrittenError extends OnlineError {
+  constructor(
+    readonly table: string,
+    readonly task: string,
+  ) {
+    super(
+      'TABLE_REWRITTEN',
+      `${table} was rewritten (VACUUM FULL, CLUSTER or pg_repack?) during the backfill of ${task}, so its page ranges no longer hold the same rows; ` +
+        'the state is recorded: `online resume` pages the new file from its start (rows already done are skipped), ' +
+        'and `--no-page-ranges` pages by the key instead, which a rewrite does not move',
+      1,
+    );
+  }
+}

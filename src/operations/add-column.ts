@@ -115,6 +115,8 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
             // evaluated once more per row than the SET needs, advancing a sequence twice.
             needsWork: spec.backfill === undefined ? `${c} is null` : `${c} is null and (${fill}) is not null`,
             searchPath: facts.searchPath,
+            // The fill triggers exist only with `backfill`; a volatile default fills inserts alone.
+            writesFilled: spec.backfill !== undefined,
           },
         ];
 

@@ -220,6 +220,8 @@ function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: Backfi
     needsWork: `${shadow} is distinct from (${c.using})::${c.type}`,
     ...explain,
     searchPath: rebuild.searchPath,
+    // The sync triggers set the shadow on every insert and update.
+    writesFilled: true,
   };
   return { fill: { id, ...common }, verify: { id: `${id}:verify`, ...common } };
 }

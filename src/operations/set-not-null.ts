@@ -97,6 +97,7 @@ export function planSetNotNull(spec: SetNotNullSpec, facts: SetNotNullFacts): Op
             set: `${c} = (${fill})`,
             needsWork: `${c} is null and (${fill}) is not null`,
             searchPath: facts.searchPath,
+            writesFilled: true,
           },
         ];
 

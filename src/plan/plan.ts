@@ -59,7 +59,10 @@ export interface ViolationProbe {
   readonly query: string;
 }
 
-/** A batched UPDATE over one table: keyset over `key`, or ctid page ranges when `key` is empty. */
+/**
+ * A batched UPDATE over one table: keyset over `key`, or ctid page ranges when `key` is empty, or when
+ * `writesFilled` lets the engine choose them (phases/backfill-engine/backfill-ranges.ts).
+ */
 export interface BackfillTask {
   /** Unique within the plan, e.g. `public.tickets.priority`. */
   readonly id: string;
@@ -71,6 +74,13 @@ export interface BackfillTask {
   readonly needsWork: string;
   /** When a batch (or the completeness check) fails on the data, e.g. a cast that fails: how to show samples. */
   readonly explain?: ViolationProbe;
+  /**
+   * True when the operation's triggers give every row version a writer writes after expand its value, so
+   * no such version needs work: only versions in the pages that exist when the backfill starts can, and
+   * ctid page ranges over those pages reach every row that needs work, wherever writers move rows.
+   * Absent (plans recorded before it existed, and backfills without triggers): page by the key.
+   */
+  readonly writesFilled?: boolean;
   /**
    * The schemas pre-flight resolved `set` and `needsWork` with (see src/db/search-path.ts): batches and
    * complete's check run with exactly this search_path. Absent in plans recorded before it existed.

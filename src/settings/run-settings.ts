@@ -117,6 +117,19 @@ export const runSettings = {
     qualifies: 'concurrency',
     description: `Most workers --concurrency auto may run (only with auto); 0 = the default. [default: ${defaultMaxConcurrency}]`,
   }),
+  /**
+   * Page a backfill whose triggers fill every row writers write by ctid page ranges (TID range scans),
+   * not by its key: no index is read to find a batch's rows. False: always the key (keyless tables excepted).
+   */
+  pageRanges: setting({
+    flag: 'page-ranges',
+    configKey: 'page-ranges',
+    group: 'backfill',
+    input: { kind: 'switch' },
+    value: z.boolean().default(true),
+    description:
+      'Batch over ctid page ranges (TID range scans, PostgreSQL 14+) where triggers fill every row writers write (add-column with backfill, set-not-null, change-type): no index read per batch. --no-page-ranges pages by the key. [default: on]',
+  }),
   maxRowsPerSecond: setting({
     flag: 'max-rows-per-second',
     configKey: 'max-rows-per-second',

@@ -75,6 +75,9 @@ const migrations: readonly ((s: string) => string[])[] = [
       add column batch_ms_max float8 not null default 0,
       add column rows_per_second float8 not null default 0`,
   ],
+  // 3: the file a ctid range's pages belong to (pg_relation_filenode): a rewrite (VACUUM FULL, CLUSTER,
+  // pg_repack) moves every row, and the batches must notice instead of trusting old page numbers.
+  (s) => [`alter table ${s}.backfill_cursors add column relation_file bigint`],
 ];
 
 /** Creates or upgrades the state schema. Concurrent callers serialize on a transaction advisory lock. */

@@ -21,7 +21,11 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     // on a busy machine reading it takes long enough for a free-running backfill to finish first.
     await db.sql`create table kill_gate (hold boolean not null)`;
     await db.sql`insert into kill_gate values (false)`;
-    const args = [...addColumnArgs({ table: 'tickets', column: 'priority', type: 'text', backfill: priorityExpression, notNull: true })];
+    // By the key: the cursor and the batch counts below are keyset's (test/integration/page-ranges.test.ts covers page ranges).
+    const args = [
+      ...addColumnArgs({ table: 'tickets', column: 'priority', type: 'text', backfill: priorityExpression, notNull: true }),
+      '--no-page-ranges',
+    ];
     const run = watchCli(
       [
         ...args,
@@ -107,6 +111,8 @@ describe('kill -9 mid-backfill, then resume', severalCliRuns, () => {
     const child = spawnCli(
       [
         ...addColumnArgs({ table, column: 'flag', type: 'boolean', backfill: 'escalated' }),
+        // By the key, so that every batch is exactly 200 rows.
+        '--no-page-ranges',
         '--batch-size',
         '200',
         '--min-batch-size',

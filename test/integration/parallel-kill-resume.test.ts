@@ -57,6 +57,8 @@ describe('kill -9 of a parallel backfill, then resume', severalCliRuns, () => {
       child = spawnCli(
         [
           ...addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, notNull: true }),
+          // Key ranges: test/integration/page-ranges.test.ts covers parallel page ranges.
+          '--no-page-ranges',
           '--concurrency',
           '3',
           '--batch-size',

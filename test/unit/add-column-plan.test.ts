@@ -42,6 +42,8 @@ describe('add-column planning (exact SQL)', () => {
         // The volatile default is evaluated in the SET only, not again in the filter.
         needsWork: '"token" is null',
         searchPath: ['public'],
+        // No fill trigger: an update leaves a row NULL wherever it moves it, so the batches page by the key.
+        writesFilled: false,
       },
     ]);
     expect(plan.contract.flatMap((s) => s.statements)).toEqual([
@@ -75,6 +77,8 @@ describe('add-column planning (exact SQL)', () => {
     ]);
     expect(plan.backfill[0]?.set).toBe(`"priority" = (${fill})`);
     expect(plan.backfill[0]?.needsWork).toBe(`"priority" is null and (${fill}) is not null`);
+    // The fill triggers give every written row its value: the batches may page by ctid.
+    expect(plan.backfill[0]?.writesFilled).toBe(true);
     expect(plan.contract.map((s) => s.description)).toEqual([
       'validate check (priority is not null)',
       'set priority not null (no scan: the validated check proves it) and drop the check',

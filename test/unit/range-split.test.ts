@@ -57,10 +57,10 @@ describe('the split statement', () => {
     expect(splitCursorSql(store)).toBe(`with shrunk as (
   update "online_migrate".backfill_cursors c set upper_bound = $5::text::jsonb, rows_estimated = greatest(0, c.rows_estimated - $6::bigint), updated_at = now()
   where c.migration = $1::text and c.task = $2::text and c.range_index = $3::int and not c.done and c.upper_bound = $4::text::jsonb
-  returning c.migration, c.task, c.key_kind, c.key_columns, c.batch_size)
-insert into "online_migrate".backfill_cursors (migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, position, rows_estimated, batch_size, done)
+  returning c.migration, c.task, c.key_kind, c.key_columns, c.relation_file, c.batch_size)
+insert into "online_migrate".backfill_cursors (migration, task, range_index, key_kind, key_columns, lower_bound, upper_bound, relation_file, position, rows_estimated, batch_size, done)
 select s.migration, s.task, (select max(o.range_index) + 1 from "online_migrate".backfill_cursors o where o.migration = s.migration and o.task = s.task),
-  s.key_kind, s.key_columns, $5::text::jsonb, $4::text::jsonb, $5::text::jsonb, $6::bigint, s.batch_size, false
+  s.key_kind, s.key_columns, $5::text::jsonb, $4::text::jsonb, s.relation_file, $5::text::jsonb, $6::bigint, s.batch_size, false
 from shrunk s
 returning range_index as "rangeIndex"`);
   });

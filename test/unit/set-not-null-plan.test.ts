@@ -61,6 +61,7 @@ describe('set-not-null planning (exact SQL)', () => {
         set: `"channel" = (${fill})`,
         needsWork: `"channel" is null and (${fill}) is not null`,
         searchPath: ['public'],
+        writesFilled: true,
       },
     ]);
     // With the fill trigger, the check guards from expand on and stays through a failed VALIDATE.
