@@ -242,8 +242,8 @@ export class RangePool {
   async #boundary(worker: Worker, slot: Slot, conn: Sql, size: number): Promise<boolean> {
     slot.batchSize = size;
     const request = slot.request;
-    const span = this.#in.progress.span(slot.rangeIndex);
     // A first range splits once its first batch has given it a position.
+    const span = request === undefined ? undefined : this.#in.progress.span(slot.rangeIndex);
     if (request !== undefined && (span?.position ?? span?.lowerBound ?? null) !== null) {
       slot.request = undefined;
       const split = this.#splitting.then(() => this.#split(slot, conn, size));
