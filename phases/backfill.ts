@@ -1,7 +1,7 @@
 // Backfill: each task's ranges run in parallel on a pool of workers (range-pool.ts), each from its
 // persisted cursor to the upper bound captured at start, an idle worker splitting the range with the most
 // left; under one governor that paces, pauses and throttles them.
-import type { BackfillTask } from '../src/plan/plan.js';
+import { backfillPass, type BackfillTask } from '../src/plan/plan.js';
 import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
 import { openRanges, rowsPerPage } from './backfill-engine/backfill-ranges.js';
@@ -66,7 +66,6 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
     rowsDone: progress.rowsDone,
     rowsThisRun: progress.rowsDone - start.rowsDone,
     seconds: (performance.now() - progress.startedAt) / 1000,
-    // column-rebuild.ts names a rebuild's second pass `<column>:verify`: it re-checks every row.
-    pass: task.id.endsWith(':verify') ? 'verify' : 'fill',
+    pass: backfillPass(task),
   });
 }
