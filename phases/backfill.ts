@@ -26,8 +26,7 @@ export async function runBackfill(ctx: RunContext, tasks: readonly BackfillTask[
 
 async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
-  const firstRunning = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null);
-  const measure = await keyMeasure(ctx.sql, task.table, task.key, firstRunning);
+  const measure = await keyMeasure(ctx.sql, task, cursors);
   const progress = new TaskProgress(task.id, cursors, measure, ctx.options.maxRowsPerSecond);
   const start = progress.snapshot();
   ctx.emit({
