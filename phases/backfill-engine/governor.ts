@@ -7,7 +7,7 @@
 import { sleep } from '../../src/db/backoff.js';
 import { errorMessage } from '../../src/db/connect.js';
 import { readHealth, readThrottleQuery } from '../../src/throttle/health-probes.js';
-import { StoppedError } from '../../src/errors/index.js';
+import { StoppedError, stopIfInterrupted } from '../../src/errors/index.js';
 import type { ActivityState, WorkerActivity, WorkersRecord } from '../../src/state/worker-activity.js';
 import { HealthGate } from '../../src/throttle/health-gate.js';
 import { parseWindow, windowState, type DailyWindow } from '../../src/throttle/schedule-window.js';
@@ -107,7 +107,7 @@ export class BackfillGovernor {
   async admit(rows: number, signal: AbortSignal | undefined = this.#ctx.signal): Promise<void> {
     const { migration, options } = this.#ctx;
     for (;;) {
-      if (signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal');
+      stopIfInterrupted(signal, migration);
       if (this.#deadline !== null && performance.now() >= this.#deadline) {
         throw new StoppedError(migration, `--max-duration ${Math.round((options.maxDurationMs ?? 0) / 1000)}s reached`);
       }
@@ -141,7 +141,7 @@ export class BackfillGovernor {
       await this.#bucket.take(rows, signal);
     } catch (error) {
       // The bucket rejects with the signal's reason when the wait is aborted.
-      if (signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
+      stopIfInterrupted(signal, this.#ctx.migration);
       throw error;
     }
   }
