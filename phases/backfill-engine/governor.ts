@@ -104,7 +104,7 @@ export class BackfillGovernor {
    * Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). `signal`:
    * the worker's own, which also fires when a sibling range failed, so no wait outlives the run.
    */
-  async admit(rows: number, signal: AbortSignal | undefined = this.#ctx.signal): Promise<void> {
+  async admit(rows: number, signal: AbortSignal | undefined): Promise<void> {
     const { migration, options } = this.#ctx;
     for (;;) {
       stopIfInterrupted(signal, migration);
