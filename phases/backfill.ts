@@ -1,7 +1,7 @@
 // Backfill: each task's ranges run in parallel on a pool of workers (range-pool.ts), each from its
 // persisted cursor to the upper bound captured at start, an idle worker splitting the range with the most
 // left; under one governor that paces, pauses and throttles them.
-import type { BackfillTask } from '../src/plan/plan.js';
+import { backfillPass, type BackfillTask } from '../src/plan/plan.js';
 import { BackfillGovernor } from './backfill-engine/governor.js';
 import { explainFailure } from './explain-failure.js';
 import { openRanges } from './backfill-engine/backfill-ranges.js';
@@ -51,8 +51,7 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
 /** Runs a task's ranges from their cursors to their ends. */
 async function backfillPass(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
-  const firstRunning = cursors.some((c) => !c.done && c.kind === 'key' && c.lowerBound === null);
-  const measure = await keyMeasure(ctx.sql, task.table, task.key, firstRunning);
+  const measure = await keyMeasure(ctx.sql, task, cursors);
   const progress = new TaskProgress(task.id, cursors, measure, ctx.options.maxRowsPerSecond);
   const start = progress.snapshot();
   ctx.emit({
@@ -95,7 +94,6 @@ async function backfillPass(ctx: RunContext, governor: BackfillGovernor, task: B
     rowsDone: progress.rowsDone,
     rowsThisRun: progress.rowsDone - start.rowsDone,
     seconds: (performance.now() - progress.startedAt) / 1000,
-    // column-rebuild.ts names a rebuild's second pass `<column>:verify`: it re-checks every row.
-    pass: task.id.endsWith(':verify') ? 'verify' : 'fill',
+    pass: backfillPass(task),
   });
 }

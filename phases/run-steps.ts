@@ -7,7 +7,7 @@
 // crash can leave a finished phase recorded as unfinished.
 import { runLockedDdl } from '../src/db/locked-ddl.js';
 import type { TransactionSql } from '../src/db/connect.js';
-import { DataViolationError, LockTimeoutError, StoppedError } from '../src/errors/index.js';
+import { DataViolationError, LockTimeoutError, StoppedError, stopIfInterrupted } from '../src/errors/index.js';
 import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
@@ -35,7 +35,7 @@ export async function runSteps(
       ctx.emit({ type: 'step', migration: ctx.migration, phase, index, description: step.description, skipped: true, durationMs: 0 });
       continue;
     }
-    if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
+    stopIfInterrupted(ctx.signal, ctx.migration);
     const started = performance.now();
     const last = index === steps.length - 1;
     const record = async (tx: TransactionSql): Promise<void> => {

@@ -2,6 +2,7 @@
 import type { IndexBuildProgress } from './catalog/index-build-progress.js';
 import type { LockRetryCause } from './db/locked-ddl.js';
 import type { Blocker } from './errors/index.js';
+import type { BackfillPass } from './plan/plan.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
 import type { ActivityState } from './state/worker-activity.js';
 
@@ -117,7 +118,7 @@ export type OnlineEvent =
       /** This run's time. */
       readonly seconds: number;
       /** `verify`: the second pass of a rebuild, which re-checks every row and updates those changed since. */
-      readonly pass: 'fill' | 'verify';
+      readonly pass: BackfillPass;
     }
   | ({ readonly type: 'index-progress'; readonly migration: string; readonly index: string } & IndexBuildProgress)
   /** The server went away mid-run: the worker waits for it (up to reconnectTimeoutMs), then resumes. */

@@ -6,8 +6,7 @@
 // waits a while (longer after each miss). A probe outside its limits takes a worker away at once.
 // Pure logic: the worker target (worker-target.ts) feeds it samples and probe readings.
 import type { OnlineEvent } from '../../src/events.js';
-import { formatBytes } from '../../src/throttle/byte-size.js';
-import { formatLag } from '../../src/throttle/health-gate.js';
+import { overLimit } from '../../src/throttle/health-gate.js';
 import type { WorkerSample } from './worker-target.js';
 
 /** A health probe's reading (the governor's last one); `probe` counts probes, so each is acted on once. */
@@ -217,10 +216,10 @@ export class AutoConcurrency {
       return `${h.activeSessions} other active sessions > ${l.maxActiveSessions}`;
     }
     if (l.maxReplicationLagMs !== null && h.replicationLagMs !== null && h.replicationLagMs > l.maxReplicationLagMs) {
-      return `replication lag ${formatLag(h.replicationLagMs)} > ${formatLag(l.maxReplicationLagMs)}`;
+      return overLimit('maxReplicationLagMs', h.replicationLagMs, l.maxReplicationLagMs);
     }
     if (l.maxRetainedWalBytes !== null && h.retainedWalBytes !== null && h.retainedWalBytes > l.maxRetainedWalBytes) {
-      return `WAL retained by replication slots ${formatBytes(h.retainedWalBytes)} > ${formatBytes(l.maxRetainedWalBytes)}`;
+      return overLimit('maxRetainedWalBytes', h.retainedWalBytes, l.maxRetainedWalBytes);
     }
     return null;
   }

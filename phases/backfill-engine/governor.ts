@@ -6,8 +6,8 @@
 // and why) is recorded on the migration for `status`.
 import { sleep } from '../../src/db/backoff.js';
 import { errorMessage } from '../../src/db/connect.js';
-import { readHealth, readThrottleQuery, type HealthSample } from '../../src/throttle/health-probes.js';
-import { StoppedError } from '../../src/errors/index.js';
+import { readHealth, readThrottleQuery } from '../../src/throttle/health-probes.js';
+import { StoppedError, stopIfInterrupted } from '../../src/errors/index.js';
 import type { ActivityState, WorkerActivity, WorkersRecord } from '../../src/state/worker-activity.js';
 import { HealthGate } from '../../src/throttle/health-gate.js';
 import { parseWindow, windowState, type DailyWindow } from '../../src/throttle/schedule-window.js';
@@ -35,8 +35,8 @@ export class BackfillGovernor {
   #workers: WorkersRecord | undefined;
   /** Activity records are written one after another, each with the latest state and workers. */
   #recording: Promise<void> = Promise.resolve();
-  #health: HealthSample | null = null;
-  #probes = 0;
+  /** The last health probe's reading, numbered by probe (built once a probe, read at every batch boundary). */
+  #health: HealthSnapshot | null = null;
   readonly #openedAt = performance.now();
   #heldSince: number | null = null;
   #heldMs = 0;
@@ -80,7 +80,7 @@ export class BackfillGovernor {
 
   /** The last health probe's reading, numbered by probe; null until one succeeded. */
   health(): HealthSnapshot | null {
-    return this.#health === null ? null : { ...this.#health, probe: this.#probes };
+    return this.#health;
   }
 
   /** Records a change of the workers wanted (--concurrency auto) for `status`, then emits it as a `workers` event. */
@@ -104,10 +104,10 @@ export class BackfillGovernor {
    * Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). `signal`:
    * the worker's own, which also fires when a sibling range failed, so no wait outlives the run.
    */
-  async admit(rows: number, signal: AbortSignal | undefined = this.#ctx.signal): Promise<void> {
+  async admit(rows: number, signal: AbortSignal | undefined): Promise<void> {
     const { migration, options } = this.#ctx;
     for (;;) {
-      if (signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal');
+      stopIfInterrupted(signal, migration);
       if (this.#deadline !== null && performance.now() >= this.#deadline) {
         throw new StoppedError(migration, `--max-duration ${Math.round((options.maxDurationMs ?? 0) / 1000)}s reached`);
       }
@@ -141,7 +141,7 @@ export class BackfillGovernor {
       await this.#bucket.take(rows, signal);
     } catch (error) {
       // The bucket rejects with the signal's reason when the wait is aborted.
-      if (signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
+      stopIfInterrupted(signal, this.#ctx.migration);
       throw error;
     }
   }
@@ -233,8 +233,7 @@ export class BackfillGovernor {
     }
     try {
       const health = await readHealth(sql, [...this.#pids]);
-      this.#health = health;
-      this.#probes++;
+      this.#health = { ...health, probe: (this.#health?.probe ?? 0) + 1 };
       const reason = this.#gate.update({ ...health, throttleQuery });
       this.#throttle = queryFailed === null ? reason : [queryFailed, reason].filter((r) => r !== null).join('; ');
       if (health.waitingOnUs > 0) this.#contention++;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Sql } from '../../src/db/connect.js';
 import type { KeyColumn } from '../../src/catalog/describe-table.js';
 import type { QualifiedName } from '../../src/sql-text/quote.js';
+import type { BackfillCursor } from './backfill-cursors.js';
 import { keyFloor } from './key-floor.js';
 import { KeyScale, measurableKeyType, type KeyStats } from './key-scale.js';
 
@@ -48,13 +49,20 @@ export async function keyStats(sql: Sql, table: QualifiedName, key: readonly Key
 }
 
 /**
- * The measure of a task's key. `needFloor`: whether a first range (no lower bound) still runs, which
- * without statistics starts its span at the floor. For the progress display only: what cannot be read
- * (the table gone, no permission) leaves that part unknown, and progress falls back (range-fraction.ts).
+ * The measure of a task's key, with its `cursors`: the floor is read only while a first range (no lower
+ * bound) still runs, whose span starts there without statistics. For the progress display only: what
+ * cannot be read (the table gone, no permission) leaves that part unknown, and progress falls back
+ * (range-fraction.ts).
  */
-export async function keyMeasure(sql: Sql, table: QualifiedName, key: readonly KeyColumn[], needFloor: boolean): Promise<KeyMeasure> {
+export async function keyMeasure(
+  sql: Sql,
+  task: { readonly table: QualifiedName; readonly key: readonly KeyColumn[] },
+  cursors: readonly BackfillCursor[],
+): Promise<KeyMeasure> {
+  const { table, key } = task;
   const stats = await keyStats(sql, table, key).catch(() => null);
   const scale = KeyScale.of(stats);
-  const floor = needFloor ? await keyFloor(sql, table, key).catch(() => null) : null;
+  const firstRunning = cursors.some((c) => c.kind === 'key' && !c.done && c.lowerBound === null);
+  const floor = firstRunning ? await keyFloor(sql, table, key).catch(() => null) : null;
   return { leadingKeyType: key[0]?.type, floor, scale };
 }

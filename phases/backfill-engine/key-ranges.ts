@@ -8,6 +8,8 @@ import type { KeyColumn } from '../../src/catalog/describe-table.js';
 import type { Sql } from '../../src/db/connect.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/sql-text/quote.js';
 import { InvalidOptionError } from '../../src/errors/index.js';
+import { keySqlParts } from './key-sql-parts.js';
+import { keyValues } from './keyset-sql.js';
 
 export interface KeyRange {
   /** Exclusive lower bound; null = from the first row. */
@@ -94,12 +96,7 @@ async function integerBoundaries(sql: Sql, table: QualifiedName, key: KeyColumn,
  */
 async function quantileBoundaries(sql: Sql, source: KeyRangeSource, upper: readonly string[], count: number): Promise<string[][]> {
   const t = quoteQualified(source.table);
-  const names = source.key.map((k) => quoteIdent(k.name));
-  const list = names.join(', ');
-  const tuple = names.length === 1 ? list : `(${list})`;
-  const casts = source.key.map((k, i) => `$${i + 1}::text::${k.type}`);
-  const bound = casts.length === 1 ? (casts[0] as string) : `(${casts.join(', ')})`;
-  const asText = names.map((n, i) => `${n}::text as k${i}`).join(', ');
+  const { names, list, tuple, asText, bound } = keySqlParts(source.key);
   const outer = names.map((_, i) => `k${i}`).join(', ');
   const width = source.key.length;
   const rows = await estimatedRows(sql, t);
@@ -108,12 +105,12 @@ async function quantileBoundaries(sql: Sql, source: KeyRangeSource, upper: reado
   // Row rn closes quantile i when floor(rn·count/n) steps up: rn = ceil(n·i/count), for i < count.
   const text = `select ${outer} from (
       select ${asText}, row_number() over (order by ${list}) as rn, count(*) over () as n
-      from ${t}${sample} where ${tuple} <= ${bound}) as online_keys
+      from ${t}${sample} where ${tuple} <= ${bound(1)}) as online_keys
     where rn < n and (rn * $${width + 1}::bigint) / n > ((rn - 1) * $${width + 1}::bigint) / n
     order by rn`;
   const params = sample === '' ? [...upper, count] : [...upper, count, percent];
   const picked = await sql.unsafe<Record<string, string>[]>(text, params);
-  return picked.map((row) => Array.from({ length: width }, (_, i) => String(row[`k${i}`])));
+  return picked.map((row) => keyValues(row, width));
 }
 
 /**

@@ -3,7 +3,7 @@
 // free it steals: the running range with the most rows left splits at its next batch boundary and the
 // worker takes the upper part. How many workers run follows the WorkerTarget, read at every batch
 // boundary. The first range to fail stops the others at their next batch; its error is the one thrown.
-import { StoppedError } from '../../src/errors/index.js';
+import { stopIfInterrupted } from '../../src/errors/index.js';
 import { errorMessage, sqlState, type Sql } from '../../src/db/connect.js';
 import type { BackfillTask } from '../../src/plan/plan.js';
 import type { BackfillCursor } from './backfill-cursors.js';
@@ -11,7 +11,7 @@ import { splitCursor } from './cursor-split.js';
 import type { BackfillGovernor } from './governor.js';
 import type { RangeBatches } from './range-batches.js';
 import { splitPointFor } from './range-split-point.js';
-import { reserveWorkerConnection, runRange, type RangeTurn } from './range-worker.js';
+import { reserveWorkerConnection, rolledBackWhole, runRange, type RangeTurn } from './range-worker.js';
 import type { TaskProgress } from './task-progress.js';
 import type { WorkerTarget } from './worker-target.js';
 import type { RunContext } from '../run-context.js';
@@ -56,9 +56,6 @@ export interface RangePoolInput {
 
 /** SQLSTATE too_many_connections: the server's max_connections, or the role's or database's CONNECTION LIMIT. */
 const tooManyConnections = '53300';
-
-/** lock_timeout, deadlock, serialization failure, statement_timeout: the split rolled back and nothing changed. */
-const splitMayGiveUp = new Set(['55P03', '40P01', '40001', '57014']);
 
 export class RangePool {
   readonly #in: RangePoolInput;
@@ -105,7 +102,7 @@ export class RangePool {
     while (this.#running.size > 0) await Promise.all([...this.#running]);
     if (this.#firstError !== undefined) throw this.#firstError.error;
     if (!this.#in.progress.done) {
-      if (this.#ctx.signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
+      stopIfInterrupted(this.#ctx.signal, this.#ctx.migration);
       throw new Error(`backfill ${this.#in.task.id}: every worker ended with ranges unfinished`);
     }
   }
@@ -196,7 +193,7 @@ export class RangePool {
   async #next(worker: Worker): Promise<Slot | undefined> {
     for (;;) {
       if (this.#stop.signal.aborted) return undefined;
-      if (this.#ctx.signal?.aborted === true) throw new StoppedError(this.#ctx.migration, 'interrupted by signal');
+      stopIfInterrupted(this.#ctx.signal, this.#ctx.migration);
       if (this.#leaves(worker)) return undefined;
       const free = this.#claimFree();
       if (free !== undefined) return free;
@@ -242,8 +239,8 @@ export class RangePool {
   async #boundary(worker: Worker, slot: Slot, conn: Sql, size: number): Promise<boolean> {
     slot.batchSize = size;
     const request = slot.request;
-    const span = this.#in.progress.span(slot.rangeIndex);
     // A first range splits once its first batch has given it a position.
+    const span = request === undefined ? undefined : this.#in.progress.span(slot.rangeIndex);
     if (request !== undefined && (span?.position ?? span?.lowerBound ?? null) !== null) {
       slot.request = undefined;
       const split = this.#splitting.then(() => this.#split(slot, conn, size));
@@ -253,7 +250,7 @@ export class RangePool {
       } catch (error) {
         // A split that lost a lock wait or ran out of statement_timeout rolled back whole: the range
         // just runs on unsplit, as a batch would be retried. Anything else fails the run.
-        if (!splitMayGiveUp.has(sqlState(error) ?? '')) {
+        if (!rolledBackWhole.has(sqlState(error) ?? '')) {
           request.settle('gone');
           throw error;
         }

@@ -4,9 +4,10 @@
 // key-ranges.ts splits them): exactly over at most `exactSplitRows` of them, or from a TABLESAMPLE when
 // more are left, so the cost stays bounded whatever the range's size.
 import type { Sql } from '../../src/db/connect.js';
-import { quoteIdent, quoteQualified } from '../../src/sql-text/quote.js';
+import { quoteQualified } from '../../src/sql-text/quote.js';
 import type { BackfillCursor } from './backfill-cursors.js';
 import { integerTypes, type KeyRangeSource } from './key-ranges.js';
+import { keySqlParts } from './key-sql-parts.js';
 import { keyValues } from './keyset-sql.js';
 
 export interface SplitPoint {
@@ -45,20 +46,13 @@ export function integerMidpoint(from: string, upper: string): SplitPoint | null 
  * Params: from…, upper…, limit or percent. `rn < n` keeps the key strictly below upper.
  */
 export function middleKeyQuery(source: KeyRangeSource, sampled: boolean): string {
-  const names = source.key.map((k) => quoteIdent(k.name));
-  const list = names.join(', ');
-  const tuple = names.length === 1 ? list : `(${list})`;
+  const { list, tuple, asText, bound } = keySqlParts(source.key);
   const width = source.key.length;
-  const bound = (first: number): string => {
-    const casts = source.key.map((k, i) => `$${first + i}::text::${k.type}`);
-    return casts.length === 1 ? (casts[0] as string) : `(${casts.join(', ')})`;
-  };
   const left = `${tuple} > ${bound(1)} and ${tuple} <= ${bound(width + 1)}`;
   const t = quoteQualified(source.table);
   const rows = sampled
     ? `select ${list} from ${t} tablesample system ($${2 * width + 1}::float8) where ${left}`
     : `select ${list} from ${t} where ${left} order by ${list} limit $${2 * width + 1}::bigint`;
-  const asText = names.map((n, i) => `${n}::text as k${i}`).join(', ');
   return `select * from (
       select ${asText}, row_number() over (order by ${list})::float8 as rn, count(*) over ()::float8 as n
       from (${rows}) as online_left) as online_keys

@@ -5,7 +5,7 @@
 import { backoffDelay, sleep } from '../../src/db/backoff.js';
 import { sqlState, type Sql } from '../../src/db/connect.js';
 import { searchPathSetting } from '../../src/db/search-path.js';
-import { StoppedError } from '../../src/errors/index.js';
+import { stopIfInterrupted } from '../../src/errors/index.js';
 import { BatchSizer } from '../../src/throttle/batch-sizer.js';
 import type { BackfillGovernor } from './governor.js';
 import { ProgressWindow } from './progress-window.js';
@@ -13,7 +13,8 @@ import type { RangeBatches } from './range-batches.js';
 import type { TaskProgress } from './task-progress.js';
 import type { RunContext } from '../run-context.js';
 
-const RETRYABLE = new Set(['55P03', '40P01', '40001', '57014']);
+/** Lock timeout, deadlock, serialization failure, statement timeout: the statement rolled back whole, and may be tried again. */
+export const rolledBackWhole: ReadonlySet<string> = new Set(['55P03', '40P01', '40001', '57014']);
 /** Lock timeout and statement timeout: the batch was too big for the moment; halve it. */
 const HALVING = new Set(['55P03', '57014']);
 
@@ -93,7 +94,7 @@ export async function runRange(
   // This range's own rate, recorded on its cursor for `status`; the event reports the task's.
   const rangeWindow = new ProgressWindow();
   for (let done = false; !done;) {
-    stopIfAborted(ctx);
+    stopIfInterrupted(ctx.signal, ctx.migration);
     if (governor.contention !== contention) {
       contention = governor.contention;
       sizer.shrink();
@@ -102,7 +103,7 @@ export async function runRange(
     const size = sizer.size;
     await governor.admit(size, ctx.signal);
     // Once more: a sibling may have failed while the governor held this batch.
-    stopIfAborted(ctx);
+    stopIfInterrupted(ctx.signal, ctx.migration);
     const batchStarted = performance.now();
     const rate = Math.round(rangeWindow.rates(o.maxRowsPerSecond)?.rowsPerSecond ?? 0);
     const from = position;
@@ -140,7 +141,7 @@ async function withRetries<T>(ctx: RunContext, sizer: BatchSizer, attempt: () =>
       return await attempt();
     } catch (error) {
       const state = sqlState(error);
-      if (state === undefined || !RETRYABLE.has(state) || n >= ctx.options.lockRetries) throw error;
+      if (state === undefined || !rolledBackWhole.has(state) || n >= ctx.options.lockRetries) throw error;
       const cause =
         state === '40P01'
           ? 'a deadlock'
@@ -154,9 +155,4 @@ async function withRetries<T>(ctx: RunContext, sizer: BatchSizer, attempt: () =>
       await sleep(backoffDelay(n), ctx.signal);
     }
   }
-}
-
-/** Ends the range when its signal fired: a stop, or (the range's own signal) a sibling range's failure. */
-function stopIfAborted(ctx: RunContext): void {
-  if (ctx.signal?.aborted === true) throw new StoppedError(ctx.migration, 'interrupted by signal');
 }

@@ -29,6 +29,10 @@ export class TaskProgress {
   readonly #measure: KeyMeasure;
   readonly #window = new ProgressWindow();
   readonly #cap: number | null;
+  /** The sum of the spans' rows done, kept as batches add to it. */
+  #rowsDone = 0;
+  /** The task's fraction as the spans stand; null once one changed (computed again when next read). */
+  #fraction: number | null = null;
 
   /** `cap`: --max-rows-per-second, which the rates shown never exceed. */
   constructor(task: string, cursors: readonly BackfillCursor[], measure: KeyMeasure, cap: number | null) {
@@ -39,11 +43,12 @@ export class TaskProgress {
     for (const c of cursors) {
       const { kind, lowerBound, upperBound, position, rowsDone, rowsEstimated, done } = c;
       this.#spans.set(c.rangeIndex, { kind, lowerBound, upperBound, position, rowsDone, rowsEstimated, done });
+      this.#rowsDone += rowsDone;
     }
   }
 
   get rowsDone(): number {
-    return [...this.#spans.values()].reduce((n, s) => n + s.rowsDone, 0);
+    return this.#rowsDone;
   }
 
   /** The fraction of one range done, as its cursor stands. */
@@ -52,10 +57,12 @@ export class TaskProgress {
     return span === undefined ? 0 : rangeFraction(span, this.#measure);
   }
 
+  /** Over every range: read at each batch (its window, its event), so computed once per change of a span. */
   get fraction(): number {
-    return taskFraction(
+    this.#fraction ??= taskFraction(
       [...this.#spans.values()].map((s) => ({ ...s, share: rangeShare(s, this.#measure), fraction: rangeFraction(s, this.#measure) })),
     );
+    return this.#fraction;
   }
 
   get done(): boolean {
@@ -111,6 +118,7 @@ export class TaskProgress {
     this.#spans.set(added, { kind, lowerBound: at, upperBound, position: at, rowsDone: 0, rowsEstimated: rowsMoved, done: false });
     span.upperBound = at;
     span.rowsEstimated = Math.max(0, span.rowsEstimated - rowsMoved);
+    this.#fraction = null;
   }
 
   /** A batch of `range` committed: its cursor now stands at `position`. `clock` is the governor's running clock. */
@@ -126,6 +134,8 @@ export class TaskProgress {
       span.position = position;
       span.done = last;
       span.rowsDone += rows;
+      this.#rowsDone += rows;
+      this.#fraction = null;
     }
     this.#window.record(clock.ms, clock.stretch, this.rowsDone, this.fraction);
   }

@@ -3,7 +3,7 @@
 import { MigrationStateError, leaseHeldThenRun } from '../errors/index.js';
 import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
-import { overrideOptions, parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
+import { givenOptions, overrideOptions, parseRunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { continueRecorded } from './continue-migration.js';
 import { reconcileMigration } from './reconcile-migration.js';
 import { resolveMigration } from './resolve-migration.js';
@@ -32,7 +32,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
           const { record, derivedCompletion } = await reconcileMigration(s, name);
           const action = obey(decide('resume', record, { derivedCompletion }));
           if (action.kind === 'report') return { result: { status: record.status, phase: record.phase } };
-          const changed = Object.keys(definedOnly(input.overrides ?? {}));
+          const changed = Object.keys(givenOptions(input.overrides ?? {}));
           if (changed.length > 0) {
             await s.ledger.updateMigration(name, { options });
             await s.ledger.logEvent(name, 'options-overridden', { changed, options });
@@ -46,8 +46,4 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
     },
     runPoolSize,
   );
-}
-
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -138,9 +138,8 @@ async function keyMeasures(
   for (const task of tasks) {
     const mine = cursors.filter((c) => c.task === task.id);
     if (mine.every((c) => c.done)) continue;
-    const firstRunning = mine.some((c) => c.kind === 'key' && !c.done && c.lowerBound === null);
     // The table may be gone or renamed by now; progress then falls back (range-fraction.ts).
-    measures.set(task.id, await keyMeasure(session.sql, task.table, task.key, firstRunning));
+    measures.set(task.id, await keyMeasure(session.sql, task, mine));
   }
   return measures;
 }

@@ -53,6 +53,11 @@ export class StoppedError extends OnlineError {
   }
 }
 
+/** Throws the StoppedError of a run whose signal fired (a signal, `online stop`, or a worker's own signal on a sibling's failure). */
+export function stopIfInterrupted(signal: AbortSignal | undefined, migration: string): void {
+  if (signal?.aborted === true) throw new StoppedError(migration, 'interrupted by signal');
+}
+
 /** A step or batch failed; the failure is recorded and `resume` retries from there. */
 export class MigrationFailedError extends OnlineError {
   constructor(

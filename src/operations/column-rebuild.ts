@@ -46,7 +46,7 @@ import { dropTriggers, type FunctionSignature } from '../ddl/drop-triggers.js';
 import { addNotValid, notNullCheck, replaceNotValid, validateConstraint } from '../ddl/not-valid-constraint.js';
 import { foreignKeyDefinition } from '../ddl/foreign-key-definition.js';
 import { createIndexConcurrently } from '../ddl/concurrent-index.js';
-import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
+import { verifyTaskId, type BackfillTask, type OperationPlan, type PlannedStep } from '../plan/plan.js';
 
 export interface RebuiltIndex {
   readonly name: string;
@@ -223,7 +223,7 @@ function backfillTasks(rebuild: ColumnRebuild, c: RebuiltColumn): { fill: Backfi
     // The sync triggers set the shadow on every insert and update.
     writesFilled: true,
   };
-  return { fill: { id, ...common }, verify: { id: `${id}:verify`, ...common } };
+  return { fill: { id, ...common }, verify: { id: verifyTaskId(id), ...common } };
 }
 
 function foreignKeySql(fk: RebuiltForeignKey): string {

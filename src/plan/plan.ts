@@ -88,6 +88,21 @@ export interface BackfillTask {
   readonly searchPath?: readonly string[];
 }
 
+/** `verify`: a rebuild's second pass, which re-checks every row and updates those changed since the fill. */
+export type BackfillPass = 'fill' | 'verify';
+
+const verifySuffix = ':verify';
+
+/** The id of the verify pass of the task `fillId` (a change-type rebuild runs one after its fill). */
+export function verifyTaskId(fillId: string): string {
+  return `${fillId}${verifySuffix}`;
+}
+
+/** Which pass a task is, by its id (verifyTaskId). */
+export function backfillPass(task: Pick<BackfillTask, 'id'>): BackfillPass {
+  return task.id.endsWith(verifySuffix) ? 'verify' : 'fill';
+}
+
 export interface OperationPlan {
   readonly expand: readonly PlannedStep[];
   readonly backfill: readonly BackfillTask[];

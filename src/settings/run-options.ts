@@ -63,10 +63,15 @@ export function runOptionsFromInputs(inputs: RunSettingInputs): RunOptionsInput 
  * qualifies, so `resume --concurrency 2` on an auto run drops its stored cap instead of refusing it.
  */
 export function overrideOptions(inherited: RunOptionsInput, given: RunOptionsInput): RunOptionsInput {
-  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as RunOptionsInput;
+  const defined = givenOptions(given);
   const dropped = runSettingRows.filter(([option, row]) => row.qualifies !== undefined && row.qualifies in defined && !(option in defined));
   const kept = Object.fromEntries(Object.entries(inherited).filter(([option]) => !dropped.some(([d]) => d === option)));
   return { ...kept, ...defined };
+}
+
+/** The options `values` gives a value (those undefined left out): what overrides the stored ones. */
+export function givenOptions(values: RunOptionsInput): RunOptionsInput {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as RunOptionsInput;
 }
 
 /** The options with their defaults; the first problem throws an InvalidOptionError naming its option. */

@@ -20,10 +20,6 @@ interface WorkerOptions {
   readonly maxConcurrency: number | null;
 }
 
-export function isAuto(options: WorkerOptions): boolean {
-  return options.concurrency === 'auto';
-}
-
 /** The workers a backfill starts with: N, or 1 under auto (the level every added worker is measured against). */
 export function initialWorkers(options: WorkerOptions): number {
   return options.concurrency === 'auto' ? 1 : options.concurrency;

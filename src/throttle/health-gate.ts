@@ -18,26 +18,22 @@ export interface HealthReading {
 
 interface Gauge {
   readonly label: string;
-  readonly limit: (limits: HealthLimits) => number | null;
   readonly read: (reading: HealthReading) => number | null;
   readonly format: (value: number) => string;
 }
 
-const gauges: readonly Gauge[] = [
-  { label: 'replication lag', limit: (l) => l.maxReplicationLagMs, read: (r) => r.replicationLagMs, format: formatLag },
-  {
-    label: 'WAL retained by replication slots',
-    limit: (l) => l.maxRetainedWalBytes,
-    read: (r) => r.retainedWalBytes,
-    format: formatBytes,
-  },
-  { label: 'active sessions', limit: (l) => l.maxActiveSessions, read: (r) => r.activeSessions, format: formatCount },
-];
+/** By the limit each is held to, in the order the reasons are given. */
+const gauges: Readonly<Record<keyof HealthLimits, Gauge>> = {
+  maxReplicationLagMs: { label: 'replication lag', read: (r) => r.replicationLagMs, format: formatLag },
+  maxRetainedWalBytes: { label: 'WAL retained by replication slots', read: (r) => r.retainedWalBytes, format: formatBytes },
+  maxActiveSessions: { label: 'active sessions', read: (r) => r.activeSessions, format: formatCount },
+};
+const limitKeys = Object.keys(gauges) as (keyof HealthLimits)[];
 
 export class HealthGate {
   readonly #limits: HealthLimits;
   readonly #releaseFraction: number;
-  readonly #tripped = new Set<Gauge>();
+  readonly #tripped = new Set<keyof HealthLimits>();
 
   constructor(limits: HealthLimits, releaseFraction = 0.8) {
     if (!(releaseFraction > 0 && releaseFraction <= 1)) {
@@ -55,32 +51,39 @@ export class HealthGate {
    */
   update(reading: HealthReading): string | null {
     const reasons: string[] = [];
-    for (const gauge of gauges) {
-      const reason = this.#check(gauge, reading);
+    for (const limitKey of limitKeys) {
+      const reason = this.#check(limitKey, reading);
       if (reason !== null) reasons.push(reason);
     }
     if (reading.throttleQuery === true) reasons.push('throttle query returned true');
     return reasons.length === 0 ? null : reasons.join('; ');
   }
 
-  #check(gauge: Gauge, reading: HealthReading): string | null {
-    const limit = gauge.limit(this.#limits);
+  #check(limitKey: keyof HealthLimits, reading: HealthReading): string | null {
+    const gauge = gauges[limitKey];
+    const limit = this.#limits[limitKey];
     const value = gauge.read(reading);
     if (limit === null || value === null) {
-      this.#tripped.delete(gauge);
+      this.#tripped.delete(limitKey);
       return null;
     }
     const release = limit * this.#releaseFraction;
-    if (value > limit) this.#tripped.add(gauge);
-    else if (value <= release) this.#tripped.delete(gauge);
-    if (!this.#tripped.has(gauge)) return null;
-    const now = `${gauge.label} ${gauge.format(value)}`;
-    return value > limit ? `${now} > ${gauge.format(limit)}` : `${now}, resumes at ${gauge.format(release)} (limit ${gauge.format(limit)})`;
+    if (value > limit) this.#tripped.add(limitKey);
+    else if (value <= release) this.#tripped.delete(limitKey);
+    if (!this.#tripped.has(limitKey)) return null;
+    if (value > limit) return overLimit(limitKey, value, limit);
+    return `${gauge.label} ${gauge.format(value)}, resumes at ${gauge.format(release)} (limit ${gauge.format(limit)})`;
   }
 }
 
+/** A reading over its limit as the gate says it, e.g. `replication lag 14s > 10s` (--concurrency auto says it alike). */
+export function overLimit(limitKey: keyof HealthLimits, value: number, limit: number): string {
+  const gauge = gauges[limitKey];
+  return `${gauge.label} ${gauge.format(value)} > ${gauge.format(limit)}`;
+}
+
 /** `14000` → `14s`, `1500` → `1.5s`, `800` → `800ms`, `125000` → `2m5s`. */
-export function formatLag(ms: number): string {
+function formatLag(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${Number((ms / 1_000).toFixed(1))}s`;
   const totalSeconds = Math.round(ms / 1_000);

@@ -20,7 +20,8 @@ const scalingFactor = 4;
 
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-const mb = (bytes: number | null): string => (bytes === null ? '' : `, ${n(bytes / 2 ** 20)} MB`);
+const mib = (bytes: number): string => `${n(bytes / 2 ** 20)} MB`;
+const mb = (bytes: number | null): string => (bytes === null ? '' : `, ${mib(bytes)}`);
 
 async function main(): Promise<number> {
   let command;
@@ -92,7 +93,7 @@ async function bench(args: BenchArgs): Promise<void> {
 function describe(r: RunRecord): string {
   const fill = `${r.seconds.toFixed(2)} s, ${n(r.rowsPerSecond)} rows/s${r.complete ? '' : ` (partial: ${n(r.rowsFilled)} rows)`}`;
   const batch = r.settledBatchSize === null ? '' : `, batch ${n(r.settledBatchSize)}`;
-  const wal = `, WAL ${n(r.walBytes / 2 ** 20)} MB${r.peakRssBytes === null ? '' : `, peak RSS ${n(r.peakRssBytes / 2 ** 20)} MB`}`;
+  const wal = `, WAL ${mib(r.walBytes)}${r.peakRssBytes === null ? '' : `, peak RSS ${mib(r.peakRssBytes)}`}`;
   const o = r.oltp;
   const load =
     o === null

@@ -1,5 +1,5 @@
 // Assembles every summary of a finished bench into the results the report and --json-out are made of.
-import { approaches, referenceIds, skewPair } from './approaches/index.js';
+import { approaches, onlineDefaults, referenceIds, skewPair } from './approaches/index.js';
 import type { BenchArgs } from './bench-args.js';
 import {
   runsOf,
@@ -58,9 +58,6 @@ export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeas
       );
       return summary === null ? [] : [summary];
     }),
-    scaling: summarizeScaling(
-      m.records.filter((r) => r.approach === 'online' && r.mode === 'idle'),
-      m.scaled,
-    ),
+    scaling: summarizeScaling(reference(onlineDefaults.id, 'idle'), m.scaled),
   };
 }
