@@ -33,7 +33,7 @@ const rewritesTolerated = 3;
 async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   for (let rewrites = 0; ; rewrites++) {
     try {
-      await backfillPass(ctx, governor, task);
+      await runTaskPass(ctx, governor, task);
       return;
     } catch (error) {
       if (!(error instanceof TableRewrittenError) || rewrites >= rewritesTolerated) throw error;
@@ -49,7 +49,7 @@ async function backfillTask(ctx: RunContext, governor: BackfillGovernor, task: B
 }
 
 /** Runs a task's ranges from their cursors to their ends. */
-async function backfillPass(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
+async function runTaskPass(ctx: RunContext, governor: BackfillGovernor, task: BackfillTask): Promise<void> {
   const cursors = await openRanges(ctx, task);
   const measure = await keyMeasure(ctx.sql, task, cursors);
   const progress = new TaskProgress(task.id, cursors, measure, ctx.options.maxRowsPerSecond);

@@ -50,7 +50,12 @@ export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeas
       load: summarizeMode(reference(id, 'load'), reference(referenceIds.singleUpdate, 'load'), reference(referenceIds.keyset, 'load')),
     })),
     baseline: summarizeBaseline(m.records),
-    skew: summarizeSkew(reference(skewPair.skewed, 'idle'), reference(skewPair.uniform, 'idle')),
+    skew: summarizeSkew(
+      reference(skewPair.skewed, 'idle'),
+      reference(skewPair.uniform, 'idle'),
+      reference(skewPair.skewedSingle, 'idle'),
+      reference(skewPair.uniformSingle, 'idle'),
+    ),
     ceilings: offlineCeilings.flatMap((c) => {
       const summary = summarizeCeiling(
         c,

@@ -71,6 +71,14 @@ export interface SkewSummary {
   readonly uniformRowsPerSecond: number;
   readonly ratio: number;
   readonly target: number;
+  /** One worker on each table (null when not run). */
+  readonly skewedSingleRowsPerSecond: number | null;
+  readonly uniformSingleRowsPerSecond: number | null;
+  /**
+   * The speed-up of two workers over one on the skewed table, over the same on the uniform one: how
+   * well the ranges finish together on the skew, free of its heavier rows. Null without both singles.
+   */
+  readonly speedupRatio: number | null;
 }
 
 export interface CeilingSummary {
@@ -193,11 +201,31 @@ export function summarizeScaling(base: readonly RunRecord[], scaled: readonly Ru
   };
 }
 
-export function summarizeSkew(skewed: readonly RunRecord[], uniform: readonly RunRecord[]): SkewSummary | null {
+export function summarizeSkew(
+  skewed: readonly RunRecord[],
+  uniform: readonly RunRecord[],
+  skewedSingle: readonly RunRecord[],
+  uniformSingle: readonly RunRecord[],
+): SkewSummary | null {
   if (skewed.length === 0 || uniform.length === 0) return null;
+  const rate = (runs: readonly RunRecord[]): number | null => (runs.length === 0 ? null : median(runs.map((r) => r.rowsPerSecond)));
   const skewedRowsPerSecond = median(skewed.map((r) => r.rowsPerSecond));
   const uniformRowsPerSecond = median(uniform.map((r) => r.rowsPerSecond));
-  return { skewedRowsPerSecond, uniformRowsPerSecond, ratio: skewedRowsPerSecond / uniformRowsPerSecond, target: skewTarget };
+  const skewedSingleRowsPerSecond = rate(skewedSingle);
+  const uniformSingleRowsPerSecond = rate(uniformSingle);
+  const speedupRatio =
+    skewedSingleRowsPerSecond === null || uniformSingleRowsPerSecond === null
+      ? null
+      : skewedRowsPerSecond / skewedSingleRowsPerSecond / (uniformRowsPerSecond / uniformSingleRowsPerSecond);
+  return {
+    skewedRowsPerSecond,
+    uniformRowsPerSecond,
+    ratio: skewedRowsPerSecond / uniformRowsPerSecond,
+    target: skewTarget,
+    skewedSingleRowsPerSecond,
+    uniformSingleRowsPerSecond,
+    speedupRatio,
+  };
 }
 
 export function summarizeCeiling(

@@ -96,7 +96,7 @@ describe('renderMarkdown', () => {
   });
 
   it('compares the skewed table with the uniform one against the target', () => {
-    expect(text).toContain('| skewed | 50,000 | 0.50 (target ≥ 0.9: missed) |');
+    expect(text).toContain('| skewed | – | 50,000 | 0.50 (target ≥ 0.9: missed) | – |');
   });
 
   it('holds change-type and create-index against their offline statements', () => {

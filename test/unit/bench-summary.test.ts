@@ -83,9 +83,30 @@ describe('summarizeMode', () => {
 
 describe('summarizeSkew', () => {
   it('compares online --concurrency 2 on the skewed table with the same on the uniform one', () => {
-    const skew = summarizeSkew([run('online-c2-skewed', 90_000), run('online-c2-skewed', 80_000)], [run('online-c2', 100_000)]);
-    expect(skew).toEqual({ skewedRowsPerSecond: 85_000, uniformRowsPerSecond: 100_000, ratio: 0.85, target: skewTarget });
-    expect(summarizeSkew([], [run('online-c2', 100_000)])).toBeNull();
+    const skew = summarizeSkew([run('online-c2-skewed', 90_000), run('online-c2-skewed', 80_000)], [run('online-c2', 100_000)], [], []);
+    expect(skew).toEqual({
+      skewedRowsPerSecond: 85_000,
+      uniformRowsPerSecond: 100_000,
+      ratio: 0.85,
+      target: skewTarget,
+      skewedSingleRowsPerSecond: null,
+      uniformSingleRowsPerSecond: null,
+      speedupRatio: null,
+    });
+    expect(summarizeSkew([], [run('online-c2', 100_000)], [], [])).toBeNull();
+  });
+
+  it('with one worker on each table: the speed-up of two workers on the skewed table over that on the uniform one', () => {
+    // Skewed: 50,000 → 85,000 rows/s (1.7×); uniform: 60,000 → 100,000 (1.67×).
+    const skew = summarizeSkew(
+      [run('online-c2-skewed', 85_000)],
+      [run('online-c2', 100_000)],
+      [run('online-skewed', 50_000)],
+      [run('online', 60_000)],
+    );
+    expect(skew?.skewedSingleRowsPerSecond).toBeCloseTo(50_000, 6);
+    expect(skew?.uniformSingleRowsPerSecond).toBeCloseTo(60_000, 6);
+    expect(skew?.speedupRatio).toBeCloseTo(1.7 / (100_000 / 60_000), 10);
   });
 });
 
