@@ -66,7 +66,7 @@ async function runTaskPass(ctx: RunContext, governor: BackfillGovernor, task: Ba
     mode: cursors.some((c) => c.kind === 'ctid') ? 'ctid' : 'key',
   });
   const file = cursors.find((c) => c.relationFile !== null)?.relationFile ?? null;
-  const perPage = file === null ? 1 : await rowsPerPage(ctx.sql, task.table);
+  const perPage = file === null ? 1 : await rowsPerPage(ctx.sql, task.table, progress.rowsEstimated);
   const pool = new RangePool({
     ctx,
     governor,

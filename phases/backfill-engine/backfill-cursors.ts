@@ -57,13 +57,6 @@ export async function deleteCursors(db: Db, store: StateStore, migration: string
   await db`delete from ${stateTable(db, store, 'backfill_cursors')} where migration = ${migration} and task = ${task}`;
 }
 
-/** Records the relation file of a task's ctid ranges that were created before it was recorded (null). */
-export async function adoptRelationFile(db: Db, store: StateStore, migration: string, task: string, file: number): Promise<void> {
-  await db`
-    update ${stateTable(db, store, 'backfill_cursors')} set relation_file = ${file}
-    where migration = ${migration} and task = ${task} and key_kind = 'ctid' and relation_file is null`;
-}
-
 /** Creates all the ranges of a task in one statement, so a crash never leaves half of them. */
 export async function createCursors(
   db: Db,

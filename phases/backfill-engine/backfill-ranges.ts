@@ -11,17 +11,19 @@ import { minimumCtidServerVersion } from '../../src/catalog/server-version.js';
 import type { BackfillTask } from '../../src/plan/plan.js';
 import { quoteQualified } from '../../src/sql-text/quote.js';
 import { maxWorkers } from '../../src/settings/worker-count.js';
-import { adoptRelationFile, createCursors, listCursors, type BackfillCursor, type CursorKind, type NewCursor } from './backfill-cursors.js';
+import { createCursors, deleteCursors, listCursors, type BackfillCursor, type CursorKind, type NewCursor } from './backfill-cursors.js';
 import type { RunContext } from '../run-context.js';
 
 export async function openRanges(ctx: RunContext, task: BackfillTask): Promise<BackfillCursor[]> {
   const existing = await taskCursors(ctx, task);
+  // Page ranges recorded before their file was (an older online): the table may have been rewritten
+  // since, so their page numbers are not trusted. They start again over the file as it is; the rows
+  // already done are skipped.
   if (existing.some((c) => c.kind === 'ctid' && c.relationFile === null)) {
-    // Ranges created before the file was recorded: the file now is the best there is.
-    await adoptRelationFile(ctx.sql, ctx.store, ctx.migration, task.id, await relationFile(ctx.sql, task.table));
-    return taskCursors(ctx, task);
+    await deleteCursors(ctx.sql, ctx.store, ctx.migration, task.id);
+  } else if (existing.length > 0) {
+    return existing;
   }
-  if (existing.length > 0) return existing;
   const kind = await pagingKind(ctx, task);
   const estimate = await estimateRows(ctx.sql, task.table);
   const ranges = kind === 'ctid' ? await pageRanges(ctx, task, estimate) : await keyRanges(ctx, task, estimate);
@@ -43,12 +45,16 @@ export async function openRanges(ctx: RunContext, task: BackfillTask): Promise<B
   return created;
 }
 
-/** ctid for a keyless table; ctid for a trigger-filled task on an ordinary table on PostgreSQL 14+ unless --no-page-ranges; else the key. */
+/**
+ * ctid for a keyless table; with --page-ranges, ctid for a trigger-filled task on an ordinary table
+ * without inheritance children (an UPDATE of the parent reaches theirs too, but the parent's page count
+ * does not cover their pages) on PostgreSQL 14+; else the key.
+ */
 async function pagingKind(ctx: RunContext, task: BackfillTask): Promise<CursorKind> {
   if (task.key.length === 0) return 'ctid';
   if (task.writesFilled !== true || !ctx.options.pageRanges) return 'key';
   const [row] = await ctx.sql<{ pages: boolean }[]>`
-    select c.relkind = 'r' and current_setting('server_version_num')::int >= ${minimumCtidServerVersion} as pages
+    select c.relkind = 'r' and not c.relhassubclass and current_setting('server_version_num')::int >= ${minimumCtidServerVersion} as pages
     from pg_class c where c.oid = ${quoteQualified(task.table)}::regclass`;
   return row?.pages === true ? 'ctid' : 'key';
 }

@@ -45,19 +45,20 @@ const densitySamplePages = 64;
 
 /**
  * Rows per page, for sizing ctid batches in rows: the planner's statistics (reltuples over relpages, both
- * from the same VACUUM or ANALYZE), else the rows in the first pages, counted through a TID range scan.
- * Never the row estimate over today's size: a table not yet analyzed has none, and a batch of "1,000
- * rows" would then cover 1,000 pages.
+ * from the same VACUUM or ANALYZE), else the rows in the first pages, counted through a TID range scan,
+ * else (those pages hold no live row) `estimatedRows` over the table's pages. Never less than 1.
  */
-export async function rowsPerPage(sql: Sql, table: QualifiedName): Promise<number> {
+export async function rowsPerPage(sql: Sql, table: QualifiedName, estimatedRows: number): Promise<number> {
   const t = quoteQualified(table);
   const [stats] = await sql<{ tuples: number; pages: number; size: number }[]>`
     select reltuples::float8 as tuples, relpages::float8 as pages,
       (pg_relation_size(oid) / current_setting('block_size')::int)::float8 as size
     from pg_class where oid = ${t}::regclass`;
   if (stats !== undefined && stats.pages > 0 && stats.tuples > 0) return Math.max(1, stats.tuples / stats.pages);
-  const pages = Math.min(densitySamplePages, stats?.size ?? 0);
+  const size = stats?.size ?? 0;
+  const pages = Math.min(densitySamplePages, size);
   if (pages === 0) return 1;
   const [row] = await sql.unsafe<{ n: number }[]>(`select count(*)::float8 as n from ${t} where ctid < '(${pages},0)'::tid`);
-  return Math.max(1, (row?.n ?? 0) / pages);
+  const sampled = (row?.n ?? 0) / pages;
+  return Math.max(1, sampled >= 1 ? sampled : estimatedRows / size);
 }

@@ -86,7 +86,7 @@ export function createProgressRenderer(
       case 'backfill-start':
         say(
           `  backfill ${event.task}: ~${event.rowsEstimated.toLocaleString('en-US')} rows${event.ranges > 1 ? ` in ${event.ranges} ranges` : ''}` +
-            `${event.mode === 'ctid' ? ' (no key: ctid page ranges)' : ''}` +
+            `${event.mode === 'ctid' ? ' (ctid page ranges)' : ''}` +
             `${event.resumed ? `, resuming after ${event.rowsDone.toLocaleString('en-US')} done, at ${percentText(event.percent)}` : ''}`,
         );
         frame = {

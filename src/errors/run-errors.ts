@@ -130,7 +130,7 @@ export class LeaseTakenError extends OnlineError {
 
 /**
  * A backfill over ctid page ranges found its table in another relation file: a rewrite (VACUUM FULL,
- * CLUSTER, pg_repack) moved every row, so its page numbers point at other rows now. The engine starts
+ * CLUSTER, TRUNCATE, pg_repack) moved every row, so its page numbers point at other rows now. The engine starts
  * the task's ranges again over the new pages; this escapes only when the table keeps being rewritten.
  */
 export class TableRewrittenError extends OnlineError {
@@ -140,9 +140,9 @@ export class TableRewrittenError extends OnlineError {
   ) {
     super(
       'TABLE_REWRITTEN',
-      `${table} was rewritten (VACUUM FULL, CLUSTER or pg_repack?) during the backfill of ${task}, so its page ranges no longer hold the same rows; ` +
-        'the state is recorded: `online resume` pages the new file from its start (rows already done are skipped), ' +
-        'and `--no-page-ranges` pages by the key instead, which a rewrite does not move',
+      `${table} was rewritten (VACUUM FULL, CLUSTER, TRUNCATE or pg_repack?) during the backfill of ${task} more than once, so its page ranges no longer hold the same rows; ` +
+        'the state is recorded: `online resume` pages the new file from its start (rows already done are skipped); ' +
+        'a migration without --page-ranges pages by the key, which a rewrite does not move',
       1,
     );
   }

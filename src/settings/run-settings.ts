@@ -119,16 +119,17 @@ export const runSettings = {
   }),
   /**
    * Page a backfill whose triggers fill every row writers write by ctid page ranges (TID range scans),
-   * not by its key: no index is read to find a batch's rows. False: always the key (keyless tables excepted).
+   * not by its key: no index is read to find a batch's rows. Opt-in: it is only as safe as that premise
+   * (README, "Page ranges or the key"). False: the key (keyless tables excepted).
    */
   pageRanges: setting({
     flag: 'page-ranges',
     configKey: 'page-ranges',
     group: 'backfill',
     input: { kind: 'switch' },
-    value: z.boolean().default(true),
+    value: z.boolean().default(false),
     description:
-      'Batch over ctid page ranges (TID range scans, PostgreSQL 14+) where triggers fill every row writers write (add-column with backfill, set-not-null, change-type): no index read per batch. --no-page-ranges pages by the key. [default: on]',
+      'Batch over ctid page ranges (TID range scans, PostgreSQL 14+) instead of the key where triggers fill every row writers write (add-column with backfill, set-not-null, change-type): faster, but only safe when every writer fires triggers and the expression reads only its row (see the README). [default: off]',
   }),
   maxRowsPerSecond: setting({
     flag: 'max-rows-per-second',

@@ -1,9 +1,9 @@
-// Page ranges on a table that has a key: a backfill whose triggers fill every row writers write pages by
-// ctid (TID range scans) instead of the key. Under writers that move rows (updates, inserts, and
+// Page ranges on a table that has a key (--page-ranges): a backfill whose triggers fill every row writers
+// write pages by ctid (TID range scans) instead of the key. Under writers that move rows (updates, inserts, and
 // transactions over two tables in either order), killed -9 and resumed, every row is filled exactly
 // once and rows_done is the work; a rewrite of the table mid-run (VACUUM FULL) is noticed by the next
 // batch, which changes nothing, and the pages of the new file are gone through again; and a backfill
-// without fill triggers, or --no-page-ranges, pages by the key.
+// without fill triggers, a table with inheritance children, or no --page-ranges, pages by the key.
 import { afterEach, describe, expect, it } from 'vitest';
 import { addColumnArgs } from '../support/add-column-args.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
@@ -70,6 +70,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const name = 'paged-add';
     const args = [
       ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
+      '--page-ranges',
       ...['--concurrency', '2', '--batch-size', '300', '--min-batch-size', '300', '--max-batch-size', '300', '--pause-ms', '5', '--json'],
     ];
     const randomId = (): number => 1 + Math.floor(Math.random() * 20_000);
@@ -126,6 +127,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const run = watchCli(
       [
         ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
+        '--page-ranges',
         ...['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--max-rows-per-second', '4000', '--json'],
       ],
       db.url,
@@ -157,6 +159,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const name = 'paged-rewrite-dead';
     const args = [
       ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
+      '--page-ranges',
       ...['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--max-rows-per-second', '4000', '--json'],
     ];
     const first = watchCli(args, db.url);
@@ -181,6 +184,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const first = watchCli(
       [
         ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
+        '--page-ranges',
         ...fixed,
         '--pause-ms',
         '20',
@@ -213,25 +217,77 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     expect(await expectFilledOnce(db, table)).toBe(20_000);
   });
 
-  it('pages by the key without fill triggers (a volatile default), and with --no-page-ranges', async () => {
-    for (const table of ['keyed', 'keyed_forced']) {
+  it('ranges recorded without their relation file (an older online) start again over the file as it is, after a rewrite too', async () => {
+    const table = 'adopted';
+    await seedAudited(db, table, 10_000);
+    const name = 'paged-adopted';
+    const first = watchCli(
+      [
+        ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
+        '--page-ranges',
+        ...['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'],
+      ],
+      db.url,
+    );
+    await first.until((events) => batches(events) >= 5);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await db.sql`update online_migrate.backfill_cursors set relation_file = null where migration = ${name}`;
+    // Rows behind the cursor go, so the rewrite moves rows still to do into pages the cursor has passed.
+    await db.sql.unsafe(`delete from ${table} where id <= 3000`);
+    await db.sql.unsafe(`vacuum full ${table}`);
+    const resumed = await runCli(['resume', name, '--json'], db.url);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(starts(jsonLines(resumed.stdout))).toMatchObject([{ mode: 'ctid', resumed: false }]);
+    await expectFilledOnce(db, table);
+    const cursors = await cursorsOf(db, name, table);
+    expect(cursors.every((c) => c.done && c.sameFile)).toBe(true);
+  });
+
+  it('pages by the key by default, without fill triggers (a volatile default), and on a table with inheritance children', async () => {
+    for (const table of ['keyed', 'keyed_default', 'inherited']) {
       await db.sql`create table ${db.sql(table)} (id bigint primary key, n int not null default 0)`;
       await db.sql`insert into ${db.sql(table)} (id) select g from generate_series(1, 2000) g`;
     }
+    // The parent's pages hold 2,000 rows; the child's 5,000 more, which an UPDATE of the parent reaches.
+    await db.sql`create table inherited_child () inherits (inherited)`;
+    await db.sql`insert into inherited_child (id) select g from generate_series(100001, 105000) g`;
     const volatile = await runCli(
-      ['start', 'add-column', '--table', 'keyed', '--column', 'token', '--type', 'uuid', '--default', 'gen_random_uuid()', '--json'],
+      [
+        'start',
+        'add-column',
+        '--table',
+        'keyed',
+        '--column',
+        'token',
+        '--type',
+        'uuid',
+        '--default',
+        'gen_random_uuid()',
+        '--page-ranges',
+        '--json',
+      ],
       db.url,
     );
     expect(volatile.code).toBe(0);
     expect(starts(jsonLines(volatile.stdout))).toMatchObject([{ mode: 'key' }]);
-    const forced = await runCli(
-      [...addColumnArgs({ table: 'keyed_forced', column: 'doubled', type: 'bigint', backfill: 'id * 2' }), '--no-page-ranges', '--json'],
+    const byDefault = await runCli(
+      [...addColumnArgs({ table: 'keyed_default', column: 'doubled', type: 'bigint', backfill: 'id * 2' }), '--json'],
       db.url,
     );
-    expect(forced.code).toBe(0);
-    expect(starts(jsonLines(forced.stdout))).toMatchObject([{ mode: 'key' }]);
+    expect(byDefault.code).toBe(0);
+    expect(starts(jsonLines(byDefault.stdout))).toMatchObject([{ mode: 'key' }]);
+    const inherited = await runCli(
+      [...addColumnArgs({ table: 'inherited', column: 'doubled', type: 'bigint', backfill: 'id * 2' }), '--page-ranges', '--json'],
+      db.url,
+    );
+    expect(inherited.code).toBe(0);
+    expect(starts(jsonLines(inherited.stdout))).toMatchObject([{ mode: 'key' }]);
     const [wrong] = await db.sql<{ n: number }[]>`
-      select (select count(*) from keyed where token is null)::int + (select count(*) from keyed_forced where doubled is distinct from id * 2)::int as n`;
+      select (select count(*) from keyed where token is null)::int
+        + (select count(*) from keyed_default where doubled is distinct from id * 2)::int
+        + (select count(*) from inherited where doubled is distinct from id * 2)::int as n`;
     expect(wrong?.n).toBe(0);
   });
 });

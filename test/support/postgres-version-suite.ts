@@ -154,7 +154,7 @@ export function describePostgresVersion(major: Exclude<EmbeddedMajor, 17>): void
          analyze events;`,
       );
       const batch = ctidUpdate({ table: { schema: 'public', name: 'events' }, set: 'payload = payload', needsWork: 'true' });
-      const plan = await db.sql.unsafe<{ 'QUERY PLAN': string }[]>(`explain (costs off) ${batch}`, [0, 4]);
+      const plan = await db.sql.unsafe<{ 'QUERY PLAN': string }[]>(`explain (costs off) ${batch}`, [0, 4, '"public"."events"', 0]);
       expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Tid Range Scan on events/);
 
       const writers = startShapeWriters(db.url, {

@@ -24,6 +24,7 @@ const registry = [
   offsetBatches,
   pgrollStyle,
   onlineDefaults,
+  onlineFill('online-pages', 'online --page-ranges (ctid page ranges, opt-in)', { flags: ['--page-ranges'] }),
   onlineConcurrency2,
   onlineFill('online-async', 'online, synchronous_commit=off for the database', { asyncCommit: true }),
   onlineSkewed,
