@@ -129,7 +129,7 @@ export const runSettings = {
     input: { kind: 'switch' },
     value: z.boolean().default(false),
     description:
-      'Batch over ctid page ranges (TID range scans, PostgreSQL 14+) instead of the key where triggers fill every row writers write (add-column with backfill, set-not-null, change-type): faster, but only safe when every writer fires triggers and the expression reads only its row (see the README). [default: off]',
+      'Batch over ctid page ranges (TID range scans, PostgreSQL 14+) instead of the key where triggers fill every row writers write (add-column with backfill, set-not-null, change-type): no index is read per batch, but it is only safe when every writer fires triggers and the expression reads only its row (see the README). [default: off]',
   }),
   maxRowsPerSecond: setting({
     flag: 'max-rows-per-second',
