@@ -3,7 +3,7 @@
 // --concurrency ranges (--max-concurrency under auto), all inserted in one statement. They page by
 // ctid when the table has no key, or when the task's triggers fill every row writers write and
 // --page-ranges allows it (TID range scans read no index); by the key otherwise.
-import { relationFile, tablePages } from './ctid-sql.js';
+import { tablePagesAndFile } from './ctid-sql.js';
 import { splitKeyRanges, splitPageRanges } from './key-ranges.js';
 import { keysetQueries, keyValues } from './keyset-sql.js';
 import { estimateRows } from '../../src/catalog/row-estimate.js';
@@ -26,7 +26,8 @@ export async function openRanges(ctx: RunContext, task: BackfillTask): Promise<B
   }
   const kind = await pagingKind(ctx, task);
   const estimate = await estimateRows(ctx.sql, task.table);
-  const ranges = kind === 'ctid' ? await pageRanges(ctx, task, estimate) : await keyRanges(ctx, task, estimate);
+  const { ranges, relationFile } =
+    kind === 'ctid' ? await pageRanges(ctx, task, estimate) : { ranges: await keyRanges(ctx, task, estimate), relationFile: null };
   await createCursors(
     ctx.sql,
     ctx.store,
@@ -36,7 +37,7 @@ export async function openRanges(ctx: RunContext, task: BackfillTask): Promise<B
       kind,
       keyColumns: task.key.map((k) => k.name),
       batchSize: ctx.options.batchSize,
-      relationFile: kind === 'ctid' ? await relationFile(ctx.sql, task.table) : null,
+      relationFile,
     },
     ranges,
   );
@@ -71,14 +72,16 @@ async function keyRanges(ctx: RunContext, task: BackfillTask, estimate: number):
   return ranges.map((r, i) => ({ rangeIndex: i, lowerBound: r.lower, upperBound: r.upper, rowsEstimated: estimate / ranges.length }));
 }
 
-async function pageRanges(ctx: RunContext, task: BackfillTask, estimate: number): Promise<NewCursor[]> {
-  const pages = await tablePages(ctx.sql, task.table);
-  const ranges = splitPageRanges(pages, maxWorkers(ctx.options));
-  if (ranges.length === 0) return [{ rangeIndex: 0, lowerBound: null, upperBound: null, rowsEstimated: 0 }];
-  return ranges.map((r, i) => ({
+/** The page ranges and the relation file their pages are counted in (one read, so they agree). */
+async function pageRanges(ctx: RunContext, task: BackfillTask, estimate: number): Promise<{ ranges: NewCursor[]; relationFile: number }> {
+  const { pages, file } = await tablePagesAndFile(ctx.sql, task.table);
+  const split = splitPageRanges(pages, maxWorkers(ctx.options));
+  if (split.length === 0) return { ranges: [{ rangeIndex: 0, lowerBound: null, upperBound: null, rowsEstimated: 0 }], relationFile: file };
+  const ranges = split.map((r, i) => ({
     rangeIndex: i,
     lowerBound: [String(r.lowerPage)],
     upperBound: [String(r.upperPage)],
     rowsEstimated: (estimate * (r.upperPage - r.lowerPage)) / pages,
   }));
+  return { ranges, relationFile: file };
 }

@@ -33,11 +33,13 @@ export async function relationFile(sql: Sql, table: QualifiedName): Promise<numb
   return row.file;
 }
 
-/** The table's size in pages now: the backfill's upper bound. */
-export async function tablePages(sql: Sql, table: QualifiedName): Promise<number> {
-  const [row] = await sql<{ pages: number }[]>`
-    select (pg_relation_size(${quoteQualified(table)}::regclass) / current_setting('block_size')::int)::float8 as pages`;
-  return row?.pages ?? 0;
+/** The table's size in pages now (the backfill's upper bound) and the relation file they are counted in, read together. */
+export async function tablePagesAndFile(sql: Sql, table: QualifiedName): Promise<{ readonly pages: number; readonly file: number }> {
+  const [row] = await sql<{ pages: number; file: number }[]>`
+    select (pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 as pages, pg_relation_filenode(c.oid)::bigint::float8 as file
+    from pg_class c where c.oid = ${quoteQualified(table)}::regclass`;
+  if (row === undefined) throw new Error(`no relation for ${quoteQualified(table)}`);
+  return row;
 }
 
 /** Pages of the table read to count its rows per page when it has no statistics. */

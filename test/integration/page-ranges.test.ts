@@ -55,6 +55,12 @@ async function cursorsOf(db: TestDatabase, migration: string, table: string): Pr
     from online_migrate.backfill_cursors where migration = ${migration} order by range_index`;
 }
 
+/** `start add-column … --page-ranges` filling `filled` with `id * 2`, with fixed 200-row batches and `extra` flags. */
+const pagedFill = (table: string, migrationName: string, ...extra: string[]): string[] => [
+  ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName }),
+  ...['--page-ranges', '--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', ...extra, '--json'],
+];
+
 const starts = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'backfill-start');
 const batches = (events: readonly Event[]): number => events.filter((e) => e.type === 'batch').length;
 
@@ -124,14 +130,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     await seedAudited(db, table, 20_000);
     const name = 'paged-rewrite';
     // Paced, so that the rewrite lands with most of the table still to do.
-    const run = watchCli(
-      [
-        ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
-        '--page-ranges',
-        ...['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--max-rows-per-second', '4000', '--json'],
-      ],
-      db.url,
-    );
+    const run = watchCli(pagedFill(table, name, '--max-rows-per-second', '4000'), db.url);
     await run.until((events) => batches(events) >= 5);
     await db.sql.unsafe(`vacuum full ${table}`);
     const { code } = await run.exited;
@@ -157,11 +156,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const table = 'rewritten_dead';
     await seedAudited(db, table, 10_000);
     const name = 'paged-rewrite-dead';
-    const args = [
-      ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
-      '--page-ranges',
-      ...['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--max-rows-per-second', '4000', '--json'],
-    ];
+    const args = pagedFill(table, name, '--max-rows-per-second', '4000');
     const first = watchCli(args, db.url);
     await first.until((events) => batches(events) >= 5);
     first.child.kill('SIGKILL');
@@ -180,18 +175,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const table = 'split_pages';
     await seedAudited(db, table, 20_000);
     const name = 'paged-split';
-    const fixed = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200'];
-    const first = watchCli(
-      [
-        ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
-        '--page-ranges',
-        ...fixed,
-        '--pause-ms',
-        '20',
-        '--json',
-      ],
-      db.url,
-    );
+    const first = watchCli(pagedFill(table, name, '--pause-ms', '20'), db.url);
     await first.until((events) => batches(events) >= 3);
     first.child.kill('SIGKILL');
     await first.exited;
@@ -221,14 +205,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const table = 'adopted';
     await seedAudited(db, table, 10_000);
     const name = 'paged-adopted';
-    const first = watchCli(
-      [
-        ...addColumnArgs({ table, column: 'filled', type: 'bigint', backfill: 'id * 2', migrationName: name }),
-        '--page-ranges',
-        ...['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '20', '--json'],
-      ],
-      db.url,
-    );
+    const first = watchCli(pagedFill(table, name, '--pause-ms', '20'), db.url);
     await first.until((events) => batches(events) >= 5);
     first.child.kill('SIGKILL');
     await first.exited;
