@@ -26,13 +26,6 @@ export function ctidUpdate(source: CtidSource): string {
   return `update ${t} set ${source.set} where ctid >= ${page(1)} and ctid < ${page(2)} and (${source.needsWork}) and ${sameRelationFile(3, 4)}`;
 }
 
-/** The table's relation file now (pg_relation_filenode): it changes when the table is rewritten. */
-export async function relationFile(sql: Sql, table: QualifiedName): Promise<number> {
-  const [row] = await sql<{ file: number }[]>`select pg_relation_filenode(${quoteQualified(table)}::regclass)::bigint::float8 as file`;
-  if (row === undefined) throw new Error(`no relation file for ${quoteQualified(table)}`);
-  return row.file;
-}
-
 /** The table's size in pages now (the backfill's upper bound) and the relation file they are counted in, read together. */
 export async function tablePagesAndFile(sql: Sql, table: QualifiedName): Promise<{ readonly pages: number; readonly file: number }> {
   const [row] = await sql<{ pages: number; file: number }[]>`
