@@ -9,6 +9,7 @@ import {
   summarizeScaling,
   summarizeSkew,
   type BenchResults,
+  type ReferenceRuns,
 } from './bench-summary.js';
 import { isDurable, type MachineInfo } from './machine-info.js';
 import { offlineCeilings } from './offline-ceilings.js';
@@ -25,6 +26,11 @@ export interface BenchMeasurements {
 
 export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeasurements): BenchResults {
   const reference = (id: string, mode: 'idle' | 'load'): RunRecord[] => runsOf(m.records, id, mode);
+  const references = (mode: 'idle' | 'load'): ReferenceRuns => ({
+    singleUpdate: reference(referenceIds.singleUpdate, mode),
+    keyset: reference(referenceIds.keyset, mode),
+    keysetSameJob: reference(referenceIds.keysetSameJob, mode),
+  });
   return {
     // The URL may hold a password, and the output path says nothing about the figures.
     settings: {
@@ -46,8 +52,8 @@ export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeas
     approaches: args.approaches.map((id) => ({
       id,
       label: approaches.get(id)?.label ?? id,
-      idle: summarizeMode(reference(id, 'idle'), reference(referenceIds.singleUpdate, 'idle'), reference(referenceIds.keyset, 'idle')),
-      load: summarizeMode(reference(id, 'load'), reference(referenceIds.singleUpdate, 'load'), reference(referenceIds.keyset, 'load')),
+      idle: summarizeMode(reference(id, 'idle'), references('idle')),
+      load: summarizeMode(reference(id, 'load'), references('load')),
     })),
     baseline: summarizeBaseline(m.records),
     skew: summarizeSkew(

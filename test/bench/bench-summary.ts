@@ -30,6 +30,8 @@ export interface ModeSummary {
   readonly ratioVsSingleUpdate: number | null;
   /** rows/s over the server-side keyset loop's in the same mode. */
   readonly ratioVsKeyset: number | null;
+  /** rows/s over the keyset loop's on a table with online's fill triggers (the same job) in the same mode. */
+  readonly ratioVsKeysetSameJob: number | null;
   readonly walBytes: number;
   /** The online CLI's; null for SQL run from the bench. */
   readonly peakRssBytes: number | null;
@@ -125,11 +127,14 @@ const ratioTo = (rate: number, reference: readonly RunRecord[]): number | null =
 const peakRssOf = (runs: readonly { readonly peakRssBytes: number | null }[]): number | null =>
   medianOf(runs.flatMap((r) => (r.peakRssBytes === null ? [] : [r.peakRssBytes])));
 
-export function summarizeMode(
-  runs: readonly RunRecord[],
-  singleUpdate: readonly RunRecord[],
-  keyset: readonly RunRecord[],
-): ModeSummary | null {
+/** The runs, in one mode, of the approaches every other is compared with. */
+export interface ReferenceRuns {
+  readonly singleUpdate: readonly RunRecord[];
+  readonly keyset: readonly RunRecord[];
+  readonly keysetSameJob: readonly RunRecord[];
+}
+
+export function summarizeMode(runs: readonly RunRecord[], references: ReferenceRuns): ModeSummary | null {
   if (runs.length === 0) return null;
   const rowsPerSecond = median(runs.map((r) => r.rowsPerSecond));
   const loaded = runs.flatMap((r) => (r.oltp === null ? [] : [r.oltp]));
@@ -137,8 +142,9 @@ export function summarizeMode(
     runs,
     medianSeconds: median(runs.map((r) => r.seconds)),
     rowsPerSecond,
-    ratioVsSingleUpdate: ratioTo(rowsPerSecond, singleUpdate),
-    ratioVsKeyset: ratioTo(rowsPerSecond, keyset),
+    ratioVsSingleUpdate: ratioTo(rowsPerSecond, references.singleUpdate),
+    ratioVsKeyset: ratioTo(rowsPerSecond, references.keyset),
+    ratioVsKeysetSameJob: ratioTo(rowsPerSecond, references.keysetSameJob),
     walBytes: median(runs.map((r) => r.walBytes)),
     peakRssBytes: peakRssOf(runs),
     complete: runs.every((r) => r.complete),

@@ -24,12 +24,28 @@ describe('bench runs', severalCliRuns, () => {
     await sql.end({ timeout: 5 });
   });
 
-  it.each(['keyset', 'ctid'])('the server-side %s loop fills every row once, with the WAL it wrote', async (id) => {
+  it.each(['keyset', 'keyset-triggers', 'ctid'])('the server-side %s loop fills every row once, with the WAL it wrote', async (id) => {
     const approach = approaches.get(id);
     if (approach === undefined) throw new Error(`no approach ${id}`);
     const record = await runOnce(sql, approach, 'idle', rows, 1, settings);
     expect(record).toMatchObject({ rowsFilled: rows, complete: true, peakRssBytes: null });
     expect(record.walBytes).toBeGreaterThan(0);
+  });
+
+  it('the keyset loop with the same job carries exactly the fill triggers online installs', async () => {
+    const approach = approaches.get('keyset-triggers');
+    if (approach === undefined) throw new Error('no approach keyset-triggers');
+    await runOnce(sql, approach, 'idle', rows, 1, settings);
+    const triggers = await sql.unsafe<{ name: string; definition: string }[]>(
+      `select tgname as name, pg_get_triggerdef(oid) as definition from pg_trigger where tgrelid = 'tickets'::regclass and not tgisinternal order by tgname`,
+    );
+    expect(triggers.map((t) => t.definition)).toEqual([
+      expect.stringMatching(/BEFORE INSERT ON .*tickets FOR EACH ROW WHEN \(\(new\.priority IS NULL\)\)/),
+      // PostgreSQL 17 deparses `a is not distinct from b` as `NOT (a IS DISTINCT FROM b)`.
+      expect.stringMatching(
+        /BEFORE UPDATE ON .*tickets FOR EACH ROW WHEN \(\((NOT \()?new\.priority IS (NOT )?DISTINCT FROM old\.priority\)?\)\)/,
+      ),
+    ]);
   });
 
   it.each(['online', 'online-c2-skewed'])('%s runs the built CLI, fills every row, and reports its peak RSS', async (id) => {

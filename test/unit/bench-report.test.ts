@@ -30,7 +30,7 @@ const args: BenchArgs = {
   repeat: 1,
   jsonOut: undefined,
   databaseUrl: 'postgres://u:secret@host/db',
-  approaches: ['update', 'keyset', 'online', 'online-c2', 'online-c2-skewed'],
+  approaches: ['update', 'keyset', 'keyset-triggers', 'online', 'online-c2', 'online-c2-skewed'],
   loadApproaches: [],
   unsafeFast: false,
   offsetBudgetSeconds: 60,
@@ -59,6 +59,7 @@ const measurements = {
   records: [
     run('update', 10),
     run('keyset', 16),
+    run('keyset-triggers', 20),
     run('online', 16, { peakRssBytes: 150 * MiB, settledBatchSize: 9_000 }),
     run('online-c2', 10, { peakRssBytes: 160 * MiB }),
     run('online-c2-skewed', 20, { peakRssBytes: 160 * MiB }),
@@ -86,13 +87,16 @@ describe('renderMarkdown', () => {
     expect(text).not.toContain('secret');
   });
 
-  it('gives each approach its rate, both ratios, WAL and the CLI’s peak RSS', () => {
-    expect(text).toContain('| vs UPDATE | vs keyset loop |');
-    expect(text).toContain('| single UPDATE (the ceiling) | idle | 10.00 | 100,000 | 1.00 | 1.60 |');
+  it('gives each approach its rate, its three ratios, WAL and the CLI’s peak RSS', () => {
+    expect(text).toContain('| vs UPDATE | vs keyset loop | vs loop + triggers |');
+    expect(text).toContain('| single UPDATE (the ceiling) | idle | 10.00 | 100,000 | 1.00 | 1.60 | 2.00 |');
     expect(text).toContain(
-      '| online, defaults (adaptive, 100 ms target) | idle | 16.00 | 62,500 | 0.63 | 1.00 | – | – | – | – | – | – | – | 250 | 150 | 9,000 |',
+      '| server-side keyset loop + online’s fill triggers (the same job) | idle | 20.00 | 50,000 | 0.50 | 0.80 | 1.00 |',
     );
-    expect(text).toContain('| online --concurrency 2 | idle | 10.00 | 100,000 | 1.00 | 1.60 |');
+    expect(text).toContain(
+      '| online, defaults (adaptive, 100 ms target) | idle | 16.00 | 62,500 | 0.63 | 1.00 | 1.25 | – | – | – | – | – | – | – | 250 | 150 | 9,000 |',
+    );
+    expect(text).toContain('| online --concurrency 2 | idle | 10.00 | 100,000 | 1.00 | 1.60 | 2.00 |');
   });
 
   it('compares the skewed table with the uniform one against the target', () => {

@@ -1,5 +1,5 @@
-// The bench's arithmetic: medians over repeats, both ratios (to the single UPDATE and to the keyset
-// loop), WAL and peak RSS, the skewed-table ratio, the offline ceilings and the scaling ratios.
+// The bench's arithmetic: medians over repeats, the ratios (to the single UPDATE, the keyset loop and
+// the loop with online's fill triggers), WAL and peak RSS, the skewed-table ratio, the offline ceilings and the scaling ratios.
 import { describe, expect, it } from 'vitest';
 import {
   summarizeCeiling,
@@ -20,13 +20,17 @@ const run = benchRunRecord;
 describe('summarizeMode', () => {
   const update = [run('update', 100_000), run('update', 120_000), run('update', 80_000)];
   const keyset = [run('keyset', 60_000), run('keyset', 64_000)];
+  const keysetSameJob = [run('keyset-triggers', 56_000), run('keyset-triggers', 48_000), run('keyset-triggers', 49_600)];
+  const references = { singleUpdate: update, keyset, keysetSameJob };
+  const none = { singleUpdate: [], keyset: [], keysetSameJob: [] };
 
-  it('gives the median rate and both ratios: to the single UPDATE and to the keyset loop', () => {
+  it('gives the median rate and its ratios: to the single UPDATE, the keyset loop and the loop with the same triggers', () => {
     const online = [run('online', 70_000), run('online', 62_000), run('online', 50_000)];
-    const s = summarizeMode(online, update, keyset);
+    const s = summarizeMode(online, references);
     expect(s?.rowsPerSecond).toBe(62_000);
     expect(s?.ratioVsSingleUpdate).toBeCloseTo(0.62, 10);
     expect(s?.ratioVsKeyset).toBeCloseTo(1.0, 10);
+    expect(s?.ratioVsKeysetSameJob).toBeCloseTo(1.25, 10);
   });
 
   it('takes the median WAL and the median peak RSS of the runs that measured one', () => {
@@ -35,17 +39,18 @@ describe('summarizeMode', () => {
       run('online', 60_000, { walBytes: 100 * MiB, peakRssBytes: 170 * MiB }),
       run('online', 60_000, { walBytes: 200 * MiB, peakRssBytes: 160 * MiB }),
     ];
-    const s = summarizeMode(online, update, keyset);
+    const s = summarizeMode(online, references);
     expect(s?.walBytes).toBe(200 * MiB);
     expect(s?.peakRssBytes).toBe(160 * MiB);
-    expect(summarizeMode(keyset, update, keyset)?.peakRssBytes).toBeNull();
+    expect(summarizeMode(keyset, references)?.peakRssBytes).toBeNull();
   });
 
   it('has no ratio without its reference, and no summary without runs', () => {
-    const s = summarizeMode([run('online', 50_000)], [], []);
+    const s = summarizeMode([run('online', 50_000)], none);
     expect(s?.ratioVsSingleUpdate).toBeNull();
     expect(s?.ratioVsKeyset).toBeNull();
-    expect(summarizeMode([], update, keyset)).toBeNull();
+    expect(s?.ratioVsKeysetSameJob).toBeNull();
+    expect(summarizeMode([], references)).toBeNull();
   });
 
   it('puts the no-migration baseline p50 and p99 next to the loaded ones', () => {
@@ -71,7 +76,7 @@ describe('summarizeMode', () => {
         runLockWaitMaxMs: 90,
       },
     });
-    expect(summarizeMode([loaded], [], [])?.oltp).toMatchObject({
+    expect(summarizeMode([loaded], none)?.oltp).toMatchObject({
       p50Ms: 2,
       p99Ms: 6,
       baselineP50Ms: 1,

@@ -3,6 +3,7 @@
 import type { Approach } from './approach.js';
 import { ctidLoop } from './ctid-loop.js';
 import { keysetLoop } from './keyset-loop.js';
+import { keysetLoopWithTriggers } from './keyset-loop-triggers.js';
 import { offsetBatches } from './offset-batches.js';
 import { onlineFill } from './online-fill.js';
 import { pgrollStyle } from './pgroll-style.js';
@@ -20,6 +21,7 @@ const onlineSkewed = onlineFill('online-skewed', 'online, skewed table', { table
 const registry = [
   singleUpdate,
   keysetLoop,
+  keysetLoopWithTriggers,
   ctidLoop,
   offsetBatches,
   pgrollStyle,
@@ -37,7 +39,7 @@ const registry = [
 export const approachIds: readonly string[] = registry.map((a) => a.id);
 export const approaches: ReadonlyMap<string, Approach> = new Map(registry.map((a) => [a.id, a]));
 
-export const referenceIds = { singleUpdate: singleUpdate.id, keyset: keysetLoop.id } as const;
+export const referenceIds = { singleUpdate: singleUpdate.id, keyset: keysetLoop.id, keysetSameJob: keysetLoopWithTriggers.id } as const;
 /**
  * Two workers on the skewed table and on the uniform one, whose speeds the report compares, and one
  * worker on each: the speed-up two workers bring on each table, whose ratio is free of the skewed

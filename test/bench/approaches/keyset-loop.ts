@@ -6,7 +6,7 @@ import { benchTable } from '../bench-table.js';
 import type { Approach } from './approach.js';
 import { runServerSideLoop, serverLoopBatchRows } from './server-side-loop.js';
 
-const body = `declare
+export const keysetLoopBody = `declare
   last_id bigint := 0;
   upper_id bigint;
   boundary bigint;
@@ -29,5 +29,5 @@ export const keysetLoop: Approach = {
   label: 'server-side keyset loop, COMMIT per 10,000 (best batched)',
   table: 'uniform',
   triggerFills: false,
-  fill: (input) => runServerSideLoop(input, 'bench_keyset_fill', body),
+  fill: (input) => runServerSideLoop(input, 'bench_keyset_fill', keysetLoopBody),
 };

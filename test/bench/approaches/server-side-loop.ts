@@ -8,9 +8,18 @@ import type { FillInput, FillResult } from './approach.js';
 /** The batch both loops commit after, as the issue's reference measurement did. */
 export const serverLoopBatchRows = 10_000;
 
-/** `body` is the procedure's DECLARE … BEGIN … END; it adds to the INOUT `filled` and COMMITs per batch. */
-export async function runServerSideLoop({ sql, rows }: FillInput, name: string, body: string): Promise<FillResult> {
+/**
+ * `body` is the procedure's DECLARE … BEGIN … END; it adds to the INOUT `filled` and COMMITs per batch.
+ * `setUp` runs, untimed, after the column is added (e.g. installing triggers).
+ */
+export async function runServerSideLoop(
+  { sql, rows }: FillInput,
+  name: string,
+  body: string,
+  setUp?: () => Promise<void>,
+): Promise<FillResult> {
   await sql.unsafe(`alter table ${benchTable} add column priority text`);
+  await setUp?.();
   await sql.unsafe(`create procedure ${benchSchema}.${name}(inout filled bigint default 0) language plpgsql as $proc$\n${body}\n$proc$`);
   const from = epochMs();
   // CALL outside any transaction block, so the procedure's COMMITs are allowed.
