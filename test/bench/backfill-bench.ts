@@ -93,7 +93,7 @@ async function bench(args: BenchArgs): Promise<void> {
 function describe(r: RunRecord): string {
   const fill = `${r.seconds.toFixed(2)} s, ${n(r.rowsPerSecond)} rows/s${r.complete ? '' : ` (partial: ${n(r.rowsFilled)} rows)`}`;
   const batch = r.settledBatchSize === null ? '' : `, batch ${n(r.settledBatchSize)}`;
-  const wal = `, WAL ${mib(r.walBytes)}${r.peakRssBytes === null ? '' : `, peak RSS ${mib(r.peakRssBytes)}`}`;
+  const wal = `, WAL ${mib(r.walBytes)}, ${r.checkpoints} checkpoint(s)${r.peakRssBytes === null ? '' : `, peak RSS ${mib(r.peakRssBytes)}`}`;
   const o = r.oltp;
   const load =
     o === null

@@ -63,6 +63,9 @@ export interface ScalingSummary {
   readonly scaledPeakRssBytes: number | null;
   /** scaledPeakRssBytes / peakRssBytes: memory should not grow with the table. */
   readonly rssRatio: number | null;
+  /** Median checkpoints the server started during the fills at each size. */
+  readonly checkpoints: number;
+  readonly scaledCheckpoints: number;
   readonly rssTarget: number;
   readonly scaledRuns: readonly RunRecord[];
 }
@@ -203,6 +206,8 @@ export function summarizeScaling(base: readonly RunRecord[], scaled: readonly Ru
     scaledPeakRssBytes,
     rssRatio: peakRssBytes === null || scaledPeakRssBytes === null ? null : scaledPeakRssBytes / peakRssBytes,
     rssTarget: rssScalingTarget,
+    checkpoints: median(base.map((r) => r.checkpoints)),
+    scaledCheckpoints: median(scaled.map((r) => r.checkpoints)),
     scaledRuns: scaled,
   };
 }

@@ -4,6 +4,7 @@
 import type postgres from 'postgres';
 import type { Approach, BatchRateTrend, FillInput, FillResult } from './approaches/approach.js';
 import { epochMs, sleep, type TimeWindow } from './bench-clock.js';
+import { checkpointCount } from './checkpoint-count.js';
 import { assertFilled, assertRowCount, benchSchema, benchTable, seedFreshTickets } from './bench-table.js';
 import { latencyStats, type LatencyStats } from './latency-stats.js';
 import { longestWaitIn, startLockWaitSampler, waitsIn } from './lock-wait-sampler.js';
@@ -46,6 +47,8 @@ export interface RunRecord {
   readonly oltp: OltpDuringRun | null;
   /** WAL written from just before the fill to just after it (under load, the load's own WAL too). */
   readonly walBytes: number;
+  /** Checkpoints the server started over the same span (timed or requested). */
+  readonly checkpoints: number;
   /** The online CLI's peak resident set, bytes; null for SQL run from the bench. */
   readonly peakRssBytes: number | null;
 }
@@ -64,7 +67,7 @@ export async function runOnce(
   if (mode === 'load' && approach.idleOnly !== undefined) throw new Error(`${approach.label} runs idle only: ${approach.idleOnly}`);
   await seedFreshTickets(sql, rows, approach.table);
   const input: FillInput = { sql, databaseUrl: s.databaseUrl, rows, budgetMs: s.offsetBudgetSeconds * 1000 };
-  const { fill, walBytes, oltp } =
+  const { fill, walBytes, checkpoints, oltp } =
     mode === 'idle' ? { ...(await fillWithWal(approach, input)), oltp: null } : await fillUnderLoad(approach, input, s);
   // Idle, nothing but the fill writes, so its own count must be exact; under load a trigger may fill some rows first.
   const exactCount = mode === 'idle' || !approach.triggerFills;
@@ -86,6 +89,7 @@ export async function runOnce(
     trend: fill.trend,
     oltp,
     walBytes,
+    checkpoints,
     peakRssBytes: fill.peakRssBytes,
   };
 }
@@ -108,12 +112,15 @@ export async function walSince(sql: postgres.Sql, from: string): Promise<number>
 interface MeasuredFill {
   readonly fill: FillResult;
   readonly walBytes: number;
+  readonly checkpoints: number;
 }
 
 async function fillWithWal(approach: Approach, input: FillInput): Promise<MeasuredFill> {
+  const checkpointsBefore = await checkpointCount(input.sql);
   const from = await walPosition(input.sql);
   const fill = await approach.fill(input);
-  return { fill, walBytes: await walSince(input.sql, from) };
+  const walBytes = await walSince(input.sql, from);
+  return { fill, walBytes, checkpoints: (await checkpointCount(input.sql)) - checkpointsBefore };
 }
 
 async function fillUnderLoad(approach: Approach, input: FillInput, s: RunSettings): Promise<MeasuredFill & { oltp: OltpDuringRun }> {

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approaches } from '../../test/bench/approaches/index.js';
 import { openBenchSql, seedFreshTickets } from '../../test/bench/bench-table.js';
+import { checkpointCount } from '../../test/bench/checkpoint-count.js';
 import { offlineCeilings } from '../../test/bench/offline-ceilings.js';
 import { runCeiling } from '../../test/bench/run-ceiling.js';
 import { runOnce, type RunSettings } from '../../test/bench/run-once.js';
@@ -30,6 +31,12 @@ describe('bench runs', severalCliRuns, () => {
     const record = await runOnce(sql, approach, 'idle', rows, 1, settings);
     expect(record).toMatchObject({ rowsFilled: rows, complete: true, peakRssBytes: null });
     expect(record.walBytes).toBeGreaterThan(0);
+  });
+
+  it('counts the checkpoints the server starts', async () => {
+    const before = await checkpointCount(sql);
+    await sql.unsafe('checkpoint');
+    expect(await checkpointCount(sql)).toBe(before + 1);
   });
 
   it('the keyset loop with the same job carries exactly the fill triggers online installs', async () => {

@@ -18,6 +18,7 @@ export function benchRunRecord(approach: string, rowsPerSecond: number, extra: P
     trend: null,
     oltp: null,
     walBytes: 100 * MiB,
+    checkpoints: 0,
     peakRssBytes: null,
     ...extra,
     seconds,

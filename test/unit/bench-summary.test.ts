@@ -116,11 +116,12 @@ describe('summarizeSkew', () => {
 });
 
 describe('summarizeScaling', () => {
-  it('gives the time ratio and the peak-RSS ratio of 4× the rows', () => {
-    const base = [run('online', 100_000, { peakRssBytes: 100 * MiB })];
-    const scaled = [run('online', 95_000, { rows: 4_000_000, seconds: 42, peakRssBytes: 105 * MiB })];
+  it('gives the time ratio, the peak-RSS ratio and the checkpoints of 4× the rows', () => {
+    const base = [run('online', 100_000, { peakRssBytes: 100 * MiB, checkpoints: 0 })];
+    const scaled = [run('online', 95_000, { rows: 4_000_000, seconds: 42, peakRssBytes: 105 * MiB, checkpoints: 3 })];
     const s = summarizeScaling(base, scaled);
     expect(s).toMatchObject({ rows: 1_000_000, scaledRows: 4_000_000, seconds: 10, scaledSeconds: 42, target: scalingTarget });
+    expect(s).toMatchObject({ checkpoints: 0, scaledCheckpoints: 3 });
     expect(s?.timeRatio).toBeCloseTo(4.2, 10);
     expect(s?.rssRatio).toBeCloseTo(1.05, 10);
     expect(s?.rssTarget).toBe(rssScalingTarget);
