@@ -92,6 +92,42 @@ describe('resume sweeps again a finished backfill whose table has rows needing w
     expect(await rowsWrong(db, table)).toBe(0);
   });
 
+  it('change-type of a NOT NULL column: rows a replica session changed are converted again, then the column is bigint NOT NULL', async () => {
+    await db.sql`create table readings (id integer primary key, value integer not null)`;
+    await db.sql`insert into readings select g, g * 3 from generate_series(1, 2000) g`;
+    const migration = 'readings-to-bigint';
+    const started = await runCli(
+      ['start', 'change-type', '--table', 'readings', '--column', 'value', '--type', 'bigint', '--migration-name', migration],
+      db.url,
+    );
+    expect(started.code).toBe(0);
+    // The shadow's NOT NULL check (not valid) stands meanwhile: the stale rows are not null, only out of date.
+    await db.sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`update readings set value = -value where id % 100 = 0`;
+    });
+
+    const refused = await runCli(['complete', migration], db.url);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`Run \`online resume ${migration}\`: it sweeps public.readings again`);
+    const swept = await runCli(['resume', migration], db.url);
+    expect(swept.stderr).toBe('');
+    expect(swept.code).toBe(0);
+    expect(swept.stdout).toContain('warning: public.readings has rows that need backfill again');
+    expect(swept.stdout).toContain(`✓ ${migration} is awaiting contract`);
+
+    const completed = await runCli(['complete', migration], db.url);
+    expect(completed.stderr).toBe('');
+    expect(completed.code).toBe(0);
+    const [column] = await db.sql<{ type: string; notNull: boolean }[]>`
+      select format_type(atttypid, atttypmod) as type, attnotnull as "notNull" from pg_attribute
+      where attrelid = 'readings'::regclass and attname = 'value'`;
+    expect(column).toEqual({ type: 'bigint', notNull: true });
+    const [wrong] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from readings where value is distinct from (case when id % 100 = 0 then -3 else 3 end) * id`;
+    expect(wrong?.n).toBe(0);
+  });
+
   it('a sweep killed with -9 continues on the next resume, every row counted once; --json stays NDJSON', async () => {
     const table = 'tickets_killed_sweep';
     const migration = 'sweep-killed';
