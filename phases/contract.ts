@@ -20,17 +20,35 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
       const done = mine.reduce((sum, c) => sum + c.rowsDone, 0);
       throw new BackfillIncompleteError(ctx.migration, `the backfill of ${task.id} has not finished (${done} rows done so far)`);
     }
-    const remaining = await sampleRemaining(ctx.sql, task).catch(async (error: unknown) => {
-      throw await explainFailure(ctx.sql, ctx.migration, task, error);
-    });
-    if (remaining.length > 0) {
-      const keys = remaining.map((r) => `(${Object.values(r).join(', ')})`).join(', ');
-      throw new BackfillIncompleteError(ctx.migration, `${displayName(task.table)} still has rows that need backfill, e.g. keys ${keys}`);
+    const keys = await sampleKeysNeedingWork(ctx.sql, ctx.migration, task);
+    if (keys.length > 0) {
+      const table = displayName(task.table);
+      throw new BackfillIncompleteError(
+        ctx.migration,
+        `${table} still has rows that need backfill, e.g. keys ${keys.join(', ')}, although its backfill finished: ${whyRowsNeedWorkAgain}`,
+        table,
+      );
     }
   }
 }
 
-/** Up to 5 keys of rows that still need work, under the search path the task was planned with. */
+/** Why a finished backfill's table can have rows that need work again (`complete` and `resume` say it). */
+export const whyRowsNeedWorkAgain =
+  'this happens when a writer skips our fill triggers (a session with session_replication_role = replica, as logical-replication apply, ' +
+  'restores and CDC tools use, or a trigger disabled for a while), sets the value back to NULL itself, or, for a backfill operation ' +
+  '(which has no trigger), still writes the old values';
+
+/**
+ * Up to 5 keys, as text like `(7)`, of rows of the task's table that still need work (none: the task is
+ * done), read under the search path the task was planned with. A failing query is explained.
+ */
+export async function sampleKeysNeedingWork(sql: Sql, migration: string, task: BackfillTask): Promise<string[]> {
+  const remaining = await sampleRemaining(sql, task).catch(async (error: unknown) => {
+    throw await explainFailure(sql, migration, task, error);
+  });
+  return remaining.map((r) => `(${Object.values(r).join(', ')})`);
+}
+
 async function sampleRemaining(sql: Sql, task: BackfillTask): Promise<Record<string, unknown>[]> {
   const query = keysetQueries(task).sampleRemaining;
   const searchPath = task.searchPath;

@@ -1,5 +1,6 @@
 // `resume`: continues an interrupted, stopped or failed migration from its recorded phase, step and
-// cursor. Options given here override the stored ones, and the override is recorded.
+// cursor, or sweeps again a finished backfill whose tables have rows needing work again (sweep-again.ts).
+// Options given here override the stored ones, and the override is recorded.
 import { MigrationStateError, leaseHeldThenRun } from '../errors/index.js';
 import { decide } from '../lifecycle/decide.js';
 import { obey } from '../lifecycle/decision.js';
@@ -10,6 +11,7 @@ import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type MigrationCallInput } from './session.js';
 import { preflightOptions, runPoolSize } from './start.js';
+import { beginSweep, rowsNeedingWork } from './sweep-again.js';
 
 export interface ResumeInput extends MigrationCallInput {
   /** Only the options given are overridden. */
@@ -30,7 +32,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
         signal: input.signal,
         prepare: async (s) => {
           const { record, derivedCompletion } = await reconcileMigration(s, name);
-          const action = obey(decide('resume', record, { derivedCompletion }));
+          const action = obey(decide('resume', record, { derivedCompletion, rowsNeedingWork: await rowsNeedingWork(s, record) }));
           if (action.kind === 'report') return { result: { status: record.status, phase: record.phase } };
           const changed = Object.keys(givenOptions(input.overrides ?? {}));
           if (changed.length > 0) {
@@ -38,7 +40,8 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
             await s.ledger.logEvent(name, 'options-overridden', { changed, options });
           }
           await s.ledger.logEvent(name, 'resumed', { phase: record.phase, from: record.status });
-          return { plan: record.plan, from: action.from };
+          if (action.kind === 'sweep') await beginSweep(s, name, action.tasks);
+          return { plan: record.plan, from: action.from, changedBefore: action.kind === 'sweep' };
         },
         prepareAgain: async (s) =>
           (await continueRecorded(s, name, options)) ?? Promise.reject(new MigrationStateError(`migration "${name}" disappeared`)),

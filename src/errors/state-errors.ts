@@ -73,12 +73,19 @@ export class MigrationStateError extends OnlineError {
   }
 }
 
+/** `sweepsAgain`: the table whose finished backfill has rows needing work again, which `resume` sweeps again. */
 export class BackfillIncompleteError extends OnlineError {
   constructor(
     readonly migration: string,
     readonly detail: string,
+    readonly sweepsAgain?: string,
   ) {
-    super('BACKFILL_INCOMPLETE', `refusing to complete "${migration}": ${detail}. Run \`online resume ${migration}\` first.`, 2);
+    super(
+      'BACKFILL_INCOMPLETE',
+      `refusing to complete "${migration}": ${detail}. Run \`online resume ${migration}\`` +
+        (sweepsAgain === undefined ? ' first.' : `: it sweeps ${sweepsAgain} again; then run \`online complete ${migration}\`.`),
+      2,
+    );
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type CompleteAction,
   type ContractFacts,
   type ReconnectFacts,
+  type ResumeAction,
   type ResumeFacts,
   type RollbackAction,
   type RunAction,
@@ -25,7 +26,7 @@ import { stopRule, type StopAction, type StopFacts } from './stop-rule.js';
 interface Rules {
   /** The migration of the same name, if one is recorded. */
   start: { recorded: Recorded | undefined; facts: StartFacts; action: StartAction };
-  resume: { recorded: Recorded; facts: ResumeFacts; action: RunAction };
+  resume: { recorded: Recorded; facts: ResumeFacts; action: ResumeAction };
   complete: { recorded: Recorded; facts: ContractFacts; action: CompleteAction };
   rollback: { recorded: Recorded; facts: ContractFacts; action: RollbackAction };
   /** A completed migration that `online revert` would undo. */

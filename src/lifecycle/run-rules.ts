@@ -9,12 +9,30 @@ import type { Recorded, StepRef } from './recorded.js';
 /** Report the migration as it is (nothing to run), or drive it from a phase. */
 export type RunAction = { readonly kind: 'report' } | { readonly kind: 'drive'; readonly from: MigrationPhase };
 
+/** A backfill task of a migration awaiting contract whose table has rows that need work again. */
+export interface RowsNeedingWork {
+  readonly task: string;
+  /** The table, as messages name it (`public.tickets`). */
+  readonly table: string;
+  /** Up to 5 keys of such rows, as text like `(7)`. */
+  readonly sampleKeys: readonly string[];
+}
+
 export interface ResumeFacts {
   /** Reconciling found every contract step recorded and recorded the migration completed. */
   readonly derivedCompletion: boolean;
+  /** Read for a migration awaiting contract (empty otherwise): its tasks whose tables have rows needing work again. */
+  readonly rowsNeedingWork: readonly RowsNeedingWork[];
 }
 
-export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<RunAction> {
+/** `sweep`: page these tasks' tables afresh (new cursors), then settle awaiting contract again. */
+export type ResumeAction = RunAction | { readonly kind: 'sweep'; readonly from: 'backfill'; readonly tasks: readonly RowsNeedingWork[] };
+
+/**
+ * A finished backfill whose tables have rows that need work again (some writer skipped our triggers) is
+ * swept again: `complete` refuses such a migration and names `resume`, so resume must not refuse it too.
+ */
+export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<ResumeAction> {
   if (facts.derivedCompletion) return act({ kind: 'report' });
   if (m.status === 'rolled_back') {
     return refuse(
@@ -25,6 +43,7 @@ export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<RunAction>
   }
   if (isFinished(m.status)) return refuse(new MigrationStateError(`migration "${m.name}" is already completed; nothing to resume`));
   if (m.status === 'awaiting_contract') {
+    if (facts.rowsNeedingWork.length > 0) return act({ kind: 'sweep', from: 'backfill', tasks: facts.rowsNeedingWork });
     return refuse(new MigrationStateError(`migration "${m.name}" has finished its backfill; run \`online complete ${m.name}\``));
   }
   return act({ kind: 'drive', from: m.phase });

@@ -144,7 +144,7 @@ describe('start: a name is recorded again only after a rollback, a table only wh
   });
 });
 
-describe('resume: continues from the recorded phase; refuses a finished migration and one awaiting contract', () => {
+describe('resume: continues from the recorded phase; refuses a finished migration and one awaiting contract with nothing to sweep', () => {
   const refusal: Record<MigrationStatus, string | null> = {
     running: null,
     stopped: null,
@@ -156,16 +156,37 @@ describe('resume: continues from the recorded phase; refuses a finished migratio
 
   it('has a row for every status', () => expectEvery(migrationStatuses, refusal));
 
-  it.each(everyRecord.flatMap((r) => [false, true].map((derivedCompletion) => ({ ...r, derivedCompletion }))))(
-    '$status in $phase, completion derived $derivedCompletion',
-    ({ status, phase, derivedCompletion }) => {
-      const decision = outcome(decide('resume', { name: m, status, phase }, { derivedCompletion }));
+  /** What the caller read: a table of the migration with rows that need work again, or none. */
+  const needingWork = [{ task: 'public.tickets.priority', table: 'public.tickets', sampleKeys: ['(7)', '(8)'] }];
+
+  it.each(
+    everyRecord.flatMap((r) =>
+      [false, true].flatMap((derivedCompletion) =>
+        [[], needingWork].map((rowsNeedingWork) => ({ ...r, derivedCompletion, rowsNeedingWork })),
+      ),
+    ),
+  )(
+    '$status in $phase, completion derived $derivedCompletion, rows needing work $rowsNeedingWork.length',
+    ({ status, phase, derivedCompletion, rowsNeedingWork }) => {
+      const decision = outcome(decide('resume', { name: m, status, phase }, { derivedCompletion, rowsNeedingWork }));
       const refused = refusal[status];
       if (derivedCompletion) expect(decision).toEqual({ action: { kind: 'report' } });
-      else if (refused === null) expect(decision).toEqual({ action: { kind: 'drive', from: phase } });
+      else if (status === 'awaiting_contract' && rowsNeedingWork.length > 0) {
+        expect(decision).toEqual({ action: { kind: 'sweep', from: 'backfill', tasks: needingWork } });
+      } else if (refused === null) expect(decision).toEqual({ action: { kind: 'drive', from: phase } });
       else expect(decision).toEqual(invalidState(refused));
     },
   );
+
+  it('sweeps a finished backfill again when its tables have rows that need work (complete refused it, naming resume)', () => {
+    const record = { name: m, status: 'awaiting_contract', phase: 'contract' } as const;
+    expect(outcome(decide('resume', record, { derivedCompletion: false, rowsNeedingWork: needingWork }))).toEqual({
+      action: { kind: 'sweep', from: 'backfill', tasks: needingWork },
+    });
+    expect(outcome(decide('resume', record, { derivedCompletion: false, rowsNeedingWork: [] }))).toEqual(
+      invalidState('migration "m" has finished its backfill; run `online complete m`'),
+    );
+  });
 });
 
 describe('complete: runs contract once the backfill is proven; a completed migration succeeds again and changes nothing', () => {

@@ -1,0 +1,172 @@
+// A backfill that finished, then rows that need work again because some writer skipped the fill
+// triggers (session_replication_role = replica: logical-replication apply, restores, CDC tools).
+// `complete` refuses (exit 2, nothing changed) and names `resume`; `resume` sweeps the table again,
+// as a normal resumable run, and ends awaiting contract; then `complete` succeeds.
+import { afterEach, describe, expect, it } from 'vitest';
+import { addColumnArgs } from '../support/add-column-args.js';
+import { catalogSnapshot } from '../support/catalog-snapshot.js';
+import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
+import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
+import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+
+/** Writes as a replica session does: no trigger of ours fires. `inserted` new rows, and the column set back to NULL on ids 1…`nulled`. */
+async function writeSkippingTriggers(db: TestDatabase, table: string, inserted: number, nulled: number): Promise<void> {
+  await db.sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    await tx`insert into ${tx(table)} (title, escalated) select 'replayed ' || g, g % 3 = 0 from generate_series(1, ${inserted}) g`;
+    await tx`update ${tx(table)} set priority = null where id <= ${nulled}`;
+  });
+}
+
+async function rowsWrong(db: TestDatabase, table: string): Promise<number> {
+  const [row] = await db.sql<{ n: number }[]>`
+    select count(*)::int as n from ${db.sql(table)} where priority is distinct from (${db.sql.unsafe(priorityExpression)})`;
+  return row?.n ?? -1;
+}
+
+async function statusOf(db: TestDatabase, migration: string): Promise<{ status: string; phase: string } | undefined> {
+  const [row] = await db.sql<{ status: string; phase: string }[]>`
+    select status, phase from online_migrate.migrations where name = ${migration}`;
+  return row;
+}
+
+async function rowsCounted(db: TestDatabase, migration: string): Promise<number> {
+  const [row] = await db.sql<{ n: number }[]>`
+    select coalesce(sum(rows_done), 0)::int as n from online_migrate.backfill_cursors where migration = ${migration}`;
+  return row?.n ?? -1;
+}
+
+describe('resume sweeps again a finished backfill whose table has rows needing work', severalCliRuns, () => {
+  const db = useTestDatabase('resume_sweeps');
+  afterEach(() => killWatchedRuns());
+
+  it('breaks the loop: complete exit 2 naming resume, resume exit 0 filling the rows, complete exit 0', async () => {
+    const table = 'tickets_replayed';
+    const migration = `add-column-${table}-priority`;
+    await createTickets(db.sql, 1000, table);
+    const started = await runCli(addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression }), db.url);
+    expect(started.code).toBe(0);
+    expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
+
+    // Nothing needs work: resume keeps its refusal.
+    const idle = await runCli(['resume', migration], db.url);
+    expect(idle.code).toBe(2);
+    expect(idle.stderr).toContain(`migration "${migration}" has finished its backfill; run \`online complete ${migration}\``);
+
+    await writeSkippingTriggers(db, table, 300, 5);
+    expect(await rowsWrong(db, table)).toBe(305);
+    const before = await catalogSnapshot(db.sql, table);
+
+    const refused = await runCli(['complete', migration], db.url);
+    expect(refused.code).toBe(2);
+    // Five of the 305 rows, in whatever order the table gives them.
+    expect(refused.stderr).toMatch(
+      new RegExp(`public\\.${table} still has rows that need backfill, e\\.g\\. keys \\(\\d+\\)(, \\(\\d+\\)){4}, although`),
+    );
+    expect(refused.stderr).toContain('session_replication_role = replica');
+    expect(refused.stderr).toContain(`Run \`online resume ${migration}\`: it sweeps public.${table} again`);
+    expect(await catalogSnapshot(db.sql, table)).toEqual(before);
+    expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
+
+    const swept = await runCli(['resume', migration], db.url);
+    expect(swept.stderr).toBe('');
+    expect(swept.code).toBe(0);
+    expect(swept.stdout).toMatch(
+      new RegExp(
+        `warning: public\\.${table} has rows that need backfill again although its backfill finished, e\\.g\\. keys \\(\\d+\\)(, \\(\\d+\\)){4}:`,
+      ),
+    );
+    expect(swept.stdout).toContain('session_replication_role = replica');
+    expect(swept.stdout).toContain(`sweeping public.${table} again`);
+    expect(swept.stdout).toContain(`✓ ${migration} is awaiting contract`);
+    expect(await rowsWrong(db, table)).toBe(0);
+    expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
+    // The sweep's fresh cursors counted exactly the rows it filled.
+    expect(await rowsCounted(db, migration)).toBe(305);
+
+    const completed = await runCli(['complete', migration], db.url);
+    expect(completed.stderr).toBe('');
+    expect(completed.code).toBe(0);
+    expect(await statusOf(db, migration)).toEqual({ status: 'completed', phase: 'done' });
+    expect(await rowsWrong(db, table)).toBe(0);
+  });
+
+  it('change-type of a NOT NULL column: rows a replica session changed are converted again, then the column is bigint NOT NULL', async () => {
+    await db.sql`create table readings (id integer primary key, value integer not null)`;
+    await db.sql`insert into readings select g, g * 3 from generate_series(1, 2000) g`;
+    const migration = 'readings-to-bigint';
+    const started = await runCli(
+      ['start', 'change-type', '--table', 'readings', '--column', 'value', '--type', 'bigint', '--migration-name', migration],
+      db.url,
+    );
+    expect(started.code).toBe(0);
+    // The shadow's NOT NULL check (not valid) stands meanwhile: the stale rows are not null, only out of date.
+    await db.sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`update readings set value = -value where id % 100 = 0`;
+    });
+
+    const refused = await runCli(['complete', migration], db.url);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`Run \`online resume ${migration}\`: it sweeps public.readings again`);
+    const swept = await runCli(['resume', migration], db.url);
+    expect(swept.stderr).toBe('');
+    expect(swept.code).toBe(0);
+    expect(swept.stdout).toContain('warning: public.readings has rows that need backfill again');
+    expect(swept.stdout).toContain(`✓ ${migration} is awaiting contract`);
+
+    const completed = await runCli(['complete', migration], db.url);
+    expect(completed.stderr).toBe('');
+    expect(completed.code).toBe(0);
+    const [column] = await db.sql<{ type: string; notNull: boolean }[]>`
+      select format_type(atttypid, atttypmod) as type, attnotnull as "notNull" from pg_attribute
+      where attrelid = 'readings'::regclass and attname = 'value'`;
+    expect(column).toEqual({ type: 'bigint', notNull: true });
+    const [wrong] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from readings where value is distinct from (case when id % 100 = 0 then -3 else 3 end) * id`;
+    expect(wrong?.n).toBe(0);
+  });
+
+  it('a sweep killed with -9 continues on the next resume, every row counted once; --json stays NDJSON', async () => {
+    const table = 'tickets_killed_sweep';
+    const migration = 'sweep-killed';
+    await createTickets(db.sql, 1000, table);
+    const started = await runCli(
+      addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, migrationName: migration }),
+      db.url,
+    );
+    expect(started.code).toBe(0);
+    await writeSkippingTriggers(db, table, 20_000, 0);
+
+    // Small paced batches, so that the kill lands mid-sweep.
+    const pace = ['--batch-size', '200', '--min-batch-size', '200', '--max-batch-size', '200', '--pause-ms', '50'];
+    const run = watchCli(['resume', migration, ...pace, '--json'], db.url);
+    const batches = (events: readonly Event[]): number => events.filter((e) => e.type === 'batch').length;
+    await run.until((events) => batches(events) >= 3);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const warning = run.events().find((e) => e.type === 'warning');
+    expect(warning?.message).toContain(`public.${table} has rows that need backfill again`);
+    expect(await statusOf(db, migration)).toEqual({ status: 'running', phase: 'backfill' });
+    expect(await rowsWrong(db, table)).toBeGreaterThan(0);
+
+    // Mid-sweep the migration is in its backfill again: complete says so, and resume goes on.
+    const early = await runCli(['complete', migration], db.url);
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain('it is still in its backfill phase');
+
+    const resumed = await runCli(['resume', migration, '--json'], db.url);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const lines = jsonLines(resumed.stdout);
+    expect(lines.some((e) => e.type === 'backfill-start' && e.resumed === true)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ migration, status: 'awaiting_contract' });
+    expect(await rowsWrong(db, table)).toBe(0);
+    expect(await rowsCounted(db, migration)).toBe(20_000);
+
+    const completed = await runCli(['complete', migration], db.url);
+    expect(completed.code).toBe(0);
+    expect(await rowsWrong(db, table)).toBe(0);
+  });
+});
