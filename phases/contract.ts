@@ -4,7 +4,7 @@ import type { Sql } from '../src/db/connect.js';
 import { keysetQueries } from './backfill-engine/keyset-sql.js';
 import { searchPathSetting } from '../src/db/search-path.js';
 import { displayName } from '../src/sql-text/quote.js';
-import { BackfillIncompleteError } from '../src/errors/index.js';
+import { BackfillIncompleteError, BackfillNotRepeatableError } from '../src/errors/index.js';
 import { pointOfNoReturn, type BackfillTask, type OperationPlan } from '../src/plan/plan.js';
 import { listCursors } from './backfill-engine/backfill-cursors.js';
 import type { RunContext } from './run-context.js';
@@ -23,6 +23,8 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
     const keys = await sampleKeysNeedingWork(ctx.sql, ctx.migration, task);
     if (keys.length > 0) {
       const table = displayName(task.table);
+      if (task.writesFilled !== true)
+        throw new BackfillNotRepeatableError(ctx.migration, 'complete', { task: task.id, table, sampleKeys: keys });
       throw new BackfillIncompleteError(
         ctx.migration,
         `${table} still has rows that need backfill, e.g. keys ${keys.join(', ')}, although its backfill finished: ${whyRowsNeedWorkAgain}`,
@@ -35,8 +37,7 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
 /** Why a finished backfill's table can have rows that need work again (`complete` and `resume` say it). */
 export const whyRowsNeedWorkAgain =
   'this happens when a writer skips our fill triggers (a session with session_replication_role = replica, as logical-replication apply, ' +
-  'restores and CDC tools use, or a trigger disabled for a while), sets the value back to NULL itself, or, for a backfill operation ' +
-  '(which has no trigger), still writes the old values';
+  'restores and CDC tools use, or a trigger disabled for a while) or sets the value back to NULL itself';
 
 /**
  * Up to 5 keys, as text like `(7)`, of rows of the task's table that still need work (none: the task is

@@ -11,7 +11,7 @@ import { resolveMigration } from './resolve-migration.js';
 import { runUnderLease, type MigrationResult } from './run-migration.js';
 import { withSession, type MigrationCallInput } from './session.js';
 import { preflightOptions, runPoolSize } from './start.js';
-import { beginSweep, rowsNeedingWork } from './sweep-again.js';
+import { beginSweep, resumeFacts, sweepIfDue } from './sweep-again.js';
 
 export interface ResumeInput extends MigrationCallInput {
   /** Only the options given are overridden. */
@@ -32,7 +32,7 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
         signal: input.signal,
         prepare: async (s) => {
           const { record, derivedCompletion } = await reconcileMigration(s, name);
-          const action = obey(decide('resume', record, { derivedCompletion, rowsNeedingWork: await rowsNeedingWork(s, record) }));
+          const action = obey(decide('resume', record, await resumeFacts(s, record, derivedCompletion, input.signal)));
           if (action.kind === 'report') return { result: { status: record.status, phase: record.phase } };
           const changed = Object.keys(givenOptions(input.overrides ?? {}));
           if (changed.length > 0) {
@@ -43,8 +43,11 @@ export async function resumeMigration(input: ResumeInput): Promise<MigrationResu
           if (action.kind === 'sweep') await beginSweep(s, name, action.tasks);
           return { plan: record.plan, from: action.from, changedBefore: action.kind === 'sweep' };
         },
+        // A sweep that had not begun when the connection went is decided again, not just reported.
         prepareAgain: async (s) =>
-          (await continueRecorded(s, name, options)) ?? Promise.reject(new MigrationStateError(`migration "${name}" disappeared`)),
+          (await sweepIfDue(s, name, input.signal)) ??
+          (await continueRecorded(s, name, options)) ??
+          Promise.reject(new MigrationStateError(`migration "${name}" disappeared`)),
       }).catch(leaseHeldThenRun(`online resume ${name}`));
     },
     runPoolSize,

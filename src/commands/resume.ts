@@ -8,7 +8,7 @@ export default class Resume extends OnlineCommand<typeof Resume> {
   static override summary = 'Continue an interrupted, stopped or failed migration from its last committed step and batch.';
   static override description =
     'Stored options are kept; flags given here override them and the override is recorded. With no NAME, acts on the only active migration (exit 2 listing the candidates if there are several). ' +
-    'A migration awaiting contract whose tables have rows needing backfill again (a writer skipped the fill triggers, e.g. with session_replication_role = replica) is swept again: a warning names the table and a few keys, the backfill pages that table afresh, and the migration ends awaiting contract (exit 0); with no such row, resume refuses it (exit 2) and names `online complete`.';
+    'A migration awaiting contract (or failed in contract before its first step) whose tables have rows needing backfill again (a writer skipped the fill triggers, e.g. with session_replication_role = replica) is swept again: a warning names the table and a few keys, the backfill pages that table afresh, and the migration ends awaiting contract (exit 0); with no such row, resume refuses it (exit 2) and names `online complete`. A `backfill` operation is never swept again (exit 2, BACKFILL_NOT_REPEATABLE): its update could change a row twice.';
   static override examples = [
     '<%= config.bin %> resume',
     '<%= config.bin %> resume add-column-tickets-priority --max-rows-per-second 5000 --target-batch-ms 50ms',

@@ -89,6 +89,46 @@ export class BackfillIncompleteError extends OnlineError {
   }
 }
 
+/**
+ * A finished backfill with no triggers for writers (a `backfill` operation) whose rows still match it:
+ * online cannot tell rows written after its pass from rows its update left matching, so neither
+ * `complete` nor `resume` goes on, and neither runs the update on a row twice.
+ */
+export class BackfillNotRepeatableError extends OnlineError {
+  constructor(
+    readonly migration: string,
+    command: 'complete' | 'resume',
+    readonly found: { readonly task: string; readonly table: string; readonly sampleKeys: readonly string[] },
+  ) {
+    super(
+      'BACKFILL_NOT_REPEATABLE',
+      `refusing to ${command} "${migration}": ${found.table} still has rows that its backfill ${found.task} matches, ` +
+        `e.g. keys ${found.sampleKeys.join(', ')}, although the backfill finished. It has no trigger for writers, so online ` +
+        'cannot tell rows written after its pass from rows its update left matching (a `set` that does not make a row stop ' +
+        'matching its `where`), and it never runs the update on a row twice: fix those rows or the spec, then run ' +
+        `\`online complete ${migration}\`.`,
+      2,
+    );
+  }
+}
+
+/** Resume could not read whether a finished backfill's table has rows that need work again; nothing changed. */
+export class SweepCheckError extends OnlineError {
+  constructor(
+    readonly migration: string,
+    readonly table: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'SWEEP_CHECK_FAILED',
+      `refusing to resume "${migration}": could not check ${table} for rows that need backfill again (${reason}); nothing changed`,
+      2,
+      options,
+    );
+  }
+}
+
 /** A stored plan in a format this build does not know: a newer online planned the migration. */
 export class PlanFormatError extends OnlineError {
   constructor(

@@ -1,6 +1,6 @@
 // `resume`, `complete`, `rollback` and the run that continues after a reconnect: what each does with a
 // migration whose record was just reconciled with the catalog (see api/reconcile-migration.ts).
-import { BackfillIncompleteError, MigrationStateError } from '../errors/index.js';
+import { BackfillIncompleteError, BackfillNotRepeatableError, MigrationStateError } from '../errors/index.js';
 import type { MigrationPhase } from '../state/migration-records.js';
 import { act, refuse, type Decision } from './decision.js';
 import { isFinished } from './migration-status.js';
@@ -9,28 +9,43 @@ import type { Recorded, StepRef } from './recorded.js';
 /** Report the migration as it is (nothing to run), or drive it from a phase. */
 export type RunAction = { readonly kind: 'report' } | { readonly kind: 'drive'; readonly from: MigrationPhase };
 
-/** A backfill task of a migration awaiting contract whose table has rows that need work again. */
+/** A backfill task of a migration past its backfill whose table has rows that need work again. */
 export interface RowsNeedingWork {
   readonly task: string;
   /** The table, as messages name it (`public.tickets`). */
   readonly table: string;
   /** Up to 5 keys of such rows, as text like `(7)`. */
   readonly sampleKeys: readonly string[];
+  /**
+   * Its triggers fill every row writers write (BackfillTask.writesFilled), so its update recomputes a row
+   * from the row itself and can run on it again. Otherwise (a `backfill` operation) online cannot tell a
+   * row written after the pass from one its update left matching, and never applies the update twice.
+   */
+  readonly sweepable: boolean;
 }
 
 export interface ResumeFacts {
   /** Reconciling found every contract step recorded and recorded the migration completed. */
   readonly derivedCompletion: boolean;
-  /** Read for a migration awaiting contract (empty otherwise): its tasks whose tables have rows needing work again. */
+  /** A contract step is recorded: past that, the backfill is never reopened. */
+  readonly contractStepsRecorded: boolean;
+  /** Read for a migration in its contract phase with no contract step recorded (empty otherwise). */
   readonly rowsNeedingWork: readonly RowsNeedingWork[];
 }
 
 /** `sweep`: page these tasks' tables afresh (new cursors), then settle awaiting contract again. */
 export type ResumeAction = RunAction | { readonly kind: 'sweep'; readonly from: 'backfill'; readonly tasks: readonly RowsNeedingWork[] };
 
+/** Whether resume must read the tables for rows needing work again: in contract, before any contract step ran. */
+export function mayNeedSweep(m: Recorded, contractStepsRecorded: boolean): boolean {
+  return m.phase === 'contract' && !contractStepsRecorded && !isFinished(m.status) && m.status !== 'rolled_back';
+}
+
 /**
  * A finished backfill whose tables have rows that need work again (some writer skipped our triggers) is
- * swept again: `complete` refuses such a migration and names `resume`, so resume must not refuse it too.
+ * swept again, awaiting contract or failed in contract before its first step: `complete` refuses such a
+ * migration and names `resume`, so resume must not refuse it too. A task whose update cannot safely run
+ * on a row twice is refused instead, and the message says what to do.
  */
 export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<ResumeAction> {
   if (facts.derivedCompletion) return act({ kind: 'report' });
@@ -42,8 +57,12 @@ export function resumeRule(m: Recorded, facts: ResumeFacts): Decision<ResumeActi
     );
   }
   if (isFinished(m.status)) return refuse(new MigrationStateError(`migration "${m.name}" is already completed; nothing to resume`));
+  if (mayNeedSweep(m, facts.contractStepsRecorded) && facts.rowsNeedingWork.length > 0) {
+    const unsafe = facts.rowsNeedingWork.find((t) => !t.sweepable);
+    if (unsafe !== undefined) return refuse(new BackfillNotRepeatableError(m.name, 'resume', unsafe));
+    return act({ kind: 'sweep', from: 'backfill', tasks: facts.rowsNeedingWork });
+  }
   if (m.status === 'awaiting_contract') {
-    if (facts.rowsNeedingWork.length > 0) return act({ kind: 'sweep', from: 'backfill', tasks: facts.rowsNeedingWork });
     return refuse(new MigrationStateError(`migration "${m.name}" has finished its backfill; run \`online complete ${m.name}\``));
   }
   return act({ kind: 'drive', from: m.phase });

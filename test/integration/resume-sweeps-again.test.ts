@@ -8,7 +8,7 @@ import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets, priorityExpression } from '../support/tickets-fixture.js';
-import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
 /** Writes as a replica session does: no trigger of ours fires. `inserted` new rows, and the column set back to NULL on ids 1…`nulled`. */
 async function writeSkippingTriggers(db: TestDatabase, table: string, inserted: number, nulled: number): Promise<void> {
@@ -23,6 +23,16 @@ async function rowsWrong(db: TestDatabase, table: string): Promise<number> {
   const [row] = await db.sql<{ n: number }[]>`
     select count(*)::int as n from ${db.sql(table)} where priority is distinct from (${db.sql.unsafe(priorityExpression)})`;
   return row?.n ?? -1;
+}
+
+/** 1,000 tickets and an add-column of `priority` started on them: its backfill finished, awaiting contract. */
+async function finishedBackfill(db: TestDatabase, table: string, migration: string): Promise<void> {
+  await createTickets(db.sql, 1000, table);
+  const started = await runCli(
+    addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, migrationName: migration }),
+    db.url,
+  );
+  expect(started.code).toBe(0);
 }
 
 async function statusOf(db: TestDatabase, migration: string): Promise<{ status: string; phase: string } | undefined> {
@@ -74,11 +84,12 @@ describe('resume sweeps again a finished backfill whose table has rows needing w
     expect(swept.code).toBe(0);
     expect(swept.stdout).toMatch(
       new RegExp(
-        `warning: public\\.${table} has rows that need backfill again although its backfill finished, e\\.g\\. keys \\(\\d+\\)(, \\(\\d+\\)){4}:`,
+        `warning: public\\.${table} has rows that need backfill again although its backfill finished \\(public\\.${table}\\.priority\\), e\\.g\\. keys \\(\\d+\\)(, \\(\\d+\\)){4}:`,
       ),
     );
     expect(swept.stdout).toContain('session_replication_role = replica');
     expect(swept.stdout).toContain(`sweeping public.${table} again`);
+    expect(swept.stdout).toContain('stop it first, or make our fill triggers fire for it too (ALTER TABLE … ENABLE ALWAYS TRIGGER)');
     expect(swept.stdout).toContain(`✓ ${migration} is awaiting contract`);
     expect(await rowsWrong(db, table)).toBe(0);
     expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
@@ -131,12 +142,7 @@ describe('resume sweeps again a finished backfill whose table has rows needing w
   it('a sweep killed with -9 continues on the next resume, every row counted once; --json stays NDJSON', async () => {
     const table = 'tickets_killed_sweep';
     const migration = 'sweep-killed';
-    await createTickets(db.sql, 1000, table);
-    const started = await runCli(
-      addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, migrationName: migration }),
-      db.url,
-    );
-    expect(started.code).toBe(0);
+    await finishedBackfill(db, table, migration);
     await writeSkippingTriggers(db, table, 20_000, 0);
 
     // Small paced batches, so that the kill lands mid-sweep.
@@ -168,5 +174,105 @@ describe('resume sweeps again a finished backfill whose table has rows needing w
     const completed = await runCli(['complete', migration], db.url);
     expect(completed.code).toBe(0);
     expect(await rowsWrong(db, table)).toBe(0);
+  });
+  it('never runs the update of a backfill operation on a row twice: complete and resume both refuse, exit 2, the rows untouched', async () => {
+    await db.sql`create table prices (id integer primary key, currency text not null, price numeric not null)`;
+    await db.sql`insert into prices select g, case when g % 2 = 0 then 'USD' else 'EUR' end, 100 from generate_series(1, 2000) g`;
+    const migration = 'reprice';
+    // A `where` that still matches the rows once `set` has run: a spec mistake online cannot tell from new rows.
+    const started = await runCli(
+      [
+        'start',
+        'backfill',
+        '--table',
+        'prices',
+        '--set',
+        'price=price * 1.1',
+        '--where',
+        "currency = 'USD'",
+        '--migration-name',
+        migration,
+      ],
+      db.url,
+    );
+    expect(started.code).toBe(0);
+    const prices = async () =>
+      db.sql<{ price: string; n: number }[]>`select price::text, count(*)::int as n from prices group by 1 order by 1`;
+    const after = await prices();
+    expect(after).toEqual([
+      { price: '100', n: 1000 },
+      { price: '110.0', n: 1000 },
+    ]);
+
+    for (const command of ['complete', 'resume', 'resume']) {
+      const refused = await runCli([command, migration], db.url);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`refusing to ${command} "${migration}": public.prices still has rows that its backfill`);
+      expect(refused.stderr).toContain('it never runs the update on a row twice: fix those rows or the spec');
+      expect(refused.stderr).not.toContain('online resume');
+      expect(await prices()).toEqual(after);
+      expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
+    }
+  });
+
+  it('start --complete that failed its proof in contract: resume sweeps, then the run goes on through contract', async () => {
+    const table = 'tickets_failed_proof';
+    const migration = 'failed-proof';
+    await createTickets(db.sql, 3000, table);
+    const pace = ['--batch-size', '500', '--min-batch-size', '500', '--max-batch-size', '500', '--pause-ms', '100'];
+    const run = watchCli(
+      [
+        ...addColumnArgs({ table, column: 'priority', type: 'text', backfill: priorityExpression, migrationName: migration }),
+        '--complete',
+        ...pace,
+        '--json',
+      ],
+      db.url,
+    );
+    // Once the first batch committed, a replica session sets rows behind the cursor back to NULL.
+    await run.until((events) => events.some((e) => e.type === 'batch'));
+    await writeSkippingTriggers(db, table, 0, 10);
+    expect((await run.exited).code).toBe(1);
+    expect(await statusOf(db, migration)).toEqual({ status: 'failed', phase: 'contract' });
+    expect(await rowsWrong(db, table)).toBe(10);
+
+    const swept = await runCli(['resume', migration], db.url);
+    expect(swept.stderr).toBe('');
+    expect(swept.code).toBe(0);
+    expect(swept.stdout).toContain(`warning: public.${table} has rows that need backfill again`);
+    expect(await rowsWrong(db, table)).toBe(0);
+    // The run keeps its stored --complete: after the sweep it proves the backfill again and contracts.
+    expect(await statusOf(db, migration)).toEqual({ status: 'completed', phase: 'done' });
+  });
+
+  it('a connection lost while resume checks the table: the run reconnects, decides again and sweeps', async () => {
+    const table = 'tickets_check_lost';
+    const migration = 'check-lost';
+    await finishedBackfill(db, table, migration);
+    await writeSkippingTriggers(db, table, 0, 10);
+
+    // The check waits behind a lock, so its backend can be terminated mid-check.
+    const locker = await db.sql.reserve();
+    try {
+      await locker`begin`;
+      await locker`lock table ${locker(table)} in access exclusive mode`;
+      const run = watchCli(['resume', migration, '--json'], db.url);
+      const waiting = async () =>
+        db.sql<{ pid: number }[]>`
+          select pid from pg_stat_activity
+          where wait_event_type = 'Lock' and query like ${`%${table}%limit 5%`} and pid <> pg_backend_pid()`;
+      const [check] = await eventually(waiting, (rows) => rows.length > 0);
+      await db.sql`select pg_terminate_backend(${check?.pid ?? 0})`;
+      await run.until((events) => events.some((e) => e.type === 'reconnected'));
+      await locker`commit`;
+      expect((await run.exited).code).toBe(0);
+      expect(
+        run.events().some((e) => e.type === 'warning' && String(e.message).includes(`public.${table} has rows that need backfill again`)),
+      ).toBe(true);
+    } finally {
+      locker.release();
+    }
+    expect(await rowsWrong(db, table)).toBe(0);
+    expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
   });
 });

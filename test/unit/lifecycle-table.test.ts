@@ -156,35 +156,75 @@ describe('resume: continues from the recorded phase; refuses a finished migratio
 
   it('has a row for every status', () => expectEvery(migrationStatuses, refusal));
 
-  /** What the caller read: a table of the migration with rows that need work again, or none. */
-  const needingWork = [{ task: 'public.tickets.priority', table: 'public.tickets', sampleKeys: ['(7)', '(8)'] }];
+  /** What the caller read: a table of the migration with rows that need work again (its update repeatable or not), or none. */
+  const needingWork = [{ task: 'public.tickets.priority', table: 'public.tickets', sampleKeys: ['(7)', '(8)'], sweepable: true }];
+  const notRepeatable = [{ task: 'public.prices', table: 'public.prices', sampleKeys: ['(1)'], sweepable: false }];
+  const notRepeatableRefusal: Outcome = {
+    refusal: {
+      code: 'BACKFILL_NOT_REPEATABLE',
+      exitCode: 2,
+      message:
+        'refusing to resume "m": public.prices still has rows that its backfill public.prices matches, e.g. keys (1), although the backfill finished. ' +
+        'It has no trigger for writers, so online cannot tell rows written after its pass from rows its update left matching ' +
+        '(a `set` that does not make a row stop matching its `where`), and it never runs the update on a row twice: ' +
+        'fix those rows or the spec, then run `online complete m`.',
+    },
+  };
 
   it.each(
     everyRecord.flatMap((r) =>
       [false, true].flatMap((derivedCompletion) =>
-        [[], needingWork].map((rowsNeedingWork) => ({ ...r, derivedCompletion, rowsNeedingWork })),
+        [false, true].flatMap((contractStepsRecorded) =>
+          [[], needingWork, notRepeatable].map((rowsNeedingWork) => ({ ...r, derivedCompletion, contractStepsRecorded, rowsNeedingWork })),
+        ),
       ),
     ),
   )(
-    '$status in $phase, completion derived $derivedCompletion, rows needing work $rowsNeedingWork.length',
-    ({ status, phase, derivedCompletion, rowsNeedingWork }) => {
-      const decision = outcome(decide('resume', { name: m, status, phase }, { derivedCompletion, rowsNeedingWork }));
+    '$status in $phase, completion derived $derivedCompletion, contract steps recorded $contractStepsRecorded, rows needing work $rowsNeedingWork',
+    ({ status, phase, derivedCompletion, contractStepsRecorded, rowsNeedingWork }) => {
+      const decision = outcome(decide('resume', { name: m, status, phase }, { derivedCompletion, contractStepsRecorded, rowsNeedingWork }));
       const refused = refusal[status];
+      const sweepDue = phase === 'contract' && !contractStepsRecorded && refused !== refusal.completed && refused !== refusal.rolled_back;
       if (derivedCompletion) expect(decision).toEqual({ action: { kind: 'report' } });
-      else if (status === 'awaiting_contract' && rowsNeedingWork.length > 0) {
+      else if (status === 'completed' || status === 'rolled_back') expect(decision).toEqual(invalidState(refused ?? ''));
+      else if (sweepDue && rowsNeedingWork === needingWork)
         expect(decision).toEqual({ action: { kind: 'sweep', from: 'backfill', tasks: needingWork } });
-      } else if (refused === null) expect(decision).toEqual({ action: { kind: 'drive', from: phase } });
+      else if (sweepDue && rowsNeedingWork === notRepeatable) expect(decision).toEqual(notRepeatableRefusal);
+      else if (refused === null) expect(decision).toEqual({ action: { kind: 'drive', from: phase } });
       else expect(decision).toEqual(invalidState(refused));
     },
   );
 
   it('sweeps a finished backfill again when its tables have rows that need work (complete refused it, naming resume)', () => {
     const record = { name: m, status: 'awaiting_contract', phase: 'contract' } as const;
-    expect(outcome(decide('resume', record, { derivedCompletion: false, rowsNeedingWork: needingWork }))).toEqual({
+    const facts = { derivedCompletion: false, contractStepsRecorded: false };
+    expect(outcome(decide('resume', record, { ...facts, rowsNeedingWork: needingWork }))).toEqual({
       action: { kind: 'sweep', from: 'backfill', tasks: needingWork },
     });
-    expect(outcome(decide('resume', record, { derivedCompletion: false, rowsNeedingWork: [] }))).toEqual(
+    expect(outcome(decide('resume', record, { ...facts, rowsNeedingWork: [] }))).toEqual(
       invalidState('migration "m" has finished its backfill; run `online complete m`'),
+    );
+  });
+
+  it('sweeps one that failed in contract before its first contract step (start --complete), never one past a contract step', () => {
+    const record = { name: m, status: 'failed', phase: 'contract' } as const;
+    expect(
+      outcome(decide('resume', record, { derivedCompletion: false, contractStepsRecorded: false, rowsNeedingWork: needingWork })),
+    ).toEqual({
+      action: { kind: 'sweep', from: 'backfill', tasks: needingWork },
+    });
+    expect(
+      outcome(decide('resume', record, { derivedCompletion: false, contractStepsRecorded: true, rowsNeedingWork: needingWork })),
+    ).toEqual({
+      action: { kind: 'drive', from: 'contract' },
+    });
+  });
+
+  it('refuses to run a backfill without triggers on its rows again, even beside a task that could be swept', () => {
+    const record = { name: m, status: 'awaiting_contract', phase: 'contract' } as const;
+    const both = [...needingWork, ...notRepeatable];
+    expect(outcome(decide('resume', record, { derivedCompletion: false, contractStepsRecorded: false, rowsNeedingWork: both }))).toEqual(
+      notRepeatableRefusal,
     );
   });
 });
