@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startEmbeddedServer } from '../../src/embedded/embedded-server.js';
-import { approaches, onlineDefaults } from './approaches/index.js';
+import { approaches, onlineDefaults, referenceIds } from './approaches/index.js';
 import type { Approach } from './approaches/approach.js';
 import { BenchArgsError, parseBenchArgs, type BenchArgs } from './bench-args.js';
 import { renderMarkdown } from './bench-report.js';
@@ -77,8 +77,11 @@ async function bench(args: BenchArgs): Promise<void> {
           }
         }
       }
-      if (args.scaling && args.approaches.includes(onlineDefaults.id))
-        scaled.push(await measure(onlineDefaults, 'idle', args.rows * scalingFactor, round));
+      // Online at 4× the rows, and the single UPDATE beside it: how the server itself scales on this memory.
+      if (args.scaling && args.approaches.includes(onlineDefaults.id)) {
+        for (const approach of selected([referenceIds.singleUpdate, onlineDefaults.id].filter((id) => args.approaches.includes(id))))
+          scaled.push(await measure(approach, 'idle', args.rows * scalingFactor, round));
+      }
     }
     await dropBenchSchemas(sql);
     const results = benchResults(args, machine, { records, ceilings, scaled, loadAverageAtEnd: loadAverage() });

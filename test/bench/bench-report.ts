@@ -177,5 +177,11 @@ function scalingSection(c: ScalingSummary): string[] {
     '|---:|---:|---:|---:|---:|---:|---:|',
     `| ${n(c.rows)} | ${c.seconds.toFixed(2)} | ${n(c.rows / c.seconds)} | ${n(c.checkpoints)} | ${mb(c.peakRssBytes)} | 1.00 | 1.00 |`,
     `| ${n(c.scaledRows)} | ${c.scaledSeconds.toFixed(2)} | ${n(c.scaledRows / c.scaledSeconds)} | ${n(c.scaledCheckpoints)} | ${mb(c.scaledPeakRssBytes)} | ${c.timeRatio.toFixed(2)} (${verdict(c.timeRatio, c.target, true)}) | ${rss} |`,
+    ...(c.reference === null
+      ? []
+      : [
+          '',
+          `The single \`UPDATE\` on the same two sizes: ${c.reference.seconds.toFixed(2)} s and ${c.reference.scaledSeconds.toFixed(2)} s, a time ratio of ${c.reference.timeRatio.toFixed(2)}: what the server itself does on this memory once the table outgrows shared_buffers.`,
+        ]),
   ];
 }

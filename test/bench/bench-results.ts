@@ -19,7 +19,7 @@ import type { RunRecord } from './run-once.js';
 export interface BenchMeasurements {
   readonly records: readonly RunRecord[];
   readonly ceilings: readonly CeilingRecord[];
-  /** online defaults, idle, at 4× the rows. */
+  /** online defaults (and the single UPDATE, when it ran), idle, at 4× the rows. */
   readonly scaled: readonly RunRecord[];
   readonly loadAverageAtEnd: readonly number[];
 }
@@ -69,6 +69,9 @@ export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeas
       );
       return summary === null ? [] : [summary];
     }),
-    scaling: summarizeScaling(reference(onlineDefaults.id, 'idle'), m.scaled),
+    scaling: summarizeScaling(
+      { base: reference(onlineDefaults.id, 'idle'), scaled: runsOf(m.scaled, onlineDefaults.id, 'idle') },
+      { base: reference(referenceIds.singleUpdate, 'idle'), scaled: runsOf(m.scaled, referenceIds.singleUpdate, 'idle') },
+    ),
   };
 }

@@ -66,6 +66,8 @@ export interface ScalingSummary {
   /** Median checkpoints the server started during the fills at each size. */
   readonly checkpoints: number;
   readonly scaledCheckpoints: number;
+  /** The single UPDATE on the same sizes, when it ran: how the server itself scales on this memory. */
+  readonly reference: { readonly seconds: number; readonly scaledSeconds: number; readonly timeRatio: number } | null;
   readonly rssTarget: number;
   readonly scaledRuns: readonly RunRecord[];
 }
@@ -187,7 +189,14 @@ export function summarizeBaseline(runs: readonly RunRecord[]): BenchResults['bas
   };
 }
 
-export function summarizeScaling(base: readonly RunRecord[], scaled: readonly RunRecord[]): ScalingSummary | null {
+/** The runs of one approach at the bench's rows and at 4× them. */
+export interface SizedRuns {
+  readonly base: readonly RunRecord[];
+  readonly scaled: readonly RunRecord[];
+}
+
+export function summarizeScaling(online: SizedRuns, singleUpdate: SizedRuns = { base: [], scaled: [] }): ScalingSummary | null {
+  const { base, scaled } = online;
   const first = base[0];
   const firstScaled = scaled[0];
   if (first === undefined || firstScaled === undefined) return null;
@@ -195,6 +204,8 @@ export function summarizeScaling(base: readonly RunRecord[], scaled: readonly Ru
   const scaledSeconds = median(scaled.map((r) => r.seconds));
   const peakRssBytes = peakRssOf(base);
   const scaledPeakRssBytes = peakRssOf(scaled);
+  const referenceSeconds = medianOf(singleUpdate.base.map((r) => r.seconds));
+  const referenceScaledSeconds = medianOf(singleUpdate.scaled.map((r) => r.seconds));
   return {
     rows: first.rows,
     scaledRows: firstScaled.rows,
@@ -208,6 +219,10 @@ export function summarizeScaling(base: readonly RunRecord[], scaled: readonly Ru
     rssTarget: rssScalingTarget,
     checkpoints: median(base.map((r) => r.checkpoints)),
     scaledCheckpoints: median(scaled.map((r) => r.checkpoints)),
+    reference:
+      referenceSeconds === null || referenceScaledSeconds === null
+        ? null
+        : { seconds: referenceSeconds, scaledSeconds: referenceScaledSeconds, timeRatio: referenceScaledSeconds / referenceSeconds },
     scaledRuns: scaled,
   };
 }

@@ -119,17 +119,26 @@ describe('summarizeScaling', () => {
   it('gives the time ratio, the peak-RSS ratio and the checkpoints of 4× the rows', () => {
     const base = [run('online', 100_000, { peakRssBytes: 100 * MiB, checkpoints: 0 })];
     const scaled = [run('online', 95_000, { rows: 4_000_000, seconds: 42, peakRssBytes: 105 * MiB, checkpoints: 3 })];
-    const s = summarizeScaling(base, scaled);
+    const s = summarizeScaling({ base, scaled });
     expect(s).toMatchObject({ rows: 1_000_000, scaledRows: 4_000_000, seconds: 10, scaledSeconds: 42, target: scalingTarget });
     expect(s).toMatchObject({ checkpoints: 0, scaledCheckpoints: 3 });
     expect(s?.timeRatio).toBeCloseTo(4.2, 10);
     expect(s?.rssRatio).toBeCloseTo(1.05, 10);
     expect(s?.rssTarget).toBe(rssScalingTarget);
+    expect(s?.reference).toBeNull();
+  });
+
+  it('puts the single UPDATE at both sizes beside it, when it ran', () => {
+    const online = { base: [run('online', 100_000)], scaled: [run('online', 80_000, { rows: 4_000_000 })] };
+    const update = { base: [run('update', 100_000)], scaled: [run('update', 4_000_000 / 45, { rows: 4_000_000 })] };
+    expect(summarizeScaling(online, update)?.reference).toEqual({ seconds: 10, scaledSeconds: 45, timeRatio: 4.5 });
   });
 
   it('has no RSS ratio when either side measured none, and no row without both sides', () => {
-    expect(summarizeScaling([run('online', 100_000)], [run('online', 100_000, { rows: 4_000_000 })])?.rssRatio).toBeNull();
-    expect(summarizeScaling([], [run('online', 100_000)])).toBeNull();
+    expect(
+      summarizeScaling({ base: [run('online', 100_000)], scaled: [run('online', 100_000, { rows: 4_000_000 })] })?.rssRatio,
+    ).toBeNull();
+    expect(summarizeScaling({ base: [], scaled: [run('online', 100_000)] })).toBeNull();
   });
 });
 
