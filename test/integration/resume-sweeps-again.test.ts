@@ -4,6 +4,7 @@
 // as a normal resumable run, and ends awaiting contract; then `complete` succeeds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { addColumnArgs } from '../support/add-column-args.js';
+import { expectCalmTraffic, startWriterLoops } from '../support/concurrent-writers.js';
 import { catalogSnapshot } from '../support/catalog-snapshot.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -274,5 +275,41 @@ describe('resume sweeps again a finished backfill whose table has rows needing w
     }
     expect(await rowsWrong(db, table)).toBe(0);
     expect(await statusOf(db, migration)).toEqual({ status: 'awaiting_contract', phase: 'contract' });
+  });
+  it('a sweep under writers touching two tables in both orders: no writer error, every row right', async () => {
+    const table = 'tickets_swept_busy';
+    const migration = 'swept-busy';
+    await finishedBackfill(db, table, migration);
+    await db.sql`create table sweep_audit (id integer primary key, n bigint not null default 0)`;
+    await db.sql`insert into sweep_audit select g, 0 from generate_series(1, 50) g`;
+    await writeSkippingTriggers(db, table, 5000, 20);
+
+    // Each transaction updates a ticket and an audit row, in one order or the other; some insert tickets.
+    const writers = startWriterLoops(db.url, 3, async (sql, n, i) => {
+      const ticket = 1 + ((n * 7919 + i * 104_729) % 5000);
+      const audit = 1 + ((n + i) % 50);
+      await sql.begin(async (tx) => {
+        const touchTicket = () => tx`update ${tx(table)} set escalated = not escalated where id = ${ticket}`;
+        const touchAudit = () => tx`update sweep_audit set n = n + 1 where id = ${audit}`;
+        if (i % 2 === 0) {
+          await touchTicket();
+          await touchAudit();
+        } else {
+          await touchAudit();
+          await touchTicket();
+        }
+        if (i % 5 === 0) await tx`insert into ${tx(table)} (title, escalated) values (${`busy ${n}.${i}`}, ${i % 3 === 0})`;
+      });
+    });
+    const pace = ['--batch-size', '500', '--min-batch-size', '500', '--max-batch-size', '500'];
+    const swept = await runCli(['resume', migration, ...pace], db.url);
+    expect(swept.stderr).toBe('');
+    expect(swept.code).toBe(0);
+    expect(swept.stdout).toContain(`sweeping public.${table} again`);
+    await expectCalmTraffic('sweep under two-table writers', writers);
+    expect(await rowsWrong(db, table)).toBe(0);
+    const completed = await runCli(['complete', migration], db.url);
+    expect(completed.code).toBe(0);
+    expect(await rowsWrong(db, table)).toBe(0);
   });
 });
