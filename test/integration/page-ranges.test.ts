@@ -9,7 +9,7 @@ import { addColumnArgs } from '../support/add-column-args.js';
 import { startWriterLoops } from '../support/concurrent-writers.js';
 import { jsonLines, runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
+import { killWatchedRuns, watchCli, type Event, type WatchedRun } from '../support/watched-cli.js';
 
 /** Seeds `table` (ids 1..rows) and an audit of who filled each row's `filled`: a backfill batch or a writer's update. */
 async function seedAudited(db: TestDatabase, table: string, rows: number): Promise<void> {
@@ -64,6 +64,15 @@ const pagedFill = (table: string, migrationName: string, ...extra: string[]): st
 const starts = (events: readonly Event[]): Event[] => events.filter((e) => e.type === 'backfill-start');
 const batches = (events: readonly Event[]): number => events.filter((e) => e.type === 'batch').length;
 
+/** Runs `args` and kills it with -9 once `count` batches are reported; the killed run's events stay readable. */
+async function killedAfterBatches(url: string, args: readonly string[], count: number): Promise<WatchedRun> {
+  const run = watchCli(args, url);
+  await run.until((events) => batches(events) >= count);
+  run.child.kill('SIGKILL');
+  await run.exited;
+  return run;
+}
+
 describe('page ranges on a table with a key', severalCliRuns, () => {
   const db = useTestDatabase('page_ranges');
   afterEach(() => killWatchedRuns());
@@ -99,10 +108,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     });
     let report: Awaited<ReturnType<typeof writers.stop>> | undefined;
     try {
-      const first = watchCli(args, db.url);
-      await first.until((events) => batches(events) >= 10);
-      first.child.kill('SIGKILL');
-      await first.exited;
+      const first = await killedAfterBatches(db.url, args, 10);
       expect(starts(first.events())).toMatchObject([{ mode: 'ctid', ranges: 2, resumed: false }]);
       const resumed = await runCli(['resume', name, '--json'], db.url);
       expect(resumed.stderr).toBe('');
@@ -156,11 +162,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const table = 'rewritten_dead';
     await seedAudited(db, table, 10_000);
     const name = 'paged-rewrite-dead';
-    const args = pagedFill(table, name, '--max-rows-per-second', '4000');
-    const first = watchCli(args, db.url);
-    await first.until((events) => batches(events) >= 5);
-    first.child.kill('SIGKILL');
-    await first.exited;
+    await killedAfterBatches(db.url, pagedFill(table, name, '--max-rows-per-second', '4000'), 5);
     await db.sql.unsafe(`vacuum full ${table}`);
     const resumed = await runCli(['resume', name, '--json', '--max-rows-per-second', '0'], db.url);
     expect(resumed.stderr).toBe('');
@@ -175,10 +177,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const table = 'split_pages';
     await seedAudited(db, table, 20_000);
     const name = 'paged-split';
-    const first = watchCli(pagedFill(table, name, '--pause-ms', '20'), db.url);
-    await first.until((events) => batches(events) >= 3);
-    first.child.kill('SIGKILL');
-    await first.exited;
+    const first = await killedAfterBatches(db.url, pagedFill(table, name, '--pause-ms', '20'), 3);
     expect(starts(first.events())).toMatchObject([{ mode: 'ctid', ranges: 1 }]);
     const resumed = await runCli(['resume', name, '--concurrency', '2', '--json'], db.url);
     expect(resumed.stderr).toBe('');
@@ -205,10 +204,7 @@ describe('page ranges on a table with a key', severalCliRuns, () => {
     const table = 'adopted';
     await seedAudited(db, table, 10_000);
     const name = 'paged-adopted';
-    const first = watchCli(pagedFill(table, name, '--pause-ms', '20'), db.url);
-    await first.until((events) => batches(events) >= 5);
-    first.child.kill('SIGKILL');
-    await first.exited;
+    await killedAfterBatches(db.url, pagedFill(table, name, '--pause-ms', '20'), 5);
     await db.sql`update online_migrate.backfill_cursors set relation_file = null where migration = ${name}`;
     // Rows behind the cursor go, so the rewrite moves rows still to do into pages the cursor has passed.
     await db.sql.unsafe(`delete from ${table} where id <= 3000`);
