@@ -22,7 +22,16 @@ export interface PartitionInfo extends QualifiedName {
 /** Every partition under `table`, parents before their partitions, each level in name order; none for a plain table. */
 export async function listPartitions(sql: Sql, table: QualifiedName): Promise<PartitionInfo[]> {
   const rows = await sql<
-    { schema: string; name: string; parentSchema: string; parentName: string; level: number; kind: string; bound: string; detachPending: boolean }[]
+    {
+      schema: string;
+      name: string;
+      parentSchema: string;
+      parentName: string;
+      level: number;
+      kind: string;
+      bound: string;
+      detachPending: boolean;
+    }[]
   >`
     -- inhdetachpending exists from PostgreSQL 14 on; before it, no detach is ever pending.
     with recursive tree as (
