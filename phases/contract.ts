@@ -7,6 +7,7 @@ import { displayName } from '../src/sql-text/quote.js';
 import { BackfillIncompleteError, BackfillNotRepeatableError } from '../src/errors/index.js';
 import { pointOfNoReturn, type BackfillTask, type OperationPlan } from '../src/plan/plan.js';
 import { listCursors } from './backfill-engine/backfill-cursors.js';
+import { belongsToTask } from '../src/plan/partition-tasks.js';
 import type { RunContext } from './run-context.js';
 import { explainFailure } from './explain-failure.js';
 import { runSteps, type PhaseFinish } from './run-steps.js';
@@ -15,7 +16,7 @@ import { runSteps, type PhaseFinish } from './run-steps.js';
 export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'store' | 'migration'>, plan: OperationPlan): Promise<void> {
   const cursors = await listCursors(ctx.sql, ctx.store, ctx.migration);
   for (const task of plan.backfill) {
-    const mine = cursors.filter((c) => c.task === task.id);
+    const mine = cursors.filter((c) => belongsToTask(c.task, task.id));
     if (mine.length === 0 || mine.some((c) => !c.done)) {
       const done = mine.reduce((sum, c) => sum + c.rowsDone, 0);
       throw new BackfillIncompleteError(ctx.migration, `the backfill of ${task.id} has not finished (${done} rows done so far)`);

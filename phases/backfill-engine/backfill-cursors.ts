@@ -2,6 +2,7 @@
 // rolling batch aggregates. A batch advances its cursor in the same statement as its UPDATE (nothing
 // lost, nothing twice).
 import { quoteIdent } from '../../src/sql-text/quote.js';
+import { partitionTaskPrefix } from '../../src/plan/partition-tasks.js';
 import { jsonParam, stateTable, type Db, type StateStore } from '../../src/state/state-store.js';
 
 /** `key`: keyset over a key; `ctid`: page ranges of a table without one (positions are page numbers). */
@@ -52,9 +53,33 @@ export interface NewCursor {
   readonly rowsEstimated: number;
 }
 
-/** Forgets a task's ranges, so that the next run pages the table afresh (after a rewrite moved its rows). */
+/**
+ * Forgets a task's ranges, and those of its leaf partitions' tasks (partition-tasks.ts), so that the
+ * next run pages the table afresh (after a rewrite moved its rows, or for a sweep).
+ */
 export async function deleteCursors(db: Db, store: StateStore, migration: string, task: string): Promise<void> {
-  await db`delete from ${stateTable(db, store, 'backfill_cursors')} where migration = ${migration} and task = ${task}`;
+  await db`
+    delete from ${stateTable(db, store, 'backfill_cursors')}
+    where migration = ${migration} and (task = ${task} or starts_with(task, ${partitionTaskPrefix(task)}))`;
+}
+
+/**
+ * Forgets the ranges of a partitioned table's task that belong to none of its leaves now: a partition
+ * detached or dropped since (its rows are no longer the table's), and the task's own ranges from when
+ * the table had no partitions. The leaves' own ranges are kept.
+ */
+export async function deleteCursorsOfNoLeaf(
+  db: Db,
+  store: StateStore,
+  migration: string,
+  task: string,
+  leaves: readonly string[],
+): Promise<void> {
+  await db`
+    delete from ${stateTable(db, store, 'backfill_cursors')}
+    where migration = ${migration}
+      and (task = ${task} or (starts_with(task, ${partitionTaskPrefix(task)})
+                              and task not in (select jsonb_array_elements_text(${jsonParam(db, leaves)}))))`;
 }
 
 /** Creates all the ranges of a task in one statement, so a crash never leaves half of them. */

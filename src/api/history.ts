@@ -5,6 +5,7 @@
 // ledger has no history, and asking for it never creates the state schema.
 import type { OperationPlan } from '../plan/plan.js';
 import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
+import { belongsToTask, partitionOfTaskId, plannedTaskId } from '../plan/partition-tasks.js';
 import type { MigrationPhase, MigrationRecord, MigrationStatus, RecordedError } from '../state/migration-records.js';
 import type { StepRecord } from '../state/step-records.js';
 import { withSession, type ConnectionInput } from './session.js';
@@ -25,6 +26,8 @@ export interface PhaseSteps {
 
 export interface BackfillHistory {
   readonly task: string;
+  /** The leaf partitions a partitioned table's backfill ran over (their ranges summed here); 0 for a plain table. */
+  readonly partitions: number;
   readonly ranges: number;
   readonly rowsDone: number;
   readonly batches: number;
@@ -88,13 +91,14 @@ function phaseSteps(phase: StepPhase, plan: OperationPlan, steps: readonly StepR
 }
 
 function backfillsOf(cursors: readonly BackfillCursor[]): BackfillHistory[] {
-  const tasks = [...new Set(cursors.map((c) => c.task))];
+  const tasks = [...new Set(cursors.map((c) => plannedTaskId(c.task)))];
   return tasks.map((task) => {
-    const ranges = cursors.filter((c) => c.task === task);
+    const ranges = cursors.filter((c) => belongsToTask(c.task, task));
     const started = Math.min(...ranges.map((c) => c.startedAt.getTime()));
     const updated = Math.max(...ranges.map((c) => c.updatedAt.getTime()));
     return {
       task,
+      partitions: new Set(ranges.flatMap((c) => partitionOfTaskId(c.task) ?? [])).size,
       ranges: ranges.length,
       rowsDone: ranges.reduce((n, c) => n + c.rowsDone, 0),
       batches: ranges.reduce((n, c) => n + c.batches, 0),

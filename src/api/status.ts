@@ -7,6 +7,7 @@ import { isFinished, liveStateOf, type LiveState } from '../lifecycle/migration-
 import type { MigrationPhase, MigrationStatus, RecordedError } from '../state/migration-records.js';
 import type { WorkerActivity, WorkersRecord } from '../state/worker-activity.js';
 import { resolveMigration } from './resolve-migration.js';
+import { leafTasksByPlannedTask, summarizePartitions, type PartitionedTaskSummary } from './partition-progress.js';
 import { withSession, type ConnectionInput, type Session } from './session.js';
 
 export type { LiveState } from '../lifecycle/migration-status.js';
@@ -71,7 +72,10 @@ export interface MigrationReport {
   readonly workers: WorkersRecord | null;
   readonly error: RecordedError | null;
   readonly worker: { readonly host: string; readonly pid: number; readonly heartbeatAt: string; readonly alive: boolean } | null;
+  /** One per task being backfilled; a partitioned table's backfill has one per leaf partition started. */
   readonly tasks: readonly TaskSummary[];
+  /** A partitioned table's backfill summed over its leaf partitions (see partition-progress.ts). */
+  readonly partitioned: readonly PartitionedTaskSummary[];
   readonly backfill: readonly BackfillProgress[];
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -107,9 +111,11 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
   const live = held && m.status === 'running';
   // A paused, throttled or waiting worker moves no rows: no rate, no ETA.
   const moving = live && (m.activity === null || m.activity.state === 'running');
-  const measures = await keyMeasures(session, m.plan.backfill, cursors);
+  const leaves = isFinished(m.status) ? new Map<string, BackfillTask[]>() : await leafTasksByPlannedTask(sql, m.name, m.plan.backfill);
+  const measures = await keyMeasures(session, [...m.plan.backfill, ...[...leaves.values()].flat()], cursors);
   const noMeasure: KeyMeasure = { leadingKeyType: undefined, floor: null, scale: null };
   const backfill = cursors.map((c) => progressOf(c, moving, measures.get(c.task) ?? noMeasure));
+  const tasks = summarize(backfill);
   return {
     name: m.name,
     state,
@@ -120,7 +126,8 @@ async function report(session: Session, m: Awaited<ReturnType<typeof resolveMigr
     workers: live ? (m.activity?.workers ?? null) : null,
     error: m.error,
     worker: holder === undefined ? null : { host: holder.host, pid: holder.pid, heartbeatAt: holder.heartbeatAt, alive: held },
-    tasks: summarize(backfill),
+    tasks,
+    partitioned: await summarizePartitions(sql, leaves, tasks),
     backfill,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),

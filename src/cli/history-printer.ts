@@ -21,7 +21,7 @@ function phaseText(p: PhaseSteps): string {
 }
 
 function backfillLine(b: BackfillHistory): string {
-  const ranges = b.ranges > 1 ? `, ${b.ranges} ranges` : '';
+  const ranges = b.partitions > 0 ? `, ${b.partitions} partitions, ${b.ranges} ranges` : b.ranges > 1 ? `, ${b.ranges} ranges` : '';
   const state = b.done ? '' : ' so far (not finished)';
   return `  backfill ${b.task}: ${count(b.rowsDone)} rows in ${count(b.batches)} batch${b.batches === 1 ? '' : 'es'}, ${took(b.elapsedMs)}${ranges}${state}`;
 }

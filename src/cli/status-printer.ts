@@ -1,6 +1,8 @@
 // Renders status reports for people; `status --json` returns the same reports as data. With no name,
 // `status` puts a summary of the whole project first (renderSummary), then the active migrations.
 import type { BackfillProgress, MigrationReport, TaskSummary } from '../api/status.js';
+import type { PartitionedTaskSummary } from '../api/partition-progress.js';
+import { belongsToTask, partitionOfTaskId } from '../plan/partition-tasks.js';
 import type { StatusSummary } from '../api/status-summary.js';
 import { displayPath } from '../config/project-files.js';
 import { count, etaText, percentText, rateText } from './progress-numbers.js';
@@ -26,6 +28,31 @@ function pace(p: { readonly done: boolean; readonly rowsPerSecond: number; reado
 
 function taskLine(t: TaskSummary): string {
   return `  backfill ${t.task}: ${rows(t)}${pace(t)}${t.ranges > 1 ? `, ${t.ranges} ranges` : ''}`;
+}
+
+/** Partitions listed one by one up to this many; beyond, the finished ones are only counted. */
+const partitionsListed = 6;
+
+/**
+ * A partitioned table's backfill: the table's line, then its partitions': all of them when few, else
+ * the unfinished ones started (up to partitionsListed), the rest folded into counts.
+ */
+function partitionedLines(p: PartitionedTaskSummary, tasks: readonly TaskSummary[]): string[] {
+  const running = p.partitionsStarted - p.partitionsDone;
+  const waiting = p.partitions - p.partitionsStarted;
+  const counts = `${p.partitions} partitions: ${p.partitionsDone} done, ${running} running${waiting > 0 ? `, ${waiting} not started` : ''}`;
+  const leaves = tasks.filter((t) => partitionOfTaskId(t.task) !== undefined && belongsToTask(t.task, p.task));
+  const shown = p.partitions <= partitionsListed ? leaves : leaves.filter((t) => !t.done).slice(0, partitionsListed);
+  const foldedDone = leaves.filter((t) => t.done && !shown.includes(t)).length;
+  const foldedRunning = leaves.filter((t) => !t.done && !shown.includes(t)).length;
+  const folded = [...(foldedDone > 0 ? [`${foldedDone} done`] : []), ...(foldedRunning > 0 ? [`${foldedRunning} more running`] : [])];
+  return [
+    `  backfill ${p.task} (${counts}): ${rows(p)}${pace(p)}`,
+    ...shown.map(
+      (t) => `    partition ${partitionOfTaskId(t.task) ?? ''}: ${rows(t)}${pace(t)}${t.ranges > 1 ? `, ${t.ranges} ranges` : ''}`,
+    ),
+    ...(folded.length > 0 ? [`    partitions not listed: ${folded.join(', ')} (\`status --json\` lists every one)`] : []),
+  ];
 }
 
 /** A range's own progress; the only range of a task shows just its batches and cursor (its task line has the rest). */
@@ -56,7 +83,8 @@ export function renderStatus(reports: readonly MigrationReport[], inDirectory: R
       );
     }
     if (r.error !== null) lines.push(`  error: ${r.error.message}`);
-    for (const t of r.tasks) {
+    for (const p of r.partitioned) lines.push(...partitionedLines(p, r.tasks));
+    for (const t of r.tasks.filter((task) => partitionOfTaskId(task.task) === undefined)) {
       lines.push(taskLine(t));
       const ranges = r.backfill.filter((b) => b.task === t.task);
       if (ranges.length === 1 && ranges[0] !== undefined) lines.push(rangeLine(ranges[0], '    ', true));

@@ -3,6 +3,7 @@
 import type { KeyColumn } from '../catalog/describe-table.js';
 import type { QualifiedName } from '../sql-text/quote.js';
 import type { ViolationKind } from '../errors/index.js';
+import { plannedTaskId } from './partition-tasks.js';
 
 export interface PlannedStep {
   readonly description: string;
@@ -98,9 +99,9 @@ export function verifyTaskId(fillId: string): string {
   return `${fillId}${verifySuffix}`;
 }
 
-/** Which pass a task is, by its id (verifyTaskId). */
+/** Which pass a task is, by its id (verifyTaskId), a leaf partition's task by its planned task's. */
 export function backfillPass(task: Pick<BackfillTask, 'id'>): BackfillPass {
-  return task.id.endsWith(verifySuffix) ? 'verify' : 'fill';
+  return plannedTaskId(task.id).endsWith(verifySuffix) ? 'verify' : 'fill';
 }
 
 export interface OperationPlan {
