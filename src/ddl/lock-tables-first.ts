@@ -5,10 +5,13 @@
 // no statement of the step upgrades a lock mid-transaction (a classic deadlock of its own).
 import { strongerMode, type LockMode } from '../db/lock-modes.js';
 import { quoteQualified, type QualifiedName } from '../sql-text/quote.js';
+import { partitionLocksFirst } from './partition-locks.js';
 
 export interface TableLock {
   readonly table: QualifiedName;
   readonly mode: LockMode;
+  /** A partitioned table's partitions: the table and each of them are locked alone (partition-locks.ts). */
+  readonly partitions?: readonly QualifiedName[];
 }
 
 /**
@@ -18,12 +21,17 @@ export interface TableLock {
  * passes `atLeast` 1.
  */
 export function lockTablesFirst(locks: readonly TableLock[], atLeast = 2): string[] {
-  const modes = new Map<string, LockMode>();
-  for (const { table, mode } of locks) {
-    const key = quoteQualified(table);
+  const modes = new Map<string, { readonly lock: TableLock; mode: LockMode }>();
+  for (const lock of locks) {
+    const key = quoteQualified(lock.table);
     const had = modes.get(key);
-    modes.set(key, had === undefined ? mode : strongerMode(had, mode));
+    modes.set(key, { lock, mode: had === undefined ? lock.mode : strongerMode(had.mode, lock.mode) });
   }
-  if (modes.size < atLeast) return [];
-  return [...modes].map(([table, mode]) => `lock table ${table} in ${mode} mode`);
+  const partitioned = locks.some((l) => (l.partitions?.length ?? 0) > 0);
+  if (modes.size < atLeast && !partitioned) return [];
+  return [...modes].flatMap(([table, { lock, mode }]) =>
+    (lock.partitions?.length ?? 0) > 0
+      ? partitionLocksFirst(lock.table, lock.partitions ?? [], mode)
+      : [`lock table ${table} in ${mode} mode`],
+  );
 }

@@ -20,6 +20,8 @@ import { backfillFlag, columnFlag, defaultFlag, schemaFlag, tableFlag, typeFlag 
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from '../preflight/table-checks.js';
 import { addColumnNames } from '../ddl/object-names.js';
+import { partitionLocksFirst, partitionNames } from '../ddl/partition-locks.js';
+import { listPartitions } from '../catalog/leaf-partitions.js';
 import { createFillFunction } from '../ddl/fill-trigger.js';
 import { replaceRowTrigger } from '../ddl/row-trigger.js';
 import { dropTriggers } from '../ddl/drop-triggers.js';
@@ -53,6 +55,8 @@ export interface AddColumnFacts {
   readonly defaultIsVolatile: boolean;
   /** The schemas pre-flight resolved the expressions with: pinned in the fill function and the backfill. */
   readonly searchPath: readonly string[];
+  /** A partitioned table's partitions, locked one by one ahead of each strong-lock step (partition-locks.ts). */
+  readonly partitions?: readonly QualifiedName[];
 }
 
 /** Pure planning: the exact SQL of every phase. */
@@ -68,36 +72,38 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   const defaultAfterAdd = spec.default !== undefined && spec.backfill === undefined && facts.defaultIsVolatile;
   const defaultInContract = spec.default !== undefined && spec.backfill !== undefined;
   const setDefault = `alter table ${t} alter column ${c} set default (${spec.default ?? 'null'})`;
+  // On a partitioned table each strong-lock step first locks the table, then each partition, alone.
+  const lead = (statements: readonly string[]): string[] => [...partitionLocksFirst(table, facts.partitions ?? []), ...statements];
 
   const expand: PlannedStep[] = [
     {
       description: `add column ${spec.column} ${spec.type}${defaultInAdd ? ' with its default (metadata only)' : ' as nullable'}`,
-      statements: [`alter table ${t} add column if not exists ${c} ${spec.type}${defaultInAdd ? ` default (${spec.default})` : ''}`],
+      statements: lead([`alter table ${t} add column if not exists ${c} ${spec.type}${defaultInAdd ? ` default (${spec.default})` : ''}`]),
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only (no rewrite${defaultInAdd ? ': a non-volatile default is stored once' : ''})`,
     },
   ];
   if (defaultAfterAdd) {
     expand.push({
       description: `set the volatile default of ${spec.column} (no table rewrite)`,
-      statements: [setDefault],
+      statements: lead([setDefault]),
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
   if (spec.backfill !== undefined) {
     expand.push({
       description: `install triggers that fill ${spec.column} for writers unaware of it`,
-      statements: [
+      statements: lead([
         createFillFunction(fn, spec.column, spec.backfill, facts.searchPath),
         ...replaceRowTrigger({ name: names.insertTrigger, table, events: 'insert', when: `NEW.${c} is null`, fn }),
         ...replaceRowTrigger({ name: names.updateTrigger, table, events: 'update', when: `NEW.${c} is not distinct from OLD.${c}`, fn }),
-      ],
+      ]),
       locks: `ACCESS EXCLUSIVE on ${spec.table} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
     });
   }
   if (!spec.nullable) {
     expand.push({
       description: `add check (${spec.column} is not null) not valid`,
-      statements: [replaceNotValid(table, [{ name: names.notNullCheck, definition: notNullCheck(spec.column) }])],
+      statements: lead([replaceNotValid(table, [{ name: names.notNullCheck, definition: notNullCheck(spec.column) }])]),
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: no scan (existing rows are not checked)`,
     });
   }
@@ -130,7 +136,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
     });
     contract.push({
       description: `set ${spec.column} not null (no scan: the validated check proves it) and drop the check`,
-      statements: [`alter table ${t} alter column ${c} set not null`, dropConstraintIfExists(table, names.notNullCheck)],
+      statements: lead([`alter table ${t} alter column ${c} set not null`, dropConstraintIfExists(table, names.notNullCheck)]),
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
@@ -138,7 +144,7 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   if (spec.backfill !== undefined) {
     contract.push({
       description: `${defaultInContract ? `set the default of ${spec.column} and drop` : 'drop'} the fill triggers`,
-      statements: [...(defaultInContract ? [setDefault] : []), ...dropFill],
+      statements: lead([...(defaultInContract ? [setDefault] : []), ...dropFill]),
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     });
   }
@@ -147,10 +153,10 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
   const rollback: PlannedStep[] = [
     {
       description: `drop ${spec.backfill !== undefined ? 'the fill triggers, ' : ''}column ${spec.column}${spec.nullable ? '' : ' and its check'}`,
-      statements: [
+      statements: lead([
         ...(spec.backfill !== undefined ? dropFill : []),
         `alter table ${t} drop constraint if exists ${quoteIdent(names.notNullCheck)}, drop column if exists ${c}`,
-      ],
+      ]),
       locks: `ACCESS EXCLUSIVE on ${spec.table}, brief: catalog only`,
     },
   ];
@@ -194,7 +200,13 @@ export const addColumn = {
     }
     if (spec.backfill !== undefined) await checkRowExpression(sql, 'backfill', spec.backfill, table, spec.type);
     const needsBackfill = spec.backfill !== undefined || defaultIsVolatile;
-    const key = needsBackfill ? backfillKey(table, serverVersionNum) : undefined;
-    return planAddColumn(spec, { key, defaultIsVolatile, searchPath: await resolutionSchemas(sql) });
+    const key = needsBackfill ? await backfillKey(sql, table, serverVersionNum) : undefined;
+    const partitions = table.partitioned ? partitionNames(await listPartitions(sql, table)) : [];
+    return planAddColumn(spec, {
+      key,
+      defaultIsVolatile,
+      searchPath: await resolutionSchemas(sql),
+      ...(partitions.length > 0 ? { partitions } : {}),
+    });
   },
 } satisfies Operation<AddColumnSpec>;

@@ -49,7 +49,7 @@ import { dollarQuote } from '../sql-text/dollar-quote.js';
 import type { Operation } from './operation.js';
 import { schemaFlag, tableFlag, whereFlag } from './shared-flags.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
-import { backfillKey, requireTable } from '../preflight/table-checks.js';
+import { backfillKey, requireNotPartitionKey, requireTable } from '../preflight/table-checks.js';
 
 export const backfillSpec = z
   .object({
@@ -208,7 +208,8 @@ export const backfill = {
   tables: (spec) => [{ schema: spec.schema, name: spec.table }],
   async prepare(ctx, spec) {
     const table = await requireTable(ctx.sql, { schema: spec.schema, name: spec.table });
-    const key = backfillKey(table, ctx.serverVersionNum);
+    const key = await backfillKey(ctx.sql, table, ctx.serverVersionNum);
+    await requireNotPartitionKey(ctx.sql, table, Object.keys(spec.set), 'set');
     const types = requireWritableColumns(table, spec, key);
     for (const [column, expression] of Object.entries(spec.set)) {
       await checkRowExpression(ctx.sql, `set ${column}`, expression, table, types[column] ?? 'text');

@@ -20,7 +20,9 @@ import type { ColumnRebuild, RebuiltColumn, RebuiltForeignKey, RebuiltIndex } fr
 import { probeNames, shadowName } from '../ddl/object-names.js';
 import { requireSafeConcurrentBuilds } from '../preflight/index-checks.js';
 import type { PreflightContext } from './operation.js';
-import { backfillKey, requireNotPartition } from '../preflight/table-checks.js';
+import { backfillKey, requireNotPartition, requireNotPartitionKey } from '../preflight/table-checks.js';
+import { partitionNames } from '../ddl/partition-locks.js';
+import { listPartitions } from '../catalog/leaf-partitions.js';
 
 /** One column to rebuild: its copy's name and type, and the expression over the row that fills it. */
 export interface RebuildTarget {
@@ -48,6 +50,7 @@ export async function readTarget(sql: Sql, target: RebuildTarget): Promise<ReadT
   if (shape.generated !== '')
     throw new PreflightError('GENERATED_COLUMN', `column ${where} is a generated column; it cannot be rebuilt online`);
   requireNotPartition(target.table, 'add a column to');
+  await requireNotPartitionKey(sql, target.table, [target.column], 'rebuild (change the type of, or rename)');
   const index = shape.indexes[0];
   if (target.table.partitioned && index !== undefined) {
     throw new PreflightError(
@@ -165,10 +168,18 @@ async function rebuildTable(ctx: PreflightContext, targets: readonly ReadTarget[
       identity: seq !== null && shape.identity !== '' ? { kind: shape.identity === 'a' ? 'always' : 'by default', sequence: seq } : null,
       indexes,
       checks,
-      key: backfillKey(table, ctx.serverVersionNum),
+      key: await backfillKey(ctx.sql, table, ctx.serverVersionNum),
+      ...(await partitionsOf(ctx.sql, table)),
     });
   }
   return columns;
+}
+
+/** A partitioned table's partitions, which each strong-lock step locks one by one (src/ddl/partition-locks.ts). */
+async function partitionsOf(sql: Sql, table: TableInfo): Promise<Pick<RebuiltColumn, 'partitions'>> {
+  if (!table.partitioned) return {};
+  const partitions = partitionNames(await listPartitions(sql, table));
+  return partitions.length > 0 ? { partitions } : {};
 }
 
 /** The foreign keys touching any rebuilt column, re-pointed at the copies. */

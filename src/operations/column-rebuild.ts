@@ -38,6 +38,7 @@ import type { ColumnCheck, ColumnSequence, ForeignKeyShape } from '../catalog/co
 import { displayName, quoteIdent, quoteQualified, sameName, type QualifiedName } from '../sql-text/quote.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { lockTablesFirst, type TableLock } from '../ddl/lock-tables-first.js';
+import { partitionLocksFirst } from '../ddl/partition-locks.js';
 import { rebuildNames, shadowName } from '../ddl/object-names.js';
 import { createSyncFunction } from '../ddl/sync-function.js';
 import { createConversionErrorFunction, unconvertibleRowsQuery } from '../ddl/conversion-error-function.js';
@@ -87,6 +88,8 @@ export interface RebuiltColumn {
   readonly checks: readonly RebuiltCheck[];
   /** The table's backfill key (empty: ctid pages). */
   readonly key: readonly KeyColumn[];
+  /** A partitioned table's partitions, locked one by one ahead of each strong-lock step (partition-locks.ts). */
+  readonly partitions?: readonly QualifiedName[];
 }
 
 export interface RebuiltForeignKey extends ForeignKeyShape {
@@ -131,10 +134,11 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
   const fn = fnOf(c, names.fn);
   const shadow = quoteIdent(c.shadow);
   const sync = { column: c.column, shadow: c.shadow, using: c.using, searchPath: rebuild.searchPath };
+  const lead = (statements: readonly string[]): string[] => [...partitionLocksFirst(c.table, c.partitions ?? []), ...statements];
   const steps: PlannedStep[] = [
     {
       description: `add column ${c.shadow} ${c.type} to ${c.table.name} (nullable, no default)`,
-      statements: [`alter table ${t} add column if not exists ${quoteIdent(c.shadow)} ${c.type}`],
+      statements: lead([`alter table ${t} add column if not exists ${quoteIdent(c.shadow)} ${c.type}`]),
       locks: `ACCESS EXCLUSIVE on ${c.table.name}, brief: catalog only`,
     },
     {
@@ -142,7 +146,7 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
         rebuild.sync === 'two-way'
           ? `install triggers that keep ${c.column} and ${c.shadow} equal, whichever one a writer changes`
           : `install triggers that keep ${c.shadow} = using(row) on every insert and update`,
-      statements: [
+      statements: lead([
         createSyncFunction({ name: fn, sync: rebuild.sync, ...sync }),
         ...(rebuild.sync === 'one-way'
           ? [createConversionErrorFunction({ name: fnOf(c, names.check), table: c.table, type: c.type, ...sync })]
@@ -155,7 +159,7 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
           ...(rebuild.sync === 'one-way' ? { when: `NEW.${shadow} is not distinct from OLD.${shadow}` } : {}),
           fn,
         }),
-      ],
+      ]),
       locks: `ACCESS EXCLUSIVE on ${c.table.name} (DROP TRIGGER), then SHARE ROW EXCLUSIVE (CREATE TRIGGER): brief, catalog only`,
     },
   ];
@@ -166,7 +170,7 @@ function expandSteps(rebuild: ColumnRebuild, c: RebuiltColumn): PlannedStep[] {
   if (checks.length > 0) {
     steps.push({
       description: `add the CHECKs of ${c.column}${c.notNull ? ' and its NOT NULL' : ''} on ${c.shadow}, not valid`,
-      statements: [replaceNotValid(c.table, checks)],
+      statements: lead([replaceNotValid(c.table, checks)]),
       locks: `ACCESS EXCLUSIVE on ${c.table.name}, brief: no scan`,
     });
   }
@@ -243,11 +247,17 @@ function tablesInLockOrder(rebuild: ColumnRebuild): QualifiedName[] {
   return [...referenced, ...others.filter((t) => !referenced.some((r) => sameName(r, t)))];
 }
 
-const exclusively = (tables: readonly QualifiedName[]): TableLock[] => tables.map((table) => ({ table, mode: 'access exclusive' }));
+/** ACCESS EXCLUSIVE on each table; a rebuilt partitioned table's partitions each alone (partition-locks.ts). */
+function exclusively(rebuild: ColumnRebuild, tables: readonly QualifiedName[]): TableLock[] {
+  return tables.map((table) => {
+    const partitions = rebuild.columns.find((c) => sameName(c.table, table))?.partitions ?? [];
+    return { table, mode: 'access exclusive', ...(partitions.length > 0 ? { partitions } : {}) };
+  });
+}
 
 function swapStatements(rebuild: ColumnRebuild): string[] {
   // Even a one-table swap opens with its lock: the statements after it then never wait long.
-  const out = lockTablesFirst(exclusively(tablesInLockOrder(rebuild)), 1);
+  const out = lockTablesFirst(exclusively(rebuild, tablesInLockOrder(rebuild)), 1);
   for (const c of rebuild.columns) {
     out.push(...dropHelpers(rebuild, c));
   }
@@ -400,7 +410,7 @@ export function planColumnRebuild(rebuild: ColumnRebuild): OperationPlan {
     {
       description: `drop ${rebuild.columns.map((c) => `${c.table.name}.${c.shadow}`).join(', ')}, their triggers${foreignKeys.length > 0 ? ' and new foreign keys' : ''}`,
       statements: [
-        ...lockTablesFirst(exclusively(tablesInLockOrder(rebuild))),
+        ...lockTablesFirst(exclusively(rebuild, tablesInLockOrder(rebuild))),
         ...foreignKeys.map((fk) => `alter table ${quoteQualified(fk.table)} drop constraint if exists ${quoteIdent(fk.newName)}`),
         ...rebuild.columns.flatMap((c) => [
           ...dropHelpers(rebuild, c),

@@ -157,6 +157,6 @@ export const setNotNull = {
       throw new PreflightError('GENERATED_COLUMN', `column ${where} is generated; it cannot be backfilled (drop the backfill expression)`);
     }
     await checkRowExpression(sql, 'backfill', spec.backfill, table, column.type);
-    return planSetNotNull(spec, { key: backfillKey(table, serverVersionNum), searchPath: await resolutionSchemas(sql) });
+    return planSetNotNull(spec, { key: await backfillKey(sql, table, serverVersionNum), searchPath: await resolutionSchemas(sql) });
   },
 } satisfies Operation<SetNotNullSpec>;

@@ -2,6 +2,8 @@
 import { describeNonTable, describeTable, findColumn, type KeyColumn, type TableInfo } from '../catalog/describe-table.js';
 import { minimumCtidServerVersion } from '../catalog/server-version.js';
 import { holdsOnlineLedger } from '../catalog/dependants.js';
+import { listLeafPartitions } from '../catalog/leaf-partitions.js';
+import { partitionKeyColumns } from '../catalog/partition-key.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, type QualifiedName } from '../sql-text/quote.js';
 import { ColumnExistsError, NoUsableKeyError, PreflightError, TableNotFoundError } from '../errors/index.js';
@@ -56,19 +58,38 @@ export function requireNotPartition(table: TableInfo, change: 'add a column to' 
 }
 
 /**
- * The columns a backfill pages over: the table's key, or none (ctid page ranges) for a table without
- * one on PostgreSQL 14+, where TID range scans exist. A partitioned table has no pages of its own
- * (its rows live in its partitions, whose row positions overlap), so without a key it cannot be
- * backfilled at all.
+ * A partitioned table's partition key columns can't be rebuilt (PostgreSQL refuses to drop one or
+ * change its type) nor set by a backfill: its batches update one partition at a time, and a row whose
+ * new key belongs to another partition would fail the batch.
  */
-export function backfillKey(table: TableInfo, serverVersionNum: number): readonly KeyColumn[] {
-  if (table.key !== undefined) return table.key.columns;
+export async function requireNotPartitionKey(sql: Sql, table: TableInfo, columns: readonly string[], change: string): Promise<void> {
+  if (!table.partitioned) return;
+  const keyColumns = await partitionKeyColumns(sql, table);
+  const hit = columns.find((c) => keyColumns.includes(c));
+  if (hit === undefined) return;
+  throw new PreflightError(
+    'PARTITION_KEY',
+    `column ${hit} is part of the partition key of ${displayName(table)} (${keyColumns.join(', ')}): online cannot ${change} it; no PostgreSQL version can drop a partition key column or change its type, so a new table partitioned by the new column, filled and swapped in, is the way`,
+  );
+}
+
+/**
+ * The columns a backfill pages over: the table's key, or none (ctid page ranges) for a table without
+ * one on PostgreSQL 14+, where TID range scans exist. A partitioned table is backfilled one leaf
+ * partition at a time (phases/backfill-engine/partition-leaves.ts), each a plain table paged the same
+ * way; a foreign-table partition cannot be, so it is refused.
+ */
+export async function backfillKey(sql: Sql, table: TableInfo, serverVersionNum: number): Promise<readonly KeyColumn[]> {
   if (table.partitioned) {
-    throw new PreflightError(
-      'UNSUPPORTED',
-      `${displayName(table)} is partitioned and has no primary key (or unique index on NOT NULL columns) to page over: a partitioned table has no row positions of its own to page by instead; add a primary key (it includes the partition key) first`,
-    );
+    const foreign = (await listLeafPartitions(sql, table)).find((leaf) => leaf.kind === 'f');
+    if (foreign !== undefined) {
+      throw new PreflightError(
+        'UNSUPPORTED',
+        `${displayName(foreign)} is a foreign-table partition of ${displayName(table)}: online cannot run backfill batches on a foreign table; detach it first, or fill its rows on its own server`,
+      );
+    }
   }
+  if (table.key !== undefined) return table.key.columns;
   if (serverVersionNum >= minimumCtidServerVersion) return [];
   throw new NoUsableKeyError(displayName(table));
 }
