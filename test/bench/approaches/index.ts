@@ -75,6 +75,9 @@ export const partitionedComparison = {
   update: singleUpdatePartitioned.id,
 } as const;
 
+/** What `--approaches partitioned` stands for: each partitioned fill and the same fill on the uniform table. */
+export const partitionedApproachIds: readonly string[] = partitionedComparison.pairs.flatMap((p) => [p.unpartitioned, p.partitioned]);
+
 /** Run when --approaches is not given: all of them. */
 export const defaultApproachIds: readonly string[] = approachIds;
 /** Also run under the OLTP load by default: the references and online's two shapes, to keep a 1M-row run near 30 minutes. */
