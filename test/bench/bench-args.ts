@@ -2,7 +2,7 @@
 // OLTP load), durable or --unsafe-fast, the budgets, and BENCH_DATABASE_URL for an existing server.
 // A bad flag is a BenchArgsError: the bench prints it with the usage and exits 2, having done nothing.
 import { parseArgs } from 'node:util';
-import { approaches, approachIds, defaultApproachIds, defaultLoadApproachIds } from './approaches/index.js';
+import { approaches, approachIds, defaultApproachIds, defaultLoadApproachIds, partitionedApproachIds } from './approaches/index.js';
 
 export interface BenchArgs {
   readonly rows: number;
@@ -48,6 +48,8 @@ at 4x the rows. Prints a Markdown report to stdout and progress to stderr.
   --repeat N                interleaved rounds; the report gives medians (default ${defaultRepeat})
   --approaches LIST         comma-separated, or "all" (default ${defaultApproachIds.join(',')})
                             known: ${approachIds.join(',')}
+                            "partitioned" in the list: ${partitionedApproachIds.join(',')}
+                            (each fill on the table partitioned by month, and on the plain one)
   --load-approaches LIST    which of those also run under the OLTP load, or "none"
                             (default ${defaultLoadApproachIds.join(',')})
   --unsafe-fast             embedded PostgreSQL with fsync=off (faster, NOT what production sees;
@@ -131,7 +133,8 @@ function parseApproaches(flag: string, text: string | undefined, fallback: reado
   const wanted = text
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s !== '');
+    .filter((s) => s !== '')
+    .flatMap((s) => (s === 'partitioned' ? partitionedApproachIds : [s]));
   if (wanted.length === 0) throw new BenchArgsError(`${flag} needs at least one of ${approachIds.join(',')}`);
   const unknown = wanted.filter((id) => !approachIds.includes(id));
   if (unknown.length > 0) throw new BenchArgsError(`${flag}: unknown ${unknown.join(', ')}; choose from ${approachIds.join(',')}`);

@@ -1,7 +1,8 @@
 // Renders the results as Markdown: what it ran on (settings read back from the server, the machine and
-// its load), one row per approach and mode, the baseline, the skewed table, the offline ceilings, the
-// scaling rows, and how to read the ratios.
+// its load), one row per approach and mode, the baseline, the skewed table, the partitioned table
+// beside the plain one, the offline ceilings, the scaling rows, and how to read the ratios.
 import type { BenchResults, CeilingSummary, ModeSummary, ScalingSummary, SkewSummary } from './bench-summary.js';
+import type { PartitionedComparison } from './partitioned-summary.js';
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const ms = (x: number): string => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : n(x));
@@ -46,6 +47,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
   lines.push('', ...readingNotes(), ...partialNotes(r));
   if (r.skew !== null) lines.push('', ...skewSection(r.skew));
+  if (r.partitioned.length > 0) lines.push('', ...partitionedSection(r.partitioned));
   if (r.ceilings.length > 0) lines.push('', ...ceilingSection(r.ceilings));
   if (r.scaling !== null) lines.push('', ...scalingSection(r.scaling));
   return lines.join('\n') + '\n';
@@ -150,6 +152,23 @@ function skewSection(k: SkewSummary): string[] {
           '',
           `Speed-up on the skewed table over that on the uniform one: ${k.speedupRatio.toFixed(2)} (${verdict(k.speedupRatio, k.target, false)}).`,
         ]),
+  ];
+}
+
+function partitionedSection(rows: readonly PartitionedComparison[]): string[] {
+  const rate = (x: number | null): string => (x === null ? dash : n(x));
+  const seconds = (x: number | null): string => (x === null ? dash : x.toFixed(2));
+  return [
+    '### partitioned table: the same fills on the same rows partitioned by month, idle',
+    '',
+    'The uniform table’s ids, columns and values, with `created_at` spread back from the end of 2025 over 13 months and the table partitioned by range on it: 12 monthly partitions and a default one (December 2024, about 8 % of the rows), primary key (id, created_at), the same two secondary indexes. **partitioned / unpartitioned** is rows/s on the partitioned table over the same fill’s on the uniform one, in the same run; **vs UPDATE on it** is over the single `UPDATE` on the partitioned table. Above 1 is faster.',
+    '',
+    '| fill | unpartitioned s | unpartitioned rows/s | partitioned s | partitioned rows/s | partitioned / unpartitioned | vs UPDATE on it |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (p) =>
+        `| ${p.label} | ${seconds(p.unpartitionedSeconds)} | ${rate(p.unpartitionedRowsPerSecond)} | ${p.partitionedSeconds.toFixed(2)} | ${n(p.partitionedRowsPerSecond)} | ${ratio(p.ratio)} | ${ratio(p.ratioVsPartitionedUpdate)} |`,
+    ),
   ];
 }
 

@@ -1,5 +1,5 @@
 // Assembles every summary of a finished bench into the results the report and --json-out are made of.
-import { approaches, onlineDefaults, referenceIds, skewPair } from './approaches/index.js';
+import { approaches, onlineDefaults, partitionedComparison, referenceIds, skewPair } from './approaches/index.js';
 import type { BenchArgs } from './bench-args.js';
 import {
   runsOf,
@@ -13,6 +13,7 @@ import {
 } from './bench-summary.js';
 import { isDurable, type MachineInfo } from './machine-info.js';
 import { offlineCeilings } from './offline-ceilings.js';
+import { summarizePartitioned } from './partitioned-summary.js';
 import type { CeilingRecord } from './run-ceiling.js';
 import type { RunRecord } from './run-once.js';
 
@@ -62,6 +63,7 @@ export function benchResults(args: BenchArgs, machine: MachineInfo, m: BenchMeas
       reference(skewPair.skewedSingle, 'idle'),
       reference(skewPair.uniformSingle, 'idle'),
     ),
+    partitioned: summarizePartitioned(m.records, partitionedComparison.pairs, partitionedComparison.update),
     ceilings: offlineCeilings.flatMap((c) => {
       const summary = summarizeCeiling(
         c,

@@ -4,6 +4,7 @@
 import type { BenchArgs } from './bench-args.js';
 import type { MachineInfo } from './machine-info.js';
 import { median } from './median.js';
+import type { PartitionedComparison } from './partitioned-summary.js';
 import type { CeilingRecord } from './run-ceiling.js';
 import type { BenchMode, RunRecord } from './run-once.js';
 
@@ -112,6 +113,8 @@ export interface BenchResults {
   /** The OLTP load with no migration, medians over every fresh table it ran on. */
   readonly baseline: Omit<OltpSummary, 'p99VsBaseline' | 'baselineP50Ms' | 'baselineP99Ms'> | null;
   readonly skew: SkewSummary | null;
+  /** The fills on the partitioned table beside the same on the uniform one; empty when none ran. */
+  readonly partitioned: readonly PartitionedComparison[];
   readonly ceilings: readonly CeilingSummary[];
   readonly scaling: ScalingSummary | null;
 }

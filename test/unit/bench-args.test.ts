@@ -59,6 +59,21 @@ describe('parseBenchArgs', () => {
     expect(run(['--approaches', 'all']).approaches).toContain('online-auto');
   });
 
+  it('runs the partitioned fills by default, and takes "partitioned" for each of them and its twin on the plain table', () => {
+    expect(run([]).approaches).toEqual(expect.arrayContaining(['update-partitioned', 'online-partitioned', 'online-c2-partitioned']));
+    const args = run(['--approaches', 'partitioned,keyset', '--load-approaches', 'none']);
+    expect(args.approaches).toEqual([
+      'update',
+      'keyset',
+      'online',
+      'online-c2',
+      'update-partitioned',
+      'online-partitioned',
+      'online-c2-partitioned',
+    ]);
+    expect(args.loadApproaches).toEqual([]);
+  });
+
   it('answers --help with the usage, naming every flag', () => {
     const command = parseBenchArgs(['--help'], {});
     expect(command.kind).toBe('help');

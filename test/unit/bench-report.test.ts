@@ -1,6 +1,7 @@
 // The bench's Markdown report: the settings read back from the server and the machine's load up front,
 // a loud banner when the server was not durable, both ratio columns, WAL and peak RSS, and the skewed,
-// offline-ceiling and scaling sections with their targets met or missed.
+// offline-ceiling and scaling sections with their targets met or missed, and the partitioned table
+// beside the uniform one.
 import { describe, expect, it } from 'vitest';
 import type { BenchArgs } from '../../test/bench/bench-args.js';
 import { renderMarkdown } from '../../test/bench/bench-report.js';
@@ -30,7 +31,17 @@ const args: BenchArgs = {
   repeat: 1,
   jsonOut: undefined,
   databaseUrl: 'postgres://u:secret@host/db',
-  approaches: ['update', 'keyset', 'keyset-triggers', 'online', 'online-c2', 'online-c2-skewed'],
+  approaches: [
+    'update',
+    'keyset',
+    'keyset-triggers',
+    'online',
+    'online-c2',
+    'online-c2-skewed',
+    'update-partitioned',
+    'online-partitioned',
+    'online-c2-partitioned',
+  ],
   loadApproaches: [],
   unsafeFast: false,
   offsetBudgetSeconds: 60,
@@ -63,6 +74,9 @@ const measurements = {
     run('online', 16, { peakRssBytes: 150 * MiB, settledBatchSize: 9_000 }),
     run('online-c2', 10, { peakRssBytes: 160 * MiB }),
     run('online-c2-skewed', 20, { peakRssBytes: 160 * MiB }),
+    run('update-partitioned', 12.5),
+    run('online-partitioned', 20, { peakRssBytes: 150 * MiB }),
+    run('online-c2-partitioned', 8, { peakRssBytes: 160 * MiB }),
   ],
   ceilings: [
     ceiling('change-type', 'offline', 8),
@@ -103,6 +117,18 @@ describe('renderMarkdown', () => {
     expect(text).toContain('| skewed | – | 50,000 | 0.50 (target ≥ 0.9: missed) | – |');
   });
 
+  it('sets each fill on the partitioned table beside the same fill on the uniform one, with their ratio', () => {
+    expect(text).toContain('### partitioned table: the same fills on the same rows partitioned by month, idle');
+    expect(text).toContain(
+      '| fill | unpartitioned s | unpartitioned rows/s | partitioned s | partitioned rows/s | partitioned / unpartitioned | vs UPDATE on it |',
+    );
+    expect(text).toContain('| single UPDATE (the ceiling) | 10.00 | 100,000 | 12.50 | 80,000 | 0.80 | 1.00 |');
+    expect(text).toContain('| online, defaults (adaptive, 100 ms target) | 16.00 | 62,500 | 20.00 | 50,000 | 0.80 | 0.63 |');
+    expect(text).toContain('| online --concurrency 2 | 10.00 | 100,000 | 8.00 | 125,000 | 1.25 | 1.56 |');
+    // In the main table too, against the uniform table's references.
+    expect(text).toContain('| online, defaults, partitioned table | idle | 20.00 | 50,000 | 0.50 | 0.80 | 1.00 |');
+  });
+
   it('holds change-type and create-index against their offline statements', () => {
     expect(text).toMatch(
       /\| online change-type .* vs ALTER TABLE … ALTER COLUMN title TYPE varchar\(200\) \| 8\.00 \| 20\.00 \| 2\.50 \| 5\.0 \| 5\.0 \| 120 \|/,
@@ -131,6 +157,7 @@ describe('renderMarkdown', () => {
     expect(bare).not.toContain('### skewed table');
     expect(bare).not.toContain('### other long operations');
     expect(bare).not.toContain('### scaling');
+    expect(bare).not.toContain('### partitioned table');
   });
 });
 
