@@ -2,7 +2,7 @@
 // and a default one), through start → rollback → start → complete under writers that insert across
 // partitions, move rows between partitions (updates of the partition key) and touch two tables in
 // both orders: zero writer errors, the constraint valid on the parent and every partition at the end.
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   completeMigration,
