@@ -39,10 +39,13 @@ export function partitionForeignKeySteps(fk: PartitionForeignKey): PartitionFore
   const { name } = constraint;
   const ref = referenced.name;
   // The referenced table first (the order applications lock them in), then the parent and its leaves.
-  const referencedFirst = (referencedMode: LockMode, mode: LockMode): string[] => [
-    ...lockTablesFirst([{ table: referenced, mode: referencedMode }], 1),
-    ...lockPartitionsFirst(referencing, leaves, mode),
-  ];
+  const referencedFirst = (referencedMode: LockMode, mode: LockMode): string[] =>
+    leaves.length === 0
+      ? lockTablesFirst([
+          { table: referenced, mode: referencedMode },
+          { table: referencing, mode },
+        ])
+      : [...lockTablesFirst([{ table: referenced, mode: referencedMode }], 1), ...lockPartitionsFirst(referencing, leaves, mode)];
   const addToLeaves = (which: string): PlannedStep => ({
     description: `add foreign key ${name} not valid to ${which} (PostgreSQL before 18 refuses NOT VALID on ${referencing.name} itself)`,
     statements: [...referencedFirst('share row exclusive', 'share row exclusive'), addNotValidOnLeaves(referencing, constraint)],

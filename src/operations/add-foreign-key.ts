@@ -76,6 +76,8 @@ export interface AddForeignKeyFacts {
   readonly referencingIndexed: boolean;
   /** A partitioned referencing table's leaf partitions, validated one by one; none for a plain table. */
   readonly leaves?: readonly QualifiedName[];
+  /** The referencing table is partitioned (it may have no partitions yet). */
+  readonly partitioned?: boolean;
   /** PostgreSQL 18+, which takes a NOT VALID foreign key on a partitioned table itself. */
   readonly notValidOnPartitioned?: boolean;
 }
@@ -119,7 +121,7 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
     ]);
   const everyPartition = leaves.length > 0 ? ' and each of its partitions' : '';
   const phases =
-    leaves.length > 0 && facts.notValidOnPartitioned !== true
+    facts.partitioned === true && facts.notValidOnPartitioned !== true
       ? partitionForeignKeySteps({ referencing, referenced, constraint: { name, definition }, leaves, orphans })
       : {
           expand: [
@@ -262,6 +264,7 @@ export const addForeignKey = {
     return planAddForeignKey(spec, {
       referencingIndexed,
       leaves: await leavesToValidate(sql, table),
+      partitioned: table.partitioned,
       notValidOnPartitioned: serverVersionNum >= 180000,
     });
   },

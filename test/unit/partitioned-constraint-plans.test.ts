@@ -87,7 +87,7 @@ describe('add-foreign-key from a partitioned table', () => {
   ];
 
   it('on 18: NOT VALID on the parent, each leaf validated, then the parent', () => {
-    const plan = planAddForeignKey(spec, { referencingIndexed: true, leaves, notValidOnPartitioned: true });
+    const plan = planAddForeignKey(spec, { referencingIndexed: true, leaves, partitioned: true, notValidOnPartitioned: true });
     expect(plan.expand.map((s) => s.statements)).toEqual([
       [
         'lock table "public"."accounts" in share row exclusive mode',
@@ -103,7 +103,7 @@ describe('add-foreign-key from a partitioned table', () => {
   });
 
   it('before 18: NOT VALID on each leaf, each validated, partitions attached since start caught up, then the parent key attaches them', () => {
-    const plan = planAddForeignKey(spec, { referencingIndexed: true, leaves, notValidOnPartitioned: false });
+    const plan = planAddForeignKey(spec, { referencingIndexed: true, leaves, partitioned: true, notValidOnPartitioned: false });
     const addToLeaves = [
       'lock table "public"."accounts" in share row exclusive mode',
       ...leadingLocks('share row exclusive'),
@@ -134,6 +134,20 @@ describe('add-foreign-key from a partitioned table', () => {
         dropLocalOnLeaves(events, 'events_account_fkey'),
       ],
     ]);
+  });
+
+  it('before 18, a partitioned table without partitions yet: the same path, each step locking the parent (and so any partition) whole', () => {
+    const plan = planAddForeignKey(spec, { referencingIndexed: true, leaves: [], partitioned: true, notValidOnPartitioned: false });
+    expect(plan.expand.map((s) => s.statements)).toEqual([
+      [
+        'lock table "public"."accounts" in share row exclusive mode',
+        'lock table "public"."events" in share row exclusive mode',
+        addNotValidOnLeaves(events, { name: 'events_account_fkey', definition }),
+      ],
+    ]);
+    expect(plan.contract.at(-1)?.statements.at(-1)).toBe(
+      `alter table "public"."events" add constraint "events_account_fkey" ${definition}`,
+    );
   });
 
   it('acts on the leaves found when the step runs, names quoted by quote.ts inside dollar quotes', () => {
