@@ -2,8 +2,12 @@
 // milliseconds, no scan): from then on every inserted or updated row is checked. Contract validates
 // the existing rows (SHARE UPDATE EXCLUSIVE: the scan blocks neither reads nor writes); when some fail,
 // up to five of their keys are shown. Rollback drops the constraint.
+// On a partitioned table the NOT VALID check reaches every partition (a NOT VALID copy each, under the
+// same brief lock); contract validates each leaf's copy in a step of its own (SHARE UPDATE EXCLUSIVE
+// on that leaf only), then the parent's, which skips the valid copies and scans only partitions that
+// arrived since start (PostgreSQL 14-18 alike, see README "Constraints on partitioned tables").
 import { checkRowExpression } from '../preflight/expression-probe.js';
-import { quoteIdent, quoteQualified } from '../sql-text/quote.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { InvalidExpressionError } from '../errors/index.js';
 import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
 import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
@@ -12,6 +16,9 @@ import { identifier, sqlExpression } from '../sql-text/identifier.js';
 import { defaultCheckName, probeNames } from '../ddl/object-names.js';
 import { addNotValid, checkDefinition, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
 import { sampleRowsQuery } from '../ddl/sample-keys.js';
+import { leafValidationSteps } from '../ddl/partition-constraints.js';
+import { partitionLocksFirst } from '../ddl/partition-locks.js';
+import { leavesToValidate } from '../preflight/partition-leaves.js';
 import type { Operation } from './operation.js';
 import { nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
@@ -36,40 +43,58 @@ export function checkName(spec: AddCheckSpec): string {
 export interface AddCheckFacts {
   /** The columns that identify a row in samples: the table's key, or none to show ctid. */
   readonly key: readonly string[];
+  /** A partitioned table's leaf partitions, validated one by one before the parent; none for a plain table. */
+  readonly leaves?: readonly QualifiedName[];
 }
 
 /** Pure planning: the exact SQL of every phase. */
 export function planAddCheck(spec: AddCheckSpec, facts: AddCheckFacts): OperationPlan {
   const table = { schema: spec.schema, name: spec.table };
   const name = checkName(spec);
+  const leaves = facts.leaves ?? [];
+  const andPartitions = leaves.length > 0 ? ' and each of its partitions' : '';
+  const explain = (on: QualifiedName) =>
+    ({
+      kind: 'violations',
+      sqlState: '23514',
+      what: `rows that fail check ${name} (${spec.check}), shown by their ${facts.key.length > 0 ? `(${facts.key.join(', ')})` : 'ctid'}`,
+      query: sampleRowsQuery({ table: on, key: facts.key, where: `not (${spec.check})` }),
+    }) as const;
   return {
     expand: [
       {
         description: `add check ${name} not valid (new and updated rows are checked from now on)`,
-        statements: [addNotValid(table, { name, definition: checkDefinition(spec.check) })],
-        locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds (no scan)`,
+        statements: [
+          ...partitionLocksFirst(table, leaves, 'access exclusive'),
+          addNotValid(table, { name, definition: checkDefinition(spec.check) }),
+        ],
+        locks: `ACCESS EXCLUSIVE on ${spec.table}${andPartitions} for milliseconds (no scan)`,
       },
     ],
     backfill: [],
     contract: [
+      ...leafValidationSteps(leaves, {
+        what: `check ${name}`,
+        name,
+        locks: (leaf) => `SHARE UPDATE EXCLUSIVE on ${leaf.name} only, during its scan: reads and writes continue`,
+        explain,
+      }),
       {
-        description: `validate check ${name} on the existing rows`,
+        description:
+          leaves.length > 0
+            ? `validate check ${name} on ${spec.table} (its partitions' copies are valid: only a partition attached since start is scanned)`
+            : `validate check ${name} on the existing rows`,
         statements: [validateConstraint(table, name)],
-        locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} during the scan: reads and writes continue`,
+        locks: `SHARE UPDATE EXCLUSIVE on ${spec.table}${andPartitions} during the scan: reads and writes continue`,
         reversible: true,
-        explain: {
-          kind: 'violations',
-          sqlState: '23514',
-          what: `rows that fail check ${name} (${spec.check}), shown by their ${facts.key.length > 0 ? `(${facts.key.join(', ')})` : 'ctid'}`,
-          query: sampleRowsQuery({ table, key: facts.key, where: `not (${spec.check})` }),
-        },
+        explain: explain(table),
       },
     ],
     rollback: [
       {
         description: `drop check ${name}`,
-        statements: [dropConstraintIfExists(table, name)],
-        locks: `ACCESS EXCLUSIVE on ${spec.table} for milliseconds`,
+        statements: [...partitionLocksFirst(table, leaves, 'access exclusive'), dropConstraintIfExists(table, name)],
+        locks: `ACCESS EXCLUSIVE on ${spec.table}${andPartitions} for milliseconds`,
       },
     ],
   };
@@ -97,6 +122,6 @@ export const addCheck = {
       `alter table ${probeNames.checkCopy} add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
     ]);
     if (refusal !== undefined) throw new InvalidExpressionError('check', spec.check, refusal);
-    return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [] });
+    return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [], leaves: await leavesToValidate(sql, table) });
   },
 } satisfies Operation<AddCheckSpec>;

@@ -6,6 +6,10 @@
 // Every step locks both tables, so each opens with one LOCK TABLE per table (lock-tables-first.ts);
 // adding and dropping lock the referenced table first, the order applications take them in (update
 // the account, then log it), validating locks the referencing table first, the one a scan may wait for.
+// From a partitioned table, each leaf's copy is validated in a step of its own before the parent's
+// key is made valid: on 18 the parent takes NOT VALID and its VALIDATE skips the valid copies; before
+// 18 each leaf takes it NOT VALID and the parent's key is added last, attaching them
+// (ddl/partition-foreign-key.ts). A partitioned referenced table needs nothing different.
 // Pre-flight requires the referenced columns to be exactly a primary key or unique key, asks
 // PostgreSQL whether the column types can be compared (on empty copies), and warns when no index on
 // the referencing table serves the lookups every delete or key update on the referenced table makes.
@@ -22,6 +26,11 @@ import { lockTablesFirst } from '../ddl/lock-tables-first.js';
 import { addNotValid, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
 import { foreignKeyDefinition } from '../ddl/foreign-key-definition.js';
 import { orphanRowsQuery } from '../ddl/sample-keys.js';
+import { leafValidationSteps } from '../ddl/partition-constraints.js';
+import { partitionLocksFirst } from '../ddl/partition-locks.js';
+import { partitionForeignKeySteps } from '../ddl/partition-foreign-key.js';
+import { leavesToValidate } from '../preflight/partition-leaves.js';
+import type { ViolationProbe } from '../plan/plan.js';
 import type { Operation } from './operation.js';
 import { columnsFlag, nameFlag, schemaFlag, tableFlag } from './shared-flags.js';
 import type { OperationPlan } from '../plan/plan.js';
@@ -66,6 +75,12 @@ export function foreignKeyName(spec: AddForeignKeySpec): string {
 export interface AddForeignKeyFacts {
   /** Whether an index on the referencing table starts with the referencing columns. */
   readonly referencingIndexed: boolean;
+  /** A partitioned referencing table's leaf partitions, validated one by one; none for a plain table. */
+  readonly leaves?: readonly QualifiedName[];
+  /** The referencing table is partitioned (it may have no partitions yet). */
+  readonly partitioned?: boolean;
+  /** PostgreSQL 18+, which takes a NOT VALID foreign key on a partitioned table itself. */
+  readonly notValidOnPartitioned?: boolean;
 }
 
 const list = (columns: readonly string[]): string => columns.map(quoteIdent).join(', ');
@@ -80,58 +95,74 @@ export function planAddForeignKey(spec: AddForeignKeySpec, facts: AddForeignKeyF
   const referenced: QualifiedName = { schema: spec.references.schema, name: spec.references.table };
   const name = foreignKeyName(spec);
   const target = `${displayName(referenced)} (${spec.references.columns.join(', ')})`;
+  const leaves = facts.leaves ?? [];
   const referencedFirst = (mode: LockMode): string[] =>
+    leaves.length === 0
+      ? lockTablesFirst([
+          { table: referenced, mode },
+          { table: referencing, mode },
+        ])
+      : [...lockTablesFirst([{ table: referenced, mode }], 1), ...partitionLocksFirst(referencing, leaves, mode)];
+  const definition = foreignKeyDefinition({
+    columns: spec.columns,
+    references: referenced,
+    referencedColumns: spec.references.columns,
+    clauses: actionClauses(spec).trimStart(),
+  });
+  const orphans = (table: QualifiedName): ViolationProbe => ({
+    kind: 'orphans',
+    sqlState: '23503',
+    what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`,
+    query: orphanRowsQuery(table, spec.columns, referenced, spec.references.columns),
+  });
+  const validateFirst = (table: QualifiedName): string[] =>
     lockTablesFirst([
-      { table: referenced, mode },
-      { table: referencing, mode },
+      { table, mode: 'share update exclusive' },
+      { table: referenced, mode: 'row share' },
     ]);
-  return {
-    expand: [
-      {
-        description: `add foreign key ${name} not valid (new and updated rows are checked from now on)`,
-        statements: [
-          ...referencedFirst('share row exclusive'),
-          addNotValid(referencing, {
-            name,
-            definition: foreignKeyDefinition({
-              columns: spec.columns,
-              references: referenced,
-              referencedColumns: spec.references.columns,
-              clauses: actionClauses(spec).trimStart(),
+  const everyPartition = leaves.length > 0 ? ' and each of its partitions' : '';
+  const phases =
+    facts.partitioned === true && facts.notValidOnPartitioned !== true
+      ? partitionForeignKeySteps({ referencing, referenced, constraint: { name, definition }, leaves, orphans })
+      : {
+          expand: [
+            {
+              description: `add foreign key ${name} not valid (new and updated rows are checked from now on)`,
+              statements: [...referencedFirst('share row exclusive'), addNotValid(referencing, { name, definition })],
+              locks: `SHARE ROW EXCLUSIVE on ${spec.references.table} and ${spec.table}${everyPartition} for milliseconds (no scan): writes wait, reads continue`,
+            },
+          ],
+          contract: [
+            ...leafValidationSteps(leaves, {
+              what: `foreign key ${name}`,
+              name,
+              locksFirst: validateFirst,
+              locks: (leaf) =>
+                `SHARE UPDATE EXCLUSIVE on ${leaf.name} and ROW SHARE on ${spec.references.table} during its scan: reads and writes continue`,
+              explain: orphans,
             }),
-          }),
-        ],
-        locks: `SHARE ROW EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds (no scan): writes wait, reads continue`,
-      },
-    ],
+            {
+              description:
+                leaves.length > 0
+                  ? `validate foreign key ${name} on ${spec.table} (its partitions' copies are valid: only a partition attached since start is scanned)`
+                  : `validate foreign key ${name} on the existing rows`,
+              statements: [...validateFirst(referencing), validateConstraint(referencing, name)],
+              locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
+              reversible: true,
+              explain: orphans(referencing),
+            },
+          ],
+          rollback: [
+            {
+              description: `drop foreign key ${name}`,
+              statements: [...referencedFirst('access exclusive'), dropConstraintIfExists(referencing, name)],
+              locks: `ACCESS EXCLUSIVE on ${spec.references.table} and ${spec.table}${everyPartition} for milliseconds`,
+            },
+          ],
+        };
+  return {
+    ...phases,
     backfill: [],
-    contract: [
-      {
-        description: `validate foreign key ${name} on the existing rows`,
-        statements: [
-          ...lockTablesFirst([
-            { table: referencing, mode: 'share update exclusive' },
-            { table: referenced, mode: 'row share' },
-          ]),
-          validateConstraint(referencing, name),
-        ],
-        locks: `SHARE UPDATE EXCLUSIVE on ${spec.table} and ROW SHARE on ${spec.references.table} during the scan: reads and writes continue`,
-        reversible: true,
-        explain: {
-          kind: 'orphans',
-          sqlState: '23503',
-          what: `rows whose (${spec.columns.join(', ')}) has no match in ${target}`,
-          query: orphanRowsQuery(referencing, spec.columns, referenced, spec.references.columns),
-        },
-      },
-    ],
-    rollback: [
-      {
-        description: `drop foreign key ${name}`,
-        statements: [...referencedFirst('access exclusive'), dropConstraintIfExists(referencing, name)],
-        locks: `ACCESS EXCLUSIVE on ${spec.references.table} and ${spec.table} for milliseconds`,
-      },
-    ],
     warnings: facts.referencingIndexed
       ? []
       : [
@@ -213,12 +244,6 @@ export const addForeignKey = {
     const referenced = await requireTable(sql, { schema: spec.references.schema, name: spec.references.table });
     requireColumns(table, spec.columns);
     requireColumns(referenced, spec.references.columns);
-    if (serverVersionNum < 180000 && table.partitioned) {
-      throw new PreflightError(
-        'UNSUPPORTED',
-        `${displayName(table)} is partitioned: PostgreSQL before 18 cannot add a NOT VALID foreign key to a partitioned table`,
-      );
-    }
     const referencedIndexes = await readIndexKeys(sql, referenced);
     if (findReferencedKey(referencedIndexes, spec.references.columns) === undefined) {
       throw new PreflightError(
@@ -237,6 +262,11 @@ export const addForeignKey = {
     ]);
     if (refusal !== undefined) throw new PreflightError('FOREIGN_KEY_REFUSED', `the foreign key cannot be created: ${refusal}`);
     const referencingIndexed = servesLookups(await readIndexKeys(sql, table), spec.columns);
-    return planAddForeignKey(spec, { referencingIndexed });
+    return planAddForeignKey(spec, {
+      referencingIndexed,
+      leaves: await leavesToValidate(sql, table),
+      partitioned: table.partitioned,
+      notValidOnPartitioned: serverVersionNum >= 180000,
+    });
   },
 } satisfies Operation<AddForeignKeySpec>;
