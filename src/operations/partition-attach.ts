@@ -206,6 +206,9 @@ export async function attachFacts(
   }
   const defaultPartition = parent.partitions.find((p) => p.isDefault);
   const check = parent.key.plainColumns ? partitionCheck({ columns: parent.key.columns, parentOid: parent.table.oid }, bound) : undefined;
+  const checks = check === undefined ? [] : [check, excludedByBound(check)];
+  const refusal = await boundRefusal(sql, parent, bound, checks);
+  if (refusal !== undefined) throw new InvalidExpressionError(field, boundSql(bound), refusal);
   if (check === undefined) {
     if (defaultPartition !== undefined) {
       throw new PreflightError(
@@ -219,9 +222,6 @@ export async function attachFacts(
         : `the key ${parent.key.definition} is not plain columns with default operator classes: ATTACH scans ${partitionName.name} under its ACCESS EXCLUSIVE lock (on that table only; the parent keeps serving)`,
     );
   }
-  const checks = check === undefined ? [] : [check, excludedByBound(check)];
-  const refusal = await boundRefusal(sql, parent, bound, checks);
-  if (refusal !== undefined) throw new InvalidExpressionError(field, boundSql(bound), refusal);
   const indexes = await missingIndexes(sql, parent, partitionName, partition);
   const foreignKeys = await missingForeignKeys(sql, parent, partitionName, partition);
   return {
