@@ -410,4 +410,47 @@ describe.each([14, 17] as const)('attach-partition on PostgreSQL %i: ATTACH skip
       expect(tableReads(lines).filter((r) => /attach partition/i.test(r.statement))).toEqual([]);
     },
   );
+
+  it.each([
+    [
+      'list, NULL listed, with a default partition',
+      `create table regions (id int not null, region text) partition by list (region);
+       create table regions_default partition of regions default;
+       insert into regions values (1, 'fr'), (2, 'de');
+       create table regions_eu (like regions);
+       insert into regions_eu values (3, 'eu'), (4, null);`,
+      ['--table', 'regions', '--partition', 'regions_eu', '--bound', "for values in ('eu', 'uk', null)"],
+      ['regions_eu', 'regions_default'],
+    ],
+    [
+      'hash',
+      `create table shards (id bigint not null) partition by hash (id);
+       create table shards_0 partition of shards for values with (modulus 2, remainder 0);
+       create table shards_1 (like shards);
+       insert into shards_1 select g from generate_series(1, 200) g where satisfies_hash_partition('shards'::regclass::oid, 2, 1, g::bigint);`,
+      ['--table', 'shards', '--partition', 'shards_1', '--bound', 'for values with (modulus 2, remainder 1)'],
+      ['shards_1'],
+    ],
+    [
+      'range over two columns, MINVALUE and MAXVALUE',
+      `create table grid (a int not null, b int not null) partition by range (a, b);
+       create table grid_default partition of grid default;
+       insert into grid values (9, 9);
+       create table grid_1 (like grid);
+       insert into grid_1 values (1, 10), (1, 99), (2, 5);`,
+      ['--table', 'grid', '--partition', 'grid_1', '--bound', 'for values from (1, minvalue) to (2, maxvalue)'],
+      ['grid_1', 'grid_default'],
+    ],
+  ])('%s: every scan skipped', severalCliRuns, async (_case, setup, flags, implied) => {
+    const database = await server.database('attach_kinds', setup, { debugLog: true });
+    const result = await runCli(['start', 'attach-partition', ...flags, '--complete'], database.url);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = server.onlineLog(database);
+    for (const table of implied) {
+      const proof = new RegExp(`partition constraint for (default partition|table) "${table}" is implied by existing constraints`);
+      expect(lines.some((l) => proof.test(l))).toBe(true);
+    }
+    expect(tableReads(lines).filter((r) => /attach partition/i.test(r.statement))).toEqual([]);
+  });
 });
