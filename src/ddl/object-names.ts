@@ -138,4 +138,8 @@ export const probeNames = {
   shadowCopyIndex: 'online_shadow_probe_idx',
   shadowCopyTypeColumn: 'online_type_probe',
   shadowCopyCheck: 'online_probe_check',
+  /** attach-partition, create-partition: the copy of the partitioned parent, its partitions (`<prefix><i>`) and the new one. */
+  partitionedCopy: 'online_partition_probe',
+  partitionCopyPrefix: 'online_partition_probe_',
+  newPartitionCopy: 'online_partition_probe_new',
 } as const;

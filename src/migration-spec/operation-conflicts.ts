@@ -90,6 +90,10 @@ function claimsOf(op: OperationSpec): Claims {
       return { columns: [], names: [], table: { name: table, use: 'creates' } };
     case 'drop-table':
       return { columns: [], names: [], table: { name: table, use: 'drops' } };
+    case 'create-partition':
+    case 'attach-partition':
+    case 'detach-partition':
+      return { columns: [], names: [`partition ${op.schema}.${op.partition}`], table: changes };
   }
 }
 

@@ -5,10 +5,13 @@ import { addCheck } from './add-check.js';
 import { addColumn } from './add-column.js';
 import { addForeignKey } from './add-foreign-key.js';
 import { addUnique } from './add-unique.js';
+import { attachPartition } from './attach-partition.js';
 import { backfill } from './backfill.js';
 import { changeType } from './change-type.js';
+import { createPartition } from './create-partition.js';
 import { createTable } from './create-table.js';
 import { createIndex } from './create-index.js';
+import { detachPartition } from './detach-partition.js';
 import { dropColumn } from './drop-column.js';
 import { dropIndex } from './drop-index.js';
 import { dropTable } from './drop-table.js';
@@ -34,6 +37,9 @@ export const operations = [
   dropColumn,
   createTable,
   dropTable,
+  createPartition,
+  attachPartition,
+  detachPartition,
   backfill,
   rawSql,
 ] as const;

@@ -139,6 +139,12 @@ function inverseOf(spec: OperationSpec, plan: OperationPlan): Part | string {
       return refusal(`drop-index of ${spec.name}`, 'its definition is not recorded; create it again with create-index');
     case 'backfill':
       return refusal(`backfill of ${spec.table}`, 'the values it replaced are not kept');
+    case 'attach-partition':
+      return { operations: [{ op: 'detach-partition', schema: spec.schema, table: spec.table, partition: spec.partition }] };
+    case 'create-partition':
+      return refusal(`create-partition of ${spec.partition}`, 'it may hold rows now; detach it with detach-partition');
+    case 'detach-partition':
+      return refusal(`detach-partition of ${spec.partition}`, 'its bound is not recorded; attach it again with attach-partition');
     case 'sql':
       return refusal('sql', 'online cannot know what raw SQL did');
   }

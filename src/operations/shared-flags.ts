@@ -68,3 +68,17 @@ export const cascadeFlag = {
   value: 'true-when-given',
   summary: 'Also drop the views, constraints and foreign keys that depend on it (drop-column, drop-table).',
 } as const;
+
+export const partitionFlag = {
+  flag: 'partition',
+  field: ['partition'],
+  value: 'text',
+  summary: 'The partition: the table to attach (attach-partition), to detach (detach-partition), or to create (create-partition).',
+} as const;
+
+export const boundFlag = {
+  flag: 'bound',
+  field: ['bound'],
+  value: 'text',
+  summary: `Partition bound, as PostgreSQL writes it: "for values from ('2026-01-01') to ('2026-02-01')", "for values in ('eu')", "default" (attach-partition, create-partition).`,
+} as const;

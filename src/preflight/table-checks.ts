@@ -3,7 +3,7 @@ import { describeNonTable, describeTable, findColumn, type KeyColumn, type Table
 import { minimumCtidServerVersion } from '../catalog/server-version.js';
 import { holdsOnlineLedger } from '../catalog/dependants.js';
 import { listLeafPartitions } from '../catalog/leaf-partitions.js';
-import { partitionKeyColumns } from '../catalog/partition-key.js';
+import { partitionKeyColumns } from '../catalog/partition-key-columns.js';
 import type { Sql } from '../db/connect.js';
 import { displayName, type QualifiedName } from '../sql-text/quote.js';
 import { ColumnExistsError, NoUsableKeyError, PreflightError, TableNotFoundError } from '../errors/index.js';
