@@ -1,6 +1,7 @@
 // The DDL of an index on a partitioned table, built online: the parent's index `ON ONLY` (invalid, no
 // rows read), each leaf's index CONCURRENTLY, then `ALTER INDEX … ATTACH PARTITION` bottom-up; the
 // parent's index turns valid when its last partition's index is attached. The per-partition names.
+import type { LockMode } from '../db/lock-modes.js';
 import { dollarQuote } from '../sql-text/dollar-quote.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { fitIdentifier } from './object-names.js';
@@ -52,4 +53,22 @@ export function requireLeaves(table: QualifiedName, leaves: readonly QualifiedNa
     'end',
   ].join('\n');
   return `do ${dollarQuote(`\n${body}\n`)}`;
+}
+
+/**
+ * The opening `LOCK TABLE ONLY` statements of a step that locks a partitioned table and its partitions
+ * in one statement (ADD CONSTRAINT on the table, DROP INDEX of its index): the table first, as writers
+ * going through it take it, then each partition. Only the first waits the full lock_timeout, every
+ * later one briefly (src/db/locked-ddl.ts), so a writer holding a partition never deadlocks with us.
+ */
+export function lockTreeFirst(
+  table: QualifiedName,
+  tableMode: LockMode,
+  partitions: readonly QualifiedName[],
+  partitionMode: LockMode,
+): string[] {
+  return [
+    `lock table only ${quoteQualified(table)} in ${tableMode} mode`,
+    ...partitions.map((p) => `lock table only ${quoteQualified(p)} in ${partitionMode} mode`),
+  ];
 }

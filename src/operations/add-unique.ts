@@ -26,7 +26,7 @@ import {
   requireUniqueCoversPartitionKeys,
 } from '../preflight/partitioned-index-checks.js';
 import { listPartitions, type PartitionInfo } from '../catalog/leaf-partitions.js';
-import { requireIndexValid, requireLeaves } from '../ddl/partitioned-index.js';
+import { lockTreeFirst, requireIndexValid, requireLeaves } from '../ddl/partitioned-index.js';
 import {
   leafBuildSteps,
   leafDropSteps,
@@ -118,13 +118,16 @@ export function planAddUnique(spec: AddUniqueSpec, facts: AddUniqueFacts): Opera
   return { expand: [build], backfill: [], contract: [attach], rollback: facts.existingIndex ? [] : [drop] };
 }
 
-/** The leaf partitions under `table` (the root or a sub-partitioned partition). */
-function leavesUnder(table: QualifiedName, partitions: readonly PartitionInfo[]): PartitionInfo[] {
+/** The partitions under `table` (the root or a sub-partitioned partition), in listPartitions' order. */
+function partitionsUnder(table: QualifiedName, partitions: readonly PartitionInfo[]): PartitionInfo[] {
   const byName = new Map(partitions.map((p) => [displayName(p), p]));
   const under = (p: PartitionInfo | undefined): boolean =>
     p !== undefined && (displayName(p.parent) === displayName(table) || under(byName.get(displayName(p.parent))));
-  return leavesOf(partitions).filter((leaf) => under(leaf));
+  return partitions.filter((p) => under(p));
 }
+
+const leavesUnder = (table: QualifiedName, partitions: readonly PartitionInfo[]): PartitionInfo[] =>
+  leavesOf(partitionsUnder(table, partitions));
 
 /** Pure planning on a partitioned table; `partitions` as listPartitions reads them. */
 export function planPartitionedAddUnique(spec: AddUniqueSpec, definition: string, partitions: readonly PartitionInfo[]): OperationPlan {
@@ -142,6 +145,7 @@ export function planPartitionedAddUnique(spec: AddUniqueSpec, definition: string
   const constrain = (on: QualifiedName, name: string): PlannedStep => ({
     description: `add constraint ${name} unique on ${on.name}, attaching its partitions' constraints`,
     statements: [
+      ...lockTreeFirst(on, 'access exclusive', partitionsUnder(on, partitions), 'share'),
       requireLeaves(on, leavesUnder(on, partitions)),
       `alter table ${quoteQualified(on)} add constraint ${quoteIdent(name)} unique (${keys})`,
     ],

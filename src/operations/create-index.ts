@@ -20,7 +20,7 @@ import {
   requireUniqueCoversPartitionKeys,
 } from '../preflight/partitioned-index-checks.js';
 import { listPartitions, type PartitionInfo } from '../catalog/leaf-partitions.js';
-import { createIndexOnOnly, requireIndexValid } from '../ddl/partitioned-index.js';
+import { createIndexOnOnly, lockTreeFirst, requireIndexValid } from '../ddl/partitioned-index.js';
 import {
   attachSteps,
   leafBuildSteps,
@@ -159,6 +159,7 @@ export function planPartitionedCreateIndex(
       {
         description: `drop index ${index.name}`,
         statements: [
+          ...lockTreeFirst(table, 'access exclusive', partitions, 'access exclusive'),
           `drop index if exists ${[own, ...subPartitioned.map((p) => partitionIndex(p, index))].map(quoteQualified).join(', ')}`,
         ],
         locks:

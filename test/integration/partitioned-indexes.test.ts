@@ -46,19 +46,22 @@ async function createEvents(sql: postgres.Sql): Promise<void> {
 }
 
 interface Traffic extends ConcurrentWriters {
+  /** Rows in events when the writers started. */
+  readonly rowsBefore: number;
   /** Rows the writers inserted into events (committed). */
   inserted(): number;
 }
 
 /** The application: inserts across partitions, moves rows between them, and touches events and audit in both orders. */
-function startTraffic(url: string): Traffic {
+async function startTraffic(db: TestDatabase): Promise<Traffic> {
+  const [before] = await db.sql<{ n: number }[]>`select count(*)::int as n from events`;
   let inserted = 0;
   // Each writer updates its own seeded rows: two writers racing for one row that one of them moves to
   // another partition fail each other ("tuple to be locked was already moved to another partition"),
   // with or without a migration.
   const someId = (sql: postgres.Sql | postgres.TransactionSql, n: number) =>
     sql`(select floor(random() * ${seededRows / 3})::bigint * 3 + ${n + 1})`;
-  const writers = startWriterLoops(url, 3, async (sql, n, i) => {
+  const writers = startWriterLoops(db.url, 3, async (sql, n, i) => {
     switch (i % 4) {
       case 0:
         await sql`insert into events (created_at, account, body) values (date '2026-01-01' + (random() * 400)::int, ${n}, ${`w${n}-${i}`})`;
@@ -81,7 +84,7 @@ function startTraffic(url: string): Traffic {
         });
     }
   });
-  return { ...writers, inserted: () => inserted };
+  return { ...writers, rowsBefore: before?.n ?? 0, inserted: () => inserted };
 }
 
 /** Lets the application go on a little, stops it, and expects no error and no row lost or doubled. */
@@ -91,7 +94,7 @@ async function expectCalm(db: TestDatabase, label: string, traffic: Traffic): Pr
   console.log(`${label}: ${report.operations} writes, worst latency ${report.maxLatencyMs.toFixed(0)} ms`);
   expect(report.errors).toEqual([]);
   const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from events`;
-  expect(row?.n).toBe(seededRows + traffic.inserted());
+  expect(row?.n).toBe(traffic.rowsBefore + traffic.inserted());
   return report;
 }
 
@@ -138,7 +141,7 @@ describe('create-index on a partitioned table, under writers', () => {
 
   it('builds every partition concurrently, attaches each where it belongs, and the table index ends valid', async () => {
     await createEvents(db.sql);
-    const traffic = startTraffic(db.url);
+    const traffic = await startTraffic(db);
     await traffic.waitForOperations(10);
     const migration = spec({ op: 'create-index', table: 'events', columns: ['account'] });
     expect(await startMigration({ databaseUrl: db.url, spec: migration, options })).toMatchObject({ status: 'awaiting_contract' });
@@ -154,11 +157,20 @@ describe('create-index on a partitioned table, under writers', () => {
     await db.sql`set enable_seqscan = off`;
     const plan = await db.sql<{ 'QUERY PLAN': string }[]>`explain select * from events where account = 7`;
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan/);
+    await db.sql`reset enable_seqscan`;
+
+    // drop-index takes it away again, with every partition's index, under writers.
+    const dropping = await startTraffic(db);
+    const drop = spec({ op: 'drop-index', table: 'events', name: 'events_account_idx' });
+    expect(await startMigration({ databaseUrl: db.url, spec: drop, options })).toMatchObject({ status: 'awaiting_contract' });
+    expect(await completeMigration({ databaseUrl: db.url, migration: drop.name })).toMatchObject({ status: 'completed' });
+    await expectCalm(db, 'drop-index on a partitioned table', dropping);
+    expect(await indexNames(db, '%events_account_idx')).toEqual([]);
   });
 
   it('a unique index including the partition keys; rollback under writers leaves no index behind', async () => {
     await createEvents(db.sql);
-    const traffic = startTraffic(db.url);
+    const traffic = await startTraffic(db);
     const migration = spec({
       op: 'create-index',
       table: 'events',
@@ -225,7 +237,7 @@ describe('add-unique on a partitioned table', () => {
 
   it('unique per leaf concurrently, each leaf its constraint, then the table constraint attaches them all', async () => {
     await createEvents(db.sql);
-    const traffic = startTraffic(db.url);
+    const traffic = await startTraffic(db);
     const migration = spec({ op: 'add-unique', table: 'events', columns: ['account', 'id', 'created_at'], name: 'events_account_key' });
     expect(await startMigration({ databaseUrl: db.url, spec: migration, options })).toMatchObject({ status: 'awaiting_contract' });
     expect(await completeMigration({ databaseUrl: db.url, migration: migration.name })).toMatchObject({ status: 'completed' });
@@ -311,7 +323,7 @@ describe('create-index on a partitioned table killed mid-build', severalCliRuns,
       { name, valid: false },
     ]);
 
-    const traffic = startTraffic(db.url);
+    const traffic = await startTraffic(db);
     const resumed = watchCli(['resume', migration, '--json'], db.url);
     await resumed.until((events) => indexProgress(events).some(scanningTable));
     await traffic.waitForOperations(50);
@@ -337,5 +349,123 @@ describe('create-index on a partitioned table killed mid-build', severalCliRuns,
     const tree = await indexTree(db, 'events', name);
     expect(tree.indexes).toEqual(tree.tables);
     expect(tree.invalid).toEqual([]);
+  });
+});
+
+// What the plans rely on, asked of the server the tests run on (PostgreSQL 15 and 17 checked).
+describe('PostgreSQL behaviour the partitioned plans rely on', () => {
+  const db = useTestDatabase('partitioned_index_facts', { per: 'test' });
+
+  /** Runs `statements` in a transaction and returns the relation locks it holds at the end, then rolls back. */
+  async function locksOf(statements: string[]): Promise<string[]> {
+    const conn = await db.sql.reserve();
+    try {
+      await conn`begin`;
+      for (const statement of statements) await conn.unsafe(statement);
+      const rows = await conn<{ lock: string }[]>`
+        select l.relation::regclass::text || ' ' || l.mode as lock from pg_locks l
+        where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation >= 16384 order by 1`;
+      return rows.map((r) => r.lock);
+    } finally {
+      await conn`rollback`;
+      conn.release();
+    }
+  }
+
+  const tree = `
+    create table ev (id bigint not null, created date not null, v int) partition by range (created);
+    create table ev_01 partition of ev for values from ('2026-01-01') to ('2026-02-01');
+    create table ev_02 partition of ev for values from ('2026-02-01') to ('2026-03-01') partition by range (id);
+    create table ev_02a partition of ev_02 for values from (0) to (1000);
+    create table ev_02b partition of ev_02 for values from (1000) to (maxvalue);
+    insert into ev select g, date '2026-01-01' + (g % 50), g from generate_series(1, 2000) g;`;
+
+  it('ON ONLY takes SHARE on the table alone; ATTACH takes no table lock that stops writes; attaching twice does nothing', async () => {
+    await db.sql.unsafe(tree);
+    expect(await locksOf(['create index ev_v on only ev (v)'])).toEqual(['ev ShareLock', 'ev_v AccessExclusiveLock']);
+    await db.sql.unsafe(`
+      create index ev_v on only ev (v); create index ev_02_v on only ev_02 (v);
+      create index ev_01_v on ev_01 (v); create index ev_02a_v on ev_02a (v); create index ev_02b_v on ev_02b (v);`);
+    expect(await locksOf(['alter index ev_v attach partition ev_01_v'])).toEqual([
+      'ev AccessShareLock',
+      'ev_01 AccessShareLock',
+      'ev_01_v AccessExclusiveLock',
+      'ev_v ShareUpdateExclusiveLock',
+    ]);
+    // A sub-partitioned partition's index attached before its own partitions' is accepted; the table's
+    // turns valid once the last one below is attached.
+    await db.sql.unsafe(`alter index ev_v attach partition ev_01_v; alter index ev_v attach partition ev_02_v;
+                         alter index ev_02_v attach partition ev_02a_v; alter index ev_02_v attach partition ev_02a_v;`);
+    const valid = async () =>
+      db.sql<{ name: string; valid: boolean }[]>`select indexrelid::regclass::text as name, indisvalid as valid from pg_index
+        where indexrelid::regclass::text in ('ev_v', 'ev_02_v') order by 1`;
+    expect(await valid()).toEqual([
+      { name: 'ev_02_v', valid: false },
+      { name: 'ev_v', valid: false },
+    ]);
+    await db.sql`alter index ev_02_v attach partition ev_02b_v`;
+    expect(await valid()).toEqual([
+      { name: 'ev_02_v', valid: true },
+      { name: 'ev_v', valid: true },
+    ]);
+    // Dropping it locks every partition: what create-index's rollback takes, briefly.
+    expect((await locksOf(['drop index ev_v'])).filter((l) => /^ev(_0\w+)? AccessExclusiveLock$/.test(l))).toEqual([
+      'ev AccessExclusiveLock',
+      'ev_01 AccessExclusiveLock',
+      'ev_02 AccessExclusiveLock',
+      'ev_02a AccessExclusiveLock',
+      'ev_02b AccessExclusiveLock',
+    ]);
+  });
+
+  it('USING INDEX is refused on a partitioned table; ADD CONSTRAINT UNIQUE attaches the partitions’ constraints without reading a row', async () => {
+    await db.sql.unsafe(tree);
+    await db.sql.unsafe(`create unique index ev_k on ev (id, created)`);
+    await expect(db.sql.unsafe(`alter table ev add constraint ev_k_c unique using index ev_k`)).rejects.toThrow(
+      'ALTER TABLE / ADD CONSTRAINT USING INDEX is not supported on partitioned tables',
+    );
+    await db.sql.unsafe(`drop index ev_k`);
+    for (const leaf of ['ev_01', 'ev_02a', 'ev_02b']) {
+      await db.sql.unsafe(
+        `create unique index ${leaf}_k on ${leaf} (id, created); alter table ${leaf} add constraint ${leaf}_k unique using index ${leaf}_k`,
+      );
+    }
+    const conn = await db.sql.reserve();
+    try {
+      await conn`begin`;
+      const files = () =>
+        conn<
+          { file: string }[]
+        >`select relfilenode::text as file from pg_class where relname in ('ev_01_k', 'ev_02a_k', 'ev_02b_k') order by relname`;
+      const scans = () =>
+        conn<
+          { scans: string }[]
+        >`select coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0)::text as scans from pg_stat_xact_user_tables where relname like 'ev%'`;
+      const [filesBefore, scansBefore] = [await files(), await scans()];
+      await conn`alter table ev add constraint ev_k unique (id, created)`;
+      expect(await files()).toEqual(filesBefore);
+      expect(await scans()).toEqual(scansBefore);
+      const locks = await conn<{ lock: string }[]>`
+        select l.relation::regclass::text || ' ' || l.mode as lock from pg_locks l
+        where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.relation::regclass::text in ('ev', 'ev_01', 'ev_02', 'ev_02a', 'ev_02b') order by 1`;
+      expect(locks.map((l) => l.lock)).toEqual([
+        'ev AccessExclusiveLock',
+        'ev ShareLock',
+        'ev_01 ShareLock',
+        'ev_02 ShareLock',
+        'ev_02a ShareLock',
+        'ev_02b ShareLock',
+      ]);
+      await conn`commit`;
+    } finally {
+      conn.release();
+    }
+    const attached = await db.sql<{ name: string; parent: string }[]>`
+      select c.conname as name, p.conname as parent from pg_constraint c join pg_constraint p on p.oid = c.conparentid where c.conname like 'ev_0%_k' order by 1`;
+    expect(attached).toEqual([
+      { name: 'ev_01_k', parent: 'ev_k' },
+      { name: 'ev_02a_k', parent: expect.stringMatching(/^ev_02_/) as unknown as string },
+      { name: 'ev_02b_k', parent: expect.stringMatching(/^ev_02_/) as unknown as string },
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import type { PartitionInfo } from '../../src/catalog/leaf-partitions.js';
 import { partitionIndexName, requireLeaves } from '../../src/ddl/partitioned-index.js';
 import { addUniqueSpec, planPartitionedAddUnique } from '../../src/operations/add-unique.js';
 import { createIndexSpec, planPartitionedCreateIndex } from '../../src/operations/create-index.js';
+import { dropIndexSpec, planDropPartitionedIndex } from '../../src/operations/drop-index.js';
 
 const ev = { schema: 'public', name: 'ev' };
 const partition = (name: string, kind: PartitionInfo['kind'], parent = ev, level = 1): PartitionInfo => ({
@@ -83,6 +84,8 @@ describe('create-index on a partitioned table (exact SQL)', () => {
     );
     expect(plan.expand[0]?.locks).toMatch(/^SHARE on the partitioned table/);
     expect(statements(plan.rollback)).toEqual([
+      'lock table only "public"."ev" in access exclusive mode',
+      ...['ev_01', 'ev_02', 'ev_def', 'ev_02a', 'ev_02b'].map((p) => `lock table only "public"."${p}" in access exclusive mode`),
       'drop index if exists "public"."ev_v_idx", "public"."ev_02_ev_v_idx"',
       'drop index concurrently if exists "public"."ev_01_ev_v_idx"',
       'drop index concurrently if exists "public"."ev_def_ev_v_idx"',
@@ -131,8 +134,13 @@ describe('add-unique on a partitioned table (exact SQL)', () => {
       'alter table "public"."ev_def" add constraint "ev_def_ev_id_created_key" unique using index "ev_def_ev_id_created_key"',
       'alter table "public"."ev_02a" add constraint "ev_02a_ev_id_created_key" unique using index "ev_02a_ev_id_created_key"',
       'alter table "public"."ev_02b" add constraint "ev_02b_ev_id_created_key" unique using index "ev_02b_ev_id_created_key"',
+      'lock table only "public"."ev_02" in access exclusive mode',
+      'lock table only "public"."ev_02a" in share mode',
+      'lock table only "public"."ev_02b" in share mode',
       requireLeaves({ schema: 'public', name: 'ev_02' }, [tree[3]!, tree[4]!]),
       'alter table "public"."ev_02" add constraint "ev_02_ev_id_created_key" unique ("id", "created")',
+      'lock table only "public"."ev" in access exclusive mode',
+      ...['ev_01', 'ev_02', 'ev_def', 'ev_02a', 'ev_02b'].map((p) => `lock table only "public"."${p}" in share mode`),
       requireLeaves(ev, [tree[0]!, tree[2]!, tree[3]!, tree[4]!]),
       'alter table "public"."ev" add constraint "ev_id_created_key" unique ("id", "created")',
       expect.stringContaining('$online$"public"."ev_id_created_key"$online$') as unknown as string,
@@ -145,6 +153,20 @@ describe('add-unique on a partitioned table (exact SQL)', () => {
       'drop index concurrently if exists "public"."ev_def_ev_id_created_key"',
       'drop index concurrently if exists "public"."ev_02a_ev_id_created_key"',
       'drop index concurrently if exists "public"."ev_02b_ev_id_created_key"',
+    ]);
+  });
+});
+
+describe('drop-index of a partitioned index (exact SQL)', () => {
+  it("locks the table, then each partition, then drops it with its partitions' indexes, in contract", () => {
+    const spec = dropIndexSpec.parse({ op: 'drop-index', table: 'ev', name: 'ev_v_idx' });
+    const plan = planDropPartitionedIndex(spec, tree);
+    expect(plan.expand).toEqual([]);
+    expect(plan.contract.map((s) => s.kind ?? 'locked')).toEqual(['locked']);
+    expect(statements(plan.contract)).toEqual([
+      'lock table only "public"."ev" in access exclusive mode',
+      ...['ev_01', 'ev_02', 'ev_def', 'ev_02a', 'ev_02b'].map((p) => `lock table only "public"."${p}" in access exclusive mode`),
+      'drop index if exists "public"."ev_v_idx"',
     ]);
   });
 });
