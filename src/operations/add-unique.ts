@@ -13,6 +13,7 @@
 // instead of building: no rows read (ACCESS EXCLUSIVE on that table, SHARE on its partitions, briefly).
 import type { TableInfo } from '../catalog/describe-table.js';
 import type { Sql } from '../db/connect.js';
+import type { LockMode } from '../db/lock-modes.js';
 import { normalizeIndexDefinition, readIndex, relationExists } from '../catalog/read-index.js';
 import { probeIndexDefinition } from '../preflight/index-probe.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
@@ -129,8 +130,21 @@ function partitionsUnder(table: QualifiedName, partitions: readonly PartitionInf
 const leavesUnder = (table: QualifiedName, partitions: readonly PartitionInfo[]): PartitionInfo[] =>
   leavesOf(partitionsUnder(table, partitions));
 
+/**
+ * What ADD CONSTRAINT … UNIQUE on a partitioned table takes on its partitions: SHARE, and from
+ * PostgreSQL 18 on ACCESS EXCLUSIVE (checked by test/integration/partitioned-indexes.test.ts). The
+ * step asks for it up front, so no lock of the step is upgraded midway.
+ */
+export const partitionLockOfAddUnique = (serverVersionNum: number): LockMode => (serverVersionNum >= 180000 ? 'access exclusive' : 'share');
+
 /** Pure planning on a partitioned table; `partitions` as listPartitions reads them. */
-export function planPartitionedAddUnique(spec: AddUniqueSpec, definition: string, partitions: readonly PartitionInfo[]): OperationPlan {
+export function planPartitionedAddUnique(
+  spec: AddUniqueSpec,
+  definition: string,
+  partitions: readonly PartitionInfo[],
+  serverVersionNum: number,
+): OperationPlan {
+  const partitionLock = partitionLockOfAddUnique(serverVersionNum);
   const table: QualifiedName = { schema: spec.schema, name: spec.table };
   const index: PartitionedIndex = { table, name: uniqueName(spec), unique: true, body: uniqueIndexBody(spec), definition };
   const keys = spec.columns.map(quoteIdent).join(', ');
@@ -145,12 +159,11 @@ export function planPartitionedAddUnique(spec: AddUniqueSpec, definition: string
   const constrain = (on: QualifiedName, name: string): PlannedStep => ({
     description: `add constraint ${name} unique on ${on.name}, attaching its partitions' constraints`,
     statements: [
-      ...lockTreeFirst(on, 'access exclusive', partitionsUnder(on, partitions), 'share'),
+      ...lockTreeFirst(on, 'access exclusive', partitionsUnder(on, partitions), partitionLock),
       requireLeaves(on, leavesUnder(on, partitions)),
       `alter table ${quoteQualified(on)} add constraint ${quoteIdent(name)} unique (${keys})`,
     ],
-    locks:
-      'ACCESS EXCLUSIVE on this table and SHARE on each of its partitions and their indexes, for catalog updates only: every partition already has a matching unique constraint, which is attached, not built (no rows read); under lock_timeout with retries',
+    locks: `ACCESS EXCLUSIVE on this table and ${partitionLock.toUpperCase()} on each of its partitions (SHARE on their indexes), for catalog updates only: every partition already has a matching unique constraint, which is attached, not built (no rows read); under lock_timeout with retries`,
   });
   const deepestFirst = [...subPartitionedOf(partitions)].sort((a, b) => b.level - a.level);
   return {
@@ -197,7 +210,13 @@ function equivalentIndexes(table: TableInfo, name: string, definition: string): 
     .map((i) => i.name);
 }
 
-async function preparePartitioned(sql: Sql, spec: AddUniqueSpec, table: TableInfo, definition: string): Promise<OperationPlan> {
+async function preparePartitioned(
+  sql: Sql,
+  spec: AddUniqueSpec,
+  table: TableInfo,
+  definition: string,
+  serverVersionNum: number,
+): Promise<OperationPlan> {
   const name = uniqueName(spec);
   // The table's own constraint and index are made by contract's ADD CONSTRAINT: the name must be free.
   await checkName(sql, table, name, definition);
@@ -208,7 +227,7 @@ async function preparePartitioned(sql: Sql, spec: AddUniqueSpec, table: TableInf
   requireIndexablePartitions(table, partitions);
   await requireUniqueCoversPartitionKeys(sql, `unique constraint ${name}`, [table, ...subPartitionedOf(partitions)], spec.columns);
   await requirePartitionIndexNamesFree(sql, { table, name, unique: true, body: uniqueIndexBody(spec), definition }, partitions);
-  return planPartitionedAddUnique(spec, definition, partitions);
+  return planPartitionedAddUnique(spec, definition, partitions, serverVersionNum);
 }
 
 export const addUnique = {
@@ -224,7 +243,7 @@ export const addUnique = {
     requireColumns(table, spec.columns);
     const definition = await probeIndexDefinition(sql, table, true, uniqueIndexBody(spec));
     const name = uniqueName(spec);
-    if (table.partitioned) return preparePartitioned(sql, spec, table, definition);
+    if (table.partitioned) return preparePartitioned(sql, spec, table, definition, serverVersionNum);
     const existingIndex = await checkName(sql, table, name, definition);
     const plan = planAddUnique(spec, { definition, existingIndex });
     const warnings = [

@@ -121,7 +121,7 @@ describe('create-index on a partitioned table (exact SQL)', () => {
 describe('add-unique on a partitioned table (exact SQL)', () => {
   it('builds per leaf in expand; contract: each leaf its constraint, each sub-partitioned partition, then the table', () => {
     const spec = addUniqueSpec.parse({ op: 'add-unique', table: 'ev', columns: ['id', 'created'] });
-    const plan = planPartitionedAddUnique(spec, 'UNIQUE USING btree (id, created)', tree);
+    const plan = planPartitionedAddUnique(spec, 'UNIQUE USING btree (id, created)', tree, 170000);
     expect(statements(plan.expand)).toEqual([
       'create unique index concurrently "ev_01_ev_id_created_key" on "public"."ev_01" using btree ("id", "created")',
       'create unique index concurrently "ev_def_ev_id_created_key" on "public"."ev_def" using btree ("id", "created")',
@@ -168,5 +168,18 @@ describe('drop-index of a partitioned index (exact SQL)', () => {
       ...['ev_01', 'ev_02', 'ev_def', 'ev_02a', 'ev_02b'].map((p) => `lock table only "public"."${p}" in access exclusive mode`),
       'drop index if exists "public"."ev_v_idx"',
     ]);
+  });
+});
+
+describe('add-unique on a partitioned table, PostgreSQL 18', () => {
+  it('takes ACCESS EXCLUSIVE on the partitions up front, as its ADD CONSTRAINT does there', () => {
+    const spec = addUniqueSpec.parse({ op: 'add-unique', table: 'ev', columns: ['id', 'created'] });
+    const root = planPartitionedAddUnique(spec, 'UNIQUE USING btree (id, created)', tree, 180000).contract.at(-2);
+    expect(root?.statements.slice(0, 3)).toEqual([
+      'lock table only "public"."ev" in access exclusive mode',
+      'lock table only "public"."ev_01" in access exclusive mode',
+      'lock table only "public"."ev_02" in access exclusive mode',
+    ]);
+    expect(root?.locks).toMatch(/^ACCESS EXCLUSIVE on this table and ACCESS EXCLUSIVE on each of its partitions/);
   });
 });
