@@ -350,10 +350,32 @@ describe('create-index on a partitioned table killed mid-build', severalCliRuns,
     const tree = await indexTree(db, 'events', name);
     expect(tree.indexes).toEqual(tree.tables);
     expect(tree.invalid).toEqual([]);
+    expect(await completeMigration({ databaseUrl: db.url, migration })).toMatchObject({ status: 'completed' });
+  });
+
+  it('after kill -9 mid-build, rollback under writers removes the ON ONLY indexes and the leftover: no index behind', async () => {
+    const name = 'events_account_digest_idx';
+    const closed = await holdLock(db.url, `select pg_advisory_lock(${gate})`);
+    gateHolder = closed;
+    const args = ['start', 'create-index', '--table', 'events', '--expression', 'gated_digest(account::text)', '--name', name, '--json'];
+    const run = watchCli(args, db.url);
+    await run.until((events) => indexProgress(events).some(scanningTable));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    await endOrphanedBuilds(db);
+    await closed.release();
+    expect(await indexNames(db, `%${name}`)).toEqual([`events_2026_01_${name}`, `events_2026_06_${name}`, name]);
+
+    const traffic = await startTraffic(db);
+    expect(await rollbackMigration({ databaseUrl: db.url, migration: `create-index-events-${name}` })).toMatchObject({
+      status: 'rolled_back',
+    });
+    await expectCalm(db, 'partitioned create-index rolled back after kill -9', traffic);
+    expect(await indexNames(db, `%${name}`)).toEqual([]);
   });
 });
 
-// What the plans rely on, asked of the server the tests run on (PostgreSQL 15 and 17 checked).
+// What the plans rely on, asked of the server the tests run on (PostgreSQL 14, 15, 17 and 18 checked).
 describe('PostgreSQL behaviour the partitioned plans rely on', () => {
   const db = useTestDatabase('partitioned_index_facts', { per: 'test' });
 
