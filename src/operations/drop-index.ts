@@ -1,8 +1,13 @@
 // drop-index: contract only, DROP INDEX CONCURRENTLY (outside a transaction; reads and writes
 // continue). Refused in pre-flight when the index backs a constraint: drop the constraint instead.
+// A partitioned table's index cannot be dropped concurrently: a plain DROP INDEX, catalog only, with
+// ACCESS EXCLUSIVE on the table and every partition for milliseconds, taken table first under
+// lock_timeout with retries (each partition's index goes with it).
 import { z } from 'zod';
 import { readIndex } from '../catalog/read-index.js';
-import { displayName, quoteQualified } from '../sql-text/quote.js';
+import { displayName, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
+import { listPartitions } from '../catalog/leaf-partitions.js';
+import { lockTreeFirst } from '../ddl/partitioned-index.js';
 import { PreflightError } from '../errors/index.js';
 import { identifier } from '../sql-text/identifier.js';
 import type { Operation } from './operation.js';
@@ -27,6 +32,27 @@ export type DropIndexSpec = z.infer<typeof dropIndexSpec>;
 export interface DropIndexFacts {
   /** The index was valid when the migration was planned (an invalid one is only done once it is gone). */
   readonly valid: boolean;
+}
+
+/** Pure planning for an index of a partitioned table; `partitions` as listPartitions reads them. */
+export function planDropPartitionedIndex(spec: DropIndexSpec, partitions: readonly QualifiedName[]): OperationPlan {
+  const table = { schema: spec.schema, name: spec.table };
+  return {
+    expand: [],
+    backfill: [],
+    contract: [
+      {
+        description: `drop index ${spec.name} (with every partition's index attached to it)`,
+        statements: [
+          ...lockTreeFirst(table, 'access exclusive', partitions, 'access exclusive'),
+          `drop index if exists ${quoteQualified({ schema: spec.schema, name: spec.name })}`,
+        ],
+        locks:
+          'ACCESS EXCLUSIVE on the table, every partition and every attached index, for a catalog delete only (no rows read), under lock_timeout with retries: PostgreSQL cannot drop a partitioned index concurrently',
+      },
+    ],
+    rollback: [],
+  };
 }
 
 export function planDropIndex(spec: DropIndexSpec, facts: DropIndexFacts): OperationPlan {
@@ -67,12 +93,6 @@ export const dropIndex = {
         `index ${spec.schema}.${spec.name} belongs to ${displayName(index.table)}, not ${displayName(table)}`,
       );
     }
-    if (table.partitioned) {
-      throw new PreflightError(
-        'UNSUPPORTED',
-        `${displayName(table)} is partitioned: PostgreSQL cannot drop an index of a partitioned table concurrently (drop it in an sql step: DROP INDEX locks every partition)`,
-      );
-    }
     if (index.parent !== null) {
       throw new PreflightError(
         'UNSUPPORTED',
@@ -85,6 +105,7 @@ export const dropIndex = {
         `index ${spec.name} backs constraint ${index.constraint}; drop the constraint instead`,
       );
     }
+    if (table.partitioned) return planDropPartitionedIndex(spec, await listPartitions(sql, table));
     return planDropIndex(spec, { valid: index.valid });
   },
 } satisfies Operation<DropIndexSpec>;

@@ -1,7 +1,5 @@
 // Pre-flight shared by the operations that build an index concurrently: the server must not be one of
-// the releases whose concurrent builds can corrupt indexes, and the table must be indexable concurrently.
-import { displayName } from '../sql-text/quote.js';
-import type { TableInfo } from '../catalog/describe-table.js';
+// the releases whose concurrent builds can corrupt indexes (partitioned tables: partitioned-index-checks.ts).
 import { PreflightError } from '../errors/index.js';
 
 /** PostgreSQL 14.0–14.3 can silently corrupt indexes built or rebuilt CONCURRENTLY (fixed in 14.4). */
@@ -10,16 +8,6 @@ export function requireSafeConcurrentBuilds(serverVersionNum: number): void {
     throw new PreflightError(
       'UNSAFE_SERVER_VERSION',
       `PostgreSQL ${Math.floor(serverVersionNum / 10000)}.${serverVersionNum % 100} can corrupt indexes built CONCURRENTLY (a bug fixed in 14.4); upgrade to 14.4 or later first`,
-    );
-  }
-}
-
-/** CREATE INDEX CONCURRENTLY cannot build on a partitioned table itself. */
-export function requireConcurrentlyIndexable(table: TableInfo): void {
-  if (table.partitioned) {
-    throw new PreflightError(
-      'PARTITIONED_TABLE',
-      `${displayName(table)} is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently; build it on each partition, then attach`,
     );
   }
 }

@@ -5,6 +5,7 @@ import { holdLock } from '../support/held-lock.js';
 import { runCli, severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
+import { createGatedDigest, endOrphanedBuilds, indexProgress, scanningTable } from '../support/gated-index-build.js';
 import { eventually, killWatchedRuns, watchCli, type Event } from '../support/watched-cli.js';
 
 const rows = 20_000;
@@ -33,21 +34,14 @@ async function indexState(db: TestDatabase, table: string): Promise<{ name: stri
     where x.indrelid = ${table}::regclass order by c.relname`;
 }
 
-const progress = (events: Event[]): Event[] => events.filter((e) => e.type === 'index-progress');
+const progress = indexProgress;
 
 describe('an interrupted concurrent index build', severalCliRuns, () => {
   const db = useTestDatabase('index_interrupted');
   beforeAll(async () => {
     await createTickets(db.sql, rows);
     await db.sql`analyze tickets`;
-    // Declared immutable (an index expression must be); it only waits, its value is md5's.
-    await db.sql.unsafe(`
-      create function gated_digest(t text) returns text language plpgsql immutable as $$
-      begin
-        perform pg_advisory_lock_shared(${gate});
-        perform pg_advisory_unlock_shared(${gate});
-        return md5(t);
-      end $$`);
+    await createGatedDigest(db.sql, gate);
   });
   // A test that fails before it opens its gate must not leave the lock's transaction open: the next
   // test's concurrent build would wait for it to the timeout.
@@ -62,7 +56,7 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
     const migration = 'create-index-tickets-tickets_title_digest_idx';
     const closed = await holdLock(db.url, `select pg_advisory_lock(${gate})`);
     gateHolder = closed;
-    const scanning = (e: Event): boolean => String(e.phase).startsWith('building index') && Number(e.blocksTotal) > 0;
+    const scanning = scanningTable;
     const run = watchCli(
       [
         'start',
@@ -91,17 +85,7 @@ describe('an interrupted concurrent index build', severalCliRuns, () => {
     run.child.kill('SIGKILL');
     await run.exited;
     expect(run.child.signalCode).toBe('SIGKILL');
-    // The build's session notices its vanished client within about a second and ends (online sets
-    // client_connection_check_interval on PostgreSQL 14+), so on a slow machine it may already be gone
-    // here; if it still runs, it is ended as a crash of the host would end it. Either way none is left.
-    const buildSessions = () => db.sql<{ pid: number }[]>`
-      select pid from pg_stat_activity
-      where datname = current_database() and query ilike 'create index concurrently%' and backend_type = 'client backend'
-        and pid <> pg_backend_pid()`;
-    const orphans = await buildSessions();
-    expect(orphans.length).toBeLessThanOrEqual(1);
-    for (const orphan of orphans) await db.sql`select pg_terminate_backend(${orphan.pid}::int)`;
-    await eventually(buildSessions, (r) => r.length === 0);
+    expect(await endOrphanedBuilds(db)).toBeLessThanOrEqual(1);
 
     // (1) status says interrupted; (2) the build left an INVALID index.
     expect(await statusJson(db.url, migration)).toMatchObject({ state: 'interrupted' });

@@ -142,14 +142,9 @@ describe('refused in pre-flight, saying why, with nothing changed', () => {
       /foreign key events_ref_fkey of public\.events would have to be added again/,
     ],
     [
-      'create-index',
-      { op: 'create-index', table: 'events', columns: ['note'] },
-      /public\.events is partitioned, and PostgreSQL cannot build an index on a partitioned table concurrently/,
-    ],
-    [
-      'drop-index of a partitioned index',
-      { op: 'drop-index', table: 'events', name: 'events_v_idx' },
-      /public\.events is partitioned: PostgreSQL cannot drop an index of a partitioned table concurrently/,
+      'a unique index without the partition key',
+      { op: 'create-index', table: 'events', columns: ['note'], unique: true },
+      /unique index events_note_idx must include every partition key column as a key column, and lacks at \(partition key of public\.events\)/,
     ],
     [
       'drop-index of a partition’s part of one',
