@@ -38,7 +38,8 @@ export async function verifyBackfillComplete(ctx: Pick<RunContext, 'sql' | 'stor
 /** Why a finished backfill's table can have rows that need work again (`complete` and `resume` say it). */
 export const whyRowsNeedWorkAgain =
   'this happens when a writer skips our fill triggers (a session with session_replication_role = replica, as logical-replication apply, ' +
-  'restores and CDC tools use, or a trigger disabled for a while) or sets the value back to NULL itself';
+  'restores and CDC tools use, or a trigger disabled for a while) or sets the value back to NULL itself, ' +
+  'or when a partition holding such rows was attached to the table after its backfill finished';
 
 /**
  * Up to 5 keys, as text like `(7)`, of rows of the task's table that still need work (none: the task is

@@ -55,7 +55,8 @@ export async function summarizePartitions(
     const startedExpected = mine.reduce((n, s) => n + s.rowsExpected, 0);
     const rowsExpected = startedExpected + waitingRows;
     const doneWeight = mine.reduce((n, s) => n + s.fraction * s.rowsExpected, 0);
-    const done = partitionsDone === partitions && mine.length > 0;
+    // No partitions: nothing to backfill (until one is attached).
+    const done = partitions === 0 || (partitionsDone === partitions && mine.length > 0);
     const fraction = done ? 1 : rowsExpected > 0 ? Math.min(0.999, doneWeight / rowsExpected) : 0;
     const rowsPerSecond = mine.reduce((n, s) => n + s.rowsPerSecond, 0);
     const eta = Math.round(Math.max(0, rowsExpected - rowsDone) / rowsPerSecond);

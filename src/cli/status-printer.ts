@@ -84,7 +84,9 @@ export function renderStatus(reports: readonly MigrationReport[], inDirectory: R
     }
     if (r.error !== null) lines.push(`  error: ${r.error.message}`);
     for (const p of r.partitioned) lines.push(...partitionedLines(p, r.tasks));
-    for (const t of r.tasks.filter((task) => partitionOfTaskId(task.task) === undefined)) {
+    // A partitioned table's own cursor (from when it had no partitions) is shown by its table's line.
+    const partitionedTasks = new Set(r.partitioned.map((p) => p.task));
+    for (const t of r.tasks.filter((task) => partitionOfTaskId(task.task) === undefined && !partitionedTasks.has(task.task))) {
       lines.push(taskLine(t));
       const ranges = r.backfill.filter((b) => b.task === t.task);
       if (ranges.length === 1 && ranges[0] !== undefined) lines.push(rangeLine(ranges[0], '    ', true));
@@ -92,7 +94,12 @@ export function renderStatus(reports: readonly MigrationReport[], inDirectory: R
     }
     if (r.paused && r.state !== 'running') lines.push(`  paused: \`online unpause ${r.name}\` lets a worker continue`);
     if (r.state === 'interrupted') lines.push(`  the worker is gone; run \`online resume ${r.name}\` to continue`);
-    if (r.state === 'awaiting_contract') {
+    const notBackfilled = r.partitioned.reduce((n, p) => n + p.partitions - p.partitionsStarted, 0);
+    if (r.state === 'awaiting_contract' && notBackfilled > 0) {
+      lines.push(
+        `  ${notBackfilled} partition${notBackfilled === 1 ? ' was' : 's were'} attached after the backfill finished: run \`online resume ${r.name}\` to backfill ${notBackfilled === 1 ? 'it' : 'them'} (complete would refuse)`,
+      );
+    } else if (r.state === 'awaiting_contract') {
       const contract = inDirectory.has(r.name) ? 'online migrate --contract' : `online complete ${r.name}`;
       lines.push(`  backfill finished; run \`${contract}\``);
     }

@@ -4,7 +4,7 @@
 import { lockModes, type LockMode } from './lock-modes.js';
 
 export interface LeadingLock {
-  /** The relation as written, e.g. `"public"."accounts"`. */
+  /** The relation as written, e.g. `"public"."accounts"` (without a leading `only`, which `statement` keeps). */
   readonly relation: string;
   readonly mode: LockMode;
   /** `lock table <relation> in <mode> mode`, one table. */
@@ -41,10 +41,23 @@ export function splitLeadingLocks(statements: readonly string[]): LockedStatemen
   for (; index < statements.length; index++) {
     const lock = parseTableLock(statements[index] ?? '');
     if (lock === undefined) break;
-    for (const relation of lock.relations)
-      leading.push({ relation, mode: lock.mode, statement: `lock table ${relation} in ${lock.mode} mode` });
+    for (const item of lock.relations) {
+      const relation = item.replace(/^only\s+/i, '');
+      leading.push({ relation, mode: lock.mode, statement: `lock table ${item} in ${lock.mode} mode` });
+    }
   }
   return { leading, rest: statements.slice(index) };
+}
+
+/**
+ * The step without the leading locks of relations that no longer exist (`exists` answers per
+ * relation): a partition dropped or renamed since the plan was made has nothing left to lock, and
+ * locking it would fail the step on every attempt. A statement of the step that names it fails
+ * itself, with PostgreSQL's own message.
+ */
+export function withoutMissing(step: LockedStatements, exists: (relation: string) => boolean): LockedStatements {
+  const leading = step.leading.filter((lock) => exists(lock.relation));
+  return leading.length === step.leading.length ? step : { leading, rest: step.rest };
 }
 
 /** The same step with leading lock `index` taken first (the others keep their order). */

@@ -6,7 +6,7 @@ import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from './backo
 import { asBlocker, findHolders, watchBlockers, type BlockerWatch, type SampledBlocker } from './blockers.js';
 import { sqlState, type Sql, type TransactionSql } from './connect.js';
 import { leastDeadlockTimeoutMs } from './deadlock-timeout.js';
-import { leadWith, splitLeadingLocks, type LockedStatements } from './leading-locks.js';
+import { leadWith, splitLeadingLocks, withoutMissing, type LockedStatements } from './leading-locks.js';
 import { LockWaitBudget } from './lock-wait-budget.js';
 
 export interface LockPolicy {
@@ -62,6 +62,7 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
   // blocks it. Opening one takes long enough on a busy machine that a short wait would be over first.
   await Promise.all([sql`select 1`, sql`select 1`]);
   for (let attempt = 1; ; attempt++) {
+    step = await existingLeadingLocks(sql, step);
     const failure = await runAttempt(sql, step, lockTimeoutMs, options.record);
     if (failure === undefined) return;
     const cause = retryCauses[sqlState(failure.error) ?? ''];
@@ -85,6 +86,16 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
     // Stopped during the backoff: no further attempt (it would queue traffic behind us once more).
     if (stopped()) throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error });
   }
+}
+
+/** The step without leading locks of relations dropped or renamed since it was planned (see withoutMissing). */
+async function existingLeadingLocks(sql: Sql, step: LockedStatements): Promise<LockedStatements> {
+  if (step.leading.length === 0) return step;
+  const relations = step.leading.map((lock) => lock.relation);
+  const found = await sql<{ relation: string }[]>`
+    select r as relation from unnest(${relations}::text[]) r where to_regclass(r) is not null`;
+  const existing = new Set(found.map((row) => row.relation));
+  return withoutMissing(step, (relation) => existing.has(relation));
 }
 
 const orderedStatements = (step: LockedStatements): string[] => [...step.leading.map((l) => l.statement), ...step.rest];

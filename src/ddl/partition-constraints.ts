@@ -3,6 +3,7 @@
 // copy valid and scans nothing. The `…OnLeaves` statements act on the leaves as they are when the
 // step runs, not as planned: a partition created or attached since `start` is covered too.
 import { dollarQuote } from '../sql-text/dollar-quote.js';
+import { quoteLiteral } from '../sql-text/literal.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import type { PlannedStep, ViolationProbe } from '../plan/plan.js';
 import { validateConstraint, type ConstraintDefinition } from './not-valid-constraint.js';
@@ -18,16 +19,25 @@ export interface LeafValidation {
   readonly undoPhaseOnViolation?: readonly string[];
 }
 
-/** One contract step per planned leaf: `alter table <leaf> validate constraint <name>`, reversible. */
+/**
+ * One contract step per planned leaf: `alter table <leaf> validate constraint <name>`, reversible. A
+ * leaf dropped or renamed since the plan is skipped (the parent's VALIDATE covers a renamed one), so
+ * routine retention (dropping old months) never leaves the migration stuck on a step.
+ */
 export function leafValidationSteps(leaves: readonly QualifiedName[], v: LeafValidation): PlannedStep[] {
   return leaves.map((leaf) => ({
     description: `validate ${v.what} on partition ${leaf.name}`,
-    statements: [...(v.locksFirst?.(leaf) ?? []), validateConstraint(leaf, v.name)],
+    statements: [...(v.locksFirst?.(leaf) ?? []), ifTableExists(leaf, validateConstraint(leaf, v.name))],
     locks: v.locks(leaf),
     reversible: true,
     ...(v.undoPhaseOnViolation === undefined ? {} : { undoPhaseOnViolation: v.undoPhaseOnViolation }),
     explain: v.explain(leaf),
   }));
+}
+
+/** `statement`, run only while `table` exists (a `do` block: DDL has no IF EXISTS for this). */
+function ifTableExists(table: QualifiedName, statement: string): string {
+  return `do ${dollarQuote(`\nbegin\n  if to_regclass(${quoteLiteral(quoteQualified(table))}) is not null then\n    ${statement};\n  end if;\nend\n`)}`;
 }
 
 /**

@@ -22,6 +22,9 @@ import { backfillKey, requireNoColumn, requireNotPartition, requireTable } from 
 import { addColumnNames } from '../ddl/object-names.js';
 import { partitionLocksFirst, partitionNames } from '../ddl/partition-locks.js';
 import { listPartitions } from '../catalog/leaf-partitions.js';
+import { leafValidationSteps } from '../ddl/partition-constraints.js';
+import { sampleRowsQuery } from '../ddl/sample-keys.js';
+import { leavesToValidate } from '../preflight/partition-leaves.js';
 import { createFillFunction } from '../ddl/fill-trigger.js';
 import { replaceRowTrigger } from '../ddl/row-trigger.js';
 import { dropTriggers } from '../ddl/drop-triggers.js';
@@ -57,6 +60,8 @@ export interface AddColumnFacts {
   readonly searchPath: readonly string[];
   /** A partitioned table's partitions, locked one by one ahead of each strong-lock step (partition-locks.ts). */
   readonly partitions?: readonly QualifiedName[];
+  /** A partitioned table's leaf partitions: NOT NULL's check is validated on each alone, then on the table. */
+  readonly leaves?: readonly QualifiedName[];
 }
 
 /** Pure planning: the exact SQL of every phase. */
@@ -128,6 +133,21 @@ export function planAddColumn(spec: AddColumnSpec, facts: AddColumnFacts): Opera
 
   const contract: PlannedStep[] = [];
   if (!spec.nullable) {
+    // On a partitioned table, one leaf per step (SHARE UPDATE EXCLUSIVE on that leaf alone, recorded
+    // as it ends), so the table's VALIDATE finds every copy valid and scans only a newcomer.
+    contract.push(
+      ...leafValidationSteps(facts.leaves ?? [], {
+        what: `check (${spec.column} is not null)`,
+        name: names.notNullCheck,
+        locks: (leaf) => `SHARE UPDATE EXCLUSIVE on ${leaf.name} only, during its scan: reads and writes continue`,
+        explain: (leaf) => ({
+          kind: 'violations',
+          sqlState: '23514',
+          what: `rows where ${spec.column} is NULL (keys shown)`,
+          query: sampleRowsQuery({ table: leaf, key: (facts.key ?? []).map((k) => k.name), where: `${c} is null` }),
+        }),
+      }),
+    );
     contract.push({
       description: `validate check (${spec.column} is not null)`,
       statements: [validateConstraint(table, names.notNullCheck)],
@@ -202,11 +222,13 @@ export const addColumn = {
     const needsBackfill = spec.backfill !== undefined || defaultIsVolatile;
     const key = needsBackfill ? await backfillKey(sql, table, serverVersionNum) : undefined;
     const partitions = table.partitioned ? partitionNames(await listPartitions(sql, table)) : [];
+    const leaves = spec.nullable ? [] : await leavesToValidate(sql, table);
     return planAddColumn(spec, {
       key,
       defaultIsVolatile,
       searchPath: await resolutionSchemas(sql),
       ...(partitions.length > 0 ? { partitions } : {}),
+      ...(leaves.length > 0 ? { leaves } : {}),
     });
   },
 } satisfies Operation<AddColumnSpec>;

@@ -207,4 +207,25 @@ describe('partitioned tables: a backfill per leaf partition', severalCliRuns, ()
     expect(starts.every((e) => e.mode === 'ctid')).toBe(true);
     expect(await wrongPriorities(db.sql)).toBe(0);
   });
+
+  it('a partition dropped after start (routine retention): complete, and a rollback, still work', async () => {
+    await db.sql.unsafe('drop table if exists tickets, ticket_audit cascade; drop schema if exists online_migrate cascade');
+    await createMonthlyTickets(db.sql, 1_000);
+    const notNull = addColumnArgs({ table: 'tickets', column: 'priority', type: 'text', backfill: priorityExpression, notNull: true });
+    expect((await runCli([...notNull, '--json'], db.url)).code).toBe(0);
+    // Its steps were planned with this partition's lock and validation in them.
+    await db.sql.unsafe('drop table tickets_2026_01');
+    const completed = await runCli(['complete', name, '--json'], db.url);
+    expect(completed.stdout + completed.stderr).not.toMatch(/does not exist/);
+    expect(completed.code).toBe(0);
+    expect(await wrongPriorities(db.sql)).toBe(0);
+
+    const check = ['start', 'add-check', '--table', 'tickets', '--check', "status <> ''", '--name', 'status_given', '--json'];
+    expect((await runCli(check, db.url)).code).toBe(0);
+    await db.sql.unsafe('drop table tickets_2026_02');
+    const rolledBack = await runCli(['rollback', 'add-check-tickets-status_given', '--json'], db.url);
+    expect(rolledBack.code).toBe(0);
+    const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_constraint where conname = 'status_given'`;
+    expect(left?.n).toBe(0);
+  });
 });

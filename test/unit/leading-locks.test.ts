@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leadWith, parseTableLock, splitLeadingLocks } from '../../src/db/leading-locks.js';
+import { leadWith, parseTableLock, splitLeadingLocks, withoutMissing } from '../../src/db/leading-locks.js';
 import { pgLocksMode, strongerMode } from '../../src/db/lock-modes.js';
 import { lockTablesFirst } from '../../src/ddl/lock-tables-first.js';
 
@@ -83,5 +83,23 @@ describe('leading locks (the runner reads them from the statements; stored plans
     expect(leadWith(step, 2).leading.map((l) => l.relation)).toEqual(['c', 'a', 'b']);
     expect(leadWith(step, 2).rest).toEqual(['select 1']);
     expect(leadWith(step, 0)).toBe(step);
+  });
+});
+
+describe('leading locks of relations that are gone', () => {
+  it('keep `only` in the statement but not in the relation, and drop the locks of missing relations', () => {
+    const step = splitLeadingLocks([
+      'lock table only "public"."events" in access exclusive mode',
+      'lock table only "public"."events_2025_01" in access exclusive mode',
+      'alter table "public"."events" add column c int',
+    ]);
+    expect(step.leading.map((l) => [l.relation, l.statement])).toEqual([
+      ['"public"."events"', 'lock table only "public"."events" in access exclusive mode'],
+      ['"public"."events_2025_01"', 'lock table only "public"."events_2025_01" in access exclusive mode'],
+    ]);
+    const kept = withoutMissing(step, (relation) => relation !== '"public"."events_2025_01"');
+    expect(kept.leading.map((l) => l.relation)).toEqual(['"public"."events"']);
+    expect(kept.rest).toEqual(step.rest);
+    expect(withoutMissing(step, () => true)).toBe(step);
   });
 });

@@ -48,12 +48,18 @@ describe('partition locks', () => {
       defaultIsVolatile: false,
       searchPath: ['public'],
       partitions,
+      leaves: partitions,
     });
     const locks = partitionLocksFirst(tickets, partitions);
     const steps = [...plan.expand, ...plan.contract, ...plan.rollback];
     const validate = steps.filter((s) => s.statements.some((q) => q.includes('validate constraint')));
-    expect(validate).toHaveLength(1);
-    expect(validate[0]?.statements.some((q) => q.startsWith('lock table'))).toBe(false);
+    // Each leaf alone, then the table.
+    expect(validate.map((v) => v.description)).toEqual([
+      'validate check (priority is not null) on partition tickets_2026_01',
+      'validate check (priority is not null) on partition tickets_other',
+      'validate check (priority is not null)',
+    ]);
+    expect(validate.flatMap((v) => v.statements).some((q) => q.startsWith('lock table'))).toBe(false);
     for (const step of steps.filter((s) => !validate.includes(s))) expect(step.statements.slice(0, 3)).toEqual(locks);
     // A plain table's plan is unchanged.
     const plain = planAddColumn(spec, { key: [{ name: 'id', type: 'bigint' }], defaultIsVolatile: false, searchPath: ['public'] });
