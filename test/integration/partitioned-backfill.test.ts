@@ -228,4 +228,46 @@ describe('partitioned tables: a backfill per leaf partition', severalCliRuns, ()
     const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_constraint where conname = 'status_given'`;
     expect(left?.n).toBe(0);
   });
+
+  it('change-type and rename-column of a partitioned table under writers, killed mid-backfill and resumed', async () => {
+    await db.sql.unsafe('drop table if exists tickets, ticket_audit cascade; drop schema if exists online_migrate cascade');
+    await createMonthlyTickets(db.sql, 3_000);
+    const retype = 'change-type-tickets-title';
+    let writers = startMonthlyWriters(db.url);
+    try {
+      const run = watchCli(
+        ['start', 'change-type', '--table', 'tickets', '--column', 'title', '--type', 'varchar(200)', ...slowBatches, '--json'],
+        db.url,
+      );
+      await run.until((events) => events.filter((e) => e.type === 'batch').length >= 6);
+      run.child.kill('SIGKILL');
+      await run.exited;
+      const resumed = await runCli(['resume', retype, '--json'], db.url);
+      expect(resumed.stderr).toBe('');
+      expect(resumed.code).toBe(0);
+      const completed = await runCli(['complete', retype, '--json'], db.url);
+      expect(completed.code).toBe(0);
+      await calm(writers);
+
+      // The application keeps writing `title` until the rename's contract, which drops the old name.
+      writers = startMonthlyWriters(db.url);
+      const renamed = await runCli(
+        ['start', 'rename-column', '--table', 'tickets', '--column', 'status', '--to', 'state', '--json'],
+        db.url,
+      );
+      expect(renamed.code).toBe(0);
+      await calm(writers);
+    } finally {
+      await writers.stop();
+    }
+    expect((await runCli(['complete', 'rename-column-tickets-status-to-state', '--json'], db.url)).code).toBe(0);
+    const columns = await db.sql<{ relname: string; type: string }[]>`
+      select c.relname, format_type(a.atttypid, a.atttypmod) as type
+      from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = 'title' where c.relname like 'tickets%'`;
+    expect(columns).toHaveLength(monthlyLeaves + 2);
+    expect(columns.filter((c) => c.type !== 'character varying(200)')).toEqual([]);
+    const [row] = await db.sql<{ untitled: number; stateless: number }[]>`
+      select count(*) filter (where title is null or title = '')::int as untitled, count(*) filter (where state is null)::int as stateless from tickets`;
+    expect(row).toEqual({ untitled: 0, stateless: 0 });
+  });
 });
