@@ -37,7 +37,8 @@ export function leafValidationSteps(leaves: readonly QualifiedName[], v: LeafVal
 
 /** `statement`, run only while `table` exists (a `do` block: DDL has no IF EXISTS for this). */
 function ifTableExists(table: QualifiedName, statement: string): string {
-  return `do ${dollarQuote(`\nbegin\n  if to_regclass(${quoteLiteral(quoteQualified(table))}) is not null then\n    ${statement};\n  end if;\nend\n`)}`;
+  // One line: the server log shows the whole statement on the line that names it.
+  return `do ${dollarQuote(` begin if to_regclass(${quoteLiteral(quoteQualified(table))}) is not null then ${statement}; end if; end `)}`;
 }
 
 /**

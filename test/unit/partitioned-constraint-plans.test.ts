@@ -13,7 +13,7 @@ const leaves = [
 const events = { schema: 'public', name: 'events' };
 /** A leaf's VALIDATE, skipped when the leaf no longer exists (dropped or renamed since the plan). */
 const leafValidate = (leaf: string, constraint: string): string =>
-  `do $online$\nbegin\n  if to_regclass('"public"."${leaf}"') is not null then\n    alter table "public"."${leaf}" validate constraint "${constraint}";\n  end if;\nend\n$online$`;
+  `do $online$ begin if to_regclass('"public"."${leaf}"') is not null then alter table "public"."${leaf}" validate constraint "${constraint}"; end if; end $online$`;
 const leadingLocks = (mode: string): string[] => [
   `lock table only "public"."events" in ${mode} mode`,
   `lock table only "public"."events_2025_01" in ${mode} mode`,
