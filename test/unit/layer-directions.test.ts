@@ -11,6 +11,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const layers = [
   'src/commands',
   'src/cli',
+  'src/rehearsal',
   'src/demo',
   'src/config',
   'src/api',
@@ -21,6 +22,8 @@ const layers = [
   'src/migration-spec',
   'src/settings',
   'src/throttle',
+  'src/forecast',
+  'src/hazards',
   'src/operations',
   'src/preflight',
   'src/ddl',
