@@ -4,7 +4,7 @@ import type { LockRetryCause } from './db/locked-ddl.js';
 import type { Blocker } from './errors/index.js';
 import type { BackfillPass } from './plan/plan.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
-import type { ActivityState } from './state/worker-activity.js';
+import type { ActivityState, BelowMinProgress } from './state/worker-activity.js';
 
 export type OnlineEvent =
   | { readonly type: 'phase'; readonly migration: string; readonly phase: MigrationPhase }
@@ -125,6 +125,11 @@ export type OnlineEvent =
   | { readonly type: 'connection-lost'; readonly migration: string; readonly reason: string; readonly reconnectTimeoutMs: number }
   /** The server answers again and the lease is retaken: the run goes on from the last committed batch or step. */
   | { readonly type: 'reconnected'; readonly migration: string; readonly downMs: number }
+  /**
+   * Throttles held the backfill below --min-progress for a window (once a window while it lasts): the
+   * rows it covered there against the floor's, why it was held, and what happens now.
+   */
+  | ({ readonly type: 'min-progress'; readonly migration: string } & Omit<BelowMinProgress, 'since'>)
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'finished'; readonly migration: string; readonly status: MigrationStatus };
 

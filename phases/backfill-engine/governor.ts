@@ -3,19 +3,25 @@
 // health probe or the throttle query holds it, and not faster than --max-rows-per-second. A monitor
 // loop on its own connection reads the pause flag about every second and the health probes every
 // --probe-interval; what the worker is doing (and, under --concurrency auto, how many workers it wants
-// and why) is recorded on the migration for `status`.
+// and why) is recorded on the migration for `status`. With --min-progress, a throttle that keeps the run
+// below that floor for a window is reported, and with `--min-progress-action run` overridden by one
+// batch of --min-batch-size at the floor's pace (src/throttle/progress-floor.ts).
 import { sleep } from '../../src/db/backoff.js';
 import { errorMessage } from '../../src/db/connect.js';
 import { readHealth, readThrottleQuery } from '../../src/throttle/health-probes.js';
 import { StoppedError, stopIfInterrupted } from '../../src/errors/index.js';
-import type { ActivityState, WorkerActivity, WorkersRecord } from '../../src/state/worker-activity.js';
+import type { ActivityState, BelowMinProgress, WorkerActivity, WorkersRecord } from '../../src/state/worker-activity.js';
 import { HealthGate } from '../../src/throttle/health-gate.js';
+import { ProgressFloor, type Starving } from '../../src/throttle/progress-floor.js';
 import { parseWindow, windowState, type DailyWindow } from '../../src/throttle/schedule-window.js';
 import { TokenBucket } from '../../src/throttle/token-bucket.js';
 import type { RunContext } from '../run-context.js';
 import type { HealthSnapshot, WorkerChange } from './auto-concurrency.js';
 
 const pausePollMs = 1_000;
+
+/** The below-floor record as the event and the event log carry it (they have their own time). */
+const withoutSince = ({ since: _, ...rest }: BelowMinProgress): Omit<BelowMinProgress, 'since'> => rest;
 /** The longest a waiting worker sleeps before it looks again (a window may be edited by a resume). */
 const longestIdleMs = 30_000;
 
@@ -41,6 +47,11 @@ export class BackfillGovernor {
   #heldSince: number | null = null;
   #heldMs = 0;
   #stretch = 0;
+  readonly #floor: ProgressFloor | null;
+  /** Recorded for `status` while the run is below --min-progress; cleared once a batch runs unthrottled. */
+  #belowFloor: BelowMinProgress | null = null;
+  /** When the last below-floor warning was given (one per window while it lasts). */
+  #warnedAt: number | null = null;
 
   private constructor(ctx: RunContext) {
     const o = ctx.options;
@@ -53,6 +64,13 @@ export class BackfillGovernor {
     });
     this.#windows = o.windows.map(parseWindow);
     this.#deadline = o.maxDurationMs === null ? null : performance.now() + o.maxDurationMs;
+    this.#floor =
+      o.minProgress === null
+        ? null
+        : new ProgressFloor(
+            { rowsPerHour: o.minProgress, windowMs: o.minProgressWindowMs, minBatchSize: o.minBatchSize },
+            performance.now(),
+          );
   }
 
   /** Opens the governor and reads the pause flag and health once, so the first batch already obeys them. */
@@ -102,9 +120,10 @@ export class BackfillGovernor {
 
   /**
    * Waits until a batch of `rows` may run; throws StoppedError when the run must end (exit 3). `signal`:
-   * the worker's own, which also fires when a sibling range failed, so no wait outlives the run.
+   * the worker's own, which also fires when a sibling range failed, so no wait outlives the run. Returns
+   * the most rows the batch may take: `rows`, or --min-batch-size for a batch run anyway below --min-progress.
    */
-  async admit(rows: number, signal: AbortSignal | undefined): Promise<void> {
+  async admit(rows: number, signal: AbortSignal | undefined): Promise<number> {
     const { migration, options } = this.#ctx;
     for (;;) {
       stopIfInterrupted(signal, migration);
@@ -113,6 +132,7 @@ export class BackfillGovernor {
       }
       if (this.#paused) {
         if (options.exitOnPause) throw new StoppedError(migration, 'paused; `online unpause` lets it run again');
+        this.#floor?.suspend();
         await this.#idle('paused', 'paused by `online pause`', null, pausePollMs, signal);
         continue;
       }
@@ -122,17 +142,77 @@ export class BackfillGovernor {
         const reason = `outside the backfill windows (${options.windows.join(', ')} ${options.timezone})`;
         if (options.windowExit) throw new StoppedError(migration, `${reason}; the next window opens at ${opens ?? 'an unknown time'}`);
         const untilMs = window.until === null ? longestIdleMs : window.until.getTime() - Date.now();
+        this.#floor?.suspend();
         await this.#idle('waiting-window', reason, opens, Math.min(longestIdleMs, Math.max(50, untilMs)), signal);
         continue;
       }
       if (this.#throttle !== null) {
-        await this.#idle('throttled', this.#throttle, null, Math.min(pausePollMs, options.probeIntervalMs), signal);
+        const forced = await this.#belowFloorTurn(this.#throttle);
+        if (forced === 0) {
+          await this.#setActivity('running', null, null);
+          await this.#takeTokens(options.minBatchSize, signal);
+          return options.minBatchSize;
+        }
+        await this.#idle('throttled', this.#throttle, null, Math.min(pausePollMs, options.probeIntervalMs, forced), signal);
         continue;
       }
+      this.#floor?.admitted(performance.now());
+      if (this.#belowFloor !== null) await this.#leaveFloor();
       await this.#setActivity('running', null, null);
       await this.#takeTokens(rows, signal);
-      return;
+      return rows;
     }
+  }
+
+  /** A batch committed, covering `rows` keys or pages: counted toward --min-progress. */
+  covered(rows: number): void {
+    this.#floor?.covered(performance.now(), rows);
+  }
+
+  /**
+   * The throttle holds the run: whether it is below --min-progress, reported once a window while it
+   * lasts. Returns 0 when a batch runs anyway now (`--min-progress-action run`), else how long the
+   * worker may idle before it asks again (Infinity: as long as it likes).
+   */
+  async #belowFloorTurn(throttle: string): Promise<number> {
+    const floor = this.#floor;
+    if (floor === null) return Infinity;
+    const now = performance.now();
+    floor.throttled(now);
+    const starving = floor.starving(now);
+    if (starving === null) return Infinity;
+    await this.#noteBelowFloor(starving, throttle, now);
+    if (this.#ctx.options.minProgressAction !== 'run') return Infinity;
+    const dueInMs = floor.forcedBatchDueInMs(now);
+    if (dueInMs === 0) floor.admitted(now);
+    return dueInMs;
+  }
+
+  async #noteBelowFloor(starving: Starving, throttle: string, now: number): Promise<void> {
+    const { migration, options } = this.#ctx;
+    const action = options.minProgressAction;
+    const rowsPerHour = options.minProgress ?? 0;
+    const everyMs = this.#floor?.forcedBatchEveryMs() ?? 0;
+    this.#belowFloor = {
+      ...starving,
+      rowsPerHour,
+      throttle,
+      action,
+      forcedBatchEveryMs: action === 'run' ? Math.round(everyMs) : null,
+      since: this.#belowFloor?.since ?? new Date().toISOString(),
+    };
+    if (this.#warnedAt !== null && now - this.#warnedAt < starving.windowMs) return;
+    this.#warnedAt = now;
+    await this.#record().catch(() => undefined);
+    const detail = withoutSince(this.#belowFloor);
+    await this.#ctx.ledger.logEvent(migration, 'below-min-progress', detail).catch(() => undefined);
+    this.#ctx.emit({ type: 'min-progress', migration, ...detail });
+  }
+
+  /** A batch runs unthrottled: the run is no longer held below the floor (the next warning still waits out its window). */
+  async #leaveFloor(): Promise<void> {
+    this.#belowFloor = null;
+    await this.#record().catch(() => undefined);
   }
 
   async #takeTokens(rows: number, signal: AbortSignal | undefined): Promise<void> {
@@ -180,7 +260,8 @@ export class BackfillGovernor {
     const write = this.#recording.then(() => {
       const activity = this.#activity ?? { state: 'running', reason: null, until: null, since: new Date().toISOString() };
       const workers = this.#workers === undefined ? {} : { workers: this.#workers };
-      return this.#ctx.ledger.recordActivity(this.#ctx.migration, { ...activity, ...workers });
+      const floor = this.#belowFloor === null ? {} : { belowMinProgress: this.#belowFloor };
+      return this.#ctx.ledger.recordActivity(this.#ctx.migration, { ...activity, ...workers, ...floor });
     });
     this.#recording = write.catch(() => undefined);
     return write;

@@ -100,15 +100,16 @@ export async function runRange(
       sizer.shrink();
     }
     if (!(await turn.beforeBatch(conn, sizer.size))) return false;
-    const size = sizer.size;
-    await governor.admit(size, ctx.signal);
+    // A batch run anyway below --min-progress is of --min-batch-size, whatever the sizer says.
+    const size = Math.min(sizer.size, await governor.admit(sizer.size, ctx.signal));
     // Once more: a sibling may have failed while the governor held this batch.
     stopIfInterrupted(ctx.signal, ctx.migration);
     const batchStarted = performance.now();
     const rate = Math.round(rangeWindow.rates(o.maxRowsPerSecond)?.rowsPerSecond ?? 0);
     const from = position;
-    const outcome = await withRetries(ctx, sizer, () => batches.run(conn, from, sizer.size, rate));
+    const outcome = await withRetries(ctx, sizer, () => batches.run(conn, from, Math.min(size, sizer.size), rate));
     governor.refund(Math.max(0, size - outcome.covered));
+    governor.covered(outcome.covered);
     sizer.observe(outcome.covered, outcome.serverMs);
     position = outcome.position;
     done = outcome.last;

@@ -2,6 +2,7 @@
 // NDJSON (one event per line) under --json. The bar is redrawn at the true position after anything is
 // said above it, and at every hold and every return to running: while the worker holds it shows the
 // reason, and no rate or ETA. Every number drawn goes through progress-numbers.ts (never NaN or Infinity).
+import { minProgressLine } from './min-progress-line.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { describeProgress } from '../catalog/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
@@ -148,6 +149,10 @@ export function createProgressRenderer(
         }
         return;
       }
+      case 'min-progress':
+        say(`  warning: ${minProgressLine(event)}`);
+        if (mode === 'tty') draw();
+        return;
       case 'warning':
         say(`  warning: ${event.message}`);
         if (mode === 'tty') draw();

@@ -1,5 +1,6 @@
 // Renders status reports for people; `status --json` returns the same reports as data. With no name,
 // `status` puts a summary of the whole project first (renderSummary), then the active migrations.
+import { minProgressLine } from './min-progress-line.js';
 import type { BackfillProgress, MigrationReport, TaskSummary } from '../api/status.js';
 import type { PartitionedTaskSummary } from '../api/partition-progress.js';
 import { belongsToTask, partitionOfTaskId } from '../plan/partition-tasks.js';
@@ -73,6 +74,9 @@ export function renderStatus(reports: readonly MigrationReport[], inDirectory: R
     if (r.activity !== null && r.activity.state !== 'running') {
       const until = r.activity.until === null ? '' : `; next window opens ${r.activity.until}`;
       lines.push(`  ${r.activity.state}: ${r.activity.reason ?? ''}${until} (since ${ago(r.activity.since)})`);
+    }
+    if (r.activity?.belowMinProgress !== undefined) {
+      lines.push(`  ${minProgressLine(r.activity.belowMinProgress)} (since ${ago(r.activity.belowMinProgress.since)})`);
     }
     if (r.workers !== null) {
       lines.push(`  workers: ${r.workers.workers} of max ${r.workers.max} (auto): ${r.workers.reason} (since ${ago(r.workers.since)})`);

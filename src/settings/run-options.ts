@@ -25,6 +25,20 @@ export const runOptionsSchema = z
         message: `applies only with concurrency auto (it caps the workers auto adds), and concurrency is ${o.concurrency}: set concurrency to auto, or leave max concurrency out`,
       });
     }
+    if (o.minProgressAction === 'run' && o.minProgress === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minProgressAction'],
+        message: 'run applies only with a --min-progress floor: set min progress, or leave the action out',
+      });
+    }
+    if (o.minProgress !== null && o.maxRowsPerSecond !== null && o.maxRowsPerSecond * 3_600 < o.minProgress) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minProgress'],
+        message: `min progress ${o.minProgress} rows/hour is more than max rows per second ${o.maxRowsPerSecond} allows (${o.maxRowsPerSecond * 3_600} rows/hour): the rate cap would hold the run below its own floor`,
+      });
+    }
     if (o.minBatchSize > o.maxBatchSize) {
       ctx.addIssue({
         code: 'custom',

@@ -181,6 +181,34 @@ export const runSettings = {
     description: 'SQL returning one boolean; batches hold while it returns true. Runs read-only; "" removes a stored one.',
     example: "select count(*) > 50 from pg_stat_activity where state = 'active'",
   }),
+  /** A floor under the rate throttles may hold the run to (src/throttle/progress-floor.ts); null: none. */
+  minProgress: setting({
+    flag: 'min-progress',
+    configKey: 'min-progress',
+    group: 'throttle',
+    input: { kind: 'count', min: 0, zeroMeansNone: true },
+    value: optionalLimit.default(null),
+    description:
+      'Rows per hour the backfill should cover at least: when throttles hold it below that for --min-progress-window, it warns (and see --min-progress-action); 0 = no floor. [default: none]',
+  }),
+  minProgressWindowMs: setting({
+    flag: 'min-progress-window',
+    configKey: 'min-progress-window',
+    group: 'throttle',
+    input: { kind: 'duration' },
+    value: z.number().int().min(1_000).max(86_400_000).default(900_000),
+    description:
+      'The trailing window --min-progress is measured over (a pause or a closed window starts it again), e.g. 15m. [default: 15m]',
+  }),
+  minProgressAction: setting({
+    flag: 'min-progress-action',
+    configKey: 'min-progress-action',
+    group: 'throttle',
+    input: { kind: 'text' },
+    value: z.enum(['warn', 'run']).default('warn'),
+    description:
+      'Below --min-progress: warn (an event and a line in `status`), or run (also run one batch of --min-batch-size anyway, as often as the floor needs, throttled or not). [default: warn]',
+  }),
   /** How often the health probes run. */
   probeIntervalMs: setting({
     flag: 'probe-interval',

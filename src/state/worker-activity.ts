@@ -15,6 +15,20 @@ export interface WorkersRecord {
   readonly since: string;
 }
 
+/** A run that throttles have held below --min-progress for a window (src/throttle/progress-floor.ts). */
+export interface BelowMinProgress {
+  readonly rowsInWindow: number;
+  readonly floorRows: number;
+  readonly windowMs: number;
+  readonly rowsPerHour: number;
+  /** Why the run was held, e.g. `replication lag 14s > 10s`. */
+  readonly throttle: string;
+  readonly action: 'warn' | 'run';
+  /** With action `run`: how often a batch of --min-batch-size runs anyway; null with `warn`. */
+  readonly forcedBatchEveryMs: number | null;
+  readonly since: string;
+}
+
 export interface WorkerActivity {
   readonly state: ActivityState;
   /** e.g. `replication lag 14s > 10s`; null while running. */
@@ -24,6 +38,8 @@ export interface WorkerActivity {
   readonly until: string | null;
   /** Absent without --concurrency auto (and in records written before it existed). */
   readonly workers?: WorkersRecord;
+  /** Present while throttles hold the run below --min-progress. */
+  readonly belowMinProgress?: BelowMinProgress;
 }
 
 export async function recordActivity(db: Db, store: StateStore, migration: string, activity: WorkerActivity | null): Promise<void> {
