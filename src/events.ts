@@ -2,6 +2,7 @@
 import type { IndexBuildProgress } from './catalog/index-build-progress.js';
 import type { LockRetryCause } from './db/locked-ddl.js';
 import type { Blocker } from './errors/index.js';
+import type { Hazard } from './hazards/hazard.js';
 import type { BackfillPass } from './plan/plan.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
 import type { ActivityState } from './state/worker-activity.js';
@@ -125,6 +126,8 @@ export type OnlineEvent =
   | { readonly type: 'connection-lost'; readonly migration: string; readonly reason: string; readonly reconnectTimeoutMs: number }
   /** The server answers again and the lease is retaken: the run goes on from the last committed batch or step. */
   | { readonly type: 'reconnected'; readonly migration: string; readonly downMs: number }
+  /** A live hazard seen just before a lock step or a concurrent index build (src/hazards): it warns, the run goes on. */
+  | { readonly type: 'hazard'; readonly migration: string; readonly step: string; readonly hazard: Hazard }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'finished'; readonly migration: string; readonly status: MigrationStatus };
 
