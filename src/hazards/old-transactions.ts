@@ -2,10 +2,12 @@
 // transactions), with the locks they hold on the migration's tables. A lock step queues behind a lock
 // holder (and fails once its retries run out); CREATE INDEX CONCURRENTLY waits for every transaction
 // holding an older snapshot and every lock holder on its table; and while any of them lasts, vacuum
-// cannot remove the dead rows a backfill leaves. Our own sessions and autovacuum are not hazards.
+// cannot remove the dead rows a backfill leaves. Our own sessions, autovacuum and VACUUM (a hazard of its
+// own, running-vacuum.ts) are not counted here.
 import { onlineApplicationName, type Sql } from '../db/connect.js';
 import { ageText, queryText, type Hazard, type OldTransactionDetails, type PreparedTransactionDetails } from './hazard.js';
 import type { HazardLimits, HazardScope } from './hazard-scope.js';
+import { scopeRelations } from './scope-relations.js';
 
 interface SessionRow {
   pid: number;
@@ -34,20 +36,23 @@ export async function readOldTransactions(sql: Sql, scope: HazardScope, limits: 
            array(select format('%I.%I', n.nspname, c.relname) || ' ' || l.mode
                    from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
                   where l.pid = a.pid and l.granted and l.locktype = 'relation'
-                    and l.relation in (select to_regclass(t) from unnest(${tables}::text[]) as t)
+                    and l.relation in ${scopeRelations(sql, tables)}
                   order by 1) as locks,
            left(a.query, 500) as query
     from pg_stat_activity a
     where a.datname = current_database() and a.backend_type = 'client backend' and a.pid <> pg_backend_pid()
       and a.xact_start < now() - make_interval(secs => ${seconds}::float8)
+      and a.pid not in (select v.pid from pg_stat_progress_vacuum v)
       and a.application_name <> ${onlineApplicationName} and a.application_name not like ${`${onlineApplicationName} migrate %`}
     order by a.xact_start`;
   const prepared = await sql<PreparedRow[]>`
     select p.gid, p.owner, extract(epoch from now() - p.prepared)::float8 as age,
            array(select format('%I.%I', n.nspname, c.relname) || ' ' || l.mode
                    from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
-                  where l.virtualtransaction = '-1/' || p.transaction::text and l.locktype = 'relation'
-                    and l.relation in (select to_regclass(t) from unnest(${tables}::text[]) as t)
+                  where l.pid is null and l.locktype = 'relation'
+                    and l.virtualtransaction in (select x.virtualtransaction from pg_locks x
+                                                  where x.locktype = 'transactionid' and x.transactionid = p.transaction)
+                    and l.relation in ${scopeRelations(sql, tables)}
                   order by 1) as locks
     from pg_prepared_xacts p
     where p.database = current_database() and p.prepared < now() - make_interval(secs => ${seconds}::float8)

@@ -7,6 +7,7 @@
 import type { Sql } from '../db/connect.js';
 import { ageText, type Hazard, type VacuumDetails } from './hazard.js';
 import type { HazardLimits, HazardScope } from './hazard-scope.js';
+import { scopeRelations } from './scope-relations.js';
 
 interface VacuumRow {
   pid: number;
@@ -27,7 +28,7 @@ export async function readRunningVacuums(sql: Sql, scope: HazardScope, limits: H
     from pg_stat_progress_vacuum p
     join pg_class c on c.oid = p.relid join pg_namespace n on n.oid = c.relnamespace
     left join pg_stat_activity a on a.pid = p.pid
-    where p.datname = current_database() and p.relid in (select l.relid from unnest(${[...scope.tables]}::text[]) as t, pg_partition_tree(to_regclass(t)) as l where l.isleaf)
+    where p.datname = current_database() and p.relid in ${scopeRelations(sql, scope.tables)}
     order by age desc`;
   return rows
     .filter((r) => r.wraparound || r.age * 1000 >= limits.ageMs)

@@ -5,6 +5,7 @@
 import type { Sql } from '../db/connect.js';
 import type { Hazard, TableBloatDetails } from './hazard.js';
 import type { HazardScope } from './hazard-scope.js';
+import { scopeRelations } from './scope-relations.js';
 
 export const bloatDeadRows = 10_000;
 export const bloatFraction = 0.2;
@@ -21,7 +22,7 @@ export async function readTableBloat(sql: Sql, scope: HazardScope): Promise<Haza
     select format('%I.%I', s.schemaname, s.relname) as table, s.n_live_tup::float8 as live, s.n_dead_tup::float8 as dead,
            greatest(s.last_vacuum, s.last_autovacuum) as last_vacuum
     from pg_stat_user_tables s
-    where s.relid in (select p.relid from unnest(${[...scope.tables]}::text[]) as t, pg_partition_tree(to_regclass(t)) as p where p.isleaf)
+    where s.relid in ${scopeRelations(sql, scope.tables)}
     order by s.n_dead_tup desc`;
   return rows.flatMap((r) => {
     const hazard = tableBloatHazard({
