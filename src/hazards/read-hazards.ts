@@ -42,10 +42,20 @@ export async function readHazards(
   for (const read of reads) {
     try {
       hazards.push(...(await readers[read]()));
+      if (read === 'transactions' && !(await seesAllSessions(sql))) {
+        unread.push({ read, reason: "only this role's own sessions were visible: other roles' need pg_read_all_stats" });
+      }
     } catch (error) {
       unread.push({ read, reason: errorMessage(error) });
     }
   }
   const blockingFirst = [...hazards.filter((h) => h.severity === 'blocking'), ...hazards.filter((h) => h.severity !== 'blocking')];
   return { hazards: blockingFirst, unread };
+}
+
+/** Without pg_read_all_stats, pg_stat_activity hides other roles' transactions (their xact_start reads null). */
+async function seesAllSessions(sql: Sql): Promise<boolean> {
+  const [row] = await sql<{ all: boolean }[]>`
+    select pg_has_role('pg_read_all_stats', 'member') or (select rolsuper from pg_roles where rolname = current_user) as all`;
+  return row?.all === true;
 }

@@ -99,6 +99,32 @@ describe('live hazards', () => {
     }
   });
 
+  it("says when this role cannot see other roles' transactions (no pg_read_all_stats)", async () => {
+    const role = `hz_plain_${process.pid}`;
+    await db.sql.unsafe(`create role ${role} login password 'hz'`);
+    const url = new URL(db.url);
+    url.username = role;
+    url.password = 'hz';
+    const plain = await connect(url.toString(), { max: 1 });
+    const other = await openTransaction(db.url, 'billing-worker', ['begin', 'select txid_current()']);
+    try {
+      await olderThan(db.sql, other.pid, 50);
+      const report = await readHazards(plain, scope(false), limits(1), ['transactions']);
+      expect(ofPid(report.hazards, other.pid)).toBeUndefined();
+      expect(report.unread).toEqual([
+        { read: 'transactions', reason: "only this role's own sessions were visible: other roles' need pg_read_all_stats" },
+      ]);
+      // The superuser of the fixture sees it.
+      const sql = await connect(db.url, { max: 1 });
+      expect(ofPid((await readHazards(sql, scope(false), limits(1), ['transactions'])).hazards, other.pid)).toBeDefined();
+      await sql.end();
+    } finally {
+      await other.end();
+      await plain.end();
+      await db.sql.unsafe(`drop role ${role}`);
+    }
+  });
+
   it('reports a replication slot with the WAL it retains, blocking once past --max-retained-wal', async () => {
     const slot = `online_hazard_${process.pid}`;
     await db.sql`select pg_create_physical_replication_slot(${slot}, true)`;
