@@ -181,7 +181,10 @@ describe('live hazards', () => {
       'begin isolation level repeatable read',
       'select count(*) from hz_elsewhere',
     ]);
+    // An xid without a snapshot or a lock on the table: the build does not wait for it, so the run does not name it.
+    const bystander = await openTransaction(db.url, 'bystander', ['begin', 'select txid_current()']);
     await olderThan(db.sql, holder.pid, 300);
+    await olderThan(db.sql, bystander.pid, 300);
     const writers = startWriters(db.url, { table: 'hz_tickets', writers: 2 });
     const events: OnlineEvent[] = [];
     let ended: Promise<void> | undefined;
@@ -205,6 +208,10 @@ describe('live hazards', () => {
     const built = events.findIndex((e) => e.type === 'step' && !e.skipped && e.description.includes('concurrently'));
     expect(warned).toBeGreaterThanOrEqual(0);
     expect(built).toBeGreaterThan(warned);
+    expect(
+      events.filter((e) => e.type === 'hazard' && e.hazard.kind === 'old-transaction' && e.hazard.details.pid === bystander.pid),
+    ).toEqual([]);
+    await bystander.end();
     const hazard = events[warned];
     expect(hazard).toMatchObject({
       type: 'hazard',
@@ -218,5 +225,40 @@ describe('live hazards', () => {
       select detail from online_migrate.events where migration = 'hz-index' and kind = 'hazards'`;
     expect(logged.flatMap((l) => l.detail.hazards.map((h) => h.details.pid))).toContain(holder.pid);
     await expectCalmTraffic('live hazards run', writers);
+  });
+
+  it('a run warns before a lock step of the transaction holding a lock on its table, and the step runs once it ends', async () => {
+    await createTickets(db.sql, 2_000, 'hz_locked');
+    const holder = await openTransaction(db.url, 'batch-import', ['begin', 'lock table hz_locked in row exclusive mode']);
+    await olderThan(db.sql, holder.pid, 300);
+    const writers = startWriters(db.url, { table: 'hz_locked', writers: 2 });
+    const warnings: Extract<OnlineEvent, { type: 'hazard' }>[] = [];
+    let ended: Promise<void> | undefined;
+    const spec = parseSpec(
+      { name: 'hz-column', operations: [{ op: 'add-column', table: 'hz_locked', column: 'note', type: 'text' }] },
+      'test',
+    );
+    const result = await startMigration({
+      databaseUrl: db.url,
+      spec,
+      options: { hazardAgeMs: 300, lockTimeoutMs: 200, lockRetries: 1_000 },
+      onEvent: (event) => {
+        if (event.type !== 'hazard') return;
+        warnings.push(event);
+        if (event.hazard.kind === 'old-transaction' && event.hazard.details.pid === holder.pid) ended ??= holder.end();
+      },
+    });
+    await ended;
+    expect(result.status).toBe('awaiting_contract');
+    const warned = warnings.find((w) => w.hazard.kind === 'old-transaction' && w.hazard.details.pid === holder.pid);
+    expect(warned?.hazard.severity).toBe('blocking');
+    expect(warned?.hazard.message).toContain(`pid ${holder.pid} (batch-import, idle in transaction)`);
+    expect(warned?.hazard.message).toContain('holding public.hz_locked ROW EXCLUSIVE');
+    expect(warned?.step).toMatch(/note/);
+    const [column] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from information_schema.columns where table_name = 'hz_locked' and column_name = 'note'`;
+    expect(column?.n).toBe(1);
+    await expectCalmTraffic('live hazards lock step', writers);
   });
 });
