@@ -1,5 +1,6 @@
 // What a hazard read looks at: the tables of the migration (or of the step ahead), whether a concurrent
 // index build lies ahead, the bytes the migration will write, and the thresholds (run settings).
+import { tablesOf, type OperationSpec } from '../operations/index.js';
 import type { OperationPlan, PlannedStep } from '../plan/plan.js';
 import { displayName, type QualifiedName } from '../sql-text/quote.js';
 
@@ -19,11 +20,14 @@ export interface HazardLimits {
   readonly maxRetainedWalBytes: number | null;
 }
 
-/** The tables a plan's steps and backfill tasks name, with the tables it reaches beyond the spec's. */
-export function planHazardScope(plan: OperationPlan, tables: readonly QualifiedName[] = []): HazardScope {
+/**
+ * The tables of a migration: its operations' own (`spec.operations`), those its backfill tasks and
+ * index builds name, and those its plan reaches beyond the spec's (e.g. referencing tables).
+ */
+export function planHazardScope(plan: OperationPlan, operations: readonly OperationSpec[] = []): HazardScope {
   const steps = [...plan.expand, ...plan.contract];
-  const named = [
-    ...tables,
+  const named: QualifiedName[] = [
+    ...operations.flatMap((op) => tablesOf(op)),
     ...plan.backfill.map((task) => task.table),
     ...steps.flatMap((step) => (step.buildsIndex === undefined ? [] : [step.buildsIndex.table])),
     ...(plan.tables ?? []),

@@ -11,6 +11,7 @@ import { replicationSlotHazard } from '../../src/hazards/replication-slots.js';
 import { vacuumHazard } from '../../src/hazards/running-vacuum.js';
 import { tableBloatHazard } from '../../src/hazards/table-bloat.js';
 import type { OperationPlan } from '../../src/plan/plan.js';
+import { parseSpec } from '../../src/index.js';
 
 const session: OldTransactionDetails = {
   pid: 4242,
@@ -199,7 +200,7 @@ describe('texts and scope', () => {
     expect(queryText('x'.repeat(100), 10)).toBe(`${'x'.repeat(9)}…`);
   });
 
-  it('scopes a plan to the tables its backfill tasks and index builds name, and knows whether it builds an index', () => {
+  it('scopes a plan to the tables its spec, backfill tasks and index builds name, and knows whether it builds an index', () => {
     const table = { schema: 'public', name: 'Tickets' };
     const plan: OperationPlan = {
       expand: [
@@ -216,6 +217,10 @@ describe('texts and scope', () => {
     };
     expect(planHazardScope(plan)).toEqual({ tables: ['app.accounts', 'public."Tickets"'], buildsIndex: true });
     expect(planHazardScope({ ...plan, expand: [] }).buildsIndex).toBe(false);
+    // A plan with no backfill and no index build (add-check) still has its spec's table.
+    const spec = parseSpec({ operations: [{ op: 'add-check', table: 'accounts', check: 'balance >= 0' }] }, 'test');
+    const none: OperationPlan = { expand: [], backfill: [], contract: [], rollback: [] };
+    expect(planHazardScope(none, spec.operations)).toEqual({ tables: ['public.accounts'], buildsIndex: false });
   });
 
   it('prints a report with blocking ones marked, and a run prints each hazard as a warning line', () => {
