@@ -85,7 +85,8 @@ export function diskHeadroomHazard(d: DiskHeadroomDetails): Hazard | undefined {
     };
   }
   if (d.freeBytes >= d.neededBytes * diskSafetyFactor) return undefined;
-  const where = `${d.free} free where the server writes (${d.directory ?? 'its data directory'})`;
+  const assumed = d.verified === false ? ', on this host, assumed to be the server’s: its postmaster.pid could not be read' : '';
+  const where = `${d.free} free where the server writes (${d.directory ?? 'its data directory'}${assumed})`;
   return d.freeBytes < d.neededBytes
     ? {
         kind: 'disk-headroom',

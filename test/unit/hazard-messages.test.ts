@@ -166,6 +166,9 @@ describe('disk headroom', () => {
     expect(tight?.message).toBe(
       '150 bytes free where the server writes (/data/pg_wal), less than 2× what it will write about 100 bytes (WAL and new indexes); free space first, or watch it',
     );
+    expect(diskHeadroomHazard({ ...need, freeBytes: 150, free: '150 bytes', verified: false })?.message).toMatch(
+      /^150 bytes free where the server writes \(\/data\/pg_wal, on this host, assumed to be the server’s: its postmaster.pid could not be read\)/,
+    );
     const short = diskHeadroomHazard({ ...need, freeBytes: 50, free: '50 bytes' });
     expect(short?.severity).toBe('blocking');
     expect(short?.message).toContain('the server stops when its disk fills');
