@@ -2,7 +2,8 @@
 // under the lock-safe runner and its record commits in the same transaction as its DDL, so a crash can
 // never leave it done but unrecorded. A concurrent step (CREATE/DROP INDEX CONCURRENTLY) cannot run in
 // a transaction; it is recorded after, and is idempotent, so a crash in between only repeats a check
-// (and a `doneWhen` query tells resume and rollback that such a step took effect).
+// (and a `doneWhen` query tells resume and rollback that such a step took effect). Before each step,
+// the live hazards it would wait for are read and reported (step-hazards.ts).
 // The phase's closing transition (e.g. status `completed`) commits with the last step's record, so no
 // crash can leave a finished phase recorded as unfinished.
 import { runLockedDdl } from '../src/db/locked-ddl.js';
@@ -12,6 +13,7 @@ import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
 import { explainFailure } from './explain-failure.js';
+import { warnOfHazards } from './step-hazards.js';
 import type { RunContext } from './run-context.js';
 
 /** Commits the phase's closing transition inside the transaction that records its last step. */
@@ -36,6 +38,7 @@ export async function runSteps(
       continue;
     }
     stopIfInterrupted(ctx.signal, ctx.migration);
+    await warnOfHazards(ctx, step);
     const started = performance.now();
     const last = index === steps.length - 1;
     const record = async (tx: TransactionSql): Promise<void> => {

@@ -2,6 +2,7 @@
 import type { IndexBuildProgress } from './catalog/index-build-progress.js';
 import type { LockRetryCause } from './db/locked-ddl.js';
 import type { Blocker } from './errors/index.js';
+import type { Hazard } from './hazards/hazard.js';
 import type { BackfillPass } from './plan/plan.js';
 import type { MigrationPhase, MigrationStatus } from './state/migration-records.js';
 import type { ActivityState, BelowMinProgress } from './state/worker-activity.js';
@@ -130,6 +131,8 @@ export type OnlineEvent =
    * rows it covered there against the floor's, why it was held, and what happens now.
    */
   | ({ readonly type: 'min-progress'; readonly migration: string } & Omit<BelowMinProgress, 'since'>)
+  /** A live hazard seen just before a lock step or a concurrent index build (src/hazards): it warns, the run goes on. */
+  | { readonly type: 'hazard'; readonly migration: string; readonly step: string; readonly hazard: Hazard }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'finished'; readonly migration: string; readonly status: MigrationStatus };
 

@@ -6,6 +6,7 @@ import { minProgressLine } from './min-progress-line.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { describeProgress } from '../catalog/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
+import { hazardLine } from './hazards-printer.js';
 import { lockRetryLine } from './lock-retry-line.js';
 import { backfillLine, percentText, type BackfillFrame } from './progress-numbers.js';
 
@@ -155,6 +156,10 @@ export function createProgressRenderer(
         return;
       case 'warning':
         say(`  warning: ${event.message}`);
+        if (mode === 'tty') draw();
+        return;
+      case 'hazard':
+        say(`  ${hazardLine(event.hazard)}`);
         if (mode === 'tty') draw();
         return;
       case 'connection-lost':

@@ -7,6 +7,9 @@ import { statementHookFromEnvironment } from './statement-debug.js';
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
 
+/** Our sessions' application_name (unless a caller names another): hazard reads pass over them. */
+export const onlineApplicationName = 'online';
+
 export interface ConnectOptions {
   /** Pool size. The migration needs one per backfill range plus one for state and one for the lease. */
   readonly max?: number;
@@ -42,7 +45,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       max: options.max ?? 4,
       idle_timeout: 30,
       connect_timeout: 10,
-      connection: { application_name: options.applicationName ?? 'online' },
+      connection: { application_name: options.applicationName ?? onlineApplicationName },
       debug: statementHookFromEnvironment(),
       onnotice: (notice) => {
         if (notice.severity === 'WARNING') options.onWarning?.(String(notice.message ?? ''));

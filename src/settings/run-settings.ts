@@ -293,6 +293,19 @@ export const runSettings = {
     description:
       'How long to wait for a server that went away mid-run (restart, failover) before exit 1, e.g. 10m; 0 = do not wait. [default: 5m]',
   }),
+  /**
+   * Transactions, snapshots and vacuums open longer than this are live hazards: named at plan time and
+   * before each lock step and concurrent index build (src/hazards). They warn; they never stop the run.
+   */
+  hazardAgeMs: setting({
+    flag: 'hazard-age',
+    configKey: 'hazard-age',
+    group: 'locks',
+    input: { kind: 'duration' },
+    value: z.number().int().min(1).max(86_400_000).default(60_000),
+    description:
+      'Warn (before each lock step and index build) about transactions, snapshots and vacuums open longer than this, e.g. 30s; they make the step wait. [default: 1m]',
+  }),
 };
 
 export type RunSettingsTable = typeof runSettings;
