@@ -37,7 +37,7 @@ export interface CopyStatement {
 }
 
 export interface SkippedObject {
-  readonly kind: CopiedKind | 'rows';
+  readonly kind: CopiedKind;
   readonly name: string;
   readonly reason: string;
 }
