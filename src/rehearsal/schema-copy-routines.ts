@@ -14,7 +14,7 @@ export async function functionStatements(
            case when p.prokind in ('f', 'p', 'w') then pg_get_functiondef(p.oid) end as def
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      where n.nspname = any(${schemas as string[]})
-       and not exists (select from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e')
+       and not exists (select from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype in ('e', 'i'))
      order by p.oid`;
   const statements: CopyStatement[] = [];
   for (const row of rows) {

@@ -1,8 +1,8 @@
 // The copy's first groups, read from the target's catalog: schemas, extensions, and the user types
-// (enums, domains with their checks, composite types). Objects an extension owns come with it.
+// (enums, domains with their checks, composite and range types). Objects an extension owns come with it.
 import type { TransactionSql } from '../db/connect.js';
 import { quoteLiteral } from '../sql-text/literal.js';
-import { displayName, quoteIdent, quoteQualified } from '../sql-text/quote.js';
+import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import type { CopyStatement, StatementRunner } from './schema-copy-statements.js';
 
 /** The schemas a copy covers: every user schema but online's state schema, or the ones asked for. */
@@ -83,14 +83,23 @@ export async function typeStatements(tx: TransactionSql, schemas: readonly strin
      where n.nspname = any(${schemas}) and t.typtype = 'c'
        and not exists (select from pg_depend d where d.classid = 'pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
      order by t.oid`;
-  const others = await tx<(TypeRow & { kind: string })[]>`
-    select n.nspname as schema, t.typname as name, t.typtype::text as kind
-      from pg_type t join pg_namespace n on n.oid = t.typnamespace
-     where n.nspname = any(${schemas}) and (t.typtype = 'r' or (t.typtype = 'b' and t.typcategory <> 'A'))
+  const ranges = await tx<
+    (TypeRow & { subtype: string; opclass: QualifiedName; collation: string | null; canonical: string | null; diff: string | null })[]
+  >`
+    select n.nspname as schema, t.typname as name, format_type(r.rngsubtype, null) as subtype,
+           (select json_build_object('schema', o.opcnamespace::regnamespace::text, 'name', o.opcname) from pg_opclass o where o.oid = r.rngsubopc) as opclass,
+           case when r.rngcollation <> 0 and r.rngcollation <> s.typcollation then r.rngcollation::regcollation::text end as collation,
+           case when r.rngcanonical <> 0 then r.rngcanonical::regproc::text end as canonical,
+           case when r.rngsubdiff <> 0 then r.rngsubdiff::regproc::text end as diff
+      from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_range r on r.rngtypid = t.oid join pg_type s on s.oid = r.rngsubtype
+     where n.nspname = any(${schemas as string[]}) and t.typtype = 'r'
+       and not exists (select from pg_depend d where d.classid = 'pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+     order by t.oid`;
+  const baseTypes = await tx<TypeRow[]>`
+    select n.nspname as schema, t.typname as name from pg_type t join pg_namespace n on n.oid = t.typnamespace
+     where n.nspname = any(${schemas as string[]}) and t.typtype = 'b' and t.typcategory <> 'A'
        and not exists (select from pg_depend d where d.classid = 'pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')`;
-  for (const other of others) {
-    runner.skip('type', displayName(other), other.kind === 'r' ? 'range types are not copied' : 'base types (written in C) are not copied');
-  }
+  for (const base of baseTypes) runner.skip('type', displayName(base), 'base types (written in C) are not copied');
   const statements: CopyStatement[] = enums.map((e) => ({
     kind: 'type',
     name: displayName(e),
@@ -112,6 +121,16 @@ export async function typeStatements(tx: TransactionSql, schemas: readonly strin
         counts: false,
       });
     }
+  }
+  for (const r of ranges) {
+    const options = [
+      `subtype = ${r.subtype}`,
+      `subtype_opclass = ${quoteQualified(r.opclass)}`,
+      ...(r.collation === null ? [] : [`collation = ${r.collation}`]),
+      ...(r.canonical === null ? [] : [`canonical = ${r.canonical}`]),
+      ...(r.diff === null ? [] : [`subtype_diff = ${r.diff}`]),
+    ];
+    statements.push({ kind: 'type', name: displayName(r), sql: `create type ${quoteQualified(r)} as range (${options.join(', ')})` });
   }
   for (const c of composites) {
     const attributes = (c.attributes ?? []).map(

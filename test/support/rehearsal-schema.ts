@@ -1,7 +1,8 @@
 // A rich schema for the rehearsal copy's tests, and what they compare between the target and the copy:
 // the tickets table and an enum, a domain, a composite type, identity and generated columns, partial and
 // expression indexes, a sub-partitioned table with default partitions, triggers (one disabled), views, a
-// materialized view, foreign keys, a CHECK calling a function, an exclusion constraint, an extension.
+// materialized view, foreign keys, a CHECK calling a function, an exclusion constraint, an extension,
+// a range type.
 import type postgres from 'postgres';
 import { createTickets } from './tickets-fixture.js';
 
@@ -9,6 +10,7 @@ export const richSchema = `
   create type ticket_priority as enum ('low', 'normal', 'high');
   create domain positive_amount as numeric(12, 2) default 0 check (value >= 0);
   create type money_pair as (amount positive_amount, currency text collate "C");
+  create type rate_band as range (subtype = float8, subtype_diff = float8mi);
   create function is_email(text) returns boolean language sql immutable as $$ select $1 like '%@%' $$;
   create function touch_updated_at() returns trigger language plpgsql as $$ begin new.updated_at := now(); return new; end $$;
 
@@ -36,7 +38,7 @@ export const richSchema = `
     body text not null,
     cost positive_amount,
     constraint body_not_blank check (length(body) > 0));
-  create table shifts (agent_id int not null references support.agents (id), during tsrange not null,
+  create table shifts (agent_id int not null references support.agents (id), during tsrange not null, rates rate_band,
     exclude using gist (during with &&));
 
   create table events (id bigint not null, at timestamptz not null, kind text not null, primary key (id, at, kind))
@@ -85,6 +87,8 @@ export async function catalogDefinitions(sql: postgres.Sql, viewText: boolean): 
      where schemaname not in ('pg_catalog', 'information_schema')
     union all
     select format('matview %s.%s %s %s', schemaname, matviewname, ispopulated, case when ${viewText} then definition end) from pg_matviews
+    union all
+    select format('range %s %s %s', rngtypid::regtype, rngsubtype::regtype, rngsubdiff) from pg_range where rngtypid::regtype::text = 'rate_band'
     union all
     select format('enum %s %s', t.typname, string_agg(e.enumlabel, ',' order by e.enumsortorder))
       from pg_type t join pg_enum e on e.enumtypid = t.oid group by t.typname
