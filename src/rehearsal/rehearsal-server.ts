@@ -113,11 +113,16 @@ export async function startRehearsalServer(target: Sql, options: RehearsalServer
   }
 }
 
-/** A database like the target's (its name, encoding, and its locale where this machine has it). */
+/**
+ * A database like the target's: its name, encoding, and its locale where this machine has it. A target
+ * named `postgres` replaces the server's own, which initdb made with this machine's defaults.
+ */
 async function createCopyDatabase(serverUrl: string, target: TargetDatabase, warnings: string[]): Promise<string> {
-  if (target.name === 'postgres') return target.name;
-  const admin = await connect(serverUrl, { max: 1, applicationName: 'online rehearsal' });
+  const url = new URL(serverUrl);
+  url.pathname = '/template1';
+  const admin = await connect(url.toString(), { max: 1, applicationName: 'online rehearsal' });
   try {
+    if (target.name === 'postgres') await admin.unsafe('drop database postgres');
     const create = `create database ${quoteIdent(target.name)} template template0 encoding ${quoteLiteral(target.encoding)}`;
     try {
       await admin.unsafe(`${create} lc_collate ${quoteLiteral(target.collate)} lc_ctype ${quoteLiteral(target.ctype)}`);

@@ -6,6 +6,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedMajors } from '../../src/embedded/embedded-server.js';
+import { RehearsalVersionError } from '../../src/errors/index.js';
 import { copySchema, type CopySchemaOptions, type SchemaCopyReport } from '../../src/rehearsal/schema-copy.js';
 import { installedRehearsalMajors, majorOf, startRehearsalServer, type RehearsalServer } from '../../src/rehearsal/rehearsal-server.js';
 import { databaseSnapshot } from '../support/catalog-snapshot.js';
@@ -33,17 +34,26 @@ describe('a rehearsal copy of the target', () => {
     await server?.stop();
   });
 
-  it('runs on the target major when one is installed, otherwise on 17 with a warning', () => {
+  it('runs on the target major when one is installed, otherwise refuses, or runs on 17 with a warning when allowed', async () => {
     if ((embeddedMajors as readonly number[]).includes(targetMajor)) {
       expect(server.major).toBe(targetMajor);
       expect(server.warnings.filter((w) => w.includes('rehearsing on'))).toEqual([]);
     } else {
+      await expect(startRehearsalServer(db.sql)).rejects.toThrow(RehearsalVersionError);
       expect(server.major).toBe(17);
       expect(server.warnings).toContain(
         `the target runs PostgreSQL ${targetMajor}, which has no embedded server here: rehearsing on PostgreSQL 17, whose locks and rewrites may differ from ${targetMajor}'s`,
       );
     }
     expect(server.url).toContain(`/${server.database}`);
+    const copy = postgres(server.url, { max: 1, onnotice: () => undefined });
+    try {
+      const database = (sql: postgres.Sql) => sql<{ name: string; encoding: string; collate: string }[]>`
+        select datname as name, pg_encoding_to_char(encoding) as encoding, datcollate as collate from pg_database where datname = current_database()`;
+      expect(await database(copy)).toEqual(await database(db.sql));
+    } finally {
+      await copy.end();
+    }
   });
 
   async function copyInto(
