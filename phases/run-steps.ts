@@ -11,6 +11,7 @@ import { DataViolationError, LockTimeoutError, StoppedError, stopIfInterrupted }
 import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
+import { cancelBlockersPolicy } from './blocker-policy.js';
 import { explainFailure } from './explain-failure.js';
 import type { RunContext } from './run-context.js';
 
@@ -59,6 +60,7 @@ export async function runSteps(
         lockRetries: ctx.options.lockRetries,
         signal: ctx.signal,
         onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
+        cancelBlockers: cancelBlockersPolicy(ctx),
         record,
       }).catch(async (error: unknown) => {
         // Stopped (a signal, `online stop`) while waiting to retry a lock: the attempt was rolled back
@@ -91,6 +93,7 @@ async function undoPhase(ctx: RunContext, phase: MigrationPhase, statements: rea
     lockRetries: ctx.options.lockRetries,
     signal: ctx.signal,
     onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
+    cancelBlockers: cancelBlockersPolicy(ctx),
     record: (tx) => ctx.ledger.within(tx).clearSteps(ctx.migration, phase),
   }).catch(() => undefined);
 }

@@ -5,6 +5,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { describeProgress } from '../catalog/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
+import { blockerCancelLine } from './blocker-cancel-line.js';
 import { lockRetryLine } from './lock-retry-line.js';
 import { backfillLine, percentText, type BackfillFrame } from './progress-numbers.js';
 
@@ -82,6 +83,9 @@ export function createProgressRenderer(
         return;
       case 'lock-retry':
         say(lockRetryLine(event));
+        return;
+      case 'blocker-cancel':
+        say(blockerCancelLine(event));
         return;
       case 'backfill-start':
         say(

@@ -25,6 +25,21 @@ export const runOptionsSchema = z
         message: `applies only with concurrency auto (it caps the workers auto adds), and concurrency is ${o.concurrency}: set concurrency to auto, or leave max concurrency out`,
       });
     }
+    const cancelQualifiers = {
+      terminateBlockers: o.terminateBlockers,
+      cancelSuperuserBlockers: o.cancelSuperuserBlockers,
+      maxBlockerWrites: o.maxBlockerWrites > 0,
+    };
+    for (const [option, given] of Object.entries(cancelQualifiers)) {
+      if (given && o.cancelBlockersAfterMs === null) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [option],
+          message:
+            'applies only with cancel-blockers-after (it limits which blockers are cancelled, and none are without it): set cancel-blockers-after too, or leave it out',
+        });
+      }
+    }
     if (o.minBatchSize > o.maxBatchSize) {
       ctx.addIssue({
         code: 'custom',
