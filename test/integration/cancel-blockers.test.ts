@@ -31,16 +31,17 @@ interface Victim {
 describe('cancelling the sessions that block a DDL step', () => {
   const db = useTestDatabase('cancel_blockers');
   const role = `app_${randomBytes(3).toString('hex')}`;
+  const password = randomBytes(8).toString('hex');
   const roleUrl = (): string => {
     const url = new URL(db.url);
     url.username = role;
-    url.password = '';
+    url.password = password;
     return url.toString();
   };
 
   beforeAll(async () => {
     await createTickets(db.sql, 2_000);
-    await db.sql.unsafe(`create role "${role}" login`);
+    await db.sql.unsafe(`create role "${role}" login password '${password}'`);
     await db.sql.unsafe(`grant select, insert, update, delete on tickets to "${role}"`);
   });
   /** Every victim is released after its test, passed or failed (a lock left held would block the next ones). */
@@ -123,7 +124,7 @@ describe('cancelling the sessions that block a DDL step', () => {
   }
 
   /** Short retries that end in seconds: the threshold is passed after a few attempts, and the step then fails. */
-  const failingRetries = { lockTimeoutMs: 100, lockRetries: 7, cancelBlockersAfterMs: 300 };
+  const failingRetries = { lockTimeoutMs: 300, lockRetries: 6, cancelBlockersAfterMs: 500 };
   /** Retries that go on long enough for the cancelled blocker's lock to be taken. */
   const lastingRetries = { lockTimeoutMs: 200, lockRetries: 200, cancelBlockersAfterMs: 1_000 };
 
@@ -134,18 +135,22 @@ describe('cancelling the sessions that block a DDL step', () => {
     const { events, error } = await run('terminated', { ...lastingRetries, terminateBlockers: true });
     expect(error).toBeUndefined();
     await expectCalmTraffic('writers while a blocker was terminated', writers);
-    expect(events.map((e) => [e.action, e.blocker.pid])).toEqual([['terminated', blocker.pid]]);
-    expect(events[0]?.blocker).toMatchObject({
+    // The writers' sessions may be seen in the way too (a write under way as we asked for the lock): only the victim is acted on.
+    const acted = events.filter((e) => e.action !== 'left-alone' || e.blocker.pid === blocker.pid);
+    expect(acted.map((e) => [e.action, e.blocker.pid])).toEqual([['terminated', blocker.pid]]);
+    expect(acted[0]?.blocker).toMatchObject({
       application: 'billing',
       user: role,
       state: 'idle in transaction',
       query: 'select count(*) from tickets',
     });
-    expect(events[0]?.reason).toMatch(/^the step had been retried for [\d.]+s, past --cancel-blockers-after 1s$/);
-    expect(events[0]?.statement).toContain('add column if not exists "terminated"');
+    expect(acted[0]?.reason).toMatch(/^the step had been retried for [\d.]+s, past --cancel-blockers-after 1s$/);
+    expect(acted[0]?.statement).toContain('add column if not exists "terminated"');
     await waitFor(async () => (await stateOf(blocker.pid)) === undefined);
     const logged = await loggedEvents('add-terminated');
-    expect(logged.map((e) => [e.kind, e.detail.blocker.pid])).toEqual([['blocker-terminated', blocker.pid]]);
+    expect(logged.filter((e) => e.kind !== 'blocker-left-alone').map((e) => [e.kind, e.detail.blocker.pid])).toEqual([
+      ['blocker-terminated', blocker.pid],
+    ]);
     await rollbackMigration({ databaseUrl: db.url, migration: 'add-terminated' });
   });
 
@@ -173,8 +178,9 @@ describe('cancelling the sessions that block a DDL step', () => {
     const { events, error } = await run('cancelled', lastingRetries);
     expect(error).toBeUndefined();
     await expectCalmTraffic('writers while a blocker was cancelled', writers);
-    expect(events.map((e) => [e.action, e.blocker.pid])).toEqual([['cancelled', blocker.pid]]);
-    expect(events[0]?.blocker.query).toContain('select pg_sleep(60)');
+    const acted = events.filter((e) => e.action !== 'left-alone' || e.blocker.pid === blocker.pid);
+    expect(acted.map((e) => [e.action, e.blocker.pid])).toEqual([['cancelled', blocker.pid]]);
+    expect(acted[0]?.blocker.query).toContain('select pg_sleep(60)');
     expect(await blocker.outcome).toBe('canceling statement due to user request');
     // Cancelled, not ended: its session is still there, its transaction aborted (and its locks gone).
     expect(await stateOf(blocker.pid)).toMatchObject({ state: 'idle in transaction (aborted)' });
