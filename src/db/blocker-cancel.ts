@@ -92,8 +92,9 @@ export class BlockerCanceller {
       const outcome = await this.#signal(sampled, session.queryStart, session.description.state, decision.act === 'terminate');
       if (outcome === 'moved-on') continue;
       if (typeof outcome === 'object') {
-        leftAlone.push({ ...outcome, statement, blocker: victim });
-        await this.#reportOnce(sampled, { ...outcome, statement, blocker: victim });
+        const action: BlockerAction = { ...outcome, statement, blocker: victim };
+        leftAlone.push(action);
+        await this.#reportOnce(sampled, action);
         continue;
       }
       signalled.push(sampled);
