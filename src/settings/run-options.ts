@@ -25,6 +25,19 @@ export const runOptionsSchema = z
         message: `applies only with concurrency auto (it caps the workers auto adds), and concurrency is ${o.concurrency}: set concurrency to auto, or leave max concurrency out`,
       });
     }
+    if (o.minBatchSize > o.maxBatchSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minBatchSize'],
+        message: `min batch size ${o.minBatchSize} is greater than max batch size ${o.maxBatchSize}`,
+      });
+    } else if (o.batchSize < o.minBatchSize || o.batchSize > o.maxBatchSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batchSize'],
+        message: `batch size ${o.batchSize} is outside [min ${o.minBatchSize}, max ${o.maxBatchSize}]; set the min or max batch size too`,
+      });
+    }
     const cancelQualifiers = {
       terminateBlockers: o.terminateBlockers,
       cancelSuperuserBlockers: o.cancelSuperuserBlockers,
@@ -39,19 +52,6 @@ export const runOptionsSchema = z
             'applies only with cancel-blockers-after (it limits which blockers are cancelled, and none are without it): set cancel-blockers-after too, or leave it out',
         });
       }
-    }
-    if (o.minBatchSize > o.maxBatchSize) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['minBatchSize'],
-        message: `min batch size ${o.minBatchSize} is greater than max batch size ${o.maxBatchSize}`,
-      });
-    } else if (o.batchSize < o.minBatchSize || o.batchSize > o.maxBatchSize) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['batchSize'],
-        message: `batch size ${o.batchSize} is outside [min ${o.minBatchSize}, max ${o.maxBatchSize}]; set the min or max batch size too`,
-      });
     }
   });
 
