@@ -5,9 +5,9 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { describeProgress } from '../catalog/index-build-progress.js';
 import type { EventListener, OnlineEvent } from '../events.js';
-import { blockerCancelLine } from './blocker-cancel-line.js';
 import { lockRetryLine } from './lock-retry-line.js';
 import { backfillLine, percentText, type BackfillFrame } from './progress-numbers.js';
+import { blockerCancelLine } from './blocker-cancel-line.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
 
