@@ -12,6 +12,7 @@ import { DataViolationError, LockTimeoutError, StoppedError, stopIfInterrupted }
 import type { PlannedStep } from '../src/plan/plan.js';
 import type { MigrationPhase } from '../src/state/migration-records.js';
 import { runConcurrentStep } from './concurrent-step.js';
+import { cancelBlockersPolicy } from './blocker-policy.js';
 import { explainFailure } from './explain-failure.js';
 import { warnOfHazards } from './step-hazards.js';
 import type { RunContext } from './run-context.js';
@@ -62,6 +63,7 @@ export async function runSteps(
         lockRetries: ctx.options.lockRetries,
         signal: ctx.signal,
         onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
+        cancelBlockers: cancelBlockersPolicy(ctx),
         record,
       }).catch(async (error: unknown) => {
         // Stopped (a signal, `online stop`) while waiting to retry a lock: the attempt was rolled back
@@ -94,6 +96,7 @@ async function undoPhase(ctx: RunContext, phase: MigrationPhase, statements: rea
     lockRetries: ctx.options.lockRetries,
     signal: ctx.signal,
     onRetry: (retry) => ctx.emit({ type: 'lock-retry', migration: ctx.migration, ...retry }),
+    cancelBlockers: cancelBlockersPolicy(ctx),
     record: (tx) => ctx.ledger.within(tx).clearSteps(ctx.migration, phase),
   }).catch(() => undefined);
 }

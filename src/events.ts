@@ -1,5 +1,6 @@
 // Typed progress events the library emits; the CLI draws them (bars, plain lines or NDJSON).
 import type { IndexBuildProgress } from './catalog/index-build-progress.js';
+import type { BlockerAction } from './db/blocker-cancel.js';
 import type { LockRetryCause } from './db/locked-ddl.js';
 import type { Blocker } from './errors/index.js';
 import type { Hazard } from './hazards/hazard.js';
@@ -33,6 +34,12 @@ export type OnlineEvent =
       /** The sessions that held the lock, when they could be seen. */
       readonly blockers: readonly Blocker[];
     }
+  /**
+   * --cancel-blockers-after acted on a session blocking a DDL step (`cancelled`, `terminated`), or a
+   * safety limit kept it (`left-alone`, said once per session and reason): the victim's pid,
+   * application, user, state, transaction age and query, and why.
+   */
+  | ({ readonly type: 'blocker-cancel'; readonly migration: string } & BlockerAction)
   | {
       readonly type: 'backfill-start';
       readonly migration: string;

@@ -4,7 +4,8 @@ import type { OnlineEvent } from '../events.js';
 
 type LockRetryEvent = Extract<OnlineEvent, { type: 'lock-retry' }>;
 
-const shorten = (text: string, max: number): string => {
+/** The text on one line, cut to `max` characters with an ellipsis. */
+export const shorten = (text: string, max: number): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 };

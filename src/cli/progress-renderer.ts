@@ -9,6 +9,7 @@ import type { EventListener, OnlineEvent } from '../events.js';
 import { hazardLine } from './hazards-printer.js';
 import { lockRetryLine } from './lock-retry-line.js';
 import { backfillLine, percentText, type BackfillFrame } from './progress-numbers.js';
+import { blockerCancelLine } from './blocker-cancel-line.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
 
@@ -84,6 +85,9 @@ export function createProgressRenderer(
         return;
       case 'lock-retry':
         say(lockRetryLine(event));
+        return;
+      case 'blocker-cancel':
+        say(blockerCancelLine(event));
         return;
       case 'backfill-start':
         say(

@@ -24,20 +24,30 @@ export async function findBlockers(sql: Sql, pid: number): Promise<Blocker[]> {
   return (await sampleBlockers(sql, pid)).map(asBlocker);
 }
 
-/** A blocker seen during our wait, and whether it was itself waiting for a lock we held. */
+/** A blocker seen during our wait, whether it was itself waiting for a lock we held, and which transaction it was in. */
 export interface SampledBlocker extends Blocker {
   /** It holds what we wait for and waits for what we hold: only our rolling back frees it. */
   readonly waitingForUs: boolean;
+  /** Its xact_start as text: a later look at the pid knows whether it is still that transaction (blocker-cancel.ts). */
+  readonly transactionStart: string | null;
 }
 
-export const asBlocker = ({ waitingForUs: _, ...blocker }: SampledBlocker): Blocker => blocker;
+export const asBlocker = ({ waitingForUs: _, transactionStart: __, ...blocker }: SampledBlocker): Blocker => blocker;
+
+type SampledRow = BlockerRow & { waiting_for_us: boolean; transaction_start: string | null };
+
+const toSampled = (r: SampledRow): SampledBlocker => ({
+  ...toBlocker(r),
+  waitingForUs: r.waiting_for_us,
+  transactionStart: r.transaction_start,
+});
 
 async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> {
-  const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
+  const rows = await sql<SampledRow[]>`
     select a.pid, a.application_name as application, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
-           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
+           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us, a.xact_start::text as transaction_start
     from pg_stat_activity a where a.pid = any(pg_blocking_pids(${pid})) order by a.xact_start`;
-  return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
+  return rows.map(toSampled);
 }
 
 /**
@@ -47,14 +57,14 @@ async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> 
  */
 export async function findHolders(sql: Sql, relation: string, mode: LockMode, pid: number): Promise<SampledBlocker[]> {
   const modes = conflictsWith(mode).map(pgLocksMode);
-  const rows = await sql<(BlockerRow & { waiting_for_us: boolean })[]>`
+  const rows = await sql<SampledRow[]>`
     select a.pid, a.application_name as application, a.state, extract(epoch from now() - a.xact_start)::float8 as age, left(a.query, 500) as query,
-           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us
+           ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us, a.xact_start::text as transaction_start
     from pg_stat_activity a
     where a.pid in (select l.pid from pg_locks l where l.locktype = 'relation' and l.granted and l.pid <> ${pid}
                       and l.relation = to_regclass(${relation}::text) and l.mode = any(${modes}::text[]))
     order by a.xact_start`;
-  return rows.map((r) => ({ ...toBlocker(r), waitingForUs: r.waiting_for_us }));
+  return rows.map(toSampled);
 }
 
 export interface BlockerWatch {

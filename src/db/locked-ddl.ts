@@ -1,8 +1,9 @@
 // Runs DDL that takes strong locks so that no writer ever fails because of them: the first lock of an
 // attempt waits at most lock_timeout, every later wait is short (lock-wait-budget.ts says why), and a
 // lock timeout or a deadlock rolls the attempt back and retries it with backoff, naming the blockers.
-import { LockTimeoutError, type Blocker } from '../errors/index.js';
+import { LockTimeoutError, type Blocker, type SparedBlocker } from '../errors/index.js';
 import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from './backoff.js';
+import { BlockerCanceller, type BlockerAction, type CancelBlockersPolicy } from './blocker-cancel.js';
 import { asBlocker, findHolders, watchBlockers, type BlockerWatch, type SampledBlocker } from './blockers.js';
 import { sqlState, type Sql, type TransactionSql } from './connect.js';
 import { leastDeadlockTimeoutMs } from './deadlock-timeout.js';
@@ -36,6 +37,8 @@ export interface LockedDdlOptions extends LockPolicy {
   /** Runs in the DDL's own transaction, after the statements: the step's record commits with it. */
   readonly record?: (tx: TransactionSql) => Promise<void>;
   readonly signal?: AbortSignal;
+  /** Opt-in (--cancel-blockers-after): act on the blockers of a step retried this long, within safety limits. */
+  readonly cancelBlockers?: CancelBlockersPolicy;
 }
 
 const retryCauses: Readonly<Record<string, LockRetryCause>> = { '55P03': 'lock-timeout', '40P01': 'deadlock' };
@@ -61,6 +64,10 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
   // Two pool connections ready before the first wait: one for the transaction, one for sampling who
   // blocks it. Opening one takes long enough on a busy machine that a short wait would be over first.
   await Promise.all([sql`select 1`, sql`select 1`]);
+  const firstAttemptAt = performance.now();
+  const canceller = options.cancelBlockers === undefined ? undefined : new BlockerCanceller(sql, options.cancelBlockers);
+  /** The blockers the last round of cancelling left alone: the final error says why. */
+  let spared: readonly SparedBlocker[] = [];
   for (let attempt = 1; ; attempt++) {
     step = await existingLeadingLocks(sql, step);
     const failure = await runAttempt(sql, step, lockTimeoutMs, options.record);
@@ -72,9 +79,18 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
     const blockers = failure.blockers.map(asBlocker);
     const failedLead = failure.index !== undefined && failure.index < step.leading.length ? failure.index : undefined;
     if (attempt >= attempts || stopped()) {
-      throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error });
+      throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error, spared });
     }
-    const waitMs = backoffDelay(attempt, options.backoff ?? defaultBackoff);
+    // Retried long enough: the blockers the limits allow are cancelled now, between attempts (a retry
+    // must follow to use the way they cleared), and the next attempt goes at once.
+    let signalled = 0;
+    const elapsedMs = performance.now() - firstAttemptAt;
+    if (canceller?.due(elapsedMs) === true && failure.blockers.length > 0) {
+      const round = await canceller.review(failure.blockers, statement, elapsedMs, lockTimeoutMs);
+      signalled = round.signalled;
+      spared = round.leftAlone.map(sparedOf);
+    }
+    const waitMs = signalled > 0 ? 0 : backoffDelay(attempt, options.backoff ?? defaultBackoff);
     options.onRetry?.({ attempt, attempts, waitMs, statement, cause, blockers });
     // A leading lock that something independent held (a long transaction, an autovacuum) is asked
     // for first next time, while nothing is held: it may then wait the full lock_timeout (and its
@@ -84,9 +100,11 @@ export async function runLockedDdl(sql: Sql, statements: readonly string[], opti
     if (failedLead !== undefined && failure.blockers.some((b) => !b.waitingForUs)) step = leadWith(step, failedLead);
     await sleep(waitMs, options.signal);
     // Stopped during the backoff: no further attempt (it would queue traffic behind us once more).
-    if (stopped()) throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error });
+    if (stopped()) throw new LockTimeoutError(statement, attempt, blockers, { cause: failure.error, spared });
   }
 }
+
+const sparedOf = ({ blocker, reason }: BlockerAction): SparedBlocker => ({ ...blocker, reason });
 
 /** The step without leading locks of relations dropped or renamed since it was planned (see withoutMissing). */
 async function existingLeadingLocks(sql: Sql, step: LockedStatements): Promise<LockedStatements> {

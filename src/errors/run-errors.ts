@@ -20,26 +20,46 @@ export function describeBlocker(b: Blocker): string {
   return `pid ${b.pid} (${b.state ?? 'unknown state'}, ${age}${application}): ${b.query ?? '<no query>'}`;
 }
 
+/** A blocker that --cancel-blockers-after left alone, and the safety limit that kept it. */
+export interface SparedBlocker extends Blocker {
+  readonly reason: string;
+}
+
 export class LockTimeoutError extends OnlineError {
+  /** Blockers --cancel-blockers-after left alone in its last round, with why. */
+  readonly spared: readonly SparedBlocker[];
+
   constructor(
     readonly statement: string,
     readonly attempts: number,
     readonly blockers: readonly Blocker[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; spared?: readonly SparedBlocker[] },
   ) {
     const who = blockers.length === 0 ? 'no blocker could be identified' : `blocked by:\n  ${blockers.map(describeBlocker).join('\n  ')}`;
+    const spared = options?.spared ?? [];
+    const kept =
+      spared.length === 0
+        ? ''
+        : `\nnot cancelled (--cancel-blockers-after):\n  ${spared.map((b) => `pid ${b.pid}: ${b.reason}`).join('\n  ')}`;
     super(
       'LOCK_TIMEOUT',
-      `could not acquire a lock after ${attempts} attempts for: ${statement}\n${who}\n` +
+      `could not acquire a lock after ${attempts} attempts for: ${statement}\n${who}${kept}\n` +
         'the state is recorded: once the blocking sessions have ended, `online resume` (or `online migrate`, for a directory) ' +
         'continues from the last recorded step; a longer --lock-timeout or more --lock-retries wait longer',
       1,
       options,
     );
+    this.spared = spared;
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), statement: this.statement, attempts: this.attempts, blockers: this.blockers };
+    return {
+      ...super.toJSON(),
+      statement: this.statement,
+      attempts: this.attempts,
+      blockers: this.blockers,
+      ...(this.spared.length > 0 ? { spared: this.spared } : {}),
+    };
   }
 }
 

@@ -52,6 +52,21 @@ export const runOptionsSchema = z
         message: `batch size ${o.batchSize} is outside [min ${o.minBatchSize}, max ${o.maxBatchSize}]; set the min or max batch size too`,
       });
     }
+    const cancelQualifiers = {
+      terminateBlockers: o.terminateBlockers,
+      cancelSuperuserBlockers: o.cancelSuperuserBlockers,
+      maxBlockerWrites: o.maxBlockerWrites > 0,
+    };
+    for (const [option, given] of Object.entries(cancelQualifiers)) {
+      if (given && o.cancelBlockersAfterMs === null) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [option],
+          message:
+            'applies only with cancel-blockers-after (it limits which blockers are cancelled, and none are without it): set cancel-blockers-after too, or leave it out',
+        });
+      }
+    }
   });
 
 export type RunOptions = z.infer<typeof runOptionsSchema>;

@@ -281,6 +281,50 @@ export const runSettings = {
     description: 'Attempts before failing with the blocking sessions named. [default: 30]',
   }),
   /**
+   * Opt-in: once a strong-lock step has been retried this long (from its first attempt), the sessions
+   * blocking it are cancelled between attempts, within the safety limits of db/blocker-safety.ts. Null: never.
+   */
+  cancelBlockersAfterMs: setting({
+    flag: 'cancel-blockers-after',
+    configKey: 'cancel-blockers-after',
+    group: 'locks',
+    input: { kind: 'duration' },
+    value: z.number().int().min(1).max(86_400_000).nullable().default(null),
+    description:
+      "Once a DDL step has been retried this long (from its first attempt), cancel (pg_cancel_backend) the sessions blocking it, then retry; never a session running DDL or holding a lock stronger than ROW EXCLUSIVE, a superuser's, one over --max-blocker-writes, online's own, or one that is not a client backend. e.g. 30s. [default: never]",
+    example: '30s',
+  }),
+  /** With cancelBlockersAfterMs: end blockers that are idle in transaction (a cancel does not reach them). */
+  terminateBlockers: setting({
+    flag: 'terminate-blockers',
+    configKey: 'terminate-blockers',
+    group: 'locks',
+    input: { kind: 'switch' },
+    value: z.boolean().default(false),
+    description:
+      'With --cancel-blockers-after: terminate (pg_terminate_backend) a blocker that is idle in transaction, whose locks a cancel would not release; without it such a blocker is left alone and named. [default: off]',
+  }),
+  /** With cancelBlockersAfterMs: superusers' sessions may be cancelled too. */
+  cancelSuperuserBlockers: setting({
+    flag: 'cancel-superuser-blockers',
+    configKey: 'cancel-superuser-blockers',
+    group: 'locks',
+    input: { kind: 'switch' },
+    value: z.boolean().default(false),
+    description:
+      "With --cancel-blockers-after: also cancel superusers' sessions (an administrator's, by default left alone). [default: off]",
+  }),
+  /** With cancelBlockersAfterMs: the most tables a blocker's transaction may have written to and still be cancelled (blocker-safety.ts counts them). */
+  maxBlockerWrites: setting({
+    flag: 'max-blocker-writes',
+    configKey: 'max-blocker-writes',
+    group: 'locks',
+    input: { kind: 'count', min: 0 },
+    value: z.number().int().min(0).max(10_000).default(0),
+    description:
+      'With --cancel-blockers-after: cancel only a blocker whose transaction has written to at most this many tables (those it holds ROW EXCLUSIVE on: INSERT, UPDATE, DELETE, MERGE; one that has a transaction id but no such table, e.g. after SELECT FOR UPDATE, counts 1). [default: 0, only transactions that wrote nothing]',
+  }),
+  /**
    * How long a run waits for a server that went away (restart, failover, our backend terminated)
    * before it gives up with exit 1; it then reconnects, retakes its lease and resumes. 0: give up at once.
    */

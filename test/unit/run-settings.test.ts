@@ -155,6 +155,34 @@ describe('--concurrency and --max-concurrency', () => {
     expect(parseRunOptions(runOptionsFromFlags({ 'max-concurrency': 0 }))).toMatchObject({ concurrency: 1, maxConcurrency: null });
   });
 
+  it('refuse the limits of --cancel-blockers-after without it, and a duration that is not positive', () => {
+    for (const [flag, value] of [
+      ['terminate-blockers', true],
+      ['cancel-superuser-blockers', true],
+      ['max-blocker-writes', 2],
+    ] as const) {
+      const error = inFlagTerms(thrown(() => parseRunOptions(runOptionsFromFlags({ [flag]: value }))));
+      expect((error as InvalidOptionError).message).toBe(
+        `--${flag}: applies only with cancel-blockers-after (it limits which blockers are cancelled, and none are without it): set cancel-blockers-after too, or leave it out`,
+      );
+      expect((error as InvalidOptionError).exitCode).toBe(2);
+    }
+    expect(inFlagTerms(thrown(() => parseRunOptions(runOptionsFromFlags({ 'cancel-blockers-after': '0' }))))).toHaveProperty(
+      'message',
+      '--cancel-blockers-after: Too small: expected number to be >=1',
+    );
+    expect(inFlagTerms(thrown(() => parseRunOptions(runOptionsFromFlags({ 'cancel-blockers-after': 'soon' }))))).toHaveProperty(
+      'message',
+      expect.stringContaining('--cancel-blockers-after must be a duration'),
+    );
+    expect(
+      parseRunOptions(runOptionsFromFlags({ 'cancel-blockers-after': '30s', 'terminate-blockers': true, 'max-blocker-writes': 0 })),
+    ).toMatchObject({ cancelBlockersAfterMs: 30_000, terminateBlockers: true, cancelSuperuserBlockers: false, maxBlockerWrites: 0 });
+    expect(defaultRunOptions).toMatchObject({ cancelBlockersAfterMs: null, terminateBlockers: false, maxBlockerWrites: 0 });
+    // 0 is the default, as `online init` writes it: harmless without --cancel-blockers-after.
+    expect(parseRunOptions(runOptionsFromFlags({ 'max-blocker-writes': 0 }))).toMatchObject({ maxBlockerWrites: 0 });
+  });
+
   it('give the workers a run starts with and the most it may have', () => {
     const options = (input: Parameters<typeof parseRunOptions>[0]): [number, number] => {
       const o = parseRunOptions(input);
