@@ -288,10 +288,10 @@ export const runSettings = {
     flag: 'cancel-blockers-after',
     configKey: 'cancel-blockers-after',
     group: 'locks',
-    input: { kind: 'duration' },
+    input: { kind: 'duration', zeroMeansNone: true },
     value: z.number().int().min(1).max(86_400_000).nullable().default(null),
     description:
-      "Once a DDL step has been retried this long (from its first attempt), cancel (pg_cancel_backend) the sessions blocking it, then retry; never a session running DDL or holding a lock stronger than ROW EXCLUSIVE, a superuser's, one over --max-blocker-writes, online's own, or one that is not a client backend. e.g. 30s. [default: never]",
+      "Once a DDL step has been retried this long (from its first attempt), cancel (pg_cancel_backend) the sessions blocking it, then retry; never a session running DDL or holding a lock stronger than ROW EXCLUSIVE, a superuser's, one over --max-blocker-writes, online's own, or one that is not a client backend. e.g. 30s; 0 = never (`resume --cancel-blockers-after 0` turns a stored one off). [default: never]",
     example: '30s',
   }),
   /** With cancelBlockersAfterMs: end blockers that are idle in transaction (a cancel does not reach them). */
