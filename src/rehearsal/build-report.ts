@@ -99,7 +99,9 @@ function stepTrace(
       ? (plan?.[window.phase][window.index - 1]?.statements ?? []).map(normalizeStatement)
       : [];
   const texts = [...new Set([...planned, ...(observed?.statements.keys() ?? [])])];
-  const statements = texts.map((text) => statementTrace(window, text, observed?.statements.get(text), forecasts.get(text), maxLockHoldMs));
+  const forecastOf = (text: string): StatementForecast | undefined =>
+    window.kind === 'backfill' || window.kind === 'other' ? withBackfillWrites(forecasts.get(text), plan) : forecasts.get(text);
+  const statements = texts.map((text) => statementTrace(window, text, observed?.statements.get(text), forecastOf(text), maxLockHoldMs));
   const seen = statements.filter((s) => s.locks.length + s.waits.length + s.rewrites.length > 0);
   if (window.kind === 'other' && seen.length === 0) return undefined;
   return {
@@ -128,4 +130,16 @@ function statementTrace(
     rewrites,
     findings: statementFindings({ window, statement: text, forecast, locks, rewrites, maxLockHoldMs }),
   };
+}
+
+/**
+ * What the plan says of a backfill batch: it writes its task's table (ROW EXCLUSIVE; leaf partitions
+ * through their parent). The batch's text is the executor's (the UPDATE inside a WITH, the cursor's
+ * update outside), so the task is added to what the analyzer reads from it. Outside the plan's steps
+ * too: complete sweeps the backfill once more before contract.
+ */
+function withBackfillWrites(forecast: StatementForecast | undefined, plan: OperationPlan | undefined): StatementForecast | undefined {
+  if (forecast === undefined || plan === undefined) return forecast;
+  const writes = plan.backfill.map((task) => ({ schema: task.table.schema, name: task.table.name, mode: 'row exclusive' as const }));
+  return { ...forecast, locks: [...forecast.locks, ...writes] };
 }

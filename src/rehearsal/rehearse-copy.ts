@@ -16,7 +16,8 @@ import { buildReport, type TracedMigration } from './build-report.js';
 import { rehearsalApplicationPrefix, startLockPoller, type LockHolding } from './lock-poller.js';
 import type { RehearsalReport } from './rehearsal-report.js';
 import { RunWindows } from './run-windows.js';
-import type { StatementForecaster } from './statement-forecast.js';
+import { analyzerForecaster } from './analyzer-forecast.js';
+import { catalogLookups } from './catalog-lookups.js';
 import { startSyntheticWriter, type WriterReport } from './synthetic-writer.js';
 import { installTracing, removeTriggers, traceSchema } from './trace-schema.js';
 import { changedRelfilenodes, readTriggerObservations } from './trigger-observations.js';
@@ -28,7 +29,6 @@ export interface RehearseCopyInput {
   readonly specs: readonly MigrationSpec[];
   readonly options?: RunOptionsInput;
   readonly stateSchema?: string;
-  readonly forecaster: StatementForecaster;
   readonly maxLockHoldMs: number;
   readonly sample?: number | null;
   readonly pollIntervalMs?: number;
@@ -89,6 +89,8 @@ export async function rehearseOnCopy(input: RehearseCopyInput): Promise<Rehearsa
     const migrations = await tracedMigrations(copy, stateSchema, input.specs, errors);
     const plans = new Map(migrations.flatMap((m) => (m.plan === null ? [] : [[m.migration, m.plan] as const])));
     windows.resolveKinds((name) => plans.get(name));
+    const trigger = await readTriggerObservations(copy);
+    const seen = [...holdings.map((h) => h.relation), ...trigger.acquisitions.map((a) => a.relation)];
     const report = await buildReport({
       serverVersion: await serverVersion(copy),
       sample: input.sample ?? null,
@@ -97,9 +99,9 @@ export async function rehearseOnCopy(input: RehearseCopyInput): Promise<Rehearsa
       migrations,
       windows,
       holdings,
-      trigger: await readTriggerObservations(copy),
+      trigger,
       relfilenodeChanges: await changedRelfilenodes(copy),
-      forecaster: input.forecaster,
+      forecaster: analyzerForecaster(await catalogLookups(copy, seen)),
       ignoredSchemas: new Set([stateSchema, traceSchema]),
       writer: writerReport ?? (await writer.stop()),
       skipped: input.skipped ?? [],

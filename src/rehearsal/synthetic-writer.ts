@@ -1,9 +1,11 @@
 // The application stand-in of a rehearsal: on its own connections, one loop per touched table of small
 // transactions, each an UPDATE of a random existing row (a column set to itself, so the migration's
-// triggers fire) or an INSERT of made-up values, under a lock_timeout of a few seconds so a writer stuck
-// behind the migration is recorded as a wait (and, past it, an error), never a hang.
+// update triggers fire), under a lock_timeout of a few seconds so a writer stuck behind the migration is
+// recorded as a wait (and, past it, an error), never a hang. It inserts only to give an empty table (a
+// schema-only copy) a few rows first: rows of made-up values written during the run could break what
+// the migration checks of the data (a partition's bound, a column about to be unique), which the
+// application's own rows would not; an UPDATE takes the same ROW EXCLUSIVE lock an INSERT does.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
 import { connect, errorMessage, sqlState, type Sql } from '../db/connect.js';
 import { displayName, quoteIdent, quoteQualified, type QualifiedName } from '../sql-text/quote.js';
 import { rehearsalApplicationPrefix } from './lock-poller.js';
@@ -18,7 +20,6 @@ export interface WriterError {
 export interface WriterTableReport {
   readonly table: string;
   readonly updates: number;
-  readonly inserts: number;
   /** Rows inserted first because the table was empty (a copy without --sample). */
   readonly seeded: number;
   /** What the writer could not do on this table, and why. */
@@ -60,15 +61,13 @@ export async function startSyntheticWriter(
   let running = true;
   const loops = await Promise.all(
     tables.map(async (table) => {
-      const report = { table: displayName(table), updates: 0, inserts: 0, seeded: 0, notes: [] as string[] };
-      let target = await describeWriterTable(sql, table, options.namedBySpec ?? new Set());
-      target = await seedIfEmpty(sql, target, report);
+      const report = { table: displayName(table), updates: 0, seeded: 0, notes: [] as string[] };
+      const target = await seedIfEmpty(sql, await describeWriterTable(sql, table, options.namedBySpec ?? new Set()), report);
       const loop = async (): Promise<void> => {
-        for (let i = 0; running; i++) {
-          const inserting = target.insert !== null && (i % 2 === 1 || target.updateColumn === null);
-          const statement = inserting ? target.insert : updateStatement(target);
+        while (running) {
+          const statement = updateStatement(target);
           if (statement === null) {
-            report.notes.push('no column to update and no row it can insert: not written');
+            report.notes.push('no row to update: not written');
             return;
           }
           const started = performance.now();
@@ -77,8 +76,7 @@ export async function startSyntheticWriter(
               await tx.unsafe(`set local lock_timeout = ${lockTimeoutMs}`);
               await tx.unsafe(statement);
             });
-            if (inserting) report.inserts++;
-            else report.updates++;
+            report.updates++;
           } catch (error) {
             const state = sqlState(error) ?? null;
             if (state !== null && schemaMoved.has(state)) {
@@ -115,7 +113,7 @@ function updateStatement(target: WriterTable): string | null {
 /** An empty table (a schema-only copy) gets a few rows first, so updates have something to touch. */
 async function seedIfEmpty(sql: Sql, target: WriterTable, report: { seeded: number; notes: string[] }): Promise<WriterTable> {
   const [row] = await sql.unsafe<{ empty: boolean }[]>(`select not exists (select from ${quoteQualified(target.table)}) as empty`);
-  if (row?.empty !== true) return tryInsert(sql, target, report);
+  if (row?.empty !== true) return target;
   if (target.insert === null) {
     report.notes.push(`empty and cannot insert (${target.cannotInsert ?? 'unknown'}): nothing to update`);
     return { ...target, updateColumn: null };
@@ -127,21 +125,5 @@ async function seedIfEmpty(sql: Sql, target: WriterTable, report: { seeded: numb
   } catch (error) {
     report.notes.push(`empty, and inserting made-up values failed (${errorMessage(error)}): not written`);
     return { ...target, updateColumn: null, insert: null, cannotInsert: errorMessage(error) };
-  }
-}
-
-/** Inserts only when a trial insert (rolled back) works before the migration changes anything. */
-async function tryInsert(sql: Sql, target: WriterTable, report: { notes: string[] }): Promise<WriterTable> {
-  const insert = target.insert;
-  if (insert === null) {
-    report.notes.push(`updates only: cannot insert (${target.cannotInsert ?? 'unknown'})`);
-    return target;
-  }
-  try {
-    await inRolledBackTransaction(sql, (tx) => tx.unsafe(insert));
-    return target;
-  } catch (error) {
-    report.notes.push(`updates only: inserting made-up values failed (${errorMessage(error)})`);
-    return { ...target, insert: null, cannotInsert: errorMessage(error) };
   }
 }

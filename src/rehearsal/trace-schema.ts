@@ -50,9 +50,14 @@ create function ${traceSchema}.held_locks() returns jsonb language sql volatile 
     and c.relnamespace <> '${traceSchema}'::regnamespace
 $$`;
 
+// DROP INDEX CONCURRENTLY must be the first action of its transaction: a row written before it (an
+// xid assigned) would make it fail, so its start is not recorded (its end is, as a whole).
 const noteDdl = `
 create function ${traceSchema}.note_ddl() returns event_trigger language plpgsql as $$
 begin
+  if tg_event = 'ddl_command_start' and tg_tag = 'DROP INDEX' and pg_current_xact_id_if_assigned() is null then
+    return;
+  end if;
   insert into ${traceSchema}.observations (event, tag, query, pid, xact_start, locks)
   values (tg_event, tg_tag, current_query(), pg_backend_pid(), now(), ${traceSchema}.held_locks());
 end $$`;
@@ -74,7 +79,7 @@ export const traceInstallStatements: readonly string[] = [
      at double precision not null default extract(epoch from clock_timestamp()) * 1000,
      event text not null, tag text, query text, pid int not null, xact_start timestamptz not null,
      locks jsonb, rewrite jsonb)`,
-  `create table ${traceSchema}.relations_before (oid oid primary key, relfilenode oid not null, kind "char" not null)`,
+  `create table ${traceSchema}.relations_before (oid oid primary key, relfilenode oid not null, kind "char" not null, relation jsonb)`,
   describeRelation,
   heldLocks,
   noteDdl,
@@ -83,7 +88,7 @@ export const traceInstallStatements: readonly string[] = [
   `create event trigger online_rehearsal_ddl_end on ddl_command_end execute function ${traceSchema}.note_ddl()`,
   `create event trigger online_rehearsal_rewrite on table_rewrite execute function ${traceSchema}.note_rewrite()`,
   // Last, so the statements above are not observed.
-  `insert into ${traceSchema}.relations_before select c.oid, c.relfilenode, c.relkind from pg_class c
+  `insert into ${traceSchema}.relations_before select c.oid, c.relfilenode, c.relkind, ${traceSchema}.describe_relation(c.oid) from pg_class c
      where c.oid >= 16384 and c.relnamespace <> '${traceSchema}'::regnamespace`,
 ];
 

@@ -5,7 +5,6 @@ import type { Sql } from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../src/index.js';
 import { rehearseOnCopy } from '../../src/rehearsal/rehearse-copy.js';
-import { analyzerForecaster } from '../../src/rehearsal/analyzer-forecast.js';
 import { useTestDatabase } from '../support/test-database.js';
 
 const rewritingSql = (statement: string) =>
@@ -30,7 +29,6 @@ describe('a rehearsal of a raw sql step that rewrites a table', () => {
     const report = await rehearseOnCopy({
       copyUrl: db.url,
       specs: [rewritingSql(statement)],
-      forecaster: analyzerForecaster(),
       maxLockHoldMs: 60_000,
     });
     expect(await relfilenode(db.sql)).not.toBe(before);
