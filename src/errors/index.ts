@@ -7,3 +7,4 @@ export * from './directory-errors.js';
 export * from './stop-errors.js';
 export * from './stamp-errors.js';
 export * from './pending-plan-errors.js';
+export * from './rehearsal-copy-errors.js';
