@@ -73,6 +73,8 @@ end $$`;
 
 /** The statements that install the tracing, in order. */
 export const traceInstallStatements: readonly string[] = [
+  // A copy of a database that was itself a rehearsal's copy holds the schema already.
+  `drop schema if exists ${traceSchema} cascade`,
   `create schema ${traceSchema}`,
   `create table ${traceSchema}.observations (
      id bigint generated always as identity primary key,
