@@ -48,6 +48,30 @@ describe('a rehearsal of a raw sql step that rewrites a table', () => {
     expect(report.writer.errors).toEqual([]);
     expect(report.writer.tables).toEqual([expect.objectContaining({ table: 'public.accounts', seeded: 0 })]);
   });
+
+  it('finds a lock that blocks writers held longer than --max-lock-hold in a locked step', async () => {
+    await seed();
+    const spec = parseSpec(
+      {
+        name: 'slow-step',
+        operations: [
+          { op: 'sql', phase: 'expand', sql: ['lock table accounts in share mode', 'select pg_sleep(2)'], tables: [{ table: 'accounts' }] },
+        ],
+      },
+      '(test)',
+    );
+    // The step holds SHARE for at least the 2 s it sleeps: far past 100 ms, however busy the machine.
+    const report = await rehearseOnCopy({ copyUrl: db.url, specs: [spec], maxLockHoldMs: 100 });
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'long-lock',
+        migration: 'slow-step',
+        statement: 'lock table accounts in share mode',
+        table: 'public.accounts',
+      }),
+    );
+    expect(report.findings.filter((f) => f.kind !== 'long-lock' && f.kind !== 'writer-error')).toEqual([]);
+  });
 });
 
 async function relfilenode(sql: Sql): Promise<string> {
