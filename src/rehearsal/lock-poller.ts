@@ -12,7 +12,10 @@ import { lockModeOf, tracedRelationSchema, type TracedRelation } from './traced-
 /** The application_name our own rehearsal sessions use: never sampled as the migration's. */
 export const rehearsalApplicationPrefix = 'online rehearsal';
 
-/** One lock seen in consecutive samples: held (granted) or waited for. */
+/**
+ * One lock of one transaction, held (granted) or waited for, from its first to its last sample. A
+ * sample that misses it does not end it: a transaction keeps its locks to its end.
+ */
 export interface LockHolding {
   readonly pid: number;
   /** Its transaction's start: two transactions back to back are two holdings. */
@@ -51,7 +54,6 @@ export interface LockPoller {
  * uncommitted transaction: no one else can use them yet) are left out.
  */
 export function startLockPoller(copy: Sql, intervalMs = 5): LockPoller {
-  const finished: LockHolding[] = [];
   const open = new Map<string, LockHolding>();
   let stopped = false;
   const loop = (async () => {
@@ -65,12 +67,10 @@ export function startLockPoller(copy: Sql, intervalMs = 5): LockPoller {
             and l.database = (select oid from pg_database where datname = current_database())
             and a.application_name like 'online%' and a.application_name not like '${rehearsalApplicationPrefix}%'`),
       );
-      const seen = new Set<string>();
       for (const row of rows) {
         const mode = lockModeOf(row.mode);
         if (row.relation === null || mode === undefined || row.relation.schema === traceSchema) continue;
         const key = `${row.pid}/${row.xact}/${row.oid}/${row.mode}/${row.granted}`;
-        seen.add(key);
         const holding = open.get(key);
         if (holding !== undefined) holding.lastSeen = row.at;
         else {
@@ -87,11 +87,6 @@ export function startLockPoller(copy: Sql, intervalMs = 5): LockPoller {
           });
         }
       }
-      for (const [key, holding] of open) {
-        if (seen.has(key)) continue;
-        open.delete(key);
-        finished.push(holding);
-      }
       await sleep(intervalMs);
     }
   })();
@@ -100,8 +95,7 @@ export function startLockPoller(copy: Sql, intervalMs = 5): LockPoller {
     async stop() {
       stopped = true;
       await loop;
-      finished.push(...open.values());
-      return finished.sort((a, b) => a.firstSeen - b.firstSeen);
+      return [...open.values()].sort((a, b) => a.firstSeen - b.firstSeen);
     },
   };
 }
