@@ -7,6 +7,7 @@ import { PreflightError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../plan/plan.js';
+import { forecastPlan, type PlanForecast } from '../forecast/plan-forecast.js';
 import { requireMigratableSchema } from '../preflight/table-checks.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { workerLimit } from '../settings/worker-count.js';
@@ -48,6 +49,27 @@ export interface StartInput extends ConnectionInput {
 /** Pre-flight only: checks the spec against the database and returns the plan. Changes nothing. */
 export async function planMigration(input: ConnectionInput & { readonly spec: MigrationSpec }): Promise<OperationPlan> {
   return withSession(input, (session) => preflight(session, input.spec));
+}
+
+export interface ForecastedPlan {
+  readonly plan: OperationPlan;
+  /** Absent when the forecast itself failed (`forecastError` says why): the plan stands without it. */
+  readonly forecast?: PlanForecast;
+  readonly forecastError?: string;
+}
+
+/** `plan <file>`: the plan and its forecast against the live catalog (forecast-types.ts). Changes nothing. */
+export async function planAndForecast(
+  input: ConnectionInput & { readonly spec: MigrationSpec; readonly calibrate?: boolean },
+): Promise<ForecastedPlan> {
+  return withSession(input, async (session) => {
+    const plan = await preflight(session, input.spec);
+    try {
+      return { plan, forecast: await forecastPlan(session.sql, plan, { calibrate: input.calibrate !== false }) };
+    } catch (error) {
+      return { plan, forecastError: error instanceof Error ? error.message : String(error) };
+    }
+  });
 }
 
 /**
