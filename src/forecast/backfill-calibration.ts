@@ -5,7 +5,8 @@
 // It takes ROW EXCLUSIVE, as any writer does, and row locks on the ~600 rows for milliseconds; the
 // rolled-back row versions are dead tuples VACUUM removes. Short statement and lock timeouts bound it.
 import type { Sql, TransactionSql } from '../db/connect.js';
-import { inRolledBackTransaction } from '../db/rolled-back-transaction.js';
+
+type Conn = Sql | TransactionSql;
 import { backfillPass, type BackfillTask } from '../plan/plan.js';
 import { quoteIdent, quoteQualified } from '../sql-text/quote.js';
 import { explainAnalyze, type ExplainRoot } from './read-rate.js';
@@ -46,7 +47,7 @@ function keySql(task: BackfillTask) {
 const values = (row: Record<string, unknown> | undefined, width: number): string[] | undefined =>
   row === undefined ? undefined : Array.from({ length: width }, (_, i) => String(row[`k${i}`]));
 
-async function sampleRange(tx: TransactionSql, task: BackfillTask, rows: number, seed: number): Promise<Range | undefined> {
+async function sampleRange(tx: Conn, task: BackfillTask, rows: number, seed: number): Promise<Range | undefined> {
   const t = quoteQualified(task.table);
   const k = keySql(task);
   const percent = Math.min(100, (2000 / Math.max(rows, 1)) * 100);
@@ -77,7 +78,7 @@ interface Sampled {
   readonly worked: number;
 }
 
-async function timeRange(tx: TransactionSql, task: BackfillTask, range: Range, standIn: boolean): Promise<Sampled> {
+async function timeRange(tx: Conn, task: BackfillTask, range: Range, standIn: boolean): Promise<Sampled> {
   const t = quoteQualified(task.table);
   const k = keySql(task);
   const params = [...range.from, ...range.to];
@@ -101,7 +102,7 @@ async function timeRange(tx: TransactionSql, task: BackfillTask, range: Range, s
 }
 
 /** A column an UPDATE may set to itself: the first that is neither GENERATED ALWAYS (identity or stored) nor dropped. */
-async function standInColumn(tx: TransactionSql, task: BackfillTask): Promise<string> {
+async function standInColumn(tx: Conn, task: BackfillTask): Promise<string> {
   const [row] = await tx<{ name: string }[]>`
     select attname as name from pg_attribute where attrelid = ${quoteQualified(task.table)}::regclass and attnum > 0
       and not attisdropped and attidentity <> 'a' and attgenerated = '' order by attnum limit 1`;
@@ -109,10 +110,23 @@ async function standInColumn(tx: TransactionSql, task: BackfillTask): Promise<st
   return quoteIdent(row.name);
 }
 
-/** Whether the planned UPDATE runs now (false: it names what expand creates), tried in a savepoint. */
-async function plannedRuns(tx: TransactionSql, task: BackfillTask, range: Range): Promise<boolean> {
+/** Runs `work` in a savepoint of the calibration's transaction, rolled back to when `keep` is false or it fails. */
+async function inSavepoint<T>(conn: Conn, work: () => Promise<T>, keep: boolean): Promise<T> {
+  await conn`savepoint online_calibration`;
   try {
-    await tx.savepoint((sp) => timeRange(sp, task, range, false));
+    const result = await work();
+    await conn.unsafe(keep ? 'release savepoint online_calibration' : 'rollback to savepoint online_calibration');
+    return result;
+  } catch (error) {
+    await conn`rollback to savepoint online_calibration`;
+    throw error;
+  }
+}
+
+/** Whether the planned UPDATE runs now (false: it names what expand creates), tried in a savepoint. */
+async function plannedRuns(tx: Conn, task: BackfillTask, range: Range): Promise<boolean> {
+  try {
+    await inSavepoint(tx, () => timeRange(tx, task, range, false), false);
     return true;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -121,10 +135,10 @@ async function plannedRuns(tx: TransactionSql, task: BackfillTask, range: Range)
   }
 }
 
-/** A sample that met a writer's row lock past lock_timeout, or the statement timeout, is skipped (in its savepoint). */
-async function skippedWhenBusy(tx: TransactionSql, sample: (sp: TransactionSql) => Promise<Sampled>): Promise<Sampled | undefined> {
+/** A sample that met a writer's row lock past lock_timeout, or the statement timeout, is skipped. */
+async function skippedWhenBusy(tx: Conn, sample: () => Promise<Sampled>): Promise<Sampled | undefined> {
   try {
-    return (await tx.savepoint(sample)) as Sampled;
+    return await inSavepoint(tx, sample, true);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === '55P03' || code === '57014') return undefined;
@@ -132,9 +146,21 @@ async function skippedWhenBusy(tx: TransactionSql, sample: (sp: TransactionSql) 
   }
 }
 
-/** Undefined when no sample range could be found (an empty table). */
-export async function calibrateBackfill(sql: Sql, task: BackfillTask, rows: number): Promise<BackfillCalibration | undefined> {
-  return inRolledBackTransaction(sql, async (tx) => {
+/**
+ * Undefined when no sample range could be found (an empty table). `conn` must be one connection (a
+ * reserved one): the calibration is its own transaction, begun and always rolled back here.
+ */
+export async function calibrateBackfill(conn: Sql, task: BackfillTask, rows: number): Promise<BackfillCalibration | undefined> {
+  await conn`begin`;
+  try {
+    return await calibrateIn(conn, task, rows);
+  } finally {
+    await conn`rollback`;
+  }
+}
+
+async function calibrateIn(tx: Conn, task: BackfillTask, rows: number): Promise<BackfillCalibration | undefined> {
+  {
     await tx`set local statement_timeout = '5s'`;
     await tx`set local lock_timeout = '100ms'`;
     if (task.searchPath !== undefined) await tx`select set_config('search_path', ${task.searchPath.map(quoteIdent).join(', ')}, true)`;
@@ -149,7 +175,7 @@ export async function calibrateBackfill(sql: Sql, task: BackfillTask, rows: numb
     const standIn = !verify && !(await plannedRuns(tx, task, firstRange));
     const samples: Sampled[] = [];
     for (const range of ranges) {
-      const sampled = await skippedWhenBusy(tx, (sp) => timeRange(sp, task, range, standIn));
+      const sampled = await skippedWhenBusy(tx, () => timeRange(tx, task, range, standIn));
       if (sampled !== undefined) samples.push(sampled);
     }
     if (samples.length === 0) return undefined;
@@ -172,5 +198,5 @@ export async function calibrateBackfill(sql: Sql, task: BackfillTask, rows: numb
       sampledRows: total.inRange,
       method: `calibrated: ${what} ${samples.length} sample key ranges (${total.inRange} rows), rolled back, EXPLAIN (ANALYZE, WAL); at concurrency 1, without per-batch commits or throttling`,
     };
-  });
+  }
 }

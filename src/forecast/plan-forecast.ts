@@ -58,7 +58,28 @@ export interface ForecastOptions {
   readonly calibrate?: boolean;
 }
 
+/** A forecast never queues behind a lock (catalog size functions take ACCESS SHARE): it fails instead. */
+const forecastLockTimeout = '200ms';
+const forecastStatementTimeout = '30s';
+
+/**
+ * The forecast of `plan`, on a connection of its own whose lock and statement timeouts keep it from
+ * ever waiting behind a strong lock held elsewhere: a lock timeout fails the forecast, not the caller.
+ */
 export async function forecastPlan(sql: Sql, plan: OperationPlan, options: ForecastOptions = {}): Promise<PlanForecast> {
+  const reserved = await sql.reserve();
+  try {
+    await reserved.unsafe(`set lock_timeout = '${forecastLockTimeout}'`);
+    await reserved.unsafe(`set statement_timeout = '${forecastStatementTimeout}'`);
+    return await forecastOn(reserved, plan, options);
+  } finally {
+    await reserved.unsafe('reset lock_timeout').catch(() => undefined);
+    await reserved.unsafe('reset statement_timeout').catch(() => undefined);
+    reserved.release();
+  }
+}
+
+async function forecastOn(sql: Sql, plan: OperationPlan, options: ForecastOptions): Promise<PlanForecast> {
   const calibrate = options.calibrate !== false;
   const context = stepContext(sql, calibrate);
   const steps = async (list: OperationPlan['expand']): Promise<StepForecast[]> => {
