@@ -99,6 +99,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
       await preflightOptions(session, options);
       for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
       await session.ledger.ensureSchema();
+      const forecast = await forecastForRecord(session, plan);
       const record: PrepareRun = async (s) => {
         await mayStart(s, input, plan);
         await s.ledger.transaction(async (ledger) => {
@@ -110,6 +111,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
             options,
             tables: tablesTouched(input.spec, plan),
           });
+          if (forecast !== undefined) await ledger.recordForecast(name, forecast);
           await ledger.logEvent(name, 'started', { options });
         });
         return { plan, from: 'expand', changedBefore: true };
@@ -125,6 +127,16 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
     },
     runPoolSize,
   );
+}
+
+/** The forecast `history` shows beside the actual run; a failure is a warning, never a failed start. */
+async function forecastForRecord(session: Session, plan: OperationPlan): Promise<PlanForecast | undefined> {
+  try {
+    return await forecastPlan(session.sql, plan);
+  } catch (error) {
+    session.emit({ type: 'warning', message: `no forecast recorded: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
+  }
 }
 
 /** Checks the options that need the database: the throttle query must compile and return a boolean. */
