@@ -8,6 +8,8 @@ import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../plan/plan.js';
 import { forecastPlan, type PlanForecast } from '../forecast/plan-forecast.js';
+import { planHazardScope, type HazardLimits } from '../hazards/hazard-scope.js';
+import { readHazards, type HazardReport } from '../hazards/read-hazards.js';
 import { requireMigratableSchema } from '../preflight/table-checks.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { workerLimit } from '../settings/worker-count.js';
@@ -56,19 +58,29 @@ export interface ForecastedPlan {
   /** Absent when the forecast itself failed (`forecastError` says why): the plan stands without it. */
   readonly forecast?: PlanForecast;
   readonly forecastError?: string;
+  /** The live hazards of the migration's tables, with the disk headroom against the forecast's bytes; absent when not asked for. */
+  readonly hazards?: HazardReport;
 }
 
 /** `plan <file>`: the plan and its forecast against the live catalog (forecast-types.ts). Changes nothing. */
 export async function planAndForecast(
-  input: ConnectionInput & { readonly spec: MigrationSpec; readonly calibrate?: boolean },
+  input: ConnectionInput & { readonly spec: MigrationSpec; readonly calibrate?: boolean; readonly hazards?: HazardLimits },
 ): Promise<ForecastedPlan> {
   return withSession(input, async (session) => {
     const plan = await preflight(session, input.spec);
+    let forecasted: ForecastedPlan;
     try {
-      return { plan, forecast: await forecastPlan(session.sql, plan, { calibrate: input.calibrate !== false }) };
+      forecasted = { plan, forecast: await forecastPlan(session.sql, plan, { calibrate: input.calibrate !== false }) };
     } catch (error) {
-      return { plan, forecastError: error instanceof Error ? error.message : String(error) };
+      forecasted = { plan, forecastError: error instanceof Error ? error.message : String(error) };
     }
+    if (input.hazards === undefined) return forecasted;
+    const totals = forecasted.forecast?.totals;
+    const scope = {
+      ...planHazardScope(plan, input.spec.operations),
+      ...(totals === undefined ? {} : { neededBytes: totals.walBytes + totals.newIndexBytes }),
+    };
+    return { ...forecasted, hazards: await readHazards(session.sql, scope, input.hazards) };
   });
 }
 

@@ -6,11 +6,15 @@ import { planAndForecast } from '../api/start.js';
 import { OnlineCommand } from '../cli/base-command.js';
 import { renderPendingPlan } from '../cli/pending-plan-printer.js';
 import { forecastAnnotations } from '../cli/forecast-printer.js';
-import { planPhases, renderDirectoryPlan, renderPlan } from '../cli/plan-printer.js';
+import { withConfigDefaults } from '../cli/config-defaults.js';
+import { hazardAnnotations } from '../cli/hazards-printer.js';
+import { combineAnnotations, planPhases, renderDirectoryPlan, renderPlan } from '../cli/plan-printer.js';
+import { runFlags, runOptionsFromFlags } from '../cli/run-flags.js';
 import { InvalidOptionError } from '../errors/index.js';
 import { MigrationsDirMissingError } from '../config/config-errors.js';
 import { displayPath, pathKind } from '../config/project-files.js';
 import { loadSpecFile } from '../migration-spec/load-spec.js';
+import { parseRunOptions } from '../settings/run-options.js';
 
 export default class Plan extends OnlineCommand<typeof Plan> {
   static override summary = 'Print the SQL a spec file or a whole migrations directory would run, with lock notes. Changes nothing.';
@@ -33,6 +37,10 @@ export default class Plan extends OnlineCommand<typeof Plan> {
       'and an estimated duration and WAL volume with the method behind them; under each backfill, the rows to write, calibrated by running the planned UPDATE on three sample key ranges ' +
       'of about 200 rows in a transaction that is rolled back (server-timed, EXPLAIN ANALYZE with WAL). --no-calibrate keeps to catalog figures and assumed rates. ' +
       '--json carries the same figures under `forecast`.',
+    '',
+    "A FILE's plan ends with the LIVE HAZARDS of its tables, read now: transactions and snapshots open longer than --hazard-age (an index build or a lock step waits for them), " +
+      'replication slots retaining WAL, vacuums running on the tables, table bloat, and the disk headroom against the WAL and index bytes forecast. ' +
+      'They are read again before each lock step and index build of the run. --json carries them under `hazards`.',
   ].join('\n');
   static override examples = [
     '<%= config.bin %> plan',
@@ -54,6 +62,8 @@ export default class Plan extends OnlineCommand<typeof Plan> {
       default: true,
       allowNo: true,
     }),
+    'hazard-age': runFlags['hazard-age'],
+    'max-retained-wal': runFlags['max-retained-wal'],
     pending: Flags.boolean({
       summary:
         'A directory: only what the target database has not applied yet, planned against its live catalog (needs a database; changes nothing).',
@@ -67,10 +77,28 @@ export default class Plan extends OnlineCommand<typeof Plan> {
       if (this.args.target === undefined) throw new MigrationsDirMissingError(displayPath(target));
       if (this.flags.pending) throw new InvalidOptionError(`--pending plans a migrations directory; ${displayPath(target)} is not one`);
       const spec = await loadSpecFile(target);
-      const { plan, forecast, forecastError } = await planAndForecast({ ...this.connection(), spec, calibrate: this.flags.calibrate });
+      const settings = parseRunOptions(
+        runOptionsFromFlags(
+          withConfigDefaults(
+            { 'hazard-age': this.flags['hazard-age'], 'max-retained-wal': this.flags['max-retained-wal'] },
+            await this.projectConfig(),
+          ),
+        ),
+      );
+      const hazardLimits = { ageMs: settings.hazardAgeMs, maxRetainedWalBytes: settings.maxRetainedWalBytes };
+      const { plan, forecast, forecastError, hazards } = await planAndForecast({
+        ...this.connection(),
+        spec,
+        calibrate: this.flags.calibrate,
+        hazards: hazardLimits,
+      });
       if (forecastError !== undefined) this.warn(`no forecast: ${forecastError}`);
-      this.log(renderPlan(spec.name, plan, phases, forecast === undefined ? {} : forecastAnnotations(forecast)));
-      return { migration: spec.name, plan, ...(forecast === undefined ? {} : { forecast }) };
+      const sections = [
+        forecast === undefined ? {} : forecastAnnotations(forecast),
+        hazards === undefined ? {} : hazardAnnotations(hazards),
+      ];
+      this.log(renderPlan(spec.name, plan, phases, combineAnnotations(sections)));
+      return { migration: spec.name, plan, ...(forecast === undefined ? {} : { forecast }), ...(hazards === undefined ? {} : { hazards }) };
     }
     if (this.flags.pending) {
       const pending = await planPendingSpecs({ ...this.connection(), dir: target });

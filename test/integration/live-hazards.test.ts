@@ -3,6 +3,9 @@
 // data directory is visible, and a run that warns before its index build and builds once the old
 // snapshot it waits for is gone.
 import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
@@ -14,6 +17,7 @@ import { expectCalmTraffic, startWriters } from '../support/concurrent-writers.j
 import { useTestDatabase } from '../support/test-database.js';
 import { createTickets } from '../support/tickets-fixture.js';
 import { eventually } from '../support/watched-cli.js';
+import { runCli } from '../support/run-cli.js';
 
 const limits = (ageMs: number): HazardLimits => ({ ageMs, maxRetainedWalBytes: null });
 const scope = (buildsIndex: boolean): HazardScope => ({ tables: ['public.hz_rows'], buildsIndex });
@@ -260,5 +264,33 @@ describe('live hazards', () => {
     >`select count(*)::int as n from information_schema.columns where table_name = 'hz_locked' and column_name = 'note'`;
     expect(column?.n).toBe(1);
     await expectCalmTraffic('live hazards lock step', writers);
+  });
+
+  it('online plan <file> ends with the live hazards of its tables, read against the live database; --json carries them', async () => {
+    await db.sql`create table hz_plan (id bigserial primary key, title text not null)`;
+    await db.sql`insert into hz_plan (title) select 't' || g from generate_series(1, 500) g`;
+    const reader = await openTransaction(db.url, 'nightly-report', [
+      'begin isolation level repeatable read',
+      'select count(*) from hz_plan',
+    ]);
+    const spec = join(await mkdtemp(join(tmpdir(), 'online-hazards-')), 'hz-plan.json');
+    const operations = [{ op: 'create-index', table: 'hz_plan', columns: ['title'], name: 'hz_plan_title_idx' }];
+    await writeFile(spec, JSON.stringify({ name: 'hz-plan-index', operations }));
+    try {
+      await olderThan(db.sql, reader.pid, 200);
+      const json = await runCli(['plan', spec, '--hazard-age', '200ms', '--no-calibrate', '--json'], db.url);
+      expect(json.code).toBe(0);
+      const { hazards } = JSON.parse(json.stdout) as { hazards: { hazards: Hazard[] } };
+      expect(ofPid(hazards.hazards, reader.pid)).toMatchObject({ severity: 'blocking', details: { application: 'nightly-report' } });
+      const text = await runCli(['plan', spec, '--hazard-age', '200ms', '--no-calibrate'], db.url);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain(
+        `-- Live hazards:\n--   warning (the migration will wait): pid ${reader.pid} (nightly-report, idle in transaction)`,
+      );
+      // Nothing was built or changed: plan only reads.
+      expect(await db.sql`select 1 from pg_class where relname = 'hz_plan_title_idx'`).toHaveLength(0);
+    } finally {
+      await reader.end();
+    }
   });
 });
