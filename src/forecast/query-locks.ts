@@ -1,6 +1,7 @@
 // Reads and writes: SELECT takes ACCESS SHARE on every table it reads (ROW SHARE with FOR UPDATE/SHARE
 // on the tables locked), INSERT/UPDATE/DELETE/MERGE take ROW EXCLUSIVE on their target and ACCESS SHARE
-// on the tables they only read. Row locks are not table locks: they are not listed.
+// on the tables they only read, wherever they stand: a data-modifying WITH (`with moved as (delete from t
+// …) insert into u …`) writes its own table too. Row locks are not table locks: they are not listed.
 import type { Node, RangeVar } from 'libpg-query';
 import { walkNodes } from '../sql-grammar/parse-tree.js';
 import { lockOn, mergeLocks, no, type StatementAnalysis, type StatementLock, type Verdict } from './statement-analysis.js';
@@ -16,6 +17,24 @@ function readLocks(tree: unknown, reason: string): StatementLock[] {
     const range = body as RangeVar;
     if (tag !== 'RangeVar' || (range.schemaname === undefined && ctes.has(range.relname ?? ''))) return;
     locks.push(lockOn(range, 'access share', reason));
+  });
+  return locks;
+}
+
+const writeStatements: Readonly<Record<string, string>> = {
+  InsertStmt: 'INSERT',
+  UpdateStmt: 'UPDATE',
+  DeleteStmt: 'DELETE',
+  MergeStmt: 'MERGE',
+};
+
+/** ROW EXCLUSIVE on the targets of the INSERT/UPDATE/DELETE/MERGE nested in the tree (data-modifying WITH clauses). */
+function nestedWriteLocks(tree: unknown): StatementLock[] {
+  const locks: StatementLock[] = [];
+  walkNodes(tree, (tag, body) => {
+    const kind = writeStatements[tag];
+    const target = body.relation as RangeVar | undefined;
+    if (kind !== undefined && target !== undefined) locks.push(lockOn(target, 'row exclusive', `${kind} in a WITH clause`));
   });
   return locks;
 }
@@ -37,7 +56,7 @@ function write(kind: string, target: RangeVar | undefined, rest: unknown, scans:
   const own = target === undefined ? [] : [lockOn(target, 'row exclusive', kind)];
   return {
     kind,
-    locks: mergeLocks([...own, ...readLocks(rest, `${kind} (a table it reads)`)]),
+    locks: mergeLocks([...own, ...readLocks(rest, `${kind} (a table it reads)`), ...nestedWriteLocks(rest)]),
     rewrites: no,
     scans,
     opaque: false,
@@ -53,7 +72,7 @@ export function queryAnalysis(stmt: Node): StatementAnalysis | undefined {
     const reads = readLocks(stmt, 'SELECT');
     return {
       kind: 'SELECT',
-      locks: mergeLocks([...reads, ...rowShareLocks(stmt, reads)]),
+      locks: mergeLocks([...reads, ...rowShareLocks(stmt, reads), ...nestedWriteLocks(stmt)]),
       rewrites: no,
       scans: perhaps,
       opaque: false,

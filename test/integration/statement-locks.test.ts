@@ -44,6 +44,7 @@ const statements = [
   'update t set a = u.id from u where u.id = t.id',
   'delete from t where a in (select id from u)',
   'insert into t (id) select id + 100 from u',
+  'with moved as (delete from u where id > 8 returning id) update t set a = a + 1 where id in (select id from moved)',
   'truncate u',
   'cluster t using t_pkey',
   'refresh materialized view m',

@@ -93,6 +93,14 @@ const cases: readonly (readonly [string, readonly string[], string, string])[] =
   ['select * from t join u on true for update of t', ['row share on "t" +children', 'access share on "u" +children'], 'no', 'maybe'],
   ['with x as (select 1) select * from x, s.t for share', ['row share on "s"."t" +children'], 'no', 'maybe'],
   ['update t set a = 1', ['row exclusive on "t" +children'], 'no', 'yes'],
+  // A data-modifying WITH writes its own table: a backfill batch that moves its cursor in the same statement.
+  [
+    'with done as (update t set a = 1 where id < 10 returning id) update c set n = (select count(*) from done)',
+    ['row exclusive on "c" +children', 'row exclusive on "t" +children'],
+    'no',
+    'yes',
+  ],
+  ['with gone as (delete from only t returning *) select * from gone', ['row exclusive on "t"'], 'no', 'maybe'],
   ['update t set a = u.b from u where u.id = t.id', ['row exclusive on "t" +children', 'access share on "u" +children'], 'no', 'maybe'],
   ['delete from only t where a in (select id from u)', ['row exclusive on "t"', 'access share on "u" +children'], 'no', 'maybe'],
   ['insert into t select * from u', ['row exclusive on "t" +children', 'access share on "u" +children'], 'no', 'no'],
