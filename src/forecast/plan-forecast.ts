@@ -7,6 +7,7 @@ import { estimateRows } from '../catalog/row-estimate.js';
 import type { BackfillTask, OperationPlan } from '../plan/plan.js';
 import { displayName } from '../sql-text/quote.js';
 import { calibrateBackfill } from './backfill-calibration.js';
+import { calibrationEffects } from './calibration-effects.js';
 import type { PlanForecast, StepForecast, TaskForecast } from './forecast-types.js';
 import { forecastStep, stepContext } from './step-forecast.js';
 
@@ -27,7 +28,7 @@ async function forecastTask(sql: Sql, task: BackfillTask, calibrate: boolean): P
       ? `a small table (${rows} rows)`
       : task.key.length === 0
         ? 'no key to sample ranges by'
-        : undefined;
+        : await calibrationEffects(sql, task);
   const calibration = why === undefined ? await calibrateBackfill(sql, task, rows) : undefined;
   if (calibration === undefined) {
     return {

@@ -89,6 +89,30 @@ describe('online plan <file> forecasts', () => {
     expect(task?.rowsNeedingWork).toBeLessThan(rows);
   });
 
+  it('never calibrates what a rollback cannot undo: a volatile expression (nextval) or a table with UPDATE triggers', async () => {
+    await db.sql`create sequence forecast_ref_seq`;
+    await db.sql`alter table tickets add column ref bigint`;
+    const drawn = async () => (await db.sql<{ v: string }[]>`select last_value::text as v from forecast_ref_seq`)[0]?.v;
+    const before = await drawn();
+    const volatile = await plan({ op: 'backfill', table: 'tickets', set: { ref: "nextval('forecast_ref_seq')" }, where: 'ref is null' });
+    expect(volatile.forecast.backfill[0]?.calibrated).toBe(false);
+    expect(volatile.forecast.backfill[0]?.estimate.method).toContain('its expression calls volatile nextval');
+    await db.sql`create table forecast_audit (id bigserial primary key, at timestamptz not null default now())`;
+    await db.sql`create function forecast_audit_row() returns trigger language plpgsql as $$ begin insert into forecast_audit default values; return new; end $$`;
+    await db.sql`create trigger tickets_audit after update on tickets for each row execute function forecast_audit_row()`;
+    try {
+      const audited = await plan({ op: 'backfill', table: 'tickets', set: { status: "'closed'" }, where: "status = 'resolved'" });
+      expect(audited.forecast.backfill[0]?.calibrated).toBe(false);
+      expect(audited.forecast.backfill[0]?.estimate.method).toContain('UPDATE triggers (tickets_audit)');
+      // No sequence moved: neither the backfill's nor the trigger's audit ids.
+      expect(await drawn()).toBe(before);
+      expect((await db.sql<{ v: boolean }[]>`select last_value = 1 and not is_called as v from forecast_audit_id_seq`)[0]?.v).toBe(true);
+    } finally {
+      await db.sql`drop trigger tickets_audit on tickets`;
+      await db.sql`alter table tickets drop column ref`;
+    }
+  });
+
   it('create-index: SHARE UPDATE EXCLUSIVE for the whole build, a scan, a positive index size', async () => {
     const { forecast } = await plan({ op: 'create-index', table: 'tickets', columns: ['status', 'created_at'] });
     const [build] = forecast.expand;
