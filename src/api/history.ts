@@ -4,6 +4,7 @@
 // a backfill interrupted and resumed counts the time in between too). Read-only: a database without a
 // ledger has no history, and asking for it never creates the state schema.
 import type { OperationPlan } from '../plan/plan.js';
+import type { PlanForecast } from '../forecast/plan-forecast.js';
 import { listCursors, type BackfillCursor } from '../../phases/backfill-engine/backfill-cursors.js';
 import { belongsToTask, partitionOfTaskId, plannedTaskId } from '../plan/partition-tasks.js';
 import type { MigrationPhase, MigrationRecord, MigrationStatus, RecordedError } from '../state/migration-records.js';
@@ -53,13 +54,18 @@ export interface HistoryEntry {
   readonly reverts: string | null;
   /** The revert that undid this migration, once that revert has completed. */
   readonly revertedBy: string | null;
+  /** What `start` forecast (src/forecast), to set beside the actual; null for migrations started without one. */
+  readonly forecast: PlanForecast | null;
 }
 
 export async function migrationHistory(input: ConnectionInput): Promise<HistoryEntry[]> {
   return withSession(input, async ({ sql, store, ledger }) => {
     const migrations = await ledger.migrationsIfAny();
     const entries: HistoryEntry[] = [];
-    for (const m of migrations) entries.push(entryOf(m, migrations, await ledger.steps(m.name), await listCursors(sql, store, m.name)));
+    for (const m of migrations) {
+      const forecast = (await ledger.forecast(m.name)) ?? null;
+      entries.push(entryOf(m, migrations, await ledger.steps(m.name), await listCursors(sql, store, m.name), forecast));
+    }
     return entries;
   });
 }
@@ -69,6 +75,7 @@ function entryOf(
   all: readonly MigrationRecord[],
   steps: readonly StepRecord[],
   cursors: readonly BackfillCursor[],
+  forecast: PlanForecast | null,
 ): HistoryEntry {
   return {
     name: m.name,
@@ -82,6 +89,7 @@ function entryOf(
     backfills: backfillsOf(cursors),
     reverts: m.plan.reverts ?? null,
     revertedBy: all.find((r) => r.plan.reverts === m.name && r.status === 'completed')?.name ?? null,
+    forecast,
   };
 }
 

@@ -7,6 +7,7 @@ import { PreflightError } from '../errors/index.js';
 import type { EventListener } from '../events.js';
 import { prepareOperation, tablesOf } from '../operations/index.js';
 import { combinePlans, type OperationPlan } from '../plan/plan.js';
+import { forecastPlan, type PlanForecast } from '../forecast/plan-forecast.js';
 import { requireMigratableSchema } from '../preflight/table-checks.js';
 import { parseRunOptions, type RunOptions, type RunOptionsInput } from '../settings/run-options.js';
 import { workerLimit } from '../settings/worker-count.js';
@@ -50,6 +51,27 @@ export async function planMigration(input: ConnectionInput & { readonly spec: Mi
   return withSession(input, (session) => preflight(session, input.spec));
 }
 
+export interface ForecastedPlan {
+  readonly plan: OperationPlan;
+  /** Absent when the forecast itself failed (`forecastError` says why): the plan stands without it. */
+  readonly forecast?: PlanForecast;
+  readonly forecastError?: string;
+}
+
+/** `plan <file>`: the plan and its forecast against the live catalog (forecast-types.ts). Changes nothing. */
+export async function planAndForecast(
+  input: ConnectionInput & { readonly spec: MigrationSpec; readonly calibrate?: boolean },
+): Promise<ForecastedPlan> {
+  return withSession(input, async (session) => {
+    const plan = await preflight(session, input.spec);
+    try {
+      return { plan, forecast: await forecastPlan(session.sql, plan, { calibrate: input.calibrate !== false }) };
+    } catch (error) {
+      return { plan, forecastError: error instanceof Error ? error.message : String(error) };
+    }
+  });
+}
+
 /**
  * `start --dry-run`: every check a start makes before it changes anything (the options, the name and
  * tables free in the ledger, pre-flight, the throttle query), and the plan. Changes nothing.
@@ -77,6 +99,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
       await preflightOptions(session, options);
       for (const message of plan.warnings ?? []) session.emit({ type: 'warning', message });
       await session.ledger.ensureSchema();
+      const forecast = await forecastForRecord(session, plan);
       const record: PrepareRun = async (s) => {
         await mayStart(s, input, plan);
         await s.ledger.transaction(async (ledger) => {
@@ -88,6 +111,7 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
             options,
             tables: tablesTouched(input.spec, plan),
           });
+          if (forecast !== undefined) await ledger.recordForecast(name, forecast);
           await ledger.logEvent(name, 'started', { options });
         });
         return { plan, from: 'expand', changedBefore: true };
@@ -103,6 +127,16 @@ export async function startMigration(input: StartInput): Promise<MigrationResult
     },
     runPoolSize,
   );
+}
+
+/** The forecast `history` shows beside the actual run; a failure is a warning, never a failed start. */
+async function forecastForRecord(session: Session, plan: OperationPlan): Promise<PlanForecast | undefined> {
+  try {
+    return await forecastPlan(session.sql, plan);
+  } catch (error) {
+    session.emit({ type: 'warning', message: `no forecast recorded: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
+  }
 }
 
 /** Checks the options that need the database: the throttle query must compile and return a boolean. */

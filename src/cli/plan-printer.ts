@@ -10,16 +10,33 @@ import type { BackfillTask, OperationPlan, PlannedStep } from '../plan/plan.js';
 export const planPhases = ['expand', 'backfill', 'contract', 'rollback'] as const;
 export type PlanPhase = (typeof planPhases)[number];
 
+/** Extra comment lines a section (the forecast…) adds under each step and task, and at the end. */
+export interface PlanAnnotations {
+  readonly step?: (phase: 'expand' | 'contract' | 'rollback', index: number) => readonly string[];
+  readonly task?: (index: number) => readonly string[];
+  readonly footer?: readonly string[];
+}
+
+/** Several sections' annotations, each step's lines in the order the sections are given. */
+export function combineAnnotations(list: readonly PlanAnnotations[]): PlanAnnotations {
+  return {
+    step: (phase, index) => list.flatMap((a) => a.step?.(phase, index) ?? []),
+    task: (index) => list.flatMap((a) => a.task?.(index) ?? []),
+    footer: list.flatMap((a) => a.footer ?? []),
+  };
+}
+
 function how(step: PlannedStep): string {
   return step.kind === 'concurrent' ? 'outside a transaction, no timeouts' : 'one transaction, lock_timeout, retried';
 }
 
-function steps(title: string, list: readonly PlannedStep[]): string[] {
+function steps(title: string, list: readonly PlannedStep[], annotate: (index: number) => readonly string[] = () => []): string[] {
   if (list.length === 0) return [`-- ${title}: nothing to do`, ''];
   const out = [`-- ${title}`];
   for (const [i, step] of list.entries()) {
     out.push(`-- ${i + 1}. ${step.description} (${how(step)})`);
     if (step.locks !== undefined) out.push(`--    locks: ${step.locks}`);
+    out.push(...annotate(i));
     if (step.buildsIndex !== undefined)
       out.push(`--    an INVALID index ${step.buildsIndex.name} left by an interrupted build is dropped and rebuilt first`);
     for (const statement of step.statements) out.push(`${statement};`);
@@ -28,17 +45,19 @@ function steps(title: string, list: readonly PlannedStep[]): string[] {
   return out;
 }
 
-function backfill(tasks: readonly BackfillTask[]): string[] {
+function backfill(tasks: readonly BackfillTask[], annotate: (index: number) => readonly string[] = () => []): string[] {
   if (tasks.length === 0) return ['-- backfill: nothing to do', ''];
   const out: string[] = [];
-  for (const task of tasks) {
+  for (const [i, task] of tasks.entries()) {
     if (task.key.length === 0) {
       out.push(`-- backfill ${task.id}: no key, so ctid page ranges (TID range scans) up to the table's size at start`);
+      out.push(...annotate(i));
       out.push(`-- each batch, one statement (it also advances the range's cursor, in the same statement):`, `${ctidUpdate(task)};`, '');
       continue;
     }
     const q = keysetQueries(task);
     out.push(`-- backfill ${task.id}: keyset batches on (${task.key.map((k) => k.name).join(', ')}), upper bound captured at start`);
+    out.push(...annotate(i));
     out.push(`-- upper bound: ${q.upperBound};`);
     out.push(`-- each batch, two statements: 1. read the key one batch on, through the index`, `${q.nextBoundary};`);
     out.push(`-- 2. update up to it (the same statement also advances the range's cursor)`, `${q.nextUpdate};`, '');
@@ -46,15 +65,22 @@ function backfill(tasks: readonly BackfillTask[]): string[] {
   return out;
 }
 
-/** The SQL of one plan; `phases` limits it to some phases (default: all four). */
-export function renderPlan(name: string, plan: OperationPlan, phases: readonly PlanPhase[] = planPhases): string {
+/** The SQL of one plan; `phases` limits it to some phases (default: all four); `annotations` add comment lines. */
+export function renderPlan(
+  name: string,
+  plan: OperationPlan,
+  phases: readonly PlanPhase[] = planPhases,
+  annotations: PlanAnnotations = {},
+): string {
   const lines = [`-- migration: ${name}`, ''];
   for (const warning of plan.warnings ?? []) lines.push(`-- WARNING: ${warning}`);
   if ((plan.warnings ?? []).length > 0) lines.push('');
-  if (phases.includes('expand')) lines.push(...steps('expand', plan.expand));
-  if (phases.includes('backfill')) lines.push(...backfill(plan.backfill));
-  if (phases.includes('contract')) lines.push(...steps('contract (online complete)', plan.contract));
-  if (phases.includes('rollback')) lines.push(...steps('rollback (online rollback)', plan.rollback));
+  const step = (phase: 'expand' | 'contract' | 'rollback') => (index: number) => annotations.step?.(phase, index) ?? [];
+  if (phases.includes('expand')) lines.push(...steps('expand', plan.expand, step('expand')));
+  if (phases.includes('backfill')) lines.push(...backfill(plan.backfill, (index) => annotations.task?.(index) ?? []));
+  if (phases.includes('contract')) lines.push(...steps('contract (online complete)', plan.contract, step('contract')));
+  if (phases.includes('rollback')) lines.push(...steps('rollback (online rollback)', plan.rollback, step('rollback')));
+  if ((annotations.footer ?? []).length > 0) lines.push(...(annotations.footer ?? []));
   return lines.join('\n').trimEnd();
 }
 

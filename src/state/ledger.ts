@@ -16,6 +16,8 @@ import {
   type NewMigration,
 } from './migration-records.js';
 import { isPaused, setPaused } from './pause-flag.js';
+import { forecastOf, recordForecast } from './forecast-records.js';
+import type { PlanForecast } from '../forecast/plan-forecast.js';
 import { ensureStateSchema, stateSchemaExists } from './state-schema.js';
 import type { Db, StateStore } from './state-store.js';
 import { lastEventId, lastStopRequested, recordStopRequest, stopRequestAfter } from './stop-request.js';
@@ -77,6 +79,15 @@ export class Ledger {
 
   updateMigration(name: string, update: MigrationUpdate): Promise<void> {
     return updateMigration(this.#db, this.store, name, update);
+  }
+
+  recordForecast(migration: string, forecast: PlanForecast): Promise<void> {
+    return recordForecast(this.#db, this.store, migration, forecast);
+  }
+
+  /** The forecast recorded at start; undefined for migrations started without one. */
+  forecast(migration: string): Promise<PlanForecast | undefined> {
+    return forecastOf(this.#db, this.store, migration);
   }
 
   steps(migration: string): Promise<StepRecord[]> {

@@ -78,6 +78,14 @@ const migrations: readonly ((s: string) => string[])[] = [
   // 3: the file a ctid range's pages belong to (pg_relation_filenode): a rewrite (VACUUM FULL, CLUSTER,
   // pg_repack) moves every row, and the batches must notice instead of trusting old page numbers.
   (s) => [`alter table ${s}.backfill_cursors add column relation_file bigint`],
+  // 4: the forecast `start` made of each migration (src/forecast), for `history` beside the actual.
+  (s) => [
+    `create table ${s}.forecasts (
+      migration text primary key,
+      forecast jsonb not null,
+      recorded_at timestamptz not null default now()
+    )`,
+  ],
 ];
 
 /** Creates or upgrades the state schema. Concurrent callers serialize on a transaction advisory lock. */

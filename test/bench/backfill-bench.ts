@@ -11,6 +11,7 @@ import { BenchArgsError, parseBenchArgs, type BenchArgs } from './bench-args.js'
 import { renderMarkdown } from './bench-report.js';
 import { benchResults } from './bench-results.js';
 import { dropBenchSchemas, openBenchSql } from './bench-table.js';
+import { compareForecast, forecastOperations, renderForecastComparison, type ForecastComparison } from './forecast-bench.js';
 import { loadAverage, machineInfo } from './machine-info.js';
 import { offlineCeilings } from './offline-ceilings.js';
 import { runCeiling, type CeilingRecord } from './run-ceiling.js';
@@ -24,6 +25,11 @@ const mib = (bytes: number): string => `${n(bytes / 2 ** 20)} MB`;
 const mb = (bytes: number | null): string => (bytes === null ? '' : `, ${mib(bytes)}`);
 
 async function main(): Promise<number> {
+  const forecastRows = forecastOnly(process.argv.slice(2));
+  if (forecastRows !== undefined) {
+    await forecastBench(forecastRows);
+    return 0;
+  }
   let command;
   try {
     command = parseBenchArgs(process.argv.slice(2), process.env);
@@ -87,6 +93,40 @@ async function bench(args: BenchArgs): Promise<void> {
     const results = benchResults(args, machine, { records, ceilings, scaled, loadAverageAtEnd: loadAverage() });
     process.stdout.write(renderMarkdown(results));
     if (args.jsonOut !== undefined) await writeFile(resolve(args.jsonOut), JSON.stringify(results, null, 2) + '\n');
+  } finally {
+    await sql.end({ timeout: 5 });
+    await server.stop();
+  }
+}
+
+/** `--approaches forecast [--rows N]`: the forecast bench alone (forecast-bench.ts); undefined otherwise. */
+function forecastOnly(argv: readonly string[]): number | undefined {
+  const at = argv.indexOf('--approaches');
+  if (at < 0 || argv[at + 1] !== 'forecast') return undefined;
+  const rowsAt = argv.indexOf('--rows');
+  const rows = rowsAt < 0 ? 1_000_000 : Number((argv[rowsAt + 1] ?? '').replaceAll(/[_,]/g, ''));
+  if (!Number.isInteger(rows) || rows < 1) throw new BenchArgsError(`--rows must be a positive integer, got "${argv[rowsAt + 1] ?? ''}"`);
+  return rows;
+}
+
+async function forecastBench(rows: number): Promise<void> {
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const server =
+    databaseUrl === undefined ? await startEmbeddedServer({ durable: true }) : { url: databaseUrl, stop: async () => undefined };
+  const sql = openBenchSql(server.url);
+  try {
+    const machine = await machineInfo(sql, databaseUrl === undefined ? 'embedded' : 'BENCH_DATABASE_URL');
+    progress(`PostgreSQL ${machine.postgres}; ${machine.cores} cores, load ${machine.loadAverageAtStart.join(' ')}; ${n(rows)} rows`);
+    const results: ForecastComparison[] = [];
+    for (const operation of forecastOperations) {
+      const result = await compareForecast(sql, server.url, operation, rows);
+      progress(
+        `${operation}: ${result.items.map((i) => `${i.what.split(':')[0]} forecast ${i.forecastSeconds.toFixed(2)} s, actual ${i.actualSeconds?.toFixed(2) ?? '?'} s`).join('; ')}`,
+      );
+      results.push(result);
+    }
+    await dropBenchSchemas(sql);
+    process.stdout.write(`load average at the end: ${loadAverage().join(' ')}\n\n${renderForecastComparison(results)}`);
   } finally {
     await sql.end({ timeout: 5 });
     await server.stop();

@@ -6,21 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { completeMigration, loadSpecFile, planMigration, startMigration } from '../../src/index.js';
 import { severalCliRuns } from '../support/run-cli.js';
 import { useTestDatabase } from '../support/test-database.js';
+import { exampleNeeds } from '../support/example-needs.js';
 import { examplePath, loadExampleTickets } from '../support/tickets-fixture.js';
-
-interface Needs {
-  readonly sql: readonly string[];
-  readonly applyFirst: readonly string[];
-}
-
-/** From the header comment: the `#   <sql>` lines after one ending in "e.g.:", and each "apply examples/<file> first". */
-function needsOf(text: string): Needs {
-  const header = text.split('\n').filter((line) => line.startsWith('#'));
-  const start = header.findIndex((line) => line.trimEnd().endsWith('e.g.:'));
-  const sql = start < 0 ? [] : header.slice(start + 1).flatMap((line) => /^# {3}(\S.*)$/.exec(line)?.[1] ?? []);
-  const applyFirst = [...header.join('\n').matchAll(/apply examples\/(\S+\.yaml) first/g)].map((match) => match[1] ?? '');
-  return { sql, applyFirst };
-}
 
 const files = (await readdir(examplePath('.'))).filter((file) => file.endsWith('.yaml')).sort();
 
@@ -36,7 +23,7 @@ describe('every example of examples/ plans on examples/tickets.sql, after what i
   });
 
   it.each(files)('%s', async (file) => {
-    const needs = needsOf(await readFile(examplePath(file), 'utf8'));
+    const needs = exampleNeeds(await readFile(examplePath(file), 'utf8'));
     for (const statement of needs.sql) await db.sql.unsafe(statement);
     for (const first of needs.applyFirst.filter((name) => !applied.has(name))) {
       const spec = await loadSpecFile(examplePath(first));

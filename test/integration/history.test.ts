@@ -71,6 +71,11 @@ describe('history', () => {
     expect(priority.backfills[0]?.elapsedMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(priority.backfills[0]?.updatedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(priority.backfills[0]?.startedAt ?? ''));
 
+    // start recorded its forecast: one per step and task of the plan, with a positive backfill estimate.
+    expect(priority.forecast?.expand).toHaveLength(3);
+    expect(priority.forecast?.backfill.map((t) => t.id)).toEqual(['public.tickets.priority']);
+    expect(priority.forecast?.backfill[0]?.estimate.seconds).toBeGreaterThan(0);
+
     const remap = entry('0004-ticket-status-remap');
     expect(remap).toMatchObject({ phase: 'contract', completedAt: null });
     expect(remap.phases.find((p) => p.phase === 'contract')).toMatchObject({ done: 0, planned: 2, durationMs: 0 });
@@ -89,16 +94,19 @@ describe('history', () => {
     expect(lines[0]).toMatch(
       /^0001-create-tickets-and-users: completed \(started \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\)$/,
     );
-    expect(human.stdout).toMatch(/^ {2}expand 3\/3 steps in (\d+ ms|\d+\.\ds); contract 3\/3 steps in (\d+ ms|\d+\.\ds)$/m);
+    // Each phase beside what start forecast for it (recorded in the ledger).
+    expect(human.stdout).toMatch(
+      /^ {2}expand 3\/3 steps in (\d+ ms|\d+\.\ds) \(forecast (\d+ ms|\d+\.\ds)\); contract 3\/3 steps in (\d+ ms|\d+\.\ds) \(forecast (\d+ ms|\d+\.\ds)\)$/m,
+    );
     expect(human.stdout).toMatch(
       new RegExp(
-        `^ {2}backfill public\\.tickets\\.priority: ${(priority.backfills[0]?.rowsDone ?? 0).toLocaleString('en-US')} rows in \\d+ batch(es)?, `,
+        `^ {2}backfill public\\.tickets\\.priority: ${(priority.backfills[0]?.rowsDone ?? 0).toLocaleString('en-US')} rows in \\d+ batch(es)?, .+ \\(forecast .+, (not )?calibrated\\)$`,
         'm',
       ),
     );
     expect(human.stdout).toMatch(/^0004-ticket-status-remap: awaiting contract, phase contract \(started .+, updated .+\)$/m);
     expect(human.stdout).toMatch(
-      /^0005-resolution-time: rolled back \(.+\)\n {2}expand 2\/2 steps in .+; contract 0\/1 step; rollback 1\/1 step in .+$/m,
+      /^0005-resolution-time: rolled back \(.+\)\n {2}expand 2\/2 steps in .+; contract 0\/1 step \(forecast .+\); rollback 1\/1 step in .+$/m,
     );
 
     const json = await runCli(['history', '--json'], db.url);

@@ -33,7 +33,8 @@ export { priorityExpression } from '../../src/demo/priority-migration.js';
 /** The path of a file in examples/. */
 export const examplePath = (file: string): string => fileURLToPath(new URL(`../../examples/${file}`, import.meta.url));
 
-/** Loads examples/tickets.sql (the tickets table with 100,000 rows), as a user of the examples would. */
-export async function loadExampleTickets(sql: postgres.Sql): Promise<void> {
-  await sql.unsafe(await readFile(examplePath('tickets.sql'), 'utf8')).simple();
+/** Loads examples/tickets.sql (the tickets table with 100,000 rows, or `rows`), as a user of the examples would. */
+export async function loadExampleTickets(sql: postgres.Sql, rows = 100_000): Promise<void> {
+  const script = await readFile(examplePath('tickets.sql'), 'utf8');
+  await sql.unsafe(script.replace('generate_series(1, 100000)', `generate_series(1, ${Math.floor(rows)})`)).simple();
 }
