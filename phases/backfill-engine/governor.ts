@@ -132,7 +132,7 @@ export class BackfillGovernor {
       }
       if (this.#paused) {
         if (options.exitOnPause) throw new StoppedError(migration, 'paused; `online unpause` lets it run again');
-        this.#floor?.suspend();
+        this.#suspendFloor();
         await this.#idle('paused', 'paused by `online pause`', null, pausePollMs, signal);
         continue;
       }
@@ -142,7 +142,7 @@ export class BackfillGovernor {
         const reason = `outside the backfill windows (${options.windows.join(', ')} ${options.timezone})`;
         if (options.windowExit) throw new StoppedError(migration, `${reason}; the next window opens at ${opens ?? 'an unknown time'}`);
         const untilMs = window.until === null ? longestIdleMs : window.until.getTime() - Date.now();
-        this.#floor?.suspend();
+        this.#suspendFloor();
         await this.#idle('waiting-window', reason, opens, Math.min(longestIdleMs, Math.max(50, untilMs)), signal);
         continue;
       }
@@ -162,6 +162,15 @@ export class BackfillGovernor {
       await this.#takeTokens(rows, signal);
       return rows;
     }
+  }
+
+  /**
+   * Held by the user's choice (paused, outside its windows): that time does not count toward
+   * --min-progress, and the run is no longer below it (the idle that follows records the activity).
+   */
+  #suspendFloor(): void {
+    this.#floor?.suspend();
+    this.#belowFloor = null;
   }
 
   /** A batch committed, covering `rows` keys or pages: counted toward --min-progress. */

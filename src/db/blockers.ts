@@ -53,7 +53,8 @@ async function sampleBlockers(sql: Sql, pid: number): Promise<SampledBlocker[]> 
 /**
  * The sessions other than `pid` holding a lock on `relation` that conflicts with `mode`: who is in the
  * way of a LOCK TABLE, asked alongside it (a wait of a few milliseconds is over before a sample can
- * see it, and once it fails, the holders it waited for may be gone too).
+ * see it, and once it fails, the holders it waited for may be gone too). Only this database's locks: a
+ * relation OID is unique within a database, and a database copied from ours as a template has our OIDs.
  */
 export async function findHolders(sql: Sql, relation: string, mode: LockMode, pid: number): Promise<SampledBlocker[]> {
   const modes = conflictsWith(mode).map(pgLocksMode);
@@ -62,6 +63,7 @@ export async function findHolders(sql: Sql, relation: string, mode: LockMode, pi
            ${pid}::int = any(pg_blocking_pids(a.pid)) as waiting_for_us, a.xact_start::text as transaction_start
     from pg_stat_activity a
     where a.pid in (select l.pid from pg_locks l where l.locktype = 'relation' and l.granted and l.pid <> ${pid}
+                      and l.database = (select oid from pg_database where datname = current_database())
                       and l.relation = to_regclass(${relation}::text) and l.mode = any(${modes}::text[]))
     order by a.xact_start`;
   return rows.map(toSampled);

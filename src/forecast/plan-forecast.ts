@@ -2,7 +2,7 @@
 // plan (see forecast-types.ts). Catalog reads plus, unless `calibrate` is off, a few timed samples:
 // a read-rate scan per table, a sorted sample per index build, and a backfill's planned UPDATE on a
 // few key ranges in a rolled-back transaction. Nothing is changed.
-import type { Sql } from '../db/connect.js';
+import { sqlState, type Sql } from '../db/connect.js';
 import { estimateRows } from '../catalog/row-estimate.js';
 import type { BackfillTask, OperationPlan } from '../plan/plan.js';
 import { displayName } from '../sql-text/quote.js';
@@ -22,15 +22,16 @@ const assumedWalPerRow = 150;
 async function forecastTask(sql: Sql, task: BackfillTask, calibrate: boolean): Promise<TaskForecast> {
   const rows = await estimateRows(sql, task.table);
   const table = displayName(task.table);
-  const why = !calibrate
+  let why = !calibrate
     ? 'calibration off'
     : rows < calibrationMinimumRows
       ? `a small table (${rows} rows)`
       : task.key.length === 0
         ? 'no key to sample ranges by'
         : await calibrationEffects(sql, task);
-  const calibration = why === undefined ? await calibrateBackfill(sql, task, rows) : undefined;
-  if (calibration === undefined) {
+  const calibration = why === undefined ? await calibrateBackfill(sql, task, rows).catch(unlessReadOnly) : undefined;
+  if (calibration === null) why = 'the session is read-only (a standby, or default_transaction_read_only): the UPDATE cannot be tried';
+  if (calibration === undefined || calibration === null) {
     return {
       id: task.id,
       table,
@@ -52,6 +53,12 @@ async function forecastTask(sql: Sql, task: BackfillTask, calibrate: boolean): P
     calibrated: true,
     estimate: { seconds: rows * calibration.secondsPerRow, walBytes: rows * calibration.walBytesPerRow, method: calibration.method },
   };
+}
+
+/** Null for a calibration a read-only session refused (25006): the backfill is still forecast, uncalibrated. */
+function unlessReadOnly(error: unknown): null {
+  if (sqlState(error) === '25006') return null;
+  throw error;
 }
 
 export interface ForecastOptions {

@@ -7,7 +7,11 @@ import { relationText, type RelationName } from './statement-analysis.js';
 export interface TableFigures {
   readonly table: QualifiedName;
   readonly oid: number;
-  /** pg_class.relpages and reltuples (as of the last VACUUM/ANALYZE; reltuples -1 if never). */
+  /**
+   * pg_class.relpages and reltuples (as of the last VACUUM/ANALYZE; reltuples -1 if never). A
+   * partitioned table's figures are its leaf partitions' together (the parent itself holds nothing):
+   * rows -1 when a leaf was never analyzed.
+   */
   readonly pages: number;
   readonly rows: number;
   /** pg_relation_size: the heap alone. */
@@ -42,10 +46,19 @@ export function relationFigures(sql: Sql): (relation: RelationName, ofIndex: boo
           with target as (
             select case when ${ofIndex} then (select i.indrelid from pg_index i where i.indexrelid = to_regclass(${text}))
                         else to_regclass(${text})::oid end as oid)
-          select c.oid::int as oid, n.nspname as schema, c.relname as name, c.relpages::float8 as pages,
-                 c.reltuples::float8 as rows, pg_relation_size(c.oid)::float8 as table_bytes,
-                 pg_indexes_size(c.oid)::float8 as index_bytes, pg_total_relation_size(c.oid)::float8 as total_bytes
-          from target t join pg_class c on c.oid = t.oid join pg_namespace n on n.oid = c.relnamespace`;
+          select c.oid::int as oid, n.nspname as schema, c.relname as name,
+                 coalesce(sum(r.relpages), 0)::float8 as pages,
+                 case when bool_and(r.reltuples >= 0) then sum(r.reltuples) else -1 end::float8 as rows,
+                 coalesce(sum(pg_relation_size(r.oid)), 0)::float8 as table_bytes,
+                 coalesce(sum(pg_indexes_size(r.oid)), 0)::float8 as index_bytes,
+                 coalesce(sum(pg_total_relation_size(r.oid)), 0)::float8 as total_bytes
+          from target t join pg_class c on c.oid = t.oid join pg_namespace n on n.oid = c.relnamespace
+          left join lateral (
+            select x.oid, x.relpages, x.reltuples from pg_class x where x.oid = c.oid and c.relkind <> 'p'
+            union all
+            select x.oid, x.relpages, x.reltuples from pg_partition_tree(c.oid) p join pg_class x on x.oid = p.relid
+            where c.relkind = 'p' and p.isleaf) r on true
+          group by c.oid, n.nspname, c.relname`;
         if (row === undefined) return undefined;
         return {
           table: { schema: row.schema, name: row.name },
