@@ -8,3 +8,4 @@ export * from './stop-errors.js';
 export * from './stamp-errors.js';
 export * from './pending-plan-errors.js';
 export * from './rehearsal-copy-errors.js';
+export * from './import-errors.js';

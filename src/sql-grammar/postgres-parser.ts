@@ -52,6 +52,39 @@ export async function parseSql(text: string): Promise<ParseOutcome> {
   }
 }
 
+/** A statement of a script with its UTF-8 byte range (`length` 0: to the end of the text). */
+export interface LocatedStatement {
+  readonly stmt: Node;
+  readonly location: number;
+  readonly length: number;
+}
+
+/** Like parseSql, keeping each statement's byte range in the text; a syntax error carries its byte position when known. */
+export async function parseSqlWithLocations(
+  text: string,
+): Promise<
+  | { readonly ok: true; readonly statements: readonly LocatedStatement[] }
+  | { readonly ok: false; readonly message: string; readonly position: number | undefined }
+> {
+  const libpgQuery = await loadPostgresParser();
+  try {
+    const result = libpgQuery.parseSync(text);
+    const statements = (result.stmts ?? []).map((raw: RawStmt) => {
+      if (raw.stmt === undefined) throw new Error('the parser returned a statement without a tree');
+      return { stmt: raw.stmt, location: raw.stmt_location ?? 0, length: raw.stmt_len ?? 0 };
+    });
+    return { ok: true, statements };
+  } catch (error) {
+    if (!libpgQuery.hasSqlDetails(error)) throw error;
+    const cursor = error.sqlDetails?.cursorPosition;
+    return {
+      ok: false,
+      message: error.sqlDetails?.message ?? error.message,
+      position: cursor === undefined ? undefined : byteToIndex(text)(cursor),
+    };
+  }
+}
+
 /** The lexer's tokens of `text`, comments included; a lexical error (an unterminated string…) is returned as its message. */
 export async function scanSql(text: string): Promise<readonly ScannedToken[] | { readonly error: string }> {
   const libpgQuery = await loadPostgresParser();

@@ -13,6 +13,7 @@ const layers = [
   'src/cli',
   'src/rehearsal',
   'src/demo',
+  'src/import',
   'src/config',
   'src/api',
   'src/lifecycle',
