@@ -2,6 +2,7 @@
 // (--cancel-blockers-after): each blocker is read again right before acting on it, judged by the
 // safety limits (blocker-safety.ts), and signalled only if it is still the same statement in the
 // same transaction, still holding no lock stronger than ROW EXCLUSIVE.
+import { maskQuerySecrets } from './mask-secrets.js';
 import type { Blocker } from '../errors/index.js';
 import { decideOnBlocker, type BlockerLimits, type BlockerSession, type QueryKind } from './blocker-safety.js';
 import type { SampledBlocker } from './blockers.js';
@@ -141,7 +142,7 @@ export class BlockerCanceller {
         backendType: row.backend_type,
         state: row.state,
         transactionAgeSeconds: row.age,
-        query: row.query,
+        query: row.query === null ? null : maskQuerySecrets(row.query),
         queryKind,
         strongLock: row.strong_lock,
         tablesWritten: row.tables_written,

@@ -1,5 +1,6 @@
 // Who blocks a backend: pg_blocking_pids joined with pg_stat_activity, for lock-retry events, lock-timeout
 // errors and status.
+import { maskQuerySecrets } from './mask-secrets.js';
 import type { Blocker } from '../errors/index.js';
 import type { Sql } from './connect.js';
 import { conflictsWith, pgLocksMode, type LockMode } from './lock-modes.js';
@@ -17,7 +18,7 @@ const toBlocker = (r: BlockerRow): Blocker => ({
   application: r.application,
   state: r.state,
   transactionAgeSeconds: r.age,
-  query: r.query,
+  query: r.query === null ? null : maskQuerySecrets(r.query),
 });
 
 export async function findBlockers(sql: Sql, pid: number): Promise<Blocker[]> {

@@ -76,3 +76,18 @@ function decoded(text: string): string {
     return text;
   }
 }
+
+/**
+ * `PASSWORD '…'` in SQL text (CREATE/ALTER ROLE, CREATE USER MAPPING … OPTIONS (password '…')): the
+ * literal, standard, escape (E'…') or dollar-quoted, cut short or not (pg_stat_activity truncates).
+ */
+const passwordLiteral = /\b(password\s+)(?:[eE]?'(?:[^'\\]|\\.|'')*(?:'|$)|\$([A-Za-z_\d]*)\$[\s\S]*?(?:\$\2\$|$))/gi;
+
+/**
+ * Another session's query text as it may be shown (a blocker, an old transaction): every password it
+ * carries blanked: `PASSWORD '…'` literals, and connection strings inside it (CREATE SUBSCRIPTION …
+ * CONNECTION, dblink) as maskSecrets does.
+ */
+export function maskQuerySecrets(query: string): string {
+  return maskSecrets(query.replace(passwordLiteral, `$1'${mask}'`), []);
+}

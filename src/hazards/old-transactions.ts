@@ -4,6 +4,7 @@
 // holding an older snapshot and every lock holder on its table; and while any of them lasts, vacuum
 // cannot remove the dead rows a backfill leaves. Our own sessions, autovacuum and VACUUM (a hazard of its
 // own, running-vacuum.ts) are not counted here.
+import { maskQuerySecrets } from '../db/mask-secrets.js';
 import { onlineApplicationName, type Sql } from '../db/connect.js';
 import { ageText, queryText, type Hazard, type OldTransactionDetails, type PreparedTransactionDetails } from './hazard.js';
 import type { HazardLimits, HazardScope } from './hazard-scope.js';
@@ -68,7 +69,7 @@ export async function readOldTransactions(sql: Sql, scope: HazardScope, limits: 
           ageSeconds: r.age,
           holdsSnapshot: r.holds_snapshot,
           locksOnTables: r.locks.map(lockText),
-          query: r.query,
+          query: r.query === null ? null : maskQuerySecrets(r.query),
         },
         scope,
       ),

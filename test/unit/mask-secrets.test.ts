@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets, maskUrl, secretsOf } from '../../src/db/mask-secrets.js';
+import { maskQuerySecrets, maskSecrets, maskUrl, secretsOf } from '../../src/db/mask-secrets.js';
 
 /** Masks the connection string, and a message quoting it and its decoded password, as the CLI does. */
 const shown = (connection: string, password: string): string =>
@@ -36,5 +36,33 @@ describe('passwords in connection strings', () => {
     const text = 'password authentication failed for user "app"; connect ECONNREFUSED 127.0.0.1:5432';
     expect(maskSecrets(text, [])).toBe(text);
     expect(maskUrl('postgres://app@db:5432/prod?sslmode=require')).toBe('postgres://app@db:5432/prod?sslmode=require');
+  });
+});
+
+describe('passwords in SQL text', () => {
+  it.each([
+    ["alter role app password 's3cr3t'", "alter role app password '***'"],
+    [
+      "CREATE ROLE app LOGIN ENCRYPTED PASSWORD 'it''s s3cr3t' VALID UNTIL 'infinity'",
+      "CREATE ROLE app LOGIN ENCRYPTED PASSWORD '***' VALID UNTIL 'infinity'",
+    ],
+    ["alter user app with password E's3\\'cr3t'", "alter user app with password '***'"],
+    ['alter role app password $pw$s3cr3t$pw$', "alter role app password '***'"],
+    ["alter role app password 's3cr3t (cut short by track_activity_query_size", "alter role app password '***'"],
+    [
+      "create user mapping for app server remote options (user 'app', password 's3cr3t')",
+      "create user mapping for app server remote options (user 'app', password '***')",
+    ],
+    [
+      "create subscription s connection 'host=db password=s3cr3t dbname=prod' publication p",
+      "create subscription s connection 'host=db password=*** dbname=prod' publication p",
+    ],
+  ])('%s', (query, masked) => {
+    expect(maskQuerySecrets(query)).toBe(masked);
+  });
+
+  it('leaves a query without a password alone', () => {
+    const query = "update accounts set password_changed_at = now() where name = 'password'";
+    expect(maskQuerySecrets(query)).toBe(query);
   });
 });
