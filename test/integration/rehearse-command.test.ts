@@ -31,7 +31,11 @@ describe('online rehearse', severalCliRuns, () => {
 
   it('rehearses add-priority on a 10% sample with zero findings (exit 0), changing nothing on the target', async () => {
     const before = await targetState();
-    const result = await runCli(['rehearse', examplePath('add-priority.yaml'), '--sample', '10%', '--json', ...versionFlags], db.url);
+    // --max-lock-hold far above what a busy machine stretches a brief step to: a long-lock finding here would be a flake.
+    const result = await runCli(
+      ['rehearse', examplePath('add-priority.yaml'), '--sample', '10%', '--max-lock-hold', '10m', '--json', ...versionFlags],
+      db.url,
+    );
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as RehearsalReport;
     expect(report.sample).toBe(0.1);
