@@ -143,6 +143,13 @@ describe('node-pg-migrate: <timestamp>_<name>.sql, only the Up part', () => {
     }
   });
 
+  it('finds migrations/ below the project given, each file named from there', async () => {
+    const read = await readSourceMigrations(join(fixtures, 'node-pg-migrate'));
+    expect(read.tool).toBe('node-pg-migrate');
+    expect(read.migrations).toHaveLength(4);
+    expect(read.migrations[0]?.file).toBe('migrations/1717400000000_init.sql');
+  });
+
   it('firstLine is the line of the Up marker, and a Down part first is left out', async () => {
     const dir = await layout({
       '1700000000000_x.sql': '-- Down Migration\nDROP TABLE t;\n\n-- Up Migration\nCREATE TABLE t (id int);\n',
@@ -187,6 +194,18 @@ describe('Flyway: V<version>__<description>.sql in version order', () => {
     expect(read.skipped.map((s) => s.file).sort()).toEqual(['R__open_tickets_view.sql', 'U2__channel_required.sql']);
     expect(read.skipped.find((s) => s.file.startsWith('R__'))?.reason).toMatch(/repeatable/);
     expect(read.skipped.find((s) => s.file.startsWith('U2'))?.reason).toMatch(/undo/);
+  });
+
+  it('finds the location below the project given (sql/), ids being the paths below the location as Flyway records them', async () => {
+    const read = await readSourceMigrations(join(fixtures, 'flyway'));
+    expect(read.tool).toBe('flyway');
+    expect(ids(read)[0]).toBe('V1__create_tickets_schema.sql');
+    expect(read.migrations[0]?.file).toBe('sql/V1__create_tickets_schema.sql');
+    const java = await layout({
+      'src/main/resources/db/migration/V1__a.sql': 'select 1;',
+      'src/main/resources/db/migration/V2__b.sql': 'select 2;',
+    });
+    expect(ids(await readSourceMigrations(java))).toEqual(['V1__a.sql', 'V2__b.sql']);
   });
 
   it('V1.1 and V1_1 are the same version: refused as Flyway refuses it', async () => {

@@ -47,14 +47,15 @@ async function directorySignals(path: string): Promise<readonly Signal[]> {
   const files = await filesBelow(path);
   const flyway = files.find((f) => versionedScript.test(f.split('/').at(-1) ?? f));
   if (flyway !== undefined) signals.push({ tool: 'flyway', evidence: `${flyway} is named V<version>__` });
-  const topLevel = files.filter((f) => !f.includes('/'));
+  // node-pg-migrate's files sit in the directory given, or in its default migrations/ below the project.
+  const topLevel = files.filter((f) => !f.includes('/') || /^migrations\/[^/]+$/.test(f));
   for (const f of topLevel) {
     if (extname(f) === '.sql' && upMarker.test(await readText(join(path, f)))) {
       signals.push({ tool: 'node-pg-migrate', evidence: `${f} has an -- Up Migration marker` });
       break;
     }
   }
-  const program = topLevel.find((f) => /^\d+_.*\.(c|m)?(js|ts)$/.test(f));
+  const program = topLevel.find((f) => /^\d+_.*\.(c|m)?(js|ts)$/.test(f.split('/').at(-1) ?? f));
   if (program !== undefined && !signals.some((s) => s.tool === 'node-pg-migrate')) {
     signals.push({ tool: 'node-pg-migrate', evidence: `${program} is named like a node-pg-migrate migration` });
   }

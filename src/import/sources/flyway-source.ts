@@ -6,7 +6,7 @@ import { ImportError } from '../../errors/index.js';
 import type { SourceMigration } from '../import-types.js';
 import { compareFlywayVersions, flywayVersionText, parseFlywayVersion, type FlywayVersion } from './flyway-version.js';
 import type { SkippedSourceFile } from './skipped-source-file.js';
-import { filesBelow, readText } from './source-files.js';
+import { exists, filesBelow, listDirectory, readText, relativeFile } from './source-files.js';
 
 /** `V2__add_priority.sql`, `V1_1__x.sql`, `V2025.01.15__x.sql`: the file name, without its directory. */
 export const versionedScript = /^V([0-9][0-9._]*)__(.*)\.sql$/;
@@ -16,10 +16,26 @@ export interface FlywayRead {
   readonly skipped: readonly SkippedSourceFile[];
 }
 
+/** Where Flyway looks when given a project: its CLI's `sql/`, then the Java default `src/main/resources/db/migration`, then `db/migration`. */
+const defaultLocations = ['sql', 'src/main/resources/db/migration', 'db/migration'];
+
+/**
+ * The location: `path` itself when it holds a V script directly, else the first default location below it
+ * that exists. A script's id is its path below the location, as Flyway records it.
+ */
+export async function flywayLocation(path: string): Promise<string> {
+  if ((await listDirectory(path)).some((e) => !e.isDirectory && versionedScript.test(e.name))) return path;
+  for (const location of defaultLocations) {
+    if (await exists(join(path, location))) return join(path, location);
+  }
+  return path;
+}
+
 export async function readFlywayMigrations(path: string): Promise<FlywayRead> {
+  const location = await flywayLocation(path);
   const versioned: { version: FlywayVersion; script: string }[] = [];
   const skipped: SkippedSourceFile[] = [];
-  for (const script of await filesBelow(path)) {
+  for (const script of await filesBelow(location)) {
     if (!script.endsWith('.sql')) continue;
     const name = script.split('/').at(-1) ?? script;
     const match = versionedScript.exec(name);
@@ -39,10 +55,10 @@ export async function readFlywayMigrations(path: string): Promise<FlywayRead> {
   }
   const migrations: SourceMigration[] = [];
   for (const { script } of versioned) {
-    const file = join(path, script);
+    const file = join(location, script);
     const sql = await readText(file);
     refusePlaceholders(script, sql);
-    migrations.push({ tool: 'flyway', id: script, file: script, path: file, sql, firstLine: 1 });
+    migrations.push({ tool: 'flyway', id: script, file: relativeFile(path, file), path: file, sql, firstLine: 1 });
   }
   return { migrations, skipped };
 }

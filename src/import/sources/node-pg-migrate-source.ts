@@ -3,7 +3,7 @@
 import { extname, join } from 'node:path';
 import { ImportError } from '../../errors/index.js';
 import type { SourceMigration } from '../import-types.js';
-import { listDirectory, readText, relativeFile } from './source-files.js';
+import { exists, listDirectory, readText, relativeFile } from './source-files.js';
 
 /** node-pg-migrate's own marker test (sqlMigration.ts): a line `-- Up Migration`, any case, dashes and spaces after `--`. */
 const marker = (direction: 'up' | 'down'): RegExp => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
@@ -12,13 +12,22 @@ const downMarker = marker('down');
 
 const programExtensions = new Set(['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts']);
 
+/** The migrations directory: `path` itself, or node-pg-migrate's default `migrations/` below the project given. */
+export async function nodePgMigrateDirectory(path: string): Promise<string> {
+  const own = (await listDirectory(path)).some(
+    (e) => !e.isDirectory && (extname(e.name) === '.sql' || programExtensions.has(extname(e.name))),
+  );
+  return !own && (await exists(join(path, 'migrations'))) ? join(path, 'migrations') : path;
+}
+
 export async function readNodePgMigrateMigrations(path: string): Promise<readonly SourceMigration[]> {
-  const names = (await listDirectory(path)).filter((e) => !e.isDirectory).map((e) => e.name);
+  const dir = await nodePgMigrateDirectory(path);
+  const names = (await listDirectory(dir)).filter((e) => !e.isDirectory).map((e) => e.name);
   const programs = names.filter((n) => programExtensions.has(extname(n)));
   if (programs.length > 0) {
     throw new ImportError(
       'IMPORT_SOURCE_PROGRAM',
-      `${path}: ${programs.length} node-pg-migrate migration${programs.length === 1 ? ' is' : 's are'} JavaScript/TypeScript (${programs.join(', ')}): ` +
+      `${dir}: ${programs.length} node-pg-migrate migration${programs.length === 1 ? ' is' : 's are'} JavaScript/TypeScript (${programs.join(', ')}): ` +
         'a program builds its SQL when it runs, so there is no SQL to read and translate. Generate the SQL it runs ' +
         '(node-pg-migrate up --dry-run prints it) into a .sql migration with -- Up Migration / -- Down Migration parts, or write the change as an online spec',
     );
@@ -26,7 +35,7 @@ export async function readNodePgMigrateMigrations(path: string): Promise<readonl
   const sqlNames = names.filter((n) => extname(n) === '.sql').sort(nodePgMigrateOrder);
   const migrations: SourceMigration[] = [];
   for (const name of sqlNames) {
-    const file = join(path, name);
+    const file = join(dir, name);
     const content = await readText(file);
     const up = upPart(content);
     migrations.push({
