@@ -91,6 +91,24 @@ describe('Prisma: _prisma_migrations as prisma migrate resolve --applied writes 
     ]);
   });
 
+  it('waits for a running prisma migrate (its advisory lock) at most 5 s, then fails writing nothing', async () => {
+    await db.sql.unsafe(createTable);
+    const migrate = await db.sql.reserve();
+    try {
+      await migrate`select pg_advisory_lock(72707369)`;
+      await expectOnlineError(markSourceApplied(db.sql, 'prisma', await read('prisma')), ImportError, {
+        exitCode: 2,
+        code: 'IMPORT_LEDGER_BUSY',
+        message: 'nothing was marked',
+      });
+    } finally {
+      await migrate`select pg_advisory_unlock_all()`;
+      migrate.release();
+    }
+    const [count] = await db.sql<{ n: number }[]>`select count(*)::int as n from _prisma_migrations`;
+    expect(count?.n).toBe(0);
+  });
+
   it('is all or nothing: a row PostgreSQL rejects (a name longer than Prisma’s varchar(255)) leaves none written', async () => {
     await db.sql.unsafe(createTable);
     const migrations = await read('prisma');

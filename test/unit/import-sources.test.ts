@@ -262,6 +262,11 @@ describe('plain SQL: a file, or a directory in byte order of name', () => {
     ]);
   });
 
+  it('a leading byte-order mark is not part of the SQL', async () => {
+    const dir = await layout({ 'a.sql': '\uFEFFselect 1;\n' });
+    expect((await readSourceMigrations(dir)).migrations[0]?.sql).toBe('select 1;\n');
+  });
+
   it('the refused fixture set reads as plain SQL', async () => {
     expect(ids(await readSourceMigrations(join(fixtures, 'refused')))).toEqual([
       '001_create_tickets',

@@ -31,6 +31,7 @@ export async function markDrizzleApplied(
   let newest: number | undefined;
   return markInOneTransaction(
     sql,
+    'drizzle',
     migrations,
     // drizzle's migrator takes no lock of its own: the table lock keeps two markings from interleaving.
     async (tx) => {

@@ -82,11 +82,12 @@ const ledgerLockTimeout = '5s';
  */
 export async function markInOneTransaction(
   sql: Sql,
+  tool: string,
   migrations: readonly SourceMigration[],
   lock: (tx: TransactionSql) => Promise<void>,
   record: (tx: TransactionSql, migration: SourceMigration, index: number) => Promise<'marked' | 'already'>,
 ): Promise<MarkedApplied> {
-  return sql.begin(async (tx) => {
+  const marking = sql.begin(async (tx) => {
     await tx`select set_config('lock_timeout', ${ledgerLockTimeout}, true)`;
     await lock(tx);
     const marked: string[] = [];
@@ -97,4 +98,14 @@ export async function markInOneTransaction(
     }
     return { marked, already };
   });
+  try {
+    return await marking;
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code !== '55P03') throw cause;
+    throw new ImportError(
+      'IMPORT_LEDGER_BUSY',
+      `the ${tool} ledger stayed locked for ${ledgerLockTimeout} (a ${tool} migration running now holds it), so nothing was marked: import again with --mark-applied once it has finished`,
+      { cause },
+    );
+  }
 }

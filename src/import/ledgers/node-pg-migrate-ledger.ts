@@ -26,6 +26,7 @@ export async function markNodePgMigrateApplied(
   const t = await markableLedger(sql, ledgerTable(nodePgMigrateLedger, options), 'node-pg-migrate', ['id', 'name', 'run_on'], create);
   return markInOneTransaction(
     sql,
+    'node-pg-migrate',
     migrations,
     async (tx) => {
       await tx`select pg_advisory_xact_lock(${nodePgMigrateLock}::bigint)`;

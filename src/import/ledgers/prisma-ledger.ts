@@ -39,6 +39,7 @@ export async function markPrismaApplied(
   );
   return markInOneTransaction(
     sql,
+    'Prisma',
     migrations,
     async (tx) => void (await tx`select pg_advisory_xact_lock(${prismaLock})`),
     async (tx, m, i) => {

@@ -41,10 +41,10 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** A file's text as UTF-8, the way every tool reads it. */
+/** A file's text as UTF-8, without a leading byte-order mark (Flyway drops it too; PostgreSQL's parser would refuse it). */
 export async function readText(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
   } catch (cause) {
     throw new ImportError('IMPORT_SOURCE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
