@@ -25,6 +25,11 @@ export interface SourceMigration {
   readonly sql: string;
   /** The 1-based line of the file where `sql` begins (node-pg-migrate's up part starts below its marker). */
   readonly firstLine: number;
+  /**
+   * drizzle only: the journal entry's `when` (ms since the epoch). drizzle's ledger records it as
+   * `created_at`, and its migrator runs every entry whose `when` is newer than the newest row's.
+   */
+  readonly when?: number;
 }
 
 /** One statement of a source migration, parsed by PostgreSQL's grammar. */

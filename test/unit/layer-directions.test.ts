@@ -75,7 +75,9 @@ describe('layer directions', () => {
       top,
       ...readdirSync(path.join(root, top), { recursive: true, withFileTypes: true })
         .filter((entry) => entry.isDirectory() && entry.name !== '__snapshots__')
-        .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name))),
+        .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+        // Inside an import fixture the layout is the migration tool's: a README.md there would be one more migration file to it.
+        .filter((folder) => !/^test\/fixtures\/import\/[^/]+\/./.test(folder.split(path.sep).join('/'))),
     ]);
     const withoutOneLine = folders.filter((folder) => {
       const readme = path.join(root, folder, 'README.md');
