@@ -40,6 +40,8 @@ export function phaseSpan(op: OperationSpec): { readonly first: Phase; readonly 
   }
 }
 
+export const tableKey = (schema: string, table: string): string => key.table(schema, table);
+
 /** The tables the operation touches (its own and those its foreign keys reference); undefined: unknown (raw SQL that lists none). */
 export function tablesTouched(op: OperationSpec): ReadonlySet<string> | undefined {
   if (op.op === 'sql') return op.tables.length === 0 ? undefined : new Set(op.tables.map((t) => key.table(t.schema, t.table)));
@@ -52,6 +54,25 @@ export function tablesTouched(op: OperationSpec): ReadonlySet<string> | undefine
 export const isConstraintLike = (op: OperationSpec): boolean =>
   ['create-index', 'add-check', 'add-foreign-key', 'add-unique'].includes(op.op);
 export const isDrop = (op: OperationSpec): boolean => ['drop-column', 'drop-table', 'drop-index'].includes(op.op);
+
+/**
+ * Whether the order of two operations' effects cannot matter, given that they do not conflict
+ * (operationConflicts: no column renamed, retyped or dropped by one is used by the other) and the
+ * later one needs nothing the earlier creates. Tables touched: undefined when unknown (raw SQL).
+ */
+export function commute(
+  a: OperationSpec,
+  aTables: ReadonlySet<string> | undefined,
+  b: OperationSpec,
+  bTables: ReadonlySet<string> | undefined,
+): boolean {
+  if (aTables !== undefined && bTables !== undefined && ![...aTables].some((t) => bTables.has(t))) return true;
+  if (a.op === 'sql' || b.op === 'sql') return false;
+  if ((isConstraintLike(a) || isConstraintLike(b)) && !isDrop(a) && !isDrop(b)) return true;
+  // Schema changes of different columns: only a data change (it reads columns) or a whole table created or dropped depends on order.
+  const orderFree = (op: OperationSpec): boolean => !['backfill', 'create-table', 'drop-table'].includes(op.op);
+  return orderFree(a) && orderFree(b);
+}
 
 /** The identifiers of a type name as PostgreSQL reads them (`"Role"[]` → Role; `VARCHAR(20)` → varchar). */
 function typeWords(type: string): string[] {

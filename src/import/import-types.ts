@@ -47,13 +47,19 @@ export interface SqlTable {
 /** What one statement becomes. */
 export type StatementTranslation =
   /** An online operation (or several, e.g. ADD COLUMN … NOT NULL DEFAULT → add-column) replaces it. */
-  | { readonly kind: 'operation'; readonly operations: readonly OperationSpec[]; readonly note: string }
+  | {
+      readonly kind: 'operation';
+      readonly operations: readonly OperationSpec[];
+      readonly note: string;
+      /** One note per operation, when the statement became several (an ALTER TABLE's subcommands). */
+      readonly notes?: readonly string[];
+    }
   /** It is already safe and stays plain SQL, in an `sql` step of this phase; `note` says why it is safe. */
   | {
       readonly kind: 'sql';
       readonly phase: 'expand' | 'contract';
       readonly note: string;
-      /** The tables it changes (the sql step's `tables:`). */
+      /** The tables it changes (the sql step's `tables:`); `[]`: none; absent: unknown (it may touch any). */
       readonly tables?: readonly SqlTable[];
       /** Expand only: SQL that undoes it (`[]`: nothing to undo, e.g. an index on a table this migration creates); absent: it cannot be undone. */
       readonly rollback?: readonly string[];

@@ -10,7 +10,7 @@ import { ImportRefusedError, type ImportRefusal } from '../errors/index.js';
 import type { OperationSpec } from '../migration-spec/migration-spec.js';
 import { operationConflicts } from '../migration-spec/operation-conflicts.js';
 import type { SqlSpec } from '../operations/raw-sql.js';
-import { createdBy, isConstraintLike, isDrop, needsOf, phaseNames, phaseSpan, tablesTouched } from './draft-dependencies.js';
+import { commute, createdBy, needsOf, phaseNames, phaseSpan, tableKey, tablesTouched } from './draft-dependencies.js';
 import type { DraftOperation, SourceMigration, SpecDraft, TranslatedStatement } from './import-types.js';
 
 /** `prisma/…/migration.sql:12: ALTER TABLE "Post" ADD COLUMN …` (the statement on one line, shortened). */
@@ -42,6 +42,8 @@ interface Item {
   readonly comments: readonly string[];
   /** What the source statement says, for split reasons. */
   readonly origin: string;
+  /** The tables it touches; undefined: unknown (raw SQL that may touch any). */
+  readonly touches: ReadonlySet<string> | undefined;
 }
 
 /** Each translated statement's operations, in order, each with its comment lines. */
@@ -68,10 +70,21 @@ function itemsOf(migration: SourceMigration, translated: readonly TranslatedStat
             },
           ];
     operations.forEach((operation, i) => {
-      const note = translation.kind === 'operation' ? translation.note : `sql (${translation.phase}): ${translation.note}`;
+      const note =
+        translation.kind === 'sql'
+          ? `sql (${translation.phase}): ${translation.note}`
+          : translation.notes?.[i] === undefined
+            ? translation.note
+            : `${i + 1} of ${operations.length}: ${translation.notes[i]}`;
       items.push({
         operation,
         created: createdBy(operation, statement.stmt),
+        touches:
+          translation.kind === 'sql'
+            ? translation.tables === undefined
+              ? undefined
+              : new Set(translation.tables.map((t) => tableKey(t.schema, t.table)))
+            : tablesTouched(operation),
         comments: [...pending, ...(i === 0 ? statement.comments : []), origin, note],
         origin,
       });
@@ -99,7 +112,7 @@ function splitReason(part: readonly Item[], next: Item): string | undefined {
   const span = phaseSpan(next.operation);
   for (const earlier of part) {
     const before = phaseSpan(earlier.operation);
-    if (before.last > span.first && !commute(earlier.operation, next.operation)) {
+    if (before.last > span.first && !commute(earlier.operation, earlier.touches, next.operation, next.touches)) {
       return (
         `${next.origin.split(': ')[0] ?? ''} must act after ${earlier.origin.split(': ')[0] ?? ''}, but in one spec its ${phaseNames[span.first]} step ` +
         `would run before the other's ${phaseNames[before.last]} step`
@@ -107,14 +120,6 @@ function splitReason(part: readonly Item[], next: Item): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Whether the order of two operations' effects cannot matter. */
-function commute(a: OperationSpec, b: OperationSpec): boolean {
-  const ta = tablesTouched(a);
-  const tb = tablesTouched(b);
-  if (ta !== undefined && tb !== undefined && ![...ta].some((t) => tb.has(t))) return true;
-  return a.op !== 'sql' && b.op !== 'sql' && (isConstraintLike(a) || isConstraintLike(b)) && !isDrop(a) && !isDrop(b);
 }
 
 const statementsOf = (sql: SqlSpec['sql'] | undefined): string[] => (sql === undefined ? [] : typeof sql === 'string' ? [sql] : [...sql]);

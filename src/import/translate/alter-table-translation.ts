@@ -236,6 +236,8 @@ export async function alterTable(source: StatementSource, scope: MigrationScope)
       });
     }
   }
-  const notes = pieces.map((p, i) => `${i + 1}. ${p.kind === 'operation' || p.kind === 'sql' || p.kind === 'skipped' ? p.note : ''}`);
-  return operations(ops, `one operation per subcommand, in order: ${notes.join(' ')}`);
+  const notes = pieces.map((p) =>
+    p.kind === 'operation' || p.kind === 'sql' ? (p.kind === 'sql' ? `sql (${p.phase}): ${p.note}` : p.note) : '',
+  );
+  return { kind: 'operation', operations: ops, note: `${ops.length} subcommands, one operation each, in order`, notes };
 }

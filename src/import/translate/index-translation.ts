@@ -5,7 +5,7 @@
 import type { IndexElem, Node } from 'libpg-query';
 import { indexMethods } from '../../operations/create-index.js';
 import type { StatementTranslation } from '../import-types.js';
-import { expressionText, type StatementSource } from './source-text.js';
+import { unqualifiedExpressionText, type StatementSource } from './source-text.js';
 import {
   isNewTable,
   nameKey,
@@ -57,14 +57,14 @@ export async function createIndex(source: StatementSource, scope: MigrationScope
       if (expressions.length > 0) return cannot('a key column after a key expression (it lists columns first)');
       columns.push(e.name);
     } else {
-      const text = e.expr === undefined ? undefined : await expressionText(source, e.expr);
+      const text = e.expr === undefined ? undefined : await unqualifiedExpressionText(source, e.expr, table.name);
       if (text === undefined)
         return refused('an index expression could not be read back exactly from the source', 'write the create-index operation by hand');
       expressions.push(text);
     }
   }
   const include = (s.indexIncludingParams ?? []).map((n: Node) => ('IndexElem' in n ? (n.IndexElem.name ?? '') : ''));
-  const where = s.whereClause === undefined ? undefined : await expressionText(source, s.whereClause);
+  const where = s.whereClause === undefined ? undefined : await unqualifiedExpressionText(source, s.whereClause, table.name);
   if (s.whereClause !== undefined && where === undefined) {
     return refused(
       'the WHERE of the partial index could not be read back exactly from the source',

@@ -3,7 +3,7 @@
 // transaction under its own lock_timeout); the ones that hold a strong lock for a long time, or whose
 // effect cannot be read → refused with what to do instead. Undefined: the kind is not one of these.
 import { quoteIdent, quoteQualified } from '../../sql-text/quote.js';
-import type { StatementTranslation } from '../import-types.js';
+import type { SqlTable, StatementTranslation } from '../import-types.js';
 import type { StatementSource } from './source-text.js';
 import { nameKey, plainSql, refused, relationName, skipped, sqlTable, type MigrationScope } from './translation-scope.js';
 
@@ -55,6 +55,44 @@ function rollbackOf(source: StatementSource): string[] | undefined {
   return undefined;
 }
 
+/** Kinds that touch no table at all (a type, a sequence, a function, a schema…). */
+const tableless = new Set([
+  'CreateEnumStmt',
+  'CompositeTypeStmt',
+  'CreateRangeStmt',
+  'CreateDomainStmt',
+  'AlterEnumStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CreateExtensionStmt',
+  'CreateSchemaStmt',
+  'CreateFunctionStmt',
+  'DefineStmt',
+  'AlterDefaultPrivilegesStmt',
+  'GrantRoleStmt',
+]);
+
+/** The tables a safe statement touches, for ordering: `[]` none, undefined unknown. */
+function tablesOf(source: StatementSource): SqlTable[] | undefined {
+  const stmt = source.stmt;
+  const kind = Object.keys(stmt)[0] ?? '';
+  if (tableless.has(kind)) return [];
+  if ('CommentStmt' in stmt) {
+    const { objtype, object } = stmt.CommentStmt;
+    const parts =
+      object !== undefined && 'List' in object ? (object.List.items ?? []).map((n) => ('String' in n ? (n.String.sval ?? '') : '')) : [];
+    const table = objtype === 'OBJECT_TABLE' ? parts : objtype === 'OBJECT_COLUMN' ? parts.slice(0, -1) : undefined;
+    if (table === undefined) return [];
+    return [{ schema: table.length > 1 ? (table[0] ?? '') : 'public', table: table.at(-1) ?? '' }];
+  }
+  if ('CreateTrigStmt' in stmt) return [sqlTable(relationName(stmt.CreateTrigStmt.relation))];
+  if ('CreatePolicyStmt' in stmt) return [sqlTable(relationName(stmt.CreatePolicyStmt.table))];
+  if ('GrantStmt' in stmt && stmt.GrantStmt.targtype === 'ACL_TARGET_OBJECT' && stmt.GrantStmt.objtype === 'OBJECT_TABLE') {
+    return (stmt.GrantStmt.objects ?? []).flatMap((o) => ('RangeVar' in o ? [sqlTable(relationName(o.RangeVar))] : []));
+  }
+  return undefined;
+}
+
 export function plainStatement(source: StatementSource, scope: MigrationScope): StatementTranslation | undefined {
   const stmt = source.stmt;
   const kind = Object.keys(stmt)[0] ?? '';
@@ -72,11 +110,11 @@ export function plainStatement(source: StatementSource, scope: MigrationScope): 
   const safe = safeKinds[kind];
   if (safe !== undefined) {
     const rollback = rollbackOf(source);
-    return plainSql(
-      'expand',
-      `${safe}: catalog only, no table scanned or rewritten; plain SQL`,
-      rollback === undefined ? {} : { rollback },
-    );
+    const tables = tablesOf(source);
+    return plainSql('expand', `${safe}: catalog only, no table scanned or rewritten; plain SQL`, {
+      ...(tables === undefined ? {} : { tables }),
+      ...(rollback === undefined ? {} : { rollback }),
+    });
   }
   if ('CreateTableAsStmt' in stmt) {
     const into = relationName(stmt.CreateTableAsStmt.into?.rel);

@@ -51,7 +51,7 @@ async function matchingSpan(
   source: StatementSource,
   target: unknown,
   reads: (span: string) => Promise<unknown>,
-): Promise<string | undefined> {
+): Promise<{ readonly start: number; readonly text: string } | undefined> {
   const at = firstLocation(target);
   if (at === undefined) return undefined;
   const start = source.index(at);
@@ -64,7 +64,7 @@ async function matchingSpan(
     const from = source.tokens[s]?.start ?? 0;
     for (let e = Math.max(s, first); e < source.tokens.length; e++) {
       const span = source.text.slice(from, source.tokens[e]?.end ?? 0);
-      if (same(await reads(span), target)) return span;
+      if (same(await reads(span), target)) return { start: from, text: span };
     }
   }
   return undefined;
@@ -91,10 +91,46 @@ async function castType(text: string): Promise<unknown> {
 
 /** The source's text of an expression node, exact (see the header), or undefined when none reads back the same. */
 export async function expressionText(source: StatementSource, expression: Node): Promise<string | undefined> {
-  return matchingSpan(source, expression, selectedExpression);
+  return (await matchingSpan(source, expression, selectedExpression))?.text;
 }
 
 /** The source's text of a type name (`TIMESTAMP(3)`, `"Role"[]`), exact, or undefined. */
 export async function typeText(source: StatementSource, typeName: unknown): Promise<string | undefined> {
-  return matchingSpan(source, typeName, castType);
+  return (await matchingSpan(source, typeName, castType))?.text;
+}
+
+/**
+ * Like expressionText, with column references qualified by `table` (`"posts"."published"`, as
+ * drizzle-kit writes an index's WHERE) written unqualified: online splices the expression where only
+ * that table is in scope, under another name in pre-flight's probes. The result is checked the same
+ * way, against the tree with those qualifiers removed.
+ */
+export async function unqualifiedExpressionText(source: StatementSource, expression: Node, table: string): Promise<string | undefined> {
+  const span = await matchingSpan(source, expression, selectedExpression);
+  if (span === undefined) return undefined;
+  const qualified: { start: number; fields: number }[] = [];
+  const target = JSON.parse(JSON.stringify(expression), (key, value: unknown) => {
+    if (key !== 'ColumnRef' || typeof value !== 'object' || value === null) return value;
+    const ref = value as { fields?: { String?: { sval?: string } }[]; location?: number };
+    const fields = ref.fields ?? [];
+    const prefix = fields.at(-2)?.String?.sval;
+    if (fields.length < 2 || prefix !== table || fields.at(-1)?.String === undefined) return value;
+    qualified.push({ start: source.index(ref.location ?? 0), fields: fields.length });
+    return { ...ref, fields: fields.slice(-1) };
+  }) as unknown;
+  if (qualified.length === 0) return span.text;
+  // Each qualifier is `name .` (twice for schema.table.column): cut those tokens, keep the column.
+  const cuts = qualified.map((q) => {
+    const first = source.tokens.findIndex((t) => t.start === q.start);
+    const lastCut = source.tokens[first + 2 * (q.fields - 1) - 1];
+    return { from: q.start, to: lastCut?.end ?? q.start };
+  });
+  let out = '';
+  let at = span.start;
+  for (const cut of cuts.sort((a, b) => a.from - b.from)) {
+    out += source.text.slice(at, cut.from);
+    at = cut.to;
+  }
+  out += source.text.slice(at, span.start + span.text.length);
+  return same(await selectedExpression(out), target) ? out : undefined;
 }
