@@ -43,12 +43,32 @@ export interface SourceStatement {
   readonly line: number;
 }
 
+/** A table an `sql` step changes, as its `tables:` lists it. */
+export interface SqlTable {
+  readonly schema: string;
+  readonly table: string;
+}
+
 /** What one statement becomes. */
 export type StatementTranslation =
   /** An online operation (or several, e.g. ADD COLUMN … NOT NULL DEFAULT → add-column) replaces it. */
-  | { readonly kind: 'operation'; readonly operations: readonly OperationSpec[]; readonly note: string }
+  | {
+      readonly kind: 'operation';
+      readonly operations: readonly OperationSpec[];
+      readonly note: string;
+      /** One note per operation, when the statement became several (an ALTER TABLE's subcommands). */
+      readonly notes?: readonly string[];
+    }
   /** It is already safe and stays plain SQL, in an `sql` step of this phase; `note` says why it is safe. */
-  | { readonly kind: 'sql'; readonly phase: 'expand' | 'contract'; readonly note: string }
+  | {
+      readonly kind: 'sql';
+      readonly phase: 'expand' | 'contract';
+      readonly note: string;
+      /** The tables it changes (the sql step's `tables:`); `[]`: none; absent: unknown (it may touch any). */
+      readonly tables?: readonly SqlTable[];
+      /** Expand only: SQL that undoes it (`[]`: nothing to undo, e.g. an index on a table this migration creates); absent: it cannot be undone. */
+      readonly rollback?: readonly string[];
+    }
   /** It is left out (transaction control: online runs every step in its own transaction); `note` says why. */
   | { readonly kind: 'skipped'; readonly note: string }
   /** It cannot be made safe: the import refuses, with the reason and what to do instead. */

@@ -102,3 +102,15 @@ export async function scanSql(text: string): Promise<readonly ScannedToken[] | {
     comment: t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT',
   }));
 }
+
+/** PL/pgSQL's parse tree of a function body or DO block (`DO $$ … $$`), or the parser's message. */
+export async function parsePlpgsql(
+  text: string,
+): Promise<{ readonly ok: true; readonly tree: unknown } | { readonly ok: false; readonly message: string }> {
+  const libpgQuery = await loadPostgresParser();
+  try {
+    return { ok: true, tree: libpgQuery.parsePlPgSQLSync(text) };
+  } catch (error) {
+    return { ok: false, message: libpgQuery.hasSqlDetails(error) ? (error.sqlDetails?.message ?? error.message) : String(error) };
+  }
+}
