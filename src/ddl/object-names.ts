@@ -122,8 +122,6 @@ export function defaultCheckName(table: string, check: string): string {
 
 /** The temporary objects of pre-flight's probes: session-private, and gone when the probe's transaction rolls back. */
 export const probeNames = {
-  /** add-check: the copy the CHECK is tried on. */
-  checkCopy: 'online_check_probe',
   /** add-foreign-key: the copies of the referenced and the referencing table. */
   referencedCopy: 'online_fk_referenced',
   referencingCopy: 'online_fk_referencing',

@@ -13,7 +13,7 @@ import { refusalOnEmptyCopies } from '../preflight/constraint-probe.js';
 import { requireFreeConstraintName } from '../preflight/constraint-checks.js';
 import { z } from 'zod';
 import { identifier, sqlExpression } from '../sql-text/identifier.js';
-import { defaultCheckName, probeNames } from '../ddl/object-names.js';
+import { defaultCheckName } from '../ddl/object-names.js';
 import { addNotValid, checkDefinition, dropConstraintIfExists, validateConstraint } from '../ddl/not-valid-constraint.js';
 import { sampleRowsQuery } from '../ddl/sample-keys.js';
 import { leafValidationSteps } from '../ddl/partition-constraints.js';
@@ -116,10 +116,13 @@ export const addCheck = {
     await checkRowExpression(sql, 'check', spec.check, table, 'boolean');
     requireFreeConstraintName(table, checkName(spec));
     // What a SELECT accepts but a CHECK does not: subqueries, aggregates, a non-boolean type… NOT VALID:
-    // no validation pass, so the expression is not even prepared for evaluation.
+    // no validation pass, so the expression is not even prepared for evaluation. The empty copy has the
+    // table's own name (in pg_temp), so a column qualified by the table's name (`"tickets"."priority"`,
+    // as drizzle-kit writes its checks) resolves as it does on the table itself.
+    const copy = `pg_temp.${quoteIdent(table.name)}`;
     const refusal = await refusalOnEmptyCopies(sql, [
-      `create temporary table ${probeNames.checkCopy} (like ${quoteQualified(table)}) on commit drop`,
-      `alter table ${probeNames.checkCopy} add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
+      `create temporary table ${copy} (like ${quoteQualified(table)}) on commit drop`,
+      `alter table ${copy} add constraint ${quoteIdent(checkName(spec))} check (${spec.check}) not valid`,
     ]);
     if (refusal !== undefined) throw new InvalidExpressionError('check', spec.check, refusal);
     return planAddCheck(spec, { key: table.key?.columns.map((k) => k.name) ?? [], leaves: await leavesToValidate(sql, table) });

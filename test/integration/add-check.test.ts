@@ -178,4 +178,18 @@ describe('add-check', () => {
       expect(await constraint('legacy_tickets', 'legacy_status_known')).toMatchObject({ type: 'c', validated: true });
     });
   });
+
+  it('accepts a column qualified by its table name, as PostgreSQL does (drizzle-kit writes its checks so)', async () => {
+    const spec = parseSpec(
+      { operations: [{ op: 'add-check', table: 'legacy_tickets', name: 'legacy_id_positive', check: '"legacy_tickets"."id" > 0' }] },
+      'test',
+    );
+    await startMigration({ databaseUrl: db.url, spec, options: { lockTimeoutMs } });
+    await completeMigration({ databaseUrl: db.url, migration: spec.name });
+    expect(await constraint('legacy_tickets', 'legacy_id_positive')).toEqual({
+      type: 'c',
+      validated: true,
+      definition: 'CHECK ((id > 0))',
+    });
+  });
 });
