@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -322,5 +322,21 @@ describe('detection and its errors', () => {
   it('a file given for a directory-only tool is an error', async () => {
     const dir = await layout({ 'x.sql': 'select 1;' });
     await expectOnlineError(readSourceMigrations(join(dir, 'x.sql'), 'prisma'), ImportError, { exitCode: 2, code: 'IMPORT_SOURCE_LAYOUT' });
+  });
+});
+
+describe('every fixture parses, and each statement’s line is where it starts in the file', () => {
+  it.each([['prisma'], ['drizzle'], ['node-pg-migrate'], ['flyway'], ['refused']])('%s', async (fixture) => {
+    const read = await readSourceMigrations(join(fixtures, fixture));
+    let count = 0;
+    for (const m of read.migrations) {
+      const lines = (await readFile(m.path, 'utf8')).split('\n');
+      for (const statement of (await sourceStatements(m)).statements) {
+        const firstWords = statement.sql.split('\n')[0] ?? '';
+        expect(lines[statement.line - 1], `${m.file}:${statement.line}`).toContain(firstWords);
+        count++;
+      }
+    }
+    expect(count).toBeGreaterThan(read.migrations.length);
   });
 });
