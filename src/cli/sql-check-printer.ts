@@ -60,7 +60,8 @@ function statementLines(s: StatementCheck): string[] {
 
 function migrationLines(m: MigrationCheck): string[] {
   if (m.state === 'applied') return [`applied  ${m.id}  (in the tool's ledger: not judged)`];
-  return [`pending  ${m.id}  ${m.file}`, ...(m.statements.length === 0 ? ['  (no statements)'] : m.statements.flatMap(statementLines))];
+  const header = m.file.includes(m.id) ? `pending  ${m.file}` : `pending  ${m.id}  ${m.file}`;
+  return [header, ...(m.statements.length === 0 ? ['  (no statements)'] : m.statements.flatMap(statementLines))];
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -72,10 +73,7 @@ export function renderSqlCheck(result: SqlCheck): string {
   const scope = result.database
     ? `sized from the database; large: ≥ ${count(result.largeTableRows)} rows`
     : 'no database given: every table the source does not create counts as large; give --database-url to size them';
-  const verdict =
-    t.failures > 0
-      ? `${t.failures} fail${t.failures === 1 ? 's' : ''}, ${t.warnings} warn${t.warnings === 1 ? 's' : ''} (exit 1)`
-      : `none fails, ${t.warnings} warn${t.warnings === 1 ? 's' : ''} (exit 0)`;
+  const verdict = `${t.failures === 0 ? 'no failures' : plural(t.failures, 'failure')}, ${plural(t.warnings, 'warning')} (exit ${t.failures > 0 ? 1 : 0})`;
   lines.push(
     '',
     `${result.tool}: ${plural(t.pending, 'pending migration')}, ${t.applied} applied; ${plural(t.statements, 'statement')} judged: ${verdict} (${scope})`,

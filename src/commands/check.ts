@@ -34,7 +34,7 @@ export default class Check extends OnlineCommand<typeof Check> {
       'or while an earlier statement of the same migration (one transaction) holds one; a table that cannot be sized (no database) counts as large; ' +
       'so does a statement whose locks cannot be known (DO, CALL): a CI gate does not pass what it cannot judge.',
     "  - warn: a brief lock that blocks writes on an existing table (e.g. ADD COLUMN's ACCESS EXCLUSIVE): the tool runs it without lock_timeout, " +
-      'so behind a long transaction every query on the table queues; online runs it under lock_timeout with retries. ' +
+      'so behind a long transaction every query on the table queues (online takes it under lock_timeout, with retries). ' +
       'Also an UPDATE or DELETE of every row of a large table in one transaction.',
     `--large-table: the rows from which a table is large; ${defaultLargeTableRows.toLocaleString('en-US')} by default: below it, a scan or index build ` +
       'under such a lock is over in well under a second on common hardware, about as long as writes can queue before requests time out.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LockCheck, TableSize } from '../../src/import/check/check-types.js';
-import { isLarge, judgeStatement, type VerdictInput } from '../../src/import/check/statement-verdict.js';
+import { isLarge, judgeStatement, type HeldLock, type VerdictInput } from '../../src/import/check/statement-verdict.js';
 
 const big: TableSize = { source: 'catalog', relation: 'public.t', rows: 5000, bytes: 400_000, estimated: false };
 const small: TableSize = { source: 'catalog', relation: 'public.t', rows: 50, bytes: 8192, estimated: false };
@@ -14,6 +14,9 @@ const lock = (mode: LockCheck['mode'], size: TableSize, blocksWrites: boolean): 
   reason: 'test',
   size,
 });
+
+/** What an earlier ADD COLUMN of the same migration still holds. */
+const addColumnLock: HeldLock = { relation: 'public.t', mode: 'access exclusive', takenAt: 'm/migration.sql:1' };
 
 const input = (over: Partial<VerdictInput>): VerdictInput => ({
   kind: 'CREATE INDEX',
@@ -66,7 +69,7 @@ describe('the CI gate verdict of one statement', () => {
     const v = judgeStatement(input({ locks: [lock('share', small, true)], work: small }));
     expect(v.verdict).toBe('warn');
     expect(v.reasons).toEqual([
-      'takes SHARE on public.t, which blocks writes: brief, but prisma runs it without lock_timeout, so behind a long transaction on the table it waits, and every query on the table queues behind it; online runs it under lock_timeout with retries',
+      'takes SHARE on public.t, which blocks writes: brief, but prisma runs it without lock_timeout, so behind a long transaction on the table it waits, and every query on the table queues behind it (online takes it under lock_timeout, with retries)',
     ]);
   });
 
@@ -89,13 +92,27 @@ describe('the CI gate verdict of one statement', () => {
         kind: 'UPDATE',
         locks: [lock('row exclusive', big, false)],
         work: big,
-        heldEarlier: [{ relation: 'public.t', mode: 'access exclusive', takenAt: 'm/migration.sql:1' }],
+        heldEarlier: [addColumnLock],
       }),
     );
     expect(v.verdict).toBe('fail');
     expect(v.reasons[0]).toBe(
       'runs in the same transaction as earlier statements whose locks block writes until it commits: ACCESS EXCLUSIVE on public.t (taken at m/migration.sql:1); it scans public.t (5,000 rows ≥ --large-table 1,000) while they are held',
     );
+  });
+
+  it('says so when its own lock already fails it and an earlier statement of the transaction holds another', () => {
+    const v = judgeStatement(
+      input({
+        locks: [lock('share', big, true)],
+        work: big,
+        heldEarlier: [addColumnLock],
+      }),
+    );
+    expect(v.reasons).toEqual([
+      'holds SHARE on public.t, which blocks writes, while it scans public.t (5,000 rows ≥ --large-table 1,000)',
+      'and the same transaction still holds ACCESS EXCLUSIVE on public.t (taken at m/migration.sql:1) all that time',
+    ]);
   });
 
   it('warns on an UPDATE of every row of a large table with nothing else held: row locks until it commits', () => {

@@ -75,16 +75,18 @@ export function judgeStatement(input: VerdictInput): StatementVerdict {
   const blocking = input.locks.filter((l) => l.blocksWrites);
   if (works && input.work !== null && isLarge(input.work, input.largeTableRows)) {
     const what = `${workVerb(input)} ${sizeText(input.work, input.largeTableRows)}`;
+    const earlier = input.heldEarlier.map((l) => `${modeText(l.mode)} on ${l.relation} (taken at ${l.takenAt})`).join(', ');
     if (blocking.length > 0) {
       const held = blocking.map((l) => `${modeText(l.mode)} on ${l.relation}`).join(', ');
-      return { verdict: 'fail', reasons: [`holds ${held}, which blocks writes, while it ${what}`] };
+      const reasons = [`holds ${held}, which blocks writes, while it ${what}`];
+      if (earlier !== '') reasons.push(`and the same transaction still holds ${earlier} all that time`);
+      return { verdict: 'fail', reasons };
     }
-    if (input.heldEarlier.length > 0) {
-      const held = input.heldEarlier.map((l) => `${modeText(l.mode)} on ${l.relation} (taken at ${l.takenAt})`).join(', ');
+    if (earlier !== '') {
       return {
         verdict: 'fail',
         reasons: [
-          `runs in the same transaction as earlier statements whose locks block writes until it commits: ${held}; it ${what} while they are held`,
+          `runs in the same transaction as earlier statements whose locks block writes until it commits: ${earlier}; it ${what} while they are held`,
         ],
       };
     }
@@ -100,7 +102,7 @@ export function judgeStatement(input: VerdictInput): StatementVerdict {
     const reads = existing.some((l) => l.mode === 'access exclusive') ? 'reads and writes' : 'writes';
     reasons.push(
       `takes ${existing.map((l) => `${modeText(l.mode)} on ${l.relation}`).join(', ')}, which blocks ${reads}: brief, but ${input.tool} runs it without lock_timeout, ` +
-        'so behind a long transaction on the table it waits, and every query on the table queues behind it; online runs it under lock_timeout with retries',
+        'so behind a long transaction on the table it waits, and every query on the table queues behind it (online takes it under lock_timeout, with retries)',
     );
   }
   return reasons.length > 0 ? { verdict: 'warn', reasons } : { verdict: 'ok', reasons: [] };

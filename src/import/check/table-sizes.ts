@@ -36,7 +36,7 @@ const lockOrTimeout = new Set(['55P03', '57014']);
 
 export function tableSizes(sql: Sql | undefined): TableSizes {
   const tables: Created[] = [];
-  const indexes: { readonly index: RelationName; readonly table: RelationName }[] = [];
+  const indexes: { readonly index: RelationName; readonly table: RelationName; readonly where: string }[] = [];
   const figures = sql === undefined ? undefined : relationFigures(sql);
 
   const created = (relation: RelationName): Created | undefined => tables.findLast((t) => matches(t.relation, relation));
@@ -65,8 +65,12 @@ export function tableSizes(sql: Sql | undefined): TableSizes {
 
   return {
     sizeOf(lock) {
-      if (lock.target === 'relation') return sizeOfTable(lock.relation, false);
       const index = indexes.findLast((i) => matches(i.index, lock.relation));
+      if (lock.target === 'relation') {
+        // An index the source created (DROP INDEX locks the index itself too) is as new as it is.
+        if (index !== undefined) return Promise.resolve({ source: 'new', relation: shownName(lock.relation), createdAt: index.where });
+        return sizeOfTable(lock.relation, false);
+      }
       return index === undefined ? sizeOfTable(lock.relation, true) : sizeOfTable(index.table, false);
     },
     record(stmt, where) {
@@ -75,7 +79,7 @@ export function tableSizes(sql: Sql | undefined): TableSizes {
       if ('IndexStmt' in stmt && stmt.IndexStmt.idxname !== undefined && stmt.IndexStmt.relation !== undefined) {
         const schema = stmt.IndexStmt.relation.schemaname;
         const index: RelationName = schema === undefined ? { name: stmt.IndexStmt.idxname } : { schema, name: stmt.IndexStmt.idxname };
-        indexes.push({ index, table: fromRangeVar(stmt.IndexStmt.relation) });
+        indexes.push({ index, table: fromRangeVar(stmt.IndexStmt.relation), where });
       }
     },
   };
