@@ -235,7 +235,13 @@ describe('check --sql judges pending statements by their locks and the live size
     const fingerprint = async () =>
       (await db.sql<{ digest: string }[]>`select md5(string_agg(t::text || t.xmin::text, ',' order by id)) as digest from tickets t`)[0]
         ?.digest;
-    const before = { catalog: await databaseSnapshot(db.sql), rows: await fingerprint(), writes: await writes() };
+    // The seed's statistics reach pg_stat asynchronously (up to seconds later): wait until all of its rows are counted.
+    const seeded = String(rows + 20 + 1200);
+    for (let polls = 0; (await writes()) !== seeded; polls++) {
+      if (polls > 600) throw new Error(`the seed's ${seeded} inserts never reached pg_stat_user_tables`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const before = { catalog: await databaseSnapshot(db.sql), rows: await fingerprint(), writes: seeded };
     await check([
       migration(
         '20240114000000_all',
