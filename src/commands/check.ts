@@ -32,7 +32,8 @@ export default class Check extends OnlineCommand<typeof Check> {
       'whether it scans or rewrites the table, and the online operation that would replace it.',
     '  - fail: a statement holds a lock that blocks writes (one that conflicts with ROW EXCLUSIVE) while it scans or rewrites a large table, ' +
       'or while an earlier statement of the same migration (one transaction) holds one; a table that cannot be sized (no database) counts as large; ' +
-      'so does a statement whose locks cannot be known (DO, CALL): a CI gate does not pass what it cannot judge.',
+      'so does a statement whose locks cannot be known (CALL, a DO block doing more than wrap plain statements; one that only wraps them is judged by them): ' +
+      'a CI gate does not pass what it cannot judge.',
     "  - warn: a brief lock that blocks writes on an existing table (e.g. ADD COLUMN's ACCESS EXCLUSIVE): the tool runs it without lock_timeout, " +
       'so behind a long transaction every query on the table queues (online takes it under lock_timeout, with retries). ' +
       'Also an UPDATE or DELETE of every row of a large table in one transaction.',

@@ -102,3 +102,18 @@ export async function scanSql(text: string): Promise<readonly ScannedToken[] | {
     comment: t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT',
   }));
 }
+
+/**
+ * PL/pgSQL's parse tree of `text` (a DO statement or a function body), as the server's PL/pgSQL
+ * compiler sees it: plain data, for the caller to validate. Undefined when it does not compile.
+ */
+export async function parsePlpgsql(text: string): Promise<unknown> {
+  const libpgQuery = await loadPostgresParser();
+  try {
+    return libpgQuery.parsePlPgSQLSync(text) as unknown;
+  } catch (error) {
+    // PL/pgSQL's compiler reports a syntax error as a plain Error (no SQL details, unlike parseSync).
+    if (!(error instanceof Error)) throw error;
+    return undefined;
+  }
+}

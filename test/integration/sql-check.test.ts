@@ -216,6 +216,30 @@ describe('check --sql judges pending statements by their locks and the live size
     expect(only(result)).toMatchObject({ verdict: 'fail', opaque: true, kind: 'DO block' });
   });
 
+  it("judges a DO block that only wraps plain statements (drizzle-kit's guarded foreign keys) by what it wraps", async () => {
+    const guarded = (sql: string): string => `DO $$ BEGIN\n ${sql};\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;`;
+    const result = await check([
+      migration(
+        '0000_posts',
+        [
+          'CREATE TABLE IF NOT EXISTS "posts" ("id" serial PRIMARY KEY NOT NULL, "ticket_id" bigint);',
+          guarded('ALTER TABLE "posts" ADD CONSTRAINT "posts_ticket_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id")'),
+          guarded('ALTER TABLE "tickets" ADD CONSTRAINT "tickets_id_tags_fk" FOREIGN KEY ("id") REFERENCES "public"."tags"("id")'),
+        ].join('\n'),
+      ),
+    ]);
+    const [, onNew, onLarge] = result.migrations.flatMap((m) => m.statements);
+    expect(onNew).toMatchObject({ kind: 'DO block (ALTER TABLE)', opaque: false, verdict: 'warn' });
+    expect(onNew?.locks.map((l) => [l.relation, l.mode, l.size.source])).toEqual([
+      ['posts', 'share row exclusive', 'new'],
+      ['public.tickets', 'share row exclusive', 'catalog'],
+    ]);
+    expect(onLarge).toMatchObject({ kind: 'DO block (ALTER TABLE)', verdict: 'fail' });
+    expect(onLarge?.reasons[0]).toMatch(
+      /^holds SHARE ROW EXCLUSIVE on public\.tickets, SHARE ROW EXCLUSIVE on public\.tags, which blocks writes, while it scans public\.tickets \(3,000 rows/,
+    );
+  });
+
   it('refuses a syntax error as bad input (ImportError, exit 2), naming the file and line', async () => {
     const failure = await check([migration('20240113000000_bad', 'SELECT 1;\nALTER TABLE "tickets" ADD COLUMN;')]).catch(
       (error: unknown) => error,

@@ -1,7 +1,8 @@
 // The analysis behind `online check --sql`, over migrations already read: each pending migration's
 // statements through the lock analyzer (forecast/statement-locks.ts), each locked table sized
 // (table-sizes.ts), what online would run instead (the translation, passed in), and the gate's verdict
-// (statement-verdict.ts). Applied migrations are listed, not judged. Every tool runs a migration in
+// (statement-verdict.ts); a DO block that only wraps plain statements is judged by them
+// (do-block-analysis.ts). Applied migrations are listed, not judged. Every tool runs a migration in
 // one transaction (Prisma's script is one implicit transaction; drizzle, node-pg-migrate and Flyway
 // open one), and plain .sql files are assumed to be run the same way: a lock a statement takes is held
 // until the migration commits, so a later scan in the same migration holds it too.
@@ -11,6 +12,7 @@ import { analyzeTree } from '../../forecast/statement-locks.js';
 import type { SourceMigration, SourceStatement, SourceTool, TranslatedStatement } from '../import-types.js';
 import { sourceStatements } from '../source-statements.js';
 import type { LockCheck, MigrationCheck, SqlCheck, StatementCheck, StatementVerdictLevel } from './check-types.js';
+import { wrappedAnalysis, wrappedStatements } from './do-block-analysis.js';
 import { judgeStatement, type HeldLock } from './statement-verdict.js';
 import { tableSizes, type TableSizes } from './table-sizes.js';
 
@@ -81,7 +83,8 @@ async function checkStatements(
   let held: HeldLock[] = [];
   for (const statement of statements) {
     const where = `${migration.file}:${statement.line}`;
-    const analysis = analyzeTree(statement.stmt);
+    const wrapped = 'DoStmt' in statement.stmt ? await wrappedStatements(statement.sql) : undefined;
+    const analysis = wrapped === undefined ? analyzeTree(statement.stmt) : wrappedAnalysis(wrapped);
     const locks: LockCheck[] = [];
     for (const lock of analysis.locks) {
       const size = await sizes.sizeOf(lock);
@@ -119,7 +122,7 @@ async function checkStatements(
       ...verdict,
     });
     held = endsTransaction(statement) ? [] : [...held, ...heldFrom(locks, where, held)];
-    sizes.record(statement.stmt, where);
+    for (const stmt of wrapped ?? [statement.stmt]) sizes.record(stmt, where);
   }
   return checks;
 }
