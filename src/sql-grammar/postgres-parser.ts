@@ -103,17 +103,14 @@ export async function scanSql(text: string): Promise<readonly ScannedToken[] | {
   }));
 }
 
-/**
- * PL/pgSQL's parse tree of `text` (a DO statement or a function body), as the server's PL/pgSQL
- * compiler sees it: plain data, for the caller to validate. Undefined when it does not compile.
- */
-export async function parsePlpgsql(text: string): Promise<unknown> {
+/** PL/pgSQL's parse tree of a function body or DO block (`DO $$ … $$`), or the parser's message. */
+export async function parsePlpgsql(
+  text: string,
+): Promise<{ readonly ok: true; readonly tree: unknown } | { readonly ok: false; readonly message: string }> {
   const libpgQuery = await loadPostgresParser();
   try {
-    return libpgQuery.parsePlPgSQLSync(text) as unknown;
+    return { ok: true, tree: libpgQuery.parsePlPgSQLSync(text) };
   } catch (error) {
-    // PL/pgSQL's compiler reports a syntax error as a plain Error (no SQL details, unlike parseSync).
-    if (!(error instanceof Error)) throw error;
-    return undefined;
+    return { ok: false, message: libpgQuery.hasSqlDetails(error) ? (error.sqlDetails?.message ?? error.message) : String(error) };
   }
 }

@@ -53,7 +53,8 @@ function queries(block: PlainBlock): string[] {
 
 /** The statements a DO block only wraps, parsed; undefined when it does more than run them. */
 export async function wrappedStatements(doText: string): Promise<Node[] | undefined> {
-  const parsed = plainDo.safeParse(await parsePlpgsql(doText));
+  const tree = await parsePlpgsql(doText);
+  const parsed = plainDo.safeParse(tree.ok ? tree.tree : undefined);
   if (!parsed.success) return undefined;
   const statements: Node[] = [];
   for (const query of queries(parsed.data.plpgsql_funcs[0].PLpgSQL_function.action.PLpgSQL_stmt_block)) {
