@@ -216,6 +216,38 @@ describe('hand-written SQL (node-pg-migrate, Flyway)', () => {
     ]);
   });
 
+  it('CREATE TABLE with column constraints → create-table: inline PRIMARY KEY, named CHECK, REFERENCES, UNIQUE', async () => {
+    expect(
+      await operationsOf(`CREATE TABLE plans (
+  code text PRIMARY KEY,
+  price_cents integer NOT NULL DEFAULT 0 CONSTRAINT plans_price_check CHECK (price_cents >= 0),
+  owner_id integer REFERENCES users (id) ON DELETE SET NULL,
+  n bigint GENERATED ALWAYS AS IDENTITY,
+  UNIQUE (owner_id, code)
+);`),
+    ).toEqual([
+      {
+        op: 'create-table',
+        ...pub,
+        table: 'plans',
+        columns: [
+          { name: 'code', type: 'text', nullable: true },
+          { name: 'price_cents', type: 'integer', nullable: false, default: '0' },
+          { name: 'owner_id', type: 'integer', nullable: true },
+          { name: 'n', type: 'bigint', nullable: true, identity: 'always' },
+        ],
+        primaryKey: ['code'],
+        unique: [['owner_id', 'code']],
+        checks: [{ name: 'plans_price_check', check: 'price_cents >= 0' }],
+        foreignKeys: [{ columns: ['owner_id'], references: { schema: 'public', table: 'users', columns: ['id'] }, onDelete: 'set null' }],
+      },
+    ]);
+    // An unnamed column CHECK, or a primary key named otherwise than PostgreSQL would, keeps the statement as written.
+    for (const sql of ['CREATE TABLE t (a int CHECK (a > 0));', 'CREATE TABLE t (a int, CONSTRAINT t_key PRIMARY KEY (a));']) {
+      expect(await operationsOf(sql)).toMatchObject({ kind: 'sql', phase: 'expand' });
+    }
+  });
+
   it('a constraint added NOT VALID is already safe and stays SQL', async () => {
     expect(await operationsOf('ALTER TABLE accounts ADD CONSTRAINT c CHECK (balance >= 0) NOT VALID;')).toMatchObject({
       kind: 'sql',
