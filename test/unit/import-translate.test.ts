@@ -37,6 +37,12 @@ describe("Prisma's dialect", () => {
     });
   });
 
+  it('ADD COLUMN IF NOT EXISTS (nullable) keeps IF NOT EXISTS and gets no rollback: the column may be older', async () => {
+    const [t] = await translate('ALTER TABLE "User" ADD COLUMN IF NOT EXISTS "bio" TEXT;');
+    expect(t).toMatchObject({ kind: 'sql', phase: 'expand' });
+    expect(t?.kind === 'sql' ? t.rollback : 'x').toBeUndefined();
+  });
+
   it('several subcommands become one operation each, in order, with a note each', async () => {
     const [t] = await translate(
       'ALTER TABLE "Post" ADD COLUMN "views" INTEGER NOT NULL DEFAULT 0,\nALTER COLUMN "title" SET NOT NULL,\nALTER COLUMN "kind" SET DATA TYPE BIGINT USING ("kind"::bigint),\nALTER COLUMN "body" DROP NOT NULL;',
