@@ -101,10 +101,28 @@ DROP TABLE old_audit;
 COMMIT;
 `;
 
+const nodePgMigrate = `-- Up Migration
+CREATE TABLE plans (
+  code text PRIMARY KEY,
+  label text NOT NULL,
+  price_cents integer NOT NULL DEFAULT 0 CONSTRAINT plans_price_check CHECK (price_cents >= 0),
+  owner_id integer REFERENCES "User" (id) ON DELETE SET NULL,
+  UNIQUE (label)
+);
+INSERT INTO plans (code, label) VALUES ('free', 'Free'), ('pro', 'Pro');
+ALTER TABLE "User" ADD CHECK (score < 1000000);
+ALTER TABLE "Post" ADD UNIQUE ("authorId", title);
+CREATE INDEX ON "User" (name);
+DROP INDEX "Post_authorId_idx";
+ALTER TYPE "Role" ADD VALUE 'EDITOR';
+DELETE FROM "Tag" WHERE id = 'none';
+`;
+
 const sources: readonly { readonly tool: SourceMigration['tool']; readonly id: string; readonly sql: string }[] = [
   { tool: 'prisma', id: '20240101000000_init', sql: prismaInit },
   { tool: 'drizzle', id: '0001_published', sql: drizzle },
   { tool: 'flyway', id: 'V3__users', sql: flyway },
+  { tool: 'node-pg-migrate', id: '1700000000000_plans', sql: nodePgMigrate },
 ];
 
 /** The catalog, without what concurrent writers change (rows, sequence positions) and with columns by name. */
@@ -186,7 +204,11 @@ describe('imported specs end where the source SQL ends, under writers', () => {
     const expected = await readDatabaseState(offline.url);
     expect(schemaOf(await readDatabaseState(online.url))).toEqual(schemaOf(expected));
     // The comparison covers what the migrations did (not two empty catalogs).
-    expect(Object.keys(expected.tables)).toEqual(['public."Comment"', 'public."Post"', 'public."Tag"', 'public."User"']);
+    expect(Object.keys(expected.tables)).toEqual(['public."Comment"', 'public."Post"', 'public."Tag"', 'public."User"', 'public.plans']);
+    // Unnamed constraints and indexes got the names PostgreSQL gives them.
+    expect(expected.tables['public."User"']?.constraints.join('\n')).toContain('"User_score_check" CHECK');
+    expect(expected.tables['public."Post"']?.constraints.join('\n')).toContain('"Post_authorId_title_key" UNIQUE');
+    expect(expected.tables['public.plans']?.constraints.join('\n')).toContain('plans_owner_id_fkey FOREIGN KEY');
     expect(expected.tables['public."User"']?.constraints).toContain('user_score_check CHECK ((score >= 0))');
     expect(expected.tables['public."Post"']?.indexes.join('\n')).toContain('WHERE (published = true)');
     const seeded = `select id, email, name, tier, kind, legacy_code, role::text, bio from "User" where id <= 400 order by id`;

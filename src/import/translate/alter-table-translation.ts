@@ -60,10 +60,11 @@ async function addColumn(source: StatementSource, table: QualifiedName, def: Col
     return {
       ...plainSql(
         'expand',
-        `a nullable column without a default: catalog only, no rewrite (ACCESS EXCLUSIVE for milliseconds, under lock_timeout)${maybe}`,
+        `a nullable column without a default: catalog only, no rewrite (ACCESS EXCLUSIVE for milliseconds, under lock_timeout)${ifNotExists ? '; IF NOT EXISTS kept, so no rollback (the column may be older)' : ''}`,
         {
           tables: [sqlTable(table)],
-          rollback: [`alter table ${quoteQualified(table)} drop column if exists ${quoteIdent(column)}`],
+          // IF NOT EXISTS: the column may be older than this migration, and rollback must not drop it.
+          ...(ifNotExists ? {} : { rollback: [`alter table ${quoteQualified(table)} drop column if exists ${quoteIdent(column)}`] }),
         },
       ),
       text: `alter table ${quoteQualified(table)} add column ${ifNotExists ? 'if not exists ' : ''}${quoteIdent(column)} ${type}`,
