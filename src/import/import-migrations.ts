@@ -23,6 +23,7 @@ import { sourceStatements } from './source-statements.js';
 import { specDrafts } from './spec-drafts.js';
 import { specYaml } from './spec-yaml.js';
 import { translateMigration } from './translate/translate-migration.js';
+import { translationContext } from './translate/translation-scope.js';
 
 export interface ImportInput {
   /** A tool's migrations directory (or project root), or one .sql file. */
@@ -82,11 +83,15 @@ export async function importMigrations(input: ImportInput): Promise<ImportResult
   const fileNames = [...directory.files.map((f) => f.file), ...directory.problems.map((p) => p.file)];
   const names = new Set(directory.files.map((f) => f.spec.name));
   const refusals: ImportRefusal[] = [];
+  // Carried through every migration in order: a DROP INDEX finds the table of an index an earlier one created.
+  const context = translationContext();
   const results: ImportedMigration[] = [];
   const planned: PlannedFile[] = [];
   for (const migration of migrations) {
     const base = baseMigrationName(migration);
     if (alreadyImported(names, base)) {
+      // Read only for what later migrations learn from it (the indexes it created); its specs stay as they are.
+      await translateMigration((await sourceStatements(migration)).statements, context).catch(() => undefined);
       const specs = directory.files
         .filter((f) => f.spec.name === base || f.spec.name.startsWith(`${base}-part-`))
         .map((f) => ({ file: f.file, migration: f.spec.name, operations: f.spec.operations.map((o) => o.op) }));
@@ -94,7 +99,7 @@ export async function importMigrations(input: ImportInput): Promise<ImportResult
       continue;
     }
     const { statements, trailingComments } = await sourceStatements(migration);
-    const translated = await translateMigration(statements);
+    const translated = await translateMigration(statements, context);
     for (const t of translated) {
       if (t.translation.kind !== 'refused') continue;
       const { reason, suggestion } = t.translation;

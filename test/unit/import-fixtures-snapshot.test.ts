@@ -4,6 +4,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ImportRefusedError } from '../../src/errors/index.js';
 import { importMigrations } from '../../src/import/import-migrations.js';
@@ -29,6 +30,9 @@ describe('online import of the fixtures', () => {
     await importInto(f.source, f.tool, async (dir) => {
       const files = (await readdir(dir)).sort();
       expect(files.length).toBeGreaterThan(0);
+      // No reviewed spec left behind that the import no longer writes.
+      const expected = fileURLToPath(new URL(`../fixtures/import-expected/${f.tool}/`, import.meta.url));
+      expect((await readdir(expected)).filter((file) => file.endsWith('.yaml')).sort()).toEqual(files);
       for (const file of files) {
         await expect(await readFile(join(dir, file), 'utf8')).toMatchFileSnapshot(`../fixtures/import-expected/${f.tool}/${file}`);
       }
