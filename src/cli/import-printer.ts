@@ -23,6 +23,7 @@ export function renderImport(result: ImportResult): string {
     for (const s of rest)
       lines.push(`${''.padEnd(17)}  → ${s.file} (${s.operations.join(', ')})${s.splitReason === undefined ? '' : `: ${s.splitReason}`}`);
   }
+  for (const s of result.skipped) lines.push(`${'skipped'.padEnd(16)} ${s.file}: ${s.reason}`);
   lines.push(summary(result));
   return lines.join('\n');
 }

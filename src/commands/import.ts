@@ -7,6 +7,7 @@ import { schemaReference, specSchemaFile } from '../config/schema-reference.js';
 import { importMigrations } from '../import/import-migrations.js';
 import { sourceTools } from '../import/import-types.js';
 import { markApplied, type LedgerAgreement } from '../import/mark-applied.js';
+import { parseLedgerTable } from '../import/ledger-table-option.js';
 
 export default class Import extends OnlineCommand<typeof Import> {
   static override summary =
@@ -45,11 +46,17 @@ export default class Import extends OnlineCommand<typeof Import> {
         "Record in the tool's own ledger that online now runs the imported migrations (and stamp those the tool already applied). Needs the database.",
       exclusive: ['dry-run'],
     }),
+    'ledger-table': Flags.string({
+      summary:
+        "With --mark-applied: the tool's ledger table when it is not the tool's default, as [schema.]table (what node-pg-migrate's migrations-schema and migrations-table options, or drizzle's migrationsSchema and migrationsTable, name).",
+      dependsOn: ['mark-applied'],
+    }),
   };
 
   public async run(): Promise<unknown> {
     const dir = displayPath(await this.migrationsDir(this.flags.dir));
     const connection = this.flags['mark-applied'] ? this.connection() : undefined;
+    const ledgerTable = this.flags['ledger-table'] === undefined ? undefined : parseLedgerTable(this.flags['ledger-table']);
     const from = sourceTools.find((t) => t === this.flags.from);
     const result = await importMigrations({
       source: this.args.source,
@@ -71,11 +78,19 @@ export default class Import extends OnlineCommand<typeof Import> {
           tool: result.tool,
           sourceMigrations: result.sourceMigrations,
           imported: result.migrations,
+          ...(ledgerTable === undefined ? {} : { ledgerTable }),
         }),
       );
       this.log(renderLedgerAgreement(result, ledger));
     }
-    const json = { tool: result.tool, source: result.source, dir: result.dir, dryRun: result.dryRun, migrations: result.migrations };
+    const json = {
+      tool: result.tool,
+      source: result.source,
+      dir: result.dir,
+      dryRun: result.dryRun,
+      migrations: result.migrations,
+      skipped: result.skipped,
+    };
     return ledger === undefined ? json : { ...json, ledger };
   }
 }

@@ -18,7 +18,7 @@ import { readSpecDirectory, type SpecDirectory } from '../migration-spec/spec-di
 import { MigrationsDirMissingError } from '../errors/index.js';
 import type { SourceMigration, SourceTool, SpecDraft } from './import-types.js';
 import { alreadyImported, baseMigrationName, partMigrationName } from './migration-names.js';
-import { readSourceMigrations } from './sources/read-source.js';
+import { readSourceMigrations, type SkippedSourceFile } from './sources/read-source.js';
 import { sourceStatements } from './source-statements.js';
 import { specDrafts } from './spec-drafts.js';
 import { specYaml } from './spec-yaml.js';
@@ -70,6 +70,8 @@ export interface ImportResult {
   readonly migrations: readonly ImportedMigration[];
   /** Every source migration of the source, in order (what --mark-applied works on). */
   readonly sourceMigrations: readonly SourceMigration[];
+  /** Files of the source the tool runs but the importer leaves to it (Flyway's repeatable and undo scripts), and why. */
+  readonly skipped: readonly SkippedSourceFile[];
 }
 
 interface PlannedFile {
@@ -78,7 +80,7 @@ interface PlannedFile {
 }
 
 export async function importMigrations(input: ImportInput): Promise<ImportResult> {
-  const { tool, migrations } = await readSourceMigrations(input.source, input.from);
+  const { tool, migrations, skipped } = await readSourceMigrations(input.source, input.from);
   const directory = await existingDirectory(input.dir);
   const fileNames = [...directory.files.map((f) => f.file), ...directory.problems.map((p) => p.file)];
   const names = new Set(directory.files.map((f) => f.spec.name));
@@ -141,7 +143,15 @@ export async function importMigrations(input: ImportInput): Promise<ImportResult
   }
   if (refusals.length > 0) throw new ImportRefusedError(refusals);
   if (input.dryRun !== true && planned.length > 0) await writeAll(input.dir, planned);
-  return { tool, source: input.source, dir: input.dir, dryRun: input.dryRun === true, migrations: results, sourceMigrations: migrations };
+  return {
+    tool,
+    source: input.source,
+    dir: input.dir,
+    dryRun: input.dryRun === true,
+    migrations: results,
+    sourceMigrations: migrations,
+    skipped,
+  };
 }
 
 function importedSpec(file: string, migration: string, draft: SpecDraft): ImportedSpec {

@@ -12,7 +12,7 @@ import { withSession, type ConnectionInput } from '../api/session.js';
 import { ImportError } from '../errors/index.js';
 import type { ImportedMigration } from './import-migrations.js';
 import type { SourceMigration, SourceTool } from './import-types.js';
-import { appliedSourceIds, markSourceApplied } from './ledgers/source-ledger.js';
+import { appliedSourceIds, markSourceApplied, type SourceLedgerOptions } from './ledgers/source-ledger.js';
 
 export interface MarkAppliedInput extends ConnectionInput {
   readonly dir: string;
@@ -21,6 +21,8 @@ export interface MarkAppliedInput extends ConnectionInput {
   readonly sourceMigrations: readonly SourceMigration[];
   /** What the import did with each (imported now or before). */
   readonly imported: readonly ImportedMigration[];
+  /** The tool's ledger table when it is not the tool's default (node-pg-migrate's --migrations-table…). */
+  readonly ledgerTable?: SourceLedgerOptions;
 }
 
 export interface LedgerAgreement {
@@ -35,7 +37,7 @@ export interface LedgerAgreement {
 export async function markApplied(input: MarkAppliedInput): Promise<LedgerAgreement> {
   const imported = new Map(input.imported.map((m) => [m.id, m]));
   const inDirectory = input.sourceMigrations.filter((m) => imported.has(m.id));
-  const applied = await withSession(input, (session) => appliedSourceIds(session.sql, input.tool, inDirectory), 1);
+  const applied = await withSession(input, (session) => appliedSourceIds(session.sql, input.tool, inDirectory, input.ledgerTable), 1);
   const byTool = inDirectory.filter((m) => applied?.has(m.id) === true);
   const stamped =
     byTool.length === 0
@@ -46,7 +48,7 @@ export async function markApplied(input: MarkAppliedInput): Promise<LedgerAgreem
         );
   const toMark = inDirectory.filter((m) => applied?.has(m.id) !== true);
   if (toMark.length === 0) return { stamped, marked: [], already: byTool.map((m) => m.id) };
-  const result = await withSession(input, (session) => markSourceApplied(session.sql, input.tool, toMark), 1);
+  const result = await withSession(input, (session) => markSourceApplied(session.sql, input.tool, toMark, input.ledgerTable), 1);
   return { stamped, marked: result.marked, already: [...byTool.map((m) => m.id), ...result.already] };
 }
 

@@ -2,6 +2,7 @@
 // marking them applied exactly as the tool would (rows checked against the tools' source: see each
 // src/import/ledgers file), all or nothing, idempotent, refused where the tool's table is missing,
 // out of order, not the layout we know, or (Flyway) not ours to write.
+import { prismaMigrationsTable } from '../support/import-fixtures.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImportError } from '../../src/errors/index.js';
@@ -23,17 +24,7 @@ async function pgSha256(db: TestDatabase, text: string): Promise<string> {
 
 describe('Prisma: _prisma_migrations as prisma migrate resolve --applied writes it', () => {
   const db = useTestDatabase('ledger_prisma', { per: 'test' });
-  // prisma-engines' PostgreSQL DDL for the table (postgres flavour, create_migrations_table).
-  const createTable = `CREATE TABLE _prisma_migrations (
-    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
-    checksum                VARCHAR(64) NOT NULL,
-    finished_at             TIMESTAMPTZ,
-    migration_name          VARCHAR(255) NOT NULL,
-    logs                    TEXT,
-    rolled_back_at          TIMESTAMPTZ,
-    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
-    applied_steps_count     INTEGER NOT NULL DEFAULT 0
-  )`;
+  const createTable = prismaMigrationsTable;
 
   it('without the table: nothing is applied (undefined) and marking is refused with Prisma’s own command', async () => {
     const migrations = await read('prisma');

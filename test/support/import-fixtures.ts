@@ -100,3 +100,15 @@ export async function touchBoth(sql: postgres.Sql, f: ImportFixture, w: number, 
     }
   });
 }
+
+/** prisma-engines' PostgreSQL DDL for Prisma's ledger (postgres flavour, create_migrations_table). */
+export const prismaMigrationsTable = `CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+  )`;
