@@ -38,7 +38,8 @@ export default class Check extends OnlineCommand<typeof Check> {
       'so behind a long transaction every query on the table queues (online takes it under lock_timeout, with retries). ' +
       'Also an UPDATE or DELETE of every row of a large table in one transaction.',
     `--large-table: the rows from which a table is large; ${defaultLargeTableRows.toLocaleString('en-US')} by default: below it, a scan or index build ` +
-      'under such a lock is over in well under a second on common hardware, about as long as writes can queue before requests time out.',
+      'under such a lock takes a fraction of a second (measured: 100,000 rows indexed in 180 ms, rewritten in 480 ms on a busy 2-core machine; README), ' +
+      'about as long as writes can queue before requests time out.',
     'Read-only: it never writes (not even the ledger), and its catalog reads never wait behind a lock.',
     '',
     'Exit codes with --sql: 0 nothing fails (warnings allowed), 1 a pending statement fails, 2 bad input (an unreadable source, a syntax error).',
