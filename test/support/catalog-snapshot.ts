@@ -52,7 +52,7 @@ export async function databaseSnapshot(sql: postgres.Sql): Promise<readonly stri
     order by 1`;
   const ledgers = await sql<
     { schema: string }[]
-  >`select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = 'migrations' and c.relkind = 'r'`;
+  >`select n.nspname as schema from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = 'migrations' and c.relkind = 'r' order by 1`;
   const recorded: string[] = [];
   for (const { schema } of ledgers) {
     const names = await sql
