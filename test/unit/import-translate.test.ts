@@ -152,6 +152,22 @@ describe("drizzle-kit's dialect", () => {
     expect(t?.kind === 'sql' ? t.rollback : 'x').toBeUndefined();
   });
 
+  it('a table created IF NOT EXISTS may be an old, full one: statements after it are not treated as on a new, empty table', async () => {
+    const [, index, type, update] = await translate(
+      [
+        'CREATE TABLE IF NOT EXISTS "tickets" ("id" bigint PRIMARY KEY, "title" text);',
+        'CREATE INDEX "tickets_title_idx" ON "tickets" ("title");',
+        'ALTER TABLE "tickets" ALTER COLUMN "id" TYPE numeric;',
+        `UPDATE "tickets" SET "title" = 'x';`,
+      ].join('\n'),
+    );
+    expect([index, type, update].map((t) => (t?.kind === 'operation' ? t.operations.map((o) => o.op) : t?.kind))).toEqual([
+      ['create-index'],
+      ['change-type'],
+      ['backfill'],
+    ]);
+  });
+
   it('the DO-block foreign key idiom → add-foreign-key; any other DO block is refused', async () => {
     const idiom = `DO $$ BEGIN
  ALTER TABLE "posts" ADD CONSTRAINT "posts_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
