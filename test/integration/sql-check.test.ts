@@ -211,6 +211,30 @@ describe('check --sql judges pending statements by their locks and the live size
     expect(only(result).reasons[0]).toContain('tags (size unknown: no database given; a table the gate cannot size counts as large)');
   });
 
+  it('a table created IF NOT EXISTS is new only when the database does not have it: it may be an older one, full of rows', async () => {
+    const source = (table: string): SourceMigration =>
+      migration(
+        `20240111500000_${table}`,
+        `CREATE TABLE IF NOT EXISTS "${table}" ("id" bigint PRIMARY KEY, "title" text);\nCREATE INDEX "${table}_title_idx" ON "${table}"("title");`,
+      );
+    const index = (result: SqlCheck): StatementCheck | undefined => result.migrations.flatMap((m) => m.statements)[1];
+    const existing = index(await check([source('tickets')]));
+    expect(existing).toMatchObject({ verdict: 'fail', locks: [{ relation: 'public.tickets', size: { source: 'catalog', rows } }] });
+    const missing = index(await check([source('notes')]));
+    expect(missing).toMatchObject({ verdict: 'ok', locks: [{ relation: 'notes', size: { source: 'new' } }] });
+    const offline = index(
+      await checkMigrations({
+        source: 'prisma/migrations',
+        tool: 'prisma',
+        migrations: [source('notes')],
+        applied: new Set(),
+        largeTableRows,
+        translate,
+      }),
+    );
+    expect(offline).toMatchObject({ verdict: 'fail', locks: [{ size: { source: 'unknown' } }] });
+  });
+
   it('fails a DO block: what it locks cannot be known', async () => {
     const result = await check([migration('20240112000000_do', "DO $$ BEGIN EXECUTE 'CREATE INDEX ON tickets (title)'; END $$;")]);
     expect(only(result)).toMatchObject({ verdict: 'fail', opaque: true, kind: 'DO block' });
