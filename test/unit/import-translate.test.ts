@@ -236,6 +236,16 @@ describe('hand-written SQL (node-pg-migrate, Flyway)', () => {
       { op: 'add-check', ...pub, table: 'accounts', name: 'accounts_check', check: 'a < b' },
       { op: 'add-unique', ...pub, table: 'accounts', name: 'accounts_email_tenant_id_key', columns: ['email', 'tenant_id'] },
     ]);
+    // PostgreSQL names it after its one column however the column is qualified (drizzle-kit's "t"."c").
+    expect(await operationsOf('ALTER TABLE accounts ADD CHECK ("accounts"."balance" >= 0 AND public.accounts.balance < 9);')).toEqual([
+      {
+        op: 'add-check',
+        ...pub,
+        table: 'accounts',
+        name: 'accounts_balance_check',
+        check: '"accounts"."balance" >= 0 AND public.accounts.balance < 9',
+      },
+    ]);
   });
 
   it('CREATE TABLE with column constraints → create-table: inline PRIMARY KEY, named CHECK, REFERENCES, UNIQUE', async () => {
