@@ -413,6 +413,9 @@ describe('hand-written SQL (node-pg-migrate, Flyway)', () => {
   it('refuses what cannot be made safe, each with a suggestion', async () => {
     const cases: [string, string][] = [
       ['ALTER TABLE accounts SET TABLESPACE fast;', 'SET TABLESPACE'],
+      ['ALTER INDEX accounts_pkey SET TABLESPACE fast;', 'SET TABLESPACE'],
+      ['ALTER MATERIALIZED VIEW totals SET TABLESPACE fast;', 'SET TABLESPACE'],
+      ['ALTER MATERIALIZED VIEW totals SET ACCESS METHOD heap2;', 'ACCESS METHOD'],
       ['VACUUM FULL accounts;', 'VACUUM FULL'],
       ['CLUSTER accounts USING accounts_pkey;', 'CLUSTER'],
       ['LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE;', 'LOCK TABLE'],
