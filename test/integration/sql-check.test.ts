@@ -235,6 +235,22 @@ describe('check --sql judges pending statements by their locks and the live size
     expect(offline).toMatchObject({ verdict: 'fail', locks: [{ size: { source: 'unknown' } }] });
   });
 
+  it('fails CREATE TABLE … PARTITION OF a large table: a default partition, if any, is scanned while the parent is locked ACCESS EXCLUSIVE', async () => {
+    const s = only(
+      await check([
+        migration(
+          '20240111600000_events_2026',
+          `CREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`,
+        ),
+      ]),
+    );
+    expect(s).toMatchObject({
+      verdict: 'fail',
+      scans: { answer: 'maybe' },
+      locks: [{ relation: 'public.events', mode: 'access exclusive', size: { source: 'catalog', rows: 1200 } }],
+    });
+  });
+
   it('fails a DO block: what it locks cannot be known', async () => {
     const result = await check([migration('20240112000000_do', "DO $$ BEGIN EXECUTE 'CREATE INDEX ON tickets (title)'; END $$;")]);
     expect(only(result)).toMatchObject({ verdict: 'fail', opaque: true, kind: 'DO block' });
