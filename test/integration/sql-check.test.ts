@@ -251,6 +251,18 @@ describe('check --sql judges pending statements by their locks and the live size
     });
   });
 
+  it('a table the source creates in another schema does not make the unqualified name new: that is public.tickets', async () => {
+    const result = await check([
+      migration(
+        '20240111700000_audit',
+        'CREATE SCHEMA audit;\nCREATE TABLE audit.tickets (id bigint, title text);\nCREATE INDEX tickets_title_idx ON tickets (title);\nCREATE INDEX audit_title_idx ON audit.tickets (title);',
+      ),
+    ]);
+    const [, , existing, onNew] = result.migrations.flatMap((m) => m.statements);
+    expect(existing).toMatchObject({ verdict: 'fail', locks: [{ relation: 'public.tickets', size: { source: 'catalog', rows } }] });
+    expect(onNew).toMatchObject({ verdict: 'ok', locks: [{ size: { source: 'new' } }] });
+  });
+
   it('fails a DO block: what it locks cannot be known', async () => {
     const result = await check([migration('20240112000000_do', "DO $$ BEGIN EXECUTE 'CREATE INDEX ON tickets (title)'; END $$;")]);
     expect(only(result)).toMatchObject({ verdict: 'fail', opaque: true, kind: 'DO block' });

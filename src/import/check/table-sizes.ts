@@ -22,9 +22,12 @@ export function shownName(relation: RelationName): string {
   return /^[a-z_][a-z0-9_$]*$/.test(relation.name) ? relation.name : quoteIdent(relation.name);
 }
 
-/** Same relation, where an unqualified name matches a qualified one (search_path decides: assume it does). */
-const matches = (a: RelationName, b: RelationName): boolean =>
-  a.name === b.name && (a.schema === undefined || b.schema === undefined || a.schema === b.schema);
+/**
+ * Same relation. An unqualified name is taken to be in `public` (PostgreSQL's default search_path, as the
+ * importer reads it): `tickets` after `CREATE TABLE audit.tickets` is the existing public.tickets, not the
+ * new table, so it is sized, never passed as new and empty.
+ */
+const matches = (a: RelationName, b: RelationName): boolean => a.name === b.name && (a.schema ?? 'public') === (b.schema ?? 'public');
 
 interface Created {
   readonly relation: RelationName;
