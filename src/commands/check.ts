@@ -28,7 +28,7 @@ export default class Check extends OnlineCommand<typeof Check> {
     '',
     '--sql <file|dir>: the SQL migrations of Prisma, drizzle-kit, node-pg-migrate, Flyway or plain .sql files (--from, default detected from the layout). ' +
       "For every statement of every pending migration (with a database, the tool's own ledger says which are applied; those are listed, not judged): " +
-      "the lock it takes on each table and the table's size from the live catalog (a table created earlier in the source is new and empty), " +
+      "the lock it takes on each table and the table's size from the live catalog (a table created earlier in the source is new and empty; IF NOT EXISTS: only when the database lacks it), " +
       'whether it scans or rewrites the table, and the online operation that would replace it.',
     '  - fail: a statement holds a lock that blocks writes (one that conflicts with ROW EXCLUSIVE) while it scans or rewrites a large table, ' +
       'or while an earlier statement of the same migration (one transaction) holds one; a table that cannot be sized (no database) counts as large; ' +

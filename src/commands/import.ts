@@ -23,7 +23,7 @@ export default class Import extends OnlineCommand<typeof Import> {
     'All or nothing: every generated spec is validated before any is written. A source migration the directory already holds is left alone, so importing again only adds what is new.',
     "--mark-applied (needs the database): records the imported migrations the tool has not applied as applied in the tool's own ledger, so the tool never runs what online runs, " +
       'and records those the tool already applied as applied in online\'s (online stamp). Without it, stop the tool from running them yourself (README: "Stopping the source tool").',
-    'Exit codes: 0 imported (or nothing new), 2 unreadable source, a statement refused, or a ledger that cannot be marked safely (nothing written or recorded).',
+    "Exit codes: 0 imported (or nothing new), 2 unreadable source or a statement refused (nothing written), or a ledger that cannot be marked safely (the tool's ledger is left unchanged; the specs are already written, and importing again once the ledger is fixed marks them).",
   ].join('\n\n');
   static override examples = [
     '<%= config.bin %> import prisma/migrations --dry-run',

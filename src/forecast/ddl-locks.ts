@@ -171,11 +171,11 @@ function createStatement(stmt: Node): StatementAnalysis | undefined {
       if (tag === 'TableLikeClause' && body.relation !== undefined)
         referenced.push(lockOn({ ...(body.relation as RangeVar), inh: false }, 'access share', 'CREATE TABLE … LIKE'));
     });
+    if (partbound === undefined) return analysis('CREATE TABLE', [...parents, ...referenced]);
     return analysis('CREATE TABLE', [...parents, ...referenced], {
-      notes:
-        partbound === undefined
-          ? []
-          : ["a default partition of the parent, if any, is locked ACCESS EXCLUSIVE and scanned for the new partition's rows"],
+      notes: ["a default partition of the parent, if any, is locked ACCESS EXCLUSIVE and scanned for the new partition's rows"],
+      // The parent stays locked ACCESS EXCLUSIVE all the while: only the catalog says whether there is a default partition.
+      scans: { answer: 'maybe', why: "a default partition of the parent, if any, is scanned for the new partition's rows" },
     });
   }
   if ('CreateTrigStmt' in stmt) {

@@ -111,6 +111,7 @@ CREATE TABLE plans (
 );
 INSERT INTO plans (code, label) VALUES ('free', 'Free'), ('pro', 'Pro');
 ALTER TABLE "User" ADD CHECK (score < 1000000);
+ALTER TABLE "Post" ADD CHECK ("Post"."editorId" > 0);
 ALTER TABLE "Post" ADD UNIQUE ("authorId", title);
 CREATE INDEX ON "User" (name);
 DROP INDEX "Post_authorId_idx";
@@ -207,6 +208,7 @@ describe('imported specs end where the source SQL ends, under writers', () => {
     expect(Object.keys(expected.tables)).toEqual(['public."Comment"', 'public."Post"', 'public."Tag"', 'public."User"', 'public.plans']);
     // Unnamed constraints and indexes got the names PostgreSQL gives them.
     expect(expected.tables['public."User"']?.constraints.join('\n')).toContain('"User_score_check" CHECK');
+    expect(expected.tables['public."Post"']?.constraints.join('\n')).toContain('"Post_editorId_check" CHECK');
     expect(expected.tables['public."Post"']?.constraints.join('\n')).toContain('"Post_authorId_title_key" UNIQUE');
     expect(expected.tables['public.plans']?.constraints.join('\n')).toContain('plans_owner_id_fkey FOREIGN KEY');
     expect(expected.tables['public."User"']?.constraints).toContain('user_score_check CHECK ((score >= 0))');

@@ -211,6 +211,58 @@ describe('check --sql judges pending statements by their locks and the live size
     expect(only(result).reasons[0]).toContain('tags (size unknown: no database given; a table the gate cannot size counts as large)');
   });
 
+  it('a table created IF NOT EXISTS is new only when the database does not have it: it may be an older one, full of rows', async () => {
+    const source = (table: string): SourceMigration =>
+      migration(
+        `20240111500000_${table}`,
+        `CREATE TABLE IF NOT EXISTS "${table}" ("id" bigint PRIMARY KEY, "title" text);\nCREATE INDEX "${table}_title_idx" ON "${table}"("title");`,
+      );
+    const index = (result: SqlCheck): StatementCheck | undefined => result.migrations.flatMap((m) => m.statements)[1];
+    const existing = index(await check([source('tickets')]));
+    expect(existing).toMatchObject({ verdict: 'fail', locks: [{ relation: 'public.tickets', size: { source: 'catalog', rows } }] });
+    const missing = index(await check([source('notes')]));
+    expect(missing).toMatchObject({ verdict: 'ok', locks: [{ relation: 'notes', size: { source: 'new' } }] });
+    const offline = index(
+      await checkMigrations({
+        source: 'prisma/migrations',
+        tool: 'prisma',
+        migrations: [source('notes')],
+        applied: new Set(),
+        largeTableRows,
+        translate,
+      }),
+    );
+    expect(offline).toMatchObject({ verdict: 'fail', locks: [{ size: { source: 'unknown' } }] });
+  });
+
+  it('fails CREATE TABLE … PARTITION OF a large table: a default partition, if any, is scanned while the parent is locked ACCESS EXCLUSIVE', async () => {
+    const s = only(
+      await check([
+        migration(
+          '20240111600000_events_2026',
+          `CREATE TABLE "events_2026" PARTITION OF "events" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');`,
+        ),
+      ]),
+    );
+    expect(s).toMatchObject({
+      verdict: 'fail',
+      scans: { answer: 'maybe' },
+      locks: [{ relation: 'public.events', mode: 'access exclusive', size: { source: 'catalog', rows: 1200 } }],
+    });
+  });
+
+  it('a table the source creates in another schema does not make the unqualified name new: that is public.tickets', async () => {
+    const result = await check([
+      migration(
+        '20240111700000_audit',
+        'CREATE SCHEMA audit;\nCREATE TABLE audit.tickets (id bigint, title text);\nCREATE INDEX tickets_title_idx ON tickets (title);\nCREATE INDEX audit_title_idx ON audit.tickets (title);',
+      ),
+    ]);
+    const [, , existing, onNew] = result.migrations.flatMap((m) => m.statements);
+    expect(existing).toMatchObject({ verdict: 'fail', locks: [{ relation: 'public.tickets', size: { source: 'catalog', rows } }] });
+    expect(onNew).toMatchObject({ verdict: 'ok', locks: [{ size: { source: 'new' } }] });
+  });
+
   it('fails a DO block: what it locks cannot be known', async () => {
     const result = await check([migration('20240112000000_do', "DO $$ BEGIN EXECUTE 'CREATE INDEX ON tickets (title)'; END $$;")]);
     expect(only(result)).toMatchObject({ verdict: 'fail', opaque: true, kind: 'DO block' });

@@ -152,6 +152,22 @@ describe("drizzle-kit's dialect", () => {
     expect(t?.kind === 'sql' ? t.rollback : 'x').toBeUndefined();
   });
 
+  it('a table created IF NOT EXISTS may be an old, full one: statements after it are not treated as on a new, empty table', async () => {
+    const [, index, type, update] = await translate(
+      [
+        'CREATE TABLE IF NOT EXISTS "tickets" ("id" bigint PRIMARY KEY, "title" text);',
+        'CREATE INDEX "tickets_title_idx" ON "tickets" ("title");',
+        'ALTER TABLE "tickets" ALTER COLUMN "id" TYPE numeric;',
+        `UPDATE "tickets" SET "title" = 'x';`,
+      ].join('\n'),
+    );
+    expect([index, type, update].map((t) => (t?.kind === 'operation' ? t.operations.map((o) => o.op) : t?.kind))).toEqual([
+      ['create-index'],
+      ['change-type'],
+      ['backfill'],
+    ]);
+  });
+
   it('the DO-block foreign key idiom → add-foreign-key; any other DO block is refused', async () => {
     const idiom = `DO $$ BEGIN
  ALTER TABLE "posts" ADD CONSTRAINT "posts_author_id_users_id_fk" FOREIGN KEY ("author_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;
@@ -219,6 +235,16 @@ describe('hand-written SQL (node-pg-migrate, Flyway)', () => {
       { op: 'add-check', ...pub, table: 'accounts', name: 'accounts_balance_check', check: 'balance >= 0' },
       { op: 'add-check', ...pub, table: 'accounts', name: 'accounts_check', check: 'a < b' },
       { op: 'add-unique', ...pub, table: 'accounts', name: 'accounts_email_tenant_id_key', columns: ['email', 'tenant_id'] },
+    ]);
+    // PostgreSQL names it after its one column however the column is qualified (drizzle-kit's "t"."c").
+    expect(await operationsOf('ALTER TABLE accounts ADD CHECK ("accounts"."balance" >= 0 AND public.accounts.balance < 9);')).toEqual([
+      {
+        op: 'add-check',
+        ...pub,
+        table: 'accounts',
+        name: 'accounts_balance_check',
+        check: '"accounts"."balance" >= 0 AND public.accounts.balance < 9',
+      },
     ]);
   });
 
@@ -387,6 +413,9 @@ describe('hand-written SQL (node-pg-migrate, Flyway)', () => {
   it('refuses what cannot be made safe, each with a suggestion', async () => {
     const cases: [string, string][] = [
       ['ALTER TABLE accounts SET TABLESPACE fast;', 'SET TABLESPACE'],
+      ['ALTER INDEX accounts_pkey SET TABLESPACE fast;', 'SET TABLESPACE'],
+      ['ALTER MATERIALIZED VIEW totals SET TABLESPACE fast;', 'SET TABLESPACE'],
+      ['ALTER MATERIALIZED VIEW totals SET ACCESS METHOD heap2;', 'ACCESS METHOD'],
       ['VACUUM FULL accounts;', 'VACUUM FULL'],
       ['CLUSTER accounts USING accounts_pkey;', 'CLUSTER'],
       ['LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE;', 'LOCK TABLE'],

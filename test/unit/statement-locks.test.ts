@@ -117,7 +117,7 @@ const cases: readonly (readonly [string, readonly string[], string, string])[] =
   ['analyze t', ['share update exclusive on "t" +children'], 'no', 'maybe'],
   ['cluster t using i', ['access exclusive on "t"'], 'yes', 'yes'],
   ['refresh materialized view concurrently m', ['exclusive on "m"'], 'no', 'yes'],
-  ['create table c partition of p for values in (2)', ['access exclusive on "p"'], 'no', 'no'],
+  ['create table c partition of p for values in (2)', ['access exclusive on "p"'], 'no', 'maybe'],
   ['create table c (id int) inherits (p)', ['share update exclusive on "p"'], 'no', 'no'],
   ['create table n (a int references r, like src)', ['share row exclusive on "r"', 'access share on "src"'], 'no', 'no'],
   ['create table n (a int)', [], 'no', 'no'],

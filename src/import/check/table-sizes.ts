@@ -22,13 +22,18 @@ export function shownName(relation: RelationName): string {
   return /^[a-z_][a-z0-9_$]*$/.test(relation.name) ? relation.name : quoteIdent(relation.name);
 }
 
-/** Same relation, where an unqualified name matches a qualified one (search_path decides: assume it does). */
-const matches = (a: RelationName, b: RelationName): boolean =>
-  a.name === b.name && (a.schema === undefined || b.schema === undefined || a.schema === b.schema);
+/**
+ * Same relation. An unqualified name is taken to be in `public` (PostgreSQL's default search_path, as the
+ * importer reads it): `tickets` after `CREATE TABLE audit.tickets` is the existing public.tickets, not the
+ * new table, so it is sized, never passed as new and empty.
+ */
+const matches = (a: RelationName, b: RelationName): boolean => a.name === b.name && (a.schema ?? 'public') === (b.schema ?? 'public');
 
 interface Created {
   readonly relation: RelationName;
   readonly where: string;
+  /** Created IF NOT EXISTS: the table may be an older one, full of rows; only the catalog can say it is new. */
+  readonly ifNotExists: boolean;
 }
 
 /** SQLSTATEs of a catalog read that met a lock (lock_timeout) or ran too long (statement_timeout). */
@@ -43,11 +48,20 @@ export function tableSizes(sql: Sql | undefined): TableSizes {
 
   async function sizeOfTable(relation: RelationName, ofIndex: boolean): Promise<TableSize> {
     const fresh = created(relation);
-    if (fresh !== undefined) return { source: 'new', relation: shownName(relation), createdAt: fresh.where };
+    const isNew: TableSize | undefined =
+      fresh === undefined ? undefined : { source: 'new', relation: shownName(relation), createdAt: fresh.where };
+    if (isNew !== undefined && fresh?.ifNotExists !== true) return isNew;
     const shown = `${ofIndex ? 'the table of index ' : ''}${shownName(relation)}`;
-    if (figures === undefined) return { source: 'unknown', relation: shown, why: 'no database given' };
+    if (figures === undefined) {
+      const why =
+        isNew === undefined
+          ? 'no database given'
+          : `no database given, and ${fresh?.where ?? ''} creates it IF NOT EXISTS: it may be older`;
+      return { source: 'unknown', relation: shown, why };
+    }
     try {
       const found = await figures(relation, ofIndex);
+      if (found === undefined && isNew !== undefined) return isNew;
       if (found === undefined)
         return { source: 'unknown', relation: shown, why: 'not in the database, and not created earlier in the source' };
       return {
@@ -75,7 +89,10 @@ export function tableSizes(sql: Sql | undefined): TableSizes {
     },
     record(stmt, where) {
       const table = createdTable(stmt);
-      if (table !== undefined) tables.push({ relation: fromRangeVar(table), where });
+      const ifNotExists =
+        ('CreateStmt' in stmt && stmt.CreateStmt.if_not_exists === true) ||
+        ('CreateTableAsStmt' in stmt && stmt.CreateTableAsStmt.if_not_exists === true);
+      if (table !== undefined) tables.push({ relation: fromRangeVar(table), where, ifNotExists });
       if ('IndexStmt' in stmt && stmt.IndexStmt.idxname !== undefined && stmt.IndexStmt.relation !== undefined) {
         const schema = stmt.IndexStmt.relation.schemaname;
         const index: RelationName = schema === undefined ? { name: stmt.IndexStmt.idxname } : { schema, name: stmt.IndexStmt.idxname };

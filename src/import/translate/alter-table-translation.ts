@@ -195,6 +195,17 @@ export async function alterTable(source: StatementSource, scope: MigrationScope)
   const { relation, cmds, objtype, missing_ok: ifExists } = stmt.AlterTableStmt;
   const table = relationName(relation);
   if (objtype !== 'OBJECT_TABLE') {
+    // An index or a materialized view is copied whole by these, under ACCESS EXCLUSIVE.
+    const copies = (cmds ?? []).find(
+      (c) =>
+        'AlterTableCmd' in c &&
+        ['AT_SetTableSpace', 'AT_SetAccessMethod', 'AT_SetLogged', 'AT_SetUnLogged'].includes(c.AlterTableCmd.subtype ?? ''),
+    );
+    if (copies !== undefined)
+      return refused(
+        `ALTER ${(objtype ?? '').replace('OBJECT_', '')} … SET TABLESPACE / ACCESS METHOD / LOGGED copies it whole under ACCESS EXCLUSIVE: every query that uses it waits for the copy`,
+        'do it outside online at a quiet time (pg_repack for a table or index), or rebuild an index with create-index and drop-index',
+      );
     return plainSql('expand', `ALTER ${(objtype ?? '').replace('OBJECT_', '')} changes no table's data: plain SQL`);
   }
   if (isNewTable(scope, table)) return onNewTable(table);

@@ -94,8 +94,9 @@ export async function addConstraint(source: StatementSource, table: QualifiedNam
       const columns = new Set<string>();
       JSON.stringify(c.raw_expr, (key, value: unknown) => {
         if (key === 'ColumnRef') {
-          const fields = names((value as { fields?: Node[] }).fields);
-          if (fields.length === 1 && fields[0] !== undefined) columns.add(fields[0]);
+          // The column, however qualified ("t"."c", as drizzle-kit writes it, names column c of t too).
+          const column = names((value as { fields?: Node[] }).fields).at(-1);
+          if (column !== undefined && column !== '') columns.add(column);
         }
         return value;
       });

@@ -136,10 +136,11 @@ export async function createTable(source: StatementSource, scope: MigrationScope
   const table = relationName(stmt.CreateStmt.relation);
   const draft: Draft = { table, columns: [], unique: [], checks: [], foreignKeys: [] };
   const why = await mapOnto(source, draft);
-  scope.newTables.add(nameKey(table));
+  // IF NOT EXISTS: the table may be older than this migration (and full of rows), so later statements
+  // on it are not known to touch a new, empty table, and rollback must not drop it.
+  const ifNotExists = stmt.CreateStmt.if_not_exists === true;
+  if (!ifNotExists) scope.newTables.add(nameKey(table));
   if (why !== undefined) {
-    // IF NOT EXISTS: the table may be older than this migration, and rollback must not drop it.
-    const ifNotExists = 'CreateStmt' in stmt && stmt.CreateStmt.if_not_exists === true;
     return plainSql(
       'expand',
       `a new table is invisible until its step commits, so creating it is safe; kept as written because create-table cannot express ${why}`,
